@@ -1,0 +1,134 @@
+"""`twinscape` command line. Headless commands (info, render) never import app.ui."""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import traceback
+from typing import Any, Sequence
+
+from loaders.base import LoadError
+
+EXIT_BAD_INPUT = 2
+SUBCOMMANDS = ("info", "render")
+
+
+def _error(path: str, reason: str) -> None:
+    print(f"error: {path}: {reason}", file=sys.stderr)
+
+
+def _clean(value: Any) -> Any:
+    """JSON without NaN/inf and without numpy types."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "tolist"):
+        return _clean(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _run_guarded(paths: Sequence[str], debug: bool, fn) -> bool:
+    """Call fn(path) for each path; LoadError (and any surprise) becomes one `error:` line."""
+    ok = True
+    for path in paths:
+        try:
+            fn(path)
+        except LoadError as exc:
+            ok = False
+            _error(exc.path, exc.reason)
+            if debug:
+                traceback.print_exc()
+        except Exception as exc:  # noqa: BLE001 - never a traceback for the user without --debug
+            ok = False
+            _error(path, f"internal error: {type(exc).__name__}: {exc}")
+            if debug:
+                traceback.print_exc()
+    return ok
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from app.info import describe
+
+    def one(path: str) -> None:
+        print(json.dumps(_clean(describe(path)), allow_nan=False), flush=True)
+
+    return 0 if _run_guarded(args.paths, args.debug, one) else EXIT_BAD_INPUT
+
+
+def _parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1280x720, not '{text}'") from None
+    if not (16 <= w <= 8192 and 16 <= h <= 8192):
+        raise argparse.ArgumentTypeError("size must be between 16x16 and 8192x8192")
+    return w, h
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from app.render import render_offscreen
+
+    paths = list(args.paths)
+    if args.demo or not paths:
+        from app.demo import demo_project_path
+
+        paths.insert(0, str(demo_project_path()))
+    errors: list[LoadError] = []
+    try:
+        result = render_offscreen(paths, args.output, size=args.size, view=args.view, budget=args.budget,
+                                  frames=args.frames, on_error=errors.append)
+    except LoadError as exc:
+        errors.append(exc)
+        result = None
+    for exc in errors:
+        _error(exc.path, exc.reason)
+    if result is not None:
+        print(json.dumps(_clean(result), allow_nan=False), flush=True)
+    return EXIT_BAD_INPUT if errors or result is None else 0
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from app.ui.application import run_gui  # Qt only here
+
+    return run_gui(list(args.paths), demo=not args.paths)
+
+
+def build_parser(sub: str | None) -> argparse.ArgumentParser:
+    from app import __version__
+
+    if sub == "info":
+        p = argparse.ArgumentParser(prog="twinscape info", description="Describe files as JSON lines (one per input).")
+        p.add_argument("paths", nargs="+", metavar="PATH")
+    elif sub == "render":
+        p = argparse.ArgumentParser(prog="twinscape render", description="Render files, a project or the demo off-screen to PNG.")
+        p.add_argument("paths", nargs="*", metavar="PATH")
+        p.add_argument("--demo", action="store_true", help="render the demo scene (default when no PATH is given)")
+        p.add_argument("-o", "--output", required=True, metavar="OUT.png")
+        p.add_argument("--size", type=_parse_size, default=(1280, 720), metavar="WxH")
+        p.add_argument("--view", default=None, help="iso, top, north, or a bookmark name of the project")
+        p.add_argument("--budget", type=int, default=None, metavar="N", help="point budget (points drawn at most)")
+        p.add_argument("--frames", type=int, default=5, help="steady-state frames to time (median reported)")
+    else:
+        p = argparse.ArgumentParser(prog="twinscape", description="Twinscape: 3D Tiles, point clouds and BIM in one georeferenced scene.",
+                                    epilog="subcommands: info PATH..., render [PATH...|--demo] -o OUT.png")
+        p.add_argument("paths", nargs="*", metavar="PATH", help="files, tileset folders or a .twin project (default: the demo)")
+        p.add_argument("--version", action="version", version=f"twinscape {__version__}")
+    p.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    sub = argv[0] if argv and argv[0] in SUBCOMMANDS else None
+    args = build_parser(sub).parse_args(argv[1:] if sub else argv)
+    os.environ.setdefault("PYVISTA_OFF_SCREEN", "false")
+    handler = {"info": cmd_info, "render": cmd_render}.get(sub or "", cmd_gui)
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        return 130

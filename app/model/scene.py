@@ -1,0 +1,117 @@
+"""The scene: layers, the georeferenced frame, camera, selection and bookmarks. No Qt, no VTK."""
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from psygnal import Signal
+
+from app.model.frame import SceneFrame
+from app.model.layer_list import LayerList
+from app.model.layers import Layer, PointCloudLayer, layer_class_for
+from loaders.base import LayerData, MeshData, PointCloudData, TilesetData
+
+
+@dataclass
+class Camera:
+    position: tuple[float, float, float] = (300.0, -300.0, 250.0)
+    focal_point: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    view_up: tuple[float, float, float] = (0.0, 0.0, 1.0)
+    view_angle: float = 30.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Camera":
+        return cls(
+            position=tuple(d.get("position", cls.position)),
+            focal_point=tuple(d.get("focal_point", cls.focal_point)),
+            view_up=tuple(d.get("view_up", cls.view_up)),
+            view_angle=float(d.get("view_angle", 30.0)),
+        )
+
+
+@dataclass
+class Bookmark:
+    name: str
+    camera: Camera
+
+
+@dataclass
+class Selection:
+    """What the user picked: a layer plus an element or point, and what is known about it."""
+
+    layer: Layer | None = None
+    index: int = -1
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+class Scene:
+    selection_changed = Signal(object)
+    camera_requested = Signal(object)  # a Camera the view should move to
+
+    def __init__(self, frame: SceneFrame | None = None) -> None:
+        self.layers = LayerList()
+        self.frame = frame or SceneFrame()
+        self.camera = Camera()
+        self.bookmarks: list[Bookmark] = []
+        self.selection = Selection()
+        self._frame_lock = threading.Lock()
+        self.camera_from_project = False
+
+    def select(self, selection: Selection) -> None:
+        self.selection = selection
+        self.selection_changed.emit(selection)
+
+    def bounds(self, visible_only: bool = True) -> np.ndarray | None:
+        boxes = [b for layer in self.layers if (layer.visible or not visible_only) for b in [layer.bounds()] if b is not None]
+        if not boxes:
+            return None
+        return np.array([np.min([b[0] for b in boxes], 0), np.max([b[1] for b in boxes], 0)])
+
+    def make_layers(self, data: LayerData) -> list[Layer]:
+        """Loader output -> layers placed in the scene frame. Safe to call from worker threads."""
+        with self._frame_lock:  # the first georeferenced layer sets the origin: do it once
+            return _make_layers(self.frame, data)
+
+
+def _info(data: LayerData) -> dict[str, Any]:
+    return {"format": data.format, "crs": data.georef.crs_label(), "kind": data.kind, **data.counts()}
+
+
+def _point_layer(frame: SceneFrame, data: PointCloudData, name: str) -> PointCloudLayer:
+    positions = frame.to_local(data.positions, data.georef)
+    layer = PointCloudLayer(name=name, data={"positions": positions, "colors": data.colors, "attributes": data.attributes})
+    layer.info = _info(data)
+    layer.warnings = list(data.warnings)
+    return layer
+
+
+def _make_layers(frame: SceneFrame, data: LayerData) -> list[Layer]:
+    if isinstance(data, PointCloudData):
+        return [_point_layer(frame, data, data.name)]
+    out: list[Layer] = []
+    if isinstance(data, MeshData) and len(data.faces):
+        cls = layer_class_for(data)
+        vertices = frame.to_local(data.vertices, data.georef)
+        payload = {
+            "vertices": vertices,
+            "faces": np.asarray(data.faces, dtype=np.int64),
+            "vertex_colors": data.vertex_colors,
+            "face_element": data.face_element,
+            "elements": data.elements,
+            "tiles": getattr(data, "contents", 0) or getattr(data, "tiles", 0),
+        }
+        layer = cls(name=data.name, data=payload)
+        layer.info = _info(data)
+        layer.warnings = list(data.warnings)
+        out.append(layer)
+    if isinstance(data, TilesetData) and data.points is not None and len(data.points.positions):
+        pts = data.points
+        if pts.georef.kind == "none" and data.georef.kind != "none":
+            pts.georef = data.georef
+        out.append(_point_layer(frame, pts, f"{data.name} (points)" if out else data.name))
+    return out

@@ -1,0 +1,151 @@
+"""Layer tree dock: visibility checkbox, opacity, colour mode, zoom-to, remove."""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox, QDockWidget, QHBoxLayout, QLabel, QPushButton, QSlider, QTreeWidget, QTreeWidgetItem,
+    QVBoxLayout, QWidget,
+)
+
+from app.model.layers import Layer, PointCloudLayer
+from app.model.scene import Scene
+
+KIND_LABELS = {"pointcloud": "Point cloud", "bim": "BIM", "tileset": "3D Tiles", "mesh": "Mesh", "tile": "3D Tiles"}
+
+
+def _summary(layer: Layer) -> str:
+    parts = [f"{v:,} {k}" for k, v in layer.counts().items() if v]
+    return ", ".join(parts)
+
+
+class LayerTreeDock(QDockWidget):
+    def __init__(self, scene: Scene, zoom_to: Callable[[Layer], None], parent: QWidget | None = None) -> None:
+        super().__init__("Layers", parent)
+        self.setObjectName("LayerTreeDock")
+        self.scene = scene
+        self._zoom_to = zoom_to
+        self._items: dict[int, QTreeWidgetItem] = {}
+        self._updating = False
+
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Layer", "Kind", "Contents"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setColumnWidth(0, 190)
+        self.tree.itemChanged.connect(self._on_item_changed)
+        self.tree.currentItemChanged.connect(lambda *_: self._sync_controls())
+        self.tree.itemDoubleClicked.connect(lambda item, _c: self._zoom_to(self._layer(item)))
+
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.valueChanged.connect(self._on_opacity)
+        self.color_mode = QComboBox()
+        self.color_mode.currentTextChanged.connect(self._on_color_mode)
+        self.zoom_button = QPushButton("Zoom to")
+        self.zoom_button.clicked.connect(lambda: self.current_layer() and self._zoom_to(self.current_layer()))
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.clicked.connect(self._on_remove)
+
+        controls = QWidget()
+        form = QVBoxLayout(controls)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Opacity"))
+        row.addWidget(self.opacity)
+        form.addLayout(row)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Colour by"))
+        row.addWidget(self.color_mode, 1)
+        form.addLayout(row)
+        row = QHBoxLayout()
+        row.addWidget(self.zoom_button)
+        row.addWidget(self.remove_button)
+        form.addLayout(row)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(controls)
+        self.setWidget(body)
+
+        scene.layers.inserted.connect(self._on_inserted)
+        scene.layers.removed.connect(self._on_removed)
+        self._sync_controls()
+
+    # --- model -> view ----------------------------------------------------------------------
+    def _on_inserted(self, index: int, layer: Layer) -> None:
+        item = QTreeWidgetItem([layer.name, KIND_LABELS.get(layer.kind, layer.kind), _summary(layer)])
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(0, Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
+        item.setData(0, Qt.ItemDataRole.UserRole, id(layer))
+        tip = [f"{k}: {v}" for k, v in layer.info.items() if v is not None]
+        if layer.source:
+            tip.insert(0, layer.source["path"])
+        tip += [f"warning: {w}" for w in layer.warnings]
+        item.setToolTip(0, "\n".join(tip))
+        if layer.warnings:
+            item.setText(0, f"{layer.name}  \u26a0")
+        self._items[id(layer)] = item
+        self.tree.insertTopLevelItem(index, item)
+        layer.events.visible.connect(lambda v, item=item: self._set_check(item, v))
+        self.tree.setCurrentItem(item)
+
+    def _on_removed(self, index: int, layer: Layer) -> None:
+        item = self._items.pop(id(layer), None)
+        if item is not None:
+            self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(item))
+        self._sync_controls()
+
+    def _set_check(self, item: QTreeWidgetItem, visible: bool) -> None:
+        self._updating = True
+        item.setCheckState(0, Qt.CheckState.Checked if visible else Qt.CheckState.Unchecked)
+        self._updating = False
+
+    # --- view -> model ----------------------------------------------------------------------
+    def _layer(self, item: QTreeWidgetItem | None) -> Layer | None:
+        if item is None:
+            return None
+        key = item.data(0, Qt.ItemDataRole.UserRole)
+        return next((layer for layer in self.scene.layers if id(layer) == key), None)
+
+    def current_layer(self) -> Layer | None:
+        return self._layer(self.tree.currentItem())
+
+    def item_for(self, layer: Layer) -> QTreeWidgetItem | None:
+        return self._items.get(id(layer))
+
+    def _on_item_changed(self, item: QTreeWidgetItem, column: int) -> None:
+        layer = self._layer(item)
+        if self._updating or layer is None or column != 0:
+            return
+        layer.visible = item.checkState(0) == Qt.CheckState.Checked
+
+    def _sync_controls(self) -> None:
+        layer = self.current_layer()
+        enabled = layer is not None
+        for widget in (self.opacity, self.color_mode, self.zoom_button, self.remove_button):
+            widget.setEnabled(enabled)
+        if layer is None:
+            return
+        self._updating = True
+        self.opacity.setValue(round(layer.opacity * 100))
+        self.color_mode.clear()
+        modes = layer.available_color_modes() if isinstance(layer, PointCloudLayer) else list(layer.color_modes)
+        self.color_mode.addItems(modes)
+        self.color_mode.setCurrentText(layer.color_mode)
+        self._updating = False
+
+    def _on_opacity(self, value: int) -> None:
+        layer = self.current_layer()
+        if layer is not None and not self._updating:
+            layer.opacity = value / 100.0
+
+    def _on_color_mode(self, mode: str) -> None:
+        layer = self.current_layer()
+        if layer is not None and mode and not self._updating and mode != layer.color_mode:
+            layer.color_mode = mode
+
+    def _on_remove(self) -> None:
+        layer = self.current_layer()
+        if layer is not None:
+            self.scene.layers.remove(layer)

@@ -1,0 +1,275 @@
+"""Main window: the 3D view in the centre, layer tree and properties docks, status bar, File menu.
+
+Loads run in `TaskRunner` workers; a GUI timer polls them, shows progress and adds finished
+layers on the GUI thread (VTK objects on screen are touched only here).
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton, QWidget,
+)
+
+from app.model.layers import Layer
+from app.model.opening import open_paths
+from app.model.project import write_project
+from app.model.scene import Scene
+from app.tasks import Task, TaskRunner
+from app.ui.layer_tree import LayerTreeDock
+from app.ui.properties import PropertiesDock
+from loaders.base import LoadCancelled, LoadError
+from loaders.registry import supported_extensions
+
+MAX_RECENT = 8
+CLICK_SLOP_PX = 4
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, scene: Scene | None = None, settings: QSettings | None = None) -> None:
+        super().__init__()
+        from pyvistaqt import QtInteractor
+
+        from viewers.canvas import Canvas
+
+        self.setWindowTitle("Twinscape")
+        self.resize(1400, 900)
+        self.setAcceptDrops(True)
+        self.scene = scene or Scene()
+        self.settings = settings or QSettings("Twinscape", "Twinscape")
+        self.tasks = TaskRunner()
+        self.errors: list[str] = []  # readable messages shown to the user, newest last
+        self.message_box: QMessageBox | None = None
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.view = QtInteractor(self, auto_update=False)
+        self.view.setAcceptDrops(False)  # drops go to the window's own loader, not pyvista.read
+        self.setCentralWidget(self.view)
+        self.canvas = Canvas(self.view, self.scene, schedule=lambda fn: QTimer.singleShot(0, fn))
+        self.layer_tree = LayerTreeDock(self.scene, self.zoom_to_layer, self)
+        self.properties = PropertiesDock(self.scene, self)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.layer_tree)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.properties)
+        self._build_status_bar()
+        self._build_menus()
+
+        self._press_pos: tuple[int, int] | None = None
+        self._hover_pos: tuple[int, int] | None = None
+        self.view.installEventFilter(self)
+        self.view.setMouseTracking(True)
+        self._poll = QTimer(self, interval=100, timeout=self._poll_tasks)
+        self._poll.start()
+        self._hover_timer = QTimer(self, interval=150, timeout=self._update_cursor_position)
+        self._hover_timer.start()
+        self._stats_timer = QTimer(self, interval=500, timeout=self._update_stats)
+        self._stats_timer.start()
+        self.scene.layers.inserted.connect(lambda *_: self._update_stats())
+        self.scene.layers.removed.connect(lambda *_: self._update_stats())
+
+    # --- construction -------------------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.frame_label = QLabel("frame \u2013 ms")
+        self.drawn_label = QLabel("0 points, 0 triangles")
+        self.cursor_label = QLabel("")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setRange(0, 100)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_loads)
+        bar.addWidget(self.cursor_label, 1)
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.cancel_button)
+        bar.addPermanentWidget(self.drawn_label)
+        bar.addPermanentWidget(self.frame_label)
+        self.progress.hide()
+        self.cancel_button.hide()
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        open_action = QAction("&Open\u2026", self, shortcut=QKeySequence.StandardKey.Open, triggered=self.open_dialog)
+        file_menu.addAction(open_action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self._refresh_recent()
+        file_menu.addAction(QAction("&Save Project As\u2026", self, triggered=self.save_project_dialog))
+        file_menu.addSeparator()
+        file_menu.addAction(QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close))
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(QAction("Zoom to &all", self, shortcut="F", triggered=lambda: self.canvas.zoom_to()))
+        view_menu.addAction(QAction("&Top view", self, shortcut="T", triggered=lambda: self.canvas.zoom_to(view="top")))
+        self.bookmark_menu = view_menu.addMenu("&Bookmarks")
+        view_menu.addAction(self.layer_tree.toggleViewAction())
+        view_menu.addAction(self.properties.toggleViewAction())
+
+    def _refresh_bookmarks(self) -> None:
+        self.bookmark_menu.clear()
+        for bookmark in self.scene.bookmarks:
+            self.bookmark_menu.addAction(QAction(bookmark.name, self, triggered=lambda _=False, b=bookmark: self.canvas.set_camera(b.camera)))
+
+    # --- opening ------------------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        exts = " ".join(f"*{e}" for e in supported_extensions() + [".twin"])
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open data", str(self.settings.value("last_dir", "")),
+                                                f"Twinscape data ({exts});;All files (*)")
+        if paths:
+            self.settings.setValue("last_dir", os.path.dirname(paths[0]))
+            self.open_paths(paths)
+
+    def open_paths(self, paths: list[str]) -> Task:
+        """Load in a worker; the window stays responsive and layers already open are untouched."""
+        paths = [str(p) for p in paths]
+        label = Path(paths[0]).name if len(paths) == 1 else f"{len(paths)} files"
+
+        def work(task: Task) -> tuple[list[Layer], list[LoadError]]:
+            errors: list[LoadError] = []
+            layers = open_paths(self.scene, paths, on_error=errors.append, progress=task.report, cancel=task.cancelled)
+            return layers, errors
+
+        task = self.tasks.submit(label, work)
+        task.paths = paths  # type: ignore[attr-defined]
+        self.progress.setValue(0)
+        self.progress.setFormat(f"{label} %p%")
+        self.progress.show()
+        self.cancel_button.show()
+        return task
+
+    def cancel_loads(self) -> None:
+        for task in self.tasks.tasks:
+            task.cancel()
+
+    def _poll_tasks(self) -> None:
+        if self.tasks.tasks:
+            current = self.tasks.tasks[0]
+            self.progress.setValue(int(current.progress * 100))
+            if current.message:
+                self.progress.setToolTip(current.message)
+        for task in self.tasks.pop_finished():
+            self._finish(task)
+        if not self.tasks.tasks:
+            self.progress.hide()
+            self.cancel_button.hide()
+
+    def _finish(self, task: Task) -> None:
+        try:
+            layers, errors = task.future.result()  # type: ignore[union-attr]
+        except LoadCancelled:
+            self.statusBar().showMessage(f"Cancelled loading {task.label}", 5000)
+            return
+        except Exception as exc:  # noqa: BLE001 - a bug in a worker must not take the window down
+            layers, errors = [], [LoadError(task.label, f"internal error: {type(exc).__name__}: {exc}")]
+        first = len(self.scene.layers) == 0
+        for layer in layers:
+            self.scene.layers.append(layer)
+        for path in getattr(task, "paths", []):
+            if not any(e.path == path for e in errors):
+                self._add_recent(path)
+        self._refresh_bookmarks()
+        if layers and first:
+            if self.scene.camera_from_project:
+                self.canvas.set_camera(self.scene.camera)
+            else:
+                self.canvas.zoom_to()
+        if errors:
+            self.show_errors(errors)
+
+    def show_errors(self, errors: list[LoadError]) -> None:
+        """A readable, non-blocking message: other work goes on while it is shown."""
+        text = "\n".join(f"{Path(e.path).name}: {e.reason}" for e in errors)
+        self.errors.append(text)
+        self.message_box = QMessageBox(QMessageBox.Icon.Warning, "Could not open", text, QMessageBox.StandardButton.Ok, self)
+        self.message_box.setModal(False)
+        self.message_box.show()
+
+    def _add_recent(self, path: str) -> None:
+        recent = [p for p in self.recent_files() if p != path]
+        self.settings.setValue("recent", [path] + recent[: MAX_RECENT - 1])
+        self._refresh_recent()
+
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.recent_files():
+            self.recent_menu.addAction(QAction(path, self, triggered=lambda _=False, p=path: self.open_paths([p])))
+        self.recent_menu.setEnabled(bool(self.recent_files()))
+
+    def save_project_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", "", "Twinscape project (*.twin)")
+        if path:
+            self.scene.camera = self.canvas.get_camera()
+            write_project(self.scene, path if path.endswith(".twin") else path + ".twin")
+
+    # --- drag and drop ------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            self.open_paths(paths)
+            event.acceptProposedAction()
+
+    # --- picking and status -------------------------------------------------------------------
+    def zoom_to_layer(self, layer: Layer | None) -> None:
+        if layer is not None and layer.bounds() is not None:
+            self.canvas.zoom_to(layer.bounds())
+
+    def _vtk_xy(self, pos) -> tuple[int, int]:
+        ratio = self.view.devicePixelRatioF()
+        return int(pos.x() * ratio), int((self.view.height() - pos.y()) * ratio)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if obj is self.view:
+            kind = event.type()
+            if kind == QEvent.Type.MouseButtonPress and event.button() == Qt.MouseButton.LeftButton:
+                self._press_pos = (event.position().x(), event.position().y())
+            elif kind == QEvent.Type.MouseButtonRelease and event.button() == Qt.MouseButton.LeftButton and self._press_pos:
+                dx, dy = event.position().x() - self._press_pos[0], event.position().y() - self._press_pos[1]
+                if abs(dx) + abs(dy) <= CLICK_SLOP_PX:
+                    self.pick_at(*self._vtk_xy(event.position()))
+                self._press_pos = None
+            elif kind == QEvent.Type.MouseMove:
+                self._hover_pos = self._vtk_xy(event.position())
+        return super().eventFilter(obj, event)
+
+    def pick_at(self, x: int, y: int) -> None:
+        self.scene.select(self.canvas.pick(x, y))
+
+    def _update_cursor_position(self) -> None:
+        if self._hover_pos is None:
+            return
+        pos, self._hover_pos = self._hover_pos, None
+        world = self.canvas.world_position(*pos)
+        if world is None:
+            self.cursor_label.setText("")
+            return
+        d = self.canvas.describe_position(world)
+        text = f"E {d['x (m, ENU)']:.2f} N {d['y (m, ENU)']:.2f} U {d['z (m, ENU)']:.2f} m"
+        crs = self.scene.frame.display_crs
+        if crs and f"{crs} x" in d:
+            text = f"{crs}: {d[f'{crs} x']:.2f}, {d[f'{crs} y']:.2f} m"
+        if "lat (deg)" in d:
+            text += f"   |   {d['lat (deg)']:.6f}\u00b0, {d['lon (deg)']:.6f}\u00b0, h {d['h (m)']:.2f} m"
+        self.cursor_label.setText(text)
+
+    def _update_stats(self) -> None:
+        s = self.canvas.stats()
+        self.drawn_label.setText(f"{s['points_drawn']:,} points, {s['triangles_drawn']:,} triangles")
+        self.frame_label.setText(f"frame {self.canvas.frame_ms:.0f} ms")
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self._poll.stop()
+        self._hover_timer.stop()
+        self._stats_timer.stop()
+        self.tasks.shutdown()
+        self.canvas.close()
+        self.view.close()
+        super().closeEvent(event)

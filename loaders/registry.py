@@ -1,0 +1,104 @@
+"""Extension and content sniffing -> loader function. A new format is one function plus one decorator."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from loaders.base import Cancel, LayerData, LoadCancelled, LoadError, Progress
+
+Loader = Callable[..., list[LayerData]]
+SNIFF_BYTES = 64
+
+
+@dataclass
+class _Entry:
+    name: str
+    extensions: tuple[str, ...]
+    sniff: Callable[[bytes], bool] | None
+    priority: int
+    func: Loader
+
+
+_REGISTRY: list[_Entry] = []
+_BUILTINS = ("loaders.las", "loaders.ifc", "loaders.tiles3d")
+
+
+def _ensure_builtins() -> None:
+    """Import the built-in loaders on first use, so `import loaders` stays cheap."""
+    import importlib
+
+    for module in _BUILTINS:
+        importlib.import_module(module)
+
+
+def register_loader(*extensions: str, sniff: Callable[[bytes], bool] | None = None, priority: int = 0, name: str | None = None):
+    """Register `func(path, *, progress=None, cancel=None) -> list[LayerData]` for these extensions."""
+
+    def deco(func: Loader) -> Loader:
+        _REGISTRY.append(_Entry(name or func.__name__, tuple(e.lower() for e in extensions), sniff, priority, func))
+        _REGISTRY.sort(key=lambda e: -e.priority)
+        return func
+
+    return deco
+
+
+def _extension(path: str) -> str:
+    name = os.path.basename(path.split("?")[0]).lower()
+    for entry in _REGISTRY:
+        for ext in entry.extensions:
+            if name.endswith(ext):
+                return ext
+    return os.path.splitext(name)[1]
+
+
+def find_loader(path: str | Path) -> _Entry:
+    """Pick a loader: content sniffing first (a .las that is really IFC still opens), then extension."""
+    _ensure_builtins()
+    p = str(path)
+    if p.startswith(("http://", "https://")):
+        raise LoadError(p, "remote URLs are not supported yet; download the tileset and open it locally")
+    if not os.path.exists(p):
+        raise LoadError(p, "no such file or directory")
+    if os.path.isdir(p):
+        tileset = os.path.join(p, "tileset.json")
+        if os.path.isfile(tileset):
+            return find_loader(tileset)
+        raise LoadError(p, "is a directory (open a file inside it, or a folder holding tileset.json)")
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError as exc:
+        raise LoadError(p, f"cannot read: {exc.strerror or exc}") from None
+    if not head:
+        raise LoadError(p, "file is empty")
+    for entry in _REGISTRY:
+        if entry.sniff is not None and entry.sniff(head):
+            return entry
+    ext = _extension(p)
+    for entry in _REGISTRY:
+        if ext in entry.extensions:
+            return entry
+    raise LoadError(p, f"unknown file format (extension '{ext or '(none)'}')")
+
+
+def load(path: str | Path, *, progress: Progress | None = None, cancel: Cancel | None = None) -> list[LayerData]:
+    """Load any supported file. Every failure becomes LoadError; LoadCancelled passes through."""
+    entry = find_loader(path)
+    try:
+        layers = entry.func(str(path), progress=progress, cancel=cancel)
+    except (LoadError, LoadCancelled):
+        raise
+    except MemoryError:
+        raise LoadError(path, "not enough memory to load this file") from None
+    except Exception as exc:  # noqa: BLE001 - a library's exception must never reach the user raw
+        raise LoadError(path, f"{entry.name}: {type(exc).__name__}: {exc}".strip()) from exc
+    for layer in layers:
+        layer.source = layer.source or str(path)
+    return layers
+
+
+def supported_extensions() -> list[str]:
+    _ensure_builtins()
+    return sorted({e for entry in _REGISTRY for e in entry.extensions})

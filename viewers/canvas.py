@@ -1,0 +1,245 @@
+"""The one canvas: a pyvista plotter (QtInteractor in the GUI, off-screen for `render`).
+
+It owns the visuals (layer -> visual), the look of the scene (sky, ground grid, sun light,
+FXAA, north arrow, scale bar) and coalesces render requests into one render per frame.
+"""
+from __future__ import annotations
+
+import time
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+import pyvista as pv
+import vtk
+
+from app.model.layers import Layer, PointCloudLayer
+from app.model.scene import Camera, Scene, Selection
+from viewers import style
+from viewers.overlays import ScaleBar, nice_length
+from viewers.visuals import Visual, visual_class_for
+
+DEFAULT_POINT_BUDGET = 300_000  # software GL here draws ~2.5 M points/s: keep frames interactive
+
+
+class Canvas:
+    def __init__(self, plotter: pv.BasePlotter, scene: Scene, schedule: Callable[[Callable[[], None]], None] | None = None,
+                 point_budget: int = DEFAULT_POINT_BUDGET) -> None:
+        self.plotter = plotter
+        self.scene = scene
+        self.point_budget = int(point_budget)
+        self._schedule = schedule
+        self._render_pending = False
+        self.visuals: dict[int, Visual] = {}
+        self.frame_ms = 0.0
+        self._ground: Any = None
+        self._highlight: Visual | None = None
+        self._marker: Any = None
+        self._setup_look()
+        scene.layers.inserted.connect(self._on_inserted)
+        scene.layers.removed.connect(self._on_removed)
+        scene.selection_changed.connect(self._on_selection)
+        for layer in scene.layers:
+            self._on_inserted(0, layer)
+
+    # --- look ---------------------------------------------------------------------------------
+    def _setup_look(self) -> None:
+        p = self.plotter
+        p.set_background(style.SKY_BOTTOM, top=style.SKY_TOP)
+        p.remove_all_lights()
+        sun = pv.Light(light_type="scene light", intensity=0.75)
+        sun.positional = False
+        sun.position = (0.45, -0.6, 0.66)  # from the south-east, ~40 deg up
+        sun.focal_point = (0, 0, 0)
+        p.add_light(sun)
+        p.add_light(pv.Light(light_type="headlight", intensity=0.35))
+        self._enable_antialiasing()
+        p.add_north_arrow_widget(viewport=(0.0, 0.0, 0.1, 0.14), color="#c0392b", interactive=False)
+        self.scale_bar = ScaleBar(p.renderer)
+        p.renderer.AddObserver("EndEvent", self._on_rendered)
+        self._t_start = 0.0
+        p.renderer.AddObserver("StartEvent", self._on_render_start)
+
+    def _enable_antialiasing(self) -> None:
+        """FXAA on a real window; off-screen VTK (EGL/OSMesa) has no FXAA and pyvista would
+        fall back to 4x-cost SSAA, so use multisampling there instead."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                self.plotter.enable_anti_aliasing("msaa" if self.plotter.off_screen else "fxaa")
+            except Exception:  # noqa: BLE001 - a GL context without either still renders
+                pass
+
+    def _on_render_start(self, *_: Any) -> None:
+        self._t_start = time.perf_counter()
+        self.scale_bar.update()
+
+    def _on_rendered(self, *_: Any) -> None:
+        self.frame_ms = (time.perf_counter() - self._t_start) * 1000.0
+
+    def scalar_bar_args(self, title: str) -> dict[str, Any]:
+        return {"title": title, "vertical": True, "position_x": 0.9, "position_y": 0.25, "height": 0.5,
+                "width": 0.06, "color": "#1b2631", "title_font_size": 14, "label_font_size": 12, "fmt": "%.1f"}
+
+    def update_ground(self) -> None:
+        """A subtle grid at the scene's ground level so that objects never float in the sky."""
+        if self._ground is not None:
+            self.plotter.remove_actor(self._ground, render=False)
+            self._ground = None
+        b = self.scene.bounds()
+        if b is None:
+            return
+        size = float(max(b[1][:2] - b[0][:2]) * 1.6 + 50)
+        step = nice_length(size / 20)
+        n = int(min(60, max(2, size / step)))
+        centre = (b[0] + b[1]) / 2
+        grid = pv.Plane(center=(centre[0], centre[1], b[0][2] - 0.05), i_size=n * step, j_size=n * step,
+                        i_resolution=n, j_resolution=n)
+        self._ground = self.plotter.add_mesh(grid, style="wireframe", color=style.GROUND_GRID, opacity=0.25,
+                                             line_width=1, pickable=False, reset_camera=False, render=False,
+                                             lighting=False)
+
+    # --- layers -------------------------------------------------------------------------------
+    def _on_inserted(self, index: int, layer: Layer) -> None:
+        self.visuals[id(layer)] = visual_class_for(layer)(layer, self)
+        self.update_ground()
+        self.request_render()
+
+    def _on_removed(self, index: int, layer: Layer) -> None:
+        visual = self.visuals.pop(id(layer), None)
+        if visual is not None:
+            if self._highlight is visual:
+                self._highlight = None
+            visual.close()
+        if self.scene.selection.layer is layer:
+            self.scene.select(Selection())
+        self.update_ground()
+        self.request_render()
+
+    def budget_indices(self, layer: PointCloudLayer) -> np.ndarray:
+        """This layer's share of the point budget, as a seeded uniform subsample."""
+        n = len(layer.positions)
+        total = sum(len(l.positions) for l in self.scene.layers if isinstance(l, PointCloudLayer)) or n
+        share = n if total <= self.point_budget else int(self.point_budget * n / total)
+        if share >= n:
+            return np.arange(n)
+        return np.sort(np.random.default_rng(0).choice(n, size=share, replace=False))
+
+    def set_point_budget(self, budget: int) -> None:
+        self.point_budget = max(1, int(budget))
+        for visual in self.visuals.values():
+            if isinstance(visual.layer, PointCloudLayer):
+                visual.rebuild()
+        self.request_render()
+
+    # --- rendering ----------------------------------------------------------------------------
+    def request_render(self) -> None:
+        """Coalesce: many changes in one event-loop turn give one render."""
+        if self._schedule is None or self._render_pending:
+            return
+        self._render_pending = True
+        self._schedule(self._do_render)
+
+    def _do_render(self) -> None:
+        self._render_pending = False
+        self.render()
+
+    def render(self) -> None:
+        self.plotter.render_window.Render()
+
+    def stats(self) -> dict[str, int]:
+        out = {"points_drawn": 0, "triangles_drawn": 0, "tiles_drawn": 0}
+        for visual in self.visuals.values():
+            s = visual.stats()
+            out["points_drawn"] += s.get("points", 0)
+            out["triangles_drawn"] += s.get("triangles", 0)
+            out["tiles_drawn"] += s.get("tiles", 0)
+        return out
+
+    # --- camera -------------------------------------------------------------------------------
+    def zoom_to(self, bounds: np.ndarray | None = None, view: str = "iso") -> None:
+        b = self.scene.bounds() if bounds is None else bounds
+        if b is None:
+            return
+        centre = (b[0] + b[1]) / 2
+        radius = max(float(np.linalg.norm(b[1] - b[0])) / 2, 1.0)
+        direction = {"top": (0.0, -0.001, 1.0), "north": (0.0, -1.0, 0.35), "iso": (0.55, -0.8, 0.55)}.get(view, (0.55, -0.8, 0.55))
+        d = np.array(direction) / np.linalg.norm(direction)
+        dist = radius / np.tan(np.radians(self.plotter.camera.view_angle / 2)) * 1.05
+        self.set_camera(Camera(tuple(centre + d * dist), tuple(centre), (0.0, 0.0, 1.0)))
+
+    def set_camera(self, cam: Camera) -> None:
+        c = self.plotter.camera
+        c.position, c.focal_point, c.up = cam.position, cam.focal_point, cam.view_up
+        c.view_angle = cam.view_angle
+        self.plotter.renderer.ResetCameraClippingRange()
+        self.scene.camera = cam
+        self.request_render()
+
+    def get_camera(self) -> Camera:
+        c = self.plotter.camera
+        return Camera(tuple(c.position), tuple(c.focal_point), tuple(c.up), float(c.view_angle))
+
+    # --- picking ------------------------------------------------------------------------------
+    def describe_position(self, enu: np.ndarray) -> dict[str, Any]:
+        """Scene ENU point -> what the status bar and properties dock show (scene CRS and lat/lon)."""
+        enu = np.asarray(enu, dtype=np.float64).reshape(1, 3)
+        out: dict[str, Any] = {"x (m, ENU)": round(float(enu[0, 0]), 3), "y (m, ENU)": round(float(enu[0, 1]), 3),
+                               "z (m, ENU)": round(float(enu[0, 2]), 3)}
+        frame = self.scene.frame
+        if frame.is_set:
+            lat, lon, h = frame.enu_to_lla(enu)[0]
+            out.update({"lat (deg)": round(float(lat), 8), "lon (deg)": round(float(lon), 8), "h (m)": round(float(h), 3)})
+            if frame.display_crs:
+                try:
+                    x, y, z = frame.enu_to_crs(enu, frame.display_crs)[0]
+                    out[f"{frame.display_crs} x"] = round(float(x), 3)
+                    out[f"{frame.display_crs} y"] = round(float(y), 3)
+                except Exception:  # noqa: BLE001 - a CRS that cannot express this point: show lat/lon only
+                    pass
+        return out
+
+    def pick(self, x: int, y: int) -> Selection:
+        """Pick at display coordinates (VTK convention: y from the bottom)."""
+        picker = vtk.vtkCellPicker()
+        picker.SetTolerance(0.004)
+        if not picker.Pick(x, y, 0, self.plotter.renderer):
+            return Selection()
+        actor = picker.GetActor()
+        for visual in self.visuals.values():
+            if visual.actor is actor:
+                return visual.describe_pick(int(picker.GetCellId()), np.array(picker.GetPickPosition()))
+        return Selection()
+
+    def world_position(self, x: int, y: int) -> np.ndarray | None:
+        picker = vtk.vtkCellPicker()
+        picker.SetTolerance(0.002)
+        if picker.Pick(x, y, 0, self.plotter.renderer) and picker.GetActor() is not None:
+            return np.array(picker.GetPickPosition())
+        return None
+
+    def _on_selection(self, sel: Selection) -> None:
+        if self._highlight is not None:
+            self._highlight.set_highlight(None)
+            self._highlight = None
+        if self._marker is not None:
+            self.plotter.remove_actor(self._marker, render=False)
+            self._marker = None
+        visual = self.visuals.get(id(sel.layer)) if sel.layer is not None else None
+        if visual is not None:
+            visual.set_highlight(sel.index)
+            self._highlight = visual
+            if isinstance(sel.layer, PointCloudLayer) and sel.index >= 0:
+                p = sel.layer.positions[sel.index].astype(np.float32).reshape(1, 3)
+                self._marker = self.plotter.add_mesh(pv.PolyData(p), color=style.HIGHLIGHT_RGB, point_size=14,
+                                                     render_points_as_spheres=True, pickable=False,
+                                                     reset_camera=False, render=False)
+        self.request_render()
+
+    def close(self) -> None:
+        self.scene.layers.inserted.disconnect(self._on_inserted)
+        self.scene.layers.removed.disconnect(self._on_removed)
+        self.scene.selection_changed.disconnect(self._on_selection)
+        for visual in list(self.visuals.values()):
+            visual.close()
+        self.visuals.clear()

@@ -1,0 +1,214 @@
+"""One visual per layer kind: turns a layer's arrays into VTK actors and follows its events.
+
+A visual subscribes to its layer when created and unsubscribes in `close()`. Arrays change in
+place where they can (`Modified()`), actors are not re-created for style changes.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyvista as pv
+
+from app.model.layers import BimLayer, Layer, MeshLayer, PointCloudLayer, TilesetLayer
+from app.model.scene import Selection
+from viewers import style
+
+if TYPE_CHECKING:
+    from viewers.canvas import Canvas
+
+_VISUALS: dict[type, type["Visual"]] = {}
+
+
+def register_visual(layer_type: type):
+    def deco(cls: type["Visual"]) -> type["Visual"]:
+        _VISUALS[layer_type] = cls
+        return cls
+
+    return deco
+
+
+def visual_class_for(layer: Layer) -> type["Visual"]:
+    """Walk the layer's class hierarchy, as napari's create_vispy_layer does."""
+    for cls in type(layer).__mro__:
+        if cls in _VISUALS:
+            return _VISUALS[cls]
+    raise TypeError(f"no visual for layer type {type(layer).__name__}")
+
+
+class Visual:
+    def __init__(self, layer: Layer, canvas: "Canvas") -> None:
+        self.layer = layer
+        self.canvas = canvas
+        self.actor: Any = None
+        self.drawn: dict[str, int] = {}
+        self.build()
+        layer.events.connect(self._on_event)
+        layer.data_changed.connect(self._on_data_changed)
+
+    # subclasses
+    def build(self) -> None:
+        raise NotImplementedError
+
+    def describe_pick(self, cell_id: int, position: np.ndarray) -> Selection:
+        return Selection(self.layer, cell_id, {"layer": self.layer.name})
+
+    def set_highlight(self, index: int | None) -> None:
+        pass
+
+    # shared
+    def _on_event(self, info: Any) -> None:
+        name = info.signal.name
+        if name == "visible":
+            self.actor.SetVisibility(bool(self.layer.visible))
+        elif name == "opacity":
+            self.actor.GetProperty().SetOpacity(float(self.layer.opacity))
+        else:
+            self.rebuild()
+        self.canvas.request_render()
+
+    def _on_data_changed(self) -> None:
+        self.rebuild()
+        self.canvas.request_render()
+
+    def rebuild(self) -> None:
+        self._remove_actor()
+        self.build()
+
+    def _remove_actor(self) -> None:
+        if self.actor is not None:
+            self.canvas.plotter.remove_actor(self.actor, render=False)
+            self.actor = None
+
+    def close(self) -> None:
+        self.layer.events.disconnect(self._on_event)
+        self.layer.data_changed.disconnect(self._on_data_changed)
+        self._remove_actor()
+
+    def stats(self) -> dict[str, int]:
+        return dict(self.drawn) if self.layer.visible else {}
+
+    def _finish(self, actor: Any) -> None:
+        self.actor = actor
+        actor.SetVisibility(bool(self.layer.visible))
+        actor.GetProperty().SetOpacity(float(self.layer.opacity))
+
+
+@register_visual(PointCloudLayer)
+class PointCloudVisual(Visual):
+    """Points drawn up to the canvas's point budget (a seeded uniform subsample: the LOD octree comes later)."""
+
+    layer: PointCloudLayer
+
+    def build(self) -> None:
+        pos = self.layer.positions
+        self.index = self.canvas.budget_indices(self.layer)
+        mesh = pv.PolyData(pos[self.index].astype(np.float32))
+        kwargs: dict[str, Any] = {"point_size": self.layer.point_size, "render_points_as_spheres": False,
+                                  "reset_camera": False, "render": False, "pickable": True, "lighting": False}
+        mode = self.layer.color_mode
+        attrs = self.layer.data.get("attributes", {})
+        colors = self.layer.data.get("colors")
+        if mode == "rgb" and colors is not None:
+            mesh.point_data["RGB"] = colors[self.index]
+            kwargs.update(scalars="RGB", rgb=True)
+        elif mode == "classification" and "classification" in attrs:
+            mesh.point_data["RGB"] = style.classification_colors(attrs["classification"][self.index])
+            kwargs.update(scalars="RGB", rgb=True)
+        elif mode == "intensity" and "intensity" in attrs:
+            mesh.point_data["Intensity"] = attrs["intensity"][self.index].astype(np.float32)
+            lo, hi = np.percentile(mesh.point_data["Intensity"], [2, 98]) if len(self.index) else (0, 1)
+            kwargs.update(scalars="Intensity", cmap=style.INTENSITY_CMAP, clim=(lo, max(hi, lo + 1)),
+                          scalar_bar_args=self.canvas.scalar_bar_args("Intensity"))
+        else:
+            mesh.point_data["Elevation (m)"] = mesh.points[:, 2]
+            kwargs.update(scalars="Elevation (m)", cmap=style.ELEVATION_CMAP,
+                          scalar_bar_args=self.canvas.scalar_bar_args("Elevation (m)"))
+        self.mesh = mesh
+        self.drawn = {"points": int(len(self.index))}
+        self._finish(self.canvas.plotter.add_mesh(mesh, **kwargs))
+
+    def describe_pick(self, cell_id: int, position: np.ndarray) -> Selection:
+        if not (0 <= cell_id < len(self.index)):
+            return Selection(self.layer, -1, {"layer": self.layer.name})
+        i = int(self.index[cell_id])
+        props = {"layer": self.layer.name, "point": i, **self.canvas.describe_position(self.layer.positions[i])}
+        props.update(self.layer.point_attributes(i))
+        return Selection(self.layer, i, props)
+
+
+@register_visual(MeshLayer)
+class MeshVisual(Visual):
+    """Triangles with per-face colours from elements (BIM classes, tile features) or vertex colours."""
+
+    layer: MeshLayer
+
+    def build(self) -> None:
+        d = self.layer.data
+        faces = np.asarray(d["faces"], dtype=np.int64)
+        cells = np.hstack([np.full((len(faces), 1), 3, dtype=np.int64), faces]).ravel()
+        mesh = pv.PolyData(np.asarray(d["vertices"], dtype=np.float32), cells)
+        kwargs: dict[str, Any] = {"reset_camera": False, "render": False, "pickable": True,
+                                  "smooth_shading": False, "ambient": 0.22, "diffuse": 0.8, "specular": 0.05}
+        if self.layer.color_mode == "elevation":
+            mesh.point_data["Elevation (m)"] = mesh.points[:, 2]
+            kwargs.update(scalars="Elevation (m)", cmap=style.ELEVATION_CMAP,
+                          scalar_bar_args=self.canvas.scalar_bar_args("Elevation (m)"))
+        else:
+            self.base_colors = self._face_colors(len(faces), len(mesh.points))
+            if self.base_colors is not None and self.base_colors.shape[0] == len(faces):
+                mesh.cell_data["RGBA"] = self.base_colors.copy()
+                kwargs.update(scalars="RGBA", rgba=True)
+            elif self.base_colors is not None:
+                mesh.point_data["RGBA"] = self.base_colors.copy()
+                kwargs.update(scalars="RGBA", rgba=True)
+            else:
+                kwargs.update(color=style.DEFAULT_MESH_RGB)
+        self.mesh = mesh
+        self.drawn = {"triangles": int(len(faces))}
+        if isinstance(self.layer, TilesetLayer) and len(faces):
+            self.drawn["tiles"] = int(d.get("tiles", 0))
+        self._finish(self.canvas.plotter.add_mesh(mesh, **kwargs))
+        self._highlighted: int | None = None
+
+    def _face_colors(self, n_faces: int, n_points: int) -> np.ndarray | None:
+        d = self.layer.data
+        fe, elements = d.get("face_element"), d.get("elements") or []
+        vc = d.get("vertex_colors")
+        if vc is not None and len(vc) == n_points:
+            rgba = np.full((n_points, 4), 255, dtype=np.uint8)
+            rgba[:, : min(4, vc.shape[1])] = vc[:, :4]
+            return rgba
+        if fe is not None and elements and len(fe) == n_faces:
+            lut = np.array([self._element_rgba(e) for e in elements] + [(*style.DEFAULT_MESH_RGB, 255)], dtype=np.uint8)
+            return lut[np.where((fe >= 0) & (fe < len(elements)), fe, len(elements))]
+        return None
+
+    @staticmethod
+    def _element_rgba(e: Any) -> tuple[int, int, int, int]:
+        if e.color is not None:
+            r, g, b, a = (list(e.color) + [1.0])[:4]
+            return (int(r * 255), int(g * 255), int(b * 255), int(a * 255))
+        return (*style.IFC_CLASS_RGB.get(e.ifc_class, style.DEFAULT_MESH_RGB), 255)
+
+    def describe_pick(self, cell_id: int, position: np.ndarray) -> Selection:
+        props: dict[str, Any] = {"layer": self.layer.name, **self.canvas.describe_position(position)}
+        element = self.layer.element_for_face(cell_id)
+        index = -1
+        if element is not None:
+            index = int(self.layer.data["face_element"][cell_id])
+            props.update({"class": element.ifc_class, "name": element.name, "GlobalId" if isinstance(self.layer, BimLayer) else "id": element.id})
+            props.update(element.properties)
+        return Selection(self.layer, index, props)
+
+    def set_highlight(self, index: int | None) -> None:
+        """Tint the picked element's faces in the highlight colour, in place."""
+        if "RGBA" not in self.mesh.cell_data or self.layer.data.get("face_element") is None:
+            return
+        rgba = self.mesh.cell_data["RGBA"]
+        rgba[:] = self.base_colors
+        if index is not None and index >= 0:
+            mask = np.asarray(self.layer.data["face_element"]) == index
+            rgba[mask, :3] = style.HIGHLIGHT_RGB
+        self.mesh.cell_data["RGBA"] = rgba
+        self.mesh.Modified()
