@@ -34,7 +34,6 @@ run: setup
 	else echo "no display: running under Xvfb"; $(XVFB) $(VENV)/bin/twinscape; fi
 
 test: setup
-	$(VENV)/bin/lint-imports
 	QT_QPA_PLATFORM=xcb $(PY) -m pytest -q --ignore=tests/benchmarks
 
 bench: setup

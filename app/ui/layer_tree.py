@@ -87,7 +87,11 @@ class LayerTreeDock(QDockWidget):
             item.setText(0, f"{layer.name}  \u26a0")
         self._items[id(layer)] = item
         self.tree.insertTopLevelItem(index, item)
-        layer.events.visible.connect(lambda v, item=item: self._set_check(item, v))
+
+        def on_visible(visible: bool) -> None:  # one-argument closure: psygnal passes (new, old) otherwise
+            self._set_check(item, visible)
+
+        layer.events.visible.connect(on_visible)
         self.tree.setCurrentItem(item)
 
     def _on_removed(self, index: int, layer: Layer) -> None:

@@ -1,0 +1,1 @@
+"""Bundled assets of Twinscape (the demo-data generator lives in assets.demo)."""
