@@ -1,0 +1,91 @@
+"""Foundation benchmarks (`make bench`): ratios against a baseline measured in the same run.
+
+Printed as a table; the README's performance table quotes these figures. Nothing here is a
+timed assertion: the ratios are reported, and only gross regressions fail.
+"""
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+
+def _write_laz(path: Path, n: int, seed: int = 11) -> Path:
+    import laspy
+    import pyproj
+
+    rng = np.random.default_rng(seed)
+    header = laspy.LasHeader(point_format=3, version="1.2")
+    header.scales = [0.001] * 3
+    header.offsets = [529000.0, 3385000.0, 0.0]
+    header.add_crs(pyproj.CRS("EPSG:4547"))
+    las = laspy.LasData(header)
+    las.x = 529000 + rng.uniform(0, 500, n)
+    las.y = 3385000 + rng.uniform(0, 500, n)
+    las.z = 20 + rng.uniform(0, 30, n)
+    las.intensity = rng.integers(0, 65535, n, dtype=np.uint16)
+    las.red = las.green = las.blue = rng.integers(0, 65535, n, dtype=np.uint16)
+    las.write(str(path))
+    return path
+
+
+def _best(fn, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+@pytest.fixture(scope="module")
+def laz_2m(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _write_laz(tmp_path_factory.mktemp("bench") / "cloud_2m.laz", 2_000_000)
+
+
+def test_las_loader_vs_raw_laspy(laz_2m: Path) -> None:
+    import laspy
+
+    from loaders.registry import load
+
+    raw = _best(lambda: laspy.read(str(laz_2m)))
+    ours = _best(lambda: load(str(laz_2m)))
+    n = 2_000_000
+    print(f"\n| LAZ 2M points: raw laspy.read | {n / raw / 1e6:.2f} M pts/s | baseline |")
+    print(f"| LAZ 2M points: twinscape loader | {n / ours / 1e6:.2f} M pts/s | {raw / ours:.2f}x of laspy |")
+    assert raw / ours > 0.3
+
+
+def test_frame_time_is_bounded_by_the_point_budget(laz_2m: Path, tmp_path: Path) -> None:
+    """2M points at a 300k budget should cost about what 300k points cost."""
+    from app.render import render_offscreen
+
+    small = _write_laz(tmp_path / "cloud_300k.laz", 300_000)
+    runs = {}
+    for name, path in (("300k", small), ("2M", laz_2m)):
+        runs[name] = render_offscreen([str(path)], str(tmp_path / f"{name}.png"), size=(800, 600), budget=300_000, frames=5)
+    ratio = runs["2M"]["frame_ms"] / runs["300k"]["frame_ms"]
+    for name, r in runs.items():
+        print(f"| render {name} points, budget 300k, 800x600 | {r['frame_ms']:.0f} ms/frame | {r['points_drawn']:,} drawn |")
+    print(f"| frame-time ratio 2M / 300k at budget 300k | {ratio:.2f}x | |")
+    assert runs["2M"]["points_drawn"] <= 300_000
+    assert ratio < 3
+
+
+def test_demo_scene_open_and_render(tmp_path: Path) -> None:
+    from app.demo import demo_project_path
+    from app.render import render_offscreen
+    from assets.demo.generate import ensure_demo_data
+
+    t0 = time.perf_counter()
+    ensure_demo_data()
+    gen = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    r = render_offscreen([str(demo_project_path())], str(tmp_path / "demo.png"), size=(1280, 720), frames=5)
+    total = time.perf_counter() - t0
+    print(f"\n| demo data generation (first run) | {gen:.2f} s | |")
+    print(f"| demo open + render 1280x720 (load, first frame, 5 timed) | {total:.2f} s | {r['frame_ms']:.0f} ms/frame |")
+    assert r is not None

@@ -1,0 +1,104 @@
+"""Canvas and visuals off-screen: pixel probes instead of brittle image diffs."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import pyvista as pv
+
+from app.model import BimLayer, MeshLayer, PointCloudLayer, Scene
+from app.model.layers import Layer
+from loaders.base import ElementInfo
+from viewers import style
+from viewers.canvas import Canvas
+from viewers.visuals import MeshVisual, PointCloudVisual, visual_class_for
+
+
+@pytest.fixture
+def canvas():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plotter = pv.Plotter(off_screen=True, window_size=(400, 300))
+    c = Canvas(plotter, Scene())
+    yield c
+    c.close()
+    plotter.close()
+
+
+def _box_layer(cls=BimLayer, rgb=(1.0, 0.0, 0.0)) -> MeshLayer:
+    box = pv.Box((-10, 10, -10, 10, 0, 20)).triangulate()
+    faces = box.faces.reshape(-1, 4)[:, 1:]
+    elements = [ElementInfo(id="2O2Fr$t4X7Zf8NOew3FLOH", ifc_class="IfcWall", name="Wall 1",
+                            properties={"Pset_WallCommon.IsExternal": True}, color=(*rgb, 1.0))]
+    return cls(name="box", data={"vertices": np.asarray(box.points, float), "faces": faces,
+                                 "face_element": np.zeros(len(faces), np.int32), "elements": elements})
+
+
+def _pixel(canvas: Canvas, x: int, y: int) -> np.ndarray:
+    canvas.render()
+    img = canvas.plotter.screenshot(return_img=True)
+    return img[img.shape[0] - 1 - y, x, :3].astype(int)
+
+
+def test_registry_walks_the_class_hierarchy() -> None:
+    assert visual_class_for(BimLayer()) is MeshVisual
+    assert visual_class_for(PointCloudLayer()) is PointCloudVisual
+    with pytest.raises(TypeError):
+        visual_class_for(Layer())
+
+
+def test_mesh_colour_visibility_and_highlight(canvas: Canvas) -> None:
+    layer = _box_layer()
+    canvas.scene.layers.append(layer)
+    canvas.zoom_to(view="north")
+    r, g, b = _pixel(canvas, 200, 150)
+    assert r > 120 and g < 60 and b < 60, (r, g, b)  # lit red wall
+    layer.visible = False
+    r, g, b = _pixel(canvas, 200, 150)
+    assert b > r  # sky shows through
+    layer.visible = True
+    sel = canvas.pick(200, 150)
+    assert sel.layer is layer and sel.properties["GlobalId"] == "2O2Fr$t4X7Zf8NOew3FLOH"
+    assert sel.properties["Pset_WallCommon.IsExternal"] is True
+    canvas.scene.select(sel)
+    r, g, b = _pixel(canvas, 200, 150)
+    assert r > 150 and g > 80 and b < 60  # highlight amber, not red
+    canvas.scene.layers.remove(layer)
+    assert not canvas.visuals and canvas.scene.selection.layer is None
+
+
+def test_removing_a_layer_disconnects_its_visual(canvas: Canvas) -> None:
+    layer = _box_layer()
+    canvas.scene.layers.append(layer)
+    assert len(layer.events.visible) >= 1
+    canvas.scene.layers.remove(layer)
+    assert len(layer.events.visible) == 0 and len(layer.data_changed) == 0
+
+
+def test_point_budget_and_colour_modes(canvas: Canvas) -> None:
+    rng = np.random.default_rng(5)
+    n = 50_000
+    layer = PointCloudLayer(name="scan", data={"positions": rng.uniform(-20, 20, (n, 3)), "colors": None,
+                                               "attributes": {"classification": np.full(n, 6, np.uint8)}})
+    canvas.scene.layers.append(layer)
+    assert canvas.stats()["points_drawn"] == n
+    canvas.set_point_budget(10_000)
+    assert canvas.stats()["points_drawn"] == 10_000
+    layer.color_mode = "classification"
+    visual = canvas.visuals[id(layer)]
+    assert tuple(visual.mesh.point_data["RGB"][0]) == style.ASPRS_RGB[6]
+    sel = visual.describe_pick(0, np.zeros(3))
+    assert sel.properties["class name"] == "Building" and sel.index == visual.index[0]
+
+
+def test_scale_bar_follows_zoom(canvas: Canvas) -> None:
+    canvas.scene.layers.append(_box_layer())
+    canvas.zoom_to()
+    canvas.render()
+    near = canvas.scale_bar.length_m
+    cam = canvas.get_camera()
+    far = type(cam)(tuple(np.array(cam.position) * 10), cam.focal_point, cam.view_up)
+    canvas.set_camera(far)
+    canvas.render()
+    assert canvas.scale_bar.length_m > near * 4
