@@ -86,6 +86,8 @@ def find_loader(path: str | Path) -> _Entry:
 def load(path: str | Path, *, progress: Progress | None = None, cancel: Cancel | None = None) -> list[LayerData]:
     """Load any supported file. Every failure becomes LoadError; LoadCancelled passes through."""
     entry = find_loader(path)
+    if os.path.isdir(path):  # a tileset folder: find_loader chose by its tileset.json
+        path = os.path.join(path, "tileset.json")
     try:
         layers = entry.func(str(path), progress=progress, cancel=cancel)
     except (LoadError, LoadCancelled):

@@ -1,0 +1,318 @@
+"""glTF 2.0 (GLB or JSON) geometry reader for 3D Tiles content, in numpy.
+
+Only what a viewer needs: triangle and point primitives, COLOR_0 / base colour, and feature ids
+(_BATCHID or EXT_mesh_features). Node transforms are applied, then y-up -> z-up, then `post`
+(RTC centre and tile transform), all in float64. Draco/meshopt primitives are skipped with a warning.
+"""
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from loaders._binary import BinaryError, as_int, as_vec, check_range, parse_json, read_file, strided, u32
+
+COMPONENT = {5120: np.int8, 5121: np.uint8, 5122: np.int16, 5123: np.uint16, 5125: np.uint32, 5126: np.float32}
+NORM_DIV = {5120: 127.0, 5121: 255.0, 5122: 32767.0, 5123: 65535.0, 5125: 4294967295.0}
+NCOMP = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
+Y_UP_TO_Z_UP = np.array([[1, 0, 0, 0], [0, 0, -1, 0], [0, 1, 0, 0], [0, 0, 0, 1]], dtype=np.float64)
+MAX_NODE_DEPTH = 64
+
+
+@dataclass
+class GltfGeometry:
+    """Geometry of one glTF asset in the caller's frame. Per-vertex arrays share one index space."""
+
+    positions: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    faces: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), dtype=np.int64))
+    colors: np.ndarray | None = None  # (V,3) uint8
+    feature_ids: np.ndarray | None = None  # (V,) int64, -1 = none
+    feature_count: int | None = None
+    points: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    point_colors: np.ndarray | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def split_glb(data: bytes) -> tuple[dict, memoryview | None]:
+    """GLB v2 container -> (JSON document, BIN chunk or None)."""
+    magic = data[:4]
+    if magic != b"glTF":
+        raise BinaryError("not a GLB file (bad magic)")
+    version, length = u32(data, 4, 2)
+    if version != 2:
+        raise BinaryError(f"glTF version {version} is not supported (only glTF 2.0)")
+    if length > len(data):
+        raise BinaryError(f"GLB header declares {length} bytes but only {len(data)} are present")
+    view = memoryview(data)[:length]
+    pos, doc, bin_chunk = 12, None, None
+    while pos + 8 <= length:
+        clen, ctype = u32(data, pos, 2)
+        check_range(pos + 8, clen, length, "GLB chunk")
+        chunk = view[pos + 8 : pos + 8 + clen]
+        if ctype == 0x4E4F534A and doc is None:
+            doc = parse_json(chunk, "glTF JSON chunk")
+        elif ctype == 0x004E4942 and bin_chunk is None:
+            bin_chunk = chunk
+        pos += 8 + clen
+    if doc is None:
+        raise BinaryError("GLB has no JSON chunk")
+    return doc, bin_chunk
+
+
+class _Reader:
+    """Resolves buffers / bufferViews / accessors of one glTF document, lazily and bounded."""
+
+    def __init__(self, doc: dict, bin_chunk, base_dir: str | None, root_dir: str | None) -> None:
+        self.doc, self.bin, self.base_dir, self.root_dir = doc, bin_chunk, base_dir, root_dir
+        self._buffers: dict[int, bytes | memoryview] = {}
+
+    def _item(self, key: str, index) -> dict:
+        items = self.doc.get(key)
+        if not isinstance(items, list):
+            raise BinaryError(f"glTF has no '{key}'")
+        i = as_int(index, f"{key} index", 0, len(items) - 1) if items else -1
+        if i < 0 or not isinstance(items[i], dict):
+            raise BinaryError(f"glTF {key}[{index}] is missing")
+        return items[i]
+
+    def buffer(self, index) -> bytes | memoryview:
+        i = as_int(index, "buffer index")
+        if i not in self._buffers:
+            b = self._item("buffers", i)
+            uri = b.get("uri")
+            if uri is None:
+                if self.bin is None:
+                    raise BinaryError("glTF buffer refers to a missing GLB BIN chunk")
+                data = self.bin
+            elif not isinstance(uri, str):
+                raise BinaryError("glTF buffer uri is not a string")
+            elif uri.startswith("data:"):
+                try:
+                    data = base64.b64decode(uri.split(",", 1)[1], validate=False)
+                except (IndexError, ValueError):
+                    raise BinaryError("glTF buffer data URI is not valid base64") from None
+            else:
+                data = read_file(self._resolve(uri))
+            self._buffers[i] = data
+        return self._buffers[i]
+
+    def _resolve(self, uri: str) -> str:
+        from urllib.parse import unquote
+
+        if self.base_dir is None or "://" in uri:
+            raise BinaryError(f"external glTF buffer '{uri[:80]}' cannot be resolved")
+        path = os.path.realpath(os.path.join(self.base_dir, unquote(uri.split("?")[0])))
+        root = os.path.realpath(self.root_dir or self.base_dir)
+        try:
+            inside = os.path.commonpath([path, root]) == root
+        except ValueError:  # different drives on Windows
+            inside = False
+        if not inside:
+            raise BinaryError(f"glTF buffer '{uri[:80]}' points outside the tileset folder")
+        return path
+
+    def accessor(self, index) -> np.ndarray:
+        """(count, ncomp) float64, normalised integers scaled to 0..1 / -1..1."""
+        acc = self._item("accessors", index)
+        ctype = acc.get("componentType")
+        if ctype not in COMPONENT or acc.get("type") not in NCOMP:
+            raise BinaryError("accessor has an unknown component type or element type")
+        comps = NCOMP[acc["type"]]
+        count = as_int(acc.get("count"), "accessor count", 0, 2**32)
+        if "bufferView" not in acc:
+            raise BinaryError("accessor without bufferView (sparse-only) is not supported")
+        bv = self._item("bufferViews", acc["bufferView"])
+        if isinstance(bv.get("extensions"), dict) and "EXT_meshopt_compression" in bv["extensions"]:
+            raise BinaryError("meshopt-compressed buffers are not supported")
+        buf = self.buffer(bv.get("buffer"))
+        bv_off = as_int(bv.get("byteOffset", 0), "bufferView byteOffset")
+        bv_len = as_int(bv.get("byteLength"), "bufferView byteLength")
+        check_range(bv_off, bv_len, len(buf), "bufferView")
+        stride = bv.get("byteStride")
+        stride = as_int(stride, "byteStride", 4, 252) if stride is not None else None
+        off = bv_off + as_int(acc.get("byteOffset", 0), "accessor byteOffset")
+        raw = strided(buf, off, count, COMPONENT[ctype], comps, stride, limit=bv_off + bv_len)
+        out = raw.astype(np.float64)
+        if acc.get("normalized") and ctype in NORM_DIV:
+            out = np.maximum(out / NORM_DIV[ctype], -1.0)
+        if ctype == 5126 and not np.all(np.isfinite(out)):
+            raise BinaryError("accessor holds NaN or infinite values")
+        return out
+
+
+def _node_matrix(node: dict) -> np.ndarray:
+    if "matrix" in node:
+        return as_vec(node["matrix"], 16, "node matrix").reshape(4, 4).T
+    m = np.eye(4)
+    if "scale" in node:
+        m = np.diag([*as_vec(node["scale"], 3, "node scale"), 1.0])
+    if "rotation" in node:
+        x, y, z, w = as_vec(node["rotation"], 4, "node rotation")
+        r = np.eye(4)
+        r[:3, :3] = [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+        ]
+        m = r @ m
+    if "translation" in node:
+        t = np.eye(4)
+        t[:3, 3] = as_vec(node["translation"], 3, "node translation")
+        m = t @ m
+    return m
+
+
+def _mesh_instances(doc: dict) -> list[tuple[int, np.ndarray]]:
+    """(mesh index, world matrix) for every node of the default scene (or all root nodes)."""
+    nodes = doc.get("nodes") if isinstance(doc.get("nodes"), list) else []
+    scenes = doc.get("scenes") if isinstance(doc.get("scenes"), list) else []
+    roots: list = []
+    if scenes:
+        s = doc.get("scene", 0)
+        scene = scenes[s] if isinstance(s, int) and 0 <= s < len(scenes) and isinstance(scenes[s], dict) else scenes[0]
+        roots = scene.get("nodes", []) if isinstance(scene, dict) else []
+    else:
+        children = {c for n in nodes if isinstance(n, dict) for c in n.get("children", []) if isinstance(c, int)}
+        roots = [i for i in range(len(nodes)) if i not in children]
+    if not nodes and isinstance(doc.get("meshes"), list):  # lenient: meshes without nodes
+        return [(i, np.eye(4)) for i in range(len(doc["meshes"]))]
+    out: list[tuple[int, np.ndarray]] = []
+    stack = [(r, np.eye(4), 0) for r in roots if isinstance(r, int)]
+    visits = 0
+    while stack and visits < 100_000:
+        idx, parent, depth = stack.pop()
+        visits += 1
+        if not (0 <= idx < len(nodes)) or not isinstance(nodes[idx], dict) or depth > MAX_NODE_DEPTH:
+            continue
+        node = nodes[idx]
+        world = parent @ _node_matrix(node)
+        if isinstance(node.get("mesh"), int):
+            out.append((node["mesh"], world))
+        stack.extend((c, world, depth + 1) for c in node.get("children", []) if isinstance(c, int))
+    return out
+
+
+def _triangles(mode: int, idx: np.ndarray) -> np.ndarray:
+    n = len(idx)
+    if mode == 4:
+        return idx[: n - n % 3].reshape(-1, 3)
+    if n < 3:
+        return np.zeros((0, 3), dtype=np.int64)
+    i = np.arange(n - 2)
+    if mode == 5:  # strip: flip every other triangle to keep the winding
+        odd = (i % 2).astype(bool)
+        a, b = np.where(odd, idx[i + 1], idx[i]), np.where(odd, idx[i], idx[i + 1])
+        return np.stack([a, b, idx[i + 2]], 1)
+    return np.stack([np.full(n - 2, idx[0]), idx[i + 1], idx[i + 2]], 1)  # fan
+
+
+def _to_u8(colors: np.ndarray) -> np.ndarray:
+    return (np.clip(colors[:, :3], 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+def parse_gltf(doc: dict, bin_chunk=None, *, base_dir: str | None = None, root_dir: str | None = None, y_up: bool = True, post: np.ndarray | None = None) -> GltfGeometry:
+    """Geometry of a parsed glTF document; see module docstring for the transform order."""
+    out = GltfGeometry()
+    version = str((doc.get("asset") or {}).get("version", "2.0")) if isinstance(doc.get("asset"), dict) else "2.0"
+    if not version.startswith("2"):
+        raise BinaryError(f"glTF version {version} is not supported (only glTF 2.0)")
+    reader = _Reader(doc, bin_chunk, base_dir, root_dir)
+    frame = np.eye(4) if post is None else np.asarray(post, dtype=np.float64)
+    ext = doc.get("extensions") if isinstance(doc.get("extensions"), dict) else {}
+    if isinstance(ext.get("CESIUM_RTC"), dict) and "center" in ext["CESIUM_RTC"]:
+        rtc = np.eye(4)
+        rtc[:3, 3] = as_vec(ext["CESIUM_RTC"]["center"], 3, "CESIUM_RTC center")
+        frame = frame @ rtc
+    if y_up:
+        frame = frame @ Y_UP_TO_Z_UP
+    meshes = doc.get("meshes") if isinstance(doc.get("meshes"), list) else []
+    materials = doc.get("materials") if isinstance(doc.get("materials"), list) else []
+    pos_l, face_l, col_l, fid_l, pts_l, pcol_l = [], [], [], [], [], []
+    n_v = 0
+    any_color = any_fid = any_pcol = False
+    skipped: dict[str, int] = {}
+    for mesh_index, world in _mesh_instances(doc):
+        mesh = meshes[mesh_index] if 0 <= mesh_index < len(meshes) and isinstance(meshes[mesh_index], dict) else None
+        prims = mesh.get("primitives", []) if mesh else []
+        m = frame @ world
+        for prim in prims if isinstance(prims, list) else []:
+            if not isinstance(prim, dict) or not isinstance(prim.get("attributes"), dict):
+                continue
+            pext = prim.get("extensions") if isinstance(prim.get("extensions"), dict) else {}
+            if "KHR_draco_mesh_compression" in pext:
+                skipped["Draco-compressed"] = skipped.get("Draco-compressed", 0) + 1
+                continue
+            mode = prim.get("mode", 4)
+            if mode not in (0, 4, 5, 6):
+                continue  # lines are not drawn
+            attrs = prim["attributes"]
+            try:
+                pos = reader.accessor(attrs["POSITION"])[:, :3] if "POSITION" in attrs else None
+                if pos is None or pos.shape[1] != 3:
+                    raise BinaryError("primitive has no VEC3 POSITION")
+                pos = pos @ m[:3, :3].T + m[:3, 3]
+                color = None
+                if "COLOR_0" in attrs:
+                    c = reader.accessor(attrs["COLOR_0"])
+                    if len(c) == len(pos) and c.shape[1] >= 3:
+                        color = _to_u8(c if c.max(initial=0) <= 1.0 else c / 255.0)
+                if color is None and isinstance(prim.get("material"), int) and 0 <= prim["material"] < len(materials):
+                    mat = materials[prim["material"]] if isinstance(materials[prim["material"]], dict) else {}
+                    pbr = mat.get("pbrMetallicRoughness") if isinstance(mat.get("pbrMetallicRoughness"), dict) else {}
+                    if "baseColorFactor" in pbr:
+                        bc = as_vec(pbr["baseColorFactor"], 4, "baseColorFactor")
+                        color = np.tile(_to_u8(bc[None, :]), (len(pos), 1))
+                if mode == 0:
+                    pts_l.append(pos)
+                    pcol_l.append(color)
+                    any_pcol |= color is not None
+                    continue
+                idx = reader.accessor(prim["indices"])[:, 0] if "indices" in prim else np.arange(len(pos), dtype=np.float64)
+                if len(idx) and (idx.min() < 0 or idx.max() >= len(pos)):
+                    raise BinaryError("primitive indices point past its vertices")
+                tri = _triangles(mode, idx.astype(np.int64))
+                fid = None
+                mf = pext.get("EXT_mesh_features") if isinstance(pext.get("EXT_mesh_features"), dict) else None
+                key = "_BATCHID" if "_BATCHID" in attrs else ("BATCHID" if "BATCHID" in attrs else None)
+                if mf and isinstance(mf.get("featureIds"), list) and mf["featureIds"] and isinstance(mf["featureIds"][0], dict):
+                    fdef = mf["featureIds"][0]
+                    if isinstance(fdef.get("attribute"), int) and f"_FEATURE_ID_{fdef['attribute']}" in attrs:
+                        key = f"_FEATURE_ID_{fdef['attribute']}"
+                        if isinstance(fdef.get("featureCount"), int) and fdef["featureCount"] >= 0:
+                            out.feature_count = max(out.feature_count or 0, fdef["featureCount"])
+                if key is not None:
+                    f = reader.accessor(attrs[key])[:, 0]
+                    if len(f) == len(pos):
+                        fid = np.where(np.isfinite(f) & (f >= 0) & (f < 2**31), f, -1).astype(np.int64)
+            except BinaryError as exc:
+                out.warnings.append(f"primitive skipped: {exc}")
+                continue
+            pos_l.append(pos)
+            face_l.append(tri + n_v)
+            col_l.append(color)
+            fid_l.append(fid if fid is not None else np.full(len(pos), -1, np.int64))
+            any_color |= color is not None
+            any_fid |= fid is not None
+            n_v += len(pos)
+    for what, n in skipped.items():
+        out.warnings.append(f"{n} {what} primitive(s) skipped (not supported yet)")
+    if pos_l:
+        out.positions = np.concatenate(pos_l)
+        out.faces = np.concatenate(face_l)
+        if any_color:
+            out.colors = np.concatenate([c if c is not None else np.full((len(p), 3), 200, np.uint8) for c, p in zip(col_l, pos_l)])
+        if any_fid:
+            out.feature_ids = np.concatenate(fid_l)
+    if pts_l:
+        out.points = np.concatenate(pts_l)
+        if any_pcol:
+            out.point_colors = np.concatenate([c if c is not None else np.full((len(p), 3), 200, np.uint8) for c, p in zip(pcol_l, pts_l)])
+    return out
+
+
+def parse_glb(data: bytes, **kwargs) -> GltfGeometry:
+    """GLB bytes -> geometry (kwargs as parse_gltf)."""
+    doc, bin_chunk = split_glb(data)
+    return parse_gltf(doc, bin_chunk, **kwargs)

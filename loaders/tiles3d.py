@@ -1,0 +1,408 @@
+"""3D Tiles 1.0 / 1.1 tilesets and single tiles (b3dm, pnts, cmpt, glb, glTF), parsed with numpy.
+
+Three separable steps so a later streaming loader can reuse them: `walk_tileset` turns the tile
+tree into a list of ContentRef (file + accumulated transform), `parse_content` turns one
+content's bytes into geometry, `_Merger` merges contents into one TilesetData.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+import numpy as np
+
+from loaders._binary import MAX_FILE_BYTES, BinaryError, as_int, as_vec, batch_properties, check_range, parse_json, read_file, table_value, u32
+from loaders.base import Cancel, ElementInfo, Georef, LayerData, LoadCancelled, LoadError, PointCloudData, Progress, TilesetData
+from loaders.gltf import GltfGeometry, parse_glb, parse_gltf
+from loaders.registry import register_loader
+
+MAX_TILES = 1_000_000
+MAX_DEPTH = 200
+MAX_EXTERNAL_DEPTH = 16
+LEGACY = 570425344  # a JSON '{' read as a uint32: marks the legacy b3dm headers
+TILE_MAGICS = (b"b3dm", b"pnts", b"cmpt", b"i3dm", b"glTF")
+
+
+@dataclass
+class TileContent:
+    """Geometry of one content plus its batch table (b3dm) or feature count (glTF)."""
+
+    geometry: GltfGeometry
+    batch_length: int | None = None
+    properties: dict[str, list] = field(default_factory=dict)
+
+
+@dataclass
+class ContentRef:
+    path: str
+    uri: str  # relative to the top tileset folder; used in element ids
+    transform: np.ndarray
+    y_up: bool = True
+
+
+@dataclass
+class TileWalk:
+    version: str
+    geometric_error: float
+    tiles: int = 0
+    contents: list[ContentRef] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _tables(data: memoryview, hdr: int, ftj: int, ftb: int, btj: int, btb: int):
+    pos = hdr
+    ft = parse_json(data[pos : pos + ftj], "feature table"); pos += ftj
+    ft_bin = data[pos : pos + ftb]; pos += ftb
+    bt = parse_json(data[pos : pos + btj], "batch table"); pos += btj
+    bt_bin = data[pos : pos + btb]; pos += btb
+    return ft, ft_bin, bt, bt_bin, pos
+
+
+def _header(data: bytes, kind: str) -> tuple[memoryview, int]:
+    version, length = u32(data, 4, 2)
+    if length > len(data):
+        raise BinaryError(f"{kind} header declares {length} bytes but the file holds only {len(data)}")
+    if length < 12:
+        raise BinaryError(f"{kind} header declares an impossible length {length}")
+    return memoryview(data)[:length], length
+
+
+def _translate(v: np.ndarray | None) -> np.ndarray:
+    m = np.eye(4)
+    if v is not None:
+        m[:3, 3] = np.asarray(v, dtype=np.float64).reshape(-1)[:3]
+    return m
+
+
+def parse_b3dm(data: bytes, transform: np.ndarray, y_up: bool = True, base_dir: str | None = None, root_dir: str | None = None) -> TileContent:
+    """Batched 3D model: feature/batch tables, then an embedded GLB (also the two legacy headers)."""
+    view, length = _header(data, "b3dm")
+    ftj, ftb, btj, btb = u32(data, 12, 4) if length >= 28 else (0, 0, 0, 0)
+    hdr, batch_length = 28, None
+    if btj >= LEGACY:
+        hdr, batch_length, btj, btb, ftj, ftb = 20, ftj, ftb, 0, 0, 0
+    elif btb >= LEGACY:
+        hdr, batch_length, btj, btb, ftj, ftb = 24, btj, ftj, ftb, 0, 0
+    check_range(hdr, ftj + ftb + btj + btb, length, "b3dm tables")
+    ft, _ft_bin, bt, bt_bin, glb_start = _tables(view, hdr, ftj, ftb, btj, btb)
+    if batch_length is None:
+        batch_length = as_int(ft.get("BATCH_LENGTH", 0), "BATCH_LENGTH", 0, 2**31)
+    rtc = table_value(ft, _ft_bin, "RTC_CENTER", 1, 3, "FLOAT")
+    geom = parse_glb(bytes(view[glb_start:]), y_up=y_up, post=transform @ _translate(rtc), base_dir=base_dir, root_dir=root_dir)
+    return TileContent(geom, batch_length, batch_properties(bt, bt_bin, batch_length))
+
+
+def parse_pnts(data: bytes, transform: np.ndarray) -> TileContent:
+    """Point cloud tile: POSITION / POSITION_QUANTIZED, RGB / RGBA / RGB565 / CONSTANT_RGBA, RTC_CENTER."""
+    view, length = _header(data, "pnts")
+    ftj, ftb, btj, btb = u32(data, 12, 4)
+    check_range(28, ftj + ftb + btj + btb, length, "pnts tables")
+    ft, fb, _bt, _bb, _ = _tables(view, 28, ftj, ftb, btj, btb)
+    if "3DTILES_draco_point_compression" in (ft.get("extensions") or {}):
+        raise BinaryError("Draco-compressed point clouds are not supported yet")
+    n = as_int(ft.get("POINTS_LENGTH"), "POINTS_LENGTH", 0, 2**32)
+    pos = table_value(ft, fb, "POSITION", n, 3, "FLOAT")
+    if pos is None:
+        q = table_value(ft, fb, "POSITION_QUANTIZED", n, 3, "UNSIGNED_SHORT")
+        if q is None:
+            raise BinaryError("pnts has neither POSITION nor POSITION_QUANTIZED")
+        scale = as_vec(ft.get("QUANTIZED_VOLUME_SCALE"), 3, "QUANTIZED_VOLUME_SCALE")
+        offset = as_vec(ft.get("QUANTIZED_VOLUME_OFFSET"), 3, "QUANTIZED_VOLUME_OFFSET")
+        pos = q.astype(np.float64) / 65535.0 * scale + offset
+    pos = pos.astype(np.float64)
+    if not np.all(np.isfinite(pos)):
+        raise BinaryError("pnts positions hold NaN or infinite values")
+    rtc = table_value(ft, fb, "RTC_CENTER", 1, 3, "FLOAT")
+    m = transform @ _translate(rtc)
+    colors = None
+    if (c := table_value(ft, fb, "RGBA", n, 4, "UNSIGNED_BYTE")) is not None or (c := table_value(ft, fb, "RGB", n, 3, "UNSIGNED_BYTE")) is not None:
+        colors = np.clip(c[:, :3], 0, 255).astype(np.uint8)
+    elif (c := table_value(ft, fb, "RGB565", n, 1, "UNSIGNED_SHORT")) is not None:
+        v = c[:, 0].astype(np.uint32)
+        colors = np.stack([(v >> 11 & 31) * 255 // 31, (v >> 5 & 63) * 255 // 63, (v & 31) * 255 // 31], 1).astype(np.uint8)
+    elif (c := table_value(ft, fb, "CONSTANT_RGBA", 1, 4, "UNSIGNED_BYTE")) is not None:
+        colors = np.tile(np.clip(c[:, :3], 0, 255).astype(np.uint8), (n, 1))
+    return TileContent(GltfGeometry(points=pos @ m[:3, :3].T + m[:3, 3], point_colors=colors))
+
+
+def _gunzip(data: bytes) -> bytes:
+    import zlib
+
+    d = zlib.decompressobj(wbits=31)
+    try:
+        out = d.decompress(data, MAX_FILE_BYTES)
+    except zlib.error:
+        raise BinaryError("gzip-compressed tile is corrupt") from None
+    if d.unconsumed_tail:
+        raise BinaryError("gzip-compressed tile is too large")
+    return out
+
+
+def parse_content(data: bytes, transform: np.ndarray, *, y_up: bool = True, base_dir: str | None = None, root_dir: str | None = None, depth: int = 0) -> list[TileContent]:
+    """Any tile content by its magic; cmpt recurses into its inner tiles."""
+    magic = data[:4]
+    if magic[:2] == b"\x1f\x8b" and depth < 2:  # gzip-compressed tile, as some servers store them
+        return parse_content(_gunzip(data), transform, y_up=y_up, base_dir=base_dir, root_dir=root_dir, depth=depth + 1)
+    if magic == b"b3dm":
+        return [parse_b3dm(data, transform, y_up, base_dir, root_dir)]
+    if magic == b"pnts":
+        return [parse_pnts(data, transform)]
+    if magic == b"glTF":
+        return [TileContent(parse_glb(data, y_up=y_up, post=transform, base_dir=base_dir, root_dir=root_dir))]
+    if magic == b"cmpt":
+        view, length = _header(data, "cmpt")
+        (count,) = u32(data, 12)
+        if depth > 4:
+            raise BinaryError("composite tiles nested too deeply")
+        out, pos = [], 16
+        for _ in range(min(count, length // 12)):
+            (inner,) = u32(data, pos + 8)
+            check_range(pos, inner, length, "inner tile")
+            if inner < 12:
+                raise BinaryError("inner tile declares an impossible length")
+            out += parse_content(bytes(view[pos : pos + inner]), transform, y_up=y_up, base_dir=base_dir, root_dir=root_dir, depth=depth + 1)
+            pos += inner
+        return out
+    if magic == b"i3dm":
+        raise BinaryError("instanced tiles (i3dm) are not supported yet")
+    if data.lstrip()[:1] == b"{":
+        doc = parse_json(data, "glTF JSON")
+        if "asset" in doc and any(k in doc for k in ("meshes", "buffers", "accessors", "scenes")):
+            return [TileContent(parse_gltf(doc, None, y_up=y_up, post=transform, base_dir=base_dir, root_dir=root_dir))]
+        raise BinaryError("JSON content is neither a glTF 2.0 asset nor a tileset")
+    raise BinaryError(f"unknown tile content (magic {bytes(magic)!r})")
+
+
+def _load_tileset_json(path: str) -> dict:
+    try:
+        doc = parse_json(read_file(path), "tileset JSON")
+    except BinaryError as exc:
+        raise LoadError(path, f"not a 3D Tiles tileset: {exc}") from None
+    if not isinstance(doc.get("asset"), dict) or not isinstance(doc.get("root"), dict):
+        raise LoadError(path, "not a 3D Tiles tileset (no 'asset' and 'root')")
+    return doc
+
+
+def _inside(path: str, root: str) -> bool:
+    try:
+        return os.path.commonpath([path, root]) == root
+    except ValueError:  # different drives on Windows
+        return False
+
+
+def _tile_uris(tile: dict) -> list[str]:
+    contents = [tile["content"]] if isinstance(tile.get("content"), dict) else []
+    contents += [c for c in tile.get("contents", []) if isinstance(c, dict)] if isinstance(tile.get("contents"), list) else []
+    return [u for c in contents if isinstance(u := c.get("uri", c.get("url")), str) and u]
+
+
+class _Walker:
+    def __init__(self, path: str, cancel: Cancel | None) -> None:
+        self.root_dir = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+        self.cancel = cancel
+        self.walk = TileWalk("", 0.0)
+        self.chain: list[str] = []
+
+    def _resolve(self, uri: str, base_dir: str) -> str | None:
+        if "://" in uri or uri.startswith("data:"):
+            self.walk.warnings.append(f"content '{uri[:80]}' is not a local file; skipped")
+            return None
+        path = os.path.realpath(os.path.join(base_dir, unquote(uri.split("?")[0].split("#")[0])))
+        if not _inside(path, self.root_dir):
+            self.walk.warnings.append(f"content '{uri[:80]}' points outside the tileset folder; skipped")
+            return None
+        if not os.path.isfile(path):
+            self.walk.warnings.append(f"content '{uri[:80]}' is missing; skipped")
+            return None
+        return path
+
+    def _is_tileset(self, path: str) -> bool:
+        if path.lower().endswith(".json"):
+            return True
+        with open(path, "rb") as fh:
+            return fh.read(64).lstrip()[:1] == b"{" and not path.lower().endswith(".gltf")
+
+    def add_contents(self, uris: list[str], transform: np.ndarray, base_dir: str, y_up: bool, depth: int) -> int:
+        added = 0
+        for uri in uris:
+            path = self._resolve(uri, base_dir)
+            if path is None:
+                continue
+            if not self._is_tileset(path):
+                rel = os.path.relpath(path, self.root_dir).replace(os.sep, "/")
+                self.walk.contents.append(ContentRef(path, rel, transform, y_up))
+                added += 1
+            elif path in self.chain or len(self.chain) >= MAX_EXTERNAL_DEPTH:
+                self.walk.warnings.append(f"external tileset '{uri[:80]}' is recursive or nested too deeply; skipped")
+            else:
+                try:
+                    doc = _load_tileset_json(path)
+                except LoadError as exc:
+                    self.walk.warnings.append(f"external tileset '{uri[:80]}': {exc.reason}; skipped")
+                    continue
+                added += self.tileset(doc, path, transform, depth)
+        return added
+
+    def tileset(self, doc: dict, path: str, transform: np.ndarray, depth: int) -> int:
+        self.chain.append(path)
+        up = str(doc["asset"].get("gltfUpAxis", "Y")).upper() != "Z"
+        try:
+            return self.tile(doc["root"], transform, "REPLACE", os.path.dirname(path), up, depth)
+        finally:
+            self.chain.pop()
+
+    def tile(self, tile: dict, parent: np.ndarray, refine: str, base_dir: str, y_up: bool, depth: int) -> int:
+        w = self.walk
+        if w.tiles >= MAX_TILES or depth > MAX_DEPTH:
+            if "tile tree is too large or too deep; truncated" not in w.warnings:
+                w.warnings.append("tile tree is too large or too deep; truncated")
+            return 0
+        w.tiles += 1
+        if self.cancel is not None and w.tiles % 256 == 0 and self.cancel():
+            raise LoadCancelled()
+        transform = parent
+        if "transform" in tile:
+            try:
+                transform = parent @ as_vec(tile["transform"], 16, "tile transform").reshape(4, 4).T
+            except BinaryError as exc:
+                w.warnings.append(f"{exc}; ignored")
+        refine = str(tile.get("refine", refine)).upper()
+        uris = _tile_uris(tile)
+        if isinstance(tile.get("implicitTiling"), dict):
+            w.warnings.append("implicit tiling is not supported yet; only the root content is loaded")
+            uris = [u.replace("{level}", "0").replace("{x}", "0").replace("{y}", "0").replace("{z}", "0") for u in uris]
+        children = [c for c in tile.get("children", []) if isinstance(c, dict)] if isinstance(tile.get("children"), list) else []
+        if refine == "ADD" or not children:
+            added = self.add_contents(uris, transform, base_dir, y_up, depth)
+            return added + sum(self.tile(c, transform, refine, base_dir, y_up, depth + 1) for c in children)
+        added = sum(self.tile(c, transform, refine, base_dir, y_up, depth + 1) for c in children)
+        if added == 0 and uris:  # finer levels missing: fall back to this level
+            added = self.add_contents(uris, transform, base_dir, y_up, depth)
+        return added
+
+
+def walk_tileset(path: str, cancel: Cancel | None = None) -> TileWalk:
+    """Tile tree -> contents to load at the finest available level, with composed transforms."""
+    doc = _load_tileset_json(path)
+    walker = _Walker(path, cancel)
+    walker.walk.version = str(doc["asset"].get("version", "1.0"))
+    ge = doc["root"].get("geometricError", doc.get("geometricError", 0.0))
+    walker.walk.geometric_error = float(ge) if isinstance(ge, (int, float)) and not isinstance(ge, bool) else 0.0
+    walker.tileset(doc, os.path.realpath(os.path.abspath(path)), np.eye(4), 0)
+    return walker.walk
+
+
+class _Merger:
+    """Accumulates contents into one mesh (with one element per batch) and one point cloud."""
+
+    def __init__(self) -> None:
+        self.verts, self.faces, self.colors, self.fe, self.points, self.pcolors = [], [], [], [], [], []
+        self.elements: list[ElementInfo] = []
+        self.n_verts = 0
+
+    def add(self, content: TileContent, uri: str) -> None:
+        g = content.geometry
+        if len(g.faces):
+            base = len(self.elements)
+            if g.feature_ids is not None:
+                used = int(g.feature_ids.max(initial=-1)) + 1
+                n = min(content.batch_length or g.feature_count or used, used, len(g.positions))
+                for i in range(n):
+                    props = {k: v[i] for k, v in content.properties.items() if i < len(v)}
+                    self.elements.append(ElementInfo(id=f"{uri}#{i}", properties=props))
+                fid = g.feature_ids[g.faces[:, 0]]
+                fe = np.where((fid >= 0) & (fid < n), fid + base, -1)
+            else:
+                self.elements.append(ElementInfo(id=uri))
+                fe = np.full(len(g.faces), base)
+            self.verts.append(g.positions)
+            self.faces.append(g.faces + self.n_verts)
+            self.colors.append(g.colors)
+            self.fe.append(fe.astype(np.int32))
+            self.n_verts += len(g.positions)
+        if len(g.points):
+            self.points.append(g.points)
+            self.pcolors.append(g.point_colors)
+
+    @staticmethod
+    def _colors(parts: list, sizes: list[int]) -> np.ndarray | None:
+        if all(c is None for c in parts):
+            return None
+        return np.concatenate([c if c is not None else np.full((n, 3), 200, np.uint8) for c, n in zip(parts, sizes)])
+
+    def build(self, path: str, kind: str, fmt: str, tiles: int, contents: int, ge: float, warnings: list[str]) -> TilesetData:
+        layer = TilesetData(name=os.path.basename(os.path.dirname(path)) if kind == "tileset" else os.path.basename(path),
+                            kind=kind, format=fmt, source=path, warnings=warnings, tiles=tiles, contents=contents, geometric_error=ge)
+        if self.verts:
+            layer.vertices = np.concatenate(self.verts)
+            layer.faces = np.concatenate(self.faces).astype(np.int64)
+            layer.vertex_colors = self._colors(self.colors, [len(v) for v in self.verts])
+            layer.face_element = np.concatenate(self.fe)
+            layer.elements = self.elements
+        if self.points:
+            pts = np.concatenate(self.points)
+            layer.points = PointCloudData(name=layer.name + " points", kind="pointcloud", format=fmt, source=path,
+                                          positions=pts, colors=self._colors(self.pcolors, [len(p) for p in self.points]))
+        bounds = layer.local_bounds()
+        if bounds is None:
+            raise LoadError(path, "no geometry could be loaded" + (f" ({warnings[0]})" if warnings else ""))
+        if 6.2e6 <= np.linalg.norm(bounds.mean(0)) <= 6.5e6:
+            layer.georef = Georef(kind="ecef")
+        else:
+            layer.georef = Georef(kind="none")
+            warnings.append("tileset is not on the globe; placed at the scene origin")
+        return layer
+
+
+@register_loader(".json", name="3D Tiles tileset")
+def read_tileset(path: str, *, progress: Progress | None = None, cancel: Cancel | None = None) -> list[LayerData]:
+    """A tileset.json at its finest level: all leaf (REPLACE) or all (ADD) contents merged."""
+    if os.path.isdir(path):  # the registry resolves a folder to its tileset.json but passes the folder
+        path = os.path.join(path, "tileset.json")
+    walk = walk_tileset(path, cancel)
+    if not walk.contents:
+        first = f" ({walk.warnings[0]})" if walk.warnings else ""
+        raise LoadError(path, f"the tileset has no loadable content{first}")
+    merger, loaded = _Merger(), 0
+    for i, ref in enumerate(walk.contents):
+        if cancel is not None and cancel():
+            raise LoadCancelled()
+        if progress is not None:
+            progress(i / max(1, len(walk.contents)), f"tile {i + 1} of {len(walk.contents)}")
+        try:
+            parts = parse_content(read_file(ref.path), ref.transform, y_up=ref.y_up, base_dir=os.path.dirname(ref.path), root_dir=os.path.dirname(path) or ".")
+        except (BinaryError, MemoryError, ValueError) as exc:
+            walk.warnings.append(f"content '{ref.uri}' skipped: {exc}")
+            continue
+        for part in parts:
+            walk.warnings.extend(f"{ref.uri}: {w}" for w in part.geometry.warnings)
+            merger.add(part, ref.uri)
+        loaded += 1
+    fmt = "3D Tiles 1.1" if walk.version.startswith("1.1") else "3D Tiles 1.0"
+    layer = merger.build(path, "tileset", fmt, walk.tiles, loaded, walk.geometric_error, walk.warnings)
+    if progress is not None:
+        progress(1.0, f"{loaded} contents")
+    return [layer]
+
+
+def _sniff_tile(head: bytes) -> bool:
+    return head[:4] in TILE_MAGICS
+
+
+@register_loader(".b3dm", ".pnts", ".glb", ".cmpt", ".i3dm", sniff=_sniff_tile, priority=5, name="3D Tiles tile")
+def read_tile(path: str, *, progress: Progress | None = None, cancel: Cancel | None = None) -> list[LayerData]:
+    """One tile file on its own, with an identity tile transform."""
+    try:
+        data = read_file(path)
+        parts = parse_content(data, np.eye(4), base_dir=os.path.dirname(path) or ".")
+    except BinaryError as exc:
+        raise LoadError(path, str(exc)) from None
+    warnings: list[str] = []
+    merger = _Merger()
+    uri = os.path.basename(path)
+    for part in parts:
+        warnings.extend(part.geometry.warnings)
+        merger.add(part, uri)
+    fmt = {b"b3dm": "3D Tiles b3dm", b"pnts": "3D Tiles pnts", b"cmpt": "3D Tiles cmpt", b"glTF": "glTF 2.0"}.get(data[:4], "glTF 2.0")
+    return [merger.build(path, "tile", fmt, 1, 1, 0.0, warnings)]
