@@ -14,7 +14,10 @@ class PropertiesDock(QDockWidget):
         self.title.setWordWrap(True)
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels(["Property", "Value"])
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(0, 170)
+        self.table.setWordWrap(False)
+        self.setMinimumWidth(360)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -36,8 +39,11 @@ class PropertiesDock(QDockWidget):
         self.title.setText(f"<b>{head}</b> {props.get('name', '')} \u2014 {sel.layer.name}")
         self.table.setRowCount(len(props))
         for row, (key, value) in enumerate(props.items()):
-            self.table.setItem(row, 0, QTableWidgetItem(str(key)))
-            self.table.setItem(row, 1, QTableWidgetItem("" if value is None else str(value)))
+            key_item, value_item = QTableWidgetItem(str(key)), QTableWidgetItem("" if value is None else str(value))
+            key_item.setToolTip(str(key))
+            value_item.setToolTip(value_item.text())
+            self.table.setItem(row, 0, key_item)
+            self.table.setItem(row, 1, value_item)
 
     def value(self, key: str) -> str | None:
         for row in range(self.table.rowCount()):
