@@ -157,6 +157,8 @@ class MainWindow(QMainWindow):
     def _finish(self, task: Task) -> None:
         try:
             layers, errors = task.future.result()  # type: ignore[union-attr]
+            if task.cancelled():  # the user said stop: even work that just finished is not added
+                raise LoadCancelled()
         except LoadCancelled:
             self.statusBar().showMessage(f"Cancelled loading {task.label}", 5000)
             return

@@ -12,24 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.fixtures import write_las
+
 
 def _write_laz(path: Path, n: int, seed: int = 11) -> Path:
-    import laspy
-    import pyproj
-
-    rng = np.random.default_rng(seed)
-    header = laspy.LasHeader(point_format=3, version="1.2")
-    header.scales = [0.001] * 3
-    header.offsets = [529000.0, 3385000.0, 0.0]
-    header.add_crs(pyproj.CRS("EPSG:4547"))
-    las = laspy.LasData(header)
-    las.x = 529000 + rng.uniform(0, 500, n)
-    las.y = 3385000 + rng.uniform(0, 500, n)
-    las.z = 20 + rng.uniform(0, 30, n)
-    las.intensity = rng.integers(0, 65535, n, dtype=np.uint16)
-    las.red = las.green = las.blue = rng.integers(0, 65535, n, dtype=np.uint16)
-    las.write(str(path))
-    return path
+    return write_las(path, n=n, seed=seed, size=500.0, z_spread=30.0)
 
 
 def _best(fn, repeat: int = 3) -> float:

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
+
+from tests.fixtures import write_las  # noqa: F401 - re-exported for the GUI tests
 
 
 @pytest.fixture
@@ -26,24 +27,3 @@ def window(qtbot, tmp_path: Path):
 def wait_loaded(qtbot, win, timeout: int = 90_000) -> None:
     qtbot.waitUntil(lambda: not win.tasks.tasks, timeout=timeout)
     qtbot.wait(50)
-
-
-def write_las(path: Path, n: int = 20_000, seed: int = 3) -> Path:
-    """A flat 100 m x 100 m seeded scan in EPSG:4547 (Wuhan) with intensity and classes."""
-    import laspy
-    import pyproj
-
-    rng = np.random.default_rng(seed)
-    header = laspy.LasHeader(point_format=3, version="1.2")
-    header.scales = [0.001, 0.001, 0.001]
-    header.offsets = [529000.0, 3385000.0, 0.0]
-    header.add_crs(pyproj.CRS("EPSG:4547"))
-    las = laspy.LasData(header)
-    las.x = 529000 + rng.uniform(0, 100, n)
-    las.y = 3385000 + rng.uniform(0, 100, n)
-    las.z = 22 + rng.normal(0, 0.01, n)
-    las.intensity = rng.integers(0, 65535, n, dtype=np.uint16)
-    las.classification = np.full(n, 2, dtype=np.uint8)
-    las.red = las.green = las.blue = np.full(n, 40000, dtype=np.uint16)
-    las.write(str(path))
-    return path
