@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -57,8 +58,6 @@ def find_loader(path: str | Path) -> _Entry:
     """Pick a loader: content sniffing first (a .las that is really IFC still opens), then extension."""
     _ensure_builtins()
     p = str(path)
-    if p.startswith(("http://", "https://")):
-        raise LoadError(p, "remote URLs are not supported yet; download the tileset and open it locally")
     if not os.path.exists(p):
         raise LoadError(p, "no such file or directory")
     if os.path.isdir(p):
@@ -84,7 +83,26 @@ def find_loader(path: str | Path) -> _Entry:
 
 
 def load(path: str | Path, *, progress: Progress | None = None, cancel: Cancel | None = None) -> list[LayerData]:
-    """Load any supported file. Every failure becomes LoadError; LoadCancelled passes through."""
+    """Load any supported file or http(s) URL. Every failure becomes LoadError; LoadCancelled passes through."""
+    from loaders.remote import is_url, mirror
+
+    if is_url(str(path)):
+        try:
+            local, warnings = mirror(str(path), progress=progress, cancel=cancel)
+        except (LoadError, LoadCancelled):
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise LoadError(path, f"cannot download: {type(exc).__name__}: {exc}") from None
+        try:
+            layers = load(local, progress=progress, cancel=cancel)
+        except LoadError as exc:
+            raise LoadError(path, exc.reason) from None
+        finally:  # everything is in memory now: the mirror is not kept
+            shutil.rmtree(os.path.dirname(local), ignore_errors=True)
+        for layer in layers:
+            layer.source = str(path)
+            layer.warnings = warnings + layer.warnings
+        return layers
     entry = find_loader(path)
     if os.path.isdir(path):  # a tileset folder: find_loader chose by its tileset.json
         path = os.path.join(path, "tileset.json")

@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton, QWidget,
+    QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton, QWidget,
 )
 
 from app.model.layers import Layer
@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         open_action = QAction("&Open\u2026", self, shortcut=QKeySequence.StandardKey.Open, triggered=self.open_dialog)
         file_menu.addAction(open_action)
+        file_menu.addAction(QAction("Open &URL\u2026", self, triggered=self.open_url_dialog))
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self._refresh_recent()
         file_menu.addAction(QAction("&Save Project As\u2026", self, triggered=self.save_project_dialog))
@@ -120,10 +121,15 @@ class MainWindow(QMainWindow):
             self.settings.setValue("last_dir", os.path.dirname(paths[0]))
             self.open_paths(paths)
 
+    def open_url_dialog(self) -> None:
+        url, ok = QInputDialog.getText(self, "Open URL", "Tileset or file URL (http or https):")
+        if ok and url.strip():
+            self.open_paths([url.strip()])
+
     def open_paths(self, paths: list[str]) -> Task:
         """Load in a worker; the window stays responsive and layers already open are untouched."""
         paths = [str(p) for p in paths]
-        label = Path(paths[0]).name if len(paths) == 1 else f"{len(paths)} files"
+        label = (Path(paths[0]).name or paths[0]) if len(paths) == 1 else f"{len(paths)} files"
 
         def work(task: Task) -> tuple[list[Layer], list[LoadError]]:
             errors: list[LoadError] = []
