@@ -95,7 +95,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_gui(args: argparse.Namespace) -> int:
     from app.ui.application import run_gui  # Qt only here
 
-    return run_gui(list(args.paths), demo=not args.paths)
+    return run_gui(list(args.paths), demo=not args.paths, screenshot=args.screenshot, size=args.size)
 
 
 def build_parser(sub: str | None) -> argparse.ArgumentParser:
@@ -118,6 +118,8 @@ def build_parser(sub: str | None) -> argparse.ArgumentParser:
                                     epilog="subcommands: info PATH..., render [PATH...|--demo] -o OUT.png")
         p.add_argument("paths", nargs="*", metavar="PATH", help="files, tileset folders or a .twin project (default: the demo)")
         p.add_argument("--version", action="version", version=f"twinscape {__version__}")
+        p.add_argument("--screenshot", metavar="OUT.png", help="save the window to OUT.png once loaded, then quit")
+        p.add_argument("--size", type=_parse_size, default=(1500, 900), metavar="WxH", help="window size")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks")
     return p
 

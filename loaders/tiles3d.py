@@ -310,7 +310,8 @@ class _Merger:
                 n = min(content.batch_length or g.feature_count or used, used, len(g.positions))
                 for i in range(n):
                     props = {k: v[i] for k, v in content.properties.items() if i < len(v)}
-                    self.elements.append(ElementInfo(id=f"{uri}#{i}", properties=props))
+                    label = props.get("name", props.get("Name", ""))  # a feature's own name, when it has one
+                    self.elements.append(ElementInfo(id=f"{uri}#{i}", name=str(label), properties=props))
                 fid = g.feature_ids[g.faces[:, 0]]
                 fe = np.where((fid >= 0) & (fid < n), fid + base, -1)
             else:

@@ -54,11 +54,12 @@ class Canvas:
         p.add_light(sun)
         p.add_light(pv.Light(light_type="headlight", intensity=0.35))
         self._enable_antialiasing()
-        p.add_north_arrow_widget(viewport=(0.0, 0.0, 0.1, 0.14), color="#c0392b", interactive=False)
+        p.add_north_arrow_widget(viewport=(0.015, 0.015, 0.105, 0.145), color="#c0392b", interactive=False)
         self.scale_bar = ScaleBar(p.renderer)
-        p.renderer.AddObserver("EndEvent", self._on_rendered)
+        # Time the render window, not the renderer: software GL rasterises at finish/swap time.
         self._t_start = 0.0
-        p.renderer.AddObserver("StartEvent", self._on_render_start)
+        p.render_window.AddObserver("StartEvent", self._on_render_start)
+        p.render_window.AddObserver("EndEvent", self._on_rendered)
 
     def _enable_antialiasing(self) -> None:
         """FXAA on a real window; off-screen VTK (EGL/OSMesa) has no FXAA and pyvista would

@@ -34,7 +34,7 @@ class LayerTreeDock(QDockWidget):
         self.tree.setRootIsDecorated(False)
         self.tree.setColumnWidth(0, 150)
         self.tree.setColumnWidth(1, 80)
-        self.setMinimumWidth(360)
+        self.setMinimumWidth(320)
         self.tree.itemChanged.connect(self._on_item_changed)
         self.tree.currentItemChanged.connect(lambda *_: self._sync_controls())
         self.tree.itemDoubleClicked.connect(lambda item, _c: self._zoom_to(self._layer(item)))

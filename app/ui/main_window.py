@@ -77,6 +77,10 @@ class MainWindow(QMainWindow):
         self.frame_label = QLabel("frame \u2013 ms")
         self.drawn_label = QLabel("0 points, 0 triangles")
         self.cursor_label = QLabel("")
+        self.drawn_label.setMinimumWidth(300)
+        self.frame_label.setMinimumWidth(110)
+        for label in (self.drawn_label, self.frame_label):
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setRange(0, 100)

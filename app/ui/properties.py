@@ -17,7 +17,7 @@ class PropertiesDock(QDockWidget):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(0, 170)
         self.table.setWordWrap(False)
-        self.setMinimumWidth(360)
+        self.setMinimumWidth(300)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)

@@ -1,0 +1,23 @@
+"""The demo as `make run` shows it: three data kinds in one scene, bookmarks, picking."""
+from __future__ import annotations
+
+from app.demo import demo_project_path
+from tests.ui.conftest import wait_loaded
+
+
+def test_demo_opens_with_all_three_kinds(qtbot, window) -> None:
+    window.open_paths([str(demo_project_path())])
+    wait_loaded(qtbot, window)
+    tree = window.layer_tree.tree
+    rows = [(tree.topLevelItem(i).text(0), tree.topLevelItem(i).text(1)) for i in range(tree.topLevelItemCount())]
+    assert rows == [("District (3D Tiles)", "3D Tiles"), ("Block C design (IFC)", "BIM"), ("Site scan (LAZ)", "Point cloud")]
+    assert not window.errors
+    stats = window.canvas.stats()
+    assert stats["points_drawn"] == 150_000 and stats["triangles_drawn"] > 8000 and stats["tiles_drawn"] == 5
+    bookmarks = [a.text() for a in window.bookmark_menu.actions()]
+    assert bookmarks == ["Overview", "Construction site", "Top"]
+    design = window.scene.layers[1]
+    assert design.opacity == 0.55 and window.layer_tree.opacity.value() in (55, 100)
+    assert window.scene.frame.display_crs == "EPSG:4547"
+    window.bookmark_menu.actions()[1].trigger()
+    assert window.canvas.get_camera().focal_point[0] == 34.3
