@@ -16,7 +16,7 @@ import vtk
 from app.model.layers import Layer, PointCloudLayer
 from app.model.scene import Camera, Scene, Selection
 from viewers import style
-from viewers.overlays import ScaleBar, nice_length
+from viewers.overlays import CategoryLegend, ScaleBar, nice_length
 from viewers.visuals import Visual, visual_class_for
 
 DEFAULT_POINT_BUDGET = 300_000  # software GL here draws ~2.5 M points/s: keep frames interactive
@@ -35,6 +35,7 @@ class Canvas:
         self._ground: Any = None
         self._highlight: Visual | None = None
         self._marker: Any = None
+        self._legends: dict[int, list[tuple[str, tuple[int, int, int]]]] = {}
         self._setup_look()
         scene.layers.inserted.connect(self._on_inserted)
         scene.layers.removed.connect(self._on_removed)
@@ -56,6 +57,7 @@ class Canvas:
         self._enable_antialiasing()
         p.add_north_arrow_widget(viewport=(0.015, 0.015, 0.105, 0.145), color="#c0392b", interactive=False)
         self.scale_bar = ScaleBar(p.renderer)
+        self.category_legend = CategoryLegend(p.renderer)
         # Time the render window, not the renderer: software GL rasterises at finish/swap time.
         self._t_start = 0.0
         p.render_window.AddObserver("StartEvent", self._on_render_start)
@@ -81,6 +83,24 @@ class Canvas:
     def scalar_bar_args(self, title: str) -> dict[str, Any]:
         return {"title": title, "vertical": True, "position_x": 0.9, "position_y": 0.25, "height": 0.5,
                 "width": 0.06, "color": "#1b2631", "title_font_size": 14, "label_font_size": 12, "fmt": "%.1f"}
+
+    def set_legend(self, owner: object, entries: list[tuple[str, tuple[int, int, int]]] | None) -> None:
+        """Categorical legend (e.g. ASPRS classes): one list for all visible layers that need one."""
+        if entries:
+            self._legends[id(owner)] = entries
+        else:
+            self._legends.pop(id(owner), None)
+        merged: dict[str, tuple[int, int, int]] = {}
+        for items in self._legends.values():
+            merged.update(items)
+        self.category_legend.show("Classification (ASPRS)", sorted(merged.items(), key=lambda kv: int(kv[0].split()[0])))
+
+    def release_scalar_bar(self, title: str, owner: object) -> None:
+        """Remove a colour bar when no other visual still uses one with that title."""
+        if any(v is not owner and getattr(v, "scalar_bar_title", None) == title for v in self.visuals.values()):
+            return
+        if title in self.plotter.scalar_bars:
+            self.plotter.remove_scalar_bar(title, render=False)
 
     def update_ground(self) -> None:
         """A subtle grid at the scene's ground level so that objects never float in the sky."""

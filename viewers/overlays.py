@@ -71,3 +71,68 @@ class ScaleBar:
         self.length_m = length
         self.text.SetInput(f"{length:g} m" if length >= 1 else f"{length * 100:g} cm")
         self.text.SetPosition(x0 + px / 2, y0 + 8)
+
+
+class CategoryLegend:
+    """Colour swatches with labels, top-left under the title area (e.g. ASPRS classes).
+
+    pyvista's add_legend scales its text to the box and clips long labels; this keeps a fixed,
+    readable font with a light background so it reads over any scene.
+    """
+
+    FONT = 14
+    LINE = 20
+
+    def __init__(self, renderer: vtk.vtkRenderer) -> None:
+        self.renderer = renderer
+        self.actors: list[vtk.vtkTextActor] = []
+        self.swatches: vtk.vtkActor2D | None = None
+
+    def _text(self, text: str, rgb: tuple[float, float, float], x: float, y: float, background: bool = True) -> vtk.vtkTextActor:
+        actor = vtk.vtkTextActor()
+        actor.SetInput(text)
+        tp = actor.GetTextProperty()
+        tp.SetFontSize(self.FONT)
+        tp.SetColor(*rgb)
+        if background:
+            tp.SetBackgroundColor(1, 1, 1)
+            tp.SetBackgroundOpacity(0.75)
+        actor.SetPosition(x, y)
+        self.renderer.AddActor(actor)
+        self.actors.append(actor)
+        return actor
+
+    def show(self, title: str, entries: list[tuple[str, tuple[int, int, int]]]) -> None:
+        self.clear()
+        if not entries:
+            return
+        top = self.renderer.GetSize()[1] - 30
+        self._text(title, (0.1, 0.12, 0.15), 12, top, True)
+        points, quads = vtk.vtkPoints(), vtk.vtkCellArray()
+        colors = vtk.vtkUnsignedCharArray()
+        colors.SetNumberOfComponents(3)
+        for i, (label, rgb) in enumerate(entries):
+            y = top - (i + 1) * self.LINE
+            quads.InsertNextCell(4)
+            for dx, dy in ((0, 0), (13, 0), (13, 13), (0, 13)):
+                quads.InsertCellPoint(points.InsertNextPoint(14 + dx, y + 1 + dy, 0))
+            colors.InsertNextTuple3(*rgb)
+            self._text(label, (0.1, 0.12, 0.15), 32, y, True)
+        poly = vtk.vtkPolyData()
+        poly.SetPoints(points)
+        poly.SetPolys(quads)
+        poly.GetCellData().SetScalars(colors)
+        mapper = vtk.vtkPolyDataMapper2D()
+        mapper.SetInputData(poly)
+        mapper.SetColorModeToDirectScalars()
+        self.swatches = vtk.vtkActor2D()
+        self.swatches.SetMapper(mapper)
+        self.renderer.AddActor(self.swatches)
+
+    def labels(self) -> list[str]:
+        return [a.GetInput() for a in self.actors]
+
+    def clear(self) -> None:
+        for actor in self.actors + ([self.swatches] if self.swatches is not None else []):
+            self.renderer.RemoveActor(actor)
+        self.actors, self.swatches = [], None

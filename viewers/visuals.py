@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyvista as pv
 
-from app.model.layers import BimLayer, Layer, MeshLayer, PointCloudLayer, TilesetLayer
+from app.model.layers import ASPRS_CLASSES, BimLayer, Layer, MeshLayer, PointCloudLayer, TilesetLayer
 from app.model.scene import Selection
 from viewers import style
 
@@ -61,6 +61,8 @@ class Visual:
         name = info.signal.name
         if name == "visible":
             self.actor.SetVisibility(bool(self.layer.visible))
+            if getattr(self, "legend", None):
+                self.canvas.set_legend(self, self.legend if self.layer.visible else None)
         elif name == "opacity":
             self.actor.GetProperty().SetOpacity(float(self.layer.opacity))
         else:
@@ -76,11 +78,16 @@ class Visual:
         self.build()
 
     def _remove_actor(self) -> None:
+        title = getattr(self, "scalar_bar_title", None)
+        if title:
+            self.scalar_bar_title = None
+            self.canvas.release_scalar_bar(title, self)
         if self.actor is not None:
             self.canvas.plotter.remove_actor(self.actor, render=False)
             self.actor = None
 
     def close(self) -> None:
+        self.canvas.set_legend(self, None)
         self.layer.events.disconnect(self._on_event)
         self.layer.data_changed.disconnect(self._on_data_changed)
         self._remove_actor()
@@ -88,8 +95,9 @@ class Visual:
     def stats(self) -> dict[str, int]:
         return dict(self.drawn) if self.layer.visible else {}
 
-    def _finish(self, actor: Any) -> None:
+    def _finish(self, actor: Any, kwargs: dict[str, Any] | None = None) -> None:
         self.actor = actor
+        self.scalar_bar_title = (kwargs or {}).get("scalar_bar_args", {}).get("title")
         actor.SetVisibility(bool(self.layer.visible))
         actor.GetProperty().SetOpacity(float(self.layer.opacity))
 
@@ -107,14 +115,18 @@ class PointCloudVisual(Visual):
         kwargs: dict[str, Any] = {"point_size": self.layer.point_size, "render_points_as_spheres": False,
                                   "reset_camera": False, "render": False, "pickable": True, "lighting": False}
         mode = self.layer.color_mode
+        legend: list | None = None
         attrs = self.layer.data.get("attributes", {})
         colors = self.layer.data.get("colors")
         if mode == "rgb" and colors is not None:
             mesh.point_data["RGB"] = colors[self.index]
             kwargs.update(scalars="RGB", rgb=True)
         elif mode == "classification" and "classification" in attrs:
-            mesh.point_data["RGB"] = style.classification_colors(attrs["classification"][self.index])
+            classes = attrs["classification"][self.index]
+            mesh.point_data["RGB"] = style.classification_colors(classes)
             kwargs.update(scalars="RGB", rgb=True)
+            legend = [(f"{c} {ASPRS_CLASSES.get(int(c), 'User defined')}", style.classification_colors(np.array([c]))[0].tolist())
+                      for c in np.unique(classes)[:24]]
         elif mode == "intensity" and "intensity" in attrs:
             mesh.point_data["Intensity"] = attrs["intensity"][self.index].astype(np.float32)
             lo, hi = np.percentile(mesh.point_data["Intensity"], [2, 98]) if len(self.index) else (0, 1)
@@ -126,7 +138,9 @@ class PointCloudVisual(Visual):
                           scalar_bar_args=self.canvas.scalar_bar_args("Elevation (m)"))
         self.mesh = mesh
         self.drawn = {"points": int(len(self.index))}
-        self._finish(self.canvas.plotter.add_mesh(mesh, **kwargs))
+        self._finish(self.canvas.plotter.add_mesh(mesh, **kwargs), kwargs)
+        self.legend = [(label, tuple(rgb)) for label, rgb in legend] if legend else None
+        self.canvas.set_legend(self, self.legend if self.layer.visible else None)
 
     def describe_pick(self, cell_id: int, position: np.ndarray) -> Selection:
         if not (0 <= cell_id < len(self.index)):
@@ -168,7 +182,7 @@ class MeshVisual(Visual):
         self.drawn = {"triangles": int(len(faces))}
         if isinstance(self.layer, TilesetLayer) and len(faces):
             self.drawn["tiles"] = int(d.get("tiles", 0))
-        self._finish(self.canvas.plotter.add_mesh(mesh, **kwargs))
+        self._finish(self.canvas.plotter.add_mesh(mesh, **kwargs), kwargs)
         self._highlighted: int | None = None
 
     def _face_colors(self, n_faces: int, n_points: int) -> np.ndarray | None:

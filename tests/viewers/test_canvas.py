@@ -102,3 +102,20 @@ def test_scale_bar_follows_zoom(canvas: Canvas) -> None:
     canvas.set_camera(far)
     canvas.render()
     assert canvas.scale_bar.length_m > near * 4
+
+
+def test_legends_follow_colour_mode_and_layer_life(canvas: Canvas) -> None:
+    n = 1000
+    classes = np.where(np.arange(n) % 2 == 0, 2, 6).astype(np.uint8)
+    layer = PointCloudLayer(name="scan", data={"positions": np.random.default_rng(1).uniform(0, 10, (n, 3)),
+                                               "colors": None, "attributes": {"classification": classes}})
+    canvas.scene.layers.append(layer)
+    assert "Elevation (m)" in canvas.plotter.scalar_bars
+    layer.color_mode = "classification"
+    assert "Elevation (m)" not in canvas.plotter.scalar_bars  # no stale colour bar
+    assert canvas.category_legend.labels() == ["Classification (ASPRS)", "2 Ground", "6 Building"]
+    layer.visible = False
+    assert canvas.category_legend.labels() == []
+    layer.visible = True
+    canvas.scene.layers.remove(layer)
+    assert canvas.category_legend.labels() == []
