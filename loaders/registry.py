@@ -82,7 +82,16 @@ def find_loader(path: str | Path) -> _Entry:
     raise LoadError(p, f"unknown file format (extension '{ext or '(none)'}')")
 
 
-def load(path: str | Path, *, progress: Progress | None = None, cancel: Cancel | None = None) -> list[LayerData]:
+def _named(path: str | Path, name: str) -> _Entry:
+    _ensure_builtins()
+    for entry in _REGISTRY:
+        if entry.name == name:
+            return entry
+    raise LoadError(path, f"unknown loader '{name}' (known: {', '.join(sorted({e.name for e in _REGISTRY}))})")
+
+
+def load(path: str | Path, *, progress: Progress | None = None, cancel: Cancel | None = None,
+         loader: str | None = None) -> list[LayerData]:
     """Load any supported file or http(s) URL. Every failure becomes LoadError; LoadCancelled passes through."""
     from loaders.remote import is_url, mirror
 
@@ -94,7 +103,7 @@ def load(path: str | Path, *, progress: Progress | None = None, cancel: Cancel |
         except Exception as exc:  # noqa: BLE001
             raise LoadError(path, f"cannot download: {type(exc).__name__}: {exc}") from None
         try:
-            layers = load(local, progress=progress, cancel=cancel)
+            layers = load(local, progress=progress, cancel=cancel, loader=loader)
         except LoadError as exc:
             raise LoadError(path, exc.reason) from None
         finally:  # everything is in memory now: the mirror is not kept
@@ -103,7 +112,9 @@ def load(path: str | Path, *, progress: Progress | None = None, cancel: Cancel |
             layer.source = str(path)
             layer.warnings = warnings + layer.warnings
         return layers
-    entry = find_loader(path)
+    entry = find_loader(path)  # also checks that the path exists and is readable
+    if loader is not None:  # a project file names the loader that read it
+        entry = _named(path, loader)
     if os.path.isdir(path):  # a tileset folder: find_loader chose by its tileset.json
         path = os.path.join(path, "tileset.json")
     try:
@@ -116,6 +127,7 @@ def load(path: str | Path, *, progress: Progress | None = None, cancel: Cancel |
         raise LoadError(path, f"{entry.name}: {type(exc).__name__}: {exc}".strip()) from exc
     for layer in layers:
         layer.source = layer.source or str(path)
+        layer.metadata.setdefault("loader", entry.name)  # project files record which loader read it
     return layers
 
 

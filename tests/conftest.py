@@ -31,3 +31,19 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Demo data is generated once per session into a temporary cache, never the user's."""
     if "TWINSCAPE_CACHE" not in os.environ:
         os.environ["TWINSCAPE_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_plotters(request: pytest.FixtureRequest):
+    """Fail a test that leaves a VTK plotter (a render window) open, as pyvista's own suite does."""
+    if not any(part in request.node.nodeid for part in ("tests/viewers", "tests/ui", "tests/cli")):
+        yield
+        return
+    from pyvista.plotting import plotter as pv_plotter
+
+    before = set(pv_plotter._ALL_PLOTTERS)
+    yield
+    leaked = [key for key in pv_plotter._ALL_PLOTTERS if key not in before]
+    for key in leaked:
+        pv_plotter._ALL_PLOTTERS[key].close()
+    assert not leaked, f"{len(leaked)} VTK plotter(s) left open"

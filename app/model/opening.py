@@ -14,7 +14,7 @@ from loaders.registry import load
 def build_layers(scene: Scene, path: str, *, progress: Progress | None = None, cancel: Cancel | None = None,
                  loader: str | None = None) -> list[Layer]:
     """Load one file and place it in the scene frame, without adding it to the scene yet."""
-    datas = load(path, progress=progress, cancel=cancel)
+    datas = load(path, progress=progress, cancel=cancel, loader=loader)
     layers: list[Layer] = []
     for data in datas:
         if cancel and cancel():
@@ -24,7 +24,7 @@ def build_layers(scene: Scene, path: str, *, progress: Progress | None = None, c
         except ValueError as exc:  # e.g. coordinates outside the CRS's area of use
             raise LoadError(path, str(exc)) from None
         for layer in made:
-            layer.source = {"path": path, "loader": loader, "options": {}}
+            layer.source = {"path": path, "loader": loader or data.metadata.get("loader"), "options": {}}
         layers.extend(made)
     if not layers:
         raise LoadError(path, "the file holds no points, triangles or tiles to show")

@@ -47,6 +47,26 @@ def _bad_inputs(tmp: Path) -> dict[str, Path]:
         files[key].write_bytes(rng.integers(0, 256, 4096, dtype=np.uint8).tobytes())
     files["empty"].write_bytes(b"")
     files["directory"].mkdir()
+    # a LAS whose header lies about its point count, a truncated LAS, an IFC with no geometry
+    import struct
+
+    import ifcopenshell
+    import ifcopenshell.api
+
+    from tests.loaders.builders import make_las
+
+    good = tmp / "good.las"
+    make_las(good, 2000)
+    data = bytearray(good.read_bytes())
+    struct.pack_into("<I", data, 107, 9_000_000)  # legacy point count of a LAS 1.2 header
+    files["lying_las"] = tmp / "lying.las"
+    files["lying_las"].write_bytes(bytes(data))
+    files["truncated_las"] = tmp / "truncated.las"
+    files["truncated_las"].write_bytes(good.read_bytes()[: len(data) // 2])
+    model = ifcopenshell.file(schema="IFC4")
+    ifcopenshell.api.run("root.create_entity", model, ifc_class="IfcProject", name="Empty")
+    files["no_geometry_ifc"] = tmp / "empty_project.ifc"
+    model.write(str(files["no_geometry_ifc"]))
     return files
 
 
@@ -60,6 +80,10 @@ def test_bad_input_gives_exit_2_and_one_error_line_each(tmp_path: Path) -> None:
     for line, path in zip(errors, files.values()):
         assert line.startswith(f"error: {path}: "), line
         assert len(line) > len(f"error: {path}: ") + 3
+    reasons = dict(zip(files, errors))
+    assert "header declares 9000000 points" in reasons["lying_las"]
+    assert "no geometry" in reasons["no_geometry_ifc"]
+    assert "no such file" in reasons["missing"] and "directory" in reasons["directory"] and "empty" in reasons["empty"]
     assert "Traceback" not in result.stderr
 
 

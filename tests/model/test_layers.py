@@ -107,3 +107,34 @@ def test_bad_project_files(tmp_path: Path, content: str, reason: str) -> None:
     out.write_text(content)
     with pytest.raises(LoadError, match=reason):
         read_project(out)
+
+
+def test_project_saved_from_a_scene_reopens_the_same_layers(tmp_path: Path) -> None:
+    from app.model.opening import build_layers, open_paths
+    from tests.fixtures import write_las
+
+    las = write_las(tmp_path / "scan.las", n=500)
+    scene = Scene()
+    for layer in build_layers(scene, str(las)):
+        scene.layers.append(layer)
+    scene.layers[0].opacity = 0.25
+    assert scene.layers[0].source["loader"] == "LAS/LAZ"
+    write_project(scene, tmp_path / "site.twin")
+    reopened = Scene()
+    errors: list = []
+    layers = open_paths(reopened, [str(tmp_path / "site.twin")], on_error=errors.append)
+    assert not errors and [layer.name for layer in layers] == ["scan.las"]
+    assert layers[0].opacity == 0.25 and reopened.frame.origin_lla == scene.frame.origin_lla
+    np.testing.assert_allclose(layers[0].positions, scene.layers[0].positions, atol=1e-9)
+
+
+def test_unknown_loader_name_in_a_project_is_a_clean_error(tmp_path: Path) -> None:
+    from app.model.opening import open_paths
+    from tests.fixtures import write_las
+
+    write_las(tmp_path / "scan.las", n=10)
+    (tmp_path / "p.twin").write_text(json.dumps({"schema_version": 1, "layers": [
+        {"source": {"path": "scan.las", "loader": "no-such-loader"}}]}))
+    errors: list[LoadError] = []
+    assert open_paths(Scene(), [str(tmp_path / "p.twin")], on_error=errors.append) == []
+    assert "unknown loader 'no-such-loader'" in errors[0].reason
