@@ -43,7 +43,7 @@ def _no_leaked_plotters(request: pytest.FixtureRequest):
 
     before = set(pv_plotter._ALL_PLOTTERS)
     yield
-    leaked = [key for key in pv_plotter._ALL_PLOTTERS if key not in before]
+    leaked = {key: type(pv_plotter._ALL_PLOTTERS[key]).__name__ for key in pv_plotter._ALL_PLOTTERS if key not in before}
     for key in leaked:
         pv_plotter._ALL_PLOTTERS[key].close()
-    assert not leaked, f"{len(leaked)} VTK plotter(s) left open"
+    assert not leaked, f"VTK plotter(s) left open: {leaked}"

@@ -22,6 +22,7 @@ def window(qtbot, tmp_path: Path):
     qtbot.waitExposed(win)
     yield win
     win.close()
+    win.view.close()  # idempotent: the window's closeEvent closes it too
 
 
 def wait_loaded(qtbot, win, timeout: int = 90_000) -> None:
