@@ -114,6 +114,10 @@ class ElementInfo:
     name: str = ""
     properties: dict[str, Any] = field(default_factory=dict)  # flat "Pset.Prop" -> value
     color: tuple[float, float, float, float] | None = None  # RGBA 0..1
+    spatial: tuple[str, ...] = ()  # containment path, e.g. ("Project", "Site", "Building", "Level 1")
+    storey: str = ""  # building storey name (IFC) or "" where it does not apply
+    material: str = ""  # main material name
+    hidden_by_default: bool = False  # IfcSpace, IfcOpeningElement: loaded, but not shown at first
 
 
 @dataclass
