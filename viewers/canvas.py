@@ -35,7 +35,7 @@ class Canvas:
         self._ground: Any = None
         self._highlight: Visual | None = None
         self._marker: Any = None
-        self._legends: dict[int, list[tuple[str, tuple[int, int, int]]]] = {}
+        self._legends: dict[int, tuple[str, list[tuple[str, tuple[int, int, int]]]]] = {}
         self._setup_look()
         scene.layers.inserted.connect(self._on_inserted)
         scene.layers.removed.connect(self._on_removed)
@@ -46,6 +46,7 @@ class Canvas:
     # --- look ---------------------------------------------------------------------------------
     def _setup_look(self) -> None:
         p = self.plotter
+        pv.global_theme.allow_empty_mesh = True  # every element hidden, an empty cloud: draw nothing, do not fail
         p.set_background(style.SKY_BOTTOM, top=style.SKY_TOP)
         p.remove_all_lights()
         sun = pv.Light(light_type="scene light", intensity=0.75)
@@ -84,16 +85,23 @@ class Canvas:
         return {"title": title, "vertical": True, "position_x": 0.9, "position_y": 0.25, "height": 0.5,
                 "width": 0.06, "color": "#1b2631", "title_font_size": 14, "label_font_size": 12, "fmt": "%.1f"}
 
-    def set_legend(self, owner: object, entries: list[tuple[str, tuple[int, int, int]]] | None) -> None:
-        """Categorical legend (e.g. ASPRS classes): one list for all visible layers that need one."""
-        if entries:
-            self._legends[id(owner)] = entries
+    def set_legend(self, owner: object, legend: tuple[str, list[tuple[str, tuple[int, int, int]]]] | None) -> None:
+        """Categorical legend (ASPRS classes, IFC classes, storeys...): the newest one is shown,
+        merged with other visible layers' legends of the same title."""
+        if legend and legend[1]:
+            self._legends.pop(id(owner), None)
+            self._legends[id(owner)] = legend
         else:
             self._legends.pop(id(owner), None)
+        if not self._legends:
+            self.category_legend.clear()
+            return
+        title = list(self._legends.values())[-1][0]
         merged: dict[str, tuple[int, int, int]] = {}
-        for items in self._legends.values():
-            merged.update(items)
-        self.category_legend.show("Classification (ASPRS)", sorted(merged.items(), key=lambda kv: int(kv[0].split()[0])))
+        for t, items in self._legends.values():
+            if t == title:
+                merged.update(items)
+        self.category_legend.show(title, list(merged.items())[:24])
 
     def release_scalar_bar(self, title: str, owner: object) -> None:
         """Remove a colour bar when no other visual still uses one with that title."""

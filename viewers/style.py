@@ -32,3 +32,41 @@ def classification_colors(classes: np.ndarray) -> np.ndarray:
     for code, rgb in ASPRS_RGB.items():
         lut[code] = rgb
     return lut[np.clip(classes.astype(np.int64), 0, 255)]
+
+# Qualitative palette for categories (Tableau 10 + 10 lighter): distinct, print- and projector-safe.
+CATEGORY_RGB = [
+    (78, 121, 167), (242, 142, 43), (225, 87, 89), (118, 183, 178), (89, 161, 79), (237, 201, 72),
+    (176, 122, 161), (255, 157, 167), (156, 117, 95), (186, 176, 172), (160, 203, 232), (255, 190, 125),
+    (140, 209, 125), (182, 153, 45), (73, 152, 148), (134, 188, 182), (241, 206, 99), (212, 166, 200),
+    (250, 191, 210), (215, 181, 166),
+]
+OTHER_RGB = (200, 200, 200)
+
+
+def category_colors(values: list, max_categories: int = len(CATEGORY_RGB)) -> tuple[np.ndarray, list[tuple[str, tuple[int, int, int]]]]:
+    """Per-item RGB for categorical values, most frequent first; the rest share 'other'."""
+    labels = ["(none)" if v is None else str(v) for v in values]
+    uniq, inverse, counts = np.unique(np.array(labels, dtype=object), return_inverse=True, return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    rank = np.empty(len(uniq), dtype=np.int64)
+    rank[order] = np.arange(len(uniq))
+    lut = np.array([CATEGORY_RGB[r] if r < max_categories else OTHER_RGB for r in range(len(uniq))], dtype=np.uint8)
+    colors = lut[rank[inverse]]
+    legend = [(str(uniq[i]), CATEGORY_RGB[r]) for r, i in enumerate(order[:max_categories])]
+    if len(uniq) > max_categories:
+        legend.append((f"{len(uniq) - max_categories} others", OTHER_RGB))
+    return colors, legend
+
+
+def numeric_values(values: list) -> np.ndarray | None:
+    """Float array when every present value is a number (bools excluded), else None."""
+    out = np.full(len(values), np.nan)
+    seen = False
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+            return None
+        out[i] = float(v)
+        seen = True
+    return out if seen else None

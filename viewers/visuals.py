@@ -125,8 +125,9 @@ class PointCloudVisual(Visual):
             classes = attrs["classification"][self.index]
             mesh.point_data["RGB"] = style.classification_colors(classes)
             kwargs.update(scalars="RGB", rgb=True)
-            legend = [(f"{c} {ASPRS_CLASSES.get(int(c), 'User defined')}", style.classification_colors(np.array([c]))[0].tolist())
-                      for c in np.unique(classes)[:24]]
+            legend = ("Classification (ASPRS)",
+                      [(f"{c} {ASPRS_CLASSES.get(int(c), 'User defined')}", tuple(style.classification_colors(np.array([c]))[0].tolist()))
+                       for c in np.unique(classes)[:24]])
         elif mode == "intensity" and "intensity" in attrs:
             mesh.point_data["Intensity"] = attrs["intensity"][self.index].astype(np.float32)
             lo, hi = np.percentile(mesh.point_data["Intensity"], [2, 98]) if len(self.index) else (0, 1)
@@ -139,7 +140,7 @@ class PointCloudVisual(Visual):
         self.mesh = mesh
         self.drawn = {"points": int(len(self.index))}
         self._finish(self.canvas.plotter.add_mesh(mesh, **kwargs), kwargs)
-        self.legend = [(label, tuple(rgb)) for label, rgb in legend] if legend else None
+        self.legend = legend
         self.canvas.set_legend(self, self.legend if self.layer.visible else None)
 
     def describe_pick(self, cell_id: int, position: np.ndarray) -> Selection:
@@ -153,37 +154,77 @@ class PointCloudVisual(Visual):
 
 @register_visual(MeshLayer)
 class MeshVisual(Visual):
-    """Triangles with per-face colours from elements (BIM classes, tile features) or vertex colours."""
+    """Triangles coloured per element (BIM class, storey, material, any property; tile features)
+    or by vertex colours. Hidden elements' faces are left out of the drawn mesh; `face_ids` maps
+    drawn cells back to the layer's faces, so picking and highlighting stay right."""
 
     layer: MeshLayer
 
     def build(self) -> None:
         d = self.layer.data
         faces = np.asarray(d["faces"], dtype=np.int64)
-        cells = np.hstack([np.full((len(faces), 1), 3, dtype=np.int64), faces]).ravel()
+        fe = d.get("face_element")
+        hidden = self.layer.hidden_mask()
+        if fe is not None and hidden.any() and len(fe) == len(faces):
+            fe_arr = np.asarray(fe)
+            visible = ~hidden[np.clip(fe_arr, 0, max(len(hidden) - 1, 0))] | (fe_arr < 0)
+            self.face_ids = np.flatnonzero(visible)
+        else:
+            self.face_ids = np.arange(len(faces))
+        drawn = faces[self.face_ids]
+        cells = np.hstack([np.full((len(drawn), 1), 3, dtype=np.int64), drawn]).ravel()
         mesh = pv.PolyData(np.asarray(d["vertices"], dtype=np.float32), cells)
         kwargs: dict[str, Any] = {"reset_camera": False, "render": False, "pickable": True,
                                   "smooth_shading": False, "ambient": 0.22, "diffuse": 0.8, "specular": 0.05}
-        if self.layer.color_mode == "elevation":
+        self.legend: tuple[str, list] | None = None
+        self.base_colors = None
+        mode = self.layer.color_mode
+        if mode == "elevation":
             mesh.point_data["Elevation (m)"] = mesh.points[:, 2]
             kwargs.update(scalars="Elevation (m)", cmap=style.ELEVATION_CMAP,
                           scalar_bar_args=self.canvas.scalar_bar_args("Elevation (m)"))
+        elif len(drawn) and (mode in ("class", "storey", "material") or mode.startswith("property:")):
+            self._color_by_element(mesh, mode, kwargs)
         else:
-            self.base_colors = self._face_colors(len(faces), len(mesh.points))
-            if self.base_colors is not None and self.base_colors.shape[0] == len(faces):
+            base = self._face_colors(len(faces), len(mesh.points)) if len(drawn) else None
+            if base is not None and base.shape[0] == len(faces):
+                self.base_colors = base[self.face_ids]
                 mesh.cell_data["RGBA"] = self.base_colors.copy()
                 kwargs.update(scalars="RGBA", rgba=True)
-            elif self.base_colors is not None:
-                mesh.point_data["RGBA"] = self.base_colors.copy()
+            elif base is not None:
+                mesh.point_data["RGBA"] = base
                 kwargs.update(scalars="RGBA", rgba=True)
             else:
                 kwargs.update(color=style.DEFAULT_MESH_RGB)
         self.mesh = mesh
-        self.drawn = {"triangles": int(len(faces))}
+        self.drawn = {"triangles": int(len(drawn))}
         if isinstance(self.layer, TilesetLayer) and len(faces):
             self.drawn["tiles"] = int(d.get("tiles", 0))
         self._finish(self.canvas.plotter.add_mesh(mesh, **kwargs), kwargs)
-        self._highlighted: int | None = None
+        self.canvas.set_legend(self, self.legend if self.layer.visible else None)
+
+    def _color_by_element(self, mesh: pv.PolyData, mode: str, kwargs: dict[str, Any]) -> None:
+        fe = self.layer.data.get("face_element")
+        if fe is None or not self.layer.elements:
+            kwargs.update(color=style.DEFAULT_MESH_RGB)
+            return
+        face_el = np.asarray(fe)[self.face_ids]
+        values = self.layer.element_values(mode)
+        title = mode[len("property:"):] if mode.startswith("property:") else mode.capitalize()
+        numbers = style.numeric_values(values)
+        if numbers is not None:
+            per_face = np.where(face_el >= 0, numbers[np.clip(face_el, 0, None)], np.nan)
+            mesh.cell_data[title] = per_face
+            kwargs.update(scalars=title, cmap=style.ELEVATION_CMAP, nan_color=style.OTHER_RGB,
+                          scalar_bar_args=self.canvas.scalar_bar_args(title))
+            return
+        colors, legend = style.category_colors(values)
+        rgba = np.full((len(face_el), 4), 255, dtype=np.uint8)
+        rgba[:, :3] = np.where((face_el >= 0)[:, None], colors[np.clip(face_el, 0, None)], style.OTHER_RGB)
+        self.base_colors = rgba
+        mesh.cell_data["RGBA"] = rgba.copy()
+        kwargs.update(scalars="RGBA", rgba=True)
+        self.legend = (title, legend)
 
     def _face_colors(self, n_faces: int, n_points: int) -> np.ndarray | None:
         d = self.layer.data
@@ -206,23 +247,23 @@ class MeshVisual(Visual):
         return (*style.IFC_CLASS_RGB.get(e.ifc_class, style.DEFAULT_MESH_RGB), 255)
 
     def describe_pick(self, cell_id: int, position: np.ndarray) -> Selection:
-        props: dict[str, Any] = {"layer": self.layer.name, **self.canvas.describe_position(position)}
-        element = self.layer.element_for_face(cell_id)
-        index = -1
-        if element is not None:
-            index = int(self.layer.data["face_element"][cell_id])
-            props.update({"class": element.ifc_class, "name": element.name, "GlobalId" if isinstance(self.layer, BimLayer) else "id": element.id})
-            props.update(element.properties)
+        face = int(self.face_ids[cell_id]) if 0 <= cell_id < len(self.face_ids) else -1
+        element = self.layer.element_for_face(face)
+        if element is None:
+            return Selection(self.layer, -1, {"layer": self.layer.name, **self.canvas.describe_position(position)})
+        index = int(self.layer.data["face_element"][face])
+        props = self.layer.describe_element(index)
+        props.update(self.canvas.describe_position(position))
         return Selection(self.layer, index, props)
 
     def set_highlight(self, index: int | None) -> None:
         """Tint the picked element's faces in the highlight colour, in place."""
-        if "RGBA" not in self.mesh.cell_data or self.layer.data.get("face_element") is None:
+        if self.base_colors is None or "RGBA" not in self.mesh.cell_data or self.layer.data.get("face_element") is None:
             return
         rgba = self.mesh.cell_data["RGBA"]
         rgba[:] = self.base_colors
         if index is not None and index >= 0:
-            mask = np.asarray(self.layer.data["face_element"]) == index
+            mask = np.asarray(self.layer.data["face_element"])[self.face_ids] == index
             rgba[mask, :3] = style.HIGHLIGHT_RGB
         self.mesh.cell_data["RGBA"] = rgba
         self.mesh.Modified()

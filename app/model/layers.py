@@ -109,10 +109,16 @@ class PointCloudLayer(Layer):
 
 @dataclass(eq=False)
 class MeshLayer(Layer):
-    """data: dict(vertices=(V,3) float64 ENU, faces=(F,3) int64, vertex_colors, face_element, elements)."""
+    """data: dict(vertices=(V,3) float64 ENU, faces=(F,3) int64, vertex_colors, face_element, elements).
+
+    `hidden` lists element indices not drawn (None: the elements' own defaults, e.g. IfcSpace hidden).
+    Colour modes beyond default/elevation colour elements by class, storey, material or
+    "property:<Pset.Prop>".
+    """
 
     color_mode: str = "default"
     show_edges: bool = False
+    hidden: tuple[int, ...] | None = None
 
     kind: ClassVar[str] = "mesh"
     color_modes: ClassVar[tuple[str, ...]] = ("default", "elevation")
@@ -121,6 +127,8 @@ class MeshLayer(Layer):
         super().__post_init__()
         if self.data is None:
             self.data = {"vertices": np.zeros((0, 3)), "faces": np.zeros((0, 3), np.int64), "elements": []}
+        if self.hidden is not None:
+            self.hidden = tuple(int(i) for i in self.hidden)
 
     @property
     def elements(self) -> list[ElementInfo]:
@@ -142,11 +150,78 @@ class MeshLayer(Layer):
             return None
         return self.elements[int(fe[face])]
 
+    # --- element visibility -------------------------------------------------------------------
+    def hidden_mask(self) -> np.ndarray:
+        """(n_elements,) bool: True where the element is not drawn."""
+        mask = np.zeros(len(self.elements), dtype=bool)
+        if self.hidden is None:
+            mask[[i for i, e in enumerate(self.elements) if e.hidden_by_default]] = True
+        else:
+            idx = np.asarray([i for i in self.hidden if 0 <= i < len(mask)], dtype=np.int64)
+            mask[idx] = True
+        return mask
+
+    def set_elements_hidden(self, indices: list[int], hidden: bool) -> None:
+        mask = self.hidden_mask()
+        mask[np.asarray(indices, dtype=np.int64)] = hidden
+        self.hidden = tuple(int(i) for i in np.flatnonzero(mask))
+
+    def isolate(self, indices: list[int]) -> None:
+        mask = np.ones(len(self.elements), dtype=bool)
+        mask[np.asarray(indices, dtype=np.int64)] = False
+        self.hidden = tuple(int(i) for i in np.flatnonzero(mask))
+
+    def show_all(self) -> None:
+        self.hidden = ()
+
+    # --- description and colouring --------------------------------------------------------------
+    def describe_element(self, index: int) -> dict[str, Any]:
+        e = self.elements[index]
+        out: dict[str, Any] = {"layer": self.name, "class": e.ifc_class, "name": e.name,
+                               "GlobalId" if self.kind == "bim" else "id": e.id}
+        if e.storey:
+            out["storey"] = e.storey
+        if e.material:
+            out["material"] = e.material
+        out.update(e.properties)
+        return out
+
+    def element_values(self, mode: str) -> list[Any]:
+        """Per-element value a colour mode maps: class, storey, material or property:<key>."""
+        if mode == "class":
+            return [e.ifc_class or "(none)" for e in self.elements]
+        if mode in ("storey", "material"):
+            return [getattr(e, mode) or "(none)" for e in self.elements]
+        if mode.startswith("property:"):
+            key = mode[len("property:"):]
+            return [e.properties.get(key) for e in self.elements]
+        raise ValueError(f"unknown colour mode {mode}")
+
+    def available_color_modes(self, max_properties: int = 40) -> list[str]:
+        modes = ["default", "elevation"]
+        els = self.elements
+        if not els:
+            return modes
+        for key in ("class", "storey", "material"):
+            if any(v != "(none)" for v in self.element_values(key)):
+                modes.append(key)
+        counts: dict[str, int] = {}
+        for e in els[:5000]:  # enough to find the common property keys
+            for k in e.properties:
+                counts[k] = counts.get(k, 0) + 1
+        keys = sorted(counts, key=lambda k: (-counts[k], k))[:max_properties]
+        return modes + [f"property:{k}" for k in sorted(keys)]
+
 
 @dataclass(eq=False)
 class BimLayer(MeshLayer):
     kind: ClassVar[str] = "bim"
-    color_modes: ClassVar[tuple[str, ...]] = ("default", "elevation")
+    color_modes: ClassVar[tuple[str, ...]] = ("default", "class", "storey", "material", "elevation")
+
+
+@dataclass(eq=False)
+class CityModelLayer(MeshLayer):
+    kind: ClassVar[str] = "citymodel"
 
 
 @dataclass(eq=False)
@@ -158,6 +233,7 @@ class TilesetLayer(MeshLayer):
 
 
 def layer_class_for(data: LayerData) -> type[Layer]:
-    return {"pointcloud": PointCloudLayer, "bim": BimLayer, "tileset": TilesetLayer, "tile": TilesetLayer}.get(
+    return {"pointcloud": PointCloudLayer, "bim": BimLayer, "tileset": TilesetLayer, "tile": TilesetLayer,
+            "citymodel": CityModelLayer}.get(
         data.kind, MeshLayer
     )

@@ -136,7 +136,7 @@ class LayerTreeDock(QDockWidget):
         self._updating = True
         self.opacity.setValue(round(layer.opacity * 100))
         self.color_mode.clear()
-        modes = layer.available_color_modes() if isinstance(layer, PointCloudLayer) else list(layer.color_modes)
+        modes = layer.available_color_modes() if hasattr(layer, "available_color_modes") else list(layer.color_modes)
         self.color_mode.addItems(modes)
         self.color_mode.setCurrentText(layer.color_mode)
         self._updating = False

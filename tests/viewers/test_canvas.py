@@ -119,3 +119,49 @@ def test_legends_follow_colour_mode_and_layer_life(canvas: Canvas) -> None:
     layer.visible = True
     canvas.scene.layers.remove(layer)
     assert canvas.category_legend.labels() == []
+
+
+def _two_element_layer() -> BimLayer:
+    """Two boxes side by side: a wall (x<0) and a hidden-by-default space (x>0)."""
+    a = pv.Box((-20, -2, -10, 10, 0, 20)).triangulate()
+    b = pv.Box((2, 20, -10, 10, 0, 20)).triangulate()
+    fa, fb = a.faces.reshape(-1, 4)[:, 1:], b.faces.reshape(-1, 4)[:, 1:] + a.n_points
+    elements = [ElementInfo(id="A" * 22, ifc_class="IfcWall", name="Wall", storey="Level 1", properties={"Q.Height": 20.0}),
+                ElementInfo(id="B" * 22, ifc_class="IfcSpace", name="Room", storey="Level 2", hidden_by_default=True,
+                            properties={"Q.Height": 3.0})]
+    return BimLayer(name="bim", data={"vertices": np.vstack([a.points, b.points]).astype(float), "faces": np.vstack([fa, fb]),
+                                      "face_element": np.r_[np.zeros(len(fa)), np.ones(len(fb))].astype(np.int32),
+                                      "elements": elements})
+
+
+def test_hidden_elements_are_not_drawn_and_picks_map_back(canvas: Canvas) -> None:
+    layer = _two_element_layer()
+    canvas.scene.layers.append(layer)
+    canvas.zoom_to(view="north")
+    assert canvas.stats()["triangles_drawn"] == 12  # the space is hidden by default
+    assert canvas.pick(150, 150).properties.get("name") != "Room"
+    layer.show_all()
+    assert canvas.stats()["triangles_drawn"] == 24
+    canvas.render()
+    right = canvas.pick(300, 150)
+    assert right.properties["name"] == "Room" and right.index == 1 and right.properties["storey"] == "Level 2"
+    layer.isolate([1])
+    assert canvas.stats()["triangles_drawn"] == 12
+    canvas.render()
+    assert canvas.pick(300, 150).properties["GlobalId"] == "B" * 22
+    layer.set_elements_hidden([1], True)
+    assert canvas.stats()["triangles_drawn"] == 0
+
+
+def test_colour_by_class_and_numeric_property(canvas: Canvas) -> None:
+    layer = _two_element_layer()
+    layer.show_all()
+    canvas.scene.layers.append(layer)
+    assert layer.available_color_modes()[:5] == ["default", "elevation", "class", "storey", "property:Q.Height"][:5] or \
+        "class" in layer.available_color_modes()
+    layer.color_mode = "class"
+    assert canvas.category_legend.labels()[0] == "Class" and set(canvas.category_legend.labels()[1:]) == {"IfcWall", "IfcSpace"}
+    layer.color_mode = "property:Q.Height"
+    assert "Q.Height" in canvas.plotter.scalar_bars and canvas.category_legend.labels() == []
+    layer.color_mode = "default"
+    assert "Q.Height" not in canvas.plotter.scalar_bars
