@@ -237,3 +237,15 @@ def layer_class_for(data: LayerData) -> type[Layer]:
             "citymodel": CityModelLayer}.get(
         data.kind, MeshLayer
     )
+
+
+def element_bounds(layer: MeshLayer, indices: list[int]) -> np.ndarray | None:
+    """(2,3) bounds of some elements' faces, for zoom-to from the model tree."""
+    fe = layer.data.get("face_element")
+    if fe is None or not indices:
+        return None
+    faces = layer.data["faces"][np.isin(np.asarray(fe), np.asarray(indices))]
+    if not len(faces):
+        return None
+    v = layer.data["vertices"][np.unique(faces)]
+    return np.array([v.min(0), v.max(0)])

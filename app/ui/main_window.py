@@ -21,6 +21,7 @@ from app.model.project import write_project
 from app.model.scene import Scene
 from app.tasks import Task, TaskRunner
 from app.ui.layer_tree import LayerTreeDock
+from app.ui.model_tree import ModelTreeDock
 from app.ui.properties import PropertiesDock
 from loaders.base import LoadCancelled, LoadError
 from loaders.registry import supported_extensions
@@ -53,7 +54,11 @@ class MainWindow(QMainWindow):
         self.canvas = Canvas(self.view, self.scene, schedule=lambda fn: QTimer.singleShot(0, fn))
         self.layer_tree = LayerTreeDock(self.scene, self.zoom_to_layer, self)
         self.properties = PropertiesDock(self.scene, self)
+        self.model_tree = ModelTreeDock(self.scene, self.canvas.zoom_to, self)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.layer_tree)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.model_tree)
+        self.tabifyDockWidget(self.layer_tree, self.model_tree)
+        self.layer_tree.raise_()
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.properties)
         self._build_status_bar()
         self._build_menus()
@@ -110,6 +115,7 @@ class MainWindow(QMainWindow):
         self.bookmark_menu = view_menu.addMenu("&Bookmarks")
         view_menu.addAction(self.layer_tree.toggleViewAction())
         view_menu.addAction(self.properties.toggleViewAction())
+        view_menu.addAction(self.model_tree.toggleViewAction())
 
     def _refresh_bookmarks(self) -> None:
         self.bookmark_menu.clear()

@@ -1,0 +1,60 @@
+"""The model tree as a project manager uses it on a real IFC: find, select, hide, isolate, show all."""
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+
+from tests.conftest import corpus_file
+from tests.ui.conftest import wait_loaded
+
+
+def _open_fzk(qtbot, window):
+    window.open_paths([str(corpus_file("ifc/fzk-haus/AC20-FZK-Haus.ifc"))])
+    wait_loaded(qtbot, window)
+    return window.scene.layers[0]
+
+
+def test_tree_lists_elements_and_follows_selection(qtbot, window) -> None:
+    layer = _open_fzk(qtbot, window)
+    dock = window.model_tree
+    root = dock.tree.topLevelItem(0)
+    assert root.text(0).startswith("AC20-FZK-Haus.ifc (") and f"({len(layer.elements)})" in root.text(0)
+    dock.group_by.setCurrentText("Class")
+    classes = {dock.tree.topLevelItem(0).child(i).text(0).split(" (")[0] for i in range(dock.tree.topLevelItem(0).childCount())}
+    assert {"IfcWallStandardCase", "IfcSlab", "IfcWindow"} <= classes
+    # search a GlobalId, Enter selects it, the properties dock shows it
+    wall = next(i for i, e in enumerate(layer.elements) if e.ifc_class == "IfcWallStandardCase")
+    qtbot.keyClicks(dock.search, layer.elements[wall].id)
+    qtbot.keyClick(dock.search, Qt.Key.Key_Return)
+    assert window.scene.selection.index == wall
+    assert window.properties.value("GlobalId") == layer.elements[wall].id
+    # a pick in the 3D view selects the element's row in the tree
+    dock.search.clear()
+    window.canvas.zoom_to(view="north")
+    window.canvas.render()
+    qtbot.mouseClick(window.view, Qt.MouseButton.LeftButton, pos=QPoint(window.view.width() // 2, window.view.height() // 2))
+    picked = window.scene.selection
+    assert picked.index >= 0
+    assert [int(i.data(0, Qt.ItemDataRole.UserRole)) for i in dock.tree.selectedItems()] == [picked.index]
+
+
+def test_hide_isolate_and_show_all(qtbot, window) -> None:
+    layer = _open_fzk(qtbot, window)
+    dock = window.model_tree
+    dock.group_by.setCurrentText("Class")
+    drawn_all = window.canvas.stats()["triangles_drawn"]
+    walls = next(dock.tree.topLevelItem(0).child(i) for i in range(dock.tree.topLevelItem(0).childCount())
+                 if dock.tree.topLevelItem(0).child(i).text(0).startswith("IfcWallStandardCase "))
+    dock.tree.clearSelection()
+    walls.setSelected(True)
+    qtbot.mouseClick(dock.isolate_button, Qt.MouseButton.LeftButton)
+    n_walls = sum(1 for e in layer.elements if e.ifc_class == "IfcWallStandardCase")
+    assert len(layer.elements) - layer.hidden_mask().sum() == n_walls
+    isolated = window.canvas.stats()["triangles_drawn"]
+    assert 0 < isolated < drawn_all
+    first_wall = walls.child(0)
+    first_wall.setCheckState(0, Qt.CheckState.Unchecked)  # the user unticks one wall
+    assert layer.hidden_mask()[int(first_wall.data(0, Qt.ItemDataRole.UserRole))]
+    assert window.canvas.stats()["triangles_drawn"] < isolated
+    qtbot.mouseClick(dock.show_all_button, Qt.MouseButton.LeftButton)
+    assert not layer.hidden_mask().any() and first_wall.checkState(0) == Qt.CheckState.Checked
+    assert window.canvas.stats()["triangles_drawn"] >= drawn_all
