@@ -11,10 +11,55 @@ from loaders.base import Cancel, LoadCancelled, LoadError, Progress
 from loaders.registry import load
 
 
+PARTIAL_EVERY_S = 0.5  # a streamed model is re-shown at most twice a second while it loads
+
+PartialCallback = Callable[[str, list[Layer]], None]
+
+
+def _stream_ifc(scene: Scene, path: str, progress: Progress | None, cancel: Cancel | None,
+                on_partial: PartialCallback) -> list:
+    """IFC elements reach the screen as the geometry iterator produces them: the first batch at
+    once, then a growing snapshot at most every PARTIAL_EVERY_S. Returns the loader data."""
+    import time
+
+    from loaders.ifc import iter_ifc, merge_meshes
+
+    batches: list = []
+    last = 0.0
+    stream = iter_ifc(path, progress=progress, cancel=cancel)
+    while True:
+        try:
+            batch = next(stream)
+        except StopIteration:
+            break
+        except (LoadError, LoadCancelled):
+            raise
+        except Exception as exc:  # noqa: BLE001 - as registry.load: never a raw library error
+            raise LoadError(path, f"IFC: {type(exc).__name__}: {exc}") from exc
+        batches.append(batch)
+        now = time.perf_counter()
+        if len(batches) == 1 or now - last >= PARTIAL_EVERY_S:
+            last = now
+            snapshot = merge_meshes(batches)
+            snapshot.source = path
+            on_partial(path, scene.make_layers(snapshot))
+    if not batches:
+        raise LoadError(path, "no geometry: the file has no products with a 3D representation")
+    merged = merge_meshes(batches)
+    merged.source = path
+    merged.metadata.setdefault("loader", "IFC")
+    return [merged]
+
+
 def build_layers(scene: Scene, path: str, *, progress: Progress | None = None, cancel: Cancel | None = None,
-                 loader: str | None = None) -> list[Layer]:
-    """Load one file and place it in the scene frame, without adding it to the scene yet."""
-    datas = load(path, progress=progress, cancel=cancel, loader=loader)
+                 loader: str | None = None, on_partial: PartialCallback | None = None) -> list[Layer]:
+    """Load one file and place it in the scene frame, without adding it to the scene yet.
+
+    With `on_partial`, formats that can stream (IFC) report partial layers while loading."""
+    if on_partial is not None and loader in (None, "IFC") and path.lower().endswith(".ifc") and _can_stream():
+        datas = _stream_ifc(scene, path, progress, cancel, on_partial)
+    else:
+        datas = load(path, progress=progress, cancel=cancel, loader=loader)
     layers: list[Layer] = []
     for data in datas:
         if cancel and cancel():
@@ -31,8 +76,17 @@ def build_layers(scene: Scene, path: str, *, progress: Progress | None = None, c
     return layers
 
 
+def _can_stream() -> bool:
+    try:
+        from loaders.ifc import iter_ifc, merge_meshes  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def build_project_layers(scene: Scene, spec: ProjectSpec, *, progress: Progress | None = None,
-                         cancel: Cancel | None = None, on_error: Callable[[LoadError], None] | None = None) -> list[Layer]:
+                         cancel: Cancel | None = None, on_error: Callable[[LoadError], None] | None = None,
+                         on_partial: PartialCallback | None = None) -> list[Layer]:
     """Every layer of a project; a layer that fails is reported and skipped, the rest still open."""
     if spec.frame.is_set and not scene.frame.is_set:
         scene.frame.origin_lla = spec.frame.origin_lla
@@ -45,7 +99,7 @@ def build_project_layers(scene: Scene, spec: ProjectSpec, *, progress: Progress 
             if progress:
                 progress((i + fraction) / n, message)
         try:
-            layers = build_layers(scene, entry.path, progress=sub, cancel=cancel, loader=entry.loader)
+            layers = build_layers(scene, entry.path, progress=sub, cancel=cancel, loader=entry.loader, on_partial=on_partial)
         except LoadError as exc:
             if on_error is None:
                 raise
@@ -70,7 +124,8 @@ def open_project_spec(path: str) -> ProjectSpec:
 
 
 def open_paths(scene: Scene, paths: list[str], *, on_error: Callable[[LoadError], None],
-               progress: Progress | None = None, cancel: Cancel | None = None) -> list[Layer]:
+               progress: Progress | None = None, cancel: Cancel | None = None,
+               on_partial: PartialCallback | None = None) -> list[Layer]:
     """Files and projects into layers (not yet added). Projects also bring bookmarks and camera."""
     from app.model.project import is_project
 
@@ -83,9 +138,10 @@ def open_paths(scene: Scene, paths: list[str], *, on_error: Callable[[LoadError]
                 if spec.camera is not None:
                     scene.camera = spec.camera
                     scene.camera_from_project = True
-                out.extend(build_project_layers(scene, spec, progress=progress, cancel=cancel, on_error=on_error))
+                out.extend(build_project_layers(scene, spec, progress=progress, cancel=cancel, on_error=on_error,
+                                                on_partial=on_partial))
             else:
-                out.extend(build_layers(scene, path, progress=progress, cancel=cancel))
+                out.extend(build_layers(scene, path, progress=progress, cancel=cancel, on_partial=on_partial))
         except LoadError as exc:
             on_error(exc)
     return out

@@ -94,6 +94,15 @@ class LayerTreeDock(QDockWidget):
             self._set_check(item, visible)
 
         layer.events.visible.connect(on_visible)
+
+        def on_renamed(name: str) -> None:
+            item.setText(0, f"{name}  \u26a0" if layer.warnings else name)
+
+        def on_data() -> None:  # a streamed layer grows while it loads
+            item.setText(2, _summary(layer))
+
+        layer.events.name.connect(on_renamed)
+        layer.data_changed.connect(on_data)
         self.tree.setCurrentItem(item)
 
     def _on_removed(self, index: int, layer: Layer) -> None:

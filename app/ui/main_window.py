@@ -6,6 +6,7 @@ layers on the GUI thread (VTK objects on screen are touched only here).
 from __future__ import annotations
 
 import os
+import queue
 import warnings
 from pathlib import Path
 
@@ -43,6 +44,7 @@ class MainWindow(QMainWindow):
         self.scene = scene or Scene()
         self.settings = settings or QSettings("Twinscape", "Twinscape")
         self.tasks = TaskRunner()
+        self._partials: queue.Queue = queue.Queue(maxsize=64)  # streamed partial layers, drained by the poll timer
         self.errors: list[str] = []  # readable messages shown to the user, newest last
         self.message_box: QMessageBox | None = None
 
@@ -143,10 +145,19 @@ class MainWindow(QMainWindow):
 
         def work(task: Task) -> tuple[list[Layer], list[LoadError]]:
             errors: list[LoadError] = []
-            layers = open_paths(self.scene, paths, on_error=errors.append, progress=task.report, cancel=task.cancelled)
+
+            def on_partial(path: str, layers: list[Layer]) -> None:
+                try:  # the GUI timer shows them; snapshots are cumulative, so a full queue may drop one
+                    self._partials.put_nowait((task, path, layers))
+                except queue.Full:
+                    pass
+
+            layers = open_paths(self.scene, paths, on_error=errors.append, progress=task.report, cancel=task.cancelled,
+                                on_partial=on_partial)
             return layers, errors
 
         task = self.tasks.submit(label, work)
+        task.shown = {}  # type: ignore[attr-defined]  # path -> partial layers already in the scene
         task.paths = paths  # type: ignore[attr-defined]
         self.progress.setValue(0)
         self.progress.setFormat(f"{label} %p%")
@@ -158,7 +169,33 @@ class MainWindow(QMainWindow):
         for task in self.tasks.tasks:
             task.cancel()
 
+    def _show_partials(self) -> None:
+        """Streamed layers: the first batch is added, later snapshots replace its arrays in place."""
+        while True:
+            try:
+                task, path, layers = self._partials.get_nowait()
+            except queue.Empty:
+                return
+            if task.cancelled():
+                continue
+            shown = task.shown.get(path)
+            if shown is None:
+                for layer in layers:
+                    self.scene.layers.append(layer)
+                task.shown[path] = layers
+                if len(self.scene.layers) == len(layers) and not self.scene.camera_from_project:
+                    self.canvas.zoom_to()
+            else:
+                self._replace_data(shown, layers)
+
+    @staticmethod
+    def _replace_data(shown: list[Layer], fresh: list[Layer]) -> None:
+        for old, new in zip(shown, fresh):
+            old.data, old.info, old.warnings = new.data, new.info, new.warnings
+            old.data_changed.emit()
+
     def _poll_tasks(self) -> None:
+        self._show_partials()
         if self.tasks.tasks:
             current = self.tasks.tasks[0]
             self.progress.setValue(int(current.progress * 100))
@@ -176,13 +213,36 @@ class MainWindow(QMainWindow):
             if task.cancelled():  # the user said stop: even work that just finished is not added
                 raise LoadCancelled()
         except LoadCancelled:
+            for partial in getattr(task, "shown", {}).values():  # the user said stop: nothing stays half-loaded
+                for layer in partial:
+                    if any(layer is other for other in self.scene.layers):
+                        self.scene.layers.remove(layer)
             self.statusBar().showMessage(f"Cancelled loading {task.label}", 5000)
             return
         except Exception as exc:  # noqa: BLE001 - a bug in a worker must not take the window down
             layers, errors = [], [LoadError(task.label, f"internal error: {type(exc).__name__}: {exc}")]
-        first = len(self.scene.layers) == 0
+        self._show_partials()
+        shown: dict[str, list[Layer]] = getattr(task, "shown", {})
+        first = len(self.scene.layers) == sum(len(v) for v in shown.values())
+        for exc in errors:  # a stream that failed half-way leaves nothing behind
+            for layer in shown.pop(exc.path, []):
+                self.scene.layers.remove(layer)
+        by_path: dict[str, list[Layer]] = {}
         for layer in layers:
-            self.scene.layers.append(layer)
+            by_path.setdefault((layer.source or {}).get("path", ""), []).append(layer)
+        for path, fresh in by_path.items():
+            if path in shown and len(shown[path]) == len(fresh):
+                for old, new in zip(shown[path], fresh):
+                    old.source = new.source
+                    for key, value in new.get_state().items():  # project state (name, opacity...) applies to the final layer
+                        if key not in ("name",) and getattr(old, key) != value:
+                            setattr(old, key, value)
+                    if new.name != old.name and "[" not in old.name:
+                        old.name = new.name
+                self._replace_data(shown[path], fresh)
+            else:
+                for layer in fresh:
+                    self.scene.layers.append(layer)
         for path in getattr(task, "paths", []):
             if not any(e.path == path for e in errors):
                 self._add_recent(path)

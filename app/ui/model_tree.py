@@ -5,7 +5,7 @@ names and GlobalIds, and the selection follows the 3D view both ways.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox, QDockWidget, QHBoxLayout, QLineEdit, QPushButton, QTreeWidget, QTreeWidgetItem, QTreeWidgetItemIterator,
     QVBoxLayout, QWidget,
@@ -26,6 +26,7 @@ class ModelTreeDock(QDockWidget):
         self.scene = scene
         self._zoom_to = zoom_to
         self._updating = False
+        self._rebuild_pending = False
         self._leaves: dict[tuple[int, int], QTreeWidgetItem] = {}
 
         self.search = QLineEdit(placeholderText="Search name or GlobalId (Enter selects)")
@@ -103,8 +104,20 @@ class ModelTreeDock(QDockWidget):
             self._sync_checks(layer)
             layer.events.hidden.disconnect(self._on_hidden_changed)
             layer.events.hidden.connect(self._on_hidden_changed)
+            layer.data_changed.disconnect(self._schedule_rebuild)
+            layer.data_changed.connect(self._schedule_rebuild)
         self._updating = False
         self._filter(self.search.text())
+
+    def _schedule_rebuild(self) -> None:
+        """A streamed model grows in snapshots: rebuild once per event-loop turn, not per snapshot."""
+        if not self._rebuild_pending:
+            self._rebuild_pending = True
+            QTimer.singleShot(0, self._rebuild_now)
+
+    def _rebuild_now(self) -> None:
+        self._rebuild_pending = False
+        self.rebuild()
 
     def _on_hidden_changed(self, *_args) -> None:
         for layer in self.structured_layers():
