@@ -205,8 +205,15 @@ class MeshLayer(Layer):
         for key in ("class", "storey", "material"):
             if any(v != "(none)" for v in self.element_values(key)):
                 modes.append(key)
+        # A few elements of each class find the common keys; reading every element's property
+        # sets (lazy for IFC) could take seconds on the GUI thread for a large model.
+        per_class: dict[str, int] = {}
         counts: dict[str, int] = {}
-        for e in els[:5000]:  # enough to find the common property keys
+        for e in els:
+            seen = per_class.get(e.ifc_class, 0)
+            if seen >= 8:
+                continue
+            per_class[e.ifc_class] = seen + 1
             for k in e.properties:
                 counts[k] = counts.get(k, 0) + 1
         keys = sorted(counts, key=lambda k: (-counts[k], k))[:max_properties]

@@ -11,7 +11,8 @@ from loaders.base import Cancel, LoadCancelled, LoadError, Progress
 from loaders.registry import load
 
 
-PARTIAL_EVERY_S = 0.5  # a streamed model is re-shown at most twice a second while it loads
+PARTIAL_EVERY_S = 0.5  # a streamed model is re-shown at most twice a second while it loads,
+PARTIAL_BACKOFF = 0.5  # and then less often as it grows: each snapshot re-merges all batches so far
 
 PartialCallback = Callable[[str, list[Layer]], None]
 
@@ -25,7 +26,7 @@ def _stream_ifc(scene: Scene, path: str, progress: Progress | None, cancel: Canc
     from loaders.ifc import iter_ifc, merge_meshes
 
     batches: list = []
-    last = 0.0
+    start = last = time.perf_counter()
     stream = iter_ifc(path, progress=progress, cancel=cancel)
     while True:
         try:
@@ -38,7 +39,7 @@ def _stream_ifc(scene: Scene, path: str, progress: Progress | None, cancel: Canc
             raise LoadError(path, f"IFC: {type(exc).__name__}: {exc}") from exc
         batches.append(batch)
         now = time.perf_counter()
-        if len(batches) == 1 or now - last >= PARTIAL_EVERY_S:
+        if len(batches) == 1 or now - last >= max(PARTIAL_EVERY_S, PARTIAL_BACKOFF * (now - start)):
             last = now
             snapshot = merge_meshes(batches)
             snapshot.source = path

@@ -72,6 +72,7 @@ class LayerTreeDock(QDockWidget):
 
         scene.layers.inserted.connect(self._on_inserted)
         scene.layers.removed.connect(self._on_removed)
+        scene.layers.moved.connect(self._on_moved)
         self._sync_controls()
 
     # --- model -> view ----------------------------------------------------------------------
@@ -110,6 +111,11 @@ class LayerTreeDock(QDockWidget):
         if item is not None:
             self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(item))
         self._sync_controls()
+
+    def _on_moved(self, src: int, dst: int) -> None:
+        item = self.tree.takeTopLevelItem(src)
+        if item is not None:
+            self.tree.insertTopLevelItem(dst, item)
 
     def _set_check(self, item: QTreeWidgetItem, visible: bool) -> None:
         self._updating = True

@@ -188,6 +188,14 @@ class MainWindow(QMainWindow):
             else:
                 self._replace_data(shown, layers)
 
+    def _restore_order(self, ordered: list[Layer]) -> None:
+        """Streamed layers arrive early; put this task's layers back in the order it loaded them."""
+        positions = sorted(self.scene.layers.index(layer) for layer in ordered)
+        for target, layer in zip(positions, ordered):
+            current = self.scene.layers.index(layer)
+            if current != target:
+                self.scene.layers.move(current, target)
+
     @staticmethod
     def _replace_data(shown: list[Layer], fresh: list[Layer]) -> None:
         for old, new in zip(shown, fresh):
@@ -243,6 +251,7 @@ class MainWindow(QMainWindow):
             else:
                 for layer in fresh:
                     self.scene.layers.append(layer)
+        self._restore_order([layer for path, fresh in by_path.items() for layer in (shown.get(path) or fresh)])
         for path in getattr(task, "paths", []):
             if not any(e.path == path for e in errors):
                 self._add_recent(path)
