@@ -45,6 +45,8 @@ def describe(path: str) -> dict[str, Any]:
     datas = load(path)
     first = datas[0]
     out: dict[str, Any] = {"path": path, "kind": first.kind, "format": first.format, "crs": first.georef.crs_label()}
+    if first.georef.kind == "enu" and first.georef.origin_lla is not None:
+        out["origin_lla"] = list(first.georef.origin_lla)
     natives = [b for b in (_native_bounds(d) for d in datas) if b is not None]
     out["bounds"] = [np.min([b[0] for b in natives], 0), np.max([b[1] for b in natives], 0)] if natives else None
     llas = [b for b in (_lla_bounds(d) for d in datas) if b is not None]

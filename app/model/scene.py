@@ -83,20 +83,45 @@ def _info(data: LayerData) -> dict[str, Any]:
 
 
 def _point_layer(frame: SceneFrame, data: PointCloudData, name: str) -> PointCloudLayer:
-    positions = frame.to_local(data.positions, data.georef)
+    positions = _checked(data.source, frame.to_local(data.positions, data.georef))
     layer = PointCloudLayer(name=name, data={"positions": positions, "colors": data.colors, "attributes": data.attributes})
     layer.info = _info(data)
     layer.warnings = list(data.warnings)
     return layer
 
 
+MAX_SCENE_DISTANCE_M = 1e7  # farther than a quarter of the Earth's circumference from the origin: not data
+FAR_LOCAL_M = 5e4  # ungeoreferenced data farther than this sits in some unknown CRS: recentre it
+
+
+def _checked(path: str, pts: np.ndarray) -> np.ndarray:
+    if len(pts) and (not np.isfinite(pts).all() or np.abs(pts).max() > MAX_SCENE_DISTANCE_M):
+        raise ValueError(f"implausible coordinates: the data lies up to {np.abs(pts).max():.3g} m from the scene origin")
+    return pts
+
+
+def _recentre_if_far(data: LayerData) -> None:
+    """Ungeoreferenced data in, say, projected metres would float 500 km away and jitter in
+    float32: place its centre at the scene origin (ground level kept) and say so."""
+    b = data.local_bounds()
+    if data.georef.kind != "none" or b is None:
+        return
+    centre = (b[0] + b[1]) / 2
+    if np.linalg.norm(centre[:2]) > FAR_LOCAL_M and np.abs(b).max() <= MAX_SCENE_DISTANCE_M:
+        shift = np.eye(4)
+        shift[:2, 3] = -centre[:2]
+        data.georef.matrix = shift @ data.georef.matrix
+        data.warnings.append(f"not georeferenced and {np.linalg.norm(centre[:2]) / 1000:.0f} km from its origin: recentred")
+
+
 def _make_layers(frame: SceneFrame, data: LayerData) -> list[Layer]:
+    _recentre_if_far(data)
     if isinstance(data, PointCloudData):
         return [_point_layer(frame, data, data.name)]
     out: list[Layer] = []
     if isinstance(data, MeshData) and len(data.faces):
         cls = layer_class_for(data)
-        vertices = frame.to_local(data.vertices, data.georef)
+        vertices = _checked(data.source, frame.to_local(data.vertices, data.georef))
         payload = {
             "vertices": vertices,
             "faces": np.asarray(data.faces, dtype=np.int64),

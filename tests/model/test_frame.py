@@ -125,3 +125,19 @@ def test_transform_failure_is_a_value_error() -> None:
     frame = SceneFrame(WUHAN)
     with pytest.raises(ValueError):
         frame.to_local(np.array([[1e30, 1e30, 0.0]]), Georef(kind="crs", crs="EPSG:4547"))
+
+
+def test_absurd_coordinates_are_refused_and_far_local_data_recentred() -> None:
+    from app.model.opening import build_layers  # noqa: F401 - the same path the app uses
+    from loaders.base import MeshData
+
+    scene = Scene()
+    far = MeshData(name="far", kind="bim", format="IFC4", vertices=np.array([[1e9, 0, 0], [1e9 + 1, 0, 0], [1e9, 1, 0]]),
+                   faces=np.array([[0, 1, 2]]))
+    with pytest.raises(ValueError, match="implausible coordinates"):
+        scene.make_layers(far)
+    projected = MeshData(name="utm", kind="bim", format="IFC2X3", vertices=np.array([[455000.0, 5400000, 10], [455010, 5400000, 10], [455000, 5400010, 12]]),
+                         faces=np.array([[0, 1, 2]]))
+    [layer] = scene.make_layers(projected)
+    assert np.abs(layer.data["vertices"][:, :2]).max() < 20 and layer.data["vertices"][:, 2].max() == 12
+    assert any("recentred" in w for w in layer.warnings)

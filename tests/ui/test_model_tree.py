@@ -53,8 +53,44 @@ def test_hide_isolate_and_show_all(qtbot, window) -> None:
     assert 0 < isolated < drawn_all
     first_wall = walls.child(0)
     first_wall.setCheckState(0, Qt.CheckState.Unchecked)  # the user unticks one wall
-    assert layer.hidden_mask()[int(first_wall.data(0, Qt.ItemDataRole.UserRole))]
+    qtbot.waitUntil(lambda: layer.hidden_mask()[int(first_wall.data(0, Qt.ItemDataRole.UserRole))], timeout=2000)
     assert window.canvas.stats()["triangles_drawn"] < isolated
+    rebuilds: list[int] = []
+    layer.events.hidden.connect(lambda *_: rebuilds.append(1))
+    walls.setCheckState(0, Qt.CheckState.Unchecked)  # untick the whole class: one change, not one per wall
+    qtbot.waitUntil(lambda: window.canvas.stats()["triangles_drawn"] == 0, timeout=2000)
+    assert len(rebuilds) == 1
     qtbot.mouseClick(dock.show_all_button, Qt.MouseButton.LeftButton)
     assert not layer.hidden_mask().any() and first_wall.checkState(0) == Qt.CheckState.Checked
     assert window.canvas.stats()["triangles_drawn"] >= drawn_all
+
+
+def test_pick_a_wall_shows_globalid_and_pset_wallcommon(qtbot, window) -> None:
+    import numpy as np
+    import vtk
+
+    layer = _open_fzk(qtbot, window)
+    walls = [i for i, e in enumerate(layer.elements)
+             if e.ifc_class.startswith("IfcWall") and any(k.startswith("Pset_WallCommon.") for k in e.properties)]
+    assert walls
+    window.model_tree.group_by.setCurrentText("Class")
+    layer.isolate(walls)  # nothing stands in front of the walls
+    faces = layer.data["faces"][np.asarray(layer.data["face_element"]) == walls[0]]
+    tri = layer.data["vertices"][faces[np.argmax(np.linalg.norm(np.cross(
+        layer.data["vertices"][faces[:, 1]] - layer.data["vertices"][faces[:, 0]],
+        layer.data["vertices"][faces[:, 2]] - layer.data["vertices"][faces[:, 0]]), axis=1))]]
+    centre, normal = tri.mean(0), np.cross(tri[1] - tri[0], tri[2] - tri[0])
+    normal /= np.linalg.norm(normal)
+    from app.model.scene import Camera
+
+    window.canvas.set_camera(Camera(tuple(centre + normal * 25), tuple(centre), (0.0, 0.0, 1.0)))  # face the wall
+    window.canvas.render()
+    coord = vtk.vtkCoordinate()
+    coord.SetCoordinateSystemToWorld()
+    coord.SetValue(*centre)
+    x, y = coord.GetComputedDisplayValue(window.canvas.plotter.renderer)
+    ratio = window.view.devicePixelRatioF()
+    qtbot.mouseClick(window.view, Qt.MouseButton.LeftButton, pos=QPoint(int(x / ratio), int(window.view.height() - y / ratio)))
+    props = window.properties
+    assert props.value("GlobalId") == layer.elements[walls[0]].id
+    assert any(props.table.item(r, 0).text().startswith("Pset_WallCommon.") for r in range(props.table.rowCount()))
