@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from app.model.layers import Layer
+from app.model.placement import apply_placement_option
 from app.model.project import LayerSpec, ProjectSpec, read_project
 from app.model.scene import Scene
 from loaders.base import Cancel, LoadCancelled, LoadError, Progress
@@ -53,7 +54,8 @@ def _stream_ifc(scene: Scene, path: str, progress: Progress | None, cancel: Canc
 
 
 def build_layers(scene: Scene, path: str, *, progress: Progress | None = None, cancel: Cancel | None = None,
-                 loader: str | None = None, on_partial: PartialCallback | None = None) -> list[Layer]:
+                 loader: str | None = None, on_partial: PartialCallback | None = None,
+                 options: dict | None = None) -> list[Layer]:
     """Load one file and place it in the scene frame, without adding it to the scene yet.
 
     With `on_partial`, formats that can stream (IFC) report partial layers while loading."""
@@ -65,12 +67,15 @@ def build_layers(scene: Scene, path: str, *, progress: Progress | None = None, c
     for data in datas:
         if cancel and cancel():
             raise LoadCancelled()
+        apply_placement_option(data, options or {})
         try:
             made = scene.make_layers(data)
         except ValueError as exc:  # e.g. coordinates outside the CRS's area of use
             raise LoadError(path, str(exc)) from None
         for layer in made:
-            layer.source = {"path": path, "loader": loader or data.metadata.get("loader"), "options": {}}
+            layer.source = {"path": path, "loader": loader or data.metadata.get("loader"), "options": dict(options or {})}
+            if options and options.get("placement") and data.georef.kind == "enu":
+                layer.info["placement"] = options["placement"]
         layers.extend(made)
     if not layers:
         raise LoadError(path, "the file holds no points, triangles or tiles to show")
@@ -100,7 +105,8 @@ def build_project_layers(scene: Scene, spec: ProjectSpec, *, progress: Progress 
             if progress:
                 progress((i + fraction) / n, message)
         try:
-            layers = build_layers(scene, entry.path, progress=sub, cancel=cancel, loader=entry.loader, on_partial=on_partial)
+            layers = build_layers(scene, entry.path, progress=sub, cancel=cancel, loader=entry.loader, on_partial=on_partial,
+                                  options=entry.options)
         except LoadError as exc:
             if on_error is None:
                 raise

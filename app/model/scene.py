@@ -86,6 +86,7 @@ def _point_layer(frame: SceneFrame, data: PointCloudData, name: str) -> PointClo
     positions = _checked(data.source, frame.to_local(data.positions, data.georef))
     layer = PointCloudLayer(name=name, data={"positions": positions, "colors": data.colors, "attributes": data.attributes})
     layer.info = _info(data)
+    layer.info["recentre_shift"] = data.metadata.get("recentre_shift")
     layer.warnings = list(data.warnings)
     return layer
 
@@ -111,6 +112,7 @@ def _recentre_if_far(data: LayerData) -> None:
         shift = np.eye(4)
         shift[:2, 3] = -centre[:2]
         data.georef.matrix = shift @ data.georef.matrix
+        data.metadata["recentre_shift"] = [float(-centre[0]), float(-centre[1])]
         data.warnings.append(f"not georeferenced and {np.linalg.norm(centre[:2]) / 1000:.0f} km from its origin: recentred")
 
 
@@ -132,6 +134,7 @@ def _make_layers(frame: SceneFrame, data: LayerData) -> list[Layer]:
         }
         layer = cls(name=data.name, data=payload)
         layer.info = _info(data)
+        layer.info["recentre_shift"] = data.metadata.get("recentre_shift")
         layer.warnings = list(data.warnings)
         out.append(layer)
     if isinstance(data, TilesetData) and data.points is not None and len(data.points.positions):

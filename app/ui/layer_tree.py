@@ -9,7 +9,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from app.model.layers import Layer, PointCloudLayer
+from app.model.layers import Layer
+from app.model.placement import can_place, place_layer
+from app.ui.place_dialog import PlaceDialog
 from app.model.scene import Scene
 
 KIND_LABELS = {"pointcloud": "Point cloud", "bim": "BIM", "tileset": "3D Tiles", "mesh": "Mesh", "tile": "3D Tiles"}
@@ -48,6 +50,9 @@ class LayerTreeDock(QDockWidget):
         self.zoom_button.clicked.connect(lambda: self.current_layer() and self._zoom_to(self.current_layer()))
         self.remove_button = QPushButton("Remove")
         self.remove_button.clicked.connect(self._on_remove)
+        self.place_button = QPushButton("Place\u2026")
+        self.place_button.setToolTip("Put a layer without georeference at a latitude/longitude")
+        self.place_button.clicked.connect(self.place_current)
 
         controls = QWidget()
         form = QVBoxLayout(controls)
@@ -61,6 +66,7 @@ class LayerTreeDock(QDockWidget):
         form.addLayout(row)
         row = QHBoxLayout()
         row.addWidget(self.zoom_button)
+        row.addWidget(self.place_button)
         row.addWidget(self.remove_button)
         form.addLayout(row)
         body = QWidget()
@@ -146,6 +152,7 @@ class LayerTreeDock(QDockWidget):
         enabled = layer is not None
         for widget in (self.opacity, self.color_mode, self.zoom_button, self.remove_button):
             widget.setEnabled(enabled)
+        self.place_button.setEnabled(layer is not None and can_place(layer))
         if layer is None:
             return
         self._updating = True
@@ -165,6 +172,19 @@ class LayerTreeDock(QDockWidget):
         layer = self.current_layer()
         if layer is not None and mode and not self._updating and mode != layer.color_mode:
             layer.color_mode = mode
+
+    def place_current(self, dialog: "PlaceDialog | None" = None) -> None:
+        """Ask where an ungeoreferenced layer stands, then move it there (the dialog is injectable for tests)."""
+        layer = self.current_layer()
+        if layer is None or not can_place(layer):
+            return
+        origin = layer.info.get("placement", {}).get("origin_lla") or self.scene.frame.origin_lla or (0.0, 0.0, 0.0)
+        dialog = dialog or PlaceDialog(layer.name, tuple(origin), self)
+        if dialog.exec() != PlaceDialog.DialogCode.Accepted:
+            return
+        origin_lla, rotation = dialog.values()
+        place_layer(self.scene, layer, origin_lla, rotation)
+        self._zoom_to(layer)
 
     def _on_remove(self) -> None:
         layer = self.current_layer()

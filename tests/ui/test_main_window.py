@@ -129,3 +129,33 @@ def test_open_tileset(qtbot, window) -> None:
     item = window.layer_tree.tree.topLevelItem(0)
     assert item.text(1) == "3D Tiles" and "triangles" in item.text(2)
     assert window.canvas.stats()["triangles_drawn"] > 0
+
+
+def test_place_an_ungeoreferenced_model(qtbot, window, tmp_path: Path) -> None:
+    from PySide6.QtCore import QTimer
+
+    from tests.loaders.builders import make_ifc
+
+    window.scene.frame.origin_lla = (30.5928, 114.3055, 22.0)
+    path = tmp_path / "wall.ifc"
+    make_ifc(path)
+    window.open_paths([str(path)])
+    wait_loaded(qtbot, window)
+    dock = window.layer_tree
+    assert dock.place_button.isEnabled()
+    from app.ui.place_dialog import PlaceDialog
+
+    dialog = PlaceDialog("wall.ifc", (30.5928, 114.3055, 22.0), window)
+
+    def fill() -> None:
+        dialog.lat.setValue(30.5940)
+        dialog.lon.setValue(114.3070)
+        dialog.accept()
+
+    QTimer.singleShot(100, fill)
+    dock.place_current(dialog)
+    layer = window.scene.layers[0]
+    centre = layer.bounds().mean(0)
+    lat, lon, _ = window.scene.frame.enu_to_lla(centre)[0]
+    assert abs(lat - 30.5940) < 5e-5 and abs(lon - 114.3070) < 5e-5
+    assert layer.source["options"]["placement"]["origin_lla"][:2] == [30.594, 114.307]
