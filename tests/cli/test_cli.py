@@ -140,3 +140,17 @@ def test_render_bad_input(tmp_path: Path) -> None:
 def test_usage_errors_exit_2(args: list[str]) -> None:
     result = twinscape(*args)
     assert result.returncode == 2 and "usage:" in result.stderr
+
+
+def test_render_fzk_haus_is_not_blank(tmp_path: Path) -> None:
+    ifc = corpus_file("ifc/fzk-haus/AC20-FZK-Haus.ifc")
+    out = tmp_path / "fzk.png"
+    result = twinscape("render", str(ifc), "-o", str(out), "--size", "400x300", "--frames", "1")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["triangles_drawn"] > 10_000
+    import pyvista as pv
+
+    img = pv.read(str(out))
+    rgb = np.asarray(img.point_data[img.point_data.keys()[0]])[:, :3].astype(int)
+    sky_free = rgb[(np.abs(rgb[:, 0] - rgb[:, 2]) < 40) & (rgb[:, 0] > 150) | (rgb[:, 0] > rgb[:, 2] + 30)]
+    assert len(sky_free) > 2000  # the house's walls and roof, not only sky and grid
