@@ -43,11 +43,23 @@ CATEGORY_RGB = [
 OTHER_RGB = (200, 200, 200)
 
 
-def category_colors(values: list, max_categories: int = len(CATEGORY_RGB)) -> tuple[np.ndarray, list[tuple[str, tuple[int, int, int]]]]:
-    """Per-item RGB for categorical values, most frequent first; the rest share 'other'."""
+def _natural_key(text: str) -> list:
+    """'Level 10' after 'Level 9'."""
+    import re
+
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text)]
+
+
+def category_colors(values: list, max_categories: int = len(CATEGORY_RGB),
+                    natural_order: bool = False) -> tuple[np.ndarray, list[tuple[str, tuple[int, int, int]]]]:
+    """Per-item RGB for categorical values, most frequent first (or in natural order, for ordered
+    categories such as storeys); the rest share 'other'."""
     labels = ["(none)" if v is None else str(v) for v in values]
     uniq, inverse, counts = np.unique(np.array(labels, dtype=object), return_inverse=True, return_counts=True)
-    order = np.argsort(-counts, kind="stable")
+    if natural_order:
+        order = np.array(sorted(range(len(uniq)), key=lambda i: _natural_key(str(uniq[i]))), dtype=np.int64)
+    else:
+        order = np.argsort(-counts, kind="stable")
     rank = np.empty(len(uniq), dtype=np.int64)
     rank[order] = np.arange(len(uniq))
     lut = np.array([CATEGORY_RGB[r] if r < max_categories else OTHER_RGB for r in range(len(uniq))], dtype=np.uint8)

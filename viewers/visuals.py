@@ -218,7 +218,7 @@ class MeshVisual(Visual):
             kwargs.update(scalars=title, cmap=style.ELEVATION_CMAP, nan_color=style.OTHER_RGB,
                           scalar_bar_args=self.canvas.scalar_bar_args(title))
             return
-        colors, legend = style.category_colors(values)
+        colors, legend = style.category_colors(values, natural_order=(mode == "storey"))
         rgba = np.full((len(face_el), 4), 255, dtype=np.uint8)
         rgba[:, :3] = np.where((face_el >= 0)[:, None], colors[np.clip(face_el, 0, None)], style.OTHER_RGB)
         self.base_colors = rgba

@@ -165,3 +165,13 @@ def test_colour_by_class_and_numeric_property(canvas: Canvas) -> None:
     assert "Q.Height" in canvas.plotter.scalar_bars and canvas.category_legend.labels() == []
     layer.color_mode = "default"
     assert "Q.Height" not in canvas.plotter.scalar_bars
+
+
+def test_storey_legend_is_in_natural_order() -> None:
+    from viewers.style import category_colors
+
+    colors, legend = category_colors(["Level 10", "Level 2", "Level 1", "Level 2"], natural_order=True)
+    assert [label for label, _ in legend] == ["Level 1", "Level 2", "Level 10"]
+    assert (colors[1] == colors[3]).all() and not (colors[0] == colors[1]).all()
+    _, by_count = category_colors(["a", "b", "b"])
+    assert [label for label, _ in by_count] == ["b", "a"]
