@@ -19,14 +19,6 @@ ASPRS_RGB = {
     15: (180, 180, 255), 16: (230, 230, 0), 17: (200, 160, 120), 18: (255, 0, 128),
 }
 
-IFC_CLASS_RGB = {
-    "IfcWall": (220, 214, 200), "IfcWallStandardCase": (220, 214, 200), "IfcSlab": (180, 178, 172),
-    "IfcRoof": (170, 80, 60), "IfcWindow": (140, 190, 230), "IfcDoor": (150, 110, 70),
-    "IfcColumn": (200, 200, 205), "IfcBeam": (200, 200, 205), "IfcStair": (190, 180, 160),
-    "IfcRailing": (120, 120, 120), "IfcCovering": (210, 200, 180), "IfcFurnishingElement": (170, 140, 100),
-}
-
-
 def classification_colors(classes: np.ndarray) -> np.ndarray:
     lut = np.tile(np.array([[200, 200, 200]], dtype=np.uint8), (256, 1))
     for code, rgb in ASPRS_RGB.items():

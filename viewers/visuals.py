@@ -244,7 +244,7 @@ class MeshVisual(Visual):
         if e.color is not None:
             r, g, b, a = (list(e.color) + [1.0])[:4]
             return (int(r * 255), int(g * 255), int(b * 255), int(a * 255))
-        return (*style.IFC_CLASS_RGB.get(e.ifc_class, style.DEFAULT_MESH_RGB), 255)
+        return (*style.DEFAULT_MESH_RGB, 255)  # loaders give colours (IFC styles, else per class); others stay neutral
 
     def describe_pick(self, cell_id: int, position: np.ndarray) -> Selection:
         face = int(self.face_ids[cell_id]) if 0 <= cell_id < len(self.face_ids) else -1

@@ -148,12 +148,12 @@ ENU_TO_ECEF = [  # a column-major ENU frame at lon 8.4, lat 49.0 (near Karlsruhe
 ]
 
 
-def make_ifc(path: Path, *, georef: str | None = None) -> None:
+def make_ifc(path: Path, *, georef: str | None = None, schema: str = "IFC4") -> None:
     """IFC4 with one wall: georef None, 'site' (lat/lon + TrueNorth) or 'map' (IfcMapConversion)."""
     import ifcopenshell
     import ifcopenshell.api as api
 
-    f = ifcopenshell.file(schema="IFC4")
+    f = ifcopenshell.file(schema=schema)
     project = api.run("root.create_entity", f, ifc_class="IfcProject", name="P")
     api.run("unit.assign_unit", f, length={"is_metric": True, "raw": "METERS"})
     model = api.run("context.add_context", f, context_type="Model")
