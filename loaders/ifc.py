@@ -13,14 +13,15 @@ first use (`LazyProperties`). Spaces and openings are loaded with `hidden_by_def
 """
 from __future__ import annotations
 
-import math
 import os
 from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from loaders.base import Cancel, ElementInfo, Georef, LayerData, LoadCancelled, LoadError, MeshData, Progress
+from loaders.base import Cancel, ElementInfo, LayerData, LoadCancelled, LoadError, MeshData, Progress
 from loaders.registry import register_loader
+from loaders._ifc_georef import _georef
+from loaders._ifc_properties import LazyProperties, _PropertySource, fill_properties  # noqa: F401 - fill_properties re-exported
 
 HIDDEN_CLASSES = ("IfcOpeningElement", "IfcSpace")  # loaded, but hidden until the user asks for them
 CLASS_COLORS: dict[str, tuple[float, float, float, float]] = {
@@ -39,7 +40,6 @@ CLASS_COLORS: dict[str, tuple[float, float, float, float]] = {
     "IfcOpeningElement": (0.95, 0.60, 0.20, 0.3),
 }
 DEFAULT_COLOR = (0.80, 0.80, 0.80, 1.0)
-ATTRIBUTES = ("Description", "ObjectType", "LongName", "Tag", "PredefinedType")  # shown as "Attributes.<name>"
 # Fastest kernel first: the hybrid uses CGAL's simple kernel where it can (extrusions, most
 # elements) and OpenCASCADE for the rest. 2x faster on FZK-Haus, 4-5x on Schependomlaan, same
 # elements and bounds; curved faces get fewer triangles (CGAL's fixed circle segments).
@@ -48,13 +48,6 @@ GEOMETRY_LIBRARIES = ("hybrid-cgal-simple-opencascade", "opencascade")
 
 def _sniff(head: bytes) -> bool:
     return head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"ISO-10303-21")
-
-
-def _plain(value: Any) -> Any:
-    """Property values for the UI: scalars as they are, anything else as a short string."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return str(value)[:200]
 
 
 def _label(entity) -> str:
@@ -80,230 +73,6 @@ def iterator_settings():
     settings.set("no-normals", True)  # the viewer computes its own
     settings.set("apply-default-materials", False)  # unstyled elements get our class colours instead
     return settings
-
-
-class LazyProperties(dict):
-    """An element's flat "Pset.Prop" / "Attributes.X" dict, read from the IFC file on first use.
-
-    Reading every property set costs more than computing simple geometry, so the loader only
-    records which element this is; the first read (the properties dock, a colour-by-property)
-    fills the dict. It is a real dict after that, safe from the GUI thread (a lock guards the
-    shared file and caches). Copies, pickles and `dict(...)` are plain filled dicts. Caveat: the C
-    `json.dumps` looks at a dict's size without calling its methods and writes "{}" for one never
-    read; read it first (any access) or pass `dict(props)`.
-    """
-
-    __slots__ = ("_source", "_eid")
-
-    def __init__(self, *args, **kwargs) -> None:
-        dict.__init__(self, *args, **kwargs)
-        self._source: _PropertySource | None = None
-        self._eid = 0
-
-    @classmethod
-    def deferred(cls, source: "_PropertySource", eid: int) -> "LazyProperties":
-        """An empty dict that fills itself from `source` on first read (no __init__: hot path)."""
-        out = dict.__new__(cls)
-        out._source = source
-        out._eid = eid
-        return out
-
-    def _fill(self) -> None:
-        if self._source is not None:
-            self._source.fill(self)
-
-    def __getitem__(self, key):
-        self._fill()
-        return dict.__getitem__(self, key)
-
-    def __contains__(self, key) -> bool:
-        self._fill()
-        return dict.__contains__(self, key)
-
-    def __iter__(self):
-        self._fill()
-        return dict.__iter__(self)
-
-    def __len__(self) -> int:
-        self._fill()
-        return dict.__len__(self)
-
-    def __eq__(self, other) -> bool:
-        self._fill()
-        if isinstance(other, LazyProperties):
-            other._fill()
-        return dict.__eq__(self, other)
-
-    def __ne__(self, other) -> bool:
-        return not self == other
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        self._fill()
-        return dict.__repr__(self)
-
-    def __or__(self, other):
-        self._fill()
-        return dict(self) | other
-
-    def __reduce__(self):
-        self._fill()
-        return (dict, (dict(self.items()),))
-
-    def __copy__(self) -> dict:
-        return dict(self.items())
-
-    def __deepcopy__(self, memo) -> dict:
-        import copy
-
-        return copy.deepcopy(dict(self.items()), memo)
-
-    def get(self, key, default=None):
-        self._fill()
-        return dict.get(self, key, default)
-
-    def keys(self):
-        self._fill()
-        return dict.keys(self)
-
-    def items(self):
-        self._fill()
-        return dict.items(self)
-
-    def values(self):
-        self._fill()
-        return dict.values(self)
-
-    def copy(self) -> dict:
-        return dict(self.items())
-
-    def __setitem__(self, key, value) -> None:
-        self._fill()
-        dict.__setitem__(self, key, value)
-
-    def __delitem__(self, key) -> None:
-        self._fill()
-        dict.__delitem__(self, key)
-
-    def __ior__(self, other):
-        self._fill()
-        return dict.__ior__(self, other)
-
-    def update(self, *args, **kwargs) -> None:
-        self._fill()
-        dict.update(self, *args, **kwargs)
-
-    def pop(self, *args):
-        self._fill()
-        return dict.pop(self, *args)
-
-    def popitem(self):
-        self._fill()
-        return dict.popitem(self)
-
-    def setdefault(self, key, default=None):
-        self._fill()
-        return dict.setdefault(self, key, default)
-
-    def clear(self) -> None:
-        self._fill()
-        dict.clear(self)
-
-
-class _PropertySource:
-    """What LazyProperties read from: the open file, the type map and per-pset caches.
-
-    Holds the ifcopenshell file until every element's properties were read (then lets it go:
-    a big model's file is hundreds of MB)."""
-
-    def __init__(self, f, types: dict[int, Any]) -> None:
-        import threading
-
-        import ifcopenshell.util.element as ue
-
-        self.ue = ue
-        self.f = f
-        self.types = types
-        self.created = self.filled = 0
-        self.finished = False
-        self.lock = threading.Lock()
-        self.psets: dict[int, dict[str, Any]] = {}
-        self.type_props: dict[int, dict[str, Any]] = {}
-        self.attrs: dict[str, list[tuple[str, int]]] = {}
-
-    def _definition(self, definition) -> dict[str, Any]:
-        """One IfcPropertySet / IfcElementQuantity / predefined set, flattened to "Pset.Prop"."""
-        key = definition.id()
-        flat = self.psets.get(key)
-        if flat is None:
-            try:
-                props = self.ue.get_property_definition(definition) or {}
-            except Exception:  # noqa: BLE001 - a malformed pset must not lose the element
-                props = {}
-            prefix = f"{definition.Name}."
-            flat = self.psets[key] = {prefix + k: _plain(v) for k, v in props.items() if k != "id"}
-        return flat
-
-    def fill(self, target: LazyProperties) -> None:
-        """Fill `target` once, whichever thread asks first (others wait on the lock, then see it
-        filled); let the file go once loading finished and every element was filled."""
-        with self.lock:
-            if target._source is None:
-                return
-            try:
-                if self.f is not None:
-                    dict.update(target, self._properties(self.f.by_id(target._eid)))
-            except Exception:  # noqa: BLE001 - a broken relationship costs the properties, not the viewer
-                pass
-            finally:
-                target._source = None  # only now: a reader that skipped the lock sees a full dict
-                self.filled += 1
-                self._release_if_done()
-
-    def finish(self, created: int) -> None:
-        """Loading is over (done, cancelled or failed): `created` LazyProperties point here."""
-        with self.lock:
-            self.created = created
-            self.finished = True
-            self._release_if_done()
-
-    def _release_if_done(self) -> None:
-        if self.finished and self.filled >= self.created:
-            self.f = None
-            self.types = {}
-            self.psets.clear()
-            self.type_props.clear()
-
-    def _properties(self, product) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        element_type = self.types.get(product.id())
-        if element_type is not None:
-            tid = element_type.id()
-            inherited = self.type_props.get(tid)
-            if inherited is None:
-                inherited = {}
-                for definition in element_type.HasPropertySets or ():
-                    inherited.update(self._definition(definition))
-                self.type_props[tid] = inherited
-            out.update(inherited)
-        for rel in getattr(product, "IsDefinedBy", None) or ():
-            if not rel.is_a("IfcRelDefinesByProperties") or rel.RelatingPropertyDefinition is None:
-                continue
-            definition = rel.RelatingPropertyDefinition
-            # IFC4 IfcPropertySetDefinitionSet: a list of sets in one relation
-            for d in definition.wrappedValue if definition.is_a("IfcPropertySetDefinitionSet") else (definition,):
-                out.update(self._definition(d))
-        cls = product.is_a()
-        present = self.attrs.get(cls)
-        if present is None:
-            names = list(product.get_attribute_names())
-            present = self.attrs[cls] = [(n, names.index(n)) for n in ATTRIBUTES if n in names]
-        for name, index in present:
-            value = product[index]
-            if value is not None and value != "":
-                out[f"Attributes.{name}"] = _plain(value)
-        return out
 
 
 def _relations(f, rel_class: str, many: str, one: str) -> Iterator[tuple[Any, Any]]:
@@ -476,95 +245,6 @@ def _style_color(geom, fallback: tuple[float, float, float, float],
     return color
 
 
-def _compound_degrees(parts) -> float | None:
-    """IfcCompoundPlaneAngleMeasure (deg, min, sec[, millionths]) -> decimal degrees."""
-    if not parts or len(parts) < 3:
-        return None
-    vals = [float(p) for p in parts] + [0.0]
-    return vals[0] + vals[1] / 60.0 + vals[2] / 3600.0 + vals[3] / 3.6e9
-
-
-def _map_conversion(f, unit_scale: float) -> Georef | None:
-    """IfcMapConversion (IFC4+) or ePSet_MapConversion (IFC2x3) -> 'crs' georef."""
-    import ifcopenshell.util.geolocation as geo
-
-    params = geo.get_helmert_transformation_parameters(f)
-    if params is None:
-        return None
-    crs_info = geo.get_crs(f) or {}
-    name = crs_info.get("Name") if isinstance(crs_info, dict) else None
-    if not name:
-        return None
-    crs = str(name).strip()
-    if crs.upper().startswith("EPSG") and ":" not in crs:
-        crs = "EPSG:" + crs[4:].lstrip(" :")
-    elif crs.isdigit():
-        crs = f"EPSG:{crs}"
-    norm = math.hypot(params.xaa, params.xao) or 1.0
-    c, s = params.xaa / norm, params.xao / norm
-    # Vertices are in metres; Scale maps project units to map units.
-    k = float(params.scale) / unit_scale
-    m = np.eye(4)
-    m[:2, :2] = np.array([[c, -s], [s, c]]) * k
-    m[0, 0] *= params.factor_x
-    m[1, 1] *= params.factor_y
-    m[2, 2] = k * params.factor_z
-    m[:3, 3] = [params.e, params.n, params.h]
-    return Georef(kind="crs", crs=crs, matrix=m)
-
-
-def _site_georef(f, unit_scale: float) -> Georef | None:
-    """IfcSite RefLatitude/RefLongitude -> 'enu' georef rotated so TrueNorth is +y."""
-    sites = f.by_type("IfcSite")
-    site = next((s for s in sites if s.RefLatitude and s.RefLongitude), None)
-    if site is None:
-        return None
-    lat, lon = _compound_degrees(site.RefLatitude), _compound_degrees(site.RefLongitude)
-    if lat is None or lon is None or abs(lat) > 90 or abs(lon) > 180:
-        return None
-    elev = float(site.RefElevation or 0.0) * unit_scale
-    north = (0.0, 1.0)
-    for ctx in f.by_type("IfcGeometricRepresentationContext", include_subtypes=False):
-        tn = getattr(ctx, "TrueNorth", None)
-        if tn is not None and len(tn.DirectionRatios) >= 2:
-            north = (float(tn.DirectionRatios[0]), float(tn.DirectionRatios[1]))
-            break
-    # Rotate by a so that the TrueNorth direction lands on +y.
-    a = math.pi / 2 - math.atan2(north[1], north[0]) if any(north) else 0.0
-    rot = np.eye(4)
-    rot[:2, :2] = [[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]]
-    origin = np.zeros(3)
-    try:
-        import ifcopenshell.util.placement
-
-        if site.ObjectPlacement is not None:
-            origin = ifcopenshell.util.placement.get_local_placement(site.ObjectPlacement)[:3, 3] * unit_scale
-    except Exception:  # noqa: BLE001 - fall back to the world origin
-        pass
-    shift = np.eye(4)
-    shift[:3, 3] = -origin
-    return Georef(kind="enu", origin_lla=(lat, lon, elev), matrix=rot @ shift)
-
-
-def _georef(f, warnings: list[str]) -> Georef:
-    import ifcopenshell.util.unit
-
-    try:
-        unit_scale = float(ifcopenshell.util.unit.calculate_unit_scale(f)) or 1.0
-    except Exception:  # noqa: BLE001
-        unit_scale = 1.0
-    for finder in (_map_conversion, _site_georef):
-        try:
-            g = finder(f, unit_scale)
-        except Exception as exc:  # noqa: BLE001 - broken georeferencing: say so and go on
-            warnings.append(f"georeferencing data is unreadable ({type(exc).__name__}); ignored")
-            g = None
-        if g is not None:
-            return g
-    warnings.append("no georeferencing (no IfcMapConversion, no IfcSite latitude/longitude); placed at the scene origin")
-    return Georef(kind="none")
-
-
 def _open(path: str):
     import ifcopenshell
 
@@ -726,20 +406,6 @@ def merge_meshes(batches: Iterable[MeshData]) -> MeshData:
         face_element=face_el,
         elements=elements,
     )
-
-
-def fill_properties(elements: Iterable[ElementInfo], cancel: Cancel | None = None) -> int:
-    """Read every not-yet-read LazyProperties now (from a worker thread after loading, so that the
-    GUI never waits on a first read); returns how many were filled. Stops early on cancel."""
-    n = 0
-    for i, e in enumerate(elements):
-        props = e.properties
-        if isinstance(props, LazyProperties) and props._source is not None:
-            props._fill()
-            n += 1
-        if cancel is not None and i % 256 == 0 and cancel():
-            break
-    return n
 
 
 @register_loader(".ifc", sniff=_sniff, priority=10, name="IFC")
