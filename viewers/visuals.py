@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyvista as pv
 
-from app.model.layers import ASPRS_CLASSES, BimLayer, Layer, MeshLayer, PointCloudLayer, TilesetLayer
+from app.model.layers import ASPRS_CLASSES, Layer, MeshLayer, PointCloudLayer, TilesetLayer
 from app.model.scene import Selection
 from viewers import style
 

@@ -59,7 +59,7 @@ def build_layers(scene: Scene, path: str, *, progress: Progress | None = None, c
     """Load one file and place it in the scene frame, without adding it to the scene yet.
 
     With `on_partial`, formats that can stream (IFC) report partial layers while loading."""
-    if on_partial is not None and loader in (None, "IFC") and path.lower().endswith(".ifc") and _can_stream():
+    if on_partial is not None and loader in (None, "IFC") and path.lower().endswith(".ifc"):
         datas = _stream_ifc(scene, path, progress, cancel, on_partial)
     else:
         datas = load(path, progress=progress, cancel=cancel, loader=loader)
@@ -80,14 +80,6 @@ def build_layers(scene: Scene, path: str, *, progress: Progress | None = None, c
     if not layers:
         raise LoadError(path, "the file holds no points, triangles or tiles to show")
     return layers
-
-
-def _can_stream() -> bool:
-    try:
-        from loaders.ifc import iter_ifc, merge_meshes  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def build_project_layers(scene: Scene, spec: ProjectSpec, *, progress: Progress | None = None,

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from app.model.layers import Layer, MeshLayer, element_bounds
+from app.model.layers import MeshLayer, element_bounds
 from app.model.scene import Scene, Selection
 
 INDEX_ROLE = Qt.ItemDataRole.UserRole
