@@ -16,6 +16,7 @@ import vtk
 from app.model.layers import Layer, PointCloudLayer
 from app.model.scene import Camera, Scene, Selection
 from viewers import style
+from viewers.lod import camera_state_from_vtk, frustum_planes_from_vtk, indices_for, select_nodes
 from viewers.overlays import CategoryLegend, ScaleBar, nice_length
 from viewers.visuals import Visual, visual_class_for
 
@@ -59,6 +60,8 @@ class Canvas:
         p.add_north_arrow_widget(viewport=(0.015, 0.015, 0.105, 0.145), color="#c0392b", interactive=False)
         self.scale_bar = ScaleBar(p.renderer)
         self.category_legend = CategoryLegend(p.renderer)
+        if getattr(p, "iren", None) is not None:  # a real window: refine the clouds when the user lets go
+            p.iren.add_observer("EndInteractionEvent", lambda *_: self.update_lod())
         # Time the render window, not the renderer: software GL rasterises at finish/swap time.
         self._t_start = 0.0
         p.render_window.AddObserver("StartEvent", self._on_render_start)
@@ -145,14 +148,34 @@ class Canvas:
         self.update_ground()
         self.request_render()
 
-    def budget_indices(self, layer: PointCloudLayer) -> np.ndarray:
-        """This layer's share of the point budget, as a seeded uniform subsample."""
+    def budget_selection(self, layer: PointCloudLayer) -> tuple[np.ndarray, np.ndarray | None]:
+        """This layer's share of the point budget: octree nodes chosen for the current camera
+        (nearest and largest on screen first), else a seeded uniform subsample.
+        Returns (point indices, node ids or None)."""
         n = len(layer.positions)
         total = sum(len(l.positions) for l in self.scene.layers if isinstance(l, PointCloudLayer)) or n
         share = n if total <= self.point_budget else int(self.point_budget * n / total)
         if share >= n:
-            return np.arange(n)
-        return np.sort(np.random.default_rng(0).choice(n, size=share, replace=False))
+            return np.arange(n), None
+        tree = layer.data.get("octree")
+        if tree is not None:
+            cam = self.plotter.camera
+            w, h = self.plotter.window_size
+            nodes = select_nodes(tree, **camera_state_from_vtk(cam), viewport_height_px=h, budget=share,
+                                 frustum_planes=frustum_planes_from_vtk(cam, w / max(h, 1))[:4])
+            if len(nodes):
+                return np.sort(indices_for(tree, nodes)), np.sort(nodes)
+        return np.sort(np.random.default_rng(0).choice(n, size=share, replace=False)), None
+
+    def update_lod(self) -> None:
+        """After the camera moved: re-select octree nodes; rebuild only clouds whose nodes changed."""
+        for visual in list(self.visuals.values()):
+            if isinstance(visual.layer, PointCloudLayer) and visual.layer.data.get("octree") is not None:
+                _, nodes = self.budget_selection(visual.layer)
+                previous = getattr(visual, "nodes", None)
+                if nodes is None or previous is None or len(nodes) != len(previous) or (nodes != previous).any():
+                    visual.rebuild()
+        self.request_render()
 
     def set_point_budget(self, budget: int) -> None:
         self.point_budget = max(1, int(budget))
@@ -203,7 +226,7 @@ class Canvas:
         c.view_angle = cam.view_angle
         self.plotter.renderer.ResetCameraClippingRange()
         self.scene.camera = cam
-        self.request_render()
+        self.update_lod()
 
     def get_camera(self) -> Camera:
         c = self.plotter.camera

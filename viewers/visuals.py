@@ -110,7 +110,7 @@ class PointCloudVisual(Visual):
 
     def build(self) -> None:
         pos = self.layer.positions
-        self.index = self.canvas.budget_indices(self.layer)
+        self.index, self.nodes = self.canvas.budget_selection(self.layer)
         mesh = pv.PolyData(pos[self.index].astype(np.float32))
         kwargs: dict[str, Any] = {"point_size": self.layer.point_size, "render_points_as_spheres": False,
                                   "reset_camera": False, "render": False, "pickable": True, "lighting": False}

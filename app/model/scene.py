@@ -82,9 +82,17 @@ def _info(data: LayerData) -> dict[str, Any]:
     return {"format": data.format, "crs": data.georef.crs_label(), "kind": data.kind, **data.counts()}
 
 
+OCTREE_MIN_POINTS = 500_000  # above this a cloud gets an octree, so frames cost the budget, not the file
+
+
 def _point_layer(frame: SceneFrame, data: PointCloudData, name: str) -> PointCloudLayer:
     positions = _checked(data.source, frame.to_local(data.positions, data.georef))
-    layer = PointCloudLayer(name=name, data={"positions": positions, "colors": data.colors, "attributes": data.attributes})
+    payload = {"positions": positions, "colors": data.colors, "attributes": data.attributes}
+    if len(positions) > OCTREE_MIN_POINTS:
+        from app.model.octree import build_octree  # built here, in the loading worker
+
+        payload["octree"] = build_octree(positions)
+    layer = PointCloudLayer(name=name, data=payload)
     layer.info = _info(data)
     layer.info["recentre_shift"] = data.metadata.get("recentre_shift")
     layer.warnings = list(data.warnings)

@@ -175,3 +175,27 @@ def test_storey_legend_is_in_natural_order() -> None:
     assert (colors[1] == colors[3]).all() and not (colors[0] == colors[1]).all()
     _, by_count = category_colors(["a", "b", "b"])
     assert [label for label, _ in by_count] == ["b", "a"]
+
+
+def test_large_clouds_draw_octree_nodes_for_the_camera(canvas: Canvas) -> None:
+    from app.model.scene import Camera, _point_layer
+    from loaders.base import PointCloudData
+
+    rng = np.random.default_rng(2)
+    pts = rng.uniform([0, 0, 0], [1000, 1000, 20], (600_000, 3))
+    data = PointCloudData(name="big", kind="pointcloud", format="LAS", positions=pts)
+    layer = _point_layer(canvas.scene.frame, data, "big")
+    assert layer.data.get("octree") is not None  # built while loading, not on the GUI thread
+    canvas.set_point_budget(100_000)
+    canvas.scene.layers.append(layer)
+    canvas.zoom_to(view="top")
+    visual = canvas.visuals[id(layer)]
+    overview = visual.nodes.copy()
+    assert 0 < canvas.stats()["points_drawn"] <= 100_000
+    corner = np.array([50.0, 50.0, 0.0])
+    canvas.set_camera(Camera(tuple(corner + [0, -60, 60]), tuple(corner), (0.0, 0.0, 1.0)))
+    assert not np.array_equal(visual.nodes, overview)  # the camera moved: other nodes
+    drawn = layer.positions[visual.index]
+    near = np.linalg.norm(drawn[:, :2] - corner[:2], axis=1) < 200
+    assert near.mean() > 0.3  # detail where the camera looks (a uniform subsample puts ~4% there)
+    assert canvas.stats()["points_drawn"] <= 100_000
