@@ -36,6 +36,7 @@ class Canvas:
         self._ground: Any = None
         self._highlight: Visual | None = None
         self._marker: Any = None
+        self.eye_dome_lighting = False
         self._legends: dict[int, tuple[str, list[tuple[str, tuple[int, int, int]]]]] = {}
         self._setup_look()
         scene.layers.inserted.connect(self._on_inserted)
@@ -87,6 +88,19 @@ class Canvas:
     def scalar_bar_args(self, title: str) -> dict[str, Any]:
         return {"title": title, "vertical": True, "position_x": 0.9, "position_y": 0.25, "height": 0.5,
                 "width": 0.06, "color": "#1b2631", "title_font_size": 14, "label_font_size": 12, "fmt": "%.1f"}
+
+    def set_eye_dome_lighting(self, on: bool) -> None:
+        """EDL shades points by depth so that uncoloured scans show their shape (Potree, CloudCompare)."""
+        if on == self.eye_dome_lighting:
+            return
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if on:
+                self.plotter.enable_eye_dome_lighting()
+            else:
+                self.plotter.disable_eye_dome_lighting()
+        self.eye_dome_lighting = on
+        self.request_render()
 
     def set_legend(self, owner: object, legend: tuple[str, list[tuple[str, tuple[int, int, int]]]] | None) -> None:
         """Categorical legend (ASPRS classes, IFC classes, storeys...): the newest one is shown,

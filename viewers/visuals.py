@@ -65,6 +65,8 @@ class Visual:
                 self.canvas.set_legend(self, self.legend if self.layer.visible else None)
         elif name == "opacity":
             self.actor.GetProperty().SetOpacity(float(self.layer.opacity))
+        elif name == "point_size":
+            self.actor.GetProperty().SetPointSize(float(self.layer.point_size))
         else:
             self.rebuild()
         self.canvas.request_render()
@@ -104,21 +106,27 @@ class Visual:
 
 @register_visual(PointCloudLayer)
 class PointCloudVisual(Visual):
-    """Points drawn up to the canvas's point budget (a seeded uniform subsample: the LOD octree comes later)."""
+    """Points drawn up to the canvas's point budget: octree nodes chosen for the camera when the
+    cloud has an octree, else a seeded uniform subsample; hidden classes left out."""
 
     layer: PointCloudLayer
 
     def build(self) -> None:
         pos = self.layer.positions
         self.index, self.nodes = self.canvas.budget_selection(self.layer)
+        attrs = self.layer.data.get("attributes", {})
+        if self.layer.hidden_classes and "classification" in attrs:  # per-class visibility
+            keep = ~np.isin(attrs["classification"][self.index], self.layer.hidden_classes)
+            self.index = self.index[keep]
         mesh = pv.PolyData(pos[self.index].astype(np.float32))
         kwargs: dict[str, Any] = {"point_size": self.layer.point_size, "render_points_as_spheres": False,
                                   "reset_camera": False, "render": False, "pickable": True, "lighting": False}
         mode = self.layer.color_mode
-        legend: list | None = None
-        attrs = self.layer.data.get("attributes", {})
+        legend: tuple | None = None
         colors = self.layer.data.get("colors")
-        if mode == "rgb" and colors is not None:
+        if len(self.index) == 0:  # every point hidden, or an empty cloud: pyvista refuses empty scalars
+            kwargs.update(color=style.DEFAULT_MESH_RGB)
+        elif mode == "rgb" and colors is not None:
             mesh.point_data["RGB"] = colors[self.index]
             kwargs.update(scalars="RGB", rgb=True)
         elif mode == "classification" and "classification" in attrs:
@@ -128,11 +136,15 @@ class PointCloudVisual(Visual):
             legend = ("Classification (ASPRS)",
                       [(f"{c} {ASPRS_CLASSES.get(int(c), 'User defined')}", tuple(style.classification_colors(np.array([c]))[0].tolist()))
                        for c in np.unique(classes)[:24]])
-        elif mode == "intensity" and "intensity" in attrs:
-            mesh.point_data["Intensity"] = attrs["intensity"][self.index].astype(np.float32)
-            lo, hi = np.percentile(mesh.point_data["Intensity"], [2, 98]) if len(self.index) else (0, 1)
-            kwargs.update(scalars="Intensity", cmap=style.INTENSITY_CMAP, clim=(lo, max(hi, lo + 1)),
-                          scalar_bar_args=self.canvas.scalar_bar_args("Intensity"))
+        elif mode in attrs and getattr(attrs[mode], "ndim", 0) == 1:
+            title = mode.replace("_", " ").capitalize()
+            values = attrs[mode][self.index].astype(np.float32)
+            mesh.point_data[title] = values
+            lo, hi = np.percentile(values, [2, 98]) if len(values) else (0.0, 1.0)
+            if hi <= lo:
+                hi = lo + 1
+            cmap = style.INTENSITY_CMAP if mode == "intensity" else style.ELEVATION_CMAP
+            kwargs.update(scalars=title, cmap=cmap, clim=(float(lo), float(hi)), scalar_bar_args=self.canvas.scalar_bar_args(title))
         else:
             mesh.point_data["Elevation (m)"] = mesh.points[:, 2]
             kwargs.update(scalars="Elevation (m)", cmap=style.ELEVATION_CMAP,

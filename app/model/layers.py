@@ -64,6 +64,7 @@ class PointCloudLayer(Layer):
 
     color_mode: str = "rgb"
     point_size: float = 3.0
+    hidden_classes: tuple[int, ...] = ()  # ASPRS classes not drawn (e.g. 7 noise)
 
     kind: ClassVar[str] = "pointcloud"
     color_modes: ClassVar[tuple[str, ...]] = ("rgb", "elevation", "intensity", "classification")
@@ -74,18 +75,27 @@ class PointCloudLayer(Layer):
             self.data = {"positions": np.zeros((0, 3)), "colors": None, "attributes": {}}
         if self.color_mode == "rgb" and self.data.get("colors") is None:
             self.color_mode = "elevation"
+        self.point_size = float(min(20.0, max(1.0, self.point_size)))
+        self.hidden_classes = tuple(int(c) for c in self.hidden_classes)
 
     @property
     def positions(self) -> np.ndarray:
         return self.data["positions"]
 
     def available_color_modes(self) -> list[str]:
+        """RGB, elevation, then every per-point attribute (intensity, classification, return
+        number, extra bytes...): any dimension can colour the cloud."""
         attrs = self.data.get("attributes", {})
         modes = ["elevation"]
         if self.data.get("colors") is not None:
             modes.insert(0, "rgb")
-        modes += [m for m in ("intensity", "classification") if m in attrs]
-        return modes
+        first = [m for m in ("intensity", "classification", "return_number") if m in attrs]
+        rest = sorted(k for k, v in attrs.items() if k not in first and getattr(v, "ndim", 0) == 1)
+        return modes + first + rest
+
+    def classes_present(self) -> list[int]:
+        classes = self.data.get("attributes", {}).get("classification")
+        return [] if classes is None else [int(c) for c in np.unique(classes)]
 
     def bounds(self) -> np.ndarray | None:
         p = self.positions

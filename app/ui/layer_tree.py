@@ -5,11 +5,11 @@ from typing import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox, QDockWidget, QHBoxLayout, QLabel, QPushButton, QSlider, QTreeWidget, QTreeWidgetItem,
-    QVBoxLayout, QWidget,
+    QComboBox, QDockWidget, QDoubleSpinBox, QHBoxLayout, QLabel, QMenu, QPushButton, QSlider, QToolButton,
+    QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
-from app.model.layers import Layer
+from app.model.layers import ASPRS_CLASSES, Layer, PointCloudLayer
 from app.model.placement import can_place, place_layer
 from app.ui.place_dialog import PlaceDialog
 from app.model.scene import Scene
@@ -46,6 +46,17 @@ class LayerTreeDock(QDockWidget):
         self.opacity.valueChanged.connect(self._on_opacity)
         self.color_mode = QComboBox()
         self.color_mode.currentTextChanged.connect(self._on_color_mode)
+        self.point_size = QDoubleSpinBox()
+        self.point_size.setRange(1.0, 20.0)
+        self.point_size.setSingleStep(0.5)
+        self.point_size.setSuffix(" px")
+        self.point_size.valueChanged.connect(self._on_point_size)
+        self.classes_button = QToolButton()
+        self.classes_button.setText("Classes")
+        self.classes_button.setToolTip("Show or hide ASPRS classes")
+        self.classes_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.classes_menu = QMenu(self.classes_button)
+        self.classes_button.setMenu(self.classes_menu)
         self.zoom_button = QPushButton("Zoom to")
         self.zoom_button.clicked.connect(lambda: self.current_layer() and self._zoom_to(self.current_layer()))
         self.remove_button = QPushButton("Remove")
@@ -64,6 +75,13 @@ class LayerTreeDock(QDockWidget):
         row.addWidget(QLabel("Colour by"))
         row.addWidget(self.color_mode, 1)
         form.addLayout(row)
+        self.points_row = QWidget()
+        row = QHBoxLayout(self.points_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Point size"))
+        row.addWidget(self.point_size)
+        row.addWidget(self.classes_button)
+        form.addWidget(self.points_row)
         row = QHBoxLayout()
         row.addWidget(self.zoom_button)
         row.addWidget(self.place_button)
@@ -153,6 +171,7 @@ class LayerTreeDock(QDockWidget):
         for widget in (self.opacity, self.color_mode, self.zoom_button, self.remove_button):
             widget.setEnabled(enabled)
         self.place_button.setEnabled(layer is not None and can_place(layer))
+        self.points_row.setVisible(isinstance(layer, PointCloudLayer))
         if layer is None:
             return
         self._updating = True
@@ -161,7 +180,32 @@ class LayerTreeDock(QDockWidget):
         modes = layer.available_color_modes() if hasattr(layer, "available_color_modes") else list(layer.color_modes)
         self.color_mode.addItems(modes)
         self.color_mode.setCurrentText(layer.color_mode)
+        if isinstance(layer, PointCloudLayer):
+            self.point_size.setValue(layer.point_size)
+            self._fill_classes(layer)
         self._updating = False
+
+    def _fill_classes(self, layer: PointCloudLayer) -> None:
+        self.classes_menu.clear()
+        present = layer.classes_present()
+        self.classes_button.setEnabled(bool(present))
+        for code in present:
+            action = self.classes_menu.addAction(f"{code} {ASPRS_CLASSES.get(code, 'User defined')}")
+            action.setCheckable(True)
+            action.setChecked(code not in layer.hidden_classes)
+            action.toggled.connect(lambda shown, code=code: self._on_class_toggled(code, shown))
+
+    def _on_class_toggled(self, code: int, shown: bool) -> None:
+        layer = self.current_layer()
+        if isinstance(layer, PointCloudLayer):
+            hidden = set(layer.hidden_classes)
+            hidden.discard(code) if shown else hidden.add(code)
+            layer.hidden_classes = tuple(sorted(hidden))
+
+    def _on_point_size(self, value: float) -> None:
+        layer = self.current_layer()
+        if isinstance(layer, PointCloudLayer) and not self._updating:
+            layer.point_size = float(value)
 
     def _on_opacity(self, value: int) -> None:
         layer = self.current_layer()

@@ -114,6 +114,9 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(QAction("Zoom to &all", self, shortcut="F", triggered=lambda: self.canvas.zoom_to()))
         view_menu.addAction(QAction("&Top view", self, shortcut="T", triggered=lambda: self.canvas.zoom_to(view="top")))
+        self.edl_action = QAction("&Eye-dome lighting", self, checkable=True, shortcut="E",
+                                  toggled=self.canvas.set_eye_dome_lighting)
+        view_menu.addAction(self.edl_action)
         self.bookmark_menu = view_menu.addMenu("&Bookmarks")
         view_menu.addAction(self.layer_tree.toggleViewAction())
         view_menu.addAction(self.properties.toggleViewAction())

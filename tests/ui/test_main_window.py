@@ -159,3 +159,26 @@ def test_place_an_ungeoreferenced_model(qtbot, window, tmp_path: Path) -> None:
     lat, lon, _ = window.scene.frame.enu_to_lla(centre)[0]
     assert abs(lat - 30.5940) < 5e-5 and abs(lon - 114.3070) < 5e-5
     assert layer.source["options"]["placement"]["origin_lla"][:2] == [30.594, 114.307]
+
+
+def test_point_size_classes_and_eye_dome_lighting(qtbot, window, tmp_path: Path) -> None:
+    from tests.fixtures import write_las
+
+    window.open_paths([str(write_las(tmp_path / "ground.las", n=3000, classification=2))])
+    window.open_paths([str(write_las(tmp_path / "noise.las", n=1000, seed=9, classification=7))])
+    wait_loaded(qtbot, window)
+    dock = window.layer_tree
+    dock.tree.setCurrentItem(dock.tree.topLevelItem(1))
+    layer = window.scene.layers[1]
+    assert dock.points_row.isVisible() and dock.classes_button.isEnabled()
+    dock.point_size.setValue(5.5)
+    assert layer.point_size == 5.5
+    [noise] = dock.classes_menu.actions()
+    assert noise.text() == "7 Low point (noise)" and noise.isChecked()
+    noise.trigger()  # untick: hide the noise class
+    assert layer.hidden_classes == (7,) and window.canvas.stats()["points_drawn"] == 3000
+    window.edl_action.trigger()
+    assert window.canvas.eye_dome_lighting
+    window.canvas.render()
+    window.edl_action.trigger()
+    assert not window.canvas.eye_dome_lighting

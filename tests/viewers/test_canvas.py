@@ -199,3 +199,41 @@ def test_large_clouds_draw_octree_nodes_for_the_camera(canvas: Canvas) -> None:
     near = np.linalg.norm(drawn[:, :2] - corner[:2], axis=1) < 200
     assert near.mean() > 0.3  # detail where the camera looks (a uniform subsample puts ~4% there)
     assert canvas.stats()["points_drawn"] <= 100_000
+
+
+def test_colour_by_any_attribute_point_size_and_hidden_classes(canvas: Canvas) -> None:
+    n = 2000
+    rng = np.random.default_rng(4)
+    attrs = {"classification": np.where(np.arange(n) % 4 == 0, 7, 2).astype(np.uint8),
+             "return_number": rng.integers(1, 4, n).astype(np.uint8), "Amplitude": rng.normal(10, 2, n).astype(np.float32)}
+    layer = PointCloudLayer(name="scan", data={"positions": rng.uniform(0, 10, (n, 3)), "colors": None, "attributes": attrs})
+    assert layer.available_color_modes() == ["elevation", "classification", "return_number", "Amplitude"]
+    canvas.scene.layers.append(layer)
+    layer.color_mode = "Amplitude"
+    assert "Amplitude" in canvas.plotter.scalar_bars
+    layer.color_mode = "return_number"
+    assert "Return number" in canvas.plotter.scalar_bars and "Amplitude" not in canvas.plotter.scalar_bars
+    visual = canvas.visuals[id(layer)]
+    actor = visual.actor
+    layer.point_size = 6
+    assert visual.actor is actor and actor.GetProperty().GetPointSize() == 6  # in place, no rebuild
+    layer.hidden_classes = (7,)  # hide noise
+    assert canvas.stats()["points_drawn"] == n - n // 4
+    assert not (attrs["classification"][canvas.visuals[id(layer)].index] == 7).any()
+    layer.hidden_classes = ()
+    assert canvas.stats()["points_drawn"] == n
+
+
+@pytest.mark.parametrize("mode", ["rgb", "elevation", "classification", "intensity"])
+def test_cloud_with_nothing_to_draw(canvas: Canvas, mode: str) -> None:
+    n = 100
+    layer = PointCloudLayer(name="scan", color_mode=mode, data={
+        "positions": np.random.default_rng(0).uniform(0, 1, (n, 3)), "colors": np.zeros((n, 3), np.uint8),
+        "attributes": {"classification": np.full(n, 7, np.uint8), "intensity": np.ones(n, np.uint16)}})
+    canvas.scene.layers.append(layer)
+    layer.hidden_classes = (7,)
+    assert canvas.stats()["points_drawn"] == 0
+    canvas.render()
+    empty = PointCloudLayer(name="empty", color_mode=mode, data={"positions": np.zeros((0, 3)), "colors": None, "attributes": {}})
+    canvas.scene.layers.append(empty)
+    canvas.render()
