@@ -11,8 +11,8 @@ from PySide6.QtWidgets import (
 
 from app.model.layers import ASPRS_CLASSES, Layer, PointCloudLayer
 from app.model.placement import can_place, place_layer
-from app.ui.place_dialog import PlaceDialog
 from app.model.scene import Scene
+from app.ui.place_dialog import PlaceDialog
 
 KIND_LABELS = {"pointcloud": "Point cloud", "bim": "BIM", "tileset": "3D Tiles", "mesh": "Mesh", "tile": "3D Tiles"}
 
