@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from loaders.base import Cancel, LayerData, LoadCancelled, LoadError, Progress
 
@@ -82,6 +83,20 @@ def find_loader(path: str | Path) -> _Entry:
     raise LoadError(p, f"unknown file format (extension '{ext or '(none)'}')")
 
 
+@contextmanager
+def loader_errors(path: str | Path, name: str) -> Iterator[None]:
+    """Every failure inside becomes LoadError (LoadCancelled passes through): a library's
+    exception must never reach the user raw."""
+    try:
+        yield
+    except (LoadError, LoadCancelled):
+        raise
+    except MemoryError:
+        raise LoadError(path, "not enough memory to load this file") from None
+    except Exception as exc:  # noqa: BLE001
+        raise LoadError(path, f"{name}: {type(exc).__name__}: {exc}".strip()) from exc
+
+
 def _named(path: str | Path, name: str) -> _Entry:
     _ensure_builtins()
     for entry in _REGISTRY:
@@ -117,14 +132,8 @@ def load(path: str | Path, *, progress: Progress | None = None, cancel: Cancel |
         entry = _named(path, loader)
     if os.path.isdir(path):  # a tileset folder: find_loader chose by its tileset.json
         path = os.path.join(path, "tileset.json")
-    try:
+    with loader_errors(path, entry.name):
         layers = entry.func(str(path), progress=progress, cancel=cancel)
-    except (LoadError, LoadCancelled):
-        raise
-    except MemoryError:
-        raise LoadError(path, "not enough memory to load this file") from None
-    except Exception as exc:  # noqa: BLE001 - a library's exception must never reach the user raw
-        raise LoadError(path, f"{entry.name}: {type(exc).__name__}: {exc}".strip()) from exc
     for layer in layers:
         layer.source = layer.source or str(path)
         layer.metadata.setdefault("loader", entry.name)  # project files record which loader read it

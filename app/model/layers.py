@@ -172,8 +172,14 @@ class MeshLayer(Layer):
         return mask
 
     def set_elements_hidden(self, indices: list[int], hidden: bool) -> None:
+        self.set_hidden_states({int(i): hidden for i in indices})
+
+    def set_hidden_states(self, changes: dict[int, bool]) -> None:
+        """Hide (True) or show (False) many elements in one change: one event, one rebuild."""
         mask = self.hidden_mask()
-        mask[np.asarray(indices, dtype=np.int64)] = hidden
+        for index, hidden in changes.items():
+            if 0 <= index < len(mask):
+                mask[index] = hidden
         self.hidden = tuple(int(i) for i in np.flatnonzero(mask))
 
     def isolate(self, indices: list[int]) -> None:

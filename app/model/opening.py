@@ -9,7 +9,7 @@ from app.model.placement import apply_placement_option
 from app.model.project import LayerSpec, ProjectSpec, read_project
 from app.model.scene import Scene
 from loaders.base import Cancel, LoadCancelled, LoadError, Progress
-from loaders.registry import load
+from loaders.registry import load, loader_errors
 
 
 PARTIAL_EVERY_S = 0.5  # a streamed model is re-shown at most twice a second while it loads,
@@ -30,14 +30,10 @@ def _stream_ifc(scene: Scene, path: str, progress: Progress | None, cancel: Canc
     start = last = time.perf_counter()
     stream = iter_ifc(path, progress=progress, cancel=cancel)
     while True:
-        try:
-            batch = next(stream)
-        except StopIteration:
+        with loader_errors(path, "IFC"):  # iter_ifc raises "no geometry" itself when nothing comes
+            batch = next(stream, None)
+        if batch is None:
             break
-        except (LoadError, LoadCancelled):
-            raise
-        except Exception as exc:  # noqa: BLE001 - as registry.load: never a raw library error
-            raise LoadError(path, f"IFC: {type(exc).__name__}: {exc}") from exc
         batches.append(batch)
         now = time.perf_counter()
         if len(batches) == 1 or now - last >= max(PARTIAL_EVERY_S, PARTIAL_BACKOFF * (now - start)):
@@ -45,8 +41,6 @@ def _stream_ifc(scene: Scene, path: str, progress: Progress | None, cancel: Canc
             snapshot = merge_meshes(batches)
             snapshot.source = path
             on_partial(path, scene.make_layers(snapshot))
-    if not batches:
-        raise LoadError(path, "no geometry: the file has no products with a 3D representation")
     merged = merge_meshes(batches)
     merged.source = path
     merged.metadata.setdefault("loader", "IFC")

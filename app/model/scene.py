@@ -86,7 +86,7 @@ OCTREE_MIN_POINTS = 500_000  # above this a cloud gets an octree, so frames cost
 
 
 def _point_layer(frame: SceneFrame, data: PointCloudData, name: str) -> PointCloudLayer:
-    positions = _checked(data.source, frame.to_local(data.positions, data.georef))
+    positions = _checked(frame.to_local(data.positions, data.georef))
     payload = {"positions": positions, "colors": data.colors, "attributes": data.attributes}
     if len(positions) > OCTREE_MIN_POINTS:
         from app.model.octree import build_octree  # built here, in the loading worker
@@ -103,7 +103,7 @@ MAX_SCENE_DISTANCE_M = 1e7  # farther than a quarter of the Earth's circumferenc
 FAR_LOCAL_M = 5e4  # ungeoreferenced data farther than this sits in some unknown CRS: recentre it
 
 
-def _checked(path: str, pts: np.ndarray) -> np.ndarray:
+def _checked(pts: np.ndarray) -> np.ndarray:
     if len(pts) and (not np.isfinite(pts).all() or np.abs(pts).max() > MAX_SCENE_DISTANCE_M):
         raise ValueError(f"implausible coordinates: the data lies up to {np.abs(pts).max():.3g} m from the scene origin")
     return pts
@@ -131,7 +131,7 @@ def _make_layers(frame: SceneFrame, data: LayerData) -> list[Layer]:
     out: list[Layer] = []
     if isinstance(data, MeshData) and len(data.faces):
         cls = layer_class_for(data)
-        vertices = _checked(data.source, frame.to_local(data.vertices, data.georef))
+        vertices = _checked(frame.to_local(data.vertices, data.georef))
         payload = {
             "vertices": vertices,
             "faces": np.asarray(data.faces, dtype=np.int64),

@@ -194,13 +194,8 @@ class ModelTreeDock(QDockWidget):
         pending, self._pending_checks = self._pending_checks, {}
         for layer in self.structured_layers():
             mine = {index: hidden for (layer_id, index), hidden in pending.items() if layer_id == id(layer)}
-            if not mine:
-                continue
-            mask = layer.hidden_mask()
-            for index, hidden in mine.items():
-                if 0 <= index < len(mask):
-                    mask[index] = hidden
-            layer.hidden = tuple(int(i) for i in mask.nonzero()[0])
+            if mine:
+                layer.set_hidden_states(mine)
 
     def _on_tree_selection(self) -> None:
         if self._updating:
