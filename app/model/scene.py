@@ -89,9 +89,9 @@ def _point_layer(frame: SceneFrame, data: PointCloudData, name: str) -> PointClo
     positions = _checked(frame.to_local(data.positions, data.georef))
     payload = {"positions": positions, "colors": data.colors, "attributes": data.attributes}
     if len(positions) > OCTREE_MIN_POINTS:
-        from app.model.octree import build_octree  # built here, in the loading worker
+        from app.model.octree_cache import build_or_load  # built here, in the loading worker
 
-        payload["octree"] = build_octree(positions)
+        payload["octree"] = build_or_load(data.source, positions)
     layer = PointCloudLayer(name=name, data=payload)
     layer.info = _info(data)
     layer.info["recentre_shift"] = data.metadata.get("recentre_shift")

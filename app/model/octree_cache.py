@@ -1,0 +1,132 @@
+"""Octrees cached on disk, so a large cloud is organised once, not on every open.
+
+Why the cache directory and not next to the data: scans often live on read-only shares (and
+the corpus is read-only). The key covers the source file's identity (path, size, mtime), the
+point count, the build parameters and a strided sample of the positions as placed in the scene
+frame, so a moved file, an edited file or another scene origin never reuses a stale tree.
+Files are plain .npz (no pickle); a damaged or foreign file is ignored and rebuilt.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from app.model.octree import PointOctree
+
+FORMAT = 1
+MAX_CACHE_BYTES = 4 << 30  # oldest entries are pruned past this
+_ARRAYS = ("order", "level", "center", "half_size", "start", "stop", "parent", "first_child", "child_count")
+
+
+def cache_root() -> Path:
+    """Same root as the demo data: $TWINSCAPE_CACHE, else $XDG_CACHE_HOME/twinscape."""
+    if os.environ.get("TWINSCAPE_CACHE"):
+        return Path(os.environ["TWINSCAPE_CACHE"]).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "twinscape"
+
+
+def octree_cache_dir() -> Path:
+    return cache_root() / "octrees"
+
+
+def cache_key(source: str, positions: np.ndarray, params: tuple[int, int]) -> str | None:
+    """None when the source is not a local file (a URL, generated data): nothing stable to key on."""
+    try:
+        st = os.stat(source)
+    except (OSError, TypeError, ValueError):
+        return None
+    if not os.path.isfile(source):
+        return None
+    h = hashlib.sha1()
+    h.update(f"{FORMAT}|{os.path.realpath(source)}|{st.st_size}|{st.st_mtime_ns}|{len(positions)}|{params}".encode())
+    step = max(1, len(positions) // 4096)
+    h.update(np.ascontiguousarray(positions[::step]).tobytes())
+    if len(positions):
+        h.update(np.ascontiguousarray(positions[-1]).tobytes())
+    return h.hexdigest()
+
+
+def load(key: str, num_points: int) -> PointOctree | None:
+    path = octree_cache_dir() / f"{key}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {name: z[name] for name in _ARRAYS}
+            meta = z["meta"]
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+        return None
+    tree = PointOctree(**{k: v.astype(np.int64) if k in ("order", "start", "stop", "parent", "first_child", "child_count") else v
+                          for k, v in arrays.items()},
+                       max_points_per_node=int(meta[0]), max_depth=int(meta[1]))
+    if not _consistent(tree, num_points):
+        return None
+    try:
+        os.utime(path)  # recently used: pruned last
+    except OSError:
+        pass
+    return tree
+
+
+def _consistent(tree: PointOctree, num_points: int) -> bool:
+    """Cheap checks that the arrays describe a tree over exactly these points."""
+    m = tree.num_nodes
+    if tree.num_points != num_points or m == 0:
+        return False
+    if any(len(getattr(tree, k)) != m for k in _ARRAYS[1:]) or tree.center.shape != (m, 3):
+        return False
+    if num_points and (tree.order.min() < 0 or tree.order.max() >= num_points):
+        return False
+    return bool(tree.stop[-1] == num_points and (tree.stop >= tree.start).all())
+
+
+def store(key: str, tree: PointOctree) -> None:
+    """Atomic write; a full or read-only disk only loses the cache, never the layer."""
+    folder = octree_cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        small = tree.num_points < 2**31
+        arrays = {k: getattr(tree, k) for k in _ARRAYS}
+        if small:  # int32 halves the file and the read time
+            arrays = {k: v.astype(np.int32) if v.dtype == np.int64 else v for k, v in arrays.items()}
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, meta=np.array([tree.max_points_per_node, tree.max_depth]), **arrays)
+        os.replace(tmp, folder / f"{key}.npz")
+    except OSError:
+        return
+    _prune(folder)
+
+
+def _prune(folder: Path) -> None:
+    try:
+        entries = sorted((p.stat().st_mtime, p.stat().st_size, p) for p in folder.glob("*.npz"))
+    except OSError:
+        return
+    total = sum(size for _, size, _ in entries)
+    for _, size, path in entries:
+        if total <= MAX_CACHE_BYTES:
+            break
+        try:
+            path.unlink()
+            total -= size
+        except OSError:
+            pass
+
+
+def build_or_load(source: str, positions: np.ndarray) -> PointOctree:
+    """The cached tree for this cloud when there is one, else build it and cache it."""
+    from app.model.octree import build_octree
+
+    params = (20_000, 16)  # build_octree's defaults, part of the key
+    key = cache_key(source, positions, params)
+    if key is not None and (tree := load(key, len(positions))) is not None:
+        return tree
+    tree = build_octree(positions, max_points_per_node=params[0], max_depth=params[1])
+    if key is not None:
+        store(key, tree)
+    return tree

@@ -1,0 +1,79 @@
+"""The on-disk octree cache: a second open reuses the tree; any change to the source, the
+positions or the cache file itself gives a fresh, correct build instead of a stale tree."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.model import octree_cache
+from app.model.octree import build_octree
+
+
+@pytest.fixture()
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TWINSCAPE_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "octrees"
+
+
+def _source(tmp_path: Path, n: int = 30_000) -> tuple[str, np.ndarray]:
+    src = tmp_path / "scan.laz"
+    src.write_bytes(b"stand-in for a scan file")
+    pts = np.random.default_rng(5).uniform(0, 50, (n, 3))
+    return str(src), pts
+
+
+def _same(a, b) -> bool:
+    return all(np.array_equal(getattr(a, k), getattr(b, k)) for k in octree_cache._ARRAYS)
+
+
+def test_second_open_loads_the_cached_tree(tmp_path: Path, cache: Path) -> None:
+    src, pts = _source(tmp_path)
+    first = octree_cache.build_or_load(src, pts)
+    files = list(cache.glob("*.npz"))
+    assert len(files) == 1
+    key = files[0].stem
+    loaded = octree_cache.load(key, len(pts))
+    assert loaded is not None and _same(loaded, first)
+    assert loaded.order.dtype == np.int64  # stored as int32, handed back as the builder's types
+    assert _same(octree_cache.build_or_load(src, pts), build_octree(pts))
+
+
+def test_changed_source_or_positions_miss_the_cache(tmp_path: Path, cache: Path) -> None:
+    src, pts = _source(tmp_path)
+    k1 = octree_cache.cache_key(src, pts, (20_000, 16))
+    assert octree_cache.cache_key(src, pts + [1.0, 0, 0], (20_000, 16)) != k1  # another scene origin
+    assert octree_cache.cache_key(src, pts, (1_000, 16)) != k1
+    os.utime(src, ns=(1, 1))
+    assert octree_cache.cache_key(src, pts, (20_000, 16)) != k1  # the file was replaced
+    assert octree_cache.cache_key("https://example.invalid/a.laz", pts, (20_000, 16)) is None
+
+
+def test_damaged_cache_file_is_rebuilt_not_trusted(tmp_path: Path, cache: Path) -> None:
+    src, pts = _source(tmp_path)
+    octree_cache.build_or_load(src, pts)
+    (path,) = cache.glob("*.npz")
+    path.write_bytes(path.read_bytes()[:200])
+    assert octree_cache.load(path.stem, len(pts)) is None
+    tree = octree_cache.build_or_load(src, pts)
+    assert np.array_equal(np.sort(tree.order), np.arange(len(pts)))
+    assert octree_cache.load(path.stem, len(pts) + 1) is None  # wrong count: not this cloud's tree
+
+
+def test_unwritable_cache_only_loses_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("TWINSCAPE_CACHE", str(blocker))  # a file where the folder should be
+    src, pts = _source(tmp_path)
+    tree = octree_cache.build_or_load(src, pts)
+    assert tree.num_points == len(pts)
+
+
+def test_prune_keeps_the_cache_under_its_size(tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(octree_cache, "MAX_CACHE_BYTES", 1)
+    src, pts = _source(tmp_path)
+    octree_cache.build_or_load(src, pts)
+    octree_cache.build_or_load(src, pts[:20_000])
+    assert len(list(cache.glob("*.npz"))) <= 1
