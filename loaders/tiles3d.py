@@ -15,6 +15,7 @@ import numpy as np
 from loaders._binary import MAX_FILE_BYTES, BinaryError, as_int, as_vec, batch_properties, check_range, parse_json, read_file, table_value, u32
 from loaders.base import Cancel, ElementInfo, Georef, LayerData, LoadCancelled, LoadError, PointCloudData, Progress, TilesetData
 from loaders.gltf import GltfGeometry, parse_glb, parse_gltf
+from loaders.implicit import ImplicitCoord, ImplicitTiling
 from loaders.registry import register_loader
 
 MAX_TILES = 1_000_000
@@ -269,9 +270,8 @@ class _Walker:
                 w.warnings.append(f"{exc}; ignored")
         refine = str(tile.get("refine", refine)).upper()
         uris = _tile_uris(tile)
-        if isinstance(tile.get("implicitTiling"), dict):
-            w.warnings.append("implicit tiling is not supported yet; only the root content is loaded")
-            uris = [u.replace("{level}", "0").replace("{x}", "0").replace("{y}", "0").replace("{z}", "0") for u in uris]
+        if isinstance(tile.get("implicitTiling"), dict) or "3DTILES_implicit_tiling" in (tile.get("extensions") or {}):
+            return self.implicit(tile, transform, refine, base_dir, y_up, depth)
         children = [c for c in tile.get("children", []) if isinstance(c, dict)] if isinstance(tile.get("children"), list) else []
         if refine == "ADD" or not children:
             added = self.add_contents(uris, transform, base_dir, y_up, depth)
@@ -280,6 +280,45 @@ class _Walker:
         if added == 0 and uris:  # finer levels missing: fall back to this level
             added = self.add_contents(uris, transform, base_dir, y_up, depth)
         return added
+
+    def _fetch_local(self, location: str) -> bytes:
+        path = os.path.realpath(location)
+        if not _inside(path, self.root_dir):
+            raise BinaryError("points outside the tileset folder")
+        return read_file(path)
+
+    def implicit(self, tile: dict, transform: np.ndarray, refine: str, base_dir: str, y_up: bool, depth: int) -> int:
+        """Finest available level of an implicit tile tree (same REPLACE / ADD rule as explicit tiles)."""
+        w = self.walk
+        w.tiles -= 1  # the implicit root is counted as the tree's root tile below
+        try:
+            tiling = ImplicitTiling(tile, base_dir, self._fetch_local)
+        except BinaryError as exc:
+            w.warnings.append(f"implicit tiling ignored: {exc}")
+            return 0
+
+        def visit(c: ImplicitCoord, level_depth: int) -> int:
+            if w.tiles >= MAX_TILES:
+                if "tile tree is too large or too deep; truncated" not in w.warnings:
+                    w.warnings.append("tile tree is too large or too deep; truncated")
+                return 0
+            w.tiles += 1
+            if self.cancel is not None and w.tiles % 256 == 0 and self.cancel():
+                raise LoadCancelled()
+            uris = tiling.content_uris(c)
+            kids = tiling.children(c)
+            if refine == "ADD" or not kids:
+                added = self.add_contents(uris, transform, base_dir, y_up, depth + level_depth)
+                return added + sum(visit(k, level_depth + 1) for k in kids)
+            added = sum(visit(k, level_depth + 1) for k in kids)
+            if added == 0 and uris:
+                added = self.add_contents(uris, transform, base_dir, y_up, depth + level_depth)
+            return added
+
+        try:
+            return visit(tiling.root, 0)
+        finally:
+            w.warnings.extend(tiling.warnings[:20])
 
 
 def walk_tileset(path: str, cancel: Cancel | None = None) -> TileWalk:
