@@ -176,7 +176,7 @@ class MeshVisual(Visual):
         d = self.layer.data
         faces = np.asarray(d["faces"], dtype=np.int64)
         fe = d.get("face_element")
-        hidden = self.layer.hidden_mask()
+        hidden = self.layer.not_drawn_mask()  # user-hidden or filtered out
         if fe is not None and hidden.any() and len(fe) == len(faces):
             fe_arr = np.asarray(fe)
             visible = ~hidden[np.clip(fe_arr, 0, max(len(hidden) - 1, 0))] | (fe_arr < 0)

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 import numpy as np
 from psygnal import Signal, SignalGroupDescriptor
 
+from app.model.feature_filter import FilterError, FilterResult, compile_filter, evaluate_filter
 from loaders.base import ElementInfo, LayerData
 
 ASPRS_CLASSES = {
@@ -122,13 +123,15 @@ class MeshLayer(Layer):
     """data: dict(vertices=(V,3) float64 ENU, faces=(F,3) int64, vertex_colors, face_element, elements).
 
     `hidden` lists element indices not drawn (None: the elements' own defaults, e.g. IfcSpace hidden).
-    Colour modes beyond default/elevation colour elements by class, storey, material or
-    "property:<Pset.Prop>".
+    `feature_filter` is an expression (app.model.feature_filter); elements that do not match are
+    not drawn either, without touching `hidden`. Colour modes beyond default/elevation colour
+    elements by class, storey, material or "property:<Pset.Prop>".
     """
 
     color_mode: str = "default"
     show_edges: bool = False
     hidden: tuple[int, ...] | None = None
+    feature_filter: str = ""
 
     kind: ClassVar[str] = "mesh"
     color_modes: ClassVar[tuple[str, ...]] = ("default", "elevation")
@@ -139,6 +142,8 @@ class MeshLayer(Layer):
             self.data = {"vertices": np.zeros((0, 3)), "faces": np.zeros((0, 3), np.int64), "elements": []}
         if self.hidden is not None:
             self.hidden = tuple(int(i) for i in self.hidden)
+        self.feature_filter = str(self.feature_filter or "")
+        self._filter_cache: tuple[tuple, FilterResult] | None = None
 
     @property
     def elements(self) -> list[ElementInfo]:
@@ -189,6 +194,41 @@ class MeshLayer(Layer):
 
     def show_all(self) -> None:
         self.hidden = ()
+
+    # --- feature filter -------------------------------------------------------------------------
+    def filter_result(self) -> FilterResult:
+        """Which elements pass `feature_filter`, over every element (cached per expression and
+        element list). Elements that carry no properties and no class (a tileset's terrain) are
+        not features: they always pass and are not counted in `filter_counts`."""
+        els = self.elements
+        key = (self.feature_filter, id(els), len(els))
+        if self._filter_cache is None or self._filter_cache[0] != key:
+            self._filter_cache = (key, self._evaluate_filter(els))
+        return self._filter_cache[1]
+
+    def _evaluate_filter(self, els: list[ElementInfo]) -> FilterResult:
+        try:
+            names = compile_filter(self.feature_filter).names
+        except FilterError as exc:
+            return FilterResult(np.ones(len(els), dtype=bool), str(exc))
+        cols = {n: [_element_value(e, n) for e in els] for n in names}
+        return evaluate_filter(self.feature_filter, cols, len(els))
+
+    def feature_mask(self) -> np.ndarray:
+        """(n_elements,) bool: True for elements that are features (subject to the filter)."""
+        return np.fromiter((bool(e.ifc_class) or len(e.properties) > 0 for e in self.elements), bool, len(self.elements))
+
+    def filter_counts(self) -> tuple[int, int]:
+        """(features matching, features) for the "12 of 40 features" status."""
+        features = self.feature_mask()
+        return int((self.filter_result().mask & features).sum()), int(features.sum())
+
+    def not_drawn_mask(self) -> np.ndarray:
+        """(n_elements,) bool: hidden by the user or filtered out; what the visual leaves out."""
+        result = self.filter_result()
+        if result.error or not self.feature_filter.strip():
+            return self.hidden_mask()
+        return self.hidden_mask() | (~result.mask & self.feature_mask())
 
     # --- description and colouring --------------------------------------------------------------
     def describe_element(self, index: int) -> dict[str, Any]:
@@ -253,6 +293,17 @@ class TilesetLayer(MeshLayer):
 
     def counts(self) -> dict[str, int]:
         return {**super().counts(), "tiles": int(self.data.get("tiles", 0))}
+
+
+_ELEMENT_FIELDS = {"class": "ifc_class", "name": "name", "id": "id", "storey": "storey", "material": "material"}
+
+
+def _element_value(e: ElementInfo, name: str) -> Any:
+    """A property for filters: the element's own properties first, then class/name/id/storey/material."""
+    value = e.properties.get(name)
+    if value is None and name in _ELEMENT_FIELDS:
+        value = getattr(e, _ELEMENT_FIELDS[name]) or None
+    return value
 
 
 def layer_class_for(data: LayerData) -> type[Layer]:
