@@ -2,7 +2,8 @@
 
 Only what a viewer needs: triangle and point primitives, COLOR_0 / base colour, and feature ids
 (_BATCHID or EXT_mesh_features). Node transforms are applied, then y-up -> z-up, then `post`
-(RTC centre and tile transform), all in float64. Draco/meshopt primitives are skipped with a warning.
+(RTC centre and tile transform), all in float64. Draco primitives are decoded with DracoPy; meshopt
+primitives are skipped with a warning. Textures become vertex colours (sampled at each vertex's UV).
 """
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from loaders._binary import BinaryError, as_int, as_vec, check_range, parse_json, read_file, strided, u32
+from loaders._draco import DracoData, decode_draco
+from loaders._gltf_images import sample_texture
+from loaders.tile_metadata import property_table
 
 COMPONENT = {5120: np.int8, 5121: np.uint8, 5122: np.int16, 5123: np.uint16, 5125: np.uint32, 5126: np.float32}
 NORM_DIV = {5120: 127.0, 5121: 255.0, 5122: 32767.0, 5123: 65535.0, 5125: 4294967295.0}
@@ -32,6 +36,10 @@ class GltfGeometry:
     feature_count: int | None = None
     points: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
     point_colors: np.ndarray | None = None
+    point_feature_ids: np.ndarray | None = None  # (P,) int64, -1 = none
+    point_normals: np.ndarray | None = None  # (P,3) float64 unit vectors (pnts NORMAL)
+    property_table: int | None = None  # EXT_structural_metadata table the feature ids index
+    properties: dict[str, list] = field(default_factory=dict)  # per-feature values from that table
     warnings: list[str] = field(default_factory=list)
 
 
@@ -61,12 +69,31 @@ def split_glb(data: bytes) -> tuple[dict, memoryview | None]:
     return doc, bin_chunk
 
 
+def resolve_uri(uri: str, base_dir: str | None, root_dir: str | None) -> str:
+    """A relative file reference next to a tile, refused when it leaves the tileset folder."""
+    from urllib.parse import unquote
+
+    if base_dir is None or "://" in uri:
+        raise BinaryError(f"external reference '{uri[:80]}' cannot be resolved")
+    path = os.path.realpath(os.path.join(base_dir, unquote(uri.split("?")[0])))
+    root = os.path.realpath(root_dir or base_dir)
+    try:
+        inside = os.path.commonpath([path, root]) == root
+    except ValueError:  # different drives on Windows
+        inside = False
+    if not inside:
+        raise BinaryError(f"'{uri[:80]}' points outside the tileset folder")
+    return path
+
+
 class _Reader:
     """Resolves buffers / bufferViews / accessors of one glTF document, lazily and bounded."""
 
     def __init__(self, doc: dict, bin_chunk, base_dir: str | None, root_dir: str | None) -> None:
         self.doc, self.bin, self.base_dir, self.root_dir = doc, bin_chunk, base_dir, root_dir
         self._buffers: dict[int, bytes | memoryview] = {}
+        self._images: dict[str, np.ndarray | None] = {}  # decoded textures (loaders._gltf_images)
+        self.warnings: list[str] = []
 
     def _item(self, key: str, index) -> dict:
         items = self.doc.get(key)
@@ -99,19 +126,18 @@ class _Reader:
         return self._buffers[i]
 
     def _resolve(self, uri: str) -> str:
-        from urllib.parse import unquote
+        return resolve_uri(uri, self.base_dir, self.root_dir)
 
-        if self.base_dir is None or "://" in uri:
-            raise BinaryError(f"external glTF buffer '{uri[:80]}' cannot be resolved")
-        path = os.path.realpath(os.path.join(self.base_dir, unquote(uri.split("?")[0])))
-        root = os.path.realpath(self.root_dir or self.base_dir)
-        try:
-            inside = os.path.commonpath([path, root]) == root
-        except ValueError:  # different drives on Windows
-            inside = False
-        if not inside:
-            raise BinaryError(f"glTF buffer '{uri[:80]}' points outside the tileset folder")
-        return path
+    def buffer_view(self, index) -> memoryview:
+        """The bytes of one bufferView, bounds-checked."""
+        bv = self._item("bufferViews", index)
+        if isinstance(bv.get("extensions"), dict) and "EXT_meshopt_compression" in bv["extensions"]:
+            raise BinaryError("meshopt-compressed buffers are not supported")
+        buf = self.buffer(bv.get("buffer"))
+        off = as_int(bv.get("byteOffset", 0), "bufferView byteOffset")
+        length = as_int(bv.get("byteLength"), "bufferView byteLength")
+        check_range(off, length, len(buf), "bufferView")
+        return memoryview(buf)[off : off + length]
 
     def accessor(self, index) -> np.ndarray:
         """(count, ncomp) float64, normalised integers scaled to 0..1 / -1..1."""
@@ -212,6 +238,89 @@ def _to_u8(colors: np.ndarray) -> np.ndarray:
     return (np.clip(colors[:, :3], 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
 
+class _Primitive:
+    """Attribute access for one primitive: plain accessors, or Draco-decoded attributes."""
+
+    def __init__(self, reader: _Reader, prim: dict) -> None:
+        self.reader, self.attrs = reader, prim["attributes"]
+        pext = prim.get("extensions") if isinstance(prim.get("extensions"), dict) else {}
+        self.draco: DracoData | None = None
+        self.draco_ids: dict = {}
+        dr = pext.get("KHR_draco_mesh_compression")
+        if isinstance(dr, dict):
+            bv = reader.buffer_view(dr.get("bufferView"))
+            self.draco = decode_draco(bv)
+            self.draco_ids = dr.get("attributes") if isinstance(dr.get("attributes"), dict) else {}
+
+    def get(self, name: str) -> np.ndarray | None:
+        if name not in self.attrs:
+            return None
+        if self.draco is not None and isinstance(self.draco_ids.get(name), int):
+            if name == "POSITION":
+                return self.draco.points
+            raw = self.draco.attributes.get(self.draco_ids[name])
+            if raw is None:
+                raise BinaryError(f"Draco attribute {name} is missing")
+            acc = self.reader._item("accessors", self.attrs[name])
+            out = raw.astype(np.float64)
+            if acc.get("normalized") and acc.get("componentType") in NORM_DIV and raw.dtype.kind in "iu":
+                out = np.maximum(out / NORM_DIV[acc["componentType"]], -1.0)
+            return out
+        return self.reader.accessor(self.attrs[name])
+
+    def indices(self, prim: dict, n: int) -> np.ndarray:
+        if self.draco is not None and self.draco.faces is not None:
+            return self.draco.faces.reshape(-1)
+        if "indices" in prim:
+            return self.reader.accessor(prim["indices"])[:, 0].astype(np.int64)
+        return np.arange(n, dtype=np.int64)
+
+
+def _material_color(reader: _Reader, prim: dict, materials: list, p: _Primitive, n: int) -> np.ndarray | None:
+    """Per-vertex colour: COLOR_0, else the base-colour texture sampled at TEXCOORD_n, else the factor."""
+    c = p.get("COLOR_0")
+    if c is not None and len(c) == n and c.shape[1] >= 3:
+        return _to_u8(c if c.max(initial=0) <= 1.0 else c / 255.0)
+    if not (isinstance(prim.get("material"), int) and 0 <= prim["material"] < len(materials) and isinstance(materials[prim["material"]], dict)):
+        return None
+    pbr = materials[prim["material"]].get("pbrMetallicRoughness")
+    pbr = pbr if isinstance(pbr, dict) else {}
+    factor = as_vec(pbr["baseColorFactor"], 4, "baseColorFactor") if "baseColorFactor" in pbr else np.ones(4)
+    tex = pbr.get("baseColorTexture")
+    if isinstance(tex, dict):
+        uv = p.get(f"TEXCOORD_{tex.get('texCoord', 0)}") if isinstance(tex.get("texCoord", 0), int) else None
+        if uv is not None and len(uv) == n:
+            rgb = sample_texture(reader, tex.get("index"), uv)
+            if rgb is not None:
+                return _to_u8(rgb * factor[None, :3])
+    if "baseColorFactor" in pbr:
+        return np.tile(_to_u8(factor[None, :]), (n, 1))
+    return None
+
+
+def _feature_ids(p: _Primitive, prim: dict, n: int, out: GltfGeometry) -> np.ndarray | None:
+    """_BATCHID (1.0 glTF-in-b3dm) or the first EXT_mesh_features attribute feature id set."""
+    pext = prim.get("extensions") if isinstance(prim.get("extensions"), dict) else {}
+    mf = pext.get("EXT_mesh_features") if isinstance(pext.get("EXT_mesh_features"), dict) else None
+    key = "_BATCHID" if "_BATCHID" in p.attrs else ("BATCHID" if "BATCHID" in p.attrs else None)
+    if mf and isinstance(mf.get("featureIds"), list):
+        for fdef in mf["featureIds"]:
+            if isinstance(fdef, dict) and isinstance(fdef.get("attribute"), int) and f"_FEATURE_ID_{fdef['attribute']}" in p.attrs:
+                key = f"_FEATURE_ID_{fdef['attribute']}"
+                if isinstance(fdef.get("featureCount"), int) and fdef["featureCount"] >= 0:
+                    out.feature_count = max(out.feature_count or 0, fdef["featureCount"])
+                if isinstance(fdef.get("propertyTable"), int):
+                    out.property_table = fdef["propertyTable"]
+                break
+    if key is None:
+        return None
+    f = p.get(key)
+    if f is None or len(f) != n:
+        return None
+    f = f[:, 0]
+    return np.where(np.isfinite(f) & (f >= 0) & (f < 2**31), f, -1).astype(np.int64)
+
+
 def parse_gltf(doc: dict, bin_chunk=None, *, base_dir: str | None = None, root_dir: str | None = None, y_up: bool = True, post: np.ndarray | None = None) -> GltfGeometry:
     """Geometry of a parsed glTF document; see module docstring for the transform order."""
     out = GltfGeometry()
@@ -229,10 +338,9 @@ def parse_gltf(doc: dict, bin_chunk=None, *, base_dir: str | None = None, root_d
         frame = frame @ Y_UP_TO_Z_UP
     meshes = doc.get("meshes") if isinstance(doc.get("meshes"), list) else []
     materials = doc.get("materials") if isinstance(doc.get("materials"), list) else []
-    pos_l, face_l, col_l, fid_l, pts_l, pcol_l = [], [], [], [], [], []
+    pos_l, face_l, col_l, fid_l, pts_l, pcol_l, pfid_l = [], [], [], [], [], [], []
     n_v = 0
-    any_color = any_fid = any_pcol = False
-    skipped: dict[str, int] = {}
+    any_color = any_fid = any_pcol = any_pfid = False
     for mesh_index, world in _mesh_instances(doc):
         mesh = meshes[mesh_index] if 0 <= mesh_index < len(meshes) and isinstance(meshes[mesh_index], dict) else None
         prims = mesh.get("primitives", []) if mesh else []
@@ -240,52 +348,28 @@ def parse_gltf(doc: dict, bin_chunk=None, *, base_dir: str | None = None, root_d
         for prim in prims if isinstance(prims, list) else []:
             if not isinstance(prim, dict) or not isinstance(prim.get("attributes"), dict):
                 continue
-            pext = prim.get("extensions") if isinstance(prim.get("extensions"), dict) else {}
-            if "KHR_draco_mesh_compression" in pext:
-                skipped["Draco-compressed"] = skipped.get("Draco-compressed", 0) + 1
-                continue
             mode = prim.get("mode", 4)
             if mode not in (0, 4, 5, 6):
                 continue  # lines are not drawn
-            attrs = prim["attributes"]
             try:
-                pos = reader.accessor(attrs["POSITION"])[:, :3] if "POSITION" in attrs else None
+                p = _Primitive(reader, prim)
+                pos = p.get("POSITION")
                 if pos is None or pos.shape[1] != 3:
                     raise BinaryError("primitive has no VEC3 POSITION")
                 pos = pos @ m[:3, :3].T + m[:3, 3]
-                color = None
-                if "COLOR_0" in attrs:
-                    c = reader.accessor(attrs["COLOR_0"])
-                    if len(c) == len(pos) and c.shape[1] >= 3:
-                        color = _to_u8(c if c.max(initial=0) <= 1.0 else c / 255.0)
-                if color is None and isinstance(prim.get("material"), int) and 0 <= prim["material"] < len(materials):
-                    mat = materials[prim["material"]] if isinstance(materials[prim["material"]], dict) else {}
-                    pbr = mat.get("pbrMetallicRoughness") if isinstance(mat.get("pbrMetallicRoughness"), dict) else {}
-                    if "baseColorFactor" in pbr:
-                        bc = as_vec(pbr["baseColorFactor"], 4, "baseColorFactor")
-                        color = np.tile(_to_u8(bc[None, :]), (len(pos), 1))
+                color = _material_color(reader, prim, materials, p, len(pos))
+                fid = _feature_ids(p, prim, len(pos), out)
                 if mode == 0:
                     pts_l.append(pos)
                     pcol_l.append(color)
+                    pfid_l.append(fid if fid is not None else np.full(len(pos), -1, np.int64))
                     any_pcol |= color is not None
+                    any_pfid |= fid is not None
                     continue
-                idx = reader.accessor(prim["indices"])[:, 0] if "indices" in prim else np.arange(len(pos), dtype=np.float64)
+                idx = p.indices(prim, len(pos))
                 if len(idx) and (idx.min() < 0 or idx.max() >= len(pos)):
                     raise BinaryError("primitive indices point past its vertices")
-                tri = _triangles(mode, idx.astype(np.int64))
-                fid = None
-                mf = pext.get("EXT_mesh_features") if isinstance(pext.get("EXT_mesh_features"), dict) else None
-                key = "_BATCHID" if "_BATCHID" in attrs else ("BATCHID" if "BATCHID" in attrs else None)
-                if mf and isinstance(mf.get("featureIds"), list) and mf["featureIds"] and isinstance(mf["featureIds"][0], dict):
-                    fdef = mf["featureIds"][0]
-                    if isinstance(fdef.get("attribute"), int) and f"_FEATURE_ID_{fdef['attribute']}" in attrs:
-                        key = f"_FEATURE_ID_{fdef['attribute']}"
-                        if isinstance(fdef.get("featureCount"), int) and fdef["featureCount"] >= 0:
-                            out.feature_count = max(out.feature_count or 0, fdef["featureCount"])
-                if key is not None:
-                    f = reader.accessor(attrs[key])[:, 0]
-                    if len(f) == len(pos):
-                        fid = np.where(np.isfinite(f) & (f >= 0) & (f < 2**31), f, -1).astype(np.int64)
+                tri = _triangles(mode, idx)
             except BinaryError as exc:
                 out.warnings.append(f"primitive skipped: {exc}")
                 continue
@@ -296,8 +380,6 @@ def parse_gltf(doc: dict, bin_chunk=None, *, base_dir: str | None = None, root_d
             any_color |= color is not None
             any_fid |= fid is not None
             n_v += len(pos)
-    for what, n in skipped.items():
-        out.warnings.append(f"{n} {what} primitive(s) skipped (not supported yet)")
     if pos_l:
         out.positions = np.concatenate(pos_l)
         out.faces = np.concatenate(face_l)
@@ -309,6 +391,11 @@ def parse_gltf(doc: dict, bin_chunk=None, *, base_dir: str | None = None, root_d
         out.points = np.concatenate(pts_l)
         if any_pcol:
             out.point_colors = np.concatenate([c if c is not None else np.full((len(p), 3), 200, np.uint8) for c, p in zip(pcol_l, pts_l)])
+        if any_pfid:
+            out.point_feature_ids = np.concatenate(pfid_l)
+    if out.property_table is not None or isinstance(ext.get("EXT_structural_metadata"), dict):
+        out.properties = property_table(reader, ext.get("EXT_structural_metadata"), out.property_table or 0, out.warnings)
+    out.warnings += reader.warnings
     return out
 
 

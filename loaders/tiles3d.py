@@ -27,7 +27,9 @@ TILE_MAGICS = (b"b3dm", b"pnts", b"cmpt", b"i3dm", b"glTF")
 
 @dataclass
 class TileContent:
-    """Geometry of one content plus its batch table (b3dm) or feature count (glTF)."""
+    """Geometry of one content plus per-feature properties: the batch table (b3dm, i3dm, pnts) or
+    the EXT_structural_metadata property table its feature ids index (glTF). `geometry.feature_ids`
+    / `geometry.point_feature_ids` map vertices / points to features."""
 
     geometry: GltfGeometry
     batch_length: int | None = None
@@ -51,7 +53,7 @@ class TileWalk:
     warnings: list[str] = field(default_factory=list)
 
 
-def _tables(data: memoryview, hdr: int, ftj: int, ftb: int, btj: int, btb: int):
+def split_tables(data: memoryview, hdr: int, ftj: int, ftb: int, btj: int, btb: int):
     pos = hdr
     ft = parse_json(data[pos : pos + ftj], "feature table"); pos += ftj
     ft_bin = data[pos : pos + ftb]; pos += ftb
@@ -60,7 +62,7 @@ def _tables(data: memoryview, hdr: int, ftj: int, ftb: int, btj: int, btb: int):
     return ft, ft_bin, bt, bt_bin, pos
 
 
-def _header(data: bytes, kind: str) -> tuple[memoryview, int]:
+def header_view(data: bytes, kind: str) -> tuple[memoryview, int]:
     version, length = u32(data, 4, 2)
     if length > len(data):
         raise BinaryError(f"{kind} header declares {length} bytes but the file holds only {len(data)}")
@@ -69,7 +71,7 @@ def _header(data: bytes, kind: str) -> tuple[memoryview, int]:
     return memoryview(data)[:length], length
 
 
-def _translate(v: np.ndarray | None) -> np.ndarray:
+def rtc_matrix(v: np.ndarray | None) -> np.ndarray:
     m = np.eye(4)
     if v is not None:
         m[:3, 3] = np.asarray(v, dtype=np.float64).reshape(-1)[:3]
@@ -78,7 +80,7 @@ def _translate(v: np.ndarray | None) -> np.ndarray:
 
 def parse_b3dm(data: bytes, transform: np.ndarray, y_up: bool = True, base_dir: str | None = None, root_dir: str | None = None) -> TileContent:
     """Batched 3D model: feature/batch tables, then an embedded GLB (also the two legacy headers)."""
-    view, length = _header(data, "b3dm")
+    view, length = header_view(data, "b3dm")
     ftj, ftb, btj, btb = u32(data, 12, 4) if length >= 28 else (0, 0, 0, 0)
     hdr, batch_length = 28, None
     if btj >= LEGACY:
@@ -86,24 +88,49 @@ def parse_b3dm(data: bytes, transform: np.ndarray, y_up: bool = True, base_dir: 
     elif btb >= LEGACY:
         hdr, batch_length, btj, btb, ftj, ftb = 24, btj, ftj, ftb, 0, 0
     check_range(hdr, ftj + ftb + btj + btb, length, "b3dm tables")
-    ft, _ft_bin, bt, bt_bin, glb_start = _tables(view, hdr, ftj, ftb, btj, btb)
+    ft, _ft_bin, bt, bt_bin, glb_start = split_tables(view, hdr, ftj, ftb, btj, btb)
     if batch_length is None:
         batch_length = as_int(ft.get("BATCH_LENGTH", 0), "BATCH_LENGTH", 0, 2**31)
     rtc = table_value(ft, _ft_bin, "RTC_CENTER", 1, 3, "FLOAT")
-    geom = parse_glb(bytes(view[glb_start:]), y_up=y_up, post=transform @ _translate(rtc), base_dir=base_dir, root_dir=root_dir)
+    geom = parse_glb(bytes(view[glb_start:]), y_up=y_up, post=transform @ rtc_matrix(rtc), base_dir=base_dir, root_dir=root_dir)
     return TileContent(geom, batch_length, batch_properties(bt, bt_bin, batch_length))
 
 
+def _pnts_draco(ft: dict, fb, n: int) -> dict[str, np.ndarray]:
+    """3DTILES_draco_point_compression: the compressed properties, decoded by DracoPy."""
+    from loaders._draco import decode_draco
+
+    ext = ft["extensions"]["3DTILES_draco_point_compression"]
+    if not isinstance(ext, dict) or not isinstance(ext.get("properties"), dict):
+        raise BinaryError("3DTILES_draco_point_compression has no properties")
+    off, size = as_int(ext.get("byteOffset"), "Draco byteOffset"), as_int(ext.get("byteLength"), "Draco byteLength")
+    check_range(off, size, len(fb), "Draco point data")
+    dec = decode_draco(fb[off : off + size])
+    if len(dec.points) != n:
+        raise BinaryError(f"Draco point cloud holds {len(dec.points)} points, POINTS_LENGTH says {n}")
+    out = {"POSITION": dec.points}
+    for name, uid in ext["properties"].items():
+        if name != "POSITION" and isinstance(uid, int) and uid in dec.attributes and len(dec.attributes[uid]) == n:
+            out[name] = dec.attributes[uid]
+    return out
+
+
 def parse_pnts(data: bytes, transform: np.ndarray) -> TileContent:
-    """Point cloud tile: POSITION / POSITION_QUANTIZED, RGB / RGBA / RGB565 / CONSTANT_RGBA, RTC_CENTER."""
-    view, length = _header(data, "pnts")
+    """Point cloud tile: POSITION(_QUANTIZED), RGB(A) / RGB565 / CONSTANT_RGBA, NORMAL(_OCT16P),
+    BATCH_ID, RTC_CENTER, and Draco-compressed properties."""
+    from loaders.i3dm import oct_decode
+
+    view, length = header_view(data, "pnts")
     ftj, ftb, btj, btb = u32(data, 12, 4)
     check_range(28, ftj + ftb + btj + btb, length, "pnts tables")
-    ft, fb, _bt, _bb, _ = _tables(view, 28, ftj, ftb, btj, btb)
-    if "3DTILES_draco_point_compression" in (ft.get("extensions") or {}):
-        raise BinaryError("Draco-compressed point clouds are not supported yet")
+    ft, fb, bt, bb, _ = split_tables(view, 28, ftj, ftb, btj, btb)
     n = as_int(ft.get("POINTS_LENGTH"), "POINTS_LENGTH", 0, 2**32)
-    pos = table_value(ft, fb, "POSITION", n, 3, "FLOAT")
+    draco = _pnts_draco(ft, fb, n) if "3DTILES_draco_point_compression" in (ft.get("extensions") or {}) else {}
+
+    def get(key: str, comps: int, ctype: str) -> np.ndarray | None:
+        return draco[key].reshape(n, -1)[:, :comps] if key in draco else table_value(ft, fb, key, n, comps, ctype)
+
+    pos = get("POSITION", 3, "FLOAT")
     if pos is None:
         q = table_value(ft, fb, "POSITION_QUANTIZED", n, 3, "UNSIGNED_SHORT")
         if q is None:
@@ -115,16 +142,28 @@ def parse_pnts(data: bytes, transform: np.ndarray) -> TileContent:
     if not np.all(np.isfinite(pos)):
         raise BinaryError("pnts positions hold NaN or infinite values")
     rtc = table_value(ft, fb, "RTC_CENTER", 1, 3, "FLOAT")
-    m = transform @ _translate(rtc)
+    m = transform @ rtc_matrix(rtc)
     colors = None
-    if (c := table_value(ft, fb, "RGBA", n, 4, "UNSIGNED_BYTE")) is not None or (c := table_value(ft, fb, "RGB", n, 3, "UNSIGNED_BYTE")) is not None:
+    if (c := get("RGBA", 4, "UNSIGNED_BYTE")) is not None or (c := get("RGB", 3, "UNSIGNED_BYTE")) is not None:
         colors = np.clip(c[:, :3], 0, 255).astype(np.uint8)
-    elif (c := table_value(ft, fb, "RGB565", n, 1, "UNSIGNED_SHORT")) is not None:
+    elif (c := get("RGB565", 1, "UNSIGNED_SHORT")) is not None:
         v = c[:, 0].astype(np.uint32)
         colors = np.stack([(v >> 11 & 31) * 255 // 31, (v >> 5 & 63) * 255 // 63, (v & 31) * 255 // 31], 1).astype(np.uint8)
     elif (c := table_value(ft, fb, "CONSTANT_RGBA", 1, 4, "UNSIGNED_BYTE")) is not None:
         colors = np.tile(np.clip(c[:, :3], 0, 255).astype(np.uint8), (n, 1))
-    return TileContent(GltfGeometry(points=pos @ m[:3, :3].T + m[:3, 3], point_colors=colors))
+    normals = get("NORMAL", 3, "FLOAT")
+    if normals is None and (o := get("NORMAL_OCT16P", 2, "UNSIGNED_BYTE")) is not None:
+        normals = oct_decode(o, 255.0)
+    geom = GltfGeometry(points=pos @ m[:3, :3].T + m[:3, 3], point_colors=colors)
+    if normals is not None:
+        nrm = normals.astype(np.float64) @ m[:3, :3].T
+        geom.point_normals = nrm / np.maximum(np.linalg.norm(nrm, axis=1, keepdims=True), 1e-12)
+    batch_length = None
+    if (b := get("BATCH_ID", 1, "UNSIGNED_SHORT")) is not None:
+        geom.point_feature_ids = b[:, 0].astype(np.int64)
+        batch_length = as_int(ft.get("BATCH_LENGTH", 0), "BATCH_LENGTH", 0, 2**31) or int(geom.point_feature_ids.max(initial=-1)) + 1
+    props = batch_properties(bt, bb, batch_length) if batch_length else {}
+    return TileContent(geom, batch_length, props)
 
 
 def _gunzip(data: bytes) -> bytes:
@@ -140,6 +179,12 @@ def _gunzip(data: bytes) -> bytes:
     return out
 
 
+def _gltf_content(geom: GltfGeometry) -> TileContent:
+    """glTF 1.1 content: feature count and property table (EXT_mesh_features / EXT_structural_metadata)."""
+    n = geom.feature_count if geom.feature_count is not None else (len(next(iter(geom.properties.values()))) if geom.properties else None)
+    return TileContent(geom, n, geom.properties)
+
+
 def parse_content(data: bytes, transform: np.ndarray, *, y_up: bool = True, base_dir: str | None = None, root_dir: str | None = None, depth: int = 0) -> list[TileContent]:
     """Any tile content by its magic; cmpt recurses into its inner tiles."""
     magic = data[:4]
@@ -150,9 +195,9 @@ def parse_content(data: bytes, transform: np.ndarray, *, y_up: bool = True, base
     if magic == b"pnts":
         return [parse_pnts(data, transform)]
     if magic == b"glTF":
-        return [TileContent(parse_glb(data, y_up=y_up, post=transform, base_dir=base_dir, root_dir=root_dir))]
+        return [_gltf_content(parse_glb(data, y_up=y_up, post=transform, base_dir=base_dir, root_dir=root_dir))]
     if magic == b"cmpt":
-        view, length = _header(data, "cmpt")
+        view, length = header_view(data, "cmpt")
         (count,) = u32(data, 12)
         if depth > 4:
             raise BinaryError("composite tiles nested too deeply")
@@ -166,11 +211,13 @@ def parse_content(data: bytes, transform: np.ndarray, *, y_up: bool = True, base
             pos += inner
         return out
     if magic == b"i3dm":
-        raise BinaryError("instanced tiles (i3dm) are not supported yet")
+        from loaders.i3dm import parse_i3dm
+
+        return [parse_i3dm(data, transform, y_up, base_dir, root_dir)]
     if data.lstrip()[:1] == b"{":
         doc = parse_json(data, "glTF JSON")
         if "asset" in doc and any(k in doc for k in ("meshes", "buffers", "accessors", "scenes")):
-            return [TileContent(parse_gltf(doc, None, y_up=y_up, post=transform, base_dir=base_dir, root_dir=root_dir))]
+            return [_gltf_content(parse_gltf(doc, None, y_up=y_up, post=transform, base_dir=base_dir, root_dir=root_dir))]
         raise BinaryError("JSON content is neither a glTF 2.0 asset nor a tileset")
     raise BinaryError(f"unknown tile content (magic {bytes(magic)!r})")
 

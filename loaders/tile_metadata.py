@@ -1,0 +1,127 @@
+"""EXT_structural_metadata property tables -> per-feature Python lists (for picking and styling).
+
+Hand-written: the binary table layout (values / arrayOffsets / stringOffsets buffer views) is
+small, and no maintained Python library decodes it. Every offset is checked against the bytes
+of its buffer view; the row count is bounded before anything is allocated.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from loaders._binary import BinaryError, as_int, parse_json, read_file
+
+if TYPE_CHECKING:
+    from loaders.gltf import _Reader
+
+MAX_ROWS = 5_000_000
+TYPES = {"INT8": np.int8, "UINT8": np.uint8, "INT16": np.int16, "UINT16": np.uint16, "INT32": np.int32, "UINT32": np.uint32,
+         "INT64": np.int64, "UINT64": np.uint64, "FLOAT32": np.float32, "FLOAT64": np.float64}
+COMPS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
+
+
+def _array(raw: memoryview, dtype, n: int, what: str) -> np.ndarray:
+    dt = np.dtype(dtype).newbyteorder("<")
+    if n < 0 or n * dt.itemsize > len(raw):
+        raise BinaryError(f"{what} needs {n * dt.itemsize} bytes, the buffer view holds {len(raw)}")
+    return np.frombuffer(raw, dt, n).astype(dt.newbyteorder("="))
+
+
+def _offsets(reader: _Reader, spec: dict, key: str, type_key: str, n: int) -> np.ndarray:
+    off = _array(reader.buffer_view(spec[key]), TYPES.get(str(spec.get(type_key, "UINT32")), np.uint32), n + 1, key).astype(np.int64)
+    if np.any(np.diff(off) < 0):
+        raise BinaryError(f"{key} are not increasing")
+    return off
+
+
+def _strings(reader: _Reader, spec: dict, n: int) -> list[str]:
+    values = reader.buffer_view(spec["values"])
+    off = _offsets(reader, spec, "stringOffsets", "stringOffsetType", n)
+    if n and off[-1] > len(values):
+        raise BinaryError("stringOffsets point past the string values")
+    raw = bytes(values)
+    return [raw[a:b].decode("utf-8", "replace") for a, b in zip(off[:-1], off[1:])]
+
+
+def _column(reader: _Reader, prop: dict, spec: dict, rows: int, enums: dict) -> list:
+    """One property of a table: `rows` Python values (scalars, lists, strings, booleans, enum names)."""
+    ptype = prop.get("type")
+    is_array, fixed = bool(prop.get("array")), prop.get("count")
+    per_row = as_int(fixed, "array count", 1, 10_000) if is_array and fixed is not None else (None if is_array else 1)
+    var_off = _offsets(reader, spec, "arrayOffsets", "arrayOffsetType", rows) if per_row is None else None
+    total = int(var_off[-1]) if var_off is not None else rows * per_row  # elements over all rows
+    if ptype == "STRING":
+        flat: list = _strings(reader, spec, total)
+    elif ptype == "BOOLEAN":
+        bits = np.unpackbits(np.frombuffer(reader.buffer_view(spec["values"]), np.uint8), bitorder="little")
+        if total > len(bits):
+            raise BinaryError("boolean values are too short")
+        flat = bits[:total].astype(bool).tolist()
+    else:
+        comps = COMPS.get(str(ptype), 0) if ptype != "ENUM" else 1
+        enum = enums.get(prop.get("enumType")) if ptype == "ENUM" else None
+        ctype = (enum or {}).get("valueType", "UINT16") if ptype == "ENUM" else prop.get("componentType")
+        if not comps or ctype not in TYPES:
+            raise BinaryError(f"property type {ptype}/{ctype} is not supported")
+        arr = _array(reader.buffer_view(spec["values"]), TYPES[ctype], total * comps, "values")
+        if ptype == "ENUM":
+            names = {v.get("value"): v.get("name") for v in (enum or {}).get("values", []) if isinstance(v, dict)}
+            flat = [names.get(int(v), int(v)) for v in arr]
+        else:
+            vals = arr.astype(np.float64)
+            if prop.get("normalized") and np.dtype(TYPES[ctype]).kind in "iu":
+                vals = np.maximum(vals / float(np.iinfo(TYPES[ctype]).max), -1.0)
+            for key, op in (("scale", np.multiply), ("offset", np.add)):
+                v = spec.get(key, prop.get(key))
+                if isinstance(v, (int, float)) or (isinstance(v, list) and len(v) == comps):
+                    vals = op(vals.reshape(-1, comps), np.asarray(v, np.float64)).reshape(-1)
+            keep_int = np.dtype(TYPES[ctype]).kind in "iu" and not prop.get("normalized") and "scale" not in spec and "offset" not in spec
+            out = vals.astype(np.int64) if keep_int else vals
+            flat = out.tolist() if comps == 1 else out.reshape(-1, comps).tolist()
+    if var_off is not None:
+        return [flat[a:b] for a, b in zip(var_off[:-1], var_off[1:])]
+    if per_row == 1:
+        return flat[:rows]
+    return [flat[i * per_row : (i + 1) * per_row] for i in range(rows)]
+
+
+def _schema(reader: _Reader, ext: dict) -> dict:
+    schema = ext.get("schema")
+    if isinstance(schema, dict):
+        return schema
+    uri = ext.get("schemaUri")
+    if isinstance(uri, str):
+        return parse_json(read_file(reader._resolve(uri)), "metadata schema")
+    return {}
+
+
+def property_table(reader: _Reader, ext: Any, index: int, warnings: list[str]) -> dict[str, list]:
+    """Property table `index` of a glTF's EXT_structural_metadata as {property: per-feature values}.
+    Unreadable properties are dropped with a warning; a broken table gives {}."""
+    if not isinstance(ext, dict):
+        return {}
+    tables = ext.get("propertyTables")
+    if not isinstance(tables, list) or not 0 <= index < len(tables) or not isinstance(tables[index], dict):
+        return {}
+    table = tables[index]
+    try:
+        schema = _schema(reader, ext)
+        rows = as_int(table.get("count"), "property table count", 0, MAX_ROWS)
+    except BinaryError as exc:
+        warnings.append(f"property table ignored: {exc}")
+        return {}
+    classes = schema.get("classes") if isinstance(schema.get("classes"), dict) else {}
+    cls = classes.get(table.get("class"))
+    props = cls.get("properties") if isinstance(cls, dict) and isinstance(cls.get("properties"), dict) else {}
+    enums = schema.get("enums") if isinstance(schema.get("enums"), dict) else {}
+    out: dict[str, list] = {}
+    for name, spec in (table.get("properties") or {}).items() if isinstance(table.get("properties"), dict) else []:
+        prop = props.get(name)
+        if not isinstance(prop, dict) or not isinstance(spec, dict) or "values" not in spec:
+            continue
+        try:
+            out[name] = _column(reader, prop, spec, rows, enums)
+        except (BinaryError, KeyError, ValueError, OverflowError) as exc:
+            warnings.append(f"property '{str(name)[:40]}' ignored: {exc}")
+    return out
