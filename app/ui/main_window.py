@@ -23,6 +23,7 @@ from app.model.scene import Scene
 from app.tasks import Task, TaskRunner
 from app.ui.layer_tree import LayerTreeDock
 from app.ui.model_tree import ModelTreeDock
+from app.ui.point_budget import PointBudgetControl
 from app.ui.properties import PropertiesDock
 from loaders.base import LoadCancelled, LoadError
 from loaders.registry import supported_extensions
@@ -117,6 +118,7 @@ class MainWindow(QMainWindow):
         self.edl_action = QAction("&Eye-dome lighting", self, checkable=True, shortcut="E",
                                   toggled=self.canvas.set_eye_dome_lighting)
         view_menu.addAction(self.edl_action)
+        self.point_budget = PointBudgetControl(self, self.canvas, self.settings, view_menu)
         self.bookmark_menu = view_menu.addMenu("&Bookmarks")
         view_menu.addAction(self.layer_tree.toggleViewAction())
         view_menu.addAction(self.properties.toggleViewAction())
@@ -353,6 +355,7 @@ class MainWindow(QMainWindow):
     def _update_stats(self) -> None:
         s = self.canvas.stats()
         self.drawn_label.setText(f"{s['points_drawn']:,} points, {s['triangles_drawn']:,} triangles")
+        self.drawn_label.setToolTip(f"point budget {self.canvas.point_budget:,} per frame (View > Point budget)")
         self.frame_label.setText(f"frame {self.canvas.frame_ms:.0f} ms")
 
     def closeEvent(self, event) -> None:  # noqa: N802
