@@ -12,7 +12,7 @@ from typing import Any, Sequence
 from loaders.base import LoadError
 
 EXIT_BAD_INPUT = 2
-SUBCOMMANDS = ("info", "render")
+SUBCOMMANDS = ("info", "render", "tile")
 
 
 def _error(path: str, reason: str) -> None:
@@ -55,7 +55,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     from app.info import describe
 
     def one(path: str) -> None:
-        print(json.dumps(_clean(describe(path)), allow_nan=False), flush=True)
+        print(json.dumps(_clean(describe(path, deep=args.deep)), allow_nan=False), flush=True)
 
     return 0 if _run_guarded(args.paths, args.debug, one) else EXIT_BAD_INPUT
 
@@ -92,6 +92,26 @@ def cmd_render(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if errors or result is None else 0
 
 
+def cmd_tile(args: argparse.Namespace) -> int:
+    """LAS/LAZ -> COPC or 3D Tiles on dask; one JSON line with the figures, `error:` on bad input."""
+    from app.tiling import tile
+
+    def progress(fraction: float, message: str) -> None:
+        if args.progress:
+            print(f"{fraction:6.1%} {message}", file=sys.stderr, flush=True)
+
+    def run(_path: str) -> None:
+        result = tile(args.paths, args.output, fmt=args.format, scheduler=args.scheduler, workers=args.workers,
+                      processes=not args.threads, progress=progress, chunk_points=args.chunk_points)
+        for warning in result.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        print(json.dumps({"output": result.output, "format": result.format, "points": result.points,
+                          "nodes": result.nodes, "seconds": round(result.seconds, 3),
+                          "points_per_second": round(result.points_per_second)}), flush=True)
+
+    return 0 if _run_guarded([args.output], args.debug, run) else EXIT_BAD_INPUT
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     from app.ui.application import run_gui  # Qt only here
 
@@ -104,6 +124,7 @@ def build_parser(sub: str | None) -> argparse.ArgumentParser:
     if sub == "info":
         p = argparse.ArgumentParser(prog="twinscape info", description="Describe files as JSON lines (one per input).")
         p.add_argument("paths", nargs="+", metavar="PATH")
+        p.add_argument("--deep", action="store_true", help="3D Tiles: read every content (adds points, triangles, features)")
     elif sub == "render":
         p = argparse.ArgumentParser(prog="twinscape render", description="Render files, a project or the demo off-screen to PNG.")
         p.add_argument("paths", nargs="*", metavar="PATH")
@@ -113,6 +134,16 @@ def build_parser(sub: str | None) -> argparse.ArgumentParser:
         p.add_argument("--view", default=None, help="iso, top, north, or a bookmark name of the project")
         p.add_argument("--budget", type=int, default=None, metavar="N", help="point budget (points drawn at most)")
         p.add_argument("--frames", type=int, default=5, help="steady-state frames to time (median reported)")
+    elif sub == "tile":
+        p = argparse.ArgumentParser(prog="twinscape tile", description="Convert LAS/LAZ files into one COPC file or a 3D Tiles pnts tileset, on dask.distributed.")
+        p.add_argument("paths", nargs="+", metavar="INPUT")
+        p.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.copc.laz, or a folder for 3dtiles")
+        p.add_argument("--format", choices=("copc", "3dtiles"), default="copc")
+        p.add_argument("--scheduler", metavar="ADDRESS", help="existing dask scheduler, e.g. tcp://host:8786 (default: a local cluster)")
+        p.add_argument("--workers", type=int, default=None, metavar="N", help="local cluster workers (default: CPU count)")
+        p.add_argument("--threads", action="store_true", help="local cluster with threads in this process instead of worker processes")
+        p.add_argument("--chunk-points", type=int, default=1_000_000, metavar="N", help="points read at once per task (bounds memory)")
+        p.add_argument("--progress", action="store_true", help="print progress to stderr")
     else:
         p = argparse.ArgumentParser(prog="twinscape", description="Twinscape: 3D Tiles, point clouds and BIM in one georeferenced scene.",
                                     epilog="subcommands: info PATH..., render [PATH...|--demo] -o OUT.png")
@@ -129,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = argv[0] if argv and argv[0] in SUBCOMMANDS else None
     args = build_parser(sub).parse_args(argv[1:] if sub else argv)
     os.environ.setdefault("PYVISTA_OFF_SCREEN", "false")
-    handler = {"info": cmd_info, "render": cmd_render}.get(sub or "", cmd_gui)
+    handler = {"info": cmd_info, "render": cmd_render, "tile": cmd_tile}.get(sub or "", cmd_gui)
     try:
         return handler(args)
     except KeyboardInterrupt:

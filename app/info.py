@@ -1,6 +1,13 @@
-"""`twinscape info`: what a file holds and where it is, without drawing it."""
+"""`twinscape info`: what a file holds and where it is, without drawing it.
+
+For a 3D Tiles tileset, `bounds` is the root bounding volume's axis-aligned box in the tileset's
+world frame (`bounds_frame`: "ecef" = EPSG:4978 metres when the tileset is on the globe, else
+"tileset" = its own local units), computed from tileset.json alone; contents are only read with
+`deep` (then `points`, `triangles`, `features` are added).
+"""
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -36,7 +43,65 @@ def _lla_bounds(data: LayerData) -> np.ndarray | None:
     return np.array([lla.min(0), lla.max(0)])
 
 
-def describe(path: str) -> dict[str, Any]:
+def _is_tileset(path: str) -> bool:
+    if os.path.isdir(path):
+        return os.path.isfile(os.path.join(path, "tileset.json"))
+    if not path.lower().endswith(".json") or not os.path.isfile(path):
+        return False
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    return b'"asset"' in head or b'"root"' in head or (b"asset" in head and head.lstrip()[:1] == b"{")
+
+
+def describe_tileset(path: str, deep: bool = False) -> dict[str, Any]:
+    """Tile tree summary from the JSON (plus subtree files); with `deep`, every content parsed."""
+    from loaders._binary import read_file
+    from loaders.base import LoadError
+    from loaders.bounding_volume import on_globe
+    from loaders.tiles3d import parse_content, walk_tileset
+
+    if os.path.isdir(path):
+        path = os.path.join(path, "tileset.json")
+    walk = walk_tileset(path, every_level=True)
+    pts = walk.bounds_points
+    globe = on_globe(pts)
+    out: dict[str, Any] = {"path": path, "kind": "tileset", "format": "3D Tiles 1.1" if walk.version.startswith("1.1") else "3D Tiles 1.0",
+                           "crs": "EPSG:4978" if globe else None, "tiles": walk.tiles, "contents": len(walk.contents),
+                           "geometric_error": walk.geometric_error,
+                           "bounds": [pts.min(0), pts.max(0)] if pts is not None else None, "bounds_frame": "ecef" if globe else "tileset"}
+    if globe:
+        lon, lat, h = _transformer("EPSG:4978", "EPSG:4979").transform(pts[:, 0], pts[:, 1], pts[:, 2])
+        lla = np.stack([lat, lon, h], -1)
+        out["bounds_lla"] = [lla.min(0), lla.max(0)]
+    warnings = list(walk.warnings)
+    if deep:
+        counts = {"points": 0, "triangles": 0, "features": 0}
+        root = os.path.dirname(path) or "."
+        for ref in walk.contents:
+            try:
+                parts = parse_content(read_file(ref.path), ref.transform, y_up=ref.y_up, base_dir=os.path.dirname(ref.path), root_dir=root)
+            except (ValueError, MemoryError) as exc:
+                warnings.append(f"content '{ref.uri}' skipped: {exc}")
+                continue
+            for part in parts:
+                counts["points"] += len(part.geometry.points)
+                counts["triangles"] += len(part.geometry.faces)
+                counts["features"] += int(part.batch_length or 0)
+        out.update(counts)
+    if not walk.tiles:
+        raise LoadError(path, "the tileset has no tiles" + (f" ({warnings[0]})" if warnings else ""))
+    if warnings:
+        out["warnings"] = warnings[:20]
+    return out
+
+
+def describe(path: str, deep: bool = False) -> dict[str, Any]:
+    """One JSON-able summary of a file; `deep` reads every content of a tileset."""
+    if _is_tileset(path):
+        from loaders.registry import loader_errors
+
+        with loader_errors(path, "3D Tiles tileset"):
+            return describe_tileset(path, deep)
     if is_project(path):
         spec = read_project(path)
         return {"path": path, "kind": "project", "format": "Twinscape project v1", "crs": spec.frame.display_crs,
@@ -64,6 +129,8 @@ def describe(path: str) -> dict[str, Any]:
     if getattr(first, "contents", None) is not None and first.kind in ("tileset", "tile"):
         out["contents"] = getattr(first, "contents")
         out["geometric_error"] = getattr(first, "geometric_error", None)
+        if first.kind == "tile":
+            out["features"] = sum(1 for e in first.elements if "#" in e.id)
     warnings = [w for d in datas for w in d.warnings]
     if warnings:
         out["warnings"] = warnings[:20]

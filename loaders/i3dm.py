@@ -57,7 +57,9 @@ def _instance_matrices(ft: dict, fb, n: int, tile_to_world: np.ndarray) -> np.nd
     if up is None or right is None:
         if ft.get("EAST_NORTH_UP") is True:
             world = pos @ tile_to_world[:3, :3].T + tile_to_world[:3, 3]
-            right, up = _enu_axes(world)
+            east, geo_up = _enu_axes(world)
+            # CesiumJS uses eastNorthUpToFixedFrame: columns east, north, up = right, "up", forward
+            right, up = east, np.cross(geo_up, east)
             inv = np.linalg.pinv(tile_to_world[:3, :3])  # back into the tile's frame
             right, up = right @ inv.T, up @ inv.T
         else:

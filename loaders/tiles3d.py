@@ -15,6 +15,7 @@ import numpy as np
 from loaders._binary import MAX_FILE_BYTES, BinaryError, as_int, as_vec, batch_properties, check_range, parse_json, read_file, table_value, u32
 from loaders.base import Cancel, ElementInfo, Georef, LayerData, LoadCancelled, LoadError, PointCloudData, Progress, TilesetData
 from loaders.gltf import GltfGeometry, parse_glb, parse_gltf
+from loaders.bounding_volume import volume_points
 from loaders.implicit import ImplicitCoord, ImplicitTiling
 from loaders.registry import register_loader
 
@@ -51,6 +52,7 @@ class TileWalk:
     tiles: int = 0
     contents: list[ContentRef] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    bounds_points: np.ndarray | None = None  # root bounding volume in world coords (ECEF on the globe)
 
 
 def split_tables(data: memoryview, hdr: int, ftj: int, ftb: int, btj: int, btb: int):
@@ -246,7 +248,8 @@ def _tile_uris(tile: dict) -> list[str]:
 
 
 class _Walker:
-    def __init__(self, path: str, cancel: Cancel | None) -> None:
+    def __init__(self, path: str, cancel: Cancel | None, every_level: bool = False) -> None:
+        self.every_level = every_level  # True: every tile's contents (info), not only the finest level
         self.root_dir = os.path.realpath(os.path.dirname(os.path.abspath(path)))
         self.cancel = cancel
         self.walk = TileWalk("", 0.0)
@@ -320,7 +323,7 @@ class _Walker:
         if isinstance(tile.get("implicitTiling"), dict) or "3DTILES_implicit_tiling" in (tile.get("extensions") or {}):
             return self.implicit(tile, transform, refine, base_dir, y_up, depth)
         children = [c for c in tile.get("children", []) if isinstance(c, dict)] if isinstance(tile.get("children"), list) else []
-        if refine == "ADD" or not children:
+        if refine == "ADD" or not children or self.every_level:
             added = self.add_contents(uris, transform, base_dir, y_up, depth)
             return added + sum(self.tile(c, transform, refine, base_dir, y_up, depth + 1) for c in children)
         added = sum(self.tile(c, transform, refine, base_dir, y_up, depth + 1) for c in children)
@@ -354,7 +357,7 @@ class _Walker:
                 raise LoadCancelled()
             uris = tiling.content_uris(c)
             kids = tiling.children(c)
-            if refine == "ADD" or not kids:
+            if refine == "ADD" or not kids or self.every_level:
                 added = self.add_contents(uris, transform, base_dir, y_up, depth + level_depth)
                 return added + sum(visit(k, level_depth + 1) for k in kids)
             added = sum(visit(k, level_depth + 1) for k in kids)
@@ -368,13 +371,21 @@ class _Walker:
             w.warnings.extend(tiling.warnings[:20])
 
 
-def walk_tileset(path: str, cancel: Cancel | None = None) -> TileWalk:
-    """Tile tree -> contents to load at the finest available level, with composed transforms."""
+def walk_tileset(path: str, cancel: Cancel | None = None, every_level: bool = False) -> TileWalk:
+    """Tile tree -> contents to load at the finest available level (or, with every_level, of
+    every tile), with composed transforms. Contents are located, not read."""
     doc = _load_tileset_json(path)
-    walker = _Walker(path, cancel)
+    walker = _Walker(path, cancel, every_level)
     walker.walk.version = str(doc["asset"].get("version", "1.0"))
     ge = doc["root"].get("geometricError", doc.get("geometricError", 0.0))
     walker.walk.geometric_error = float(ge) if isinstance(ge, (int, float)) and not isinstance(ge, bool) else 0.0
+    root_transform = np.eye(4)
+    if "transform" in doc["root"]:
+        try:
+            root_transform = as_vec(doc["root"]["transform"], 16, "tile transform").reshape(4, 4).T
+        except BinaryError:
+            pass
+    walker.walk.bounds_points = volume_points(doc["root"].get("boundingVolume"), root_transform)
     walker.tileset(doc, os.path.realpath(os.path.abspath(path)), np.eye(4), 0)
     return walker.walk
 
@@ -491,5 +502,5 @@ def read_tile(path: str, *, progress: Progress | None = None, cancel: Cancel | N
     for part in parts:
         warnings.extend(part.geometry.warnings)
         merger.add(part, uri)
-    fmt = {b"b3dm": "3D Tiles b3dm", b"pnts": "3D Tiles pnts", b"cmpt": "3D Tiles cmpt", b"glTF": "glTF 2.0"}.get(data[:4], "glTF 2.0")
+    fmt = {b"b3dm": "3D Tiles b3dm", b"pnts": "3D Tiles pnts", b"cmpt": "3D Tiles cmpt", b"i3dm": "3D Tiles i3dm", b"glTF": "glTF 2.0"}.get(data[:4], "glTF 2.0")
     return [merger.build(path, "tile", fmt, 1, 1, 0.0, warnings)]

@@ -23,7 +23,7 @@ def twinscape(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
 def test_info_on_the_three_data_kinds() -> None:
     files = [corpus_file("pointcloud/pdal/autzen_trim.las"), corpus_file("ifc/fzk-haus/AC20-FZK-Haus.ifc"),
              corpus_file("3dtiles/cesium-samples/1.1/MultipleContents/tileset.json")]
-    result = twinscape("info", *map(str, files))
+    result = twinscape("info", "--deep", *map(str, files))  # --deep: tileset contents are read (triangles)
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [d["kind"] for d in lines] == ["pointcloud", "bim", "tileset"]
