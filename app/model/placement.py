@@ -3,7 +3,7 @@ and a rotation (the direction of its +y axis, clockwise from north). Saved as a 
 so a project reopens it in the same place."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -39,7 +39,9 @@ def place_layer(scene: Scene, layer: Layer, origin_lla: tuple[float, float, floa
         raise ValueError(f"{layer.name} is georeferenced already")
     key = _key(layer)
     local = layer.info.setdefault("local_coords", layer.data[key].copy())  # its own coordinates, once
-    layer.data[key] = scene.frame.to_local(local, placement_georef(origin_lla, rotation_deg))
+    georef = placement_georef(origin_lla, rotation_deg)
+    layer.data[key] = scene.frame.to_local(local, georef)
+    _refit_octree(layer, lambda p: scene.frame.to_local(p, georef))
     option = {"origin_lla": [float(v) for v in origin_lla], "rotation_deg": float(rotation_deg)}
     if layer.info.get("recentre_shift"):
         option["shift"] = layer.info["recentre_shift"]
@@ -50,8 +52,85 @@ def place_layer(scene: Scene, layer: Layer, origin_lla: tuple[float, float, floa
     layer.data_changed.emit()
 
 
+def _refit_octree(layer: Layer, to_scene: Callable[[np.ndarray], np.ndarray]) -> None:
+    """A cloud's octree was built on its load-time coordinates: move its cells with the points.
+    Each cell's half size grows by the mapping's largest local scale, so the bounding spheres
+    the LOD selection culls with still enclose their points (exact for a placement's rotation)."""
+    tree = layer.data.get("octree") if isinstance(layer, PointCloudLayer) else None
+    if tree is None:
+        return
+    centre, half = layer.info.setdefault("octree_local", (tree.center.copy(), tree.half_size.copy()))
+    moved = to_scene(centre)
+    step = np.maximum(half, 1e-9)
+    scale = np.ones(len(half))
+    for axis in range(3):
+        probe = centre.copy()
+        probe[:, axis] += step
+        scale = np.maximum(scale, np.linalg.norm(to_scene(probe) - moved, axis=1) / step)
+    tree.center, tree.half_size = moved, half * scale
+
+
+def _original_coords(layer: Layer) -> np.ndarray:
+    """The file's own coordinates: before any placement, and before far data was recentred."""
+    local = layer.info.setdefault("local_coords", layer.data[_key(layer)].copy())
+    shift = layer.info.get("recentre_shift")
+    if not shift:
+        return local
+    original = local.copy()
+    original[:, :2] -= np.asarray(shift, dtype=np.float64)
+    return original
+
+
+def check_crs(text: str) -> str:
+    """A CRS the user typed ("4547", "EPSG:4547", WKT, PROJ) -> canonical text; ValueError says why not."""
+    import pyproj
+
+    text = text.strip()
+    if text.isdigit():
+        text = f"EPSG:{text}"
+    try:
+        crs = pyproj.CRS.from_user_input(text)
+    except pyproj.exceptions.CRSError:
+        raise ValueError(f"'{text[:60]}' is not a coordinate reference system pyproj knows") from None
+    if crs.is_geocentric:
+        raise ValueError("a geocentric CRS cannot be assigned to a scan; give a projected or geographic one")
+    code = crs.to_epsg(min_confidence=90)
+    return f"EPSG:{code}" if code else crs.to_wkt()
+
+
+def assign_crs(scene: Scene, layer: Layer, crs_text: str) -> None:
+    """Declare the CRS of a layer whose file had none (or a wrong one was dropped): its own
+    coordinates are re-read in that CRS. Raises ValueError (readable) when the CRS is unknown or
+    the coordinates make no sense in it; the layer is then left as it was."""
+    from app.model.scene import _checked
+
+    if not can_place(layer):
+        raise ValueError(f"{layer.name} is georeferenced already")
+    crs = check_crs(crs_text)
+    original = _original_coords(layer)
+    georef = Georef(kind="crs", crs=crs)
+    try:
+        placed = _checked(scene.frame.to_local(original, georef))
+    except Exception as exc:  # noqa: BLE001 - pyproj/inf: the coordinates are not in this CRS
+        raise ValueError(f"the layer's coordinates do not fit {crs[:40]}: {exc}") from None
+    layer.data[_key(layer)] = placed
+    shift = np.zeros(3)
+    if layer.info.get("recentre_shift"):
+        shift[:2] = layer.info["recentre_shift"]
+    _refit_octree(layer, lambda p: scene.frame.to_local(p - shift, georef))
+    layer.info["placement"] = {"crs": crs}
+    layer.info["crs"] = georef.crs_label() or crs
+    if layer.source is not None:
+        layer.source.setdefault("options", {})["placement"] = {"crs": crs}
+    layer.data_changed.emit()
+
+
 def apply_placement_option(data: LayerData, options: dict[str, Any]) -> None:
     """On reopening a project: a placement saved for ungeoreferenced data places it again."""
     option = options.get("placement")
-    if option and data.georef.kind == "none":
+    if not option or data.georef.kind != "none":
+        return
+    if "crs" in option:
+        data.georef = Georef(kind="crs", crs=str(option["crs"]))
+    else:
         data.georef = placement_georef(tuple(option["origin_lla"]), option.get("rotation_deg", 0.0), option.get("shift"))
