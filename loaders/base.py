@@ -155,6 +155,7 @@ class TilesetData(MeshData):
     contents: int = 0
     geometric_error: float = 0.0
     points: PointCloudData | None = None
+    tree: Any = None  # a loaders.tile_tree.TileTree when the tileset is streamed (no merged geometry)
 
     def counts(self) -> dict[str, int]:
         out = {"tiles": self.tiles, "triangles": int(len(self.faces))}

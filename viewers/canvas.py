@@ -19,6 +19,7 @@ from viewers import style
 from viewers.lod import camera_state_from_vtk, frustum_planes_from_vtk, indices_for, select_nodes
 from viewers.overlays import CategoryLegend, ScaleBar, nice_length
 from viewers.visuals import Visual, visual_class_for
+from viewers.tiles import visual as _tiles_visual  # noqa: F401  (registers the streamed tileset visual)
 
 DEFAULT_POINT_BUDGET = 300_000  # software GL here draws ~2.5 M points/s: keep frames interactive
 
@@ -189,7 +190,20 @@ class Canvas:
                 previous = getattr(visual, "nodes", None)
                 if nodes is None or previous is None or len(nodes) != len(previous) or (nodes != previous).any():
                     visual.rebuild()
+        self.tick(render=False)
         self.request_render()
+
+    def tick(self, render: bool = True) -> bool:
+        """One streaming step for visuals that stream (3D Tiles): upload finished tiles, follow the
+        camera. Called per render, on camera changes and by the GUI's poll timer; True while busy."""
+        busy = False
+        for visual in list(self.visuals.values()):
+            step = getattr(visual, "update_view", None)
+            if step is not None:
+                busy = bool(step()) or busy
+        if busy and render:
+            self.request_render()
+        return busy
 
     def set_point_budget(self, budget: int) -> None:
         self.point_budget = max(1, int(budget))
@@ -208,6 +222,7 @@ class Canvas:
 
     def _do_render(self) -> None:
         self._render_pending = False
+        self.tick(render=False)
         self.render()
 
     def render(self) -> None:
@@ -220,6 +235,9 @@ class Canvas:
             out["points_drawn"] += s.get("points", 0)
             out["triangles_drawn"] += s.get("triangles", 0)
             out["tiles_drawn"] += s.get("tiles", 0)
+            for key, value in s.items():  # streamed tilesets: visited/selected/loaded/failed/pending...
+                if key.startswith("tiles_"):
+                    out[key] = out.get(key, 0) + int(value)
         return out
 
     # --- camera -------------------------------------------------------------------------------
@@ -275,6 +293,9 @@ class Canvas:
         for visual in self.visuals.values():
             if visual.actor is actor:
                 return visual.describe_pick(int(picker.GetCellId()), np.array(picker.GetPickPosition()))
+            many = getattr(visual, "describe_actor_pick", None)  # a visual with one actor per tile
+            if many is not None and (sel := many(actor, int(picker.GetCellId()), np.array(picker.GetPickPosition()))) is not None:
+                return sel
         return Selection()
 
     def world_position(self, x: int, y: int) -> np.ndarray | None:

@@ -289,10 +289,35 @@ class CityModelLayer(MeshLayer):
 
 @dataclass(eq=False)
 class TilesetLayer(MeshLayer):
+    """A tileset merged at its finest level (MeshLayer data), or streamed: then `data` holds
+    `tree` (loaders.tile_tree.TileTree), `matrix` (4x4 tileset world -> scene ENU), `bounds`
+    ((2,3) ENU) and `preloaded` ({tile index: parsed contents}) and the visual picks tiles per
+    frame. `max_sse` (pixels) and `memory_budget_mb` steer that streaming."""
+
+    max_sse: float = 16.0
+    memory_budget_mb: int = 512
+
     kind: ClassVar[str] = "tileset"
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.max_sse = float(min(1000.0, max(0.5, self.max_sse)))
+        self.memory_budget_mb = int(max(1, self.memory_budget_mb))
+
+    @property
+    def streamed(self) -> bool:
+        return self.data.get("tree") is not None
+
+    def bounds(self) -> np.ndarray | None:
+        if self.streamed:
+            return self.data.get("bounds")
+        return super().bounds()
+
     def counts(self) -> dict[str, int]:
+        if self.streamed:
+            return {"tiles": len(self.data["tree"].nodes), "triangles": int(self.data.get("triangles", 0))}
         return {**super().counts(), "tiles": int(self.data.get("tiles", 0))}
+
 
 
 _ELEMENT_FIELDS = {"class": "ifc_class", "name": "name", "id": "id", "storey": "storey", "material": "material"}

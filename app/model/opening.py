@@ -47,15 +47,34 @@ def _stream_ifc(scene: Scene, path: str, progress: Progress | None, cancel: Canc
     return [merged]
 
 
+def _streams_tiles(path: str, loader: str | None, stream: bool) -> bool:
+    from loaders.tile_tree import STREAMED_LOADER, is_tileset_location
+
+    return stream and loader in (None, "3D Tiles tileset", STREAMED_LOADER) and is_tileset_location(path)
+
+
 def build_layers(scene: Scene, path: str, *, progress: Progress | None = None, cancel: Cancel | None = None,
                  loader: str | None = None, on_partial: PartialCallback | None = None,
-                 options: dict | None = None) -> list[Layer]:
+                 options: dict | None = None, stream_tiles: bool | None = None) -> list[Layer]:
     """Load one file and place it in the scene frame, without adding it to the scene yet.
 
-    With `on_partial`, formats that can stream (IFC) report partial layers while loading."""
-    if on_partial is not None and loader in (None, "IFC") and path.lower().endswith(".ifc"):
+    With `on_partial`, formats that can stream (IFC) report partial layers while loading, and
+    3D Tiles tilesets stream per view (`stream_tiles` overrides; headless callers merge them)."""
+    from loaders.tile_tree import STREAMED_LOADER
+
+    stream = on_partial is not None if stream_tiles is None else stream_tiles
+    if _streams_tiles(path, loader, stream):
+        from loaders.tile_tree import read_tileset_streamed
+
+        with loader_errors(path, STREAMED_LOADER):
+            datas = read_tileset_streamed(path, progress=progress, cancel=cancel, only_if_worth=loader != STREAMED_LOADER)
+        if datas is None:  # small and flat: merged, so filters and colouring see every feature
+            datas = load(path, progress=progress, cancel=cancel, loader=loader)
+    elif on_partial is not None and loader in (None, "IFC") and path.lower().endswith(".ifc"):
         datas = _stream_ifc(scene, path, progress, cancel, on_partial)
     else:
+        if loader == STREAMED_LOADER:  # a project saved while streaming, opened headless: merge it
+            loader = "3D Tiles tileset"
         datas = load(path, progress=progress, cancel=cancel, loader=loader)
     layers: list[Layer] = []
     for data in datas:

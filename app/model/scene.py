@@ -124,7 +124,45 @@ def _recentre_if_far(data: LayerData) -> None:
         data.warnings.append(f"not georeferenced and {np.linalg.norm(centre[:2]) / 1000:.0f} km from its origin: recentred")
 
 
+def _streamed_tileset_layer(frame: SceneFrame, data: TilesetData) -> Layer:
+    """A streamed tileset: no vertices move; the layer keeps the tile tree and the one 4x4 that
+    takes tileset world coordinates (ECEF on the globe) into the scene's ENU frame."""
+    from app.model.frame import enu_rotation, lla_to_ecef
+    from app.model.layers import TilesetLayer
+
+    tree = data.tree
+    corners = tree.world_bounds()
+    matrix = np.eye(4)
+    if data.georef.kind == "ecef":
+        if not frame.is_set:
+            root = tree.nodes[0]  # origin: the root volume's centre moved down to its bottom
+            up = root.center / np.linalg.norm(root.center)
+            reach = float(np.abs(up @ root.half_axes).sum()) if root.half_axes is not None else root.radius
+            frame.adopt_origin((root.center - up * reach).reshape(1, 3), data.georef)
+        lat, lon, h = frame.origin_lla  # type: ignore[misc]
+        rot = enu_rotation(lat, lon)
+        matrix[:3, :3] = rot
+        matrix[:3, 3] = -rot @ lla_to_ecef(np.array(lat), np.array(lon), np.array(h))
+    else:
+        centre = tree.nodes[0].center
+        if np.linalg.norm(centre[:2]) > FAR_LOCAL_M:
+            matrix[:2, 3] = -centre[:2]
+            data.warnings.append(f"not georeferenced and {np.linalg.norm(centre[:2]) / 1000:.0f} km from its origin: recentred")
+    local = _checked(corners @ matrix[:3, :3].T + matrix[:3, 3])
+    payload = {"vertices": np.zeros((0, 3)), "faces": np.zeros((0, 3), np.int64), "elements": [], "tree": tree,
+               "matrix": matrix, "bounds": np.array([local.min(0), local.max(0)]),
+               "preloaded": getattr(tree, "preloaded", {}), "tiles": len(tree.nodes),
+               "triangles": sum(len(c.geometry.faces) for cs in getattr(tree, "preloaded", {}).values() for c in cs)}
+    layer = TilesetLayer(name=data.name, data=payload)
+    layer.info = _info(data)
+    layer.info["streamed"] = True
+    layer.warnings = list(data.warnings)
+    return layer
+
+
 def _make_layers(frame: SceneFrame, data: LayerData) -> list[Layer]:
+    if isinstance(data, TilesetData) and data.tree is not None:
+        return [_streamed_tileset_layer(frame, data)]
     _recentre_if_far(data)
     if isinstance(data, PointCloudData):
         return [_point_layer(frame, data, data.name)]

@@ -209,6 +209,7 @@ class MainWindow(QMainWindow):
 
     def _poll_tasks(self) -> None:
         self._show_partials()
+        self.canvas.tick()  # streamed tilesets: attach tiles the workers finished, follow the camera
         if self.tasks.tasks:
             current = self.tasks.tasks[0]
             self.progress.setValue(int(current.progress * 100))

@@ -7,6 +7,7 @@
 
 Writes, in EPSG:4547 (CGCS2000 / 3-degree GK CM 114E) with ellipsoidal heights:
   district/tileset.json + *.b3dm   3D Tiles 1.0: terrain tile + 4 building tiles (one per quadrant)
+  district_lod/tileset.json        the buildings again as a 3-level LOD tileset (streaming demo)
   district/manifest.json           buildings (name, use, centroid E/N, height...), lot, georeferencing
   site_building.ifc                IFC4 "Block C", the building under construction on the empty lot
   site_scan.laz                    LAZ 1.4 (point format 7) scan of the half-built Block C and the ground
@@ -33,6 +34,7 @@ from assets.demo._site import (  # noqa: F401  (re-exported constants)
 MARKER = "complete.json"
 TILESET = "district/tileset.json"
 MANIFEST = "district/manifest.json"
+LOD_TILESET = "district_lod/tileset.json"
 IFC_FILE = "site_building.ifc"
 LAZ_FILE = "site_scan.laz"
 
@@ -64,6 +66,7 @@ def generate_demo_data(out_dir: str | os.PathLike) -> dict:
     )
     from assets.demo._scan import write_laz
     from assets.demo._tiles_writer import write_tileset
+    from assets.demo.tileset_lod import write_lod_tileset
 
     t0 = time.perf_counter()
     out = Path(out_dir)
@@ -72,6 +75,7 @@ def generate_demo_data(out_dir: str | os.PathLike) -> dict:
     site = build_site()
     district = out / "district"
     tiles = write_tileset(site, district)
+    lod = write_lod_tileset(site, out / "district_lod")
     ifc = write_ifc(site, out / IFC_FILE, site.rngs[3])
     scan = write_laz(site, out / LAZ_FILE, site.rngs[2])
     rot = math.radians(STREET_ROTATION_DEG)
@@ -108,6 +112,7 @@ def generate_demo_data(out_dir: str | os.PathLike) -> dict:
         "terrain": {"size_m": 600.0, "cells": site.terrain.h.shape[0] - 1,
                     "height_min": float(site.terrain.h.min()), "height_max": float(site.terrain.h.max())},
         "tiles": tiles["tiles"],
+        "lod_tileset": {"file": LOD_TILESET, **lod},
         "buildings": [
             {
                 "name": b.name, "tile": f"buildings_{b.quadrant.lower()}.b3dm", "use": b.use,
@@ -119,7 +124,7 @@ def generate_demo_data(out_dir: str | os.PathLike) -> dict:
         ],
     }
     (district / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    summary = {"version": DEMO_VERSION, "files": [TILESET, MANIFEST, IFC_FILE, LAZ_FILE],
+    summary = {"version": DEMO_VERSION, "files": [TILESET, LOD_TILESET, MANIFEST, IFC_FILE, LAZ_FILE],
                "generation_seconds": round(time.perf_counter() - t0, 3)}
     # the marker is the only file with a varying field (timing): it is written last, never compared
     (out / MARKER).write_text(json.dumps(summary, indent=1), encoding="utf-8")

@@ -1,0 +1,365 @@
+"""TilesetStreamVisual: draws a streamed TilesetLayer, tile by tile, as the camera asks.
+
+Each frame (`update_view`): upload a few finished tiles (GUI thread, time-boxed), traverse the
+tree for the camera (selection.py), show/hide tile actors, evict least-recently-used tiles
+over the memory budget (cache.py), cancel requests that left the view and queue new ones on
+worker threads, which fetch, parse and build unattached vtkPolyData into a bounded queue.
+Vertices are kept relative to each tile's centre (float32 stays exact); the actor's user matrix
+(float64) carries tile centre and tileset -> scene transform.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyvista as pv
+import vtk
+
+from app.model.layers import TilesetLayer
+from app.model.scene import Selection
+from loaders.base import LoadError
+from viewers import style
+from viewers.lod import camera_state_from_vtk, frustum_planes_from_vtk
+from viewers.tiles.cache import TileCache
+from viewers.tiles.selection import View, select_tiles
+from viewers.visuals import MeshVisual, register_visual
+
+WORKERS = 2
+MAX_IN_FLIGHT = 8  # requests queued on the workers at once: the rest wait, re-prioritised per frame
+UPLOAD_MS = 8.0  # GUI-thread time per frame spent attaching finished tiles
+MAX_UPLOADS = 6
+
+
+@dataclass
+class TilePart:
+    """One drawable piece of a tile: its polydata and how its cells map to features."""
+
+    poly: Any
+    cell_feature: np.ndarray | None  # (cells,) feature id per cell, -1 = none
+    properties: dict[str, list] = field(default_factory=dict)
+    uri: str = ""
+    actor: Any = None
+
+
+@dataclass
+class LoadedTile:
+    parts: list[TilePart]
+    nbytes: int
+    triangles: int
+    points: int
+
+
+def _vtk_matrix(m: np.ndarray) -> vtk.vtkMatrix4x4:
+    out = vtk.vtkMatrix4x4()
+    for r in range(4):
+        for c in range(4):
+            out.SetElement(r, c, float(m[r, c]))
+    return out
+
+
+def prepare_tile(contents: list, origin: np.ndarray, uri: str) -> LoadedTile:
+    """Parsed contents -> unattached polydata relative to `origin` (worker thread)."""
+    parts, nbytes, tris, pts = [], 0, 0, 0
+    for c in contents:
+        g = c.geometry
+        props = dict(getattr(c, "properties", None) or getattr(g, "properties", None) or {})
+        if len(g.faces):
+            verts = np.asarray(g.positions - origin, dtype=np.float32)
+            faces = np.asarray(g.faces, dtype=np.int64)
+            poly = pv.PolyData(verts, np.hstack([np.full((len(faces), 1), 3, np.int64), faces]).ravel())
+            if g.colors is not None and len(g.colors) == len(verts):
+                rgba = np.full((len(verts), 4), 255, np.uint8)
+                rgba[:, : min(4, g.colors.shape[1])] = g.colors[:, :4]
+                poly.point_data["RGBA"] = rgba
+            fid = None
+            if g.feature_ids is not None and len(g.feature_ids) == len(verts):
+                fid = np.asarray(g.feature_ids, np.int64)[faces[:, 0]]
+            parts.append(TilePart(poly, fid, props, uri))
+            nbytes += verts.nbytes + faces.nbytes * 4 // 3 + (len(verts) * 4 if g.colors is not None else 0)
+            tris += len(faces)
+        if len(g.points):
+            p = np.asarray(g.points - origin, dtype=np.float32)
+            poly = pv.PolyData(p)
+            if g.point_colors is not None and len(g.point_colors) == len(p):
+                poly.point_data["RGBA"] = np.hstack([g.point_colors[:, :3], np.full((len(p), 1), 255, np.uint8)]).astype(np.uint8)
+            pf = getattr(g, "point_feature_ids", None)
+            parts.append(TilePart(poly, None if pf is None else np.asarray(pf, np.int64), props, uri))
+            nbytes += p.nbytes * 2 + len(p) * 4
+            pts += len(p)
+    return LoadedTile(parts, max(nbytes, 1), tris, pts)
+
+
+@register_visual(TilesetLayer)
+class TilesetStreamVisual(MeshVisual):
+    """A TilesetLayer: merged ones draw as meshes (MeshVisual); streamed ones tile by tile."""
+
+    layer: TilesetLayer
+
+    def build(self) -> None:
+        if not self.layer.streamed:
+            super().build()
+            return
+        if not hasattr(self, "tree"):
+            self._start()
+        self._apply_style()
+        self.update_view()
+
+    # --- life cycle ----------------------------------------------------------------------------
+    def _start(self) -> None:
+        d = self.layer.data
+        self.tree = d["tree"]
+        self.matrix = np.asarray(d["matrix"], float)
+        self.inverse = np.linalg.inv(self.matrix)
+        self.drawn = {"triangles": 0, "points": 0, "tiles": 0}
+        self.loaded: dict[int, LoadedTile] = {}
+        self.failed: dict[int, str] = {}
+        self.futures: dict[int, Future] = {}
+        self.expanding: dict[int, Future] = {}
+        self.results: queue.Queue = queue.Queue(maxsize=32)
+        self.shown: set[int] = set()
+        self.cache = TileCache(self.layer.memory_budget_mb * 1024**2)
+        self.executor = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="tiles")
+        self._closed = threading.Event()
+        self._actor_part: dict[int, tuple[int, TilePart]] = {}
+        self.counters = {"visited": 0, "selected": 0, "culled": 0, "requests": 0}
+        self.frame = 0
+        for index, contents in (d.get("preloaded") or {}).items():
+            node = self.tree.nodes[index]
+            self._attach(index, prepare_tile(contents, node.center, node.contents[0] if node.contents else ""))
+
+    def close(self) -> None:
+        if self.layer.streamed and hasattr(self, "tree"):
+            self._closed.set()
+            for f in list(self.futures.values()) + list(self.expanding.values()):
+                f.cancel()
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            for index in list(self.loaded):
+                self._detach(index)
+            self.canvas.set_legend(self, None)
+            self.layer.events.disconnect(self._on_event)
+            self.layer.data_changed.disconnect(self._on_data_changed)
+            return
+        super().close()
+
+    def _on_event(self, info: Any) -> None:
+        if not self.layer.streamed:
+            super()._on_event(info)
+            return
+        name = info.signal.name
+        if name == "memory_budget_mb":
+            self.cache.budget_bytes = self.layer.memory_budget_mb * 1024**2
+        if name in ("visible", "opacity", "color_mode", "show_edges"):
+            self._apply_style()
+        self.update_view()
+        self.canvas.request_render()
+
+    def _on_data_changed(self) -> None:
+        if not self.layer.streamed:
+            super()._on_data_changed()
+
+    # --- workers -------------------------------------------------------------------------------
+    def _work(self, index: int) -> None:
+        if self._closed.is_set():
+            return
+        node = self.tree.nodes[index]
+        try:
+            item: Any = prepare_tile(self.tree.load_content(index), node.center, node.contents[0])
+        except LoadError as exc:
+            item = f"{exc.path[-80:]}: {exc.reason}"
+        except Exception as exc:  # noqa: BLE001 - any bad tile is a failed tile, never a crash
+            item = f"{type(exc).__name__}: {exc}"
+        while not self._closed.is_set():  # bounded queue: a worker waits for the GUI to catch up
+            try:
+                self.results.put((index, item), timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    # --- GUI thread ----------------------------------------------------------------------------
+    def _attach(self, index: int, tile: LoadedTile) -> None:
+        node = self.tree.nodes[index]
+        shift = np.eye(4)
+        shift[:3, 3] = node.center
+        user = _vtk_matrix(self.matrix @ shift)
+        renderer = self.canvas.plotter.renderer
+        for part in tile.parts:
+            mapper = vtk.vtkPolyDataMapper()
+            mapper.SetInputData(part.poly)
+            actor = vtk.vtkActor()
+            actor.SetMapper(mapper)
+            actor.SetUserMatrix(user)
+            actor.SetVisibility(False)
+            part.actor = actor
+            self._style_part(part)
+            renderer.AddActor(actor)
+            self._actor_part[id(actor)] = (index, part)
+        self.loaded[index] = tile
+        self.cache.add(index, tile.nbytes)
+
+    def _detach(self, index: int) -> None:
+        tile = self.loaded.pop(index, None)
+        self.cache.remove(index)
+        self.shown.discard(index)
+        if tile is None:
+            return
+        renderer = self.canvas.plotter.renderer
+        for part in tile.parts:
+            if part.actor is not None:
+                renderer.RemoveActor(part.actor)
+                self._actor_part.pop(id(part.actor), None)
+                part.actor = None
+
+    def _style_part(self, part: TilePart) -> None:
+        actor, mapper = part.actor, part.actor.GetMapper()
+        prop = actor.GetProperty()
+        prop.SetOpacity(float(self.layer.opacity))
+        prop.SetEdgeVisibility(bool(self.layer.show_edges))
+        has_rgba = part.poly.point_data.get("RGBA") is not None if hasattr(part.poly, "point_data") else False
+        if part.poly.n_cells == part.poly.n_verts and part.poly.n_verts:  # points
+            prop.SetPointSize(3.0)
+            prop.LightingOff()
+        else:
+            prop.SetAmbient(0.22)
+            prop.SetDiffuse(0.8)
+            prop.SetSpecular(0.05)
+        if has_rgba and self.layer.color_mode != "elevation":
+            mapper.SetScalarModeToUsePointFieldData()
+            mapper.SelectColorArray("RGBA")
+            mapper.SetColorModeToDirectScalars()
+            mapper.ScalarVisibilityOn()
+        else:
+            mapper.ScalarVisibilityOff()
+            prop.SetColor(*[c / 255.0 for c in style.DEFAULT_MESH_RGB])
+
+    def _apply_style(self) -> None:
+        for tile in self.loaded.values():
+            for part in tile.parts:
+                if part.actor is not None:
+                    self._style_part(part)
+        self._show(self.shown, force=True)
+
+    def _show(self, selected: set[int], force: bool = False) -> None:
+        on = bool(self.layer.visible)
+        changed = selected.symmetric_difference(self.shown) if not force else set(self.loaded)
+        for index in changed:
+            tile = self.loaded.get(index)
+            if tile is None:
+                continue
+            for part in tile.parts:
+                part.actor.SetVisibility(on and index in selected)
+        self.shown = set(selected)
+
+    def _drain(self) -> int:
+        """Attach finished tiles for at most UPLOAD_MS: a frame never stalls on uploads."""
+        start, n = time.perf_counter(), 0
+        while n < MAX_UPLOADS and (time.perf_counter() - start) * 1000.0 < UPLOAD_MS:
+            try:
+                index, item = self.results.get_nowait()
+            except queue.Empty:
+                break
+            self.futures.pop(index, None)
+            if isinstance(item, str):
+                self.failed[index] = item
+                if len(self.failed) <= 20:
+                    self.tree._warn(f"tile {index} failed: {item}")
+            elif index not in self.loaded:
+                self._attach(index, item)
+                n += 1
+        return n
+
+    def camera_view(self) -> View:
+        """The canvas camera moved into tileset world coordinates."""
+        cam = self.canvas.plotter.camera
+        w, h = self.canvas.plotter.window_size
+        state = camera_state_from_vtk(cam)
+        rot, t = self.matrix[:3, :3], self.matrix[:3, 3]
+        planes = frustum_planes_from_vtk(cam, w / max(h, 1))[:4]  # no near/far: clipping follows drawn tiles
+        world_planes = np.hstack([planes[:, :3] @ rot, (planes[:, :3] @ t + planes[:, 3])[:, None]])
+        eye = self.inverse[:3, :3] @ state["camera_position"] + self.inverse[:3, 3]
+        return View(eye, self.inverse[:3, :3] @ state["view_dir"], state["fov_y_deg"], float(h), world_planes)
+
+    def update_view(self) -> bool:
+        """One streaming step for the current camera; True while work is still pending."""
+        if not self.layer.streamed or not hasattr(self, "tree"):
+            return False
+        self.frame += 1
+        uploaded = self._drain()
+        for index, fut in list(self.expanding.items()):
+            if fut.done():
+                del self.expanding[index]
+        if not self.layer.visible:
+            self._show(set())
+            return False
+        sel = select_tiles(self.tree, self.camera_view(), self.layer.max_sse * self.cache.sse_factor,
+                           lambda i: i in self.loaded, lambda i: i in self.failed)
+        self._show(set(sel.selected))
+        self.cache.touch(sel.needed - set(sel.selected))
+        self.cache.touch(sel.selected)
+        for index in self.cache.evict(sel.needed):
+            self._detach(index)
+        self.cache.end_frame()
+        self._schedule(sel)
+        self.counters = {"visited": sel.visited, "selected": len(sel.selected), "culled": sel.culled,
+                         "requests": len(sel.requests)}
+        tiles = [self.loaded[i] for i in sel.selected]
+        self.drawn = {"triangles": sum(t.triangles for t in tiles), "points": sum(t.points for t in tiles),
+                      "tiles": len(tiles)}
+        if uploaded:
+            self.canvas.request_render()
+        return self.pending()
+
+    def _schedule(self, sel: Any) -> None:
+        wanted = [i for _, i in sel.requests]
+        keep = set(wanted[: MAX_IN_FLIGHT * 2])
+        for index, fut in list(self.futures.items()):  # left the view: cancel if not started
+            if index not in keep and fut.cancel():
+                del self.futures[index]
+        for index in sel.expand:
+            if index not in self.expanding and len(self.expanding) < WORKERS:
+                self.expanding[index] = self.executor.submit(self.tree.expand, index)
+        for index in wanted:
+            if len(self.futures) >= MAX_IN_FLIGHT:
+                break
+            if index not in self.futures and index not in self.loaded and index not in self.failed:
+                self.futures[index] = self.executor.submit(self._work, index)
+
+    def pending(self) -> bool:
+        return bool(self.futures or self.expanding or not self.results.empty())
+
+    def stats(self) -> dict[str, int]:
+        if not self.layer.streamed:
+            return super().stats()
+        out = dict(self.drawn) if self.layer.visible else {}
+        out.update({"tiles_visited": self.counters["visited"], "tiles_selected": self.counters["selected"],
+                    "tiles_culled": self.counters["culled"], "tiles_loaded": len(self.loaded),
+                    "tiles_failed": len(self.failed), "tiles_pending": len(self.futures) + len(self.expanding),
+                    "tiles_known": len(self.tree.nodes), "tiles_geometry_bytes": int(self.cache.total_bytes),
+                    "tiles_evicted": self.cache.evictions})
+        return out
+
+    # --- picking -------------------------------------------------------------------------------
+    def describe_actor_pick(self, actor: Any, cell_id: int, position: np.ndarray) -> Selection | None:
+        """A cell of one of this visual's tile actors -> the feature and its properties."""
+        hit = self._actor_part.get(id(actor)) if hasattr(self, "_actor_part") else None
+        if hit is None:
+            return None
+        index, part = hit
+        props: dict[str, Any] = {"layer": self.layer.name, "tile": index}
+        feature = -1
+        if part.cell_feature is not None and 0 <= cell_id < len(part.cell_feature):
+            feature = int(part.cell_feature[cell_id])
+        if feature >= 0:
+            props["id"] = f"{part.uri.rsplit('/', 1)[-1]}#{feature}"
+            props["feature"] = feature
+            props.update({k: v[feature] for k, v in part.properties.items() if isinstance(v, (list, tuple, np.ndarray)) and feature < len(v)})
+        props.update(self.canvas.describe_position(position))
+        return Selection(self.layer, feature, props)
+
+    def set_highlight(self, index: int | None) -> None:
+        if not self.layer.streamed:
+            super().set_highlight(index)
