@@ -299,6 +299,12 @@ class FeatureFilter:
         val, known = _truth(self._fn(_Env(columns, count)))
         return np.array(np.broadcast_to(val & known, (count,)), dtype=bool)
 
+    def applies_to(self, columns: Mapping[str, Any]) -> bool:
+        """Whether a table holds any property the filter reads. A tile whose batch table has none
+        of them (terrain under `height > 30`) is not what the filter is about: draw it whole, as
+        MeshLayer does for a merged tileset."""
+        return not self.names or any(n in columns for n in self.names)
+
     def matches(self, props: Mapping[str, Any]) -> bool:
         """One feature given as a dict (an ElementInfo's properties, a CityJSON attribute dict)."""
         return bool(self.mask({k: [props[k]] for k in self.names if k in props}, 1)[0])

@@ -143,7 +143,7 @@ class MeshLayer(Layer):
         if self.hidden is not None:
             self.hidden = tuple(int(i) for i in self.hidden)
         self.feature_filter = str(self.feature_filter or "")
-        self._filter_cache: tuple[tuple, FilterResult] | None = None
+        self._filter_cache: tuple[tuple, tuple[FilterResult, np.ndarray]] | None = None
 
     @property
     def elements(self) -> list[ElementInfo]:
@@ -197,38 +197,50 @@ class MeshLayer(Layer):
 
     # --- feature filter -------------------------------------------------------------------------
     def filter_result(self) -> FilterResult:
-        """Which elements pass `feature_filter`, over every element (cached per expression and
-        element list). Elements that carry no properties and no class (a tileset's terrain) are
-        not features: they always pass and are not counted in `filter_counts`."""
+        """Which elements pass `feature_filter` (all of them when it is blank or invalid; then
+        `.error` says why). Cached per expression and element list."""
+        return self._filter_state()[0]
+
+    def feature_mask(self) -> np.ndarray:
+        """(n_elements,) bool: the elements the filter applies to. Elements with neither class nor
+        properties are not features. In a tileset every content has its own batch table, so an
+        element whose table has none of the properties the filter reads (the terrain under
+        `height > 30`) is not one of its features either: it stays drawn and is not counted."""
+        return self._filter_state()[1]
+
+    def _filter_state(self) -> tuple[FilterResult, np.ndarray]:
         els = self.elements
         key = (self.feature_filter, id(els), len(els))
         if self._filter_cache is None or self._filter_cache[0] != key:
             self._filter_cache = (key, self._evaluate_filter(els))
         return self._filter_cache[1]
 
-    def _evaluate_filter(self, els: list[ElementInfo]) -> FilterResult:
+    def _evaluate_filter(self, els: list[ElementInfo]) -> tuple[FilterResult, np.ndarray]:
+        n = len(els)
+        features = np.fromiter((bool(e.ifc_class) or len(e.properties) > 0 for e in els), bool, n)
         try:
             names = compile_filter(self.feature_filter).names
         except FilterError as exc:
-            return FilterResult(np.ones(len(els), dtype=bool), str(exc))
-        cols = {n: [_element_value(e, n) for e in els] for n in names}
-        return evaluate_filter(self.feature_filter, cols, len(els))
-
-    def feature_mask(self) -> np.ndarray:
-        """(n_elements,) bool: True for elements that are features (subject to the filter)."""
-        return np.fromiter((bool(e.ifc_class) or len(e.properties) > 0 for e in self.elements), bool, len(self.elements))
+            return FilterResult(np.ones(n, dtype=bool), str(exc)), features
+        cols = {k: [_element_value(e, k) for e in els] for k in names}
+        if names and self.kind in ("tileset", "tile"):
+            carries = np.zeros(n, dtype=bool)
+            for k, col in cols.items():
+                carries |= np.fromiter((v is not None or k in e.properties for v, e in zip(col, els)), bool, n)
+            features &= carries
+        return evaluate_filter(self.feature_filter, cols, n), features
 
     def filter_counts(self) -> tuple[int, int]:
         """(features matching, features) for the "12 of 40 features" status."""
-        features = self.feature_mask()
-        return int((self.filter_result().mask & features).sum()), int(features.sum())
+        result, features = self._filter_state()
+        return int((result.mask & features).sum()), int(features.sum())
 
     def not_drawn_mask(self) -> np.ndarray:
         """(n_elements,) bool: hidden by the user or filtered out; what the visual leaves out."""
-        result = self.filter_result()
+        result, features = self._filter_state()
         if result.error or not self.feature_filter.strip():
             return self.hidden_mask()
-        return self.hidden_mask() | (~result.mask & self.feature_mask())
+        return self.hidden_mask() | (~result.mask & features)
 
     # --- description and colouring --------------------------------------------------------------
     def describe_element(self, index: int) -> dict[str, Any]:
@@ -317,7 +329,6 @@ class TilesetLayer(MeshLayer):
         if self.streamed:
             return {"tiles": len(self.data["tree"].nodes), "triangles": int(self.data.get("triangles", 0))}
         return {**super().counts(), "tiles": int(self.data.get("tiles", 0))}
-
 
 
 _ELEMENT_FIELDS = {"class": "ifc_class", "name": "name", "id": "id", "storey": "storey", "material": "material"}

@@ -1,25 +1,58 @@
-"""Layer tree dock: visibility checkbox, opacity, colour mode, zoom-to, remove."""
+"""Layer tree dock: visibility checkbox, opacity, colour mode, feature filter, zoom-to, remove."""
 from __future__ import annotations
 
 from typing import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox, QDockWidget, QDoubleSpinBox, QHBoxLayout, QLabel, QMenu, QPushButton, QSlider, QToolButton,
-    QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+    QComboBox, QDockWidget, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton, QSlider,
+    QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
-from app.model.layers import ASPRS_CLASSES, Layer, PointCloudLayer
+from app.model.layers import ASPRS_CLASSES, Layer, MeshLayer, PointCloudLayer
 from app.model.placement import can_place, place_layer
 from app.model.scene import Scene
 from app.ui.place_dialog import PlaceDialog
 
 KIND_LABELS = {"pointcloud": "Point cloud", "bim": "BIM", "tileset": "3D Tiles", "mesh": "Mesh", "tile": "3D Tiles"}
+ERROR_RGB, WARN_RGB = "#c62828", "#b26a00"
+FILTER_HELP = (
+    "Show only the features that match; Enter applies, an empty box shows all.\n"
+    'height > 30 and use == "office"\n'
+    'use in ("office", "retail")    name contains "Tower"    not (year < 2000)\n'
+    "${roof type} == \"flat\"    [Pset_WallCommon.IsExternal] == true    class == \"IfcWall\"\n"
+    "Features without the property, or with a value of another type, do not match."
+)
 
 
 def _summary(layer: Layer) -> str:
     parts = [f"{v:,} {k}" for k, v in layer.counts().items() if v]
     return ", ".join(parts)
+
+
+def _filterable(layer: Layer | None) -> bool:
+    """Mesh layers whose elements carry properties (tile features, city objects, IFC elements),
+    and streamed tilesets, whose tiles bring their features as they load."""
+    if not isinstance(layer, MeshLayer):
+        return False
+    return bool(getattr(layer, "streamed", False)) or any(e.ifc_class or e.properties for e in layer.elements)
+
+
+def _filter_status(layer: MeshLayer) -> tuple[str, str]:
+    """(text, colour) under the filter box: "12 of 40 features", or the error in red."""
+    if not layer.feature_filter.strip():
+        return "", ""
+    result = layer.filter_result()
+    if result.error:
+        return f"\u26a0 {result.error}", ERROR_RGB
+    matched, total = layer.filter_counts()
+    if not layer.elements and getattr(layer, "streamed", False):
+        return "Applied to each tile as it loads", ""
+    text = f"{matched:,} of {total:,} features"
+    if result.unknown:  # most likely a typo: say so rather than silently match nothing
+        missing = "No feature has " + ", ".join(repr(n) for n in result.unknown)
+        return (f"{text} \u2014 {missing[0].lower()}{missing[1:]}" if total else missing), WARN_RGB
+    return text, ""
 
 
 class LayerTreeDock(QDockWidget):
@@ -64,6 +97,15 @@ class LayerTreeDock(QDockWidget):
         self.place_button = QPushButton("Place\u2026")
         self.place_button.setToolTip("Put a layer without georeference at a latitude/longitude")
         self.place_button.clicked.connect(self.place_current)
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText('e.g. height > 30 and use == "office"')
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setToolTip(FILTER_HELP)
+        self.filter_edit.returnPressed.connect(self.apply_filter)
+        self.filter_edit.textChanged.connect(self._on_filter_text)
+        self.filter_status = QLabel()
+        self.filter_status.setWordWrap(True)
+        self.filter_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         controls = QWidget()
         form = QVBoxLayout(controls)
@@ -82,6 +124,16 @@ class LayerTreeDock(QDockWidget):
         row.addWidget(self.point_size)
         row.addWidget(self.classes_button)
         form.addWidget(self.points_row)
+        self.filter_row = QWidget()
+        column = QVBoxLayout(self.filter_row)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Filter"))
+        row.addWidget(self.filter_edit, 1)
+        column.addLayout(row)
+        column.addWidget(self.filter_status)
+        form.addWidget(self.filter_row)
         row = QHBoxLayout()
         row.addWidget(self.zoom_button)
         row.addWidget(self.place_button)
@@ -128,6 +180,13 @@ class LayerTreeDock(QDockWidget):
 
         layer.events.name.connect(on_renamed)
         layer.data_changed.connect(on_data)
+        if isinstance(layer, MeshLayer):  # a filter set elsewhere (project), or elements streaming in
+            def on_filter(*_args) -> None:
+                if self.current_layer() is layer:
+                    self._show_filter(layer)
+
+            layer.events.feature_filter.connect(on_filter)
+            layer.data_changed.connect(on_filter)
         self.tree.setCurrentItem(item)
 
     def _on_removed(self, index: int, layer: Layer) -> None:
@@ -172,6 +231,7 @@ class LayerTreeDock(QDockWidget):
             widget.setEnabled(enabled)
         self.place_button.setEnabled(layer is not None and can_place(layer))
         self.points_row.setVisible(isinstance(layer, PointCloudLayer))
+        self.filter_row.setVisible(_filterable(layer))
         if layer is None:
             return
         self._updating = True
@@ -183,7 +243,33 @@ class LayerTreeDock(QDockWidget):
         if isinstance(layer, PointCloudLayer):
             self.point_size.setValue(layer.point_size)
             self._fill_classes(layer)
+        if isinstance(layer, MeshLayer):
+            self.filter_edit.setText(layer.feature_filter)
+            self._show_filter(layer)
         self._updating = False
+
+    # --- feature filter ---------------------------------------------------------------------
+    def apply_filter(self) -> None:
+        """Enter in the filter box: the layer takes the expression; an invalid one keeps every
+        feature shown and its error appears in red below the box (no dialog)."""
+        layer = self.current_layer()
+        if isinstance(layer, MeshLayer):
+            text = self.filter_edit.text().strip()
+            if text != layer.feature_filter:
+                layer.feature_filter = text
+            self._show_filter(layer)
+
+    def _on_filter_text(self, text: str) -> None:
+        if not self._updating and not text.strip():  # the clear button: show everything again
+            self.apply_filter()
+
+    def _show_filter(self, layer: MeshLayer) -> None:
+        text, color = _filter_status(layer)
+        self.filter_status.setText(text)
+        self.filter_status.setVisible(bool(text))
+        self.filter_status.setStyleSheet(f"color: {color};" if color else "")
+        error = bool(layer.feature_filter) and color == ERROR_RGB
+        self.filter_edit.setStyleSheet(f"QLineEdit {{ border: 1px solid {ERROR_RGB}; }}" if error else "")
 
     def _fill_classes(self, layer: PointCloudLayer) -> None:
         self.classes_menu.clear()

@@ -223,6 +223,22 @@ def test_mesh_layer_filter_combines_with_user_hidden_elements() -> None:
     assert not layer.not_drawn_mask().any() and layer.filter_counts() == (4, 4)
 
 
+def test_tileset_terrain_without_the_filtered_property_stays_drawn() -> None:
+    layer = _mesh()
+    layer.data["elements"][-1].properties["name"] = "terrain"  # its own batch table: only a name
+    layer.feature_filter = "height > 30"
+    assert layer.filter_counts() == (2, 4) and not layer.not_drawn_mask()[-1]
+    layer.feature_filter = 'name != "terrain"'  # a property the terrain does carry: filtered too
+    assert layer.filter_counts() == (4, 5) and layer.not_drawn_mask()[-1]
+    city = _mesh(CityModelLayer)  # one attribute table for every object: missing means no match
+    city.data["elements"][-1].properties["name"] = "terrain"
+    city.feature_filter = "height > 30"
+    assert city.filter_counts() == (2, 5) and city.not_drawn_mask()[-1]
+    flt = compile_filter("height > 30")
+    assert flt.applies_to({"height": [1], "name": ["a"]}) and not flt.applies_to({"name": ["terrain"]})
+    assert compile_filter("").applies_to({}) and compile_filter("true").applies_to({})
+
+
 def test_mesh_layer_invalid_filter_shows_everything_and_exposes_the_error() -> None:
     layer = _mesh()
     layer.feature_filter = "height >> 3"

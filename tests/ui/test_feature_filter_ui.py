@@ -1,0 +1,92 @@
+"""Filter and colour 3D Tiles features from the layer dock, as a planner does: type, Enter, look."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from tests.loaders.builders import box, make_b3dm, make_glb
+from tests.ui.conftest import wait_loaded
+
+HEIGHTS = [12.0, 45.0, 80.0, 25.0, 33.5, 60.0]
+USES = ["home", "office", "office", "retail", "home", "office"]
+
+
+def _district_tile(tmp_path: Path) -> Path:
+    """Six box buildings in one b3dm, one feature each, with height/use in the batch table."""
+    verts, faces, ids = [], [], []
+    for i, h in enumerate(HEIGHTS):
+        v, f = box(1.0)
+        v = v * [10.0, h, 10.0] + [i * 15.0, 0.0, 0.0]  # y-up glTF: the height is y
+        faces.append(f + 8 * i)
+        verts.append(v)
+        ids.append(np.full(8, i))
+    glb = make_glb(np.concatenate(verts), np.concatenate(faces), batch_ids=np.concatenate(ids))
+    table = {"height": HEIGHTS, "use": USES, "name": [f"B{i}" for i in range(6)]}
+    path = tmp_path / "district.b3dm"
+    path.write_bytes(make_b3dm(glb, batch_length=6, batch_table=table))
+    return path
+
+
+def _triangles(window) -> int:
+    window.canvas.render()
+    return window.canvas.stats()["triangles_drawn"]
+
+
+def _submit(qtbot, edit, text: str) -> None:
+    edit.selectAll()
+    qtbot.keyClicks(edit, text)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+
+
+def test_filter_hides_features_then_a_bad_expression_shows_red_and_everything(qtbot, window, tmp_path) -> None:
+    window.open_paths([str(_district_tile(tmp_path))])
+    wait_loaded(qtbot, window)
+    layer = window.scene.layers[0]
+    dock = window.layer_tree
+    assert len(layer.elements) == 6 and dock.filter_row.isVisible()
+    all_triangles = _triangles(window)
+    assert all_triangles == 72
+
+    layer.set_elements_hidden([5], True)  # the user hid one tall building before filtering
+    _submit(qtbot, dock.filter_edit, "height > 30")
+    assert layer.feature_filter == "height > 30"
+    assert dock.filter_status.text() == "4 of 6 features" and dock.filter_status.isVisible()
+    assert _triangles(window) == 3 * 12  # 45, 80, 33.5 drawn; 60 stays hidden by the user
+    assert layer.hidden == (5,)  # the user's own choice is untouched
+
+    _submit(qtbot, dock.filter_edit, 'height > 30 and use == "office"')
+    assert dock.filter_status.text() == "3 of 6 features" and _triangles(window) == 2 * 12
+
+    _submit(qtbot, dock.filter_edit, "height >> 30")
+    status = dock.filter_status
+    assert "expected a value" in status.text() and "column 9" in status.text()
+    assert "#c62828" in status.styleSheet() and status.isVisible()
+    assert _triangles(window) == 5 * 12  # an invalid filter hides nothing (the user's hide stays)
+    assert not window.errors  # no dialog, no error box
+
+    _submit(qtbot, dock.filter_edit, "heigth > 30")  # a typo in the property name: said, not an error
+    assert status.text() == "No feature has 'heigth'" and "#b26a00" in status.styleSheet()
+    assert _triangles(window) == 5 * 12  # a tile without that property is not what the filter is about
+
+    dock.filter_edit.clear()  # the clear button: everything is back
+    assert layer.feature_filter == "" and not status.isVisible() and _triangles(window) == 5 * 12
+
+
+def test_colour_tile_features_by_numeric_and_categorical_property(qtbot, window, tmp_path) -> None:
+    window.open_paths([str(_district_tile(tmp_path))])
+    wait_loaded(qtbot, window)
+    dock = window.layer_tree
+    modes = [dock.color_mode.itemText(i) for i in range(dock.color_mode.count())]
+    assert {"property:height", "property:use"} <= set(modes)
+    dock.color_mode.setCurrentText("property:height")
+    window.canvas.render()
+    assert "height" in window.canvas.plotter.scalar_bars
+    dock.color_mode.setCurrentText("property:use")
+    window.canvas.render()
+    assert "height" not in window.canvas.plotter.scalar_bars
+    assert window.canvas.category_legend.labels() == ["use", "office", "home", "retail"]
+    # filtering keeps the colours of what remains and the count follows
+    _submit(qtbot, dock.filter_edit, 'use in ("home", "retail")')
+    assert dock.filter_status.text() == "3 of 6 features" and _triangles(window) == 36
