@@ -363,3 +363,26 @@ def evaluate_filter(expression: str, columns: Mapping[str, Sequence | np.ndarray
     unknown = tuple(sorted(n for n in flt.names
                            if n not in columns or all(v is None for v in columns[n])))
     return FilterResult(flt.mask(columns, count), "", unknown)
+
+
+def cell_mask(expression: str, properties: Mapping[str, Sequence | np.ndarray],
+              cell_feature: np.ndarray | None) -> np.ndarray | None:
+    """Per-cell keep mask for one tile part, the streaming tileset visual's call: `properties` is
+    the tile's batch/property table, `cell_feature` the feature id per cell (-1 = none, kept).
+    None when every cell stays: blank or invalid expression, no feature ids, or a table without
+    any property the filter reads (see `FeatureFilter.applies_to`)."""
+    if cell_feature is None or not expression.strip():
+        return None
+    try:
+        flt = compile_filter(expression)
+    except FilterError:
+        return None
+    if not flt.applies_to(properties):
+        return None
+    ids = np.asarray(cell_feature, dtype=np.int64)
+    count = max(int(ids.max(initial=-1)) + 1, max((len(v) for v in properties.values()), default=0))
+    keep = flt.mask(properties, count)
+    out = np.ones(len(ids), dtype=bool)
+    has = ids >= 0
+    out[has] = keep[ids[has]]
+    return None if out.all() else out

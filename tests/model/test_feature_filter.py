@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from app.model.feature_filter import (
-    FilterError, columns_from_records, compile_filter, evaluate_filter,
+    FilterError, cell_mask, columns_from_records, compile_filter, evaluate_filter,
 )
 from app.model.layers import BimLayer, CityModelLayer, MeshLayer, TilesetLayer
 from loaders.base import ElementInfo
@@ -156,6 +156,17 @@ def test_evaluate_filter_never_raises_and_names_unknown_properties() -> None:
     assert typo.error == "" and typo.unknown == ("heigth",) and typo.matched == 0 and typo.total == 6
     good = evaluate_filter("height > 50", COLS, 6)
     assert good.matched == 2 and good.unknown == ()
+
+
+def test_cell_mask_for_one_streamed_tile() -> None:
+    props = {"height": [10.0, 60.0, 35.0], "use": ["home", "office", "office"]}
+    cells = np.array([0, 0, 1, 1, 2, -1, 2])
+    assert cell_mask("height > 30", props, cells).tolist() == [False, False, True, True, True, True, True]
+    assert cell_mask("height > 1", props, cells) is None  # every cell stays: nothing to hide
+    assert cell_mask("", props, cells) is None and cell_mask("height >", props, cells) is None
+    assert cell_mask("height > 30", {"name": ["terrain"]}, np.zeros(4, int)) is None  # terrain tile
+    assert cell_mask("height > 30", props, None) is None
+    assert cell_mask("height > 30", {"height": [10.0]}, np.array([0, 3])).tolist() == [False, False]
 
 
 def test_columns_from_records_reads_only_named_properties() -> None:
