@@ -307,14 +307,14 @@ class TilesetLayer(MeshLayer):
     frame. `max_sse` (pixels) and `memory_budget_mb` steer that streaming."""
 
     max_sse: float = 16.0
-    memory_budget_mb: int = 512
+    memory_budget_mb: float = 512.0
 
     kind: ClassVar[str] = "tileset"
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.max_sse = float(min(1000.0, max(0.5, self.max_sse)))
-        self.memory_budget_mb = int(max(1, self.memory_budget_mb))
+        self.memory_budget_mb = float(max(0.01, self.memory_budget_mb))
 
     @property
     def streamed(self) -> bool:

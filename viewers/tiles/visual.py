@@ -122,7 +122,7 @@ class TilesetStreamVisual(MeshVisual):
         self.expanding: dict[int, Future] = {}
         self.results: queue.Queue = queue.Queue(maxsize=32)
         self.shown: set[int] = set()
-        self.cache = TileCache(self.layer.memory_budget_mb * 1024**2)
+        self.cache = TileCache(int(self.layer.memory_budget_mb * 1024**2))
         self.executor = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="tiles")
         self._closed = threading.Event()
         self._actor_part: dict[int, tuple[int, TilePart]] = {}
@@ -152,7 +152,7 @@ class TilesetStreamVisual(MeshVisual):
             return
         name = info.signal.name
         if name == "memory_budget_mb":
-            self.cache.budget_bytes = self.layer.memory_budget_mb * 1024**2
+            self.cache.budget_bytes = int(self.layer.memory_budget_mb * 1024**2)
         if name in ("visible", "opacity", "color_mode", "show_edges"):
             self._apply_style()
         self.update_view()
