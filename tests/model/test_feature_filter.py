@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from app.model.feature_filter import (
 )
 from app.model.layers import BimLayer, CityModelLayer, MeshLayer, TilesetLayer
 from loaders.base import ElementInfo
+from tests.loaders.builders import box, make_b3dm, make_glb
 
 COLS = {
     "height": [12.0, 55.5, 80, None, float("nan"), "70"],
@@ -291,3 +293,42 @@ def test_filter_is_saved_in_layer_state(cls: type[MeshLayer]) -> None:
 
 def test_infinite_literals_compare_as_numbers() -> None:
     assert sel("height > -1e309") == [0, 1, 2]  # -inf literal compares as a number
+
+
+HEIGHTS = [12.0, 45.0, 80.0, 25.0, 33.5, 60.0]
+USES = ["home", "office", "office", "retail", "home", "office"]
+
+
+def district_tile(tmp_path: Path) -> Path:
+    """Six box buildings in one b3dm, one feature each, with height/use in the batch table."""
+    verts, faces, ids = [], [], []
+    for i, h in enumerate(HEIGHTS):
+        v, f = box(1.0)
+        v = v * [10.0, h, 10.0] + [i * 15.0, 0.0, 0.0]  # y-up glTF: the height is y
+        faces.append(f + 8 * i)
+        verts.append(v)
+        ids.append(np.full(8, i))
+    glb = make_glb(np.concatenate(verts), np.concatenate(faces), batch_ids=np.concatenate(ids))
+    table = {"height": HEIGHTS, "use": USES, "name": [f"B{i}" for i in range(6)]}
+    path = tmp_path / "district.b3dm"
+    path.write_bytes(make_b3dm(glb, batch_length=6, batch_table=table))
+    return path
+
+
+def test_filter_survives_project_save_and_reopen(tmp_path: Path) -> None:
+    from app.model.opening import open_paths
+    from app.model.project import write_project
+    from app.model.scene import Scene
+
+    scene = Scene()
+    [layer] = open_paths(scene, [str(district_tile(tmp_path))], on_error=lambda e: pytest.fail(str(e)))
+    scene.layers.append(layer)
+    layer.feature_filter = 'height > 30 and use == "office"'
+    layer.set_elements_hidden([0], True)
+    assert layer.filter_counts() == (3, 6)
+    write_project(scene, tmp_path / "p.twin")
+    again = Scene()
+    [reopened] = open_paths(again, [str(tmp_path / "p.twin")], on_error=lambda e: pytest.fail(str(e)))
+    assert reopened.feature_filter == 'height > 30 and use == "office"' and list(reopened.hidden) == [0]
+    assert reopened.filter_counts() == (3, 6)
+    assert reopened.not_drawn_mask().tolist() == [True, False, False, True, True, False]

@@ -1,32 +1,10 @@
 """Filter and colour 3D Tiles features from the layer dock, as a planner does: type, Enter, look."""
 from __future__ import annotations
 
-from pathlib import Path
-
-import numpy as np
 from PySide6.QtCore import Qt
 
-from tests.loaders.builders import box, make_b3dm, make_glb
+from tests.model.test_feature_filter import district_tile as _district_tile
 from tests.ui.conftest import wait_loaded
-
-HEIGHTS = [12.0, 45.0, 80.0, 25.0, 33.5, 60.0]
-USES = ["home", "office", "office", "retail", "home", "office"]
-
-
-def _district_tile(tmp_path: Path) -> Path:
-    """Six box buildings in one b3dm, one feature each, with height/use in the batch table."""
-    verts, faces, ids = [], [], []
-    for i, h in enumerate(HEIGHTS):
-        v, f = box(1.0)
-        v = v * [10.0, h, 10.0] + [i * 15.0, 0.0, 0.0]  # y-up glTF: the height is y
-        faces.append(f + 8 * i)
-        verts.append(v)
-        ids.append(np.full(8, i))
-    glb = make_glb(np.concatenate(verts), np.concatenate(faces), batch_ids=np.concatenate(ids))
-    table = {"height": HEIGHTS, "use": USES, "name": [f"B{i}" for i in range(6)]}
-    path = tmp_path / "district.b3dm"
-    path.write_bytes(make_b3dm(glb, batch_length=6, batch_table=table))
-    return path
 
 
 def _triangles(window) -> int:
