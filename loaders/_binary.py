@@ -30,9 +30,23 @@ def read_file(path: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
         raise BinaryError(f"{os.path.basename(path)} is too large ({size} bytes)")
     try:
         with open(path, "rb") as fh:
-            return fh.read(max_bytes + 1)
+            return fh.read(size + 1)  # not max_bytes: read(n) allocates n bytes up front
     except OSError as exc:
         raise BinaryError(f"cannot read {os.path.basename(path)}: {exc.strerror or exc}") from None
+
+
+def gunzip(data: bytes, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """gzip-compressed bytes (as servers and .3tz packages store tiles), bounded in output size."""
+    import zlib
+
+    d = zlib.decompressobj(wbits=31)
+    try:
+        out = d.decompress(data, max_bytes)
+    except zlib.error:
+        raise BinaryError("gzip-compressed data is corrupt") from None
+    if d.unconsumed_tail:
+        raise BinaryError("gzip-compressed data is too large")
+    return out
 
 
 def u32(data: bytes, offset: int, n: int = 1) -> tuple[int, ...]:

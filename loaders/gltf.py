@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from loaders._binary import BinaryError, as_int, as_vec, check_range, parse_json, read_file, strided, u32
+from loaders._binary import BinaryError, as_int, as_vec, check_range, gunzip, parse_json, read_file, strided, u32
 from loaders._draco import DracoData, decode_draco
 from loaders._gltf_images import sample_texture
 from loaders.tile_metadata import property_table
@@ -122,6 +122,8 @@ class _Reader:
                     raise BinaryError("glTF buffer data URI is not valid base64") from None
             else:
                 data = read_file(self._resolve(uri))
+                if data[:2] == b"\x1f\x8b":
+                    data = gunzip(data)
             self._buffers[i] = data
         return self._buffers[i]
 

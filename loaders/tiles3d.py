@@ -12,7 +12,7 @@ from urllib.parse import unquote
 
 import numpy as np
 
-from loaders._binary import MAX_FILE_BYTES, BinaryError, as_int, as_vec, batch_properties, check_range, parse_json, read_file, table_value, u32
+from loaders._binary import BinaryError, as_int, as_vec, batch_properties, check_range, gunzip, parse_json, read_file, table_value, u32
 from loaders.base import Cancel, ElementInfo, Georef, LayerData, LoadCancelled, LoadError, PointCloudData, Progress, TilesetData
 from loaders.gltf import GltfGeometry, parse_glb, parse_gltf
 from loaders.bounding_volume import volume_points
@@ -169,16 +169,7 @@ def parse_pnts(data: bytes, transform: np.ndarray) -> TileContent:
 
 
 def _gunzip(data: bytes) -> bytes:
-    import zlib
-
-    d = zlib.decompressobj(wbits=31)
-    try:
-        out = d.decompress(data, MAX_FILE_BYTES)
-    except zlib.error:
-        raise BinaryError("gzip-compressed tile is corrupt") from None
-    if d.unconsumed_tail:
-        raise BinaryError("gzip-compressed tile is too large")
-    return out
+    return gunzip(data)
 
 
 def _gltf_content(geom: GltfGeometry) -> TileContent:
@@ -226,7 +217,8 @@ def parse_content(data: bytes, transform: np.ndarray, *, y_up: bool = True, base
 
 def _load_tileset_json(path: str) -> dict:
     try:
-        doc = parse_json(read_file(path), "tileset JSON")
+        raw = read_file(path)
+        doc = parse_json(_gunzip(raw) if raw[:2] == b"\x1f\x8b" else raw, "tileset JSON")
     except BinaryError as exc:
         raise LoadError(path, f"not a 3D Tiles tileset: {exc}") from None
     if not isinstance(doc.get("asset"), dict) or not isinstance(doc.get("root"), dict):
@@ -504,3 +496,6 @@ def read_tile(path: str, *, progress: Progress | None = None, cancel: Cancel | N
         merger.add(part, uri)
     fmt = {b"b3dm": "3D Tiles b3dm", b"pnts": "3D Tiles pnts", b"cmpt": "3D Tiles cmpt", b"i3dm": "3D Tiles i3dm", b"glTF": "glTF 2.0"}.get(data[:4], "glTF 2.0")
     return [merger.build(path, "tile", fmt, 1, 1, 0.0, warnings)]
+
+
+from loaders import package3tz  # noqa: E402,F401 - registers .3tz packages beside the tileset loader
