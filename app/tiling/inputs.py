@@ -1,0 +1,180 @@
+"""Check the inputs' headers before any point is read, and choose the job's layout from them.
+
+The header checks are the LAS loader's (`loaders.las`) plus a LAZ chunk-table check of our own:
+a truncated or corrupt LAZ must end in `error: PATH: reason`, not a hang or a huge allocation.
+"""
+from __future__ import annotations
+
+import math
+import os
+import struct
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.tiling.layout import MAX_LEVEL, Layout
+from loaders import las as las_checks
+from loaders.base import LoadError
+
+INT32_SPAN = 2_000_000_000  # quantised coordinates must stay inside int32 with headroom
+LAYERS_14 = {6: (9, 30), 7: (10, 36), 8: (11, 38), 9: (10, 59), 10: (12, 67)}  # LAZ 1.4 layers, base record size
+
+
+@dataclass
+class InputInfo:
+    """Header facts of one input, checked before any point is read."""
+
+    path: str
+    count: int
+    point_format: int
+    scales: tuple[float, float, float]
+    offsets: tuple[float, float, float]
+    mins: tuple[float, float, float]
+    maxs: tuple[float, float, float]
+    crs_wkt: str | None
+    has_rgb: bool
+    has_nir: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+def scan_input(path: str) -> InputInfo:
+    """Validate a LAS/LAZ header with the loader's own checks (lying sizes, broken LAZ tables)."""
+    import laspy
+
+    try:
+        size = os.path.getsize(path)
+    except OSError as exc:
+        raise LoadError(path, f"cannot read: {exc.strerror or exc}") from None
+    if os.path.isdir(path):
+        raise LoadError(path, "is a folder, not a LAS/LAZ file")
+    if size < las_checks.HEADER_MIN:
+        raise LoadError(path, f"too small to be a LAS file ({size} bytes)")
+    las_checks._check_raw_header(path, size)
+    try:
+        with laspy.open(path, laz_backend=laspy.LazBackend.Lazrs) as reader:
+            header = reader.header
+            las_checks._check_size(path, header, size)
+            if header.are_points_compressed:
+                _check_laz(path, header, size)
+            warnings: list[str] = []
+            crs = _crs_wkt(header, warnings)
+            dims = set(header.point_format.dimension_names)
+            info = InputInfo(
+                path=path, count=int(header.point_count), point_format=int(header.point_format.id),
+                scales=tuple(float(v) for v in header.scales), offsets=tuple(float(v) for v in header.offsets),
+                mins=tuple(float(v) for v in header.mins), maxs=tuple(float(v) for v in header.maxs),
+                crs_wkt=crs,
+                has_rgb={"red", "green", "blue"} <= dims, has_nir="nir" in dims, warnings=warnings)
+    except LoadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - laspy raises many kinds on garbage
+        raise LoadError(path, f"not a readable LAS/LAZ file: {exc}") from None
+    values = info.scales + info.offsets + info.mins + info.maxs
+    if not all(math.isfinite(v) for v in values):
+        raise LoadError(path, "header holds NaN or infinite scale, offset or bounds")
+    if min(abs(v) for v in info.scales) <= 0:
+        raise LoadError(path, "header scale is zero")
+    if info.count and any(lo > hi for lo, hi in zip(info.mins, info.maxs)):
+        raise LoadError(path, "header bounds are inverted (min > max)")
+    return info
+
+
+def _check_laz(path: str, header, size: int) -> None:
+    """Refuse a LAZ chunk table that cannot be right before lazrs seeks or allocates on it: the
+    table must lie in the file, its chunks must fit before it, and (formats 6-10) each chunk's
+    layer sizes must fit in the chunk (a flipped byte there makes lazrs allocate gigabytes)."""
+    import lazrs
+
+    start = int(header.offset_to_point_data)
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        raw = fh.read(8)
+        if len(raw) < 8:
+            raise LoadError(path, "LAZ point data is missing (file truncated)")
+        (table_at,) = struct.unpack("<q", raw)
+        if table_at == -1:
+            return  # written without a table (streamed): the decoder's own end-of-data check applies
+        if not start + 8 <= table_at <= size - 8:
+            raise LoadError(path, f"LAZ chunk table offset {table_at} lies outside the {size}-byte file (truncated?)")
+        vlr = next((v for v in header.vlrs if v.user_id == "laszip encoded" and v.record_id == 22204), None)
+        if vlr is None:
+            raise LoadError(path, "compressed points but no LAZ VLR")
+        fh.seek(table_at)
+        version, n_chunks = struct.unpack("<II", fh.read(8))
+        if version != 0 or n_chunks > table_at - start:
+            raise LoadError(path, f"corrupt LAZ chunk table ({n_chunks} chunks in {table_at - start} bytes)")
+        fh.seek(start)
+        try:
+            table = lazrs.read_chunk_table(fh, lazrs.LazVlr(vlr.record_data))
+        except Exception as exc:  # noqa: BLE001 - unreadable table
+            raise LoadError(path, f"corrupt LAZ chunk table ({exc})") from None
+        if sum(nbytes for _n, nbytes in table) > table_at - start - 8:
+            raise LoadError(path, "corrupt LAZ chunk table (its chunks run past the table)")
+        fmt = header.point_format
+        if fmt.id not in LAYERS_14:
+            return
+        n_layers = LAYERS_14[fmt.id][0] + max(0, fmt.size - LAYERS_14[fmt.id][1])
+        pos = start + 8
+        for _count, nbytes in table:
+            head = fmt.size + 4 + 4 * n_layers
+            if nbytes < head:
+                raise LoadError(path, "corrupt LAZ point data (a chunk is shorter than its layer table)")
+            fh.seek(pos + fmt.size)
+            sizes = struct.unpack(f"<{1 + n_layers}I", fh.read(4 + 4 * n_layers))
+            if head + sum(sizes[1:]) > nbytes:
+                raise LoadError(path, "corrupt LAZ point data (layer sizes exceed their chunk)")
+            pos += nbytes
+
+
+def _crs_wkt(header, warnings: list[str]) -> str | None:
+    """WKT of the file's CRS (WKT or GeoTIFF VLRs); a garbage CRS record is a warning, not an error."""
+    try:
+        crs = header.parse_crs()
+        return crs.to_wkt() if crs is not None else None
+    except Exception as exc:  # noqa: BLE001 - laspy/pyproj raise many kinds on a bad VLR
+        warnings.append(f"CRS record is unreadable ({type(exc).__name__}); treated as having no CRS")
+        return None
+
+
+def _same_crs(a: str, b: str) -> bool:
+    from pyproj import CRS
+
+    try:
+        return CRS.from_wkt(a).equals(CRS.from_wkt(b), ignore_axis_order=True)
+    except Exception:  # noqa: BLE001 - unparsable WKT: compare as text
+        return a == b
+
+
+def make_layout(infos: list[InputInfo], *, workers: int = 2, max_leaf: int = 100_000,
+                max_cell_points: int = 4_000_000, chunk_points: int = 1_000_000) -> tuple[Layout, list[str]]:
+    """One frame for all inputs: common CRS, point format 6/7/8, quantisation and octree cube."""
+    warnings = [f"{i.path}: {w}" for i in infos for w in i.warnings if "no CRS" not in w]
+    with_crs = [i for i in infos if i.crs_wkt]
+    crs = with_crs[0].crs_wkt if with_crs else None
+    for info in with_crs[1:]:
+        if not _same_crs(crs, info.crs_wkt):
+            raise LoadError(info.path, f"its CRS differs from that of {with_crs[0].path}; reproject the inputs to one CRS first")
+    if with_crs and len(with_crs) < len(infos):
+        warnings.append("some inputs have no CRS; they are taken to be in the CRS of the others")
+    fmt = 8 if any(i.has_nir for i in infos) else 7 if any(i.has_rgb for i in infos) else 6
+    used = [i for i in infos if i.count] or infos
+    mins = np.min([i.mins for i in used], axis=0)
+    maxs = np.max([i.maxs for i in used], axis=0)
+    extent = maxs - mins
+    scales = np.min([np.abs(i.scales) for i in used], axis=0)
+    scales = np.maximum(scales, extent / INT32_SPAN)  # coarser quantisation only when int32 would overflow
+    offsets = np.asarray(used[0].offsets) if all(i.offsets == used[0].offsets and i.scales == used[0].scales for i in used) \
+        else np.round((mins + maxs) / 2 / scales) * scales
+    if np.any(np.abs(np.r_[mins - offsets, maxs - offsets]) / np.r_[scales, scales] > INT32_SPAN):
+        offsets = np.round((mins + maxs) / 2 / scales) * scales
+    halfsize = float(max(extent.max() / 2 * (1 + 1e-9), scales.max() * 4))
+    total = sum(i.count for i in infos)
+    target = min(max(total / (8 * max(1, workers)), 250_000), max_cell_points / 2)
+    cell_level = int(min(6, MAX_LEVEL - 1, max(0, math.ceil(math.log(max(total, 1) / target, 4))))) if total > target else 0
+    layout = Layout(point_format=fmt, scales=tuple(map(float, scales)), offsets=tuple(map(float, offsets)),
+                    center=tuple(map(float, (mins + maxs) / 2)), halfsize=halfsize, cell_level=cell_level,
+                    total_points=total, crs_wkt=crs, max_leaf=max_leaf, max_cell_points=max_cell_points,
+                    chunk_points=chunk_points)
+    return layout, warnings
+
+

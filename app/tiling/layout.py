@@ -1,0 +1,117 @@
+"""The shared frame of one tiling job: output point format, quantisation, the octree cube and
+the Morton codes that place every point in it.
+
+Every task (partition, cell build, top build) gets the same frozen `Layout`, so they agree on
+cells and node keys without talking to each other. Keys follow COPC's VoxelKey convention
+(level, x, y, z with bit 0 = x, 1 = y, 2 = z of the child index).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+DEPTH = 21  # bits per axis of a Morton code (63 bits in a uint64)
+GRID_BITS = 7  # a node keeps one point per cell of a 128^3 grid over its cube (PotreeConverter's 128)
+MAX_LEVEL = DEPTH - GRID_BITS  # deepest node: its grid cells are single Morton cells
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Everything a worker needs to place, quantise and key points."""
+
+    point_format: int  # 6, 7 or 8 (COPC allows only these)
+    scales: tuple[float, float, float]
+    offsets: tuple[float, float, float]
+    center: tuple[float, float, float]  # cube centre, real coordinates
+    halfsize: float  # half the cube side
+    cell_level: int  # level of the partition cells that become independent tasks
+    total_points: int
+    crs_wkt: str | None = None
+    max_leaf: int = 100_000  # a node with at most this many points holds them all
+    max_cell_points: int = 4_000_000  # a cell with more is split again, streaming from disk
+    chunk_points: int = 1_000_000  # points read (and held) at once
+    extras: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def dtype(self) -> np.dtype:
+        import laspy
+
+        return laspy.PointFormat(self.point_format).dtype()
+
+    @property
+    def record_size(self) -> int:
+        return int(self.dtype.itemsize)
+
+    @property
+    def cube_min(self) -> np.ndarray:
+        return np.asarray(self.center, np.float64) - self.halfsize
+
+    def spacing(self, level: int) -> float:
+        """Distance between points of a node at `level` (grid cell size)."""
+        return 2.0 * self.halfsize / (1 << GRID_BITS) / (1 << level)
+
+    def node_bounds(self, level: int, x: int, y: int, z: int) -> tuple[np.ndarray, np.ndarray]:
+        side = 2.0 * self.halfsize / (1 << level)
+        lo = self.cube_min + np.array([x, y, z], np.float64) * side
+        return lo, lo + side
+
+    def codes(self, records: np.ndarray) -> np.ndarray:
+        """Morton code (uint64, DEPTH levels) of each record's quantised position."""
+        s = np.asarray(self.scales)
+        o = np.asarray(self.offsets) - self.cube_min  # real = X*s + offsets; cube-relative
+        n = 1 << DEPTH
+        f = n / (2.0 * self.halfsize)
+        q = []
+        for i, name in enumerate("XYZ"):
+            v = (records[name].astype(np.float64) * s[i] + o[i]) * f
+            q.append(np.clip(v, 0, n - 1).astype(np.uint64))
+        return _spread(q[0]) | (_spread(q[1]) << np.uint64(1)) | (_spread(q[2]) << np.uint64(2))
+
+
+def _spread(v: np.ndarray) -> np.ndarray:
+    """Put two zero bits between the 21 low bits of v (Morton interleave)."""
+    v = v & np.uint64(0x1FFFFF)
+    v = (v | (v << np.uint64(32))) & np.uint64(0x1F00000000FFFF)
+    v = (v | (v << np.uint64(16))) & np.uint64(0x1F0000FF0000FF)
+    v = (v | (v << np.uint64(8))) & np.uint64(0x100F00F00F00F00F)
+    v = (v | (v << np.uint64(4))) & np.uint64(0x10C30C30C30C30C3)
+    v = (v | (v << np.uint64(2))) & np.uint64(0x1249249249249249)
+    return v
+
+
+def _compact(v: np.ndarray) -> np.ndarray:
+    v = v & np.uint64(0x1249249249249249)
+    v = (v | (v >> np.uint64(2))) & np.uint64(0x10C30C30C30C30C3)
+    v = (v | (v >> np.uint64(4))) & np.uint64(0x100F00F00F00F00F)
+    v = (v | (v >> np.uint64(8))) & np.uint64(0x1F0000FF0000FF)
+    v = (v | (v >> np.uint64(16))) & np.uint64(0x1F00000000FFFF)
+    v = (v | (v >> np.uint64(32))) & np.uint64(0x1FFFFF)
+    return v
+
+
+def prefix(codes: np.ndarray | int, level: int) -> np.ndarray | int:
+    """Morton code of the level-`level` node holding each code."""
+    shift = 3 * (DEPTH - level)
+    if isinstance(codes, (int, np.integer)):
+        return int(codes) >> shift
+    return codes >> np.uint64(shift)
+
+
+def key_of(level: int, node_code: int) -> tuple[int, int, int, int]:
+    """(level, x, y, z) of a node from its Morton prefix."""
+    c = np.array([node_code], np.uint64)
+    return (level, int(_compact(c)[0]), int(_compact(c >> np.uint64(1))[0]), int(_compact(c >> np.uint64(2))[0]))
+
+
+class TaskInputError(Exception):
+    """Bad input found inside a worker; pickles across processes (LoadError does not),
+    and the pipeline turns it back into a LoadError."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+    def __reduce__(self):
+        return (TaskInputError, (self.path, self.reason))
