@@ -1,8 +1,9 @@
-"""LAS/LAZ 1.0-1.4 point clouds via laspy (lazrs backend for LAZ and COPC).
+"""LAS/LAZ 1.0-1.4 point clouds via laspy (lazrs for LAZ), decoded in parallel when safe.
 
 Points are read in chunks so progress and cancel work on large files, and the header is
 checked against the file size before anything is allocated (a lying header must not make
-us allocate gigabytes or read garbage).
+us allocate gigabytes or read garbage). LAZ chunk tables are validated by `loaders._laz`
+before lazrs' parallel decoder sees them; an inconsistent one means the sequential decoder.
 """
 from __future__ import annotations
 
@@ -11,41 +12,18 @@ import struct
 
 import numpy as np
 
-from loaders.base import Cancel, Georef, LayerData, LoadCancelled, LoadError, PointCloudData, Progress
+from loaders import _laz
+from loaders._lasdata import PointSink, georef_for, label_for
+from loaders.base import Cancel, LayerData, LoadCancelled, LoadError, Progress
 from loaders.registry import register_loader
 
 CHUNK = 1_000_000
 HEADER_MIN = 227  # LAS 1.0 public header size
-MAX_POINTS = 2_000_000_000
-LAYERS_14 = {6: (9, 30), 7: (10, 36), 8: (11, 38), 9: (10, 59), 10: (12, 67)}  # LAZ layers, standard record size  # refuse absurd counts before we look any further
+MAX_POINTS = 2_000_000_000  # refuse absurd counts before we look any further
 
 
 def _sniff(head: bytes) -> bool:
     return head.startswith(b"LASF")
-
-
-def _is_copc(header) -> bool:
-    return any(getattr(v, "user_id", "") == "copc" and getattr(v, "record_id", 0) == 1 for v in header.vlrs)
-
-
-def _georef(header, warnings: list[str]) -> Georef:
-    """CRS from the WKT or GeoTIFF VLRs; no/garbage CRS means local placement with a warning."""
-    try:
-        crs = header.parse_crs()
-    except Exception as exc:  # noqa: BLE001 - laspy/pyproj raise many kinds on a bad VLR
-        warnings.append(f"CRS record in file is unreadable ({type(exc).__name__}); placed at the scene origin")
-        return Georef(kind="none")
-    if crs is None:
-        warnings.append("no CRS in file; placed at the scene origin")
-        return Georef(kind="none")
-    try:
-        wkt = crs.to_wkt()
-    except Exception:  # noqa: BLE001
-        wkt = None
-    if not wkt:
-        warnings.append("CRS record in file cannot be expressed as WKT; placed at the scene origin")
-        return Georef(kind="none")
-    return Georef(kind="crs", crs=wkt)
 
 
 def _check_raw_header(path: str, file_size: int) -> None:
@@ -72,64 +50,12 @@ def _check_raw_header(path: str, file_size: int) -> None:
         raise LoadError(path, "corrupt header: zero point record length")
 
 
-def _check_chunk_table(path: str, data_offset: int, file_size: int) -> None:
-    """LAZ starts its point data with the chunk-table offset; a corrupt one sends the decoder
-    seeking and scanning for a long time, so refuse it up front."""
-    with open(path, "rb") as fh:
-        fh.seek(data_offset)
-        raw = fh.read(8)
-    if len(raw) < 8:
-        raise LoadError(path, "LAZ point data is missing (file truncated)")
-    (table,) = struct.unpack("<q", raw)
-    if table == -1:
-        return
-    if not data_offset + 8 <= table <= file_size - 8:
-        raise LoadError(path, f"corrupt LAZ chunk table offset {table} for a {file_size}-byte file")
-    with open(path, "rb") as fh:
-        fh.seek(table)
-        version, n_chunks = struct.unpack("<II", fh.read(8))
-    if version != 0 or n_chunks > table - data_offset:  # every chunk takes at least one byte
-        raise LoadError(path, f"corrupt LAZ chunk table ({n_chunks} chunks in {table - data_offset} bytes)")
-
-
-def _check_laz_layers(path: str, header, file_size: int) -> None:
-    """LAZ 1.4 formats (6-10) store per-chunk layer sizes that lazrs allocates blindly (a flipped
-    byte can cost 4 GiB); check each chunk's layer sizes against its size in the chunk table."""
-    import lazrs
-
-    fmt = header.point_format
-    if fmt.id < 6 or fmt.id not in LAYERS_14:
-        return
-    vlr = next((v for v in header.vlrs if v.user_id == "laszip encoded" and v.record_id == 22204), None)
-    if vlr is None or not hasattr(vlr, "record_data"):
-        return
-    n_layers = LAYERS_14[fmt.id][0] + max(0, fmt.size - LAYERS_14[fmt.id][1])
-    data_offset = int(header.offset_to_point_data)
-    with open(path, "rb") as fh:
-        fh.seek(data_offset)
-        try:
-            table = lazrs.read_chunk_table(fh, lazrs.LazVlr(vlr.record_data))
-        except Exception:  # noqa: BLE001 - no table (written without one) or unreadable: the decoder decides
-            return
-        pos = data_offset + 8
-        for _count, nbytes in table:
-            head = fmt.size + 4 + 4 * n_layers
-            if pos + nbytes > file_size or nbytes < head:
-                raise LoadError(path, "corrupt LAZ chunk table (a chunk lies outside the file)")
-            fh.seek(pos + fmt.size)
-            sizes = struct.unpack(f"<{1 + n_layers}I", fh.read(4 + 4 * n_layers))
-            if head + sum(sizes[1:]) > nbytes:
-                raise LoadError(path, "corrupt LAZ point data (layer sizes exceed their chunk)")
-            pos += nbytes
-
-
 def _check_size(path: str, header, file_size: int) -> None:
     """Uncompressed LAS: the declared points must fit in the file (checked before reading)."""
     count = int(header.point_count)
     if count < 0 or count > MAX_POINTS:
         raise LoadError(path, f"header declares an implausible point count ({count})")
     if header.are_points_compressed:
-        _check_chunk_table(path, int(header.offset_to_point_data), file_size)
         return
     record = int(header.point_format.size)
     start = int(header.offset_to_point_data)
@@ -142,11 +68,56 @@ def _check_size(path: str, header, file_size: int) -> None:
         raise LoadError(path, f"header declares {count} points but the file holds only {available}")
 
 
-def _to_u8(rgb: np.ndarray) -> np.ndarray:
-    """LAS colours are 16-bit but many writers store 8-bit values; scale only when needed."""
-    if rgb.size and rgb.max() > 255:
-        rgb = rgb >> 8
-    return rgb.astype(np.uint8)
+def _laz_vlr(header) -> bytes | None:
+    vlr = next((v for v in header.vlrs if v.user_id == "laszip encoded" and v.record_id == 22204), None)
+    return getattr(vlr, "record_data", None)
+
+
+def _laz_plan(path: str, header, file_size: int) -> list[_laz.Chunk] | None:
+    """Validated chunks for the parallel decoder, or None for the sequential one. Raises
+    LoadError for a chunk table or LAZ 1.4 layer sizes that cannot be right."""
+    data_offset = int(header.offset_to_point_data)
+    fmt = header.point_format
+    count = int(header.point_count)
+    vlr_data = _laz_vlr(header)
+    layered = int(fmt.id) in _laz.LAYERS_14
+    with open(path, "rb") as fh:
+        table, n_chunks = _laz.chunk_table_offset(path, fh, data_offset, file_size)
+        if vlr_data is None or table < 0:
+            return None
+        if n_chunks > _laz.max_chunks(vlr_data, count):
+            if layered:  # the sequential decoder would trust these chunks' layer sizes unchecked
+                raise LoadError(path, f"corrupt LAZ chunk table ({n_chunks} chunks for {count} points)")
+            return None
+        found = _laz.read_table(fh, vlr_data, data_offset)
+        if found is None:
+            return None
+        chunks, chunk_size = found
+        _laz.check_layers(path, fh, chunks, int(fmt.id), int(fmt.size), file_size)
+    return _laz.consistent(chunks, chunk_size, data_offset, table, count)
+
+
+def _read_parallel(path: str, header, chunks: list[_laz.Chunk], sink: PointSink, cancel: Cancel | None) -> None:
+    """Decode runs of about CHUNK points, each run's chunks in parallel (lazrs/rayon)."""
+    vlr_data = _laz_vlr(header)
+    size = int(header.point_format.size)
+    dtype = header.point_format.dtype()
+    buf = np.empty(min(CHUNK + max((c.count for c in chunks), default=0), int(header.point_count)) * size, np.uint8)
+    with open(path, "rb") as fh:
+        for run in _laz.groups(chunks, CHUNK):
+            if cancel is not None and cancel():
+                raise LoadCancelled()
+            raw = _laz.decode_chunks(fh, run, vlr_data, size, out=buf)
+            sink.add(raw.view(dtype))
+
+
+def _read_sequential(reader, sink: PointSink, cancel: Cancel | None) -> None:
+    for chunk in reader.chunk_iterator(CHUNK):
+        if cancel is not None and cancel():
+            raise LoadCancelled()
+        if sink.done >= sink.count:
+            break
+        sink.add(chunk.array)
 
 
 @register_loader(".las", ".laz", sniff=_sniff, priority=10, name="LAS/LAZ")
@@ -171,81 +142,25 @@ def read_las(path: str, *, progress: Progress | None = None, cancel: Cancel | No
     with reader:
         header = reader.header
         _check_size(path, header, file_size)
-        if header.are_points_compressed:
-            _check_laz_layers(path, header, file_size)
+        chunks = _laz_plan(path, header, file_size) if header.are_points_compressed else None
         count = int(header.point_count)
-        fmt = header.point_format
-        dims = set(fmt.dimension_names)
-        has_rgb = {"red", "green", "blue"} <= dims
-        has_gps = "gps_time" in dims
-        compressed = bool(header.are_points_compressed)
-        version = f"{header.version.major}.{header.version.minor}"
-        label = f"{'LAZ' if compressed else 'LAS'} {version}" + (" COPC" if _is_copc(header) else "")
-        georef = _georef(header, warnings)
-
-        positions = np.empty((count, 3), dtype=np.float64)
-        colors = np.empty((count, 3), dtype=np.uint16) if has_rgb else None
-        attrs: dict[str, np.ndarray] = {
-            "intensity": np.empty(count, np.uint16),
-            "classification": np.empty(count, np.uint8),
-            "return_number": np.empty(count, np.uint8),
-            "number_of_returns": np.empty(count, np.uint8),
-            "point_source_id": np.empty(count, np.uint16),
-        }
-        if has_gps:
-            attrs["gps_time"] = np.empty(count, np.float64)
-
-        done = 0
+        sink = PointSink(header, count, progress)
         if count:
             try:
-                for chunk in reader.chunk_iterator(CHUNK):
-                    if cancel is not None and cancel():
-                        raise LoadCancelled()
-                    n = min(len(chunk), count - done)
-                    if n <= 0:
-                        break
-                    sl = slice(done, done + n)
-                    positions[sl, 0] = np.asarray(chunk.x)[:n]
-                    positions[sl, 1] = np.asarray(chunk.y)[:n]
-                    positions[sl, 2] = np.asarray(chunk.z)[:n]
-                    if colors is not None:
-                        colors[sl, 0] = np.asarray(chunk.red)[:n]
-                        colors[sl, 1] = np.asarray(chunk.green)[:n]
-                        colors[sl, 2] = np.asarray(chunk.blue)[:n]
-                    for name, arr in attrs.items():
-                        arr[sl] = np.asarray(chunk[name])[:n]
-                    done += n
-                    if progress is not None:
-                        progress(done / count, f"{done:,} of {count:,} points")
+                if chunks is not None:
+                    _read_parallel(path, header, chunks, sink, cancel)
+                else:
+                    _read_sequential(reader, sink, cancel)
             except (LoadCancelled, LoadError):
                 raise
             except Exception as exc:  # noqa: BLE001 - truncated/corrupt LAZ: the decoder fails mid-stream
-                raise LoadError(path, f"point data is corrupt or truncated after {done} of {count} points ({exc})") from None
-        if done < count:
-            raise LoadError(path, f"header declares {count} points but the file holds only {done}")
+                raise LoadError(path, f"point data is corrupt or truncated after {sink.done} of {count} points ({exc})") from None
+        if sink.done < count:
+            raise LoadError(path, f"header declares {count} points but the file holds only {sink.done}")
         if count == 0:
             warnings.append("the file holds no points")
-
-        metadata = {
-            "point_format": int(fmt.id),
-            "version": version,
-            "scale": [float(v) for v in header.scales],
-            "offset": [float(v) for v in header.offsets],
-            "header_bounds": [[float(v) for v in header.mins], [float(v) for v in header.maxs]],
-        }
+        cloud = sink.finish(os.path.basename(path), label_for(header), georef_for(header, warnings, sink.bounds), path)
+    cloud.warnings = warnings + cloud.warnings
     if progress is not None:
         progress(1.0, f"{count:,} points")
-    return [
-        PointCloudData(
-            name=os.path.basename(path),
-            kind="pointcloud",
-            format=label,
-            georef=georef,
-            source=path,
-            warnings=warnings,
-            metadata=metadata,
-            positions=positions,
-            colors=_to_u8(colors) if colors is not None else None,
-            attributes=attrs,
-        )
-    ]
+    return [cloud]

@@ -113,3 +113,152 @@ def test_cancel(tmp_path) -> None:
     make_las(path, 100)
     with pytest.raises(LoadCancelled):
         loaders.load(path, cancel=lambda: True)
+
+
+def _laz(path, n: int, fmt: int = 3, seed: int = 1) -> "object":
+    """A seeded LAZ of `n` points (laspy writes 50,000-point chunks); returns the LasData."""
+    import laspy
+
+    rng = np.random.default_rng(seed)
+    header = laspy.LasHeader(point_format=fmt, version="1.4" if fmt >= 6 else "1.2")
+    header.scales = [0.01, 0.01, 0.01]
+    las = laspy.LasData(header)
+    las.x, las.y, las.z = rng.uniform(0, 100, n), rng.uniform(0, 100, n), rng.uniform(0, 10, n)
+    las.intensity = rng.integers(0, 60000, n, dtype=np.uint16)
+    las.classification = rng.integers(0, 20, n, dtype=np.uint8)
+    las.return_number = rng.integers(1, 4, n, dtype=np.uint8)
+    las.number_of_returns = np.full(n, 4, np.uint8)
+    las.write(str(path))
+    return las
+
+
+def _chunk_table(data: bytes) -> int:
+    import struct
+
+    offset = struct.unpack_from("<I", data, 96)[0]
+    return struct.unpack_from("<q", data, offset)[0]
+
+
+@pytest.mark.parametrize("fmt", [3, 7])
+def test_multi_chunk_laz_decodes_in_parallel_like_laspy(tmp_path, fmt: int) -> None:
+    import laspy
+
+    from loaders.las import _laz_plan
+
+    path = tmp_path / "three_chunks.laz"
+    las = _laz(path, 120_000, fmt)
+    with laspy.open(path) as reader:
+        plan = _laz_plan(str(path), reader.header, path.stat().st_size)
+    assert plan is not None and [c.count for c in plan] == [50_000, 50_000, 20_000]  # the parallel path
+    [layer] = loaders.load(path)
+    np.testing.assert_allclose(layer.positions, np.c_[las.x, las.y, las.z])
+    for name in ("intensity", "classification", "return_number", "number_of_returns"):
+        np.testing.assert_array_equal(layer.attributes[name], np.asarray(las[name]), err_msg=name)
+
+
+def test_inconsistent_chunk_table_falls_back_to_sequential(tmp_path) -> None:
+    import struct
+
+    src = tmp_path / "ok.laz"
+    las = _laz(src, 120_000)
+    data = bytearray(src.read_bytes())
+    struct.pack_into("<I", data, _chunk_table(data) + 4, 1)  # the table now claims one chunk for 120k points
+    bad = tmp_path / "one_chunk_claimed.laz"
+    bad.write_bytes(bytes(data))
+    [layer] = loaders.load(bad)
+    np.testing.assert_allclose(layer.positions, np.c_[las.x, las.y, las.z])
+
+
+def test_extra_bytes_become_attributes() -> None:
+    import laspy
+
+    path = corpus_path("pointcloud/laspy/extrabytes.las")
+    las = laspy.read(path)
+    [layer] = loaders.load(path)
+    assert set(las.point_format.extra_dimension_names) <= set(layer.attributes)
+    np.testing.assert_array_equal(layer.attributes["Time"], las["Time"])
+    assert layer.attributes["Colors"].shape == (len(las.points), 3)
+
+
+_MUTATE_LAZ = r"""
+import resource, struct, sys, time
+import numpy as np
+resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))  # a runaway allocation aborts the process
+import loaders
+from loaders import LoadError
+rng = np.random.default_rng(int(sys.argv[1]))
+start = time.perf_counter()
+for i, src in enumerate(sys.argv[2:] * 30):
+    data = bytearray(open(src, "rb").read())
+    offset = struct.unpack_from("<I", data, 96)[0]
+    table = struct.unpack_from("<q", data, offset)[0]
+    lo, hi = [(table + 8, len(data)), (offset + 8, offset + 80), (max(offset + 8, table - 2000), len(data))][i % 3]
+    for pos in rng.integers(lo, hi, int(rng.integers(1, 5))):
+        data[pos] = int(rng.integers(0, 256))
+    path = src + f".m{i}.laz"
+    open(path, "wb").write(bytes(data))
+    try:
+        loaders.load(path)
+    except LoadError:
+        pass
+print(f"ok {time.perf_counter() - start:.1f}")
+"""
+
+
+def test_mutated_laz_chunks_never_allocate_or_hang(tmp_path) -> None:
+    """Seeded flips in chunk tables and chunk heads (1.2 and layered 1.4 formats), under a 3 GiB
+    address-space cap: parallel decoding of a corrupt table once tried to allocate tens of GB."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    srcs = []
+    for fmt in (3, 7):
+        _laz(tmp_path / f"f{fmt}.laz", 60_000, fmt)
+        srcs.append(str(tmp_path / f"f{fmt}.laz"))
+    repo = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", _MUTATE_LAZ, "1", *srcs], capture_output=True, text=True,
+                            timeout=120, cwd=repo)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.startswith("ok")
+
+
+def test_garbage_in_crs_records_never_fails_the_load(tmp_path) -> None:
+    """Seeded flips inside GeoTIFF and WKT CRS records: the cloud always loads and enters the
+    scene, referenced or with a warning."""
+    import struct
+
+    import laspy
+    import pyproj
+
+    from app.model.scene import Scene
+
+    rng = np.random.default_rng(11)
+    geotiff = tmp_path / "geotiff.las"
+    make_las(geotiff, 50)
+    header = laspy.LasHeader(point_format=6, version="1.4")
+    header.add_crs(pyproj.CRS.from_epsg(32650))
+    las = laspy.LasData(header)
+    las.x, las.y, las.z = rng.uniform(5e5, 5.001e5, 50), rng.uniform(3e6, 3.0001e6, 50), rng.uniform(0, 9, 50)
+    wkt = tmp_path / "wkt.las"
+    las.write(str(wkt))
+    for src in (geotiff, wkt):
+        data = src.read_bytes()
+        header_size, _, n_vlrs = struct.unpack_from("<HII", data, 94)
+        spans, pos = [], header_size
+        for _ in range(n_vlrs):
+            length = struct.unpack_from("<H", data, pos + 20)[0]
+            spans.append((pos + 54, length))
+            pos += 54 + length
+        for i in range(30):
+            start, length = spans[i % len(spans)]
+            buf = bytearray(data)
+            for p in rng.integers(start, start + length, int(rng.integers(1, 12))):
+                buf[p] = int(rng.integers(0, 256))
+            path = tmp_path / f"m{i}.las"
+            path.write_bytes(bytes(buf))
+            [layer] = loaders.load(path)
+            assert len(layer.positions) == 50
+            assert layer.georef.kind == "crs" or layer.warnings
+            [scene_layer] = Scene().make_layers(layer)
+            assert np.isfinite(scene_layer.positions).all()
