@@ -7,11 +7,12 @@ from typing import Any
 
 import numpy as np
 from psygnal import Signal
+from pyproj.exceptions import ProjError
 
 from app.model.frame import SceneFrame
 from app.model.layer_list import LayerList
 from app.model.layers import Layer, PointCloudLayer, layer_class_for
-from loaders.base import LayerData, MeshData, PointCloudData, TilesetData
+from loaders.base import Georef, LayerData, MeshData, PointCloudData, TilesetData
 
 
 @dataclass
@@ -85,8 +86,24 @@ def _info(data: LayerData) -> dict[str, Any]:
 OCTREE_MIN_POINTS = 500_000  # above this a cloud gets an octree, so frames cost the budget, not the file
 
 
+def _placed(frame: SceneFrame, data: PointCloudData) -> np.ndarray:
+    """A CRS that cannot place the points (outside its area of use, unusable definition) is
+    dropped with a warning: the cloud loads unreferenced and can be placed by hand, never refused."""
+    before = (frame.origin_lla, frame.display_crs)
+    try:
+        return frame.to_local(data.positions, data.georef)
+    except (ValueError, ProjError) as exc:
+        if data.georef.kind != "crs":
+            raise
+        frame.origin_lla, frame.display_crs = before  # the origin this cloud set cannot stay
+        data.warnings.append(f"CRS {data.georef.crs_label()} cannot place these points ({exc}); placed unreferenced")
+        data.georef = Georef(kind="none", matrix=data.georef.matrix)
+        _recentre_if_far(data)
+        return frame.to_local(data.positions, data.georef)
+
+
 def _point_layer(frame: SceneFrame, data: PointCloudData, name: str) -> PointCloudLayer:
-    positions = _checked(frame.to_local(data.positions, data.georef))
+    positions = _checked(_placed(frame, data))
     payload = {"positions": positions, "colors": data.colors, "attributes": data.attributes}
     if len(positions) > OCTREE_MIN_POINTS:
         from app.model.octree_cache import build_or_load  # built here, in the loading worker
