@@ -332,3 +332,19 @@ def test_filter_survives_project_save_and_reopen(tmp_path: Path) -> None:
     assert reopened.feature_filter == 'height > 30 and use == "office"' and list(reopened.hidden) == [0]
     assert reopened.filter_counts() == (3, 6)
     assert reopened.not_drawn_mask().tolist() == [True, False, False, True, True, False]
+
+
+def test_filter_a_real_ifc_by_class_and_property_set() -> None:
+    from app.model.opening import open_paths
+    from app.model.scene import Scene
+    from tests.conftest import corpus_file
+
+    path = corpus_file("ifc/fzk-haus/AC20-FZK-Haus.ifc")
+    [layer] = open_paths(Scene(), [str(path)], on_error=lambda e: pytest.fail(str(e)))
+    layer.feature_filter = 'class == "IfcWallStandardCase"'
+    assert layer.filter_counts() == (13, 107)
+    layer.feature_filter = '[ArchiCADProperties.Raumname] == "Wohnen" and class startswith "IfcWall"'
+    matched, total = layer.filter_counts()
+    assert 0 < matched < 13 and total == 107
+    drawn = ~layer.not_drawn_mask()
+    assert all(layer.elements[i].ifc_class.startswith("IfcWall") for i in np.flatnonzero(drawn))
