@@ -23,6 +23,8 @@ NORM_DIV = {5120: 127.0, 5121: 255.0, 5122: 32767.0, 5123: 65535.0, 5125: 429496
 NCOMP = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
 Y_UP_TO_Z_UP = np.array([[1, 0, 0, 0], [0, 0, -1, 0], [0, 1, 0, 0], [0, 0, 0, 1]], dtype=np.float64)
 MAX_NODE_DEPTH = 64
+MAX_ZERO_ACCESSOR = 64_000_000  # values of a sparse-only accessor (no data backs its zeros)
+MAX_INSTANCED_VERTICES = 20_000_000  # EXT_mesh_gpu_instancing expansion cap
 
 
 @dataclass
@@ -149,24 +151,37 @@ class _Reader:
             raise BinaryError("accessor has an unknown component type or element type")
         comps = NCOMP[acc["type"]]
         count = as_int(acc.get("count"), "accessor count", 0, 2**32)
-        if "bufferView" not in acc:
-            raise BinaryError("accessor without bufferView (sparse-only) is not supported")
-        bv = self._item("bufferViews", acc["bufferView"])
-        if isinstance(bv.get("extensions"), dict) and "EXT_meshopt_compression" in bv["extensions"]:
-            raise BinaryError("meshopt-compressed buffers are not supported")
-        buf = self.buffer(bv.get("buffer"))
-        bv_off = as_int(bv.get("byteOffset", 0), "bufferView byteOffset")
-        bv_len = as_int(bv.get("byteLength"), "bufferView byteLength")
-        check_range(bv_off, bv_len, len(buf), "bufferView")
-        stride = bv.get("byteStride")
-        stride = as_int(stride, "byteStride", 4, 252) if stride is not None else None
-        off = bv_off + as_int(acc.get("byteOffset", 0), "accessor byteOffset")
-        raw = strided(buf, off, count, COMPONENT[ctype], comps, stride, limit=bv_off + bv_len)
+        if "bufferView" in acc:
+            bv = self.buffer_view(acc["bufferView"])
+            stride = self._item("bufferViews", acc["bufferView"]).get("byteStride")
+            stride = as_int(stride, "byteStride", 4, 252) if stride is not None else None
+            raw = strided(bv, as_int(acc.get("byteOffset", 0), "accessor byteOffset"), count, COMPONENT[ctype], comps, stride)
+        elif isinstance(acc.get("sparse"), dict) and count * comps <= MAX_ZERO_ACCESSOR:
+            raw = np.zeros((count, comps), COMPONENT[ctype])  # sparse-only: zeros, then the sparse values
+        else:
+            raise BinaryError("accessor has no bufferView (or a too large sparse-only one)")
+        if isinstance(acc.get("sparse"), dict):
+            raw = self._sparse(acc["sparse"], raw, ctype, comps)
         out = raw.astype(np.float64)
         if acc.get("normalized") and ctype in NORM_DIV:
             out = np.maximum(out / NORM_DIV[ctype], -1.0)
         if ctype == 5126 and not np.all(np.isfinite(out)):
             raise BinaryError("accessor holds NaN or infinite values")
+        return out
+
+
+    def _sparse(self, sparse: dict, base: np.ndarray, ctype: int, comps: int) -> np.ndarray:
+        """Apply glTF sparse substitution (indices + values) onto a copy of `base`."""
+        n = as_int(sparse.get("count"), "sparse count", 1, len(base))
+        ind, val = sparse.get("indices"), sparse.get("values")
+        if not isinstance(ind, dict) or not isinstance(val, dict) or ind.get("componentType") not in (5121, 5123, 5125):
+            raise BinaryError("sparse accessor has invalid indices or values")
+        idx = strided(self.buffer_view(ind.get("bufferView")), as_int(ind.get("byteOffset", 0), "sparse byteOffset"), n, COMPONENT[ind["componentType"]], 1)[:, 0]
+        values = strided(self.buffer_view(val.get("bufferView")), as_int(val.get("byteOffset", 0), "sparse byteOffset"), n, COMPONENT[ctype], comps)
+        if idx.max(initial=0) >= len(base):
+            raise BinaryError("sparse indices point past the accessor")
+        out = base.copy()
+        out[idx.astype(np.int64)] = values
         return out
 
 
@@ -192,8 +207,8 @@ def _node_matrix(node: dict) -> np.ndarray:
     return m
 
 
-def _mesh_instances(doc: dict) -> list[tuple[int, np.ndarray]]:
-    """(mesh index, world matrix) for every node of the default scene (or all root nodes)."""
+def _mesh_instances(doc: dict) -> list[tuple[int, np.ndarray, dict]]:
+    """(mesh index, world matrix, node) for every node of the default scene (or all root nodes)."""
     nodes = doc.get("nodes") if isinstance(doc.get("nodes"), list) else []
     scenes = doc.get("scenes") if isinstance(doc.get("scenes"), list) else []
     roots: list = []
@@ -205,8 +220,8 @@ def _mesh_instances(doc: dict) -> list[tuple[int, np.ndarray]]:
         children = {c for n in nodes if isinstance(n, dict) for c in n.get("children", []) if isinstance(c, int)}
         roots = [i for i in range(len(nodes)) if i not in children]
     if not nodes and isinstance(doc.get("meshes"), list):  # lenient: meshes without nodes
-        return [(i, np.eye(4)) for i in range(len(doc["meshes"]))]
-    out: list[tuple[int, np.ndarray]] = []
+        return [(i, np.eye(4), {}) for i in range(len(doc["meshes"]))]
+    out: list[tuple[int, np.ndarray, dict]] = []
     stack = [(r, np.eye(4), 0) for r in roots if isinstance(r, int)]
     visits = 0
     while stack and visits < 100_000:
@@ -217,7 +232,7 @@ def _mesh_instances(doc: dict) -> list[tuple[int, np.ndarray]]:
         node = nodes[idx]
         world = parent @ _node_matrix(node)
         if isinstance(node.get("mesh"), int):
-            out.append((node["mesh"], world))
+            out.append((node["mesh"], world, node))
         stack.extend((c, world, depth + 1) for c in node.get("children", []) if isinstance(c, int))
     return out
 
@@ -343,10 +358,19 @@ def parse_gltf(doc: dict, bin_chunk=None, *, base_dir: str | None = None, root_d
     pos_l, face_l, col_l, fid_l, pts_l, pcol_l, pfid_l = [], [], [], [], [], [], []
     n_v = 0
     any_color = any_fid = any_pcol = any_pfid = False
-    for mesh_index, world in _mesh_instances(doc):
+    for mesh_index, world, node in _mesh_instances(doc):
         mesh = meshes[mesh_index] if 0 <= mesh_index < len(meshes) and isinstance(meshes[mesh_index], dict) else None
         prims = mesh.get("primitives", []) if mesh else []
         m = frame @ world
+        inst_mats, inst_fid = np.eye(4)[None], None
+        if isinstance(node.get("extensions"), dict) and "EXT_mesh_gpu_instancing" in node["extensions"]:
+            from loaders.i3dm import gpu_instances
+
+            try:
+                inst_mats, inst_fid = gpu_instances(reader, node, out)
+            except BinaryError as exc:
+                out.warnings.append(f"instanced node skipped: {exc}")
+                continue
         for prim in prims if isinstance(prims, list) else []:
             if not isinstance(prim, dict) or not isinstance(prim.get("attributes"), dict):
                 continue
@@ -355,33 +379,41 @@ def parse_gltf(doc: dict, bin_chunk=None, *, base_dir: str | None = None, root_d
                 continue  # lines are not drawn
             try:
                 p = _Primitive(reader, prim)
-                pos = p.get("POSITION")
-                if pos is None or pos.shape[1] != 3:
+                local = p.get("POSITION")
+                if local is None or local.shape[1] != 3:
                     raise BinaryError("primitive has no VEC3 POSITION")
-                pos = pos @ m[:3, :3].T + m[:3, 3]
-                color = _material_color(reader, prim, materials, p, len(pos))
-                fid = _feature_ids(p, prim, len(pos), out)
-                if mode == 0:
-                    pts_l.append(pos)
-                    pcol_l.append(color)
-                    pfid_l.append(fid if fid is not None else np.full(len(pos), -1, np.int64))
-                    any_pcol |= color is not None
-                    any_pfid |= fid is not None
-                    continue
-                idx = p.indices(prim, len(pos))
-                if len(idx) and (idx.min() < 0 or idx.max() >= len(pos)):
-                    raise BinaryError("primitive indices point past its vertices")
-                tri = _triangles(mode, idx)
+                color = _material_color(reader, prim, materials, p, len(local))
+                fid = _feature_ids(p, prim, len(local), out)
+                tri = None
+                if mode != 0:
+                    idx = p.indices(prim, len(local))
+                    if len(idx) and (idx.min() < 0 or idx.max() >= len(local)):
+                        raise BinaryError("primitive indices point past its vertices")
+                    tri = _triangles(mode, idx)
             except BinaryError as exc:
                 out.warnings.append(f"primitive skipped: {exc}")
                 continue
-            pos_l.append(pos)
-            face_l.append(tri + n_v)
-            col_l.append(color)
-            fid_l.append(fid if fid is not None else np.full(len(pos), -1, np.int64))
-            any_color |= color is not None
-            any_fid |= fid is not None
-            n_v += len(pos)
+            keep = min(len(inst_mats), max(1, MAX_INSTANCED_VERTICES // max(1, len(local))))
+            if keep < len(inst_mats):
+                out.warnings.append(f"{len(inst_mats)} instances exceed the vertex cap; only {keep} are expanded")
+            for k in range(keep):
+                mk = m @ inst_mats[k]
+                pos = local @ mk[:3, :3].T + mk[:3, 3]
+                fk = np.full(len(pos), inst_fid[k], np.int64) if inst_fid is not None else fid
+                if tri is None:
+                    pts_l.append(pos)
+                    pcol_l.append(color)
+                    pfid_l.append(fk if fk is not None else np.full(len(pos), -1, np.int64))
+                    any_pcol |= color is not None
+                    any_pfid |= fk is not None
+                    continue
+                pos_l.append(pos)
+                face_l.append(tri + n_v)
+                col_l.append(color)
+                fid_l.append(fk if fk is not None else np.full(len(pos), -1, np.int64))
+                any_color |= color is not None
+                any_fid |= fk is not None
+                n_v += len(pos)
     if pos_l:
         out.positions = np.concatenate(pos_l)
         out.faces = np.concatenate(face_l)

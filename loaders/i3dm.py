@@ -124,3 +124,40 @@ def parse_i3dm(data: bytes, transform: np.ndarray, y_up: bool = True, base_dir: 
     batch_length = as_int(ft.get("BATCH_LENGTH", 0), "BATCH_LENGTH", 0, 2**31) if batch is not None else n
     batch_length = batch_length or (int(ids.max(initial=-1)) + 1)
     return TileContent(out, batch_length, batch_properties(bt, bb, batch_length))
+
+
+def gpu_instances(reader, node: dict, out: GltfGeometry) -> tuple[np.ndarray, np.ndarray | None]:
+    """EXT_mesh_gpu_instancing of a glTF node: (n,4,4) instance matrices (T * R * S) and the
+    EXT_instance_features feature id of each instance (None when absent)."""
+    inst = node["extensions"]["EXT_mesh_gpu_instancing"]
+    attrs = inst.get("attributes") if isinstance(inst, dict) and isinstance(inst.get("attributes"), dict) else {}
+    arrays = {k: reader.accessor(v) for k, v in attrs.items() if k in ("TRANSLATION", "ROTATION", "SCALE") or k.startswith("_FEATURE_ID_")}
+    counts = {len(a) for a in arrays.values()}
+    if len(counts) != 1 or next(iter(counts)) > MAX_INSTANCES:
+        raise BinaryError("EXT_mesh_gpu_instancing attributes are missing or disagree in count")
+    n = counts.pop()
+    m = np.tile(np.eye(4), (n, 1, 1))
+    if (r := arrays.get("ROTATION")) is not None and r.shape[1] == 4:
+        q = r / np.maximum(np.linalg.norm(r, axis=1, keepdims=True), 1e-12)
+        x, y, z, w = q.T
+        m[:, :3, :3] = np.stack([np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)], 1),
+                                 np.stack([2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)], 1),
+                                 np.stack([2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)], 1)], 1)
+    if (s := arrays.get("SCALE")) is not None and s.shape[1] == 3:
+        m[:, :3, :3] *= s[:, None, :]
+    if (t := arrays.get("TRANSLATION")) is not None and t.shape[1] == 3:
+        m[:, :3, 3] = t
+    fid = None
+    ext = node["extensions"].get("EXT_instance_features")
+    fdefs = ext.get("featureIds") if isinstance(ext, dict) and isinstance(ext.get("featureIds"), list) else []
+    for fdef in fdefs:
+        if isinstance(fdef, dict) and isinstance(fdef.get("attribute"), int) and f"_FEATURE_ID_{fdef['attribute']}" in arrays:
+            f = arrays[f"_FEATURE_ID_{fdef['attribute']}"][:, 0]
+            fid = np.where(np.isfinite(f) & (f >= 0) & (f < 2**31), f, -1).astype(np.int64)
+            if isinstance(fdef.get("featureCount"), int):
+                out.feature_count = max(out.feature_count or 0, fdef["featureCount"])
+            if isinstance(fdef.get("propertyTable"), int):
+                out.property_table = fdef["propertyTable"]
+            break
+    return m, fid
+

@@ -265,3 +265,29 @@ def test_request_volume_tile_centre_lat_lon() -> None:
     expected = pyproj.Transformer.from_crs("EPSG:4978", "EPSG:4979", always_xy=True).transform(*(t @ [*box_[:3], 1.0])[:3])
     assert lon == pytest.approx(expected[0], abs=1e-4) and lat == pytest.approx(expected[1], abs=1e-4)
     assert 0 < h < top
+
+
+def test_gltf_sparse_accessor_and_gpu_instancing() -> None:
+    v = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0]], np.float32)
+    b = _Buf()
+    base = b.acc(v, 5126, "VEC3")
+    sp_idx = b.view(np.array([2], np.uint16).tobytes())
+    sp_val = b.view(np.array([[0, 5, 0]], np.float32).tobytes())
+    b.accessors[base]["sparse"] = {"count": 1, "indices": {"bufferView": sp_idx, "componentType": 5123}, "values": {"bufferView": sp_val}}
+    trans = b.acc(np.array([[0, 0, 0], [100, 0, 0]], np.float32), 5126, "VEC3")
+    fids = b.acc(np.array([7, 3], np.uint16), 5123, "SCALAR")
+    node = {"mesh": 0, "extensions": {"EXT_mesh_gpu_instancing": {"attributes": {"TRANSLATION": trans, "_FEATURE_ID_0": fids}},
+                                      "EXT_instance_features": {"featureIds": [{"featureCount": 8, "attribute": 0}]}}}
+    doc = {"meshes": [{"primitives": [{"attributes": {"POSITION": base}}]}], "nodes": [node], "scenes": [{"nodes": [0]}],
+           "accessors": b.accessors, "bufferViews": b.views}
+    [c] = parse_content(_glb(doc, b.data), np.eye(4), y_up=False)
+    expected = np.array([[0, 0, 0], [1, 0, 0], [0, 5, 0]], np.float64)
+    np.testing.assert_allclose(c.geometry.positions, np.r_[expected, expected + [100, 0, 0]])
+    np.testing.assert_array_equal(c.geometry.feature_ids, [7, 7, 7, 3, 3, 3])
+    assert c.batch_length == 8
+
+
+def test_gpu_instances_sample_has_per_instance_properties() -> None:
+    [layer] = loaders.load(corpus_path("3dtiles/cesium-samples/glTF/GpuInstancesMetadata/tileset.json"))
+    assert len(layer.faces) == 120 and len(layer.elements) == 10
+    assert [e.properties["example_STRING"] for e in layer.elements[:3]] == ["zero", "one", "two"]
