@@ -1,7 +1,9 @@
 """glTF 2.0 (GLB or JSON) geometry reader for 3D Tiles content, in numpy.
 
-Only what a viewer needs: triangle and point primitives, COLOR_0 / base colour, and feature ids
-(_BATCHID or EXT_mesh_features). Node transforms are applied, then y-up -> z-up, then `post`
+Only what a viewer needs: triangle and point primitives, COLOR_0 / base colour / base-colour
+texture, feature ids (_BATCHID, EXT_mesh_features, EXT_instance_features) and the property table
+they index (EXT_structural_metadata), KHR_mesh_quantization (any accessor type, sparse accessors),
+EXT_mesh_gpu_instancing. Node transforms are applied, then y-up -> z-up, then `post`
 (RTC centre and tile transform), all in float64. Draco primitives are decoded with DracoPy; meshopt
 primitives are skipped with a warning. Textures become vertex colours (sampled at each vertex's UV).
 """

@@ -1,8 +1,10 @@
-"""3D Tiles 1.0 / 1.1 tilesets and single tiles (b3dm, pnts, cmpt, glb, glTF), parsed with numpy.
+"""3D Tiles 1.0 / 1.1 tilesets and single tiles (b3dm, i3dm, pnts, cmpt, glb, glTF), parsed with numpy.
 
-Three separable steps so a later streaming loader can reuse them: `walk_tileset` turns the tile
-tree into a list of ContentRef (file + accumulated transform), `parse_content` turns one
-content's bytes into geometry, `_Merger` merges contents into one TilesetData.
+Three separable steps so the streaming loader can reuse them: `walk_tileset` turns the tile
+tree (explicit, external and implicit tiles) into a list of ContentRef (file + accumulated
+transform), `parse_content` turns one content's bytes (gzip allowed) into geometry plus per-feature
+properties, `_Merger` merges contents into one TilesetData. py3dtiles fails on many real tiles and
+VTK's reader rejects pnts, hence the hand-written, bounds-checked parsers (pnts.py, i3dm.py, gltf.py).
 """
 from __future__ import annotations
 
