@@ -44,13 +44,16 @@ def _lla_bounds(data: LayerData) -> np.ndarray | None:
 
 
 def _is_tileset(path: str) -> bool:
-    if os.path.isdir(path):
-        return os.path.isfile(os.path.join(path, "tileset.json"))
-    if not path.lower().endswith(".json") or not os.path.isfile(path):
+    """The registry's choice, so a GeoJSON or CityJSON .json is never mistaken for a tileset."""
+    from loaders.base import LoadError
+    from loaders.registry import find_loader
+
+    if "://" in path:
         return False
-    with open(path, "rb") as fh:
-        head = fh.read(4096)
-    return b'"asset"' in head or b'"root"' in head or (b"asset" in head and head.lstrip()[:1] == b"{")
+    try:
+        return find_loader(path).name == "3D Tiles tileset"
+    except LoadError:
+        return False
 
 
 def describe_tileset(path: str, deep: bool = False) -> dict[str, Any]:
