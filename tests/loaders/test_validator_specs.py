@@ -141,3 +141,37 @@ def test_the_folder_is_walked_whole() -> None:
     on_disk = sum(1 for p in SPECS.rglob("*") if p.is_file() and p.suffix.lower() in EXTS)
     assert total == on_disk and total > 900
     assert os.path.isdir(SPECS / "specs" / "data" / "subtrees")
+
+
+def test_mutated_tiles_fail_cleanly() -> None:
+    """Seeded byte mutations and truncations of valid b3dm / i3dm / pnts / cmpt / subtree data:
+    each parse either succeeds or raises BinaryError (never another exception)."""
+    from tests.loaders.builders import box, make_b3dm, make_glb, make_pnts
+    from tests.loaders.test_implicit import _subtree
+    from tests.loaders.test_tiles3d_formats import _i3dm
+
+    v, f = box(1.0)
+    glb = make_glb(v, f, colors=np.full((8, 4), 200), batch_ids=np.zeros(8))
+    pnts, _ = make_pnts(50, quantized=True, rtc=[1.0, 2.0, 3.0])
+    b3dm = make_b3dm(glb, batch_length=1, batch_table={"h": [1.0]})
+    i3dm = _i3dm({"INSTANCES_LENGTH": 2, "POSITION": {"byteOffset": 0}}, np.zeros((2, 3), np.float32).tobytes(), glb)
+    cmpt = struct.pack("<4sIII", b"cmpt", 1, 16 + len(b3dm) + len(pnts), 2) + b3dm + pnts
+    rng = np.random.default_rng(11)
+    outcomes = defaultdict(int)
+    for name, good in (("b3dm", b3dm), ("pnts", pnts), ("i3dm", i3dm), ("cmpt", cmpt), ("glb", glb), ("subtree", _subtree([0, 1], [1], [0]))):
+        for i in range(120):
+            data = bytearray(good)
+            if i % 3 == 0:
+                data = data[: int(rng.integers(0, len(data)))]
+            else:
+                for _ in range(int(rng.integers(1, 6))):
+                    data[int(rng.integers(0, len(data)))] = int(rng.integers(0, 256))
+            try:
+                if name == "subtree":
+                    parse_subtree(bytes(data), 2, 4)
+                else:
+                    parse_content(bytes(data), np.eye(4))
+                outcomes["ok"] += 1
+            except BinaryError:
+                outcomes["error"] += 1
+    assert outcomes["ok"] > 0 and outcomes["error"] > 0
