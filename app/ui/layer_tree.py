@@ -73,6 +73,8 @@ class LayerTreeDock(QDockWidget):
         self.tree.itemChanged.connect(self._on_item_changed)
         self.tree.currentItemChanged.connect(lambda *_: self._sync_controls())
         self.tree.itemDoubleClicked.connect(lambda item, _c: self._zoom_to(self._layer(item)))
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._on_context_menu)
 
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
@@ -248,7 +250,27 @@ class LayerTreeDock(QDockWidget):
             self._show_filter(layer)
         self._updating = False
 
+    def context_menu(self, item: QTreeWidgetItem) -> QMenu:
+        """Right-click on a layer: zoom to it, filter its features, remove it."""
+        self.tree.setCurrentItem(item)
+        layer = self._layer(item)
+        menu = QMenu(self.tree)
+        menu.addAction("Zoom to", lambda: layer is not None and self._zoom_to(layer))
+        menu.addAction("Filter\u2026", self.focus_filter).setEnabled(_filterable(layer))
+        menu.addSeparator()
+        menu.addAction("Remove", self._on_remove)
+        return menu
+
+    def _on_context_menu(self, pos) -> None:
+        item = self.tree.itemAt(pos)
+        if item is not None:
+            self.context_menu(item).exec(self.tree.viewport().mapToGlobal(pos))
+
     # --- feature filter ---------------------------------------------------------------------
+    def focus_filter(self) -> None:
+        self.filter_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.filter_edit.selectAll()
+
     def apply_filter(self) -> None:
         """Enter in the filter box: the layer takes the expression; an invalid one keeps every
         feature shown and its error appears in red below the box (no dialog)."""

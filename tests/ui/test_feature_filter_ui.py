@@ -28,7 +28,12 @@ def test_filter_hides_features_then_a_bad_expression_shows_red_and_everything(qt
     assert all_triangles == 72
 
     layer.set_elements_hidden([5], True)  # the user hid one tall building before filtering
-    _submit(qtbot, dock.filter_edit, "height > 30")
+    filter_action = next(a for a in dock.context_menu(dock.item_for(layer)).actions() if a.text() == "Filter\u2026")
+    assert filter_action.isEnabled()
+    filter_action.trigger()  # right-click > Filter... puts the cursor in the filter box
+    assert window.focusWidget() is dock.filter_edit
+    qtbot.keyClicks(dock.filter_edit, "height > 30")
+    qtbot.keyClick(dock.filter_edit, Qt.Key.Key_Return)
     assert layer.feature_filter == "height > 30"
     assert dock.filter_status.text() == "4 of 6 features" and dock.filter_status.isVisible()
     assert _triangles(window) == 3 * 12  # 45, 80, 33.5 drawn; 60 stays hidden by the user
