@@ -175,3 +175,22 @@ def test_mutated_tiles_fail_cleanly() -> None:
             except BinaryError:
                 outcomes["error"] += 1
     assert outcomes["ok"] > 0 and outcomes["error"] > 0
+
+
+@pytest.mark.skipif(not GROUPS, reason="validator-specs corpus absent")
+def test_info_over_every_spec_file() -> None:
+    """`twinscape info` (plain and --deep) takes its own path through tilesets: same promise."""
+    from app.info import describe
+
+    for files in GROUPS.values():
+        for path in files:
+            if _is_subtree(path):
+                continue
+            for deep in (False, True):
+                with _deadline(PER_FILE_SECONDS, path):
+                    try:
+                        d = describe(str(path), deep=deep)
+                    except LoadError as exc:
+                        assert exc.reason and not WRAPPED.search(exc.reason), f"{path}: {exc.reason}"
+                        continue
+                assert d["kind"] and "path" in d
