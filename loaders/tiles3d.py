@@ -303,7 +303,7 @@ def walk_tileset(path: str, cancel: Cancel | None = None, every_level: bool = Fa
     walker = _Walker(path, cancel, every_level)
     walker.walk.version = str(doc["asset"].get("version", "1.0"))
     ge = doc["root"].get("geometricError", doc.get("geometricError", 0.0))
-    walker.walk.geometric_error = float(ge) if isinstance(ge, (int, float)) and not isinstance(ge, bool) else 0.0
+    walker.walk.geometric_error = float(ge) if isinstance(ge, (int, float)) and not isinstance(ge, bool) and np.isfinite(ge) else 0.0
     root_transform = np.eye(4)
     if "transform" in doc["root"]:
         try:
