@@ -26,6 +26,7 @@ from loaders.base import LoadError
 MAX_FETCH_BYTES = 512 * 1024**2  # one tile or tileset.json
 MAX_NODES = 2_000_000
 MAX_EXTERNAL_DEPTH = 16
+EAGER_NODES = 1024  # explicit tiles built when a tileset is opened; deeper ones when the view asks
 TIMEOUT_S = 20.0
 _A, _B = 6378137.0, 6356752.314245
 
@@ -220,27 +221,35 @@ class TileTree:
         return self._add_tile(doc["root"], parent, transform, "REPLACE", self._dirname(location), y_up, depth, chain + (location,))
 
     def _add_tile(self, tile: dict, parent: int, parent_transform: np.ndarray, refine: str, base: str, y_up: bool,
-                  depth: int, chain: tuple[str, ...]) -> int | None:
-        """Explicit tiles, iteratively (a 10,000-deep tree must not hit the recursion limit)."""
+                  depth: int, chain: tuple[str, ...], eager: int = EAGER_NODES) -> int | None:
+        """Explicit tiles breadth-first, iteratively; past `eager` nodes a tile keeps its children's
+        JSON and expands when the view reaches it (opening 20,000 tiles must not cost seconds)."""
+        from collections import deque
+
         first: int | None = None
-        stack = [(tile, parent, parent_transform, refine, depth)]
-        while stack:
-            t, par, ptr, ref, d = stack.pop()
+        queue = deque([(tile, parent, parent_transform, refine, depth)])
+        made = 0
+        while queue:
+            t, par, ptr, ref, d = queue.popleft()
             if not isinstance(t, dict):
                 continue
             if len(self.nodes) >= MAX_NODES:
                 self._warn("tile tree is too large; truncated")
                 break
             index = self._make_node(t, par, ptr, ref, base, y_up, d, chain)
+            made += 1
             if index is None:
                 continue
             first = index if first is None else first
             node = self.nodes[index]
-            kids = t.get("children") if isinstance(t.get("children"), list) else []
-            if node.pending is None:
-                node.children = []
-            for child in reversed(kids):
-                stack.append((child, index, node.transform, node.refine, d + 1))
+            kids = [c for c in t["children"] if isinstance(c, dict)] if isinstance(t.get("children"), list) else []
+            if node.pending is not None:
+                continue
+            if kids and made + len(queue) + len(kids) > eager:
+                node.pending = ("explicit", kids, chain)
+                continue
+            node.children = []
+            queue.extend((child, index, node.transform, node.refine, d + 1) for child in kids)
         return first
 
     def _make_node(self, t: dict, parent: int, ptr: np.ndarray, refine: str, base: str, y_up: bool, depth: int,
@@ -303,6 +312,11 @@ class TileTree:
                 self.warnings.append(message)
 
     # --- public -------------------------------------------------------------------------------
+    def expands_cheaply(self, index: int) -> bool:
+        """Children already in memory (explicit JSON): expand during traversal, no worker needed."""
+        pending = self.nodes[index].pending
+        return pending is not None and pending[0] == "explicit"
+
     def expand(self, index: int) -> list[int]:
         """Children of a tile, loading an external tileset or implicit subtree when first asked.
         Thread-safe; a failure leaves the tile childless and adds a warning."""
@@ -314,7 +328,11 @@ class TileTree:
             node.children = []
         if pending is None:
             return []
-        if pending[0] == "external":
+        if pending[0] == "explicit":
+            _, kids, chain = pending
+            for child in kids:
+                self._add_tile(child, index, node.transform, node.refine, node.base, node.y_up, node.depth + 1, chain, eager=1)
+        elif pending[0] == "external":
             _, locations, chain = pending
             for loc in locations:
                 if loc in chain or len(chain) > MAX_EXTERNAL_DEPTH:

@@ -28,11 +28,20 @@ def _everything(i: int) -> bool:
 def test_tree_shape_and_error_scaling(tmp_path) -> None:
     t = open_tile_tree(str(write_quadtree(tmp_path / "a", 3)))
     assert len(t.nodes) == 21 and t.georef_kind == "none" and not t.warnings
-    assert [len(t.nodes[i].children) for i in (0, 1)] == [4, 4] and t.nodes[2].children == []
+    assert [len(n.children) for n in t.nodes if n.depth < 2] == [4] * 5
+    assert all(n.children == [] for n in t.nodes if n.depth == 2)
     assert t.nodes[0].geometric_error == 125.0 and t.nodes[1].geometric_error == 62.5
     scaled = open_tile_tree(str(write_quadtree(tmp_path / "b", 2, transform=[2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1])))
     assert scaled.nodes[0].geometric_error == 250.0  # geometricError scales with the transform
     assert scaled.nodes[0].radius == pytest.approx(2 * np.sqrt(500**2 * 2 + 10**2))
+
+
+def test_large_trees_expand_as_the_view_reaches_them(tmp_path) -> None:
+    t = open_tile_tree(str(write_quadtree(tmp_path / "big", 7)))  # 5,461 tiles
+    known = len(t.nodes)
+    assert known < 5461 and any(n.children is None for n in t.nodes)
+    sel = select_tiles(t, _view((-400.0, -400.0, 60.0), (-400.0, -400.0, 0.0)), 16.0, _everything)
+    assert len(t.nodes) > known and max(t.nodes[i].depth for i in sel.selected) == 6
 
 
 def test_sse_formula(tree) -> None:

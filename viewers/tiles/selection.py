@@ -104,8 +104,12 @@ def select_tiles(tree: TileTree, view: View, max_sse: float, is_ready: Callable[
         kids = node.children
         if sse <= max_sse or kids == []:
             return ([i] if node.contents else []), want(i, sse)
+        if kids is None and tree.expands_cheaply(i):  # explicit children kept as JSON until now
+            kids = tree.expand(i)
         if kids is None:  # external tileset or implicit subtree not fetched yet
             sel.expand.append(i)
+            return ([i] if node.contents else []), want(i, sse)
+        if not kids:
             return ([i] if node.contents else []), want(i, sse)
         shown = [k for k in kids if visible(tree.nodes[k], view.planes)]
         sel.culled += len(kids) - len(shown)
