@@ -13,7 +13,7 @@ import numpy as np
 
 DEPTH = 21  # bits per axis of a Morton code (63 bits in a uint64)
 GRID_BITS = 7  # a node keeps one point per cell of a 128^3 grid over its cube (PotreeConverter's 128)
-MAX_LEVEL = DEPTH - GRID_BITS  # deepest node: its grid cells are single Morton cells
+MAX_LEVEL = DEPTH - GRID_BITS  # deepest node: its grid cells are still whole Morton cells
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class Layout:
     max_leaf: int = 100_000  # a node with at most this many points holds them all
     max_cell_points: int = 4_000_000  # a cell with more is split again, streaming from disk
     chunk_points: int = 1_000_000  # points read (and held) at once
+    grid_bits: int = GRID_BITS  # sampling grid 2^grid_bits per axis; a cell's root bubbles up at most ~8*4^grid_bits points (2.5D)
     extras: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -49,7 +50,7 @@ class Layout:
 
     def spacing(self, level: int) -> float:
         """Distance between points of a node at `level` (grid cell size)."""
-        return 2.0 * self.halfsize / (1 << GRID_BITS) / (1 << level)
+        return 2.0 * self.halfsize / (1 << self.grid_bits) / (1 << level)
 
     def node_bounds(self, level: int, x: int, y: int, z: int) -> tuple[np.ndarray, np.ndarray]:
         side = 2.0 * self.halfsize / (1 << level)

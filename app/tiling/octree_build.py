@@ -25,8 +25,8 @@ class NodeSink(Protocol):
     def finish(self) -> list[dict]: ...
 
 
-def distribute(codes: np.ndarray, level0: int, max_leaf: int, stop_level: int | None = None
-               ) -> Iterator[tuple[int, int, np.ndarray]]:
+def distribute(codes: np.ndarray, level0: int, max_leaf: int, stop_level: int | None = None,
+               grid_bits: int = GRID_BITS) -> Iterator[tuple[int, int, np.ndarray]]:
     """Yield (level, node code, indices) for every non-empty node under the level0 node.
 
     `codes` must be sorted. Above `stop_level` nodes always sample (the coarse levels), at
@@ -42,7 +42,7 @@ def distribute(codes: np.ndarray, level0: int, max_leaf: int, stop_level: int | 
         if level == stop_level or level >= MAX_LEVEL or (n <= max_leaf and not coarse):
             yield level, node, idx
             continue
-        grid = codes[idx] >> np.uint64(3 * (DEPTH - level - GRID_BITS))
+        grid = codes[idx] >> np.uint64(3 * (DEPTH - level - grid_bits))
         first = np.empty(n, bool)
         first[0] = True
         np.not_equal(grid[1:], grid[:-1], out=first[1:])
@@ -67,7 +67,7 @@ def build_nodes(records: np.ndarray, layout: Layout, level0: int, sink: NodeSink
     order = np.argsort(codes)
     codes = codes[order]
     kept = records[:0]
-    for level, node, idx in distribute(codes, level0, layout.max_leaf, stop_level):
+    for level, node, idx in distribute(codes, level0, layout.max_leaf, stop_level, layout.grid_bits):
         if keep_root and level == level0:
             kept = records[order[idx]]
         else:

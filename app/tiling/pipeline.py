@@ -43,10 +43,12 @@ def _client(scheduler: str | None, workers: int, processes: bool) -> Iterator:
 
     from distributed import Client, LocalCluster
 
-    logging.getLogger("distributed").setLevel(logging.ERROR)
+    # task failures are reported to the user as `error:` lines; dask's own log of them is noise
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "critical")  # read by spawned worker processes
     if scheduler:
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout="5s")
         except Exception as exc:  # noqa: BLE001 - OSError/TimeoutError: no scheduler there
             raise LoadError(scheduler, f"cannot reach the dask scheduler ({type(exc).__name__}: {exc})") from None
         with client:

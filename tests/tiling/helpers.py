@@ -33,7 +33,8 @@ def make_cloud(path: Path, n: int, *, seed: int = 3, point_format: int = 3, epsg
     las.classification = rng.integers(1, 7, n).astype(np.uint8)
     las.return_number = rng.integers(1, 3, n).astype(np.uint8)
     las.number_of_returns = np.full(n, 2, np.uint8)
-    las.gps_time = i * 1e-4
+    if "gps_time" in las.point_format.dimension_names:
+        las.gps_time = i * 1e-4
     if "red" in las.point_format.dimension_names:
         las.red = rng.integers(0, 65535, n).astype(np.uint16)
         las.green = las.red
