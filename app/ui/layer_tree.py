@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.model.layers import ASPRS_CLASSES, Layer, MeshLayer, PointCloudLayer
-from app.model.placement import can_place, place_layer
+from app.model.placement import assign_crs, can_place, place_layer
 from app.model.scene import Scene
 from app.ui.place_dialog import PlaceDialog
 
@@ -97,7 +97,7 @@ class LayerTreeDock(QDockWidget):
         self.remove_button = QPushButton("Remove")
         self.remove_button.clicked.connect(self._on_remove)
         self.place_button = QPushButton("Place\u2026")
-        self.place_button.setToolTip("Put a layer without georeference at a latitude/longitude")
+        self.place_button.setToolTip("Georeference a layer that has none: name its CRS (EPSG code) or put its origin at a latitude/longitude")
         self.place_button.clicked.connect(self.place_current)
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText('e.g. height > 30 and use == "office"')
@@ -331,12 +331,22 @@ class LayerTreeDock(QDockWidget):
         if layer is None or not can_place(layer):
             return
         origin = layer.info.get("placement", {}).get("origin_lla") or self.scene.frame.origin_lla or (0.0, 0.0, 0.0)
+
+        def apply(crs: str | None, origin_lla: tuple[float, float, float], rotation: float) -> str | None:
+            try:
+                if crs:
+                    assign_crs(self.scene, layer, crs)
+                else:
+                    place_layer(self.scene, layer, origin_lla, rotation)
+            except ValueError as exc:
+                return str(exc)
+            return None
+
         dialog = dialog or PlaceDialog(layer.name, tuple(origin), self)
-        if dialog.exec() != PlaceDialog.DialogCode.Accepted:
-            return
-        origin_lla, rotation = dialog.values()
-        place_layer(self.scene, layer, origin_lla, rotation)
-        self._zoom_to(layer)
+        dialog._apply = apply
+        if dialog.exec() == PlaceDialog.DialogCode.Accepted:
+            self._sync_controls()
+            self._zoom_to(layer)
 
     def _on_remove(self) -> None:
         layer = self.current_layer()

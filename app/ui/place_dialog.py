@@ -1,7 +1,16 @@
-"""Dialog to place a model that has no georeference: lat/lon/height of its origin and its rotation."""
+"""Dialog to georeference a layer that has none, in either of the two ways users know:
+its coordinates are in a CRS they can name (an EPSG code, as CloudCompare and QGIS ask), or
+its local origin stands at a latitude/longitude with a rotation (a BIM model's project base point)."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QWidget
+from typing import Callable
+
+from PySide6.QtWidgets import (
+    QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QWidget,
+)
+
+# apply(crs or None, origin_lla, rotation) -> None when done, else a readable reason
+Apply = Callable[[str | None, tuple[float, float, float], float], str | None]
 
 
 def _spin(lo: float, hi: float, decimals: int, value: float, suffix: str) -> QDoubleSpinBox:
@@ -14,11 +23,19 @@ def _spin(lo: float, hi: float, decimals: int, value: float, suffix: str) -> QDo
 
 
 class PlaceDialog(QDialog):
-    def __init__(self, layer_name: str, origin_lla: tuple[float, float, float], parent: QWidget | None = None) -> None:
+    def __init__(self, layer_name: str, origin_lla: tuple[float, float, float], parent: QWidget | None = None,
+                 apply: Apply | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Place {layer_name}")
+        self._apply = apply
         form = QFormLayout(self)
-        form.addRow(QLabel("This layer has no georeference. Where is its local origin (0, 0, 0)?"))
+        form.addRow(QLabel("This layer has no georeference. Either name the CRS its coordinates are in:"))
+        self.crs = QLineEdit()
+        self.crs.setPlaceholderText("e.g. 4547 or EPSG:32650; leave empty to place by latitude/longitude")
+        self.crs.setClearButtonEnabled(True)
+        self.crs.textChanged.connect(self._on_crs_text)
+        form.addRow("Coordinate system", self.crs)
+        form.addRow(QLabel("or say where its local origin (0, 0, 0) stands:"))
         self.lat = _spin(-90, 90, 7, origin_lla[0], " \u00b0")
         self.lon = _spin(-180, 180, 7, origin_lla[1], " \u00b0")
         self.height = _spin(-1000, 9000, 3, origin_lla[2], " m")
@@ -28,10 +45,32 @@ class PlaceDialog(QDialog):
         form.addRow("Longitude (WGS84)", self.lon)
         form.addRow("Ellipsoidal height", self.height)
         form.addRow("Rotation (+y from north, clockwise)", self.rotation)
+        self.error = QLabel("")
+        self.error.setStyleSheet("color: #c0392b;")
+        self.error.setWordWrap(True)
+        form.addRow(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
 
+    def _on_crs_text(self, text: str) -> None:
+        self.error.setText("")
+        for box in (self.lat, self.lon, self.height, self.rotation):
+            box.setEnabled(not text.strip())
+
+    def crs_text(self) -> str | None:
+        return self.crs.text().strip() or None
+
     def values(self) -> tuple[tuple[float, float, float], float]:
         return (self.lat.value(), self.lon.value(), self.height.value()), self.rotation.value()
+
+    def accept(self) -> None:
+        """Apply before closing, so a CRS that does not fit is said here and the user can fix it."""
+        if self._apply is not None:
+            origin, rotation = self.values()
+            reason = self._apply(self.crs_text(), origin, rotation)
+            if reason:
+                self.error.setText(reason)
+                return
+        super().accept()

@@ -124,3 +124,40 @@ def test_default_budget_follows_the_renderer() -> None:
     assert budget_for_renderer("") == DEFAULT_POINT_BUDGET
     assert budget_for_renderer("NVIDIA H100 80GB HBM3/PCIe/SSE2") == GPU_POINT_BUDGET
     assert budget_for_renderer("AMD Radeon RX 7900 XTX (radeonsi, navi31, LLVM 17.0.6, DRM 3.54)") == GPU_POINT_BUDGET
+
+
+def test_a_scan_without_crs_gets_its_epsg_code_from_the_place_dialog(qtbot, window, tmp_path: Path) -> None:
+    from PySide6.QtCore import QTimer
+
+    from app.ui.place_dialog import PlaceDialog
+    from tests.model.test_placement import _las_without_crs
+
+    window.open_paths([str(write_las(tmp_path / "ref.las", n=500))])  # EPSG:4547: sets the scene frame
+    wait_loaded(qtbot, window)
+    window.open_paths([str(_las_without_crs(tmp_path / "nocrs.las"))])
+    wait_loaded(qtbot, window)
+    dock = window.layer_tree
+    layer = window.scene.layers[-1]
+    dock.tree.setCurrentItem(dock.item_for(layer))
+    assert "\u26a0" in dock.item_for(layer).text(0)  # the missing CRS is visible in the tree
+    assert dock.place_button.isEnabled()
+    dialog = PlaceDialog(layer.name, (0.0, 0.0, 0.0), window)
+    seen: list[str] = []
+
+    def type_bad_then_good() -> None:
+        qtbot.keyClicks(dialog.crs, "EPSG:99999999")
+        dialog.accept()  # refused: the dialog stays open and says why
+        seen.append(dialog.error.text())
+        assert dialog.isVisible() and not dialog.lat.isEnabled()
+        dialog.crs.clear()
+        qtbot.keyClicks(dialog.crs, "4547")
+        dialog.accept()
+
+    QTimer.singleShot(100, type_bad_then_good)
+    dock.place_current(dialog)
+    assert seen and "not a coordinate reference system" in seen[0]
+    assert layer.info["crs"] == "EPSG:4547"
+    centre = layer.bounds().mean(0)
+    lat, lon, _ = window.scene.frame.enu_to_lla(centre)[0]
+    ref_lat, ref_lon, _ = window.scene.frame.enu_to_lla(window.scene.layers[0].bounds().mean(0))[0]
+    assert abs(lat - ref_lat) < 5e-4 and abs(lon - ref_lon) < 5e-4  # both scans stand on the same block
