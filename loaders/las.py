@@ -13,11 +13,12 @@ import struct
 import numpy as np
 
 from loaders import _laz
-from loaders._lasdata import PointSink, georef_for, label_for
+from loaders._lasdata import PointSink, georef_for, is_copc, label_for
 from loaders.base import Cancel, LayerData, LoadCancelled, LoadError, Progress
 from loaders.registry import register_loader
 
 CHUNK = 1_000_000
+RUN = 250_000  # points per parallel decode: small enough to overlap with conversion
 HEADER_MIN = 227  # LAS 1.0 public header size
 MAX_POINTS = 2_000_000_000  # refuse absurd counts before we look any further
 
@@ -98,16 +99,25 @@ def _laz_plan(path: str, header, file_size: int) -> list[_laz.Chunk] | None:
 
 
 def _read_parallel(path: str, header, chunks: list[_laz.Chunk], sink: PointSink, cancel: Cancel | None) -> None:
-    """Decode runs of about CHUNK points, each run's chunks in parallel (lazrs/rayon)."""
+    """Decode runs of about RUN points, each run's chunks in parallel (lazrs/rayon, GIL
+    released), one run ahead in a worker thread while this thread converts the previous one:
+    the conversion fills the cores that a run's last chunks leave idle."""
+    from concurrent.futures import ThreadPoolExecutor
+
     vlr_data = _laz_vlr(header)
     size = int(header.point_format.size)
     dtype = header.point_format.dtype()
-    buf = np.empty(min(CHUNK + max((c.count for c in chunks), default=0), int(header.point_count)) * size, np.uint8)
-    with open(path, "rb") as fh:
-        for run in _laz.groups(chunks, CHUNK):
+    runs = _laz.groups(chunks, RUN)
+    longest = max(sum(c.count for c in run) for run in runs)
+    buffers = [np.empty(longest * size, np.uint8) for _ in range(min(2, len(runs)))]
+    with open(path, "rb") as fh, ThreadPoolExecutor(1, thread_name_prefix="laz") as pool:
+        pending = pool.submit(_laz.decode_chunks, fh, runs[0], vlr_data, size, buffers[0])
+        for i in range(len(runs)):
+            raw = pending.result()
             if cancel is not None and cancel():
                 raise LoadCancelled()
-            raw = _laz.decode_chunks(fh, run, vlr_data, size, out=buf)
+            if i + 1 < len(runs):
+                pending = pool.submit(_laz.decode_chunks, fh, runs[i + 1], vlr_data, size, buffers[(i + 1) % 2])
             sink.add(raw.view(dtype))
 
 
@@ -141,6 +151,13 @@ def read_las(path: str, *, progress: Progress | None = None, cancel: Cancel | No
         raise LoadError(path, f"not a readable LAS/LAZ file: {exc}") from None
     with reader:
         header = reader.header
+        if is_copc(header):  # an octree already: read node by node (a bad chunk loses one node)
+            from loaders.copc import MAX_POINTS as COPC_MAX, read_copc
+
+            try:
+                return [read_copc(path, max_points=COPC_MAX, progress=progress, cancel=cancel)]
+            except LoadError as exc:
+                warnings.append(f"COPC hierarchy unusable ({exc.reason}); read as plain LAZ")
         _check_size(path, header, file_size)
         chunks = _laz_plan(path, header, file_size) if header.are_points_compressed else None
         count = int(header.point_count)

@@ -91,6 +91,75 @@ class PointOctree:
         """This node's own points, as indices into the original positions."""
         return self.order[self.start[node]:self.stop[node]]
 
+    @classmethod
+    def from_hierarchy(cls, level: np.ndarray, key: np.ndarray, start: np.ndarray, stop: np.ndarray,
+                       center: np.ndarray, half_size: np.ndarray, *,
+                       transform: Callable[[np.ndarray], np.ndarray] | None = None) -> "PointOctree":
+        """An octree over an existing hierarchy (a COPC file's nodes) instead of a build.
+
+        Node i is cell `key[i]` (x, y, z) at depth `level[i]`, a cube `center[i]` +- `half_size[i]`,
+        owning positions[start[i]:stop[i]] (points stored node by node, nodes in any order). The
+        result has `build_octree`'s layout: breadth first, siblings adjacent (Morton order in a
+        level). A node whose parent is absent is dropped with its subtree (selection walks down
+        from the root); a node without points is kept so that its children stay reachable.
+        `transform` maps the cubes' coordinates to the positions' frame (file CRS -> scene ENU):
+        centres are transformed, half sizes scaled by the largest axis stretch at the root.
+        """
+        level = np.asarray(level, dtype=np.int64).ravel()
+        key = np.asarray(key, dtype=np.int64).reshape(-1, 3)
+        start = np.asarray(start, dtype=np.int64).ravel()
+        stop = np.asarray(stop, dtype=np.int64).ravel()
+        center = np.asarray(center, dtype=np.float64).reshape(-1, 3)
+        half_size = np.asarray(half_size, dtype=np.float64).ravel()
+        if not len(level) == len(key) == len(start) == len(stop) == len(center) == len(half_size):
+            raise ValueError("hierarchy arrays must have one row per node")
+        if (start < 0).any() or (stop < start).any():
+            raise ValueError("hierarchy node ranges must satisfy 0 <= start <= stop")
+        ok = (level >= 0) & (level <= MAX_BITS) & (key >= 0).all(1) & (key < (1 << np.clip(level, 0, MAX_BITS))[:, None]).all(1)
+        level, key, start, stop, center, half_size = level[ok], key[ok], start[ok], stop[ok], center[ok], half_size[ok]
+        code = _spread_bits(key[:, 0]) | (_spread_bits(key[:, 1]) << np.uint64(1)) | (_spread_bits(key[:, 2]) << np.uint64(2))
+        sort = np.lexsort((code, level))
+        first = np.ones(len(sort), dtype=bool)  # a key listed twice keeps its first node
+        first[1:] = (level[sort][1:] != level[sort][:-1]) | (code[sort][1:] != code[sort][:-1])
+        sort = sort[first]
+        ids = {(int(lv), int(c)): i for i, (lv, c) in enumerate(zip(level[sort].tolist(), code[sort].tolist()))}
+        parent = np.full(len(sort), -1, dtype=np.int64)
+        keep = np.zeros(len(sort), dtype=bool)
+        for i, (lv, c) in enumerate(zip(level[sort].tolist(), code[sort].tolist())):
+            if lv == 0:
+                keep[i] = i == 0
+            else:
+                p = ids.get((lv - 1, c >> 3), -1)
+                keep[i] = p >= 0 and bool(keep[p])
+                parent[i] = p
+        if not keep.any():  # no root: one empty root, as build_octree gives an empty cloud
+            return build_octree(np.zeros((0, 3)))
+        new_id = np.cumsum(keep) - 1
+        sel = sort[keep]
+        parent = np.where(parent[keep] >= 0, new_id[np.maximum(parent[keep], 0)], -1)
+        own = stop[sel] - start[sel]
+        new_stop = np.cumsum(own)
+        new_start = new_stop - own
+        order = np.repeat(start[sel] - new_start, own) + np.arange(int(own.sum()), dtype=np.int64)
+        node_center, node_half = center[sel], half_size[sel]
+        if transform is not None:
+            c0, h0 = node_center[:1], float(node_half[0]) or 1.0
+            base = np.asarray(transform(c0), dtype=np.float64).reshape(1, 3)
+            probes = np.asarray(transform(c0 + np.eye(3) * h0), dtype=np.float64).reshape(3, 3)
+            stretch = float(np.linalg.norm(probes - base, axis=1).max() / h0)
+            node_center = np.asarray(transform(node_center), dtype=np.float64).reshape(-1, 3)
+            node_half = node_half * stretch
+        first_child = np.full(len(sel), -1, dtype=np.int64)
+        child_count = np.zeros(len(sel), dtype=np.int64)
+        if len(sel) > 1:
+            uniq, firsts, counts = np.unique(parent[1:], return_index=True, return_counts=True)
+            first_child[uniq] = firsts + 1
+            child_count[uniq] = counts
+        return cls(order=order, level=level[sel].astype(np.int16), center=node_center, half_size=node_half,
+                   start=new_start.astype(np.int64), stop=new_stop.astype(np.int64), parent=parent,
+                   first_child=first_child, child_count=child_count,
+                   max_points_per_node=max(1, int(own.max(initial=0))), max_depth=int(level[sel].max()))
+
 
 def _check(progress: Progress, cancel: Cancel, fraction: float, message: str) -> None:
     if cancel is not None and cancel():

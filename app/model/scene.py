@@ -105,7 +105,12 @@ def _placed(frame: SceneFrame, data: PointCloudData) -> np.ndarray:
 def _point_layer(frame: SceneFrame, data: PointCloudData, name: str) -> PointCloudLayer:
     positions = _checked(_placed(frame, data))
     payload = {"positions": positions, "colors": data.colors, "attributes": data.attributes}
-    if len(positions) > OCTREE_MIN_POINTS:
+    if data.metadata.get("hierarchy") is not None:  # COPC: the file's own octree, nothing to build
+        from app.model.octree import PointOctree
+
+        payload["octree"] = PointOctree.from_hierarchy(**data.metadata["hierarchy"],
+                                                       transform=lambda p: frame.to_local(p, data.georef))
+    elif len(positions) > OCTREE_MIN_POINTS:
         from app.model.octree_cache import build_or_load  # built here, in the loading worker
 
         payload["octree"] = build_or_load(data.source, positions)
