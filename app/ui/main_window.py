@@ -357,6 +357,13 @@ class MainWindow(QMainWindow):
         s = self.canvas.stats()
         self.drawn_label.setText(f"{s['points_drawn']:,} points, {s['triangles_drawn']:,} triangles")
         self.drawn_label.setToolTip(f"point budget {self.canvas.point_budget:,} per frame (View > Point budget)")
+        if "tiles_selected" in s:  # streamed 3D Tiles, CesiumJS-like counters; failed tiles keep their parent
+            extra = f", {s['tiles_selected']} tiles ({s['tiles_loaded']} loaded"
+            extra += f", {s['tiles_pending']} loading" if s.get("tiles_pending") else ""
+            extra += f", {s['tiles_failed']} failed" if s.get("tiles_failed") else ""
+            self.drawn_label.setText(self.drawn_label.text() + extra + ")")
+            self.drawn_label.setToolTip(f"tiles visited {s['tiles_visited']}, culled {s.get('tiles_culled', 0)}, "
+                                        f"geometry {s['tiles_geometry_bytes'] / 2**20:.1f} MiB, evicted {s.get('tiles_evicted', 0)}")
         self.frame_label.setText(f"frame {self.canvas.frame_ms:.0f} ms")
 
     def closeEvent(self, event) -> None:  # noqa: N802

@@ -86,6 +86,18 @@ def test_replace_keeps_the_parent_until_all_visible_children_are_ready(tree) -> 
     assert sel.selected == [0] and all(i != 1 for _, i in sel.requests)
 
 
+def test_an_empty_tile_refines_to_the_content_below(tmp_path) -> None:
+    import json
+
+    path = write_quadtree(tmp_path / "empty", 2)
+    doc = json.loads(path.read_text())
+    del doc["root"]["content"]  # roots of city exports often hold nothing
+    path.write_text(json.dumps(doc))
+    t = open_tile_tree(str(path))
+    sel = select_tiles(t, _view((0, 0, 1e6)), 16.0, _everything)
+    assert sorted(sel.selected) == [1, 2, 3, 4]  # far away, yet something is drawn
+
+
 def test_add_refinement_draws_parent_and_children(tmp_path) -> None:
     t = open_tile_tree(str(write_quadtree(tmp_path / "add", 2, refine="ADD")))
     sel = select_tiles(t, _view((0, 0, 400.0)), 16.0, _everything)

@@ -102,7 +102,7 @@ def select_tiles(tree: TileTree, view: View, max_sse: float, is_ready: Callable[
         node = tree.nodes[i]
         sse = screen_space_error(node, view)
         kids = node.children
-        if sse <= max_sse or kids == []:
+        if (sse <= max_sse and node.contents) or kids == []:  # an empty tile never stops: nothing to show
             return ([i] if node.contents else []), want(i, sse)
         if kids is None and tree.expands_cheaply(i):  # explicit children kept as JSON until now
             kids = tree.expand(i)
