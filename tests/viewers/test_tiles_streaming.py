@@ -10,9 +10,10 @@ import pyvista as pv
 
 from app.model import Scene, TilesetLayer
 from app.model.opening import build_layers
-from app.model.scene import Camera
+from app.model.scene import Camera, Selection
 from assets.demo.generate import ensure_demo_data
 from loaders.tile_tree import STREAMED_LOADER
+from viewers import style
 from viewers.canvas import Canvas
 
 
@@ -92,10 +93,18 @@ def test_pick_a_building_gives_its_feature_properties(streamed) -> None:
         for y in range(20, 300, 20):
             sel = canvas.pick(x, y)
             if sel.layer is layer and "height" in sel.properties:
-                hits.append(sel)
+                hits.append((sel, x, y))
     assert hits, "no building under any probe"
-    props = hits[0].properties
-    assert {"use", "year", "name", "feature", "lat (deg)"} <= set(props) and hits[0].index >= 0
+    props = hits[0][0].properties
+    assert {"use", "year", "name", "feature", "lat (deg)"} <= set(props) and hits[0][0].index >= 0
+    picked = canvas.pick(hits[-1][1], hits[-1][2])
+    scene.select(picked)  # the canvas tints the picked building in place
+    part = visual._picked[0]
+    tinted = np.all(np.asarray(part.poly.point_data["RGBA"])[:, :3] == style.HIGHLIGHT_RGB, axis=1)
+    faces = np.asarray(part.poly.faces).reshape(-1, 4)[:, 1:]
+    assert tinted.any() and set(np.unique(part.cell_feature[tinted[faces].any(axis=1)])) == {picked.index}
+    scene.select(Selection())
+    assert not np.all(np.asarray(part.poly.point_data["RGBA"])[:, :3] == style.HIGHLIGHT_RGB, axis=1).any()
 
 
 def test_broken_child_keeps_the_parent(tmp_path) -> None:

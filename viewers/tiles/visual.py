@@ -358,8 +358,32 @@ class TilesetStreamVisual(MeshVisual):
             props["feature"] = feature
             props.update({k: v[feature] for k, v in part.properties.items() if isinstance(v, (list, tuple, np.ndarray)) and feature < len(v)})
         props.update(self.canvas.describe_position(position))
+        self._picked = (part, feature)
         return Selection(self.layer, feature, props)
 
     def set_highlight(self, index: int | None) -> None:
+        """Tint the picked feature's vertices in the highlight colour, in place (one tile part)."""
         if not self.layer.streamed:
             super().set_highlight(index)
+            return
+        lit = getattr(self, "_lit", None)
+        if lit is not None:  # restore the previous feature's colours
+            part, base = lit
+            part.poly.point_data["RGBA"] = base
+            part.poly.Modified()
+            self._lit = None
+        picked = getattr(self, "_picked", None)
+        if index is None or index < 0 or picked is None or picked[1] != index or picked[0].actor is None:
+            return
+        part = picked[0]
+        if part.cell_feature is None or part.poly.n_cells != len(part.cell_feature):
+            return
+        rgba = part.poly.point_data.get("RGBA")
+        base = np.array(rgba) if rgba is not None else np.tile(np.array([*style.DEFAULT_MESH_RGB, 255], np.uint8), (part.poly.n_points, 1))
+        faces = np.asarray(part.poly.faces).reshape(-1, 4)[:, 1:]
+        lit_rgba = base.copy()
+        lit_rgba[np.unique(faces[part.cell_feature == index]), :3] = style.HIGHLIGHT_RGB
+        part.poly.point_data["RGBA"] = lit_rgba
+        part.poly.Modified()
+        self._style_part(part)
+        self._lit = (part, base)
