@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import threading
+import time
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,6 +28,7 @@ class _Handler(SimpleHTTPRequestHandler):
     """Serves the folder; demands ?key=secret (as token-protected servers do); .b3dm gzip-encoded."""
 
     requests: list[str] = []
+    delay_s = 0.0
 
     def log_message(self, *args) -> None:  # quiet
         pass
@@ -42,6 +44,8 @@ class _Handler(SimpleHTTPRequestHandler):
             self.send_error(404)
             return
         data = local.read_bytes()
+        if local.suffix == ".b3dm" and self.delay_s:
+            time.sleep(self.delay_s)  # a slow server: requests pile up behind the workers
         self.send_response(200)
         if local.suffix == ".b3dm":
             data = gzip.compress(data)
@@ -60,6 +64,7 @@ def server(tmp_path):
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     _Handler.requests = []
+    _Handler.delay_s = 0.0
     yield f"http://127.0.0.1:{httpd.server_address[1]}", root
     httpd.shutdown()
     httpd.server_close()
@@ -131,3 +136,30 @@ def test_external_tileset_expands_lazily_and_gzip_files_load(tmp_path) -> None:
     index = next(i for i, n in enumerate(tree.nodes) if n.contents and n.contents[0].endswith("t1_0_0.b3dm"))
     [content] = tree.load_content(index)
     assert len(content.geometry.faces) == 24 and content.properties["use"] == ["residential", "office"]
+
+
+def test_requests_for_tiles_that_left_the_view_are_cancelled(server) -> None:
+    base, _ = server
+    _Handler.delay_s = 0.15
+    scene = Scene()
+    [layer] = build_layers(scene, f"{base}/city/tileset.json?key=secret", stream_tiles=True)
+    plotter = pv.Plotter(off_screen=True, window_size=(400, 300))
+    canvas = Canvas(plotter, scene)
+    try:
+        scene.layers.append(layer)
+        from app.model.scene import Camera
+
+        corner = np.array([-400.0, -400.0, 0.0])
+        canvas.set_camera(Camera(tuple(corner + (0.0, -1.0, 150.0)), tuple(corner), (0.0, 0.0, 1.0)))
+        visual = canvas.visuals[id(layer)]
+        queued = set(visual.futures)
+        assert len(queued) > 2  # more than the two workers can take at once
+        _look_at(canvas, -corner, (0.0, -1.0, 150.0))  # turn to the opposite corner
+        assert canvas.stats()["tiles_cancelled"] > 0
+        fetched = {r.split("?")[0].rsplit("/", 1)[-1] for r in _Handler.requests}
+        never = [i for i in queued if visual.tree.nodes[i].contents[0].split("?")[0].rsplit("/", 1)[-1] not in fetched]
+        assert never  # cancelled before a worker took them: never downloaded
+        assert all(np.linalg.norm(visual.tree.nodes[i].center[:2] - (-corner[:2])) < 400 for i in visual.shown)
+    finally:
+        canvas.close()
+        plotter.close()

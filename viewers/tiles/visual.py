@@ -128,6 +128,7 @@ class TilesetStreamVisual(MeshVisual):
         self._actor_part: dict[int, tuple[int, TilePart]] = {}
         self.counters = {"visited": 0, "selected": 0, "culled": 0, "requests": 0}
         self.frame = 0
+        self.cancelled = 0
         for index, contents in (d.get("preloaded") or {}).items():
             node = self.tree.nodes[index]
             self._attach(index, prepare_tile(contents, node.center, node.contents[0] if node.contents else ""))
@@ -319,6 +320,7 @@ class TilesetStreamVisual(MeshVisual):
         for index, fut in list(self.futures.items()):  # left the view: cancel if not started
             if index not in keep and fut.cancel():
                 del self.futures[index]
+                self.cancelled += 1
         for index in sel.expand:
             if index not in self.expanding and len(self.expanding) < WORKERS:
                 self.expanding[index] = self.executor.submit(self.tree.expand, index)
@@ -339,7 +341,7 @@ class TilesetStreamVisual(MeshVisual):
                     "tiles_culled": self.counters["culled"], "tiles_loaded": len(self.loaded),
                     "tiles_failed": len(self.failed), "tiles_pending": len(self.futures) + len(self.expanding),
                     "tiles_known": len(self.tree.nodes), "tiles_geometry_bytes": int(self.cache.total_bytes),
-                    "tiles_evicted": self.cache.evictions})
+                    "tiles_evicted": self.cache.evictions, "tiles_cancelled": self.cancelled})
         return out
 
     # --- picking -------------------------------------------------------------------------------
