@@ -24,7 +24,7 @@ class _Entry:
 
 
 _REGISTRY: list[_Entry] = []
-_BUILTINS = ("loaders.las", "loaders.copc", "loaders.ifc", "loaders.tiles3d", "loaders.mesh", "loaders.cityjson", "loaders.geojson", "loaders.xyz")
+_BUILTINS = ("loaders.las", "loaders.copc", "loaders.e57", "loaders.ifc", "loaders.tiles3d", "loaders.mesh", "loaders.cityjson", "loaders.geojson", "loaders.xyz")
 
 
 def _ensure_builtins() -> None:

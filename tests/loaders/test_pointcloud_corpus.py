@@ -1,5 +1,6 @@
 """Every LAS/LAZ/COPC file of the public corpus loads with its header's point count, through the
-loader registry and through the scene (where the CRS places it or a warning says it cannot)."""
+loader registry and through the scene (where the CRS places it or a warning says it cannot); a
+binary PLY scan opens as coloured points."""
 from __future__ import annotations
 
 import numpy as np
@@ -68,3 +69,29 @@ def test_scene_places_a_cloud_unreferenced_when_its_crs_cannot_transform_it() ->
     assert layer.info["crs"] is None and not scene.frame.is_set
     assert any("cannot place" in w for w in layer.warnings)
     np.testing.assert_allclose(layer.positions, pts)
+
+
+def test_binary_ply_without_faces_is_a_coloured_point_cloud(tmp_path) -> None:
+    """The common scanner export (binary little-endian, RGBA, a scalar field) opens as points."""
+    from app.model.scene import Scene
+
+    rng = np.random.default_rng(2)
+    n = 1000
+    dtype = np.dtype([("x", "<f4"), ("y", "<f4"), ("z", "<f4"), ("red", "u1"), ("green", "u1"), ("blue", "u1"),
+                      ("alpha", "u1"), ("scalar_Intensity", "<f4")])
+    rows = np.zeros(n, dtype)
+    for axis in "xyz":
+        rows[axis] = rng.uniform(0, 10, n)
+    for channel in ("red", "green", "blue"):
+        rows[channel] = rng.integers(0, 256, n)
+    rows["alpha"] = 255
+    head = "ply\nformat binary_little_endian 1.0\nelement vertex %d\n" % n + "".join(
+        f"property {'float' if dtype[name].kind == 'f' else 'uchar'} {name}\n" for name in dtype.names) + "end_header\n"
+    path = tmp_path / "scan.ply"
+    path.write_bytes(head.encode() + rows.tobytes())
+    [data] = loaders.load(path)
+    assert data.kind == "pointcloud" and data.format == "PLY" and len(data.positions) == n
+    np.testing.assert_allclose(data.positions, np.c_[rows["x"], rows["y"], rows["z"]])
+    np.testing.assert_array_equal(data.colors, np.c_[rows["red"], rows["green"], rows["blue"]])
+    [layer] = Scene().make_layers(data)
+    assert layer.color_mode == "rgb"
