@@ -21,6 +21,7 @@ from viewers.overlays import CategoryLegend, ScaleBar, nice_length
 from viewers.visuals import Visual, visual_class_for
 from viewers.tiles import visual as _tiles_visual  # noqa: F401  (registers the streamed tileset visual)
 
+DRAG_LOD_INTERVAL_S = 0.25
 DEFAULT_POINT_BUDGET = 300_000  # software GL here draws ~2.5 M points/s: keep frames interactive
 
 
@@ -32,6 +33,7 @@ class Canvas:
         self.point_budget = int(point_budget)
         self._schedule = schedule
         self._render_pending = False
+        self._last_drag_lod = 0.0
         self.visuals: dict[int, Visual] = {}
         self.frame_ms = 0.0
         self._ground: Any = None
@@ -64,6 +66,7 @@ class Canvas:
         self.category_legend = CategoryLegend(p.renderer)
         if getattr(p, "iren", None) is not None:  # a real window: refine the clouds when the user lets go
             p.iren.add_observer("EndInteractionEvent", lambda *_: self.update_lod())
+            p.iren.add_observer("InteractionEvent", lambda *_: self._refine_during_drag())
         # Time the render window, not the renderer: software GL rasterises at finish/swap time.
         self._t_start = 0.0
         p.render_window.AddObserver("StartEvent", self._on_render_start)
@@ -205,7 +208,17 @@ class Canvas:
             self.request_render()
         return busy
 
+    def _refine_during_drag(self) -> None:
+        """Potree-like: detail follows the camera while the user drags, at most a few times a
+        second so that re-selection never costs more than the frames it improves."""
+        now = time.perf_counter()
+        if now - self._last_drag_lod >= DRAG_LOD_INTERVAL_S:
+            self._last_drag_lod = now
+            self.update_lod()
+
     def set_point_budget(self, budget: int) -> None:
+        if max(1, int(budget)) == self.point_budget:
+            return
         self.point_budget = max(1, int(budget))
         for visual in self.visuals.values():
             if isinstance(visual.layer, PointCloudLayer):
@@ -226,7 +239,9 @@ class Canvas:
         self.render()
 
     def render(self) -> None:
-        self.plotter.render_window.Render()
+        window = self.plotter.render_window
+        if window is not None:  # a render queued just before the window closed: nothing to draw
+            window.Render()
 
     def stats(self) -> dict[str, int]:
         out = {"points_drawn": 0, "triangles_drawn": 0, "tiles_drawn": 0}
