@@ -123,6 +123,7 @@ class TileTree:
         self.allow_hosts = tuple(h.lower() for h in allow_hosts)
         self.nodes: list[TileNode] = []
         self.warnings: list[str] = []
+        self.properties: dict[str, tuple[float, float] | None] = {}  # tileset.json `properties`
         self.georef_kind: Literal["ecef", "none"] = "none"
         self.version = ""
         self.bytes_fetched = 0
@@ -399,11 +400,27 @@ def open_tile_tree(path_or_url: str, *, allow_hosts: tuple[str, ...] = ()) -> Ti
     tree = TileTree(location, allow_hosts=allow_hosts)
     doc = tree.load_json(location)
     tree.version = str(doc["asset"].get("version", "1.0"))
+    tree.properties = _property_ranges(doc.get("properties"))
     if tree.add_tileset(doc, location, -1, np.eye(4), 0, ()) is None:
         raise LoadError(path_or_url, "the root tile has no usable bounding volume")
     root = tree.nodes[0]
     tree.georef_kind = "ecef" if 6.0e6 <= np.linalg.norm(root.center) <= 6.6e6 else "none"
     return tree
+
+
+def _property_ranges(props: Any) -> dict[str, tuple[float, float] | None]:
+    """3D Tiles 1.0 `properties` (name -> minimum/maximum over every feature): the names a
+    streamed tileset can be coloured or filtered by before its tiles load, and a colour ramp's
+    stable range (CesiumJS styles use them the same way). None: a name without a numeric range."""
+    out: dict[str, tuple[float, float] | None] = {}
+    if not isinstance(props, dict):
+        return out
+    for name, spec in list(props.items())[:256]:
+        lo = spec.get("minimum") if isinstance(spec, dict) else None
+        hi = spec.get("maximum") if isinstance(spec, dict) else None
+        ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in (lo, hi))
+        out[str(name)] = (float(lo), float(hi)) if ok and lo <= hi else None
+    return out
 
 
 STREAMED_LOADER = "3D Tiles tileset (streamed)"

@@ -325,6 +325,16 @@ class TilesetLayer(MeshLayer):
             return self.data.get("bounds")
         return super().bounds()
 
+    def available_color_modes(self, max_properties: int = 40) -> list[str]:
+        """Streamed: the properties tileset.json declares, plus those of the tiles read at open."""
+        if not self.streamed:
+            return super().available_color_modes(max_properties)
+        names = dict.fromkeys(getattr(self.data["tree"], "properties", {}) or {})
+        for contents in (self.data.get("preloaded") or {}).values():
+            for content in contents:
+                names.update(dict.fromkeys(getattr(content, "properties", None) or {}))
+        return ["default", "elevation"] + [f"property:{k}" for k in sorted(names)[:max_properties]]
+
     def counts(self) -> dict[str, int]:
         if self.streamed:
             return {"tiles": len(self.data["tree"].nodes), "triangles": int(self.data.get("triangles", 0))}

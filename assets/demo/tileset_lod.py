@@ -100,8 +100,12 @@ def write_lod_tileset(site: Site, out_dir: Path) -> dict:
     spans = [np.array(blocks.pop("_span")), np.array(terrain.pop("_span"))]
     lo, hi = np.min([s[0] for s in spans], 0), np.max([s[1] for s in spans], 0)
     _strip(blocks)
+    every = _table(site.buildings)
     tileset = {
         "asset": {"version": "1.0", "gltfUpAxis": "Y", "generator": "twinscape demo generator (LOD)"},
+        # what a viewer can style by before any tile loads, with ranges for stable colour ramps
+        "properties": {k: {"minimum": min(v), "maximum": max(v)} for k, v in every.items() if k != "name" and k != "use"}
+        | {"use": {}, "name": {}},
         "geometricError": 400.0,
         "root": {"transform": site.geo.transform_column_major, "boundingVolume": {"box": _box(np.array([lo, hi]))},
                  "geometricError": GE_ROOT, "refine": "REPLACE", "children": [terrain, blocks]},

@@ -27,6 +27,7 @@ from viewers import style
 from viewers.lod import camera_state_from_vtk, frustum_planes_from_vtk
 from viewers.tiles.cache import TileCache
 from viewers.tiles.selection import View, select_tiles
+from viewers.tiles.styling import TileColoring, filtered_poly
 from viewers.visuals import MeshVisual, register_visual
 
 WORKERS = 2
@@ -44,6 +45,7 @@ class TilePart:
     properties: dict[str, list] = field(default_factory=dict)
     uri: str = ""
     actor: Any = None
+    kept: np.ndarray | None = None  # original cells drawn when a filter leaves some out
 
 
 @dataclass
@@ -127,6 +129,8 @@ class TilesetStreamVisual(MeshVisual):
         self._closed = threading.Event()
         self._actor_part: dict[int, tuple[int, TilePart]] = {}
         self.counters = {"visited": 0, "selected": 0, "culled": 0, "requests": 0}
+        self.coloring = TileColoring(self.layer.color_mode, getattr(self.tree, "properties", {}))
+        self.scalar_bar_title: str | None = None
         self.frame = 0
         self.cancelled = 0
         for index, contents in (d.get("preloaded") or {}).items():
@@ -142,6 +146,8 @@ class TilesetStreamVisual(MeshVisual):
             for index in list(self.loaded):
                 self._detach(index)
             self.canvas.set_legend(self, None)
+            if self.scalar_bar_title:
+                self.canvas.release_scalar_bar(self.scalar_bar_title, self)
             self.layer.events.disconnect(self._on_event)
             self.layer.data_changed.disconnect(self._on_data_changed)
             return
@@ -154,7 +160,9 @@ class TilesetStreamVisual(MeshVisual):
         name = info.signal.name
         if name == "memory_budget_mb":
             self.cache.budget_bytes = int(self.layer.memory_budget_mb * 1024**2)
-        if name in ("visible", "opacity", "color_mode", "show_edges"):
+        if name == "color_mode":
+            self.coloring = TileColoring(self.layer.color_mode, getattr(self.tree, "properties", {}))
+        if name in ("visible", "opacity", "color_mode", "show_edges", "feature_filter"):
             self._apply_style()
         self.update_view()
         self.canvas.request_render()
@@ -190,7 +198,6 @@ class TilesetStreamVisual(MeshVisual):
         renderer = self.canvas.plotter.renderer
         for part in tile.parts:
             mapper = vtk.vtkPolyDataMapper()
-            mapper.SetInputData(part.poly)
             actor = vtk.vtkActor()
             actor.SetMapper(mapper)
             actor.SetUserMatrix(user)
@@ -201,6 +208,7 @@ class TilesetStreamVisual(MeshVisual):
             self._actor_part[id(actor)] = (index, part)
         self.loaded[index] = tile
         self.cache.add(index, tile.nbytes)
+        self._sync_coloring()
 
     def _detach(self, index: int) -> None:
         tile = self.loaded.pop(index, None)
@@ -217,6 +225,8 @@ class TilesetStreamVisual(MeshVisual):
 
     def _style_part(self, part: TilePart) -> None:
         actor, mapper = part.actor, part.actor.GetMapper()
+        poly, part.kept = filtered_poly(part.poly, part.cell_feature, part.properties, self.layer.feature_filter)
+        mapper.SetInputData(poly)
         prop = actor.GetProperty()
         prop.SetOpacity(float(self.layer.opacity))
         prop.SetEdgeVisibility(bool(self.layer.show_edges))
@@ -228,7 +238,21 @@ class TilesetStreamVisual(MeshVisual):
             prop.SetAmbient(0.22)
             prop.SetDiffuse(0.8)
             prop.SetSpecular(0.05)
-        if has_rgba and self.layer.color_mode != "elevation":
+        styled = self.coloring.cell_colors(part.properties, part.cell_feature, part.kept, poly.n_cells) \
+            if self.coloring.active else None
+        if styled is not None:
+            array_name, values = styled
+            poly.cell_data[f"style {array_name}"] = values
+            mapper.SetScalarModeToUseCellFieldData()
+            mapper.SelectColorArray(f"style {array_name}")
+            if array_name == "RGBA":
+                mapper.SetColorModeToDirectScalars()
+            else:
+                mapper.SetLookupTable(self.coloring.lut)
+                mapper.SetScalarRange(*self.coloring.scalar_range())
+                mapper.SetColorModeToMapScalars()
+            mapper.ScalarVisibilityOn()
+        elif has_rgba and self.layer.color_mode != "elevation":
             mapper.SetScalarModeToUsePointFieldData()
             mapper.SelectColorArray("RGBA")
             mapper.SetColorModeToDirectScalars()
@@ -242,7 +266,30 @@ class TilesetStreamVisual(MeshVisual):
             for part in tile.parts:
                 if part.actor is not None:
                     self._style_part(part)
+        self._sync_coloring()
         self._show(self.shown, force=True)
+
+    def _sync_coloring(self) -> None:
+        """Keep every tile on one colour scale, and the legend or colour bar in step with it."""
+        c = self.coloring
+        if c.changed:
+            c.changed = False
+            c.lut.scalar_range = c.scalar_range()
+            for tile in self.loaded.values():
+                for part in tile.parts:
+                    if part.actor is not None:
+                        part.actor.GetMapper().SetScalarRange(*c.scalar_range())
+        self.canvas.set_legend(self, c.legend() if self.layer.visible else None)
+        want = c.name if c.active and c.numeric and self.layer.visible else None
+        if want == self.scalar_bar_title:
+            return
+        if self.scalar_bar_title and self.scalar_bar_title != want:
+            self.canvas.release_scalar_bar(self.scalar_bar_title, self)
+            self.scalar_bar_title = None
+        if want:
+            c.lut.scalar_range = c.scalar_range()
+            self.canvas.plotter.add_scalar_bar(lookup_table=c.lut, **self.canvas.scalar_bar_args(want))
+            self.scalar_bar_title = want
 
     def _show(self, selected: set[int], force: bool = False) -> None:
         on = bool(self.layer.visible)
@@ -353,6 +400,8 @@ class TilesetStreamVisual(MeshVisual):
         index, part = hit
         props: dict[str, Any] = {"layer": self.layer.name, "tile": index}
         feature = -1
+        if part.kept is not None:  # a filter left cells out: drawn cell -> the tile's own cell
+            cell_id = int(part.kept[cell_id]) if 0 <= cell_id < len(part.kept) else -1
         if part.cell_feature is not None and 0 <= cell_id < len(part.cell_feature):
             feature = int(part.cell_feature[cell_id])
         if feature >= 0:
