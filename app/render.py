@@ -11,8 +11,18 @@ from app.model.scene import Scene
 from loaders.base import LoadError
 
 
+def _settle(canvas: Any, limit_s: float) -> None:
+    """What the GUI's timers do, until no tile is pending (bounded: a dead server cannot hang it)."""
+    start = time.perf_counter()
+    canvas.render()
+    while canvas.tick(render=False) and time.perf_counter() - start < limit_s:
+        time.sleep(0.005)
+        canvas.render()  # camera clipping and the next selection follow what was attached
+    canvas.tick(render=False)
+
+
 def render_offscreen(paths: list[str], output: str, *, size: tuple[int, int] = (1280, 720), view: str | None = None,
-                     budget: int | None = None, frames: int = 5,
+                     budget: int | None = None, frames: int = 5, stream_tiles: bool = True, settle_s: float = 120.0,
                      on_error: Callable[[LoadError], None] | None = None) -> dict[str, Any] | None:
     import pyvista as pv
 
@@ -24,7 +34,7 @@ def render_offscreen(paths: list[str], output: str, *, size: tuple[int, int] = (
     vtk.vtkLogger.SetStderrVerbosity(vtk.vtkLogger.VERBOSITY_ERROR)
     errors: list[LoadError] = []
     scene = Scene()
-    layers = open_paths(scene, paths, on_error=(on_error or errors.append))
+    layers = open_paths(scene, paths, on_error=(on_error or errors.append), stream_tiles=stream_tiles)
     if not layers:
         return None
     with warnings.catch_warnings():
@@ -42,6 +52,7 @@ def render_offscreen(paths: list[str], output: str, *, size: tuple[int, int] = (
         if view not in (None, "iso", "top", "north"):
             (on_error or errors.append)(LoadError(view or "", "unknown view (use iso, top, north or a bookmark name)"))
         canvas.zoom_to(view=view or "iso")
+    _settle(canvas, settle_s)  # streamed tilesets: every tile this view needs is drawn before timing
     canvas.render()  # first frame compiles shaders: not timed
     times = []
     for _ in range(max(1, frames)):

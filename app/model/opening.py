@@ -97,7 +97,7 @@ def build_layers(scene: Scene, path: str, *, progress: Progress | None = None, c
 
 def build_project_layers(scene: Scene, spec: ProjectSpec, *, progress: Progress | None = None,
                          cancel: Cancel | None = None, on_error: Callable[[LoadError], None] | None = None,
-                         on_partial: PartialCallback | None = None) -> list[Layer]:
+                         on_partial: PartialCallback | None = None, stream_tiles: bool | None = None) -> list[Layer]:
     """Every layer of a project; a layer that fails is reported and skipped, the rest still open."""
     if spec.frame.is_set and not scene.frame.is_set:
         scene.frame.origin_lla = spec.frame.origin_lla
@@ -111,7 +111,7 @@ def build_project_layers(scene: Scene, spec: ProjectSpec, *, progress: Progress 
                 progress((i + fraction) / n, message)
         try:
             layers = build_layers(scene, entry.path, progress=sub, cancel=cancel, loader=entry.loader, on_partial=on_partial,
-                                  options=entry.options)
+                                  options=entry.options, stream_tiles=stream_tiles)
         except LoadError as exc:
             if on_error is None:
                 raise
@@ -137,8 +137,9 @@ def open_project_spec(path: str) -> ProjectSpec:
 
 def open_paths(scene: Scene, paths: list[str], *, on_error: Callable[[LoadError], None],
                progress: Progress | None = None, cancel: Cancel | None = None,
-               on_partial: PartialCallback | None = None) -> list[Layer]:
-    """Files and projects into layers (not yet added). Projects also bring bookmarks and camera."""
+               on_partial: PartialCallback | None = None, stream_tiles: bool | None = None) -> list[Layer]:
+    """Files and projects into layers (not yet added). Projects also bring bookmarks and camera.
+    `stream_tiles` as in build_layers (None: stream when `on_partial` is given, i.e. in the GUI)."""
     from app.model.project import is_project
 
     out: list[Layer] = []
@@ -151,9 +152,10 @@ def open_paths(scene: Scene, paths: list[str], *, on_error: Callable[[LoadError]
                     scene.camera = spec.camera
                     scene.camera_from_project = True
                 out.extend(build_project_layers(scene, spec, progress=progress, cancel=cancel, on_error=on_error,
-                                                on_partial=on_partial))
+                                                on_partial=on_partial, stream_tiles=stream_tiles))
             else:
-                out.extend(build_layers(scene, path, progress=progress, cancel=cancel, on_partial=on_partial))
+                out.extend(build_layers(scene, path, progress=progress, cancel=cancel, on_partial=on_partial,
+                                        stream_tiles=stream_tiles))
         except LoadError as exc:
             on_error(exc)
     return out
