@@ -17,7 +17,7 @@ from app.model.layers import Layer, PointCloudLayer
 from app.model.scene import Camera, Scene, Selection
 from viewers import style
 from viewers.lod import camera_state_from_vtk, frustum_planes_from_vtk, indices_for, select_nodes
-from viewers.overlays import CategoryLegend, ScaleBar, nice_length
+from viewers.overlays import CategoryLegend, ScaleBar, StatsOverlay, nice_length
 from viewers.visuals import Visual, visual_class_for
 from viewers.tiles import visual as _tiles_visual  # noqa: F401  (registers the streamed tileset visual)
 
@@ -64,6 +64,7 @@ class Canvas:
         p.add_north_arrow_widget(viewport=(0.015, 0.015, 0.105, 0.145), color="#c0392b", interactive=False)
         self.scale_bar = ScaleBar(p.renderer)
         self.category_legend = CategoryLegend(p.renderer)
+        self.stats_overlay = StatsOverlay(p.renderer)
         if getattr(p, "iren", None) is not None:  # a real window: refine the clouds when the user lets go
             p.iren.add_observer("EndInteractionEvent", lambda *_: self.update_lod())
             p.iren.add_observer("InteractionEvent", lambda *_: self._refine_during_drag())
@@ -242,6 +243,15 @@ class Canvas:
         window = self.plotter.render_window
         if window is not None:  # a render queued just before the window closed: nothing to draw
             window.Render()
+
+    def show_stats_overlay(self, on: bool) -> None:
+        self.stats_overlay.show(bool(on))
+        self.refresh_stats_overlay()
+        self.request_render()
+
+    def refresh_stats_overlay(self) -> None:
+        if self.stats_overlay.update(self.stats(), self.frame_ms):
+            self.request_render()
 
     def stats(self) -> dict[str, int]:
         out = {"points_drawn": 0, "triangles_drawn": 0, "tiles_drawn": 0}

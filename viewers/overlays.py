@@ -136,3 +136,50 @@ class CategoryLegend:
         for actor in self.actors + ([self.swatches] if self.swatches is not None else []):
             self.renderer.RemoveActor(actor)
         self.actors, self.swatches = [], None
+
+
+def stats_lines(stats: dict, frame_ms: float) -> list[str]:
+    """The figures CesiumJS's debug panel shows, in its words, for the overlay and for tests."""
+    lines = [f"frame {frame_ms:.0f} ms",
+             f"points drawn {stats.get('points_drawn', 0):,}", f"triangles drawn {stats.get('triangles_drawn', 0):,}"]
+    if "tiles_selected" in stats:
+        lines += [f"tiles visited {stats['tiles_visited']:,}, selected {stats['tiles_selected']:,}, culled {stats.get('tiles_culled', 0):,}",
+                  f"tiles loaded {stats['tiles_loaded']:,}, pending {stats['tiles_pending']:,}, failed {stats['tiles_failed']:,}",
+                  f"geometry {stats['tiles_geometry_bytes'] / 2**20:.1f} MiB, evicted {stats.get('tiles_evicted', 0):,}"]
+    return lines
+
+
+class StatsOverlay:
+    """Top-left text panel with the renderer's statistics; off by default (View > Statistics)."""
+
+    def __init__(self, renderer: vtk.vtkRenderer) -> None:
+        self.renderer = renderer
+        self.text = vtk.vtkTextActor()
+        tp = self.text.GetTextProperty()
+        tp.SetFontSize(13)
+        tp.SetFontFamilyToCourier()
+        tp.SetColor(0.1, 0.12, 0.15)
+        tp.SetBackgroundColor(1, 1, 1)
+        tp.SetBackgroundOpacity(0.7)
+        tp.SetVerticalJustificationToTop()
+        self.text.GetPositionCoordinate().SetCoordinateSystemToNormalizedViewport()
+        self.text.SetPosition(0.01, 0.98)
+        self.visible = False
+        self._last: list[str] = []
+
+    def show(self, on: bool) -> None:
+        if on and not self.visible:
+            self.renderer.AddViewProp(self.text)
+        elif not on and self.visible:
+            self.renderer.RemoveViewProp(self.text)
+        self.visible = on
+
+    def update(self, stats: dict, frame_ms: float) -> bool:
+        """True when the text changed (the caller then asks for a render)."""
+        if not self.visible:
+            return False
+        lines = stats_lines(stats, frame_ms)
+        changed = lines[1:] != self._last[1:]  # a new frame time alone waits for the next render:
+        self._last = lines                       # re-rendering for it would render forever
+        self.text.SetInput("\n".join(lines))
+        return changed

@@ -13,6 +13,7 @@ from app.model.layers import ASPRS_CLASSES, Layer, MeshLayer, PointCloudLayer
 from app.model.placement import assign_crs, can_place, place_layer
 from app.model.scene import Scene
 from app.ui.place_dialog import PlaceDialog
+from app.ui.tileset_controls import TilesetControls
 
 KIND_LABELS = {"pointcloud": "Point cloud", "bim": "BIM", "tileset": "3D Tiles", "mesh": "Mesh", "tile": "3D Tiles"}
 ERROR_RGB, WARN_RGB = "#c62828", "#b26a00"
@@ -126,6 +127,8 @@ class LayerTreeDock(QDockWidget):
         row.addWidget(self.point_size)
         row.addWidget(self.classes_button)
         form.addWidget(self.points_row)
+        self.tiles_row = TilesetControls()
+        form.addWidget(self.tiles_row)
         self.filter_row = QWidget()
         column = QVBoxLayout(self.filter_row)
         column.setContentsMargins(0, 0, 0, 0)
@@ -234,6 +237,7 @@ class LayerTreeDock(QDockWidget):
         self.place_button.setEnabled(layer is not None and can_place(layer))
         self.points_row.setVisible(isinstance(layer, PointCloudLayer))
         self.filter_row.setVisible(_filterable(layer))
+        self.tiles_row.set_layer(layer)
         if layer is None:
             return
         self._updating = True

@@ -119,6 +119,9 @@ class MainWindow(QMainWindow):
                                   toggled=self.canvas.set_eye_dome_lighting)
         view_menu.addAction(self.edl_action)
         self.point_budget = PointBudgetControl(self, self.canvas, self.settings, view_menu)
+        self.stats_action = QAction("&Statistics overlay", self, checkable=True, shortcut="F3",
+                                    toggled=self.canvas.show_stats_overlay)
+        view_menu.addAction(self.stats_action)
         self.bookmark_menu = view_menu.addMenu("&Bookmarks")
         view_menu.addAction(self.layer_tree.toggleViewAction())
         view_menu.addAction(self.properties.toggleViewAction())
@@ -365,6 +368,7 @@ class MainWindow(QMainWindow):
             self.drawn_label.setToolTip(f"tiles visited {s['tiles_visited']}, culled {s.get('tiles_culled', 0)}, "
                                         f"geometry {s['tiles_geometry_bytes'] / 2**20:.1f} MiB, evicted {s.get('tiles_evicted', 0)}")
         self.frame_label.setText(f"frame {self.canvas.frame_ms:.0f} ms")
+        self.canvas.refresh_stats_overlay()
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self._poll.stop()

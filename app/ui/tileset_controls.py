@@ -1,0 +1,52 @@
+"""Streaming controls for a streamed 3D Tiles layer: detail (maximum screen-space error, as
+CesiumJS's maximumScreenSpaceError) and the memory budget for its tiles (cacheBytes)."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QSpinBox, QWidget
+
+from app.model.layers import Layer, TilesetLayer
+
+
+class TilesetControls(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.layer: TilesetLayer | None = None
+        self.sse = QDoubleSpinBox()
+        self.sse.setRange(1.0, 256.0)
+        self.sse.setDecimals(1)
+        self.sse.setSingleStep(2.0)
+        self.sse.setSuffix(" px")
+        self.sse.setToolTip("Maximum screen-space error: lower draws finer tiles sooner (more data); "
+                            "CesiumJS's default is 16 px")
+        self.memory = QSpinBox()
+        self.memory.setRange(16, 65536)
+        self.memory.setSingleStep(128)
+        self.memory.setSuffix(" MiB")
+        self.memory.setToolTip("Memory for this tileset's loaded tiles; least recently used tiles out of view are "
+                               "dropped past it, and detail is lowered gradually while the view alone needs more")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Detail"))
+        row.addWidget(self.sse)
+        row.addWidget(QLabel("Memory"))
+        row.addWidget(self.memory)
+        self.sse.valueChanged.connect(self._on_sse)
+        self.memory.valueChanged.connect(self._on_memory)
+
+    def set_layer(self, layer: Layer | None) -> None:
+        """Show for a streamed tileset only; fill from its settings without writing them back."""
+        streamed = isinstance(layer, TilesetLayer) and layer.streamed
+        self.layer = None
+        self.setVisible(streamed)
+        if streamed:
+            self.sse.setValue(layer.max_sse)
+            self.memory.setValue(round(layer.memory_budget_mb))
+            self.layer = layer
+
+    def _on_sse(self, value: float) -> None:
+        if self.layer is not None:
+            self.layer.max_sse = float(value)
+
+    def _on_memory(self, value: int) -> None:
+        if self.layer is not None:
+            self.layer.memory_budget_mb = float(value)
