@@ -24,7 +24,7 @@ from loaders.base import Cancel, LayerData, LoadCancelled, LoadError, PointCloud
 from loaders.registry import register_loader
 
 MAX_POINTS = 30_000_000  # opening a bigger COPC loads the coarse levels that fit, with a warning
-RUN = 250_000  # points per parallel decode
+RUN = 500_000  # points per parallel decode
 MAX_LEVEL = 21  # deepest level an octree key fits (app.model.octree.MAX_BITS)
 ENTRY = struct.Struct("<iiiiQii")  # VoxelKey (level, x, y, z), offset, byte size, point count
 

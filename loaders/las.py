@@ -18,7 +18,7 @@ from loaders.base import Cancel, LayerData, LoadCancelled, LoadError, Progress
 from loaders.registry import register_loader
 
 CHUNK = 1_000_000
-RUN = 250_000  # points per parallel decode: small enough to overlap with conversion
+RUN = 500_000  # points per parallel decode (measured: 250k runs decode slower, 1M overlap less)
 HEADER_MIN = 227  # LAS 1.0 public header size
 MAX_POINTS = 2_000_000_000  # refuse absurd counts before we look any further
 

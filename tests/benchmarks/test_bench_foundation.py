@@ -34,16 +34,23 @@ def laz_2m(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_las_loader_vs_raw_laspy(laz_2m: Path) -> None:
+    """Our loader (validated chunk table, parallel decode one run ahead of the conversion into
+    final arrays) against raw parallel `laspy.read`. Runs alternate so that load from other
+    processes hits both alike; best of five each."""
     import laspy
 
     from loaders.registry import load
 
-    raw = _best(lambda: laspy.read(str(laz_2m)))
-    ours = _best(lambda: load(str(laz_2m)))
+    load(str(laz_2m))  # imports and first-touch costs out of the way
+    raw_times, our_times = [], []
+    for _ in range(5):
+        raw_times.append(_best(lambda: laspy.read(str(laz_2m)), repeat=1))
+        our_times.append(_best(lambda: load(str(laz_2m)), repeat=1))
+    raw, ours = min(raw_times), min(our_times)
     n = 2_000_000
     print(f"\n| LAZ 2M points: raw laspy.read | {n / raw / 1e6:.2f} M pts/s | baseline |")
     print(f"| LAZ 2M points: twinscape loader | {n / ours / 1e6:.2f} M pts/s | {raw / ours:.2f}x of laspy |")
-    assert raw / ours > 0.3
+    assert raw / ours > 0.6  # issue target 0.9x; loose here because the machine is shared
 
 
 def test_frame_time_is_bounded_by_the_point_budget(laz_2m: Path, tmp_path: Path) -> None:

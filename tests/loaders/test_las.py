@@ -262,3 +262,19 @@ def test_garbage_in_crs_records_never_fails_the_load(tmp_path) -> None:
             assert layer.georef.kind == "crs" or layer.warnings
             [scene_layer] = Scene().make_layers(layer)
             assert np.isfinite(scene_layer.positions).all()
+
+
+def test_colours_that_turn_16_bit_late_are_all_scaled() -> None:
+    """The 8/16-bit colour decision is made on the first records; later 16-bit values switch
+    the whole cloud to 16-bit scaling, as a whole-file maximum would."""
+    import laspy
+
+    from loaders._lasdata import PointSink
+
+    header = laspy.LasHeader(point_format=3, version="1.2")
+    records = np.zeros(20, header.point_format.dtype())
+    records["red"][:10], records["red"][10:] = 200, 60000
+    sink = PointSink(header, 20)
+    sink.add(records[:10])
+    sink.add(records[10:])
+    np.testing.assert_array_equal(sink.colors()[:, 0], [200 >> 8] * 10 + [60000 >> 8] * 10)
