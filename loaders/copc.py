@@ -239,7 +239,7 @@ def read_copc(path: str, bounds: tuple[Sequence[float], Sequence[float]] | None 
     """
     import laspy
 
-    from loaders.las import HEADER_MIN, _check_raw_header
+    from loaders.las import HEADER_MIN, _check_raw_header, _check_scaling
 
     file_size = os.path.getsize(path)
     if file_size < HEADER_MIN:
@@ -249,6 +249,7 @@ def read_copc(path: str, bounds: tuple[Sequence[float], Sequence[float]] | None 
     warnings: list[str] = []
     try:
         with laspy.open(path) as probe:  # header only: check the COPC info before CopcReader trusts it
+            _check_scaling(path, probe.header)
             info = next((v for v in probe.header.vlrs if getattr(v, "user_id", "") == "copc" and v.record_id == 1), None)
             if info is None:
                 raise LoadError(path, "not a COPC file (no COPC info record)")

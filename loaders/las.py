@@ -51,6 +51,17 @@ def _check_raw_header(path: str, file_size: int) -> None:
         raise LoadError(path, "corrupt header: zero point record length")
 
 
+def _check_scaling(path: str, header) -> None:
+    """Coordinates are integers times scale plus offset: a zero, NaN or absurd scale or offset
+    (a flipped header byte) would give every point the same or non-finite coordinates."""
+    scales = np.asarray(header.scales, dtype=np.float64)
+    offsets = np.asarray(header.offsets, dtype=np.float64)
+    if not (np.isfinite(scales).all() and (scales != 0).all() and (np.abs(scales) <= 1e4).all()):
+        raise LoadError(path, f"corrupt header: coordinate scale {scales.tolist()}")
+    if not (np.isfinite(offsets).all() and (np.abs(offsets) <= 1e10).all()):
+        raise LoadError(path, f"corrupt header: coordinate offset {offsets.tolist()}")
+
+
 def _check_size(path: str, header, file_size: int) -> None:
     """Uncompressed LAS: the declared points must fit in the file (checked before reading)."""
     count = int(header.point_count)
@@ -151,6 +162,7 @@ def read_las(path: str, *, progress: Progress | None = None, cancel: Cancel | No
         raise LoadError(path, f"not a readable LAS/LAZ file: {exc}") from None
     with reader:
         header = reader.header
+        _check_scaling(path, header)
         if is_copc(header):  # an octree already: read node by node (a bad chunk loses one node)
             from loaders.copc import MAX_POINTS as COPC_MAX, read_copc
 

@@ -278,3 +278,43 @@ def test_colours_that_turn_16_bit_late_are_all_scaled() -> None:
     sink.add(records[:10])
     sink.add(records[10:])
     np.testing.assert_array_equal(sink.colors()[:, 0], [200 >> 8] * 10 + [60000 >> 8] * 10)
+
+
+@pytest.mark.parametrize("field,value", [(131, 0.0), (131, float("nan")), (139, float("inf")), (155, float("nan")),
+                                         (163, 1e300)])
+def test_corrupt_scale_or_offset_is_a_clean_error(tmp_path, field: int, value: float) -> None:
+    """Header bytes 131-154 hold the x/y/z scales, 155-178 the offsets."""
+    import struct
+
+    src = tmp_path / "ok.las"
+    make_las(src, 50)
+    data = bytearray(src.read_bytes())
+    struct.pack_into("<d", data, field, value)
+    bad = tmp_path / "bad.las"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(loaders.LoadError, match="corrupt header: coordinate"):
+        loaders.load(bad)
+
+
+@pytest.mark.parametrize("fmt", range(11))
+@pytest.mark.parametrize("ext", ["las", "laz"])
+def test_every_point_format_round_trips(tmp_path, fmt: int, ext: str) -> None:
+    import laspy
+
+    rng = np.random.default_rng(fmt)
+    header = laspy.LasHeader(point_format=fmt, version="1.2" if fmt <= 3 else "1.4")
+    header.scales = [0.001, 0.001, 0.001]
+    header.add_extra_dim(laspy.ExtraBytesParams(name="height", type=np.float32))
+    las = laspy.LasData(header)
+    n = 300
+    las.x, las.y, las.z = rng.uniform(0, 50, n), rng.uniform(0, 50, n), rng.uniform(0, 5, n)
+    las.classification = rng.integers(0, 20, n, dtype=np.uint8)
+    las.height = rng.uniform(0, 9, n).astype(np.float32)
+    path = tmp_path / f"f{fmt}.{ext}"
+    las.write(str(path))
+    [layer] = loaders.load(path)
+    assert layer.metadata["point_format"] == fmt and layer.format.startswith(ext.upper())
+    np.testing.assert_allclose(layer.positions, np.c_[las.x, las.y, las.z])
+    np.testing.assert_array_equal(layer.attributes["classification"], las.classification)
+    np.testing.assert_array_equal(layer.attributes["height"], las.height)
+    assert (layer.colors is not None) == ("red" in las.point_format.dimension_names)
