@@ -132,6 +132,24 @@ def _read_parallel(path: str, header, chunks: list[_laz.Chunk], sink: PointSink,
             sink.add(raw.view(dtype))
 
 
+def _read_uncompressed(path: str, header, sink: PointSink, cancel: Cancel | None) -> None:
+    """Plain LAS: records straight from the file into one reused buffer (the size was checked
+    against the file before), then converted."""
+    size = int(header.point_format.size)
+    dtype = header.point_format.dtype()
+    buf = bytearray(min(CHUNK, sink.count) * size)
+    with open(path, "rb") as fh:
+        fh.seek(int(header.offset_to_point_data))
+        while sink.done < sink.count:
+            if cancel is not None and cancel():
+                raise LoadCancelled()
+            want = min(CHUNK, sink.count - sink.done) * size
+            got = fh.readinto(memoryview(buf)[:want])
+            if got < size:
+                break
+            sink.add(np.frombuffer(buf, dtype=dtype, count=got // size))
+
+
 def _read_sequential(reader, sink: PointSink, cancel: Cancel | None) -> None:
     for chunk in reader.chunk_iterator(CHUNK):
         if cancel is not None and cancel():
@@ -178,6 +196,8 @@ def read_las(path: str, *, progress: Progress | None = None, cancel: Cancel | No
             try:
                 if chunks is not None:
                     _read_parallel(path, header, chunks, sink, cancel)
+                elif not header.are_points_compressed:
+                    _read_uncompressed(path, header, sink, cancel)
                 else:
                     _read_sequential(reader, sink, cancel)
             except (LoadCancelled, LoadError):
