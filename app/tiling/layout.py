@@ -52,6 +52,19 @@ class Layout:
         """Distance between points of a node at `level` (grid cell size)."""
         return 2.0 * self.halfsize / (1 << self.grid_bits) / (1 << level)
 
+    def cells(self, records: np.ndarray) -> np.ndarray:
+        """Partition cell of each record: equal to prefix(codes(records), cell_level) but
+        computed at that level only (a cheaper pass over every point)."""
+        level = self.cell_level
+        if level == 0:
+            return np.zeros(len(records), np.uint32)
+        s = np.asarray(self.scales)
+        o = np.asarray(self.offsets) - self.cube_min
+        n = 1 << level
+        f = n / (2.0 * self.halfsize)
+        q = [np.clip((records[name] * s[i] + o[i]) * f, 0, n - 1).astype(np.uint32) for i, name in enumerate("XYZ")]
+        return _spread_small(q[0]) | (_spread_small(q[1]) << np.uint32(1)) | (_spread_small(q[2]) << np.uint32(2))
+
     def node_bounds(self, level: int, x: int, y: int, z: int) -> tuple[np.ndarray, np.ndarray]:
         side = 2.0 * self.halfsize / (1 << level)
         lo = self.cube_min + np.array([x, y, z], np.float64) * side
@@ -70,6 +83,16 @@ class Layout:
         return _spread(q[0]) | (_spread(q[1]) << np.uint64(1)) | (_spread(q[2]) << np.uint64(2))
 
 
+def rows(records: np.ndarray) -> np.ndarray:
+    """The records as opaque fixed-size rows: numpy gathers and copies these several times
+    faster than a structured dtype (which it moves field by field)."""
+    return records.view(np.dtype((np.void, records.dtype.itemsize)))
+
+
+def take(records: np.ndarray, index: np.ndarray) -> np.ndarray:
+    return rows(records)[index].view(records.dtype)
+
+
 def _spread(v: np.ndarray) -> np.ndarray:
     """Put two zero bits between the 21 low bits of v (Morton interleave)."""
     v = v & np.uint64(0x1FFFFF)
@@ -79,6 +102,17 @@ def _spread(v: np.ndarray) -> np.ndarray:
     v = (v | (v << np.uint64(4))) & np.uint64(0x10C30C30C30C30C3)
     v = (v | (v << np.uint64(2))) & np.uint64(0x1249249249249249)
     return v
+
+
+_SPREAD_SMALL = None
+
+
+def _spread_small(q: np.ndarray) -> np.ndarray:
+    """_spread for values below 128 through a lookup table (partition cells)."""
+    global _SPREAD_SMALL
+    if _SPREAD_SMALL is None:
+        _SPREAD_SMALL = _spread(np.arange(128, dtype=np.uint64)).astype(np.uint32)
+    return _SPREAD_SMALL[q]
 
 
 def _compact(v: np.ndarray) -> np.ndarray:

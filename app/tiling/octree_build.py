@@ -15,7 +15,7 @@ from typing import Iterator, Protocol
 
 import numpy as np
 
-from app.tiling.layout import DEPTH, GRID_BITS, MAX_LEVEL, Layout, key_of, prefix
+from app.tiling.layout import DEPTH, GRID_BITS, MAX_LEVEL, Layout, key_of, prefix, rows, take
 
 
 class NodeSink(Protocol):
@@ -69,15 +69,15 @@ def build_nodes(records: np.ndarray, layout: Layout, level0: int, sink: NodeSink
     kept = records[:0]
     for level, node, idx in distribute(codes, level0, layout.max_leaf, stop_level, layout.grid_bits):
         if keep_root and level == level0:
-            kept = records[order[idx]]
+            kept = take(records, order[idx])
         else:
-            sink.write(key_of(level, node), records[order[idx]])
+            sink.write(key_of(level, node), take(records, order[idx]))
     return kept
 
 
 def _read_files(files: list[str], dtype: np.dtype) -> np.ndarray:
-    parts = [np.fromfile(f, dtype=dtype) for f in files]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype)
+    parts = [rows(np.fromfile(f, dtype=dtype)) for f in files]
+    return np.concatenate(parts).view(dtype) if parts else np.zeros(0, dtype)
 
 
 def _split(files: list[str], layout: Layout, level: int, workdir: str) -> dict[int, list[str]]:
@@ -90,7 +90,7 @@ def _split(files: list[str], layout: Layout, level: int, workdir: str) -> dict[i
             recs = np.fromfile(f, dtype=dtype, count=layout.chunk_points, offset=start * dtype.itemsize)
             sub = prefix(layout.codes(recs), level + 1)
             order = np.argsort(sub, kind="stable")
-            sub, recs = sub[order], recs[order]
+            sub, recs = sub[order], take(recs, order)
             edges = np.flatnonzero(np.diff(sub)) + 1
             for lo, hi in zip(np.r_[0, edges], np.r_[edges, len(recs)]):
                 name = os.path.join(workdir, f"split-{level + 1}-{int(sub[lo])}.bin")
@@ -115,7 +115,7 @@ def build_cell_tree(files: list[str], layout: Layout, level: int, sink: NodeSink
         bubbled.append(build_cell_tree(child_files, layout, level + 1, sink, workdir))
         for f in child_files:
             os.remove(f)
-    merged = np.concatenate(bubbled) if bubbled else np.zeros(0, layout.dtype)
+    merged = np.concatenate([rows(b) for b in bubbled]).view(layout.dtype) if bubbled else np.zeros(0, layout.dtype)
     return build_nodes(merged, layout, level, sink, stop_level=level + 1, keep_root=True)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.tiling.inputs import InputInfo
-from app.tiling.layout import Layout, TaskInputError, prefix
+from app.tiling.layout import Layout, TaskInputError, rows, take
 
 
 def to_layout_records(chunk, layout: Layout) -> np.ndarray:
@@ -24,8 +24,8 @@ def to_layout_records(chunk, layout: Layout) -> np.ndarray:
     (formats 0-5) need repacking and this runs on every point."""
     src = chunk.array
     names = set(src.dtype.names)
-    if src.dtype == layout.dtype:  # same format, no extra bytes: one copy, then fix X/Y/Z
-        out = src.copy()
+    if src.dtype == layout.dtype:  # same format, no extra bytes: fix X/Y/Z in place (a fresh buffer per chunk)
+        out = src if src.flags.writeable else rows(src).copy().view(src.dtype)
     else:
         out = np.zeros(len(src), layout.dtype)
     for i, name in enumerate("XYZ"):
@@ -90,11 +90,11 @@ def partition_range(path: str, start: int, count: int, layout: Layout, tmpdir: s
                     imax[i] = max(imax[i], int(recs[name].max()))
                 returns += np.bincount(recs["bit_fields"] & 15, minlength=16)
                 gps = (min(gps[0], float(recs["gps_time"].min())), max(gps[1], float(recs["gps_time"].max())))
-                cell = prefix(layout.codes(recs), layout.cell_level)
+                cell = layout.cells(recs)
                 if layout.cell_level <= 5:  # < 2^15 cells: numpy's stable sort is a radix sort on uint16
                     cell = cell.astype(np.uint16)
                 order = np.argsort(cell, kind="stable")
-                cell, recs = cell[order], recs[order]
+                cell, recs = cell[order], take(recs, order)
                 edges = np.flatnonzero(cell[1:] != cell[:-1]) + 1
                 for lo, hi in zip(np.r_[0, edges], np.r_[edges, n]):
                     c = int(cell[lo])
