@@ -183,7 +183,14 @@ class LayerTreeDock(QDockWidget):
         def on_data() -> None:  # a streamed layer grows while it loads
             item.setText(2, _summary(layer))
 
+        def on_color_mode(mode: str) -> None:  # set elsewhere (a project, a script): the combo follows
+            if self.current_layer() is layer and self.color_mode.currentText() != mode:
+                self._updating = True
+                self.color_mode.setCurrentText(mode)
+                self._updating = False
+
         layer.events.name.connect(on_renamed)
+        layer.events.color_mode.connect(on_color_mode)
         layer.data_changed.connect(on_data)
         if isinstance(layer, MeshLayer):  # a filter set elsewhere (project), or elements streaming in
             def on_filter(*_args) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Future
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, QSettings, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QMenu, QWidget
 
@@ -66,8 +66,6 @@ def _stored(settings: QSettings) -> int | None:
 class PointBudgetControl(QObject):
     """The View menu entry and the budget's source (user setting or renderer default)."""
 
-    renderer_known = Signal(str)
-
     def __init__(self, parent: QWidget, canvas: Canvas, settings: QSettings, menu: QMenu) -> None:
         super().__init__(parent)
         self.canvas, self.settings, self._parent = canvas, settings, parent
@@ -75,18 +73,21 @@ class PointBudgetControl(QObject):
         self.dialog: QInputDialog | None = None
         self.action = QAction("Point &budget\u2026", parent, triggered=self.ask)
         menu.addAction(self.action)
-        self.renderer_known.connect(self._on_renderer)
+        self._wait = QTimer(self, interval=100)
         if (user := _stored(settings)) is not None:
             canvas.set_point_budget(user)
         else:
-            # emit from the worker thread: Qt queues it to this object's (GUI) thread
-            renderer_future().add_done_callback(lambda f: self._emit(f.result()))
+            # Polled on the GUI thread, not signalled from the worker: a window closed before the
+            # answer came would otherwise receive a signal on a deleted object (a crash, not an error).
+            self._future = renderer_future()
+            self._wait.timeout.connect(self._poll)
+            self._wait.start()
+            self._poll()
 
-    def _emit(self, renderer: str) -> None:
-        try:
-            self.renderer_known.emit(renderer)
-        except RuntimeError:  # the window closed before the answer came
-            pass
+    def _poll(self) -> None:
+        if self._future.done():
+            self._wait.stop()
+            self._on_renderer(self._future.result())
 
     def _on_renderer(self, renderer: str) -> None:
         self.renderer = renderer

@@ -18,6 +18,9 @@ def test_streaming_settings_and_statistics_overlay(qtbot, window, tmp_path) -> N
     controls.sse.setValue(4.0)
     controls.memory.setValue(64)
     assert layer.max_sse == 4.0 and layer.memory_budget_mb == 64.0
+    assert "property:height" in [dock.color_mode.itemText(i) for i in range(dock.color_mode.count())]
+    layer.color_mode = "property:height"  # set from elsewhere: the combo follows
+    assert dock.color_mode.currentText() == "property:height"
     qtbot.waitUntil(lambda: window.canvas.stats().get("tiles_pending", 1) == 0, timeout=30_000)
     assert not window.canvas.stats_overlay.visible
     window.stats_action.trigger()  # View > Statistics overlay (F3)
