@@ -94,13 +94,14 @@ def _cell(info, node: Node) -> tuple[np.ndarray, np.ndarray]:
     return lo, lo + side
 
 
-def _select(path: str, reader, entries: dict, bounds, max_level: int | None, file_size: int,
+def _select(reader, entries: dict, bounds, max_level: int | None, file_size: int,
             warnings: list[str]) -> list[Node]:
     """Nodes reachable from the root (breadth first) within `bounds` and `max_level`."""
     header = reader.header
     data_start = int(header.offset_to_point_data) + 8
     total = int(header.point_count)
     out: list[Node] = []
+    impossible: list[str] = []
     frontier = [(0, 0, 0, 0)]
     while frontier:
         level_nodes = []
@@ -114,13 +115,16 @@ def _select(path: str, reader, entries: dict, bounds, max_level: int | None, fil
                 if np.any(lo > bounds[1]) or np.any(hi < bounds[0]):
                     continue
             if count > 0 and not (data_start <= offset and offset + nbytes <= file_size and nbytes > 0 and count <= total):
-                warnings.append(f"COPC node {'-'.join(map(str, key))} has an impossible chunk entry: its points are lost")
+                impossible.append("-".join(map(str, key)))
                 node.count = 0
             level_nodes.append(node)
         out.extend(level_nodes)
         if not level_nodes or level_nodes[0].level >= min(MAX_LEVEL, max_level if max_level is not None else MAX_LEVEL):
             break
         frontier = [child for node in level_nodes for child in _children(node)]
+    if impossible:
+        warnings.append(f"{len(impossible)} COPC node(s) have an impossible chunk entry, their points are lost "
+                        f"({', '.join(impossible[:5])}{' ...' if len(impossible) > 5 else ''})")
     return out
 
 
@@ -169,16 +173,20 @@ def _decode(path: str, reader, nodes: list[Node], sink: PointSink, bounds, warni
     dtype = fmt.dtype()
     size = int(fmt.size)
     file_size = os.path.getsize(path)
-    with_points = sorted((n for n in nodes if n.count > 0), key=lambda n: n.offset)
-    chunk_of = {id(n): _laz.Chunk(n.offset, n.count, n.nbytes) for n in with_points}
-    by_chunk = {(c.offset, c.count, c.nbytes): n for n in with_points for c in [chunk_of[id(n)]]}
+    node_of: dict[_laz.Chunk, Node] = {}
+    lost: list[str] = []
+    for node in sorted((n for n in nodes if n.count > 0), key=lambda n: n.offset):
+        chunk = _laz.Chunk(node.offset, node.count, node.nbytes)
+        if chunk in node_of:  # two entries naming one chunk: the points belong to one node only
+            lost.append("-".join(map(str, node.key)))
+        else:
+            node_of[chunk] = node
     if bounds is not None:
         q_lo = np.round((bounds[0] - header.offsets) / header.scales)
         q_hi = np.round((bounds[1] - header.offsets) / header.scales)
         q_lo, q_hi = np.minimum(q_lo, q_hi), np.maximum(q_lo, q_hi)
-    lost: list[str] = []
     with open(path, "rb") as fh:
-        for run in _laz.groups([chunk_of[id(n)] for n in with_points], RUN):
+        for run in _laz.groups(list(node_of), RUN):
             if cancel is not None and cancel():
                 raise LoadCancelled()
             parts: list[tuple[_laz.Chunk, np.ndarray | None]]
@@ -196,7 +204,7 @@ def _decode(path: str, reader, nodes: list[Node], sink: PointSink, bounds, warni
                     except Exception:  # noqa: BLE001
                         parts.append((chunk, None))
             for chunk, arr in parts:
-                node = by_chunk[(chunk.offset, chunk.count, chunk.nbytes)]
+                node = node_of[chunk]
                 if arr is None or not _good_points(info, node, arr, header):
                     lost.append("-".join(map(str, node.key)))
                     arr = None
@@ -268,7 +276,7 @@ def read_copc(path: str, bounds: tuple[Sequence[float], Sequence[float]] | None 
         max_level = None
         if resolution is not None and resolution > 0 and reader.copc_info.spacing > 0:
             max_level = max(0, math.ceil(math.log2(reader.copc_info.spacing / resolution)))
-        nodes = _select(path, reader, entries, query, max_level, file_size, warnings)
+        nodes = _select(reader, entries, query, max_level, file_size, warnings)
         nodes = _cap(nodes, max_points, total, warnings)
         sink = PointSink(header, sum(n.count for n in nodes), progress)
         _decode(path, reader, nodes, sink, query, warnings, cancel)
