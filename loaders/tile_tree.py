@@ -47,6 +47,8 @@ class TileNode:
     y_up: bool
     base: str = ""  # folder path or URL that relative URIs of this tile resolve against
     pending: Any = field(default=None, repr=False)  # what `expand` needs: external URIs or (tiling, coord)
+    # viewerRequestVolume: the tile is only wanted while the eye is inside it (centre, radius, axes)
+    request_volume: tuple[np.ndarray, float, np.ndarray | None] | None = None
 
 
 def _scale(m: np.ndarray) -> float:
@@ -280,6 +282,12 @@ class TileTree:
                         max(ge, 0.0) * _scale(transform), str(t.get("refine", refine)).upper(), locations, None, y_up, base)
         if node.refine not in ("ADD", "REPLACE"):
             node.refine = "REPLACE"
+        if isinstance(t.get("viewerRequestVolume"), dict):
+            try:
+                rc, rr, rh = bounding_volume(t["viewerRequestVolume"], transform)
+                node.request_volume = (np.asarray(rc, float), float(rr), rh)
+            except BinaryError as exc:
+                self._warn(f"viewerRequestVolume ignored: {exc}")
         if external:
             node.pending = ("external", external, chain)
         elif isinstance(t.get("implicitTiling"), dict) and contents is None:

@@ -132,3 +132,20 @@ def test_raised_sse_selects_coarser_tiles(tree) -> None:
     base = select_tiles(tree, _view((0, 0, 600.0)), 16.0, _everything)
     raised = select_tiles(tree, _view((0, 0, 600.0)), 16.0 * 1.02**100, _everything)
     assert len(raised.selected) < len(base.selected)
+
+
+def test_viewer_request_volume_shows_a_tile_only_from_inside() -> None:
+    from tests.conftest import corpus_file
+
+    t = open_tile_tree(str(corpus_file("3dtiles/cesium-samples/1.0/TilesetWithRequestVolume/tileset.json")))
+    for i in list(range(len(t.nodes))):
+        t.expand(i)
+    [inner] = [n for n in t.nodes if n.request_volume is not None]
+    centre, radius, _ = inner.request_volume
+    up = centre / np.linalg.norm(centre)
+    outside = _view(centre + up * 10 * radius + np.cross(up, [0, 0, 1]) * 10 * radius, centre)
+    inside = _view(centre + up * 0.01 * radius, centre - up * radius)
+    far = select_tiles(t, outside, 16.0, _everything, lambda i: False)
+    near = select_tiles(t, inside, 16.0, _everything, lambda i: False)
+    assert inner.index not in far.selected  # CesiumJS draws it only while the camera is inside
+    assert inner.index in near.selected

@@ -51,7 +51,24 @@ def distance_to(node: TileNode, eye: np.ndarray) -> float:
     return max(float(np.linalg.norm(d)) - node.radius, 0.0)
 
 
-def visible(node: TileNode, planes: np.ndarray | None) -> bool:
+def inside_request_volume(node: TileNode, eye: np.ndarray | None) -> bool:
+    """3D Tiles viewerRequestVolume: a tile (an interior, a detail scan) shown only while the
+    viewer stands inside that volume, as CesiumJS does."""
+    rv = getattr(node, "request_volume", None)
+    if rv is None or eye is None:
+        return True
+    centre, radius, half = rv
+    d = np.asarray(eye, float) - centre
+    if half is not None:
+        lengths = np.linalg.norm(half, axis=0)
+        units = half / np.where(lengths > 0, lengths, 1.0)
+        return bool((np.abs(d @ units) <= lengths + 1e-9).all())
+    return float(np.linalg.norm(d)) <= radius
+
+
+def visible(node: TileNode, planes: np.ndarray | None, eye: np.ndarray | None = None) -> bool:
+    if not inside_request_volume(node, eye):
+        return False
     if planes is None:
         return True
     signed = planes[:, :3] @ node.center + planes[:, 3]
@@ -111,7 +128,7 @@ def select_tiles(tree: TileTree, view: View, max_sse: float, is_ready: Callable[
             return ([i] if node.contents else []), want(i, sse)
         if not kids:
             return ([i] if node.contents else []), want(i, sse)
-        shown = [k for k in kids if visible(tree.nodes[k], view.planes)]
+        shown = [k for k in kids if visible(tree.nodes[k], view.planes, view.eye)]
         sel.culled += len(kids) - len(shown)
         parts = [visit(k) for k in shown]
         below = [t for p in parts for t in p[0]]
@@ -126,7 +143,7 @@ def select_tiles(tree: TileTree, view: View, max_sse: float, is_ready: Callable[
         return below, False  # nothing coarser to show here: draw what is ready below
 
     root = tree.nodes[0]
-    if not visible(root, view.planes):
+    if not visible(root, view.planes, view.eye):
         sel.culled += 1
         return sel
     drawn, _ = visit(0)
