@@ -148,7 +148,8 @@ def _same_crs(a: str, b: str) -> bool:
 def make_layout(infos: list[InputInfo], *, workers: int = 2, max_leaf: int = 100_000,
                 max_cell_points: int = 4_000_000, chunk_points: int = 1_000_000) -> tuple[Layout, list[str]]:
     """One frame for all inputs: common CRS, point format 6/7/8, quantisation and octree cube."""
-    warnings = [f"{i.path}: {w}" for i in infos for w in i.warnings if "no CRS" not in w]
+    warnings = [f"{i.path}: {w}" for i in infos for w in i.warnings]
+    warnings += [f"{i.path}: the file holds no points" for i in infos if not i.count]
     with_crs = [i for i in infos if i.crs_wkt]
     crs = with_crs[0].crs_wkt if with_crs else None
     for info in with_crs[1:]:

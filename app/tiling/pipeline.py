@@ -19,6 +19,7 @@ from app.tiling.partition import partition_range, ranges
 from loaders.base import Cancel, LoadCancelled, LoadError, Progress
 
 FORMATS = ("copc", "3dtiles")
+AUTO_PROCESSES = 2_000_000  # points from which worker processes pay for their start-up
 
 
 @dataclass
@@ -86,10 +87,14 @@ def _wait_all(futures: list, cancel: Cancel | None, progress: Callable[[int], No
 
 
 def tile(inputs: Sequence[str], output: str, *, fmt: str = "copc", scheduler: str | None = None,
-         workers: int | None = None, processes: bool = True, progress: Progress | None = None,
+         workers: int | None = None, processes: bool | None = None, progress: Progress | None = None,
          cancel: Cancel | None = None, chunk_points: int = 1_000_000, max_cell_points: int = 4_000_000,
          max_leaf: int = 100_000, work_dir: str | None = None) -> TileResult:
-    """Convert LAS/LAZ inputs to one COPC file or a 3D Tiles pnts tileset folder."""
+    """Convert LAS/LAZ inputs to one COPC file or a 3D Tiles pnts tileset folder.
+
+    processes=None picks worker processes for big jobs and threads in this process for small
+    ones: lazrs holds the GIL, so only processes decode in parallel, but starting them costs
+    about a second, more than a small job takes."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {FORMATS}")
     t0 = time.perf_counter()
@@ -98,6 +103,8 @@ def tile(inputs: Sequence[str], output: str, *, fmt: str = "copc", scheduler: st
     infos = [scan_input(str(p)) for p in inputs]
     layout, warnings = make_layout(infos, workers=workers, max_leaf=max_leaf,
                                    max_cell_points=max_cell_points, chunk_points=chunk_points)
+    if processes is None:
+        processes = workers > 1 and layout.total_points >= AUTO_PROCESSES
     output = os.path.abspath(output)
     parent = os.path.dirname(output)
     os.makedirs(parent, exist_ok=True)
@@ -105,6 +112,7 @@ def tile(inputs: Sequence[str], output: str, *, fmt: str = "copc", scheduler: st
         if os.path.isfile(output):
             raise LoadError(output, "output for 3dtiles must be a folder, and a file has that name")
         os.makedirs(output, exist_ok=True)
+        shutil.rmtree(os.path.join(output, "tiles"), ignore_errors=True)  # no stale tiles from an earlier run
     tmpdir = tempfile.mkdtemp(prefix=".twinscape-tile-", dir=work_dir or parent)
     for sub in ("cells", "work", "bubbled", "chunks"):
         os.makedirs(os.path.join(tmpdir, sub))

@@ -100,7 +100,7 @@ def test_tile_vs_py3dtiles(cache: Path, tmp_path: Path) -> None:
     ours = tile([str(src)], str(tmp_path / "ours"), fmt="3dtiles", workers=1, processes=False)
     ours_1 = time.perf_counter() - t0
     t0 = time.perf_counter()
-    tile([str(src)], str(tmp_path / "ours2"), fmt="3dtiles", workers=2)
+    tile([str(src)], str(tmp_path / "ours2"), fmt="3dtiles", workers=2, processes=True)
     ours_2 = time.perf_counter() - t0
     assert ours.points == SMALL
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}

@@ -25,7 +25,7 @@ def test_cli_tiles_two_files_with_worker_processes(tmp_path: Path) -> None:
     make_cloud(tmp_path / "a.laz", 20_000, seed=1)
     make_cloud(tmp_path / "b.las", 15_000, seed=2, origin=(500_400.0, 4_000_000.0))
     out = tmp_path / "ab.copc.laz"
-    result = twinscape("tile", str(tmp_path / "a.laz"), str(tmp_path / "b.las"), "-o", str(out), "--workers", "2")
+    result = twinscape("tile", str(tmp_path / "a.laz"), str(tmp_path / "b.las"), "-o", str(out), "--workers", "2", "--processes")
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     assert figures["points"] == 35_000 and figures["format"] == "copc" and figures["points_per_second"] > 0
@@ -83,7 +83,7 @@ def test_truncated_after_a_valid_chunk_table_fails_in_the_worker(tmp_path: Path)
     data[start + 200:start + 40_000] = os.urandom(39_800)
     bad = tmp_path / "garbled.laz"
     bad.write_bytes(bytes(data))
-    result = twinscape("tile", str(bad), "-o", str(tmp_path / "out.copc.laz"), "--workers", "2", timeout=120)
+    result = twinscape("tile", str(bad), "-o", str(tmp_path / "out.copc.laz"), "--workers", "2", "--processes", timeout=120)
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.startswith(f"error: {bad}: point data is corrupt") and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

@@ -119,3 +119,13 @@ def test_input_without_crs(tmp_path: Path) -> None:
     back = laspy.read(str(out))
     assert back.header.parse_crs() is None and back.header.point_format.id == 6
     assert np.array_equal(quantised(np.c_[back.x, back.y, back.z]), quantised(xyz))
+
+
+def test_inputs_in_different_crs_are_refused(tmp_path: Path) -> None:
+    from loaders.base import LoadError
+
+    make_cloud(tmp_path / "utm33.laz", 2_000)
+    make_cloud(tmp_path / "utm32.laz", 2_000, epsg=32632)
+    with pytest.raises(LoadError) as err:
+        tile([str(tmp_path / "utm33.laz"), str(tmp_path / "utm32.laz")], str(tmp_path / "x.copc.laz"), **SMALL)
+    assert err.value.path == str(tmp_path / "utm32.laz") and "CRS differs" in err.value.reason

@@ -119,7 +119,7 @@ def test_worker_processes_are_closed(cloud: Path, tmp_path: Path) -> None:
     import multiprocessing
 
     before = {p.pid for p in multiprocessing.active_children()}
-    result = tile([str(cloud)], str(tmp_path / "p.copc.laz"), workers=2, chunk_points=30_000)
+    result = tile([str(cloud)], str(tmp_path / "p.copc.laz"), workers=2, processes=True, chunk_points=30_000)
     assert result.points == N
     assert {p.pid for p in multiprocessing.active_children()} <= before
     assert np.isfinite(result.points_per_second)
