@@ -102,7 +102,7 @@ def cmd_tile(args: argparse.Namespace) -> int:
 
     def run(_path: str) -> None:
         result = tile(args.paths, args.output, fmt=args.format, scheduler=args.scheduler, workers=args.workers,
-                      processes=not args.threads, progress=progress, chunk_points=args.chunk_points)
+                      processes=False if args.threads else True if args.processes else None, progress=progress, chunk_points=args.chunk_points)
         for warning in result.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         print(json.dumps({"output": result.output, "format": result.format, "points": result.points,
@@ -141,7 +141,8 @@ def build_parser(sub: str | None) -> argparse.ArgumentParser:
         p.add_argument("--format", choices=("copc", "3dtiles"), default="copc")
         p.add_argument("--scheduler", metavar="ADDRESS", help="existing dask scheduler, e.g. tcp://host:8786 (default: a local cluster)")
         p.add_argument("--workers", type=int, default=None, metavar="N", help="local cluster workers (default: CPU count)")
-        p.add_argument("--threads", action="store_true", help="local cluster with threads in this process instead of worker processes")
+        p.add_argument("--threads", action="store_true", help="local cluster with threads in this process (default: worker processes for 2M+ points)")
+        p.add_argument("--processes", action="store_true", help="local cluster with worker processes whatever the size")
         p.add_argument("--chunk-points", type=int, default=1_000_000, metavar="N", help="points read at once per task (bounds memory)")
         p.add_argument("--progress", action="store_true", help="print progress to stderr")
     else:
