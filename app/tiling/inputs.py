@@ -34,6 +34,7 @@ class InputInfo:
     crs_wkt: str | None
     has_rgb: bool
     has_nir: bool
+    seekable: bool = True  # LAZ without a chunk table can only be read from the start
     warnings: list[str] = field(default_factory=list)
 
 
@@ -55,7 +56,9 @@ def scan_input(path: str) -> InputInfo:
             header = reader.header
             las_checks._check_size(path, header, size)
             if header.are_points_compressed:
-                _check_laz(path, header, size)
+                seekable = _check_laz(path, header, size)
+            else:
+                seekable = True
             warnings: list[str] = []
             crs = _crs_wkt(header, warnings)
             dims = set(header.point_format.dimension_names)
@@ -64,7 +67,7 @@ def scan_input(path: str) -> InputInfo:
                 scales=tuple(float(v) for v in header.scales), offsets=tuple(float(v) for v in header.offsets),
                 mins=tuple(float(v) for v in header.mins), maxs=tuple(float(v) for v in header.maxs),
                 crs_wkt=crs,
-                has_rgb={"red", "green", "blue"} <= dims, has_nir="nir" in dims, warnings=warnings)
+                has_rgb={"red", "green", "blue"} <= dims, has_nir="nir" in dims, seekable=seekable, warnings=warnings)
     except LoadError:
         raise
     except Exception as exc:  # noqa: BLE001 - laspy raises many kinds on garbage
@@ -79,7 +82,7 @@ def scan_input(path: str) -> InputInfo:
     return info
 
 
-def _check_laz(path: str, header, size: int) -> None:
+def _check_laz(path: str, header, size: int) -> bool:
     """Refuse a LAZ chunk table that cannot be right before lazrs seeks or allocates on it: the
     table must lie in the file, its chunks must fit before it, and (formats 6-10) each chunk's
     layer sizes must fit in the chunk (a flipped byte there makes lazrs allocate gigabytes)."""
@@ -93,7 +96,7 @@ def _check_laz(path: str, header, size: int) -> None:
             raise LoadError(path, "LAZ point data is missing (file truncated)")
         (table_at,) = struct.unpack("<q", raw)
         if table_at == -1:
-            return  # written without a table (streamed): the decoder's own end-of-data check applies
+            return False  # written without a table (streamed): no seeking; the decoder's end-of-data check applies
         if not start + 8 <= table_at <= size - 8:
             raise LoadError(path, f"LAZ chunk table offset {table_at} lies outside the {size}-byte file (truncated?)")
         vlr = next((v for v in header.vlrs if v.user_id == "laszip encoded" and v.record_id == 22204), None)
@@ -112,7 +115,7 @@ def _check_laz(path: str, header, size: int) -> None:
             raise LoadError(path, "corrupt LAZ chunk table (its chunks run past the table)")
         fmt = header.point_format
         if fmt.id not in LAYERS_14:
-            return
+            return True
         n_layers = LAYERS_14[fmt.id][0] + max(0, fmt.size - LAYERS_14[fmt.id][1])
         pos = start + 8
         for _count, nbytes in table:
@@ -124,6 +127,7 @@ def _check_laz(path: str, header, size: int) -> None:
             if head + sum(sizes[1:]) > nbytes:
                 raise LoadError(path, "corrupt LAZ point data (layer sizes exceed their chunk)")
             pos += nbytes
+    return True
 
 
 def _crs_wkt(header, warnings: list[str]) -> str | None:

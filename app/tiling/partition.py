@@ -118,6 +118,6 @@ def ranges(infos: list[InputInfo], workers: int, chunk_points: int) -> list[tupl
     span = max(chunk_points, math.ceil(total / max(1, 2 * workers)), 1)
     out = []
     for info in infos:
-        for start in range(0, info.count, span):
+        for start in range(0, info.count, span if info.seekable else max(1, info.count)):
             out.append((info.path, start, min(span, info.count - start)))
     return out

@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
 
+import numpy as np
+
 from app.tiling.layout import Layout, TaskInputError
 from app.tiling.octree_build import build_cell, build_top
 from app.tiling.inputs import make_layout, scan_input
@@ -56,7 +58,7 @@ def _client(scheduler: str | None, workers: int, processes: bool) -> Iterator:
             yield client
         return
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes, host="127.0.0.1",
-                      protocol="tcp", dashboard_address=None) as cluster, Client(cluster) as client:
+                      protocol="tcp", dashboard_address=":0") as cluster, Client(cluster) as client:  # ":0": no clash on 8787
         yield client
 
 
@@ -118,7 +120,7 @@ def tile(inputs: Sequence[str], output: str, *, fmt: str = "copc", scheduler: st
         os.makedirs(os.path.join(tmpdir, sub))
     try:
         with _client(scheduler, workers, processes) as client:
-            result = _run(client, infos, layout, fmt, output, tmpdir, workers, report, cancel)
+            result = _run(client, infos, layout, fmt, output, tmpdir, workers, report, cancel, warnings)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
     seconds = time.perf_counter() - t0
@@ -128,7 +130,7 @@ def tile(inputs: Sequence[str], output: str, *, fmt: str = "copc", scheduler: st
 
 
 def _run(client, infos, layout: Layout, fmt: str, output: str, tmpdir: str, workers: int,
-         report: Progress, cancel: Cancel | None) -> dict:
+         report: Progress, cancel: Cancel | None, warnings: list[str]) -> dict:
     pieces = ranges(infos, workers, layout.chunk_points)
     futures = [client.submit(partition_range, path, start, count, layout, tmpdir, i, pure=False)
                for i, (path, start, count) in enumerate(pieces)]
@@ -141,6 +143,12 @@ def _run(client, infos, layout: Layout, fmt: str, output: str, tmpdir: str, work
               "imax": [max(s.imax[i] for s in stats) for i in range(3)] if stats else [0, 0, 0],
               "returns": [sum(s.returns[i] for s in stats) for i in range(16)] if stats else [0] * 16,
               "gps": (min(s.gps[0] for s in stats), max(s.gps[1] for s in stats)) if stats else (0.0, 0.0)}
+    if stats:
+        s, o = np.asarray(layout.scales), np.asarray(layout.offsets)
+        lo, hi = np.asarray(merged["imin"]) * s + o, np.asarray(merged["imax"]) * s + o
+        if np.any(lo < layout.cube_min - s) or np.any(hi > layout.cube_min + 2 * layout.halfsize + s):
+            warnings.append("some points lie outside the bounds their file's header declares; "
+                            "they are kept in the nearest edge node")
     if fmt == "copc":
         from app.tiling.copc_writer import CopcSpec
 

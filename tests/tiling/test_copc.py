@@ -129,3 +129,17 @@ def test_inputs_in_different_crs_are_refused(tmp_path: Path) -> None:
     with pytest.raises(LoadError) as err:
         tile([str(tmp_path / "utm33.laz"), str(tmp_path / "utm32.laz")], str(tmp_path / "x.copc.laz"), **SMALL)
     assert err.value.path == str(tmp_path / "utm32.laz") and "CRS differs" in err.value.reason
+
+
+def test_header_bounds_that_lie_keep_every_point_with_a_warning(tmp_path: Path) -> None:
+    import laspy
+
+    xyz = make_cloud(tmp_path / "ok.las", 5_000, point_format=1)
+    data = bytearray((tmp_path / "ok.las").read_bytes())
+    min_x = struct.unpack_from("<d", data, 187)[0]
+    struct.pack_into("<d", data, 179, min_x + 10.0)  # max X far inside the real extent
+    (tmp_path / "lying.las").write_bytes(bytes(data))
+    result = tile([str(tmp_path / "lying.las")], str(tmp_path / "out.copc.laz"), **SMALL)
+    assert result.points == 5_000 and any("outside the bounds" in w for w in result.warnings)
+    back = laspy.read(str(tmp_path / "out.copc.laz"))
+    assert np.array_equal(quantised(np.c_[back.x, back.y, back.z]), quantised(xyz))
