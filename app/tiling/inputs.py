@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.tiling.layout import MAX_LEVEL, Layout
+from app.tiling.layout import MAX_LEVEL, Layout, aligned_cube
 from loaders import las as las_checks
 from loaders.base import LoadError
 
@@ -176,10 +176,11 @@ def make_layout(infos: list[InputInfo], *, workers: int = 2, max_leaf: int = 100
     total = sum(i.count for i in infos)
     target = min(max(total / (8 * max(1, workers)), 250_000), max_cell_points / 2)
     cell_level = int(min(6, MAX_LEVEL - 1, max(0, math.ceil(math.log(max(total, 1) / target, 4))))) if total > target else 0
+    cube = aligned_cube(mins, maxs, scales, offsets) or {"center": tuple(map(float, (mins + maxs) / 2)), "halfsize": halfsize}
     layout = Layout(point_format=fmt, scales=tuple(map(float, scales)), offsets=tuple(map(float, offsets)),
-                    center=tuple(map(float, (mins + maxs) / 2)), halfsize=halfsize, cell_level=cell_level,
-                    total_points=total, crs_wkt=crs, max_leaf=max_leaf, max_cell_points=max_cell_points,
-                    chunk_points=chunk_points)
+                    cell_level=cell_level, total_points=total, crs_wkt=crs, max_leaf=max_leaf,
+                    max_cell_points=max_cell_points, chunk_points=chunk_points,
+                    data_center=tuple(map(float, (mins + maxs) / 2)), **cube)
     return layout, warnings
 
 

@@ -29,14 +29,15 @@ def _to_ecef(crs_wkt: str):
 
 
 def enu_frame(layout: Layout) -> tuple[np.ndarray, np.ndarray] | None:
-    """(origin in ECEF, 3x3 rotation ENU->ECEF) at the cube centre, or None without a CRS."""
+    """(origin in ECEF, 3x3 rotation ENU->ECEF) at the data centre, or None without a CRS."""
     if not layout.crs_wkt:
         return None
     from pyproj import CRS, Transformer
 
     src = CRS.from_wkt(layout.crs_wkt)
-    lon, lat, _ = Transformer.from_crs(src, "EPSG:4979", always_xy=True).transform(*layout.center)
-    origin = np.array(_to_ecef(layout.crs_wkt).transform(*layout.center), np.float64)
+    center = layout.data_center or layout.center
+    lon, lat, _ = Transformer.from_crs(src, "EPSG:4979", always_xy=True).transform(*center)
+    origin = np.array(_to_ecef(layout.crs_wkt).transform(*center), np.float64)
     if not np.all(np.isfinite(origin)):
         raise ValueError("the CRS cannot place the cloud's centre on the globe")
     lo, la = np.radians(lon), np.radians(lat)

@@ -136,10 +136,37 @@ def test_header_bounds_that_lie_keep_every_point_with_a_warning(tmp_path: Path) 
 
     xyz = make_cloud(tmp_path / "ok.las", 5_000, point_format=1)
     data = bytearray((tmp_path / "ok.las").read_bytes())
-    min_x = struct.unpack_from("<d", data, 187)[0]
-    struct.pack_into("<d", data, 179, min_x + 10.0)  # max X far inside the real extent
+    for max_at in (179, 195, 211):  # max X, Y, Z: 10 m past the minimum, far inside the real extent
+        struct.pack_into("<d", data, max_at, struct.unpack_from("<d", data, max_at + 8)[0] + 10.0)
     (tmp_path / "lying.las").write_bytes(bytes(data))
     result = tile([str(tmp_path / "lying.las")], str(tmp_path / "out.copc.laz"), **SMALL)
     assert result.points == 5_000 and any("outside the bounds" in w for w in result.warnings)
     back = laspy.read(str(tmp_path / "out.copc.laz"))
     assert np.array_equal(quantised(np.c_[back.x, back.y, back.z]), quantised(xyz))
+
+
+def test_every_point_lies_inside_its_node(copc) -> None:
+    """What copclib's ValidateSpatialBounds checks: each node's points within the node's cube
+    (walls from the copc info centre and halfsize, as readers compute them)."""
+    import lazrs
+    from laspy import CopcReader
+    from laspy.copc import Bounds
+
+    _, out, _ = copc
+    raw = out.read_bytes()
+    with CopcReader.open(str(out)) as reader:
+        info, header, vlr = reader.copc_info, reader.header, reader.laszip_vlr.record_data
+        root = Bounds(info.center - info.halfsize, info.center + info.halfsize)
+        checked = 0
+        for entry in reader.root_page.entries.values():
+            if entry.point_count <= 0:
+                continue
+            buf = np.zeros(entry.point_count * header.point_format.size, np.uint8)
+            lazrs.decompress_points_with_chunk_table(raw[entry.offset:entry.offset + entry.byte_size], vlr, buf,
+                                                     [(entry.point_count, entry.byte_size)])
+            pts = buf.view(header.point_format.dtype())
+            xyz = np.c_[pts["X"], pts["Y"], pts["Z"]] * header.scales + header.offsets
+            box = entry.key.bounds(root)
+            assert np.all((xyz >= box.mins) & (xyz <= box.maxs)), entry.key
+            checked += entry.point_count
+        assert checked == 40_000
