@@ -139,6 +139,18 @@ def write_copc(out_path: str, layout: Layout, entries: list[dict], stats: dict) 
         0, evlr_at, 1, count, *returns[:15])
     assert len(header) == HEADER_SIZE
     tmp = out_path + ".part"
+    try:
+        _write(tmp, header, info, laz_payload, wkt, table_at, order, table.getvalue(), hier)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    os.replace(tmp, out_path)
+    return {"points": count, "nodes": len(order), "bytes": os.path.getsize(out_path)}
+
+
+def _write(tmp: str, header: bytes, info: bytes, laz_payload: bytes, wkt: bytes, table_at: int,
+           order: list[dict], table: bytes, hier: bytes) -> None:
     with open(tmp, "wb") as out:
         out.write(header)
         out.write(_vlr("copc", 1, info, "COPC info"))
@@ -155,10 +167,8 @@ def write_copc(out_path: str, layout: Layout, entries: list[dict], stats: dict) 
         finally:
             for fh in handles.values():
                 fh.close()
-        out.write(table.getvalue())
+        out.write(table)
         out.write(_evlr("copc", 1000, hier, "EPT hierarchy"))
-    os.replace(tmp, out_path)
-    return {"points": count, "nodes": len(order), "bytes": os.path.getsize(out_path)}
 
 
 def _copy(src, dst, size: int, block: int = 1 << 22) -> None:

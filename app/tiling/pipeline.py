@@ -1,6 +1,7 @@
 """Orchestration on dask.distributed: partition tasks, one task per cell, the top levels, then
 the writer. Data moves through files in a work folder next to the output (so an external
-cluster sharing that filesystem works); tasks return only small summaries.
+cluster sharing that filesystem works); tasks return only small summaries. Workers of an
+external cluster (`--scheduler`) must be able to import `app.tiling` and see that folder.
 """
 from __future__ import annotations
 

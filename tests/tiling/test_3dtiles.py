@@ -103,3 +103,21 @@ def test_tileset_without_crs_keeps_source_coordinates(tmp_path: Path) -> None:
     assert sum(counts) == 8_000
     pos = np.concatenate([_pnts(p)[1] for p in sorted((tmp_path / "out" / "tiles").rglob("*.pnts"))])
     assert np.allclose(np.sort(pos, axis=0), np.sort(xyz, axis=0), atol=0.01)
+
+
+def test_py3dtiles_reads_the_tileset_back(tileset) -> None:
+    """A second, independent reader: py3dtiles parses tileset.json and every pnts tile."""
+    from py3dtiles.tileset.content import read_binary_tile_content
+    from py3dtiles.tileset.tileset import TileSet
+
+    out, _ = tileset
+    ts = TileSet.from_file(out / "tileset.json")
+    stack, points, contents = [ts.root_tile], 0, 0
+    while stack:
+        t = stack.pop()
+        if t.content_uri is not None:
+            content = read_binary_tile_content(out / t.content_uri)
+            points += content.body.feature_table.nb_points()
+            contents += 1
+        stack.extend(t.children)
+    assert points == 30_000 and contents > 5
