@@ -53,6 +53,22 @@ def _streams_tiles(path: str, loader: str | None, stream: bool) -> bool:
     return stream and loader in (None, "3D Tiles tileset", STREAMED_LOADER) and is_tileset_location(path)
 
 
+COPC_STREAM_MIN_POINTS = 5_000_000  # a larger COPC file streams node by node as the view asks
+
+
+def _streams_copc(path: str, loader: str | None, stream: bool) -> bool:
+    """Big COPC files stream (in the GUI and `render`); smaller ones load whole, which gives
+    every point-cloud colour mode. A project saved while streaming reopens streamed."""
+    from loaders.copc_tree import STREAMED_LOADER as COPC_STREAMED, copc_point_count
+
+    if not stream or loader not in (None, "COPC", COPC_STREAMED) or path.lower().startswith(("http://", "https://")):
+        return False
+    if loader is None and not path.lower().endswith(".copc.laz"):
+        return False
+    count = copc_point_count(path)
+    return count is not None and (loader == COPC_STREAMED or count > COPC_STREAM_MIN_POINTS)
+
+
 def build_layers(scene: Scene, path: str, *, progress: Progress | None = None, cancel: Cancel | None = None,
                  loader: str | None = None, on_partial: PartialCallback | None = None,
                  options: dict | None = None, stream_tiles: bool | None = None) -> list[Layer]:
@@ -62,8 +78,15 @@ def build_layers(scene: Scene, path: str, *, progress: Progress | None = None, c
     3D Tiles tilesets stream per view (`stream_tiles` overrides; headless callers merge them)."""
     from loaders.tile_tree import STREAMED_LOADER
 
+    from loaders.copc_tree import STREAMED_LOADER as COPC_STREAMED
+
     stream = on_partial is not None if stream_tiles is None else stream_tiles
-    if _streams_tiles(path, loader, stream):
+    if _streams_copc(path, loader, stream):
+        from loaders.copc_tree import read_copc_streamed
+
+        with loader_errors(path, COPC_STREAMED):
+            datas = read_copc_streamed(path, progress=progress, cancel=cancel)
+    elif _streams_tiles(path, loader, stream):
         from loaders.tile_tree import read_tileset_streamed
 
         with loader_errors(path, STREAMED_LOADER):
@@ -75,6 +98,8 @@ def build_layers(scene: Scene, path: str, *, progress: Progress | None = None, c
     else:
         if loader == STREAMED_LOADER:  # a project saved while streaming, opened headless: merge it
             loader = "3D Tiles tileset"
+        elif loader == COPC_STREAMED:  # likewise: the whole COPC file (coarse levels past its cap)
+            loader = "COPC"
         datas = load(path, progress=progress, cancel=cancel, loader=loader)
     layers: list[Layer] = []
     for data in datas:
@@ -89,6 +114,9 @@ def build_layers(scene: Scene, path: str, *, progress: Progress | None = None, c
             layer.source = {"path": path, "loader": loader or data.metadata.get("loader"), "options": dict(options or {})}
             if options and options.get("placement") and data.georef.kind == "enu":
                 layer.info["placement"] = options["placement"]
+            if data.metadata.get("loader") == COPC_STREAMED:  # a COPC point cloud, drawn by the tile streamer
+                layer.info.update({"kind": "pointcloud", "points": data.metadata["copc_points"], "copc": True,
+                                   "crs": data.tree.georef.crs_label() or layer.info.get("crs")})
         layers.extend(made)
     if not layers:
         raise LoadError(path, "the file holds no points, triangles or tiles to show")
