@@ -117,6 +117,8 @@ def build_layers(scene: Scene, path: str, *, progress: Progress | None = None, c
             if data.metadata.get("loader") == COPC_STREAMED:  # a COPC point cloud, drawn by the tile streamer
                 layer.info.update({"kind": "pointcloud", "points": data.metadata["copc_points"], "copc": True,
                                    "crs": data.tree.georef.crs_label() or layer.info.get("crs")})
+                if scene.frame.display_crs is None and data.tree.georef.kind == "crs":  # status bar in the file's CRS
+                    scene.frame.display_crs = layer.info["crs"] or data.tree.georef.crs
         layers.extend(made)
     if not layers:
         raise LoadError(path, "the file holds no points, triangles or tiles to show")

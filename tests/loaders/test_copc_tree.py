@@ -146,6 +146,7 @@ def test_open_path_streams_big_copc_files_only(site: Path, monkeypatch: pytest.M
     assert layer.name == "site.copc.laz" and layer.info["kind"] == "pointcloud" and layer.info["points"] == 300_000
     assert layer.info["crs"] == "EPSG:32633" and 0 in layer.data["preloaded"]
     lat, lon, _ = scene.frame.origin_lla
+    assert scene.frame.display_crs == "EPSG:32633"
     assert 36.1 < lat < 36.2 and 14.9 < lon < 15.1  # UTM 33N, 500 km E / 4000 km N
     b = layer.bounds()
     assert np.all(np.abs(b[:, :2]) < 300) and b[1][2] - b[0][2] < 80  # ENU metres around the origin
