@@ -27,6 +27,7 @@ STREAMED_LOADER = "COPC (streamed)"
 # 16 px a node refines once its points lie 16 / 6 = 2.7 px apart on screen: about where Potree's
 # default (a node shows when its radius, ~111 spacings, exceeds 150 px) adds the next level.
 GE_PER_SPACING = 6.0
+MAX_NODE_BYTES = 512 * 1024**2  # decoded size of one node (real nodes hold up to ~1M points, 36 MB)
 _SIGNS = np.array([[i, j, k] for i in (-1, 1) for j in (-1, 1) for k in (-1, 1)], float)
 _local = threading.local()
 
@@ -238,7 +239,10 @@ class CopcTileTree(TileTree):
         # per node: centre, +-half along each axis, 8 corners -> 15 points to ECEF
         offs = np.vstack([np.zeros(3), np.eye(3), -np.eye(3), _SIGNS])
         pts = (centre[:, None, :] + offs[None, :, :] * half[:, None, :]).reshape(-1, 3)
-        e = self.to_ecef(pts).reshape(len(indices), 15, 3)
+        try:
+            e = self.to_ecef(pts).reshape(len(indices), 15, 3)
+        except ValueError as exc:  # node cubes outside the CRS's area of use: a corrupt hierarchy
+            raise LoadError(self.location, f"COPC node cubes cannot be placed: {exc}") from None
         for j, i in enumerate(indices):
             c = e[j, 0]
             axes = (e[j, 1:4] - e[j, 4:7]).T / 2  # columns: the cube's half axes in ECEF
@@ -286,6 +290,8 @@ class CopcTileTree(TileTree):
         size = int(self.fmt.size)
         if not (self.data_start <= n.offset and n.offset + n.nbytes <= self.file_size and 0 < n.nbytes and n.count <= self.total):
             raise LoadError(where, "impossible chunk entry (outside the file)")
+        if n.count * size > MAX_NODE_BYTES:  # a lying entry must not make the decoder allocate gigabytes
+            raise LoadError(where, f"node claims {n.count:,} points, more than one node can hold")
         try:
             with open(self.location, "rb") as fh:
                 _laz.check_layers(self.location, fh, [chunk], int(self.fmt.id), size, self.file_size)
@@ -298,7 +304,10 @@ class CopcTileTree(TileTree):
             raise LoadError(where, "corrupt chunk: decoded points lie outside their node")
         xyz = np.stack([arr[a] * self.scales[i] + self.offsets[i] for i, a in enumerate("XYZ")], axis=-1)
         if self.to_ecef is not None:
-            xyz = self.to_ecef(xyz)
+            try:
+                xyz = self.to_ecef(xyz)
+            except ValueError as exc:
+                raise LoadError(where, str(exc)) from None
         colors = None
         if {"red", "green", "blue"} <= set(self.dtype.names):
             rgb = np.stack([arr["red"], arr["green"], arr["blue"]], axis=-1)

@@ -158,3 +158,38 @@ def test_open_path_streams_big_copc_files_only(site: Path, monkeypatch: pytest.M
     assert isinstance(still, TilesetLayer) and still.streamed
     [headless] = opening.build_layers(Scene(), str(site), loader=STREAMED_LOADER, stream_tiles=False)
     assert isinstance(headless, PointCloudLayer) and len(headless.positions) == 300_000
+
+
+def test_mutated_copc_never_crashes(tmp_path: Path) -> None:
+    """Seeded flips anywhere past the header: a tree whose nodes load or fail one by one, or a
+    LoadError; never another exception, a non-finite point or a hang."""
+    import time
+
+    data = corpus_path("pointcloud/laspy/simple_with_page.copc.laz").read_bytes()
+    rng = np.random.default_rng(23)
+    start = time.perf_counter()
+    outcomes = {"tree": 0, "error": 0, "failed nodes": 0}
+    for i in range(40):
+        buf = bytearray(data)
+        for pos in rng.integers(400, len(buf), int(rng.integers(1, 20))):
+            buf[pos] = int(rng.integers(0, 256))
+        path = tmp_path / f"m{i}.copc.laz"
+        path.write_bytes(bytes(buf))
+        try:
+            tree = open_copc_tree(str(path))
+        except LoadError as exc:
+            assert exc.reason
+            outcomes["error"] += 1
+            continue
+        outcomes["tree"] += 1
+        queue = [0]
+        while queue:
+            index = queue.pop()
+            queue.extend(tree.expand(index))
+            try:
+                for content in tree.load_content(index):
+                    assert np.isfinite(content.geometry.points).all()
+            except LoadError as exc:
+                assert exc.reason
+                outcomes["failed nodes"] += 1
+    assert outcomes["tree"] > 0 and time.perf_counter() - start < 30
