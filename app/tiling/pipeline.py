@@ -58,8 +58,17 @@ def _client(scheduler: str | None, workers: int, processes: bool) -> Iterator:
         with client:
             yield client
         return
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes, host="127.0.0.1",
-                      protocol="tcp", dashboard_address=":0") as cluster, Client(cluster) as client:  # ":0": no clash on 8787
+    def local(procs: bool) -> LocalCluster:  # ":0": a free loopback port for the HTTP server, no clash on 8787
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=procs, host="127.0.0.1",
+                            protocol="tcp", dashboard_address=":0")
+
+    try:
+        cluster = local(processes)
+    except Exception:  # noqa: BLE001 - worker processes cannot start (e.g. __main__ not importable): threads still work
+        if not processes:
+            raise
+        cluster = local(False)
+    with cluster, Client(cluster) as client:
         yield client
 
 
