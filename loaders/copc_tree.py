@@ -228,7 +228,8 @@ class CopcTileTree(TileTree):
             lo2, hi2 = np.maximum(lo, self.clip[0]), np.minimum(hi, self.clip[1])
             ok = (hi2 >= lo2).all(axis=1)
             lo[ok], hi[ok] = lo2[ok], hi2[ok]
-        centre, half = (lo + hi) / 2, (hi - lo) / 2
+        centre = (lo + hi) / 2
+        half = np.maximum((hi - lo) / 2, np.abs(self.scales))  # never flat: boxes stay invertible
         ge = GE_PER_SPACING * self.spacing / 2.0 ** np.array([self.entry[i].level for i in indices], float)
         if self.to_ecef is None:
             for j, i in enumerate(indices):
@@ -236,26 +237,26 @@ class CopcTileTree(TileTree):
                 node.center, node.half_axes = centre[j], np.diag(half[j])
                 node.radius, node.geometric_error = float(np.linalg.norm(half[j])), float(ge[j])
             return
-        # per node: centre, +-half along each axis, 8 corners -> 15 points to ECEF
+        # per node: centre, +-half along each axis, 8 corners -> 15 points to ECEF, in one call
         offs = np.vstack([np.zeros(3), np.eye(3), -np.eye(3), _SIGNS])
         pts = (centre[:, None, :] + offs[None, :, :] * half[:, None, :]).reshape(-1, 3)
         try:
             e = self.to_ecef(pts).reshape(len(indices), 15, 3)
         except ValueError as exc:  # node cubes outside the CRS's area of use: a corrupt hierarchy
             raise LoadError(self.location, f"COPC node cubes cannot be placed: {exc}") from None
+        c = e[:, 0]
+        axes = np.transpose(e[:, 1:4] - e[:, 4:7], (0, 2, 1)) / 2  # (n,3,3), columns: half axes in ECEF
+        unit = np.linalg.norm(axes[:, :, 0], axis=1) / half[:, 0]  # ECEF metres per file unit
+        try:  # curvature: stretch each box until every transformed corner lies inside it
+            local = np.linalg.solve(axes, np.transpose(e[:, 7:] - c[:, None, :], (0, 2, 1)))
+            axes = axes * np.maximum(np.abs(local).max(axis=2), 1.0)[:, None, :]
+        except np.linalg.LinAlgError:
+            axes = axes * 1.01
+        radius = np.sqrt((axes ** 2).sum(axis=(1, 2)))
         for j, i in enumerate(indices):
-            c = e[j, 0]
-            axes = (e[j, 1:4] - e[j, 4:7]).T / 2  # columns: the cube's half axes in ECEF
-            axes = np.where(np.abs(axes).sum() > 0, axes, np.eye(3))
-            try:  # curvature: stretch the box until every transformed corner lies inside
-                local = np.linalg.solve(axes, (e[j, 7:] - c).T)
-                axes = axes * np.maximum(np.abs(local).max(axis=1), 1.0)[None, :]
-            except np.linalg.LinAlgError:
-                pass
             node = self.nodes[i]
-            unit = np.linalg.norm(axes[:, 0]) / half[j, 0] if half[j, 0] > 0 else 1.0
-            node.center, node.half_axes = c, axes
-            node.radius, node.geometric_error = float(np.sqrt((axes ** 2).sum())), float(ge[j] * unit)
+            node.center, node.half_axes = c[j], axes[j]
+            node.radius, node.geometric_error = float(radius[j]), float(ge[j] * unit[j])
 
     def expand(self, index: int) -> list[int]:
         """Children of a node; a node on another hierarchy page reads that page first."""
