@@ -135,3 +135,25 @@ def test_corrupt_chunk_is_one_failed_tile(site: Path, tmp_path: Path) -> None:
     finally:
         canvas.close()
         plotter.close()
+
+
+def test_filter_and_colour_by_point_attributes(streamed) -> None:
+    """Per-point classification is the tiles' property table: the feature filter and the
+    property colour modes of streamed tilesets apply to points as they load."""
+    scene, layer, canvas, _ = streamed
+    visual = canvas.visuals[id(layer)]
+    assert "property:classification" in layer.available_color_modes()
+    centre = (layer.bounds()[0] + layer.bounds()[1]) / 2
+    _look(canvas, centre, (300.0, -300.0, 300.0))
+    total = sum(p.poly.n_points for i in visual.shown for p in visual.loaded[i].parts)
+    layer.feature_filter = "classification == 2"
+    settle(canvas)
+    drawn = [(p.actor.GetMapper().GetInput(), p) for i in visual.shown for p in visual.loaded[i].parts]
+    kept = sum(poly.GetNumberOfPoints() for poly, _ in drawn)
+    assert 0.08 * total < kept < 0.3 * total  # classes 1-6 drawn uniformly: about a sixth
+    for _, part in drawn:
+        assert (np.asarray(part.properties["classification"])[part.kept] == 2).all()
+    layer.feature_filter = ""
+    layer.color_mode = "property:classification"
+    settle(canvas)
+    assert visual.coloring.numeric and visual.coloring.scalar_range() == (1.0, 6.0)
