@@ -48,7 +48,8 @@ def _client(scheduler: str | None, workers: int, processes: bool) -> Iterator:
     from distributed import Client, LocalCluster
 
     # task failures are reported to the user as `error:` lines; dask's own log of them is noise
-    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    for name in ("distributed", "tornado"):  # tornado logs shutdown-time callback timeouts with tracebacks
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "critical")  # read by spawned worker processes
     if scheduler:
         try:
