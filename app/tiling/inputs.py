@@ -72,14 +72,46 @@ def scan_input(path: str) -> InputInfo:
         raise
     except Exception as exc:  # noqa: BLE001 - laspy raises many kinds on garbage
         raise LoadError(path, f"not a readable LAS/LAZ file: {exc}") from None
-    values = info.scales + info.offsets + info.mins + info.maxs
-    if not all(math.isfinite(v) for v in values):
-        raise LoadError(path, "header holds NaN or infinite scale, offset or bounds")
+    if not all(math.isfinite(v) for v in info.scales + info.offsets):
+        raise LoadError(path, "header holds NaN or infinite scale or offset")
     if min(abs(v) for v in info.scales) <= 0:
         raise LoadError(path, "header scale is zero")
-    if info.count and any(lo > hi for lo, hi in zip(info.mins, info.maxs)):
-        raise LoadError(path, "header bounds are inverted (min > max)")
+    if info.count and not _bounds_possible(info):
+        info.mins, info.maxs = _measured_bounds(path, info.count)
+        info.warnings.append("header bounds cannot hold its points; bounds measured from the points")
     return info
+
+
+def _bounds_possible(info: InputInfo) -> bool:
+    """Finite, ordered, and reachable by int32 coordinates at the file's scale and offset."""
+    for lo, hi, s, o in zip(info.mins, info.maxs, info.scales, info.offsets):
+        if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi:
+            return False
+        reach = (o - abs(s) * 2**31 - abs(s), o + abs(s) * 2**31 + abs(s))
+        if lo < reach[0] or hi > reach[1]:
+            return False
+    return True
+
+
+def _measured_bounds(path: str, count: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """One streaming pass for the true bounds when the header's cannot be right."""
+    import laspy
+
+    lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
+    done = 0
+    try:
+        with laspy.open(path, laz_backend=laspy.LazBackend.Lazrs) as reader:
+            for chunk in reader.chunk_iterator(1_000_000):
+                xyz = np.column_stack([chunk.x, chunk.y, chunk.z])
+                lo, hi = np.minimum(lo, xyz.min(axis=0)), np.maximum(hi, xyz.max(axis=0))
+                done += len(chunk)
+                if done >= count:
+                    break
+    except Exception as exc:  # noqa: BLE001 - corrupt point data
+        raise LoadError(path, f"point data is corrupt or truncated after {done} of {count} points ({exc})") from None
+    if not done:
+        raise LoadError(path, "header declares points but the file holds none")
+    return tuple(map(float, lo)), tuple(map(float, hi))
 
 
 def _check_laz(path: str, header, size: int) -> bool:

@@ -30,8 +30,8 @@ def to_layout_records(chunk, layout: Layout) -> np.ndarray:
         out = np.zeros(len(src), layout.dtype)
     for i, name in enumerate("XYZ"):
         shift = (chunk.offsets[i] - layout.offsets[i]) / layout.scales[i]
-        if chunk.scales[i] == layout.scales[i] and shift == round(shift):  # same grid: integer shift
-            out[name] = src[name] + np.int32(shift) if shift else src[name]
+        if chunk.scales[i] == layout.scales[i] and shift == round(shift) and abs(shift) < 2**31:  # same grid
+            out[name] = (src[name] + np.int64(shift)) if shift else src[name]
             continue
         real = src[name].astype(np.float64) * chunk.scales[i] + chunk.offsets[i]
         out[name] = np.round((real - layout.offsets[i]) / layout.scales[i])
