@@ -58,7 +58,18 @@ def _lying_count(tmp: Path) -> Path:
     return path
 
 
+def _patched(tmp: Path, name: str, at: int, value: bytes) -> Path:
+    make_cloud(tmp / "ok.las", 2_000, point_format=1)
+    data = bytearray((tmp / "ok.las").read_bytes())
+    data[at:at + len(value)] = value
+    path = tmp / name
+    path.write_bytes(bytes(data))
+    return path
+
+
 @pytest.mark.parametrize("make, reason", [
+    (lambda tmp: _patched(tmp, "scale0.las", 131, b"\0" * 8), "scale is zero"),
+    (lambda tmp: _patched(tmp, "format11.las", 104, bytes([11])), "unsupported point format 11"),
     (lambda tmp: tmp / "missing.laz", "cannot read"),
     (_not_las, "not a LAS/LAZ file"),
     (_truncated, "LAZ"),
@@ -87,3 +98,19 @@ def test_truncated_after_a_valid_chunk_table_fails_in_the_worker(tmp_path: Path)
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.startswith(f"error: {bad}: point data is corrupt") and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_garbage_crs_record_is_a_warning(tmp_path: Path) -> None:
+    """A WKT VLR with garbage: tiled as a cloud without CRS, with a warning on stderr."""
+    import laspy
+    from laspy.vlrs.known import WktCoordinateSystemVlr
+
+    make_cloud(tmp_path / "a.las", 3_000, epsg=None, point_format=6)
+    las = laspy.read(str(tmp_path / "a.las"))
+    las.header.vlrs.append(WktCoordinateSystemVlr("PROJCS[this is not a CRS"))
+    las.write(str(tmp_path / "garbage_crs.las"))
+    result = twinscape("tile", str(tmp_path / "garbage_crs.las"), "-o", str(tmp_path / "t"), "--format", "3dtiles", "--threads")
+    assert result.returncode == 0, result.stderr
+    assert "warning:" in result.stderr and "CRS" in result.stderr and "Traceback" not in result.stderr
+    tileset = json.loads((tmp_path / "t" / "tileset.json").read_text())
+    assert "transform" not in tileset["root"] and tileset["extras"]["points"] == 3_000
