@@ -16,6 +16,7 @@ from app.model.scene import Camera
 from loaders.copc_tree import STREAMED_LOADER
 from tests.loaders.copc_fixture import corrupt_node, make_copc
 from tests.viewers.test_tiles_streaming import settle
+from viewers import style
 from viewers.canvas import Canvas
 
 
@@ -156,4 +157,12 @@ def test_filter_and_colour_by_point_attributes(streamed) -> None:
     layer.feature_filter = ""
     layer.color_mode = "property:classification"
     settle(canvas)
-    assert visual.coloring.numeric and visual.coloring.scalar_range() == (1.0, 6.0)
+    assert visual.coloring.numeric is False  # ASPRS classes: their own colours and names, not a ramp
+    title, entries = visual.coloring.legend()
+    assert title == "classification" and "2 Ground" in [label for label, _ in entries]
+    part = next(p for i in visual.shown for p in visual.loaded[i].parts)
+    rgba = np.asarray(part.actor.GetMapper().GetInput().GetCellData().GetArray("style RGBA"))
+    codes = np.asarray(part.properties["classification"])
+    ground = np.flatnonzero(codes == 2)
+    if len(ground):
+        assert tuple(rgba[ground[0], :3]) == style.ASPRS_RGB[2]

@@ -71,6 +71,8 @@ class TileColoring:
         if len(fid) != n_cells:
             return None
         valid = (fid >= 0) & (fid < len(values))
+        if self.name == "classification":  # ASPRS codes (streamed COPC): the colours every scan tool uses
+            return "RGBA", self._asprs(values, fid, valid)
         numbers = style.numeric_values(values)
         if self.numeric is None:
             self.numeric = numbers is not None
@@ -90,6 +92,19 @@ class TileColoring:
         lut = np.array([self._category(label) for label in labels] or [style.OTHER_RGB], np.uint8)
         rgba[valid, :3] = lut[fid[valid]]
         return "RGBA", rgba
+
+    def _asprs(self, values: list, fid: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        from app.model.layers import ASPRS_CLASSES
+
+        self.numeric = False
+        codes = np.zeros(len(fid), np.int64)
+        codes[valid] = np.asarray(values, dtype=np.int64)[fid[valid]]
+        rgba = np.full((len(fid), 4), 255, np.uint8)
+        rgba[:, :3] = style.classification_colors(codes)
+        for code in np.unique(codes[valid]):
+            label = f"{int(code)} {ASPRS_CLASSES.get(int(code), 'User defined')}"
+            self.categories.setdefault(label, tuple(int(c) for c in style.classification_colors(np.array([code]))[0]))
+        return rgba
 
     def _category(self, label: str) -> tuple[int, int, int]:
         if label not in self.categories:

@@ -70,6 +70,7 @@ def prepare_tile(contents: list, origin: np.ndarray, uri: str) -> LoadedTile:
     for c in contents:
         g = c.geometry
         props = dict(getattr(c, "properties", None) or getattr(g, "properties", None) or {})
+        nbytes += sum(v.nbytes for v in props.values() if isinstance(v, np.ndarray))  # per-point attributes (COPC)
         if len(g.faces):
             verts = np.asarray(g.positions - origin, dtype=np.float32)
             faces = np.asarray(g.faces, dtype=np.int64)
