@@ -5,6 +5,7 @@ external cluster (`--scheduler`) must be able to import `app.tiling` and see tha
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -59,6 +60,7 @@ def _client(scheduler: str | None, workers: int, processes: bool) -> Iterator:
         with client:
             yield client
         return
+
     def local(procs: bool) -> LocalCluster:  # ":0": a free loopback port for the HTTP server, no clash on 8787
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=procs, host="127.0.0.1",
                             protocol="tcp", dashboard_address=":0")
@@ -169,8 +171,10 @@ def _run(client, infos, layout: Layout, fmt: str, output: str, tmpdir: str, work
 
         try:
             frame = enu_frame(layout)
-        except Exception as exc:  # noqa: BLE001 - pyproj cannot handle this CRS
-            raise LoadError(infos[0].path, f"its CRS cannot be placed on the globe ({exc})") from None
+        except Exception as exc:  # noqa: BLE001 - a local/engineering CRS, or one pyproj cannot transform
+            warnings.append(f"the CRS cannot be placed on the globe ({exc}); tiles keep source coordinates")
+            frame = None
+            layout = dataclasses.replace(layout, crs_wkt=None)
         spec = PntsSpec(layout, output, frame)
     order = sorted(cells, key=lambda c: -cells[c])  # biggest first keeps both workers busy at the end
     futures = [client.submit(build_cell, c, layout, tmpdir, spec, pure=False) for c in order]

@@ -121,3 +121,22 @@ def test_py3dtiles_reads_the_tileset_back(tileset) -> None:
             contents += 1
         stack.extend(t.children)
     assert points == 30_000 and contents > 5
+
+
+def test_site_grid_crs_cannot_go_on_the_globe_so_tiles_stay_local(tmp_path: Path) -> None:
+    import laspy
+    from laspy.vlrs.known import WktCoordinateSystemVlr
+
+    make_cloud(tmp_path / "a.las", 4_000, epsg=None, point_format=6, origin=(100.0, 200.0))
+    las = laspy.read(str(tmp_path / "a.las"))
+    las.header.vlrs.append(WktCoordinateSystemVlr(
+        'ENGCRS["site grid",EDATUM["site"],CS[Cartesian,2],AXIS["x",east,LENGTHUNIT["metre",1]],'
+        'AXIS["y",north,LENGTHUNIT["metre",1]]]'))
+    las.write(str(tmp_path / "site.las"))
+    result = tile([str(tmp_path / "site.las")], str(tmp_path / "out"), fmt="3dtiles", **SMALL)
+    assert result.points == 4_000 and any("cannot be placed on the globe" in w for w in result.warnings)
+    ts = json.loads((tmp_path / "out" / "tileset.json").read_text())
+    assert "transform" not in ts["root"]
+    counts: list[int] = []
+    _walk(ts["root"], tmp_path / "out", ts["geometricError"], counts)
+    assert sum(counts) == 4_000
