@@ -77,7 +77,10 @@ def test_camera_approach_loads_deeper_tiles_and_unloads_parents(streamed) -> Non
     other = visual.tree.nodes[2].children[2]
     _look_at(canvas, _enu(visual, other), (20.0, -60.0, 60.0))
     assert any(visual.tree.nodes[i].parent == other for i in visual.shown)
-    assert first_quadrant not in visual.loaded and 2 not in visual.loaded  # parents unloaded
+    # replaced parents and the first quadrant's detail are unloaded; the blocks tile (3 kB) may
+    # come back for a moment as the fallback while the new detail loads, and then fits the budget
+    assert first_quadrant not in visual.loaded
+    assert not set(visual.tree.nodes[first_quadrant].children) & set(visual.loaded)
     assert canvas.stats()["tiles_evicted"] > 0
     needed = sum(visual.loaded[i].nbytes for i in visual.shown)
     assert visual.cache.total_bytes <= max(visual.cache.budget_bytes, needed)  # budget holds
