@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.tiling.layout import MAX_LEVEL, Layout, aligned_cube
+from app.tiling.layout import CHUNK_POINTS, MAX_LEVEL, Layout, aligned_cube
 from loaders import las as las_checks
 from loaders.base import LoadError
 
@@ -182,7 +182,7 @@ def _same_crs(a: str, b: str) -> bool:
 
 
 def make_layout(infos: list[InputInfo], *, workers: int = 2, max_leaf: int = 100_000,
-                max_cell_points: int = 4_000_000, chunk_points: int = 1_000_000) -> tuple[Layout, list[str]]:
+                max_cell_points: int = 4_000_000, chunk_points: int = CHUNK_POINTS) -> tuple[Layout, list[str]]:
     """One frame for all inputs: common CRS, point format 6/7/8, quantisation and octree cube."""
     warnings = [f"{i.path}: {w}" for i in infos for w in i.warnings]
     warnings += [f"{i.path}: the file holds no points" for i in infos if not i.count]

@@ -115,8 +115,12 @@ def partition_range(path: str, start: int, count: int, layout: Layout, tmpdir: s
 def ranges(infos: list[InputInfo], workers: int, chunk_points: int) -> list[tuple[str, int, int]]:
     """Split inputs into (path, start, count) pieces so several tasks can read one big file."""
     total = sum(i.count for i in infos)
-    # two pieces per worker, but at most 16 chunks each so a big cluster gets enough pieces
-    span = max(chunk_points, min(math.ceil(total / max(1, 2 * workers)), 16 * chunk_points), 1)
+    # two pieces per worker (a whole multiple of the workers, so none idles at the end), and
+    # pieces of at most 64 chunks so a big cluster gets enough of them
+    workers = max(1, workers)
+    pieces = max(2 * workers, math.ceil(total / (64 * chunk_points)))
+    pieces = math.ceil(pieces / workers) * workers
+    span = max(chunk_points, math.ceil(total / pieces), 1)
     out = []
     for info in infos:
         for start in range(0, info.count, span if info.seekable else max(1, info.count)):

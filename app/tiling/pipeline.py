@@ -16,7 +16,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from app.tiling.layout import Layout, TaskInputError
+from app.tiling.layout import CHUNK_POINTS, Layout, TaskInputError
 from app.tiling.octree_build import build_cell, build_top
 from app.tiling.inputs import make_layout, scan_input
 from app.tiling.partition import partition_range, ranges
@@ -103,7 +103,7 @@ def _wait_all(futures: list, cancel: Cancel | None, progress: Callable[[int], No
 
 def tile(inputs: Sequence[str], output: str, *, fmt: str = "copc", scheduler: str | None = None,
          workers: int | None = None, processes: bool | None = None, progress: Progress | None = None,
-         cancel: Cancel | None = None, chunk_points: int = 1_000_000, max_cell_points: int = 4_000_000,
+         cancel: Cancel | None = None, chunk_points: int = CHUNK_POINTS, max_cell_points: int = 4_000_000,
          max_leaf: int = 100_000, work_dir: str | None = None) -> TileResult:
     """Convert LAS/LAZ inputs to one COPC file or a 3D Tiles pnts tileset folder.
 

@@ -47,7 +47,7 @@ def _airborne(path: Path, n: int, seed: int = 42) -> None:
     side, per_line = 2000.0, 2000
     lines = n // per_line + 1
     tmp = path.with_suffix(".part")
-    with laspy.open(str(tmp), mode="w", header=header, laz_backend=laspy.LazBackend.Lazrs) as writer:
+    with laspy.open(str(tmp), mode="w", header=header, do_compress=True, laz_backend=laspy.LazBackend.Lazrs) as writer:
         for start in range(0, n, 1_000_000):
             m = min(1_000_000, n - start)
             i = np.arange(start, start + m)
@@ -83,6 +83,8 @@ def _input(cache: Path, n: int) -> Path:
 
 def test_tile_throughput_big_laz(cache: Path, tmp_path: Path) -> None:
     src = _input(cache, BIG)
+    with open(src, "rb") as fh:
+        assert fh.read(105)[104] & 0x80, "the benchmark input must be compressed (LAZ)"
     rows = []
     for fmt, out in (("copc", tmp_path / "big.copc.laz"), ("3dtiles", tmp_path / "big3d")):
         result = tile([str(src)], str(out), fmt=fmt, workers=2)
