@@ -143,7 +143,7 @@ def build_parser(sub: str | None) -> argparse.ArgumentParser:
         p.add_argument("--workers", type=int, default=None, metavar="N", help="local cluster workers (default: CPU count)")
         p.add_argument("--threads", action="store_true", help="local cluster with threads in this process (default: worker processes for 2M+ points)")
         p.add_argument("--processes", action="store_true", help="local cluster with worker processes whatever the size")
-        p.add_argument("--chunk-points", type=int, default=1_000_000, metavar="N", help="points read at once per task (bounds memory)")
+        p.add_argument("--chunk-points", type=int, default=250_000, metavar="N", help="points read at once per task (bounds memory)")
         p.add_argument("--progress", action="store_true", help="print progress to stderr")
     else:
         p = argparse.ArgumentParser(prog="twinscape", description="Twinscape: 3D Tiles, point clouds and BIM in one georeferenced scene.",
