@@ -8,7 +8,7 @@ cells and node keys without talking to each other. Keys follow COPC's VoxelKey c
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -37,9 +37,8 @@ class Layout:
     # Node walls on the quantisation grid's half steps (see `aligned_cube`): origin K (integer
     # coordinates, cube_min = offset + (K - 0.5) * scale), grid steps per cube side, per axis.
     grid_origin: tuple[int, int, int] | None = None
-    data_center: tuple[float, float, float] | None = None  # centre of the inputs' bounds (3D Tiles frame origin)
     grid_steps: tuple[int, int, int] | None = None
-    extras: dict = field(default_factory=dict, compare=False)
+    data_center: tuple[float, float, float] | None = None  # centre of the inputs' bounds (3D Tiles frame origin)
 
     @property
     def dtype(self) -> np.dtype:
