@@ -18,6 +18,9 @@ import numpy as np
 from app.tiling.layout import DEPTH, GRID_BITS, MAX_LEVEL, Layout, key_of, prefix, rows, take
 
 
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing multiplier
+
+
 class NodeSink(Protocol):
     """Where finished nodes go (a COPC chunk file or pnts tiles)."""
 
@@ -43,11 +46,15 @@ def distribute(codes: np.ndarray, level0: int, max_leaf: int, stop_level: int | 
             yield level, node, idx
             continue
         grid = codes[idx] >> np.uint64(3 * (DEPTH - level - grid_bits))
-        first = np.empty(n, bool)
-        first[0] = True
-        np.not_equal(grid[1:], grid[:-1], out=first[1:])
-        yield level, node, idx[first]
-        rest = idx[~first]
+        starts = np.flatnonzero(np.r_[True, grid[1:] != grid[:-1]])
+        lengths = np.diff(np.r_[starts, n]).astype(np.uint64)
+        # one point per occupied grid cell, chosen by a hash of the cell (deterministic, and not
+        # always the cell's low corner as "first in Morton order" would be)
+        pick = starts + (((grid[starts] * _GOLDEN) >> np.uint64(32)) % lengths).astype(np.int64)
+        chosen = np.zeros(n, bool)
+        chosen[pick] = True
+        yield level, node, idx[chosen]
+        rest = idx[~chosen]
         if not len(rest):
             continue
         child = (codes[rest] >> np.uint64(3 * (DEPTH - level - 1))) & np.uint64(7)
