@@ -147,7 +147,7 @@ def build_parser(sub: str | None) -> argparse.ArgumentParser:
         p.add_argument("--progress", action="store_true", help="print progress to stderr")
     else:
         p = argparse.ArgumentParser(prog="twinscape", description="Twinscape: 3D Tiles, point clouds and BIM in one georeferenced scene.",
-                                    epilog="subcommands: info PATH..., render [PATH...|--demo] -o OUT.png")
+                                    epilog="subcommands: info PATH... [--deep], render [PATH...|--demo] -o OUT.png, tile INPUT... -o OUT [--format copc|3dtiles]")
         p.add_argument("paths", nargs="*", metavar="PATH", help="files, tileset folders or a .twin project (default: the demo)")
         p.add_argument("--version", action="version", version=f"twinscape {__version__}")
         p.add_argument("--screenshot", metavar="OUT.png", help="save the window to OUT.png once loaded, then quit")
