@@ -260,12 +260,10 @@ class CopcTileTree(TileTree):
 
     def expand(self, index: int) -> list[int]:
         """Children of a node; a node on another hierarchy page reads that page first."""
-        with self._lock:
-            node = self.nodes[index]
-            if node.children is not None:
-                return list(node.children)
-            pending, node.pending = node.pending, None
-            node.children = []
+        known, pending = self._claim(index)
+        if known is not None:
+            return known
+        node = self.nodes[index]
         if pending is not None and pending[0] == "page":
             try:
                 self._add_page(pending[1], pending[2], self.entry[index].key, node.parent, into=index)

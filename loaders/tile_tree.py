@@ -326,15 +326,24 @@ class TileTree:
         pending = self.nodes[index].pending
         return pending is not None and pending[0] == "explicit"
 
-    def expand(self, index: int) -> list[int]:
-        """Children of a tile, loading an external tileset or implicit subtree when first asked.
-        Thread-safe; a failure leaves the tile childless and adds a warning."""
+    def _claim(self, index: int) -> tuple[list[int] | None, Any]:
+        """(children, None) when already expanded; else (None, what expansion needs), claimed by
+        this caller alone: a second thread asking meanwhile sees no children yet, not a double load."""
         with self._lock:
             node = self.nodes[index]
             if node.children is not None:
-                return list(node.children)
+                return list(node.children), None
             pending, node.pending = node.pending, None
             node.children = []
+        return None, pending
+
+    def expand(self, index: int) -> list[int]:
+        """Children of a tile, loading an external tileset or implicit subtree when first asked.
+        Thread-safe; a failure leaves the tile childless and adds a warning."""
+        known, pending = self._claim(index)
+        if known is not None:
+            return known
+        node = self.nodes[index]
         if pending is None:
             return []
         if pending[0] == "explicit":

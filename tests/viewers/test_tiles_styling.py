@@ -5,28 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import pyvista as pv
 
-from app.model import Scene
-from app.model.opening import build_layers
-from assets.demo.generate import ensure_demo_data
-from tests.viewers.test_tiles_streaming import _enu, _look_at
-from viewers.canvas import Canvas
+from tests.viewers.test_tiles_streaming import _look_at, streamed  # noqa: F401 (fixture)
 
 
 @pytest.fixture()
-def near_detail():
-    scene = Scene()
-    [layer] = build_layers(scene, str(ensure_demo_data() / "district_lod" / "tileset.json"), stream_tiles=True)
-    plotter = pv.Plotter(off_screen=True, window_size=(400, 300))
-    canvas = Canvas(plotter, scene)
-    scene.layers.append(layer)
-    visual = canvas.visuals[id(layer)]
+def near_detail(streamed):
+    scene, layer, canvas = streamed
     centre = (layer.bounds()[0] + layer.bounds()[1]) / 2
     _look_at(canvas, centre, (0.0, -300.0, 700.0))  # the whole district at full detail
-    yield scene, layer, canvas, visual
-    canvas.close()
-    plotter.close()
+    return scene, layer, canvas, canvas.visuals[id(layer)]
 
 
 def _building_parts(visual):
