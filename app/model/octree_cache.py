@@ -118,15 +118,16 @@ def _prune(folder: Path) -> None:
             pass
 
 
-def build_or_load(source: str, positions: np.ndarray) -> PointOctree:
-    """The cached tree for this cloud when there is one, else build it and cache it."""
+def build_or_load(source: str, positions: np.ndarray, progress=None, cancel=None) -> PointOctree:
+    """The cached tree for this cloud when there is one, else build it (reporting progress,
+    cancellable: LoadCancelled) and cache it."""
     from app.model.octree import build_octree
 
     params = (20_000, 16)  # build_octree's defaults, part of the key
     key = cache_key(source, positions, params)
     if key is not None and (tree := load(key, len(positions))) is not None:
         return tree
-    tree = build_octree(positions, max_points_per_node=params[0], max_depth=params[1])
+    tree = build_octree(positions, max_points_per_node=params[0], max_depth=params[1], progress=progress, cancel=cancel)
     if key is not None:
         store(key, tree)
     return tree

@@ -107,7 +107,7 @@ def build_layers(scene: Scene, path: str, *, progress: Progress | None = None, c
             raise LoadCancelled()
         apply_placement_option(data, options or {})
         try:
-            made = scene.make_layers(data)
+            made = scene.make_layers(data, progress=progress, cancel=cancel)
         except ValueError as exc:  # e.g. coordinates outside the CRS's area of use
             raise LoadError(path, str(exc)) from None
         for layer in made:

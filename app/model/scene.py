@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from psygnal import Signal
@@ -73,10 +73,12 @@ class Scene:
             return None
         return np.array([np.min([b[0] for b in boxes], 0), np.max([b[1] for b in boxes], 0)])
 
-    def make_layers(self, data: LayerData) -> list[Layer]:
-        """Loader output -> layers placed in the scene frame. Safe to call from worker threads."""
+    def make_layers(self, data: LayerData, progress: Callable[[float, str], None] | None = None,
+                    cancel: Callable[[], bool] | None = None) -> list[Layer]:
+        """Loader output -> layers placed in the scene frame. Safe to call from worker threads.
+        `progress`/`cancel` reach the slow step, a large cloud's octree build."""
         with self._frame_lock:  # the first georeferenced layer sets the origin: do it once
-            return _make_layers(self.frame, data)
+            return _make_layers(self.frame, data, progress, cancel)
 
 
 def _info(data: LayerData) -> dict[str, Any]:
@@ -102,7 +104,8 @@ def _placed(frame: SceneFrame, data: PointCloudData) -> np.ndarray:
         return frame.to_local(data.positions, data.georef)
 
 
-def _point_layer(frame: SceneFrame, data: PointCloudData, name: str) -> PointCloudLayer:
+def _point_layer(frame: SceneFrame, data: PointCloudData, name: str, progress: Any = None,
+                 cancel: Any = None) -> PointCloudLayer:
     positions = _checked(_placed(frame, data))
     payload = {"positions": positions, "colors": data.colors, "attributes": data.attributes}
     if data.metadata.get("hierarchy") is not None:  # COPC: the file's own octree, nothing to build
@@ -113,7 +116,7 @@ def _point_layer(frame: SceneFrame, data: PointCloudData, name: str) -> PointClo
     elif len(positions) > OCTREE_MIN_POINTS:
         from app.model.octree_cache import build_or_load  # built here, in the loading worker
 
-        payload["octree"] = build_or_load(data.source, positions)
+        payload["octree"] = build_or_load(data.source, positions, progress=progress, cancel=cancel)
     layer = PointCloudLayer(name=name, data=payload)
     layer.info = _info(data)
     layer.info["recentre_shift"] = data.metadata.get("recentre_shift")
@@ -182,12 +185,12 @@ def _streamed_tileset_layer(frame: SceneFrame, data: TilesetData) -> Layer:
     return layer
 
 
-def _make_layers(frame: SceneFrame, data: LayerData) -> list[Layer]:
+def _make_layers(frame: SceneFrame, data: LayerData, progress: Any = None, cancel: Any = None) -> list[Layer]:
     if isinstance(data, TilesetData) and data.tree is not None:
         return [_streamed_tileset_layer(frame, data)]
     _recentre_if_far(data)
     if isinstance(data, PointCloudData):
-        return [_point_layer(frame, data, data.name)]
+        return [_point_layer(frame, data, data.name, progress, cancel)]
     out: list[Layer] = []
     if isinstance(data, MeshData) and len(data.faces):
         cls = layer_class_for(data)
@@ -209,5 +212,5 @@ def _make_layers(frame: SceneFrame, data: LayerData) -> list[Layer]:
         pts = data.points
         if pts.georef.kind == "none" and data.georef.kind != "none":
             pts.georef = data.georef
-        out.append(_point_layer(frame, pts, f"{data.name} (points)" if out else data.name))
+        out.append(_point_layer(frame, pts, f"{data.name} (points)" if out else data.name, progress, cancel))
     return out

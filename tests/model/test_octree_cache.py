@@ -77,3 +77,26 @@ def test_prune_keeps_the_cache_under_its_size(tmp_path: Path, cache: Path, monke
     octree_cache.build_or_load(src, pts)
     octree_cache.build_or_load(src, pts[:20_000])
     assert len(list(cache.glob("*.npz"))) <= 1
+
+
+def test_octree_build_reports_progress_and_can_be_cancelled(tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.model import scene as scene_module
+    from app.model.opening import build_layers
+    from app.model.scene import Scene
+    from loaders.base import LoadCancelled
+    from tests.fixtures import write_las
+
+    monkeypatch.setattr(scene_module, "OCTREE_MIN_POINTS", 1_000)
+    las = write_las(tmp_path / "scan.las", n=5_000, z_spread=5.0)
+    messages: list[str] = []
+    [layer] = build_layers(Scene(), str(las), progress=lambda f, m="": messages.append(m))
+    assert layer.data["octree"] is not None and any(m.startswith("octree") for m in messages)
+    seen: list[str] = []
+
+    def cancel() -> bool:  # the user presses Cancel once the octree build has started
+        return any(m.startswith("octree") for m in seen)
+
+    for f in cache.glob("*.npz"):
+        f.unlink()  # no cached tree: the build really runs
+    with pytest.raises(LoadCancelled):
+        build_layers(Scene(), str(las), progress=lambda f, m="": seen.append(m), cancel=cancel)
