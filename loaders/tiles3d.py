@@ -228,15 +228,22 @@ class _Walker:
         finally:
             self.chain.pop()
 
-    def tile(self, tile: dict, parent: np.ndarray, refine: str, base_dir: str, y_up: bool, depth: int) -> int:
+    def _count_tile(self, too_deep: bool = False) -> bool:
+        """One more tile visited; False (with one warning) past the size or depth bound."""
         w = self.walk
-        if w.tiles >= MAX_TILES or depth > MAX_DEPTH:
+        if w.tiles >= MAX_TILES or too_deep:
             if "tile tree is too large or too deep; truncated" not in w.warnings:
                 w.warnings.append("tile tree is too large or too deep; truncated")
-            return 0
+            return False
         w.tiles += 1
         if self.cancel is not None and w.tiles % 256 == 0 and self.cancel():
             raise LoadCancelled()
+        return True
+
+    def tile(self, tile: dict, parent: np.ndarray, refine: str, base_dir: str, y_up: bool, depth: int) -> int:
+        w = self.walk
+        if not self._count_tile(depth > MAX_DEPTH):
+            return 0
         transform = parent
         if "transform" in tile:
             try:
@@ -273,13 +280,8 @@ class _Walker:
             return 0
 
         def visit(c: ImplicitCoord, level_depth: int) -> int:
-            if w.tiles >= MAX_TILES:
-                if "tile tree is too large or too deep; truncated" not in w.warnings:
-                    w.warnings.append("tile tree is too large or too deep; truncated")
+            if not self._count_tile():
                 return 0
-            w.tiles += 1
-            if self.cancel is not None and w.tiles % 256 == 0 and self.cancel():
-                raise LoadCancelled()
             uris = tiling.content_uris(c)
             kids = tiling.children(c)
             if refine == "ADD" or not kids or self.every_level:

@@ -26,3 +26,17 @@ def write_las(path: Path, n: int = 20_000, seed: int = 3, size: float = 100.0, z
     las.red = las.green = las.blue = rng.integers(0, 65535, n, dtype=np.uint16)
     las.write(str(path))
     return path
+
+
+def mutated_copies(data: bytes, folder: Path, suffix: str, *, seed: int, count: int, skip: int,
+                   max_flips: int = 20):
+    """Seeded byte-flip variants of a valid file (past its first `skip` bytes), written into
+    `folder`: fuzzing that bad input fails cleanly or loads, never crashes or hangs."""
+    rng = np.random.default_rng(seed)
+    for i in range(count):
+        buf = bytearray(data)
+        for pos in rng.integers(skip, len(buf), int(rng.integers(1, max_flips))):
+            buf[pos] = int(rng.integers(0, 256))
+        path = folder / f"m{i}{suffix}"
+        path.write_bytes(bytes(buf))
+        yield path

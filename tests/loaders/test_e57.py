@@ -7,6 +7,7 @@ import pytest
 
 import loaders
 from loaders import LoadError
+from tests.fixtures import mutated_copies
 
 pye57 = pytest.importorskip("pye57")
 
@@ -84,13 +85,8 @@ def test_truncated_and_corrupted_files_are_clean_errors(two_scans, tmp_path) -> 
     (tmp_path / "cut.e57").write_bytes(data[: len(data) // 2])
     with pytest.raises(LoadError, match="truncated"):
         loaders.load(tmp_path / "cut.e57")
-    rng = np.random.default_rng(2)
-    for i in range(20):  # libE57 checks every page's CRC: flips are refused, never a crash
-        buf = bytearray(data)
-        for pos in rng.integers(48, len(buf), int(rng.integers(1, 6))):
-            buf[pos] = int(rng.integers(0, 256))
-        path = tmp_path / f"m{i}.e57"
-        path.write_bytes(bytes(buf))
+    # libE57 checks every page's CRC: flips are refused, never a crash
+    for path in mutated_copies(data, tmp_path, ".e57", seed=2, count=20, skip=48, max_flips=6):
         try:
             loaders.load(path)
         except LoadError as exc:
