@@ -21,6 +21,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import numpy as np
 
 from loaders._binary import BinaryError, as_vec
+from loaders.bounding_volume import bounding_volume
 from loaders.base import LoadError
 
 MAX_FETCH_BYTES = 512 * 1024**2  # one tile or tileset.json
@@ -28,7 +29,6 @@ MAX_NODES = 2_000_000
 MAX_EXTERNAL_DEPTH = 16
 EAGER_NODES = 1024  # explicit tiles built when a tileset is opened; deeper ones when the view asks
 TIMEOUT_S = 20.0
-_A, _B = 6378137.0, 6356752.314245
 
 
 @dataclass
@@ -53,50 +53,6 @@ class TileNode:
 
 def _scale(m: np.ndarray) -> float:
     return float(np.linalg.norm(m[:3, :3], axis=0).max())
-
-
-def _ecef(lon: np.ndarray, lat: np.ndarray, h: np.ndarray) -> np.ndarray:
-    e2 = 1 - (_B / _A) ** 2
-    n = _A / np.sqrt(1 - e2 * np.sin(lat) ** 2)
-    return np.stack([(n + h) * np.cos(lat) * np.cos(lon), (n + h) * np.cos(lat) * np.sin(lon),
-                     (n * (1 - e2) + h) * np.sin(lat)], -1)
-
-
-def region_box(region: list[float]) -> tuple[np.ndarray, np.ndarray]:
-    """EPSG:4979 region (radians, metres) -> ECEF oriented box (centre, half axes as columns),
-    fitted in the east-north-up frame at the region's centre from a grid of its surface points."""
-    w, s, e, n, h0, h1 = region
-    if e < w:
-        e += 2 * np.pi
-    lon, lat, h = np.meshgrid(np.linspace(w, e, 5), np.linspace(s, n, 5), [h0, h1], indexing="ij")
-    pts = _ecef(lon.ravel(), lat.ravel(), h.ravel())
-    clon, clat = (w + e) / 2, (s + n) / 2
-    axes = np.array([[-np.sin(clon), np.cos(clon), 0.0],
-                     [-np.sin(clat) * np.cos(clon), -np.sin(clat) * np.sin(clon), np.cos(clat)],
-                     [np.cos(clat) * np.cos(clon), np.cos(clat) * np.sin(clon), np.sin(clat)]])
-    local = pts @ axes.T
-    lo, hi = local.min(0), local.max(0)
-    centre = ((lo + hi) / 2) @ axes
-    return centre, axes.T * ((hi - lo) / 2)
-
-
-def bounding_volume(volume: Any, transform: np.ndarray) -> tuple[np.ndarray, float, np.ndarray | None]:
-    """A tile's boundingVolume JSON -> (centre, radius, half axes or None) in world coords.
-    box and sphere go through the tile transform; region is already EPSG:4979 and is not."""
-    if not isinstance(volume, dict):
-        raise BinaryError("tile has no boundingVolume")
-    if "box" in volume:
-        b = as_vec(volume["box"], 12, "bounding box")
-        centre = transform[:3, :3] @ b[:3] + transform[:3, 3]
-        half = transform[:3, :3] @ b[3:].reshape(3, 3).T
-        return centre, float(np.sqrt((half**2).sum())), half
-    if "region" in volume:
-        centre, half = region_box(list(as_vec(volume["region"], 6, "bounding region")))
-        return centre, float(np.sqrt((half**2).sum())), half
-    if "sphere" in volume:
-        s = as_vec(volume["sphere"], 4, "bounding sphere")
-        return transform[:3, :3] @ s[:3] + transform[:3, 3], float(abs(s[3]) * _scale(transform)), None
-    raise BinaryError("boundingVolume is none of box, region, sphere")
 
 
 def _uris(tile: dict) -> list[str]:
