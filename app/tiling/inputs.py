@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import os
-import struct
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,7 +16,6 @@ from loaders import las as las_checks
 from loaders.base import LoadError
 
 INT32_SPAN = 2_000_000_000  # quantised coordinates must stay inside int32 with headroom
-LAYERS_14 = {6: (9, 30), 7: (10, 36), 8: (11, 38), 9: (10, 59), 10: (12, 67)}  # LAZ 1.4 layers, base record size
 
 
 @dataclass
@@ -117,48 +115,25 @@ def _measured_bounds(path: str, count: int) -> tuple[tuple[float, ...], tuple[fl
 def _check_laz(path: str, header, size: int) -> bool:
     """Refuse a LAZ chunk table that cannot be right before lazrs seeks or allocates on it: the
     table must lie in the file, its chunks must fit before it, and (formats 6-10) each chunk's
-    layer sizes must fit in the chunk (a flipped byte there makes lazrs allocate gigabytes)."""
-    import lazrs
+    layer sizes must fit in the chunk (a flipped byte there makes lazrs allocate gigabytes).
+    The checks are the loader's own (loaders._laz); False when the writer left no table."""
+    from loaders import _laz
 
     start = int(header.offset_to_point_data)
     with open(path, "rb") as fh:
-        fh.seek(start)
-        raw = fh.read(8)
-        if len(raw) < 8:
-            raise LoadError(path, "LAZ point data is missing (file truncated)")
-        (table_at,) = struct.unpack("<q", raw)
+        table_at, _ = _laz.chunk_table_offset(path, fh, start, size)
         if table_at == -1:
             return False  # written without a table (streamed): no seeking; the decoder's end-of-data check applies
-        if not start + 8 <= table_at <= size - 8:
-            raise LoadError(path, f"LAZ chunk table offset {table_at} lies outside the {size}-byte file (truncated?)")
         vlr = next((v for v in header.vlrs if v.user_id == "laszip encoded" and v.record_id == 22204), None)
         if vlr is None:
             raise LoadError(path, "compressed points but no LAZ VLR")
-        fh.seek(table_at)
-        version, n_chunks = struct.unpack("<II", fh.read(8))
-        if version != 0 or n_chunks > table_at - start:
-            raise LoadError(path, f"corrupt LAZ chunk table ({n_chunks} chunks in {table_at - start} bytes)")
-        fh.seek(start)
-        try:
-            table = lazrs.read_chunk_table(fh, lazrs.LazVlr(vlr.record_data))
-        except Exception as exc:  # noqa: BLE001 - unreadable table
-            raise LoadError(path, f"corrupt LAZ chunk table ({exc})") from None
-        if sum(nbytes for _n, nbytes in table) > table_at - start - 8:
+        read = _laz.read_table(fh, vlr.record_data, start)
+        if read is None:
+            raise LoadError(path, "corrupt LAZ chunk table (unreadable)")
+        chunks = read[0]
+        if sum(c.nbytes for c in chunks) > table_at - start - 8:
             raise LoadError(path, "corrupt LAZ chunk table (its chunks run past the table)")
-        fmt = header.point_format
-        if fmt.id not in LAYERS_14:
-            return True
-        n_layers = LAYERS_14[fmt.id][0] + max(0, fmt.size - LAYERS_14[fmt.id][1])
-        pos = start + 8
-        for _count, nbytes in table:
-            head = fmt.size + 4 + 4 * n_layers
-            if nbytes < head:
-                raise LoadError(path, "corrupt LAZ point data (a chunk is shorter than its layer table)")
-            fh.seek(pos + fmt.size)
-            sizes = struct.unpack(f"<{1 + n_layers}I", fh.read(4 + 4 * n_layers))
-            if head + sum(sizes[1:]) > nbytes:
-                raise LoadError(path, "corrupt LAZ point data (layer sizes exceed their chunk)")
-            pos += nbytes
+        _laz.check_layers(path, fh, chunks, header.point_format.id, header.point_format.size, size)
     return True
 
 
