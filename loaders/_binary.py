@@ -163,3 +163,13 @@ def batch_properties(table: dict, binary, count: int) -> dict[str, list]:
                 continue
             out[key] = arr[:, 0].tolist() if arr.shape[1] == 1 else arr.tolist()
     return out
+
+
+def quantized_positions(table: dict, binary, count: int, what: str) -> np.ndarray:
+    """POSITION_QUANTIZED (pnts, i3dm) scaled into QUANTIZED_VOLUME_OFFSET/SCALE, float64."""
+    q = table_value(table, binary, "POSITION_QUANTIZED", count, 3, "UNSIGNED_SHORT")
+    if q is None:
+        raise BinaryError(f"{what} has neither POSITION nor POSITION_QUANTIZED")
+    scale = as_vec(table.get("QUANTIZED_VOLUME_SCALE"), 3, "QUANTIZED_VOLUME_SCALE")
+    offset = as_vec(table.get("QUANTIZED_VOLUME_OFFSET"), 3, "QUANTIZED_VOLUME_OFFSET")
+    return q.astype(np.float64) / 65535.0 * scale + offset

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from loaders._binary import BinaryError, as_int, as_vec, batch_properties, check_range, parse_json, read_file, table_value, u32
+from loaders._binary import BinaryError, as_int, batch_properties, check_range, parse_json, quantized_positions, read_file, table_value, u32
 from loaders.gltf import GltfGeometry, parse_glb, parse_gltf, resolve_uri
 
 MAX_INSTANCES = 10_000_000
@@ -42,12 +42,7 @@ def _instance_matrices(ft: dict, fb, n: int, tile_to_world: np.ndarray) -> np.nd
     """(n,4,4) instance matrices in the tile's frame (before RTC and the tile transform)."""
     pos = table_value(ft, fb, "POSITION", n, 3, "FLOAT")
     if pos is None:
-        q = table_value(ft, fb, "POSITION_QUANTIZED", n, 3, "UNSIGNED_SHORT")
-        if q is None:
-            raise BinaryError("i3dm has neither POSITION nor POSITION_QUANTIZED")
-        scale = as_vec(ft.get("QUANTIZED_VOLUME_SCALE"), 3, "QUANTIZED_VOLUME_SCALE")
-        offset = as_vec(ft.get("QUANTIZED_VOLUME_OFFSET"), 3, "QUANTIZED_VOLUME_OFFSET")
-        pos = q / 65535.0 * scale + offset
+        pos = quantized_positions(ft, fb, n, "i3dm")
     pos = pos.astype(np.float64)
     up = table_value(ft, fb, "NORMAL_UP", n, 3, "FLOAT")
     right = table_value(ft, fb, "NORMAL_RIGHT", n, 3, "FLOAT")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from loaders._binary import BinaryError, as_int, as_vec, batch_properties, check_range, table_value, u32
+from loaders._binary import BinaryError, as_int, batch_properties, check_range, quantized_positions, table_value, u32
 from loaders.gltf import GltfGeometry
 
 
@@ -47,12 +47,7 @@ def parse_pnts(data: bytes, transform: np.ndarray):  # -> tiles3d.TileContent
 
     pos = get("POSITION", 3, "FLOAT")
     if pos is None:
-        q = table_value(ft, fb, "POSITION_QUANTIZED", n, 3, "UNSIGNED_SHORT")
-        if q is None:
-            raise BinaryError("pnts has neither POSITION nor POSITION_QUANTIZED")
-        scale = as_vec(ft.get("QUANTIZED_VOLUME_SCALE"), 3, "QUANTIZED_VOLUME_SCALE")
-        offset = as_vec(ft.get("QUANTIZED_VOLUME_OFFSET"), 3, "QUANTIZED_VOLUME_OFFSET")
-        pos = q.astype(np.float64) / 65535.0 * scale + offset
+        pos = quantized_positions(ft, fb, n, "pnts")
     pos = pos.astype(np.float64)
     if not np.all(np.isfinite(pos)):
         raise BinaryError("pnts positions hold NaN or infinite values")
