@@ -149,16 +149,23 @@ class PointOctree:
             stretch = float(np.linalg.norm(probes - base, axis=1).max() / h0)
             node_center = np.asarray(transform(node_center), dtype=np.float64).reshape(-1, 3)
             node_half = node_half * stretch
-        first_child = np.full(len(sel), -1, dtype=np.int64)
-        child_count = np.zeros(len(sel), dtype=np.int64)
-        if len(sel) > 1:
-            uniq, firsts, counts = np.unique(parent[1:], return_index=True, return_counts=True)
-            first_child[uniq] = firsts + 1
-            child_count[uniq] = counts
+        first_child, child_count = _child_links(parent)
         return cls(order=order, level=level[sel].astype(np.int16), center=node_center, half_size=node_half,
                    start=new_start.astype(np.int64), stop=new_stop.astype(np.int64), parent=parent,
                    first_child=first_child, child_count=child_count,
                    max_points_per_node=max(1, int(own.max(initial=0))), max_depth=int(level[sel].max()))
+
+
+def _child_links(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """first_child and child_count from the parent column of breadth-first nodes (siblings
+    adjacent, root first)."""
+    first_child = np.full(len(parent), -1, dtype=np.int64)
+    child_count = np.zeros(len(parent), dtype=np.int64)
+    if len(parent) > 1:
+        uniq, first, count = np.unique(parent[1:], return_index=True, return_counts=True)
+        first_child[uniq] = first + 1
+        child_count[uniq] = count
+    return first_child, child_count
 
 
 def _check(progress: Progress, cancel: Cancel, fraction: float, message: str) -> None:
@@ -290,12 +297,7 @@ def build_octree(positions: np.ndarray, *, max_points_per_node: int = 20_000, ma
     cell = 2.0 * half / (2.0 ** level.astype(np.float64))
     idx = np.stack([_compact_bits(key >> np.uint64(a)) for a in range(3)], axis=1)
     node_center = root_min + (idx + 0.5) * cell[:, None]
-    first_child = np.full(len(level), -1, dtype=np.int64)
-    child_count = np.zeros(len(level), dtype=np.int64)
-    if len(level) > 1:
-        uniq, first, cnt = np.unique(parent[1:], return_index=True, return_counts=True)
-        first_child[uniq] = first + 1
-        child_count[uniq] = cnt
+    first_child, child_count = _child_links(parent)
     _check(progress, cancel, 1.0, "octree: done")
     return PointOctree(order=np.concatenate(kept).astype(np.int64, copy=False), level=level,
                        center=node_center, half_size=cell / 2.0, start=start.astype(np.int64),
