@@ -280,7 +280,10 @@ class TilesetStreamVisual(MeshVisual):
                 for part in tile.parts:
                     if part.actor is not None:
                         part.actor.GetMapper().SetScalarRange(*c.scalar_range())
-        self.canvas.set_legend(self, c.legend() if self.layer.visible else None)
+        legend = c.legend() if self.layer.visible else None
+        if legend != getattr(self, "_legend_shown", None):  # per tile attach: redraw the legend only on change
+            self._legend_shown = legend
+            self.canvas.set_legend(self, legend)
         want = c.name if c.active and c.numeric and self.layer.visible else None
         if want == self.scalar_bar_title:
             return
