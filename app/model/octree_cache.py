@@ -4,7 +4,10 @@ Why the cache directory and not next to the data: scans often live on read-only 
 the corpus is read-only). The key covers the source file's identity (path, size, mtime), the
 point count, the build parameters and a strided sample of the positions as placed in the scene
 frame, so a moved file, an edited file or another scene origin never reuses a stale tree.
-Files are plain .npz (no pickle); a damaged or foreign file is ignored and rebuilt.
+Files are plain .npz (no pickle); a damaged or foreign file is ignored and rebuilt. Each file
+also holds its own key (the source identity) and a BLAKE2b digest of its arrays, checked on
+read: a file with the right shapes but wrong contents (an `order` of zeros) would otherwise
+draw the wrong points with no error at all.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ import numpy as np
 
 from app.model.octree import PointOctree
 
-FORMAT = 1
+FORMAT = 2  # 2: key and digest stored in the file
 MAX_CACHE_BYTES = 4 << 30  # oldest entries are pruned past this
 _ARRAYS = ("order", "level", "center", "half_size", "start", "stop", "parent", "first_child", "child_count")
 
@@ -52,14 +55,29 @@ def cache_key(source: str, positions: np.ndarray, params: tuple[int, int]) -> st
     return h.hexdigest()
 
 
+def _digest(key: str, meta: np.ndarray, arrays: dict[str, np.ndarray]) -> str:
+    """Checksum of the entry as written: its key, build parameters and every array (dtype,
+    shape and bytes), so neither a flipped byte nor a swapped array passes."""
+    h = hashlib.blake2b(digest_size=32)
+    h.update(key.encode())
+    for name, arr in (("meta", meta), *((k, arrays[k]) for k in _ARRAYS)):
+        arr = np.ascontiguousarray(arr)
+        h.update(f"|{name}|{arr.dtype.str}|{arr.shape}|".encode())
+        h.update(memoryview(arr).cast("B"))
+    return h.hexdigest()
+
+
 def load(key: str, num_points: int) -> PointOctree | None:
     path = octree_cache_dir() / f"{key}.npz"
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {name: z[name] for name in _ARRAYS}
             meta = z["meta"]
+            stored_key, digest = str(z["key"]), str(z["digest"])
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
         return None
+    if stored_key != key or digest != _digest(key, meta, arrays) or meta.shape != (2,):
+        return None  # another source's entry under this name, or contents changed since written
     tree = PointOctree(**{k: v.astype(np.int64) if k in ("order", "start", "stop", "parent", "first_child", "child_count") else v
                           for k, v in arrays.items()},
                        max_points_per_node=int(meta[0]), max_depth=int(meta[1]))
@@ -81,6 +99,8 @@ def _consistent(tree: PointOctree, num_points: int) -> bool:
         return False
     if num_points and (tree.order.min() < 0 or tree.order.max() >= num_points):
         return False
+    if np.count_nonzero(np.bincount(tree.order, minlength=num_points)) != num_points:
+        return False  # `order` must be a permutation: every point drawn exactly once
     return bool(tree.stop[-1] == num_points and (tree.stop >= tree.start).all())
 
 
@@ -93,9 +113,10 @@ def store(key: str, tree: PointOctree) -> None:
         arrays = {k: getattr(tree, k) for k in _ARRAYS}
         if small:  # int32 halves the file and the read time
             arrays = {k: v.astype(np.int32) if v.dtype == np.int64 else v for k, v in arrays.items()}
+        meta = np.array([tree.max_points_per_node, tree.max_depth], dtype=np.int64)
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, meta=np.array([tree.max_points_per_node, tree.max_depth]), **arrays)
+            np.savez(fh, meta=meta, key=np.array(key), digest=np.array(_digest(key, meta, arrays)), **arrays)
         os.replace(tmp, folder / f"{key}.npz")
     except OSError:
         return

@@ -100,3 +100,42 @@ def test_octree_build_reports_progress_and_can_be_cancelled(tmp_path: Path, cach
         f.unlink()  # no cached tree: the build really runs
     with pytest.raises(LoadCancelled):
         build_layers(Scene(), str(las), progress=lambda f, m="": seen.append(m), cancel=cancel)
+
+
+def _rewrite(path: Path, **changes: np.ndarray) -> None:
+    """Replace arrays in a cache file, keeping every other entry (key, digest) as written."""
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays.update(changes)
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+
+
+def test_cache_with_right_shapes_but_wrong_order_is_rebuilt(tmp_path: Path, cache: Path) -> None:
+    """Issue 10 item 5: an `order` of zeros (same shape and dtype) used to be accepted and drew
+    one point many times; the stored digest catches it and the tree is rebuilt correctly."""
+    src, pts = _source(tmp_path)
+    good = octree_cache.build_or_load(src, pts)
+    (path,) = cache.glob("*.npz")
+    with np.load(path) as z:
+        order = z["order"]
+    _rewrite(path, order=np.zeros_like(order))
+    assert octree_cache.load(path.stem, len(pts)) is None
+    tree = octree_cache.build_or_load(src, pts)
+    assert _same(tree, good)
+    assert octree_cache.load(path.stem, len(pts)) is not None  # the rebuilt entry is trusted again
+
+
+def test_cache_entry_of_another_source_is_not_trusted(tmp_path: Path, cache: Path) -> None:
+    """An entry copied under another key (another source's identity) fails the key check, and a
+    permutation that is not this tree's fails the digest."""
+    src, pts = _source(tmp_path)
+    octree_cache.build_or_load(src, pts)
+    (path,) = cache.glob("*.npz")
+    other = cache / ("0" * 40 + ".npz")
+    other.write_bytes(path.read_bytes())
+    assert octree_cache.load(other.stem, len(pts)) is None
+    with np.load(path) as z:
+        order = z["order"]
+    _rewrite(path, order=order[::-1].copy())
+    assert octree_cache.load(path.stem, len(pts)) is None
