@@ -160,6 +160,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     sub = argv[0] if argv and argv[0] in SUBCOMMANDS else None
     args = build_parser(sub).parse_args(argv[1:] if sub else argv)
+    from app.logs import setup_logging
+
+    setup_logging(debug=args.debug)  # library warnings go to the log file, never to the terminal
     os.environ.setdefault("PYVISTA_OFF_SCREEN", "false")
     handler = {"info": cmd_info, "render": cmd_render, "tile": cmd_tile}.get(sub or "", cmd_gui)
     try:

@@ -5,6 +5,7 @@ and where it is on Earth (a `Georef`); `app.model.SceneFrame` places it.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal
@@ -30,6 +31,23 @@ class LoadError(Exception):
 
 class LoadCancelled(Exception):
     """The user cancelled a load; not an error."""
+
+
+def read_head(path: str | Path, size: int) -> bytes:
+    """The first `size` bytes of a file, or the one readable reason why not ("file is empty",
+    "no such file or directory", "cannot read: ..."). Every way into a loader (the registry's
+    sniffing, the GUI's streamed IFC) checks here, so the CLI and the GUI say the same thing."""
+    p = str(path)
+    if not os.path.exists(p):
+        raise LoadError(p, "no such file or directory")
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(size)
+    except OSError as exc:
+        raise LoadError(p, f"cannot read: {exc.strerror or exc}") from None
+    if not head:
+        raise LoadError(p, "file is empty")
+    return head
 
 
 @dataclass

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from loaders.base import Cancel, ElementInfo, LayerData, LoadCancelled, LoadError, MeshData, Progress
+from loaders.base import Cancel, ElementInfo, LayerData, LoadCancelled, LoadError, MeshData, Progress, read_head
 from loaders.registry import register_loader
 from loaders._ifc_georef import _georef
 from loaders._ifc_properties import LazyProperties, _PropertySource, fill_properties  # noqa: F401 - fill_properties re-exported
@@ -248,6 +248,7 @@ def _style_color(geom, fallback: tuple[float, float, float, float],
 def _open(path: str):
     import ifcopenshell
 
+    read_head(path, 64)  # an empty or missing file says so, as the registry does (not "Unable to open")
     try:
         return ifcopenshell.open(path)
     except Exception as exc:  # noqa: BLE001 - ifcopenshell.Error, SchemaError, RuntimeError...

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from loaders.base import Cancel, LayerData, LoadCancelled, LoadError, Progress
+from loaders.base import Cancel, LayerData, LoadCancelled, LoadError, Progress, read_head
 
 Loader = Callable[..., list[LayerData]]
 SNIFF_BYTES = 64
@@ -59,20 +59,12 @@ def find_loader(path: str | Path) -> _Entry:
     """Pick a loader: content sniffing first (a .las that is really IFC still opens), then extension."""
     _ensure_builtins()
     p = str(path)
-    if not os.path.exists(p):
-        raise LoadError(p, "no such file or directory")
     if os.path.isdir(p):
         tileset = os.path.join(p, "tileset.json")
         if os.path.isfile(tileset):
             return find_loader(tileset)
         raise LoadError(p, "is a directory (open a file inside it, or a folder holding tileset.json)")
-    try:
-        with open(p, "rb") as fh:
-            head = fh.read(SNIFF_BYTES)
-    except OSError as exc:
-        raise LoadError(p, f"cannot read: {exc.strerror or exc}") from None
-    if not head:
-        raise LoadError(p, "file is empty")
+    head = read_head(p, SNIFF_BYTES)  # missing, unreadable or empty: the same words everywhere
     for entry in _REGISTRY:
         if entry.sniff is not None and entry.sniff(head):
             return entry

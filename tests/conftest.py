@@ -1,7 +1,10 @@
-"""Shared fixtures: the public corpus (skipped with a reason when absent) and a seeded RNG."""
+"""Shared fixtures: the public corpus (skipped with a reason when absent), a seeded RNG, and
+settings and caches that never touch the user's own (every test gets its own settings folder)."""
 from __future__ import annotations
 
 import os
+import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +22,29 @@ def corpus_file(relative: str) -> Path:
     if not path.exists():
         pytest.skip(f"corpus file missing: {path}")
     return path
+
+
+# Before anything starts Qt: QSettings reads XDG_CONFIG_HOME once, when it first builds its
+# default paths, so a test that imports Qt late still writes here and never into ~/.config.
+_SESSION_CONFIG = tempfile.mkdtemp(prefix="twinscape-test-config-")
+os.environ["XDG_CONFIG_HOME"] = _SESSION_CONFIG
+os.environ.setdefault("TWINSCAPE_STATE", os.path.join(_SESSION_CONFIG, "state"))  # app/logs.py: the log file
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test has its own settings folder: QSettings (native and INI, user and system scope)
+    is pointed there, and so are subprocesses (XDG_CONFIG_HOME) and the log file."""
+    folder = tmp_path_factory.mktemp("settings")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    monkeypatch.setenv("TWINSCAPE_STATE", str(folder / "state"))
+    qtcore = sys.modules.get("PySide6.QtCore")  # Qt already imported: redirect its cached paths too
+    if qtcore is not None:
+        settings = qtcore.QSettings
+        for fmt in (settings.Format.NativeFormat, settings.Format.IniFormat):
+            for scope in (settings.Scope.UserScope, settings.Scope.SystemScope):
+                settings.setPath(fmt, scope, str(folder))
+    return folder
 
 
 @pytest.fixture

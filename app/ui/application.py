@@ -1,7 +1,19 @@
 """Start the GUI: a QApplication, the main window, and the files or the demo."""
 from __future__ import annotations
 
+import logging
 import sys
+
+
+def _qt_messages_to_log() -> None:
+    """Qt's own warnings (fonts, platform plugin notices) are for the log file, like numpy's."""
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    log = logging.getLogger("qt")
+    levels = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
+              QtMsgType.QtWarningMsg: logging.WARNING, QtMsgType.QtCriticalMsg: logging.ERROR,
+              QtMsgType.QtFatalMsg: logging.CRITICAL}
+    qInstallMessageHandler(lambda kind, _context, text: log.log(levels.get(kind, logging.WARNING), "%s", text))
 
 
 def run_gui(paths: list[str], demo: bool = False, screenshot: str | None = None,
@@ -11,11 +23,16 @@ def run_gui(paths: list[str], demo: bool = False, screenshot: str | None = None,
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from app import __version__
     from app.demo import demo_project_path
+    from app.logs import setup_logging
     from app.ui.main_window import MainWindow
 
+    setup_logging()  # library warnings go to the log file, never to the terminal or a dialog
+    _qt_messages_to_log()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Twinscape")
+    app.setApplicationVersion(__version__)
     window = MainWindow()
     window.resize(*size)
     window.show()
