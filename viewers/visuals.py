@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyvista as pv
 
-from app.model.layers import ASPRS_CLASSES, Layer, MeshLayer, PointCloudLayer, TilesetLayer
+from app.model.layers import ASPRS_CLASSES, Layer, MeshLayer, MissingLayer, PointCloudLayer, TilesetLayer
 from app.model.scene import Selection
 from viewers import style
 
@@ -102,6 +102,17 @@ class Visual:
         self.scalar_bar_title = (kwargs or {}).get("scalar_bar_args", {}).get("title")
         actor.SetVisibility(bool(self.layer.visible))
         actor.GetProperty().SetOpacity(float(self.layer.opacity))
+
+
+@register_visual(MissingLayer)
+class MissingVisual(Visual):
+    """A project layer whose file was not found: nothing to draw until it is re-linked."""
+
+    def build(self) -> None:
+        self.actor = None
+
+    def _on_event(self, info: Any) -> None:
+        pass
 
 
 @register_visual(PointCloudLayer)

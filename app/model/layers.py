@@ -341,6 +341,23 @@ class TilesetLayer(MeshLayer):
         return {**super().counts(), "tiles": int(self.data.get("tiles", 0))}
 
 
+@dataclass(eq=False)
+class MissingLayer(Layer):
+    """A project layer whose file was found at none of its paths. It draws nothing and is kept
+    so that saving never drops it: `get_state()` and `source` give back what the project held.
+    `tried` lists the paths looked at (shown in the layer tree; Locate... re-links the file)."""
+
+    kind: ClassVar[str] = "missing"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.saved_state: dict[str, Any] = {}
+        self.tried: list[str] = []
+
+    def get_state(self) -> dict[str, Any]:
+        return dict(self.saved_state) if self.saved_state else super().get_state()
+
+
 _ELEMENT_FIELDS = {"class": "ifc_class", "name": "name", "id": "id", "storey": "storey", "material": "material"}
 
 

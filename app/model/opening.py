@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from app.model.layers import Layer
+from app.model.layers import Layer, MissingLayer
 from app.model.placement import apply_placement_option
 from app.model.project import LayerSpec, ProjectSpec, read_project
 from app.model.scene import Scene
@@ -125,10 +125,48 @@ def build_layers(scene: Scene, path: str, *, progress: Progress | None = None, c
     return layers
 
 
+def missing_layer(entry: LayerSpec, frame_origin: tuple[float, float, float] | None = None) -> MissingLayer:
+    """The stand-in for a project layer whose file is at none of its paths."""
+    import os
+
+    state = dict(entry.state)
+    name = state.get("name") if isinstance(state.get("name"), str) else os.path.basename(entry.path)
+    layer = MissingLayer(name=name or entry.path)
+    layer.saved_state = state
+    layer.tried = list(entry.tried or [entry.path])
+    layer.source = entry.source()
+    layer.info = {"missing": "not found at " + " or ".join(layer.tried)}
+    if frame_origin is not None:  # re-linked later into an empty scene: the project's own origin
+        layer.info["project_origin_lla"] = tuple(frame_origin)
+    return layer
+
+
+def missing_reason(entry: LayerSpec) -> str:
+    return "no such file or directory; tried " + ", ".join(entry.tried or [entry.path])
+
+
+def relink_layers(scene: Scene, layer: MissingLayer, path: str, *, progress: Progress | None = None,
+                  cancel: Cancel | None = None) -> list[Layer]:
+    """Load a missing layer's data from where the user found it, with its loader, options and
+    saved state. Runs in a worker; the caller swaps the layers in on the GUI thread."""
+    source = layer.source or {}
+    origin = layer.info.get("project_origin_lla")
+    if origin is not None and not scene.frame.is_set:
+        scene.frame.origin_lla = tuple(origin)
+    entry = LayerSpec(path=path, loader=source.get("loader"), options=dict(source.get("options") or {}),
+                      state=dict(layer.saved_state))
+    layers = build_layers(scene, path, progress=progress, cancel=cancel, loader=entry.loader, options=entry.options)
+    _apply_state(layers, entry)
+    return layers
+
+
 def build_project_layers(scene: Scene, spec: ProjectSpec, *, progress: Progress | None = None,
                          cancel: Cancel | None = None, on_error: Callable[[LoadError], None] | None = None,
-                         on_partial: PartialCallback | None = None, stream_tiles: bool | None = None) -> list[Layer]:
-    """Every layer of a project; a layer that fails is reported and skipped, the rest still open."""
+                         on_partial: PartialCallback | None = None, stream_tiles: bool | None = None,
+                         keep_missing: bool = False) -> list[Layer]:
+    """Every layer of a project; a layer that fails is reported and skipped, the rest still open.
+    A layer whose file is missing is reported with the paths tried; with `keep_missing` (the GUI)
+    it also comes back as a MissingLayer, so the scene shows it and saving keeps it."""
     if spec.frame.is_set and not scene.frame.is_set:
         scene.frame.origin_lla = spec.frame.origin_lla
     if spec.frame.display_crs and not scene.frame.display_crs:
@@ -140,6 +178,10 @@ def build_project_layers(scene: Scene, spec: ProjectSpec, *, progress: Progress 
             if progress:
                 progress((i + fraction) / n, message)
         try:
+            if entry.missing:
+                if keep_missing:
+                    out.append(missing_layer(entry, spec.frame.origin_lla))
+                raise LoadError(entry.path, missing_reason(entry))
             layers = build_layers(scene, entry.path, progress=sub, cancel=cancel, loader=entry.loader, on_partial=on_partial,
                                   options=entry.options, stream_tiles=stream_tiles)
         except LoadError as exc:
@@ -165,24 +207,50 @@ def open_project_spec(path: str) -> ProjectSpec:
     return read_project(path)
 
 
+def _open_project(scene: Scene, path: str, on_error: Callable[[LoadError], None], keep_missing: bool,
+                  **kwargs) -> list[Layer]:
+    """A project brings its frame, camera and bookmarks only when at least one of its layers
+    opens: a project that failed leaves no dead view or origin behind (the Place dialog and the
+    camera would otherwise keep them)."""
+    spec = read_project(path)
+    before = (scene.frame.origin_lla, scene.frame.display_crs, scene.camera, scene.camera_from_project,
+              len(scene.bookmarks))
+    scene.bookmarks.extend(spec.bookmarks)
+    if spec.camera is not None:
+        scene.camera = spec.camera
+        scene.camera_from_project = True
+    try:
+        layers = build_project_layers(scene, spec, on_error=on_error, keep_missing=keep_missing, **kwargs)
+    except BaseException:
+        _restore(scene, before)
+        raise
+    if spec.layers and not any(not isinstance(layer, MissingLayer) for layer in layers):
+        _restore(scene, before)
+    return layers
+
+
+def _restore(scene: Scene, before: tuple) -> None:
+    origin, crs, camera, from_project, n_bookmarks = before
+    scene.frame.origin_lla, scene.frame.display_crs = origin, crs
+    scene.camera, scene.camera_from_project = camera, from_project
+    del scene.bookmarks[n_bookmarks:]
+
+
 def open_paths(scene: Scene, paths: list[str], *, on_error: Callable[[LoadError], None],
                progress: Progress | None = None, cancel: Cancel | None = None,
-               on_partial: PartialCallback | None = None, stream_tiles: bool | None = None) -> list[Layer]:
+               on_partial: PartialCallback | None = None, stream_tiles: bool | None = None,
+               keep_missing: bool = False) -> list[Layer]:
     """Files and projects into layers (not yet added). Projects also bring bookmarks and camera.
-    `stream_tiles` as in build_layers (None: stream when `on_partial` is given, i.e. in the GUI)."""
+    `stream_tiles` as in build_layers (None: stream when `on_partial` is given, i.e. in the GUI);
+    `keep_missing` as in build_project_layers."""
     from app.model.project import is_project
 
     out: list[Layer] = []
     for path in paths:
         try:
             if is_project(path):
-                spec = read_project(path)
-                scene.bookmarks.extend(spec.bookmarks)
-                if spec.camera is not None:
-                    scene.camera = spec.camera
-                    scene.camera_from_project = True
-                out.extend(build_project_layers(scene, spec, progress=progress, cancel=cancel, on_error=on_error,
-                                                on_partial=on_partial, stream_tiles=stream_tiles))
+                out.extend(_open_project(scene, path, on_error, keep_missing, progress=progress, cancel=cancel,
+                                         on_partial=on_partial, stream_tiles=stream_tiles))
             else:
                 out.extend(build_layers(scene, path, progress=progress, cancel=cancel, on_partial=on_partial,
                                         stream_tiles=stream_tiles))

@@ -1,7 +1,11 @@
 """Project files (.twin): versioned JSON. Sources are paths relative to the project file.
 
 `${demo}` in a source path stands for the demo data cache, generated on first use.
-Never pickle; never store secrets.
+Each source also keeps its absolute path: a project copied elsewhere finds its data through the
+relative path (data copied along) or the absolute one (data left in place). A source found by
+neither is not dropped: its LayerSpec is `missing`, lists the paths tried, and the scene keeps it
+as a MissingLayer that saves back untouched. Every document is checked against the schema
+(app.model.project_schema) before use. Never pickle; never store secrets.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from app.model.frame import SceneFrame
+from app.model.project_schema import SchemaError, check_project
 from app.model.scene import Bookmark, Camera, Scene
 from loaders.base import LoadError
 
@@ -22,10 +27,17 @@ MAX_PROJECT_BYTES = 16 * 1024 * 1024
 
 @dataclass
 class LayerSpec:
-    path: str  # absolute after expansion
+    path: str  # absolute after expansion (the relative path's target when the file is missing)
     loader: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
+    tried: list[str] = field(default_factory=list)  # paths looked at, in order
+    missing: bool = False  # neither the relative nor the absolute path exists
+    absolute: str | None = None  # the absolute path as stored in the file
+
+    def source(self) -> dict[str, Any]:
+        """The layer's source as MissingLayer keeps it: saving writes it back as it was read."""
+        return {"path": self.path, "absolute": self.absolute, "loader": self.loader, "options": dict(self.options)}
 
 
 @dataclass
@@ -80,20 +92,45 @@ def read_project(path: str | os.PathLike) -> ProjectSpec:
         raise LoadError(path, "project file is larger than 16 MiB; heavy data belongs in sidecar files")
     try:
         doc = json.loads(p.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except RecursionError:  # "[[[[..." 100,000 deep: json's scanner gives up before we would
+        raise LoadError(path, "not a Twinscape project (JSON nested too deeply)") from None
+    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError, or an integer of 5,000 digits
         raise LoadError(path, f"not a Twinscape project (invalid JSON: {exc})") from None
+    except OSError as exc:
+        raise LoadError(path, f"cannot read the project: {exc.strerror or exc}") from None
     if not isinstance(doc, dict) or "schema_version" not in doc:
         raise LoadError(path, "not a Twinscape project (no schema_version)")
     version = doc.get("schema_version")
     if not isinstance(version, int) or version > SCHEMA_VERSION or version < 0:
         raise LoadError(path, f"unsupported project schema_version {version!r} (this version reads up to {SCHEMA_VERSION})")
-    while version < SCHEMA_VERSION:
-        doc = MIGRATIONS[version](doc)
-        version = doc["schema_version"]
     try:
+        while version < SCHEMA_VERSION:
+            doc = MIGRATIONS[version](doc)
+            version = doc["schema_version"]
+        check_project(doc)
         return _parse(p, doc)
-    except (KeyError, TypeError, ValueError) as exc:
+    except SchemaError as exc:
         raise LoadError(path, f"malformed project: {exc}") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise LoadError(path, f"malformed project: {exc}") from None
+
+
+def _is_url(path: str) -> bool:
+    return "://" in path
+
+
+def _locate(relative: str, absolute: str | None, base: Path,
+            variables: dict[str, Callable[[], Path]]) -> tuple[str, list[str], bool]:
+    """(path to open, paths tried, missing): the relative path first (data copied along with the
+    project), then the stored absolute one (data left where it was)."""
+    first = _expand(relative, base, variables)
+    if _is_url(first):
+        return first, [first], False
+    tried = [first] + ([absolute] if absolute and absolute != first else [])
+    for candidate in tried:
+        if os.path.exists(candidate):
+            return candidate, tried, False
+    return first, tried, True
 
 
 def _parse(p: Path, doc: dict[str, Any]) -> ProjectSpec:
@@ -102,34 +139,50 @@ def _parse(p: Path, doc: dict[str, Any]) -> ProjectSpec:
     origin = frame_doc.get("origin_lla")
     frame = SceneFrame(tuple(float(v) for v in origin) if origin else None, frame_doc.get("display_crs"))
     layers = []
-    for entry in doc.get("layers", []):
+    for entry in doc.get("layers") or []:
         src = entry["source"]
+        found, tried, missing = _locate(src["path"], src.get("absolute"), p.parent, variables)
         layers.append(
             LayerSpec(
-                path=_expand(src["path"], p.parent, variables),
+                path=found,
                 loader=src.get("loader"),
-                options=dict(src.get("options", {})),
-                state=dict(entry.get("state", {})),
+                options=dict(src.get("options") or {}),
+                state=dict(entry.get("state") or {}),
+                tried=tried,
+                missing=missing,
+                absolute=src.get("absolute"),
             )
         )
-    bookmarks = [Bookmark(b["name"], Camera.from_dict(b["camera"])) for b in doc.get("bookmarks", [])]
+    bookmarks = [Bookmark(b["name"], Camera.from_dict(b["camera"])) for b in doc.get("bookmarks") or []]
     camera = Camera.from_dict(doc["camera"]) if doc.get("camera") else None
     return ProjectSpec(str(p), str(doc.get("name", p.stem)), frame, camera, layers, bookmarks)
 
 
+def _saved_source(source: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """Relative to the project's folder and absolute: whichever survives a move is used on
+    reading. A missing layer's source keeps the absolute path it was read with."""
+    src = dict(source)
+    target = str(src["path"])
+    if _is_url(target):
+        src.pop("absolute", None)
+        return src
+    src["absolute"] = src.get("absolute") or os.path.abspath(target)
+    try:
+        src["path"] = os.path.relpath(target, folder)
+    except ValueError:  # another drive on Windows: keep it absolute
+        pass
+    return src
+
+
 def write_project(scene: Scene, path: str | os.PathLike, name: str = "") -> None:
-    """Save layers that came from files (derived layers without a source are not saved yet)."""
+    """Save layers that came from files (derived layers without a source are not saved yet).
+    Layers whose file is missing are saved too, with their source and state as they were read."""
     p = Path(path)
     layers = []
     for layer in scene.layers:
         if not layer.source:
             continue
-        src = dict(layer.source)
-        try:
-            src["path"] = os.path.relpath(src["path"], p.parent)
-        except ValueError:  # another drive on Windows: keep it absolute
-            pass
-        layers.append({"source": src, "state": layer.get_state()})
+        layers.append({"source": _saved_source(layer.source, p.parent), "state": layer.get_state()})
     doc = {
         "schema_version": SCHEMA_VERSION,
         "name": name or p.stem,
