@@ -1,21 +1,26 @@
 """Layer tree dock: visibility checkbox, opacity, colour mode, feature filter, zoom-to, remove."""
 from __future__ import annotations
 
+import os
 from typing import Callable
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QComboBox, QDockWidget, QDoubleSpinBox, QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton, QSlider,
-    QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+    QComboBox, QDockWidget, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMenu, QMessageBox,
+    QPushButton, QSlider, QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
-from app.model.layers import ASPRS_CLASSES, Layer, MeshLayer, PointCloudLayer
+from app.model.layers import ASPRS_CLASSES, Layer, MeshLayer, MissingLayer, PointCloudLayer
 from app.model.placement import assign_crs, can_place, place_layer
 from app.model.scene import Scene
 from app.ui.place_dialog import PlaceDialog
 from app.ui.tileset_controls import TilesetControls
 
-KIND_LABELS = {"pointcloud": "Point cloud", "bim": "BIM", "tileset": "3D Tiles", "mesh": "Mesh", "tile": "3D Tiles"}
+KIND_LABELS = {"pointcloud": "Point cloud", "bim": "BIM", "tileset": "3D Tiles", "mesh": "Mesh", "tile": "3D Tiles",
+               "missing": "Missing"}
+MISSING_RGB = "#9e9e9e"
+Relink = Callable[[list[tuple[MissingLayer, str]]], None]
 ERROR_RGB, WARN_RGB = "#c62828", "#b26a00"
 FILTER_HELP = (
     "Show only the features that match; Enter applies, an empty box shows all.\n"
@@ -29,6 +34,17 @@ FILTER_HELP = (
 def _summary(layer: Layer) -> str:
     parts = [f"{v:,} {k}" for k, v in layer.counts().items() if v]
     return ", ".join(parts)
+
+
+def _show_missing(item: QTreeWidgetItem, layer: MissingLayer) -> None:
+    """Greyed, not checkable, and the tooltip says where the file was looked for."""
+    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)
+    item.setData(0, Qt.ItemDataRole.CheckStateRole, None)
+    for column in range(3):
+        item.setForeground(column, QBrush(QColor(MISSING_RGB)))
+    item.setText(2, "file not found")
+    tried = "\n".join(f"  {p}" for p in layer.tried)
+    item.setToolTip(0, f"File not found. Tried:\n{tried}\nRight-click > Locate\u2026 to re-link it.")
 
 
 def _filterable(layer: Layer | None) -> bool:
@@ -64,6 +80,7 @@ class LayerTreeDock(QDockWidget):
         self._zoom_to = zoom_to
         self._items: dict[int, QTreeWidgetItem] = {}
         self._updating = False
+        self.relink: Relink | None = None  # set by the main window: loads re-linked files in a worker
 
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Layer", "Kind", "Contents"])
@@ -169,6 +186,8 @@ class LayerTreeDock(QDockWidget):
         item.setToolTip(0, "\n".join(tip))
         if layer.warnings:
             item.setText(0, f"{layer.name}  \u26a0")
+        if isinstance(layer, MissingLayer):
+            _show_missing(item, layer)
         self._items[id(layer)] = item
         self.tree.insertTopLevelItem(index, item)
 
@@ -238,9 +257,10 @@ class LayerTreeDock(QDockWidget):
 
     def _sync_controls(self) -> None:
         layer = self.current_layer()
-        enabled = layer is not None
-        for widget in (self.opacity, self.color_mode, self.zoom_button, self.remove_button):
+        enabled = layer is not None and not isinstance(layer, MissingLayer)  # nothing to style until re-linked
+        for widget in (self.opacity, self.color_mode, self.zoom_button):
             widget.setEnabled(enabled)
+        self.remove_button.setEnabled(layer is not None)
         self.place_button.setEnabled(layer is not None and can_place(layer))
         self.points_row.setVisible(isinstance(layer, PointCloudLayer))
         self.filter_row.setVisible(_filterable(layer))
@@ -266,11 +286,35 @@ class LayerTreeDock(QDockWidget):
         self.tree.setCurrentItem(item)
         layer = self._layer(item)
         menu = QMenu(self.tree)
+        if isinstance(layer, MissingLayer):
+            menu.addAction("Locate\u2026", lambda: self.locate(layer))
         menu.addAction("Zoom to", lambda: layer is not None and self._zoom_to(layer))
         menu.addAction("Filter\u2026", self.focus_filter).setEnabled(_filterable(layer))
         menu.addSeparator()
         menu.addAction("Remove", self._on_remove)
         return menu
+
+    def locate(self, layer: MissingLayer) -> None:
+        """Ask where a missing layer's file is now; other missing layers whose file has the same
+        name in that folder are offered too (a data folder that moved as a whole)."""
+        start = next((os.path.dirname(p) for p in layer.tried if os.path.isdir(os.path.dirname(p))), "")
+        name = os.path.basename(layer.tried[0]) if layer.tried else layer.name
+        path, _ = QFileDialog.getOpenFileName(self, f"Locate {name}", start, f"{name} ({name});;All files (*)")
+        if not path:
+            return
+        pairs = [(layer, path)]
+        folder = os.path.dirname(path)
+        others = [(other, os.path.join(folder, os.path.basename(other.tried[0])))
+                  for other in self.scene.layers if isinstance(other, MissingLayer) and other is not layer and other.tried]
+        others = [(other, p) for other, p in others if os.path.exists(p)]
+        if others:
+            names = "\n".join(os.path.basename(p) for _, p in others[:10])
+            answer = QMessageBox.question(self, "Re-link missing layers",
+                                          f"{len(others)} other missing layer(s) are in {folder}:\n{names}\n\nRe-link them too?")
+            if answer == QMessageBox.StandardButton.Yes:
+                pairs += others
+        if self.relink is not None:
+            self.relink(pairs)
 
     def _on_context_menu(self, pos) -> None:
         item = self.tree.itemAt(pos)

@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.view)
         self.canvas = Canvas(self.view, self.scene, schedule=lambda fn: QTimer.singleShot(0, fn))
         self.layer_tree = LayerTreeDock(self.scene, self.zoom_to_layer, self)
+        self.layer_tree.relink = self.relink_layers
         self.properties = PropertiesDock(self.scene, self)
         self.model_tree = ModelTreeDock(self.scene, self.canvas.zoom_to, self)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.layer_tree)
@@ -161,7 +162,7 @@ class MainWindow(QMainWindow):
                     pass
 
             layers = open_paths(self.scene, paths, on_error=errors.append, progress=task.report, cancel=task.cancelled,
-                                on_partial=on_partial)
+                                on_partial=on_partial, keep_missing=True)
             return layers, errors
 
         task = self.tasks.submit(label, work)
@@ -172,6 +173,46 @@ class MainWindow(QMainWindow):
         self.progress.show()
         self.cancel_button.show()
         return task
+
+    def relink_layers(self, pairs: list) -> Task:
+        """Locate...: load each missing layer's file from its new path in a worker; on the GUI
+        thread the loaded layers take the missing entry's place in the list."""
+        from app.model.opening import relink_layers
+
+        def work(task: Task) -> list:
+            out = []
+            for i, (missing, path) in enumerate(pairs):
+                try:
+                    out.append((missing, relink_layers(self.scene, missing, path, cancel=task.cancelled,
+                                                       progress=lambda f, m="", i=i: task.report((i + f) / len(pairs), m)), None))
+                except LoadError as exc:
+                    out.append((missing, [], exc))
+            return out
+
+        task = self.tasks.submit(f"Re-link {len(pairs)} layer(s)", work)
+        task.on_done = self._finish_relink  # type: ignore[attr-defined]
+        self.progress.setValue(0)
+        self.progress.show()
+        self.cancel_button.show()
+        return task
+
+    def _finish_relink(self, task: Task) -> None:
+        try:
+            results = task.future.result()  # type: ignore[union-attr]
+        except Exception as exc:  # noqa: BLE001 - LoadCancelled or a bug: the missing entries stay
+            if not isinstance(exc, LoadCancelled):
+                self.show_errors([LoadError(task.label, f"internal error: {type(exc).__name__}: {exc}")])
+            return
+        errors = [exc for _, _, exc in results if exc is not None]
+        for missing, layers, exc in results:
+            if exc is not None or task.cancelled() or not any(missing is other for other in self.scene.layers):
+                continue
+            index = self.scene.layers.index(missing)
+            self.scene.layers.remove(missing)
+            for offset, layer in enumerate(layers):
+                self.scene.layers.insert(index + offset, layer)
+        if errors:
+            self.show_errors(errors)
 
     def cancel_loads(self) -> None:
         for task in self.tasks.tasks:
@@ -225,6 +266,9 @@ class MainWindow(QMainWindow):
             self.cancel_button.hide()
 
     def _finish(self, task: Task) -> None:
+        if getattr(task, "on_done", None) is not None:
+            task.on_done(task)  # type: ignore[attr-defined]
+            return
         try:
             layers, errors = task.future.result()  # type: ignore[union-attr]
             if task.cancelled():  # the user said stop: even work that just finished is not added
