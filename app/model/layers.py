@@ -187,13 +187,24 @@ class MeshLayer(Layer):
                 mask[index] = hidden
         self.hidden = tuple(int(i) for i in np.flatnonzero(mask))
 
+    def _on_demand_mask(self) -> np.ndarray:
+        """(n_elements,) bool: elements loaded hidden (IfcSpace, IfcOpeningElement)."""
+        return np.fromiter((e.hidden_by_default for e in self.elements), bool, len(self.elements))
+
     def isolate(self, indices: list[int]) -> None:
-        mask = np.ones(len(self.elements), dtype=bool)
-        mask[np.asarray(indices, dtype=np.int64)] = False
+        """Show only `indices`. Spaces and openings among them keep their state (their boxes would
+        cover doors and windows), unless they are all that was chosen: then the user asked for them."""
+        chosen = np.zeros(len(self.elements), dtype=bool)
+        chosen[np.asarray([i for i in indices if 0 <= i < len(chosen)], dtype=np.int64)] = True
+        on_demand = self._on_demand_mask()
+        if chosen.any() and not (chosen & ~on_demand).any():
+            on_demand = np.zeros_like(on_demand)
+        mask = ~chosen | (on_demand & self.hidden_mask())
         self.hidden = tuple(int(i) for i in np.flatnonzero(mask))
 
     def show_all(self) -> None:
-        self.hidden = ()
+        """Show every element; spaces and openings stay as they are (shown only when asked for)."""
+        self.hidden = tuple(int(i) for i in np.flatnonzero(self._on_demand_mask() & self.hidden_mask()))
 
     # --- feature filter -------------------------------------------------------------------------
     def filter_result(self) -> FilterResult:

@@ -1,9 +1,16 @@
 """Model tree dock: BIM and city-model structure (project > site > building > storey > element).
 
 Check boxes show and hide elements, Isolate/Hide/Show all act on the selected nodes, search finds
-names and GlobalIds, and the selection follows the 3D view both ways.
+names and GlobalIds, double-click zooms to a node, and the selection follows the 3D view both ways.
+
+A streamed IFC grows in snapshots (the same elements plus new ones): the tree adds only the new
+elements' rows, so rows the user has expanded, selected or scrolled to stay as they are, and a
+large model costs one row per element over the whole load, not one per element per snapshot.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -11,31 +18,56 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from app.model.layers import MeshLayer, element_bounds
+from app.model.layers import Layer, MeshLayer, element_bounds
 from app.model.scene import Scene, Selection
+from loaders.base import ElementInfo
 
 INDEX_ROLE = Qt.ItemDataRole.UserRole
 LAYER_ROLE = Qt.ItemDataRole.UserRole + 1
+LABEL_ROLE = Qt.ItemDataRole.UserRole + 2  # a group's label without its count
 STRUCTURED_KINDS = ("bim", "citymodel")
+GROUPINGS = ("Spatial structure", "Class", "Storey")
+UI_STATE_KEY = "model_tree"  # scene.ui_state entry saved with the project
+CHECKABLE = Qt.ItemFlag.ItemIsUserCheckable
+GROUP_FLAGS = Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsAutoTristate
+
+
+@dataclass(eq=False)
+class _LayerRows:
+    """One layer's rows: its root, groups by path, element rows in element order."""
+
+    layer: MeshLayer
+    root: QTreeWidgetItem
+    groups: dict[tuple[str, ...], QTreeWidgetItem] = field(default_factory=dict)
+    counts: dict[tuple[str, ...], int] = field(default_factory=dict)
+    leaves: list[QTreeWidgetItem] = field(default_factory=list)
+    first: ElementInfo | None = None  # elements[0] and elements[-1] when rows were last added:
+    last: ElementInfo | None = None  # a snapshot that keeps them only appended elements
+
+
+def _structured(layer: object) -> bool:
+    return isinstance(layer, MeshLayer) and layer.kind in STRUCTURED_KINDS
 
 
 class ModelTreeDock(QDockWidget):
-    def __init__(self, scene: Scene, zoom_to, parent: QWidget | None = None) -> None:
+    def __init__(self, scene: Scene, zoom_to: Callable, parent: QWidget | None = None) -> None:
         super().__init__("Model", parent)
         self.setObjectName("ModelTreeDock")
         self.scene = scene
         self._zoom_to = zoom_to
         self._updating = False
-        self._rebuild_pending = False
         self._pending_checks: dict[tuple[int, int], bool] = {}
-        self._leaves: dict[tuple[int, int], QTreeWidgetItem] = {}
+        self._rows: dict[int, _LayerRows] = {}  # id(layer) -> its rows
+        self._slots: dict[int, tuple[MeshLayer, Callable, Callable]] = {}  # id(layer) -> (layer, on data, on hidden)
+        self._grown: set[int] = set()  # layers with a snapshot not yet shown (one update per event-loop turn)
+        self.items_created = 0  # rows made since the dock was built (tests check snapshots add only new rows)
 
         self.search = QLineEdit(placeholderText="Search name or GlobalId (Enter selects)")
         self.search.textChanged.connect(self._filter)
         self.search.returnPressed.connect(self._select_first_match)
         self.group_by = QComboBox()
-        self.group_by.addItems(["Spatial structure", "Class", "Storey"])
-        self.group_by.currentIndexChanged.connect(lambda _i: self.rebuild())
+        self.group_by.addItems(list(GROUPINGS))
+        self.group_by.currentIndexChanged.connect(self._on_group_by)
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Element", "Class"])
         self.tree.setColumnWidth(0, 230)
@@ -57,85 +89,201 @@ class ModelTreeDock(QDockWidget):
         layout.addWidget(self.tree, 1)
         layout.addLayout(buttons)
         self.setWidget(body)
-        scene.layers.inserted.connect(lambda *_: self.rebuild())
-        scene.layers.removed.connect(lambda *_: self.rebuild())
+        scene.layers.inserted.connect(self._on_inserted)
+        scene.layers.removed.connect(self._on_removed)
+        scene.layers.moved.connect(lambda *_: self._order_roots())
         scene.selection_changed.connect(self._on_scene_selection)
+        for layer in scene.layers:
+            self._on_inserted(0, layer)
 
-    # --- building the tree --------------------------------------------------------------------
-    def structured_layers(self) -> list[MeshLayer]:
-        return [layer for layer in self.scene.layers if isinstance(layer, MeshLayer) and layer.kind in STRUCTURED_KINDS and layer.elements]
+    # --- grouping, saved with the project ---------------------------------------------------------
+    @property
+    def grouping(self) -> str:
+        return self.group_by.currentText()
 
-    def rebuild(self) -> None:
-        self._updating = True
-        self.tree.clear()
-        self._leaves.clear()
-        for layer in self.structured_layers():
-            root = QTreeWidgetItem([layer.name, layer.kind.upper()])
-            root.setData(0, LAYER_ROLE, id(layer))
-            root.setData(0, INDEX_ROLE, -1)
-            root.setFlags(root.flags() | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsAutoTristate)
-            self.tree.addTopLevelItem(root)
-            groups: dict[tuple[str, ...], QTreeWidgetItem] = {}
-            mode = self.group_by.currentIndex()
-            for index, element in enumerate(layer.elements):
-                path = (element.spatial if mode == 0 else (element.ifc_class or "(none)",) if mode == 1 else (element.storey or "(no storey)",))
-                parent = root
-                for depth in range(len(path)):
-                    key = path[: depth + 1]
-                    if key not in groups:
-                        group = QTreeWidgetItem([path[depth], ""])
-                        group.setData(0, INDEX_ROLE, -1)
-                        group.setData(0, LAYER_ROLE, id(layer))
-                        group.setFlags(group.flags() | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsAutoTristate)
-                        parent.addChild(group)
-                        groups[key] = group
-                    parent = groups[key]
-                leaf = QTreeWidgetItem([element.name or element.id, element.ifc_class])
-                leaf.setData(0, INDEX_ROLE, index)
-                leaf.setData(0, LAYER_ROLE, id(layer))
-                leaf.setToolTip(0, element.id)
-                leaf.setFlags(leaf.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                parent.addChild(leaf)
-                self._leaves[(id(layer), index)] = leaf
-            for group in [root, *groups.values()]:
-                group.setText(0, f"{group.text(0)} ({len(self._indices(group))})")
-            root.setExpanded(True)
-            for key, group in groups.items():
-                group.setExpanded(len(key) < 4)
-            self._sync_checks(layer)
-            layer.events.hidden.disconnect(self._on_hidden_changed)
-            layer.events.hidden.connect(self._on_hidden_changed)
-            layer.data_changed.disconnect(self._schedule_rebuild)
-            layer.data_changed.connect(self._schedule_rebuild)
-        self._updating = False
-        self._filter(self.search.text())
+    def set_grouping(self, name: str) -> None:
+        if name in GROUPINGS and name != self.grouping:
+            self.group_by.setCurrentText(name)
 
-    def _schedule_rebuild(self) -> None:
-        """A streamed model grows in snapshots: rebuild once per event-loop turn, not per snapshot."""
-        if not self._rebuild_pending:
-            self._rebuild_pending = True
-            QTimer.singleShot(0, self._rebuild_now)
-
-    def _rebuild_now(self) -> None:
-        self._rebuild_pending = False
+    def _on_group_by(self, _index: int) -> None:
+        self._ui_state()["group_by"] = self.grouping
         self.rebuild()
 
-    def _on_hidden_changed(self, *_args) -> None:
-        for layer in self.structured_layers():
+    def _ui_state(self) -> dict:
+        return self.scene.ui_state.setdefault(UI_STATE_KEY, {})
+
+    def _apply_saved_grouping(self) -> None:
+        """A project opened in a worker left its grouping in scene.ui_state: show it."""
+        saved = self.scene.ui_state.get(UI_STATE_KEY, {}).get("group_by")
+        if isinstance(saved, str):
+            self.set_grouping(saved)
+
+    # --- layers come and go -------------------------------------------------------------------------
+    def structured_layers(self) -> list[MeshLayer]:
+        return [layer for layer in self.scene.layers if _structured(layer) and layer.elements]
+
+    def _on_inserted(self, _index: int, layer: Layer) -> None:
+        self._apply_saved_grouping()
+        if not _structured(layer) or id(layer) in self._slots:
+            return
+        key = id(layer)
+
+        def on_data() -> None:
+            self._grown.add(key)
+            if len(self._grown) == 1:
+                QTimer.singleShot(0, self._show_snapshots)
+
+        def on_hidden(*_args) -> None:
             self._sync_checks(layer)
 
-    def _sync_checks(self, layer: MeshLayer) -> None:
+        layer.data_changed.connect(on_data)
+        layer.events.hidden.connect(on_hidden)
+        self._slots[key] = (layer, on_data, on_hidden)
+        self._add_rows(layer)
+
+    def _on_removed(self, _index: int, layer: Layer) -> None:
+        key = id(layer)
+        slots = self._slots.pop(key, None)
+        if slots is not None:
+            layer.data_changed.disconnect(slots[1])
+            layer.events.hidden.disconnect(slots[2])
+        self._grown.discard(key)
+        self._drop_rows(key)
+
+    def _drop_rows(self, key: int) -> None:
+        rows = self._rows.pop(key, None)
+        if rows is not None:
+            self._updating = True
+            self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(rows.root))
+            self._updating = False
+
+    def _order_roots(self) -> None:
+        """Roots in scene order (a finished load puts its layers back in the order it read them)."""
+        wanted = [self._rows[id(layer)].root for layer in self.scene.layers if id(layer) in self._rows]
+        current = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        if current == wanted:
+            return
+        self._updating = True
+        for position, root in enumerate(wanted):
+            self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(root))
+            self.tree.insertTopLevelItem(position, root)
+        self._updating = False
+
+    def _show_snapshots(self) -> None:
+        grown, self._grown = self._grown, set()
+        for key in grown:
+            slots = self._slots.get(key)
+            if slots is not None:
+                self._update_rows(slots[0])
+
+    # --- building rows --------------------------------------------------------------------------------
+    def rebuild(self) -> None:
+        """Every layer's rows from scratch (a new grouping); snapshots use _update_rows."""
+        for key in list(self._rows):
+            self._drop_rows(key)
+        for layer, _on_data, _on_hidden in list(self._slots.values()):
+            self._add_rows(layer)
+        self._filter(self.search.text())
+
+    def _update_rows(self, layer: MeshLayer) -> None:
+        """A snapshot: append rows for new elements; rebuild this layer only if its elements were replaced."""
+        rows = self._rows.get(id(layer))
+        els = layer.elements
+        if rows is not None and rows.leaves:
+            n = len(rows.leaves)
+            if len(els) < n or els[0] is not rows.first or els[n - 1] is not rows.last:
+                self._drop_rows(id(layer))
+                rows = None
+        if rows is None:
+            self._add_rows(layer)
+        elif len(els) > len(rows.leaves):
+            start = len(rows.leaves)
+            self._append(rows, start)
+            self._sync_checks(layer, start)
+            self._filter_rows(rows.leaves[start:])
+
+    def _add_rows(self, layer: MeshLayer) -> None:
+        if not layer.elements:
+            return
+        root = self._item([layer.name, layer.kind.upper()], layer, -1, GROUP_FLAGS)
+        rows = _LayerRows(layer, root)
+        self._rows[id(layer)] = rows
+        self._updating = True
+        self.tree.addTopLevelItem(root)
+        self._updating = False
+        self._order_roots()
+        self._append(rows, 0)
+        root.setExpanded(True)
+        self._sync_checks(layer)
+        if self.search.text().strip():
+            self._filter(self.search.text())
+
+    def _item(self, texts: list[str], layer: MeshLayer, index: int, flags: Qt.ItemFlag) -> QTreeWidgetItem:
+        item = QTreeWidgetItem(texts)
+        item.setData(0, INDEX_ROLE, index)
+        item.setData(0, LAYER_ROLE, id(layer))
+        item.setFlags(item.flags() | flags)
+        self.items_created += 1
+        return item
+
+    def _path(self, element: ElementInfo) -> tuple[str, ...]:
+        mode = self.group_by.currentIndex()
+        if mode == 0:
+            return element.spatial
+        return (element.ifc_class or "(none)",) if mode == 1 else (element.storey or "(no storey)",)
+
+    def _append(self, rows: _LayerRows, start: int) -> None:
+        """Rows for elements[start:], under their groups (new groups as needed); counts follow."""
+        layer, els = rows.layer, rows.layer.elements
+        self._updating = True
+        new_groups: list[tuple[tuple[str, ...], QTreeWidgetItem]] = []
+        for index in range(start, len(els)):
+            element = els[index]
+            path = self._path(element)
+            parent = rows.root
+            for depth in range(len(path)):
+                key = path[: depth + 1]
+                group = rows.groups.get(key)
+                if group is None:
+                    group = rows.groups[key] = self._item([path[depth], ""], layer, -1, GROUP_FLAGS)
+                    group.setData(0, LABEL_ROLE, path[depth])
+                    parent.addChild(group)
+                    new_groups.append((key, group))
+                rows.counts[key] = rows.counts.get(key, 0) + 1
+                parent = group
+            leaf = self._item([element.name or element.id, element.ifc_class], layer, index, CHECKABLE)
+            leaf.setToolTip(0, element.id)
+            parent.addChild(leaf)
+            rows.leaves.append(leaf)
+        rows.first, rows.last = (els[0], els[-1]) if els else (None, None)
+        rows.root.setText(0, f"{layer.name} ({len(rows.leaves)})")
+        for key, group in rows.groups.items():
+            group.setText(0, f"{group.data(0, LABEL_ROLE)} ({rows.counts.get(key, 0)})")
+        for key, group in new_groups:
+            group.setExpanded(len(key) < 4)
+        self._updating = False
+
+    def _sync_checks(self, layer: MeshLayer, start: int = 0) -> None:
+        rows = self._rows.get(id(layer))
+        if rows is None:
+            return
         was, self._updating = self._updating, True
         hidden = layer.hidden_mask()
-        for (layer_id, index), leaf in self._leaves.items():
-            if layer_id == id(layer):
-                leaf.setCheckState(0, Qt.CheckState.Unchecked if hidden[index] else Qt.CheckState.Checked)
+        for index in range(start, min(len(rows.leaves), len(hidden))):
+            state = Qt.CheckState.Unchecked if hidden[index] else Qt.CheckState.Checked
+            leaf = rows.leaves[index]
+            if leaf.checkState(0) != state:
+                leaf.setCheckState(0, state)
         self._updating = was
 
-    # --- helpers -------------------------------------------------------------------------------
+    # --- helpers ---------------------------------------------------------------------------------------
     def _layer(self, item: QTreeWidgetItem) -> MeshLayer | None:
-        key = item.data(0, LAYER_ROLE)
-        return next((layer for layer in self.structured_layers() if id(layer) == key), None)
+        rows = self._rows.get(item.data(0, LAYER_ROLE))
+        return rows.layer if rows is not None else None
+
+    def leaf(self, layer: Layer, index: int) -> QTreeWidgetItem | None:
+        rows = self._rows.get(id(layer))
+        return rows.leaves[index] if rows is not None and 0 <= index < len(rows.leaves) else None
 
     @staticmethod
     def _indices(item: QTreeWidgetItem) -> list[int]:
@@ -157,7 +305,7 @@ class ModelTreeDock(QDockWidget):
                 out.setdefault(id(layer), (layer, []))[1].extend(self._indices(item))
         return out
 
-    # --- actions -------------------------------------------------------------------------------
+    # --- actions ---------------------------------------------------------------------------------------
     def isolate_selected(self) -> None:
         chosen = self._selected_by_layer()
         for layer in self.structured_layers():
@@ -209,7 +357,9 @@ class ModelTreeDock(QDockWidget):
             self.scene.select(Selection(layer, index, layer.describe_element(index)))
 
     def _on_scene_selection(self, sel: Selection) -> None:
-        leaf = self._leaves.get((id(sel.layer), sel.index)) if sel.layer is not None else None
+        leaf = self.leaf(sel.layer, sel.index) if sel.layer is not None else None
+        if leaf is not None and self.tree.selectedItems() == [leaf]:
+            return  # picked in this tree: scrolling now would move the row from under a double-click
         self._updating = True
         self.tree.clearSelection()
         if leaf is not None:
@@ -217,22 +367,31 @@ class ModelTreeDock(QDockWidget):
             self.tree.scrollToItem(leaf)
         self._updating = False
 
+    # --- search -----------------------------------------------------------------------------------------
+    def _matches(self, item: QTreeWidgetItem, needle: str) -> bool:
+        return not needle or needle in item.text(0).lower() or needle in item.toolTip(0).lower()
+
     def _filter(self, text: str) -> None:
         needle = text.strip().lower()
         it = QTreeWidgetItemIterator(self.tree)
         while it.value():
             item = it.value()
-            if item.data(0, INDEX_ROLE) not in (None, -1):
-                item.setHidden(bool(needle) and needle not in item.text(0).lower() and needle not in item.toolTip(0).lower())
+            item.setHidden(item.data(0, INDEX_ROLE) not in (None, -1) and not self._matches(item, needle))
             it += 1
         if needle:  # a group stays visible while any element below it matches
             for i in range(self.tree.topLevelItemCount()):
                 self._hide_empty_groups(self.tree.topLevelItem(i))
-        else:
-            it = QTreeWidgetItemIterator(self.tree)
-            while it.value():
-                it.value().setHidden(False)
-                it += 1
+
+    def _filter_rows(self, items: list[QTreeWidgetItem]) -> None:
+        """New rows during a search: only they and their groups are looked at again."""
+        needle = self.search.text().strip().lower()
+        if not needle:
+            return
+        for item in items:
+            if item.data(0, INDEX_ROLE) not in (None, -1):
+                item.setHidden(not self._matches(item, needle))
+        for rows in self._rows.values():
+            self._hide_empty_groups(rows.root)
 
     def _hide_empty_groups(self, item: QTreeWidgetItem) -> bool:
         if item.data(0, INDEX_ROLE) not in (None, -1):
@@ -244,9 +403,10 @@ class ModelTreeDock(QDockWidget):
         return any(visible)
 
     def _select_first_match(self) -> None:
-        for item in self._leaves.values():
-            if not item.isHidden():
-                self.tree.clearSelection()
-                item.setSelected(True)
-                self.tree.scrollToItem(item)
-                return
+        for rows in self._rows.values():
+            for item in rows.leaves:
+                if not item.isHidden():
+                    self.tree.clearSelection()
+                    item.setSelected(True)
+                    self.tree.scrollToItem(item)
+                    return

@@ -61,7 +61,10 @@ def test_hide_isolate_and_show_all(qtbot, window) -> None:
     qtbot.waitUntil(lambda: window.canvas.stats()["triangles_drawn"] == 0, timeout=2000)
     assert len(rebuilds) == 1
     qtbot.mouseClick(dock.show_all_button, Qt.MouseButton.LeftButton)
-    assert not layer.hidden_mask().any() and first_wall.checkState(0) == Qt.CheckState.Checked
+    hidden = layer.hidden_mask()  # Show all: everything but spaces and openings, which load hidden
+    assert all(layer.elements[i].ifc_class in ("IfcSpace", "IfcOpeningElement") for i in hidden.nonzero()[0])
+    assert not any(hidden[i] for i, e in enumerate(layer.elements) if not e.hidden_by_default)
+    assert first_wall.checkState(0) == Qt.CheckState.Checked
     assert window.canvas.stats()["triangles_drawn"] >= drawn_all
 
 
