@@ -62,6 +62,7 @@ class Scene:
         self.selection = Selection()
         self._frame_lock = threading.Lock()
         self.camera_from_project = False
+        self.dirty = False  # unsaved changes (app/model/undo.py keeps it)
         self.ui_state: dict[str, Any] = {}  # view settings saved with the project (the model tree's grouping...)
 
     def select(self, selection: Selection) -> None:
