@@ -17,7 +17,8 @@ from app.model.layers import Layer, PointCloudLayer
 from app.model.scene import Camera, Scene, Selection
 from viewers import style
 from viewers.lod import camera_state_from_vtk, frustum_planes_from_vtk, indices_for, select_nodes
-from viewers.overlays import CategoryLegend, ScaleBar, StatsOverlay, nice_length
+from viewers.legends import GAP, Legend, LegendStack, Rect
+from viewers.overlays import NORTH_ARROW_VIEWPORT, ScaleBar, StatsOverlay, nice_length, north_arrow_rect
 from viewers.visuals import Visual, visual_class_for
 from viewers.tiles import visual as _tiles_visual  # noqa: F401  (registers the streamed tileset visual)
 
@@ -40,7 +41,7 @@ class Canvas:
         self._highlight: Visual | None = None
         self._marker: Any = None
         self.eye_dome_lighting = False
-        self._legends: dict[int, tuple[str, list[tuple[str, tuple[int, int, int]]]]] = {}
+        self._legends: dict[int, Legend] = {}  # id(visual) -> its legend; drawn while its layer is visible
         self._setup_look()
         scene.layers.inserted.connect(self._on_inserted)
         scene.layers.removed.connect(self._on_removed)
@@ -61,9 +62,9 @@ class Canvas:
         p.add_light(sun)
         p.add_light(pv.Light(light_type="headlight", intensity=0.35))
         self._enable_antialiasing()
-        p.add_north_arrow_widget(viewport=(0.015, 0.015, 0.105, 0.145), color="#c0392b", interactive=False)
+        p.add_north_arrow_widget(viewport=NORTH_ARROW_VIEWPORT, color="#c0392b", interactive=False)
         self.scale_bar = ScaleBar(p.renderer)
-        self.category_legend = CategoryLegend(p.renderer)
+        self.legends = LegendStack(p.renderer)
         self.stats_overlay = StatsOverlay(p.renderer)
         if getattr(p, "iren", None) is not None:  # a real window: refine the clouds when the user lets go
             p.iren.add_observer("EndInteractionEvent", lambda *_: self.update_lod())
@@ -86,13 +87,10 @@ class Canvas:
     def _on_render_start(self, *_: Any) -> None:
         self._t_start = time.perf_counter()
         self.scale_bar.update()
+        self.layout_overlays()
 
     def _on_rendered(self, *_: Any) -> None:
         self.frame_ms = (time.perf_counter() - self._t_start) * 1000.0
-
-    def scalar_bar_args(self, title: str) -> dict[str, Any]:
-        return {"title": title, "vertical": True, "position_x": 0.9, "position_y": 0.25, "height": 0.5,
-                "width": 0.06, "color": "#1b2631", "title_font_size": 14, "label_font_size": 12, "fmt": "%.1f"}
 
     def set_eye_dome_lighting(self, on: bool) -> None:
         """EDL shades points by depth so that uncoloured scans show their shape (Potree, CloudCompare)."""
@@ -107,30 +105,47 @@ class Canvas:
         self.eye_dome_lighting = on
         self.request_render()
 
-    def set_legend(self, owner: object, legend: tuple[str, list[tuple[str, tuple[int, int, int]]]] | None) -> None:
-        """Categorical legend (ASPRS classes, IFC classes, storeys...): the newest one is shown,
-        merged with other visible layers' legends of the same title."""
-        if legend and legend[1]:
+    def set_legend(self, owner: object, legend: Legend | None) -> None:
+        """A visual's legend (categories or a colour bar), or None to drop it. One per layer,
+        drawn while the layer is visible, stacked in layer order (layout_overlays)."""
+        if legend is None or (not legend.entries and not legend.is_bar):
             self._legends.pop(id(owner), None)
-            self._legends[id(owner)] = legend
         else:
-            self._legends.pop(id(owner), None)
-        if not self._legends:
-            self.category_legend.clear()
-            return
-        title = list(self._legends.values())[-1][0]
-        merged: dict[str, tuple[int, int, int]] = {}
-        for t, items in self._legends.values():
-            if t == title:
-                merged.update(items)
-        self.category_legend.show(title, list(merged.items())[:24])
+            self._legends[id(owner)] = legend
+        self.request_render()
 
-    def release_scalar_bar(self, title: str, owner: object) -> None:
-        """Remove a colour bar when no other visual still uses one with that title."""
-        if any(v is not owner and getattr(v, "scalar_bar_title", None) == title for v in self.visuals.values()):
-            return
-        if title in self.plotter.scalar_bars:
-            self.plotter.remove_scalar_bar(title, render=False)
+    def visible_legends(self) -> list[Legend]:
+        """The legends of visible layers, in the layer list's order."""
+        out = []
+        for layer in self.scene.layers:
+            visual = self.visuals.get(id(layer))
+            legend = self._legends.get(id(visual)) if visual is not None else None
+            if legend is not None and layer.visible:
+                out.append(legend)
+        return out
+
+    def layout_overlays(self) -> None:
+        """Every overlay in its own corner for the current view size (called before each render):
+        legends stacked top-right, below the statistics panel when the view is too narrow for
+        both, above the north arrow and the scale bar. The pick marker follows its layer."""
+        size = tuple(int(v) for v in self.plotter.renderer.GetSize())
+        stats = self.stats_overlay.rect(size)
+        floor = max(north_arrow_rect(size)[3], self.scale_bar.rect[3]) + GAP
+        self.legends.show(self.visible_legends(), size, [stats] if stats else [], floor)
+        if self._marker is not None:
+            layer = self.scene.selection.layer
+            self._marker.SetVisibility(bool(layer is not None and layer.visible))
+
+    def overlay_rects(self) -> dict[str, Rect]:
+        """Pixel rectangles (x0, y0, x1, y1; y up) of what is drawn over the scene, for checks."""
+        size = tuple(int(v) for v in self.plotter.renderer.GetSize())
+        out: dict[str, Rect] = {"north arrow": north_arrow_rect(size), "scale bar": self.scale_bar.rect}
+        stats = self.stats_overlay.rect(size)
+        if stats:
+            out["statistics"] = stats
+        for legend, rect in zip(self.legends.drawn, self.legends.rects):
+            out[f"legend {legend.title}"] = rect
+        return out
 
     def update_ground(self) -> None:
         """A subtle grid at the scene's ground level so that objects never float in the sky."""

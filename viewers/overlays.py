@@ -1,9 +1,20 @@
-"""2D overlays drawn over the scene: a scale bar that follows the zoom."""
+"""2D overlays drawn over the scene, each in its own corner so that none covers another:
+north arrow bottom-left, scale bar along the bottom right of it, statistics top-left, legends
+stacked top-right (viewers.legends). Positions follow the view's size on every render."""
 from __future__ import annotations
 
 import math
 
 import vtk
+
+from viewers.legends import Rect, text_size
+
+NORTH_ARROW_VIEWPORT = (0.015, 0.015, 0.105, 0.145)  # x0, y0, x1, y1 as fractions of the view
+
+
+def north_arrow_rect(size: tuple[int, int]) -> Rect:
+    x0, y0, x1, y1 = NORTH_ARROW_VIEWPORT
+    return (x0 * size[0], y0 * size[1], x1 * size[0], y1 * size[1])
 
 
 def nice_length(x: float) -> float:
@@ -18,7 +29,8 @@ def nice_length(x: float) -> float:
 
 
 class ScaleBar:
-    """A bar of a round length in metres, measured at the focal point, bottom-left of the view."""
+    """A bar of a round length in metres, measured at the focal point, along the bottom of the
+    view just right of the north arrow."""
 
     TARGET_PX = 140
 
@@ -51,6 +63,7 @@ class ScaleBar:
         renderer.AddActor(self.bar)
         renderer.AddActor(self.text)
         self.length_m = 0.0
+        self.rect = (0.0, 0.0, 0.0, 0.0)
 
     def metres_per_pixel(self) -> float:
         cam = self.renderer.GetActiveCamera()
@@ -64,78 +77,15 @@ class ScaleBar:
         mpp = self.metres_per_pixel()
         length = nice_length(self.TARGET_PX * mpp)
         px = length / mpp if mpp > 0 else self.TARGET_PX
-        x0, y0 = 120.0, 22.0
+        x0, y0 = north_arrow_rect(tuple(self.renderer.GetSize()))[2] + 14.0, 22.0
         for i, (x, y) in enumerate(((x0, y0), (x0 + px, y0), (x0, y0 - 5), (x0, y0 + 6), (x0 + px, y0 - 5), (x0 + px, y0 + 6))):
             self.points.SetPoint(i, x, y, 0)
         self.points.Modified()
         self.length_m = length
         self.text.SetInput(f"{length:g} m" if length >= 1 else f"{length * 100:g} cm")
         self.text.SetPosition(x0 + px / 2, y0 + 8)
-
-
-class CategoryLegend:
-    """Colour swatches with labels, top-left under the title area (e.g. ASPRS classes).
-
-    pyvista's add_legend scales its text to the box and clips long labels; this keeps a fixed,
-    readable font with a light background so it reads over any scene.
-    """
-
-    FONT = 14
-    LINE = 20
-
-    def __init__(self, renderer: vtk.vtkRenderer) -> None:
-        self.renderer = renderer
-        self.actors: list[vtk.vtkTextActor] = []
-        self.swatches: vtk.vtkActor2D | None = None
-
-    def _text(self, text: str, rgb: tuple[float, float, float], x: float, y: float, background: bool = True) -> vtk.vtkTextActor:
-        actor = vtk.vtkTextActor()
-        actor.SetInput(text)
-        tp = actor.GetTextProperty()
-        tp.SetFontSize(self.FONT)
-        tp.SetColor(*rgb)
-        if background:
-            tp.SetBackgroundColor(1, 1, 1)
-            tp.SetBackgroundOpacity(0.75)
-        actor.SetPosition(x, y)
-        self.renderer.AddActor(actor)
-        self.actors.append(actor)
-        return actor
-
-    def show(self, title: str, entries: list[tuple[str, tuple[int, int, int]]]) -> None:
-        self.clear()
-        if not entries:
-            return
-        top = self.renderer.GetSize()[1] - 30
-        self._text(title, (0.1, 0.12, 0.15), 12, top, True)
-        points, quads = vtk.vtkPoints(), vtk.vtkCellArray()
-        colors = vtk.vtkUnsignedCharArray()
-        colors.SetNumberOfComponents(3)
-        for i, (label, rgb) in enumerate(entries):
-            y = top - (i + 1) * self.LINE
-            quads.InsertNextCell(4)
-            for dx, dy in ((0, 0), (13, 0), (13, 13), (0, 13)):
-                quads.InsertCellPoint(points.InsertNextPoint(14 + dx, y + 1 + dy, 0))
-            colors.InsertNextTuple3(*rgb)
-            self._text(label, (0.1, 0.12, 0.15), 32, y, True)
-        poly = vtk.vtkPolyData()
-        poly.SetPoints(points)
-        poly.SetPolys(quads)
-        poly.GetCellData().SetScalars(colors)
-        mapper = vtk.vtkPolyDataMapper2D()
-        mapper.SetInputData(poly)
-        mapper.SetColorModeToDirectScalars()
-        self.swatches = vtk.vtkActor2D()
-        self.swatches.SetMapper(mapper)
-        self.renderer.AddActor(self.swatches)
-
-    def labels(self) -> list[str]:
-        return [a.GetInput() for a in self.actors]
-
-    def clear(self) -> None:
-        for actor in self.actors + ([self.swatches] if self.swatches is not None else []):
-            self.renderer.RemoveActor(actor)
-        self.actors, self.swatches = [], None
+        tw, th = text_size(self.text.GetInput(), 15)
+        self.rect: Rect = (min(x0, x0 + px / 2 - tw / 2), y0 - 6, max(x0 + px, x0 + px / 2 + tw / 2), y0 + 8 + th)
 
 
 def stats_lines(stats: dict, frame_ms: float) -> list[str]:
@@ -183,3 +133,11 @@ class StatsOverlay:
         self._last = lines                       # re-rendering for it would render forever
         self.text.SetInput("\n".join(lines))
         return changed
+
+    def rect(self, size: tuple[int, int]) -> Rect | None:
+        """Where the panel is drawn, in pixels (None when off)."""
+        if not self.visible:
+            return None
+        w, h = text_size(self.text.GetInput() or " ", 13, courier=True)
+        x0, top = 0.01 * size[0], 0.98 * size[1]
+        return (x0, top - h - 4, x0 + w + 4, top)

@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyvista as pv
 
+from app.model.color_range import height_datum, shown_range, value_offset
 from app.model.layers import ASPRS_CLASSES, Layer, MeshLayer, MissingLayer, PointCloudLayer, TilesetLayer
 from app.model.scene import Selection
 from viewers import style
+from viewers.legends import Legend
 
 if TYPE_CHECKING:
     from viewers.canvas import Canvas
@@ -59,10 +61,8 @@ class Visual:
     # shared
     def _on_event(self, info: Any) -> None:
         name = info.signal.name
-        if name == "visible":
+        if name == "visible":  # the legend and pick marker follow (Canvas.layout_overlays)
             self.actor.SetVisibility(bool(self.layer.visible))
-            if getattr(self, "legend", None):
-                self.canvas.set_legend(self, self.legend if self.layer.visible else None)
         elif name == "opacity":
             self.actor.GetProperty().SetOpacity(float(self.layer.opacity))
         elif name == "point_size":
@@ -80,10 +80,6 @@ class Visual:
         self.build()
 
     def _remove_actor(self) -> None:
-        title = getattr(self, "scalar_bar_title", None)
-        if title:
-            self.scalar_bar_title = None
-            self.canvas.release_scalar_bar(title, self)
         if self.actor is not None:
             self.canvas.plotter.remove_actor(self.actor, render=False)
             self.actor = None
@@ -97,11 +93,31 @@ class Visual:
     def stats(self) -> dict[str, int]:
         return dict(self.drawn) if self.layer.visible else {}
 
-    def _finish(self, actor: Any, kwargs: dict[str, Any] | None = None) -> None:
+    def _finish(self, actor: Any, legend: Legend | None = None) -> None:
+        """Show the new actor; a colour bar legend takes the lookup table the mapper now uses."""
         self.actor = actor
-        self.scalar_bar_title = (kwargs or {}).get("scalar_bar_args", {}).get("title")
         actor.SetVisibility(bool(self.layer.visible))
         actor.GetProperty().SetOpacity(float(self.layer.opacity))
+        if legend is not None and legend.range is not None and legend.lut is None:
+            legend.lut = actor.GetMapper().GetLookupTable()
+        self.legend = legend
+        self.canvas.set_legend(self, legend)
+
+
+    def _ramp(self, mode: str, quantity: str, kwargs: dict[str, Any]) -> Legend | None:
+        """Fixed colour limits for a numeric mode (the user's, else the whole layer's range, in
+        display units) and its colour bar, titled with the layer's name."""
+        frame = self.canvas.scene.frame
+        offset = value_offset(mode, frame)
+        if mode == "elevation":
+            quantity = f"Elevation ({height_datum(frame)[1]})"
+        shown = shown_range(self.layer, mode, frame)
+        kwargs["show_scalar_bar"] = False
+        if shown is None:
+            return None
+        clim = (shown[0] - offset, shown[1] - offset)
+        kwargs["clim"] = clim
+        return Legend(f"{self.layer.name}: {quantity}", range=clim, offset=offset)
 
 
 @register_visual(MissingLayer)
@@ -131,9 +147,9 @@ class PointCloudVisual(Visual):
             self.index = self.index[keep]
         mesh = pv.PolyData(pos[self.index].astype(np.float32))
         kwargs: dict[str, Any] = {"point_size": self.layer.point_size, "render_points_as_spheres": False,
-                                  "reset_camera": False, "render": False, "pickable": True, "lighting": False}
+                                  "reset_camera": False, "render": False, "show_scalar_bar": False, "pickable": True, "lighting": False}
         mode = self.layer.color_mode
-        legend: tuple | None = None
+        legend: Legend | None = None
         colors = self.layer.data.get("colors")
         if len(self.index) == 0:  # every point hidden, or an empty cloud: pyvista refuses empty scalars
             kwargs.update(color=style.DEFAULT_MESH_RGB)
@@ -144,27 +160,23 @@ class PointCloudVisual(Visual):
             classes = attrs["classification"][self.index]
             mesh.point_data["RGB"] = style.classification_colors(classes)
             kwargs.update(scalars="RGB", rgb=True)
-            legend = ("Classification (ASPRS)",
-                      [(f"{c} {ASPRS_CLASSES.get(int(c), 'User defined')}", tuple(style.classification_colors(np.array([c]))[0].tolist()))
-                       for c in np.unique(classes)[:24]])
+            legend = Legend(f"{self.layer.name}: Classification (ASPRS)", tuple(
+                (f"{c} {ASPRS_CLASSES.get(int(c), 'User defined')}", tuple(style.classification_colors(np.array([c]))[0].tolist()))
+                for c in np.unique(classes)))
         elif mode in attrs and getattr(attrs[mode], "ndim", 0) == 1:
             title = mode.replace("_", " ").capitalize()
             values = attrs[mode][self.index].astype(np.float32)
             mesh.point_data[title] = values
-            lo, hi = np.percentile(values, [2, 98]) if len(values) else (0.0, 1.0)
-            if hi <= lo:
-                hi = lo + 1
             cmap = style.INTENSITY_CMAP if mode == "intensity" else style.ELEVATION_CMAP
-            kwargs.update(scalars=title, cmap=cmap, clim=(float(lo), float(hi)), scalar_bar_args=self.canvas.scalar_bar_args(title))
+            kwargs.update(scalars=title, cmap=cmap)
+            legend = self._ramp(mode, title, kwargs)
         else:
             mesh.point_data["Elevation (m)"] = mesh.points[:, 2]
-            kwargs.update(scalars="Elevation (m)", cmap=style.ELEVATION_CMAP,
-                          scalar_bar_args=self.canvas.scalar_bar_args("Elevation (m)"))
+            kwargs.update(scalars="Elevation (m)", cmap=style.ELEVATION_CMAP)
+            legend = self._ramp("elevation", "Elevation", kwargs)
         self.mesh = mesh
         self.drawn = {"points": int(len(self.index))}
-        self._finish(self.canvas.plotter.add_mesh(mesh, **kwargs), kwargs)
-        self.legend = legend
-        self.canvas.set_legend(self, self.legend if self.layer.visible else None)
+        self._finish(self.canvas.plotter.add_mesh(mesh, **kwargs), legend)
 
     def describe_pick(self, cell_id: int, position: np.ndarray) -> Selection:
         if not (0 <= cell_id < len(self.index)):
@@ -197,15 +209,15 @@ class MeshVisual(Visual):
         drawn = faces[self.face_ids]
         cells = np.hstack([np.full((len(drawn), 1), 3, dtype=np.int64), drawn]).ravel()
         mesh = pv.PolyData(np.asarray(d["vertices"], dtype=np.float32), cells)
-        kwargs: dict[str, Any] = {"reset_camera": False, "render": False, "pickable": True,
+        kwargs: dict[str, Any] = {"reset_camera": False, "render": False, "show_scalar_bar": False, "pickable": True,
                                   "smooth_shading": False, "ambient": 0.22, "diffuse": 0.8, "specular": 0.05}
-        self.legend: tuple[str, list] | None = None
+        self.legend: Legend | None = None
         self.base_colors = None
         mode = self.layer.color_mode
         if mode == "elevation":
             mesh.point_data["Elevation (m)"] = mesh.points[:, 2]
-            kwargs.update(scalars="Elevation (m)", cmap=style.ELEVATION_CMAP,
-                          scalar_bar_args=self.canvas.scalar_bar_args("Elevation (m)"))
+            kwargs.update(scalars="Elevation (m)", cmap=style.ELEVATION_CMAP)
+            self.legend = self._ramp("elevation", "Elevation", kwargs)
         elif len(drawn) and (mode in ("class", "storey", "material") or mode.startswith("property:")):
             self._color_by_element(mesh, mode, kwargs)
         else:
@@ -223,8 +235,7 @@ class MeshVisual(Visual):
         self.drawn = {"triangles": int(len(drawn))}
         if isinstance(self.layer, TilesetLayer) and len(faces):
             self.drawn["tiles"] = int(d.get("tiles", 0))
-        self._finish(self.canvas.plotter.add_mesh(mesh, **kwargs), kwargs)
-        self.canvas.set_legend(self, self.legend if self.layer.visible else None)
+        self._finish(self.canvas.plotter.add_mesh(mesh, **kwargs), self.legend)
 
     def _color_by_element(self, mesh: pv.PolyData, mode: str, kwargs: dict[str, Any]) -> None:
         fe = self.layer.data.get("face_element")
@@ -238,8 +249,8 @@ class MeshVisual(Visual):
         if numbers is not None:
             per_face = np.where(face_el >= 0, numbers[np.clip(face_el, 0, None)], np.nan)
             mesh.cell_data[title] = per_face
-            kwargs.update(scalars=title, cmap=style.ELEVATION_CMAP, nan_color=style.OTHER_RGB,
-                          scalar_bar_args=self.canvas.scalar_bar_args(title))
+            kwargs.update(scalars=title, cmap=style.ELEVATION_CMAP, nan_color=style.OTHER_RGB)
+            self.legend = self._ramp(mode, title, kwargs)
             return
         colors, legend = style.category_colors(values, natural_order=(mode == "storey"))
         rgba = np.full((len(face_el), 4), 255, dtype=np.uint8)
@@ -247,7 +258,7 @@ class MeshVisual(Visual):
         self.base_colors = rgba
         mesh.cell_data["RGBA"] = rgba.copy()
         kwargs.update(scalars="RGBA", rgba=True)
-        self.legend = (title, legend)
+        self.legend = Legend(f"{self.layer.name}: {title}", tuple(legend))
 
     def _face_colors(self, n_faces: int, n_points: int) -> np.ndarray | None:
         d = self.layer.data

@@ -99,6 +99,20 @@ def crs_to_ecef(pts: np.ndarray, crs_text: str) -> np.ndarray:
     return out
 
 
+def enu_to_enu_matrix(src_lla: tuple[float, float, float], dst_lla: tuple[float, float, float]) -> np.ndarray:
+    """4x4 rigid float64 matrix taking ENU metres at `src_lla` to ENU metres at `dst_lla`.
+
+    Why a matrix: moving the scene origin re-expresses every layer, the camera and bookmarks
+    with one exact rotation and translation (no round trip through a CRS, no precision loss)."""
+    r_src, r_dst = enu_rotation(src_lla[0], src_lla[1]), enu_rotation(dst_lla[0], dst_lla[1])
+    o_src = lla_to_ecef(np.array(src_lla[0]), np.array(src_lla[1]), np.array(src_lla[2]))
+    o_dst = lla_to_ecef(np.array(dst_lla[0]), np.array(dst_lla[1]), np.array(dst_lla[2]))
+    m = np.eye(4)
+    m[:3, :3] = r_dst @ r_src.T
+    m[:3, 3] = r_dst @ (o_src - o_dst)
+    return m
+
+
 @dataclass
 class SceneFrame:
     """Origin of the local ENU frame in lat/lon/ellipsoidal height; display_crs for the status bar."""
@@ -143,6 +157,27 @@ class SceneFrame:
         dst = crs.to_3d() if _vertical_factor(crs) is not None else crs
         x, y, z = _transformer("EPSG:4978", dst.to_wkt()).transform(ecef[:, 0], ecef[:, 1], ecef[:, 2])
         return np.stack([x, y, z], axis=-1)
+
+    def matrix_to(self, origin_lla: tuple[float, float, float]) -> np.ndarray:
+        """4x4 from this frame's ENU to the ENU of a frame at `origin_lla` (identity if unset)."""
+        if not self.is_set:
+            return np.eye(4)
+        return enu_to_enu_matrix(self._require(), tuple(float(v) for v in origin_lla))  # type: ignore[arg-type]
+
+    def distance_m(self, enu: np.ndarray) -> float:
+        """Distance along the ellipsoid from the origin to a scene point (what "far" means to a user)."""
+        lat0, lon0, _ = self._require()
+        lat, lon, _h = self.enu_to_lla(np.asarray(enu, dtype=np.float64).reshape(1, 3))[0]
+        return float(WGS84.inv(lon0, lat0, float(lon), float(lat))[2])
+
+    def axes_at(self, enu: np.ndarray) -> np.ndarray:
+        """3x3 whose columns are the local east, north and up at a scene point, in scene ENU:
+        far from the origin "up" tilts (90 degrees a quarter of the globe away)."""
+        if not self.is_set:
+            return np.eye(3)
+        lat0, lon0, _ = self._require()
+        lat, lon, _h = self.enu_to_lla(np.asarray(enu, dtype=np.float64).reshape(1, 3))[0]
+        return enu_rotation(lat0, lon0) @ enu_rotation(float(lat), float(lon)).T
 
     # --- placing loader output ----------------------------------------------------------------
     def georef_to_ecef(self, pts: np.ndarray, georef: Georef) -> np.ndarray | None:

@@ -30,6 +30,8 @@ class Layer:
     visible: bool = True
     opacity: float = 1.0
     color_mode: str = "default"
+    # user-set colour ramp limits per colour mode ({"intensity": (lo, hi)}); absent: the data's range
+    color_limits: dict[str, tuple[float, float]] = field(default_factory=dict)
     data: Any = field(default=None, repr=False, metadata={"state": False})
 
     kind: ClassVar[str] = "layer"
@@ -39,6 +41,7 @@ class Layer:
 
     def __post_init__(self) -> None:
         self.opacity = float(min(1.0, max(0.0, self.opacity)))
+        self.color_limits = _clean_limits(self.color_limits)
         self.source: dict[str, Any] | None = None  # {"path", "loader", "options"} for project files
         self.warnings: list[str] = []
         self.info: dict[str, Any] = {}  # format, crs, counts: shown in the layer tree tooltip
@@ -54,6 +57,15 @@ class Layer:
     def bounds(self) -> np.ndarray | None:
         """(2,3) min/max in scene ENU metres."""
         return None
+
+    def set_color_limits(self, mode: str, limits: tuple[float, float] | None) -> None:
+        """Fix the colour ramp of `mode` to (lo, hi), or back to the data's range with None."""
+        limits_now = dict(self.color_limits)
+        if limits is None:
+            limits_now.pop(mode, None)
+        else:
+            limits_now[mode] = limits
+        self.color_limits = _clean_limits(limits_now)
 
     def counts(self) -> dict[str, int]:
         return {}
@@ -93,6 +105,31 @@ class PointCloudLayer(Layer):
         first = [m for m in ("intensity", "classification", "return_number") if m in attrs]
         rest = sorted(k for k, v in attrs.items() if k not in first and getattr(v, "ndim", 0) == 1)
         return modes + first + rest
+
+    def data_range(self, mode: str) -> tuple[float, float] | None:
+        """The colour ramp's default range over the whole cloud, not what is drawn (which changes
+        with the camera, the budget and hidden classes): heights from min to max, attributes from
+        the 2nd to the 98th percentile (outliers would flatten the ramp). Computed once per mode."""
+        cache = self.data.setdefault("value_ranges", {})
+        key = (mode, len(self.positions))  # a cloud still loading grows: its range follows once per step
+        if key in cache:
+            return cache[key]
+        if mode == "elevation":
+            b = self.bounds()
+            values = None if b is None else b[:, 2]
+        else:
+            values = self.data.get("attributes", {}).get(mode)
+            if values is not None and getattr(values, "ndim", 0) == 1 and len(values):
+                step = max(1, len(values) // 2_000_000)  # every point up to 2M; an even stride beyond
+                values = np.percentile(np.asarray(values[::step], dtype=np.float64), [2, 98])
+            else:
+                values = None
+        out = None
+        if values is not None:
+            lo, hi = float(np.min(values)), float(np.max(values))
+            out = (lo, hi if hi > lo else lo + 1.0)
+        cache[key] = out
+        return out
 
     def classes_present(self) -> list[int]:
         classes = self.data.get("attributes", {}).get("classification")
@@ -367,6 +404,19 @@ class MissingLayer(Layer):
 
     def get_state(self) -> dict[str, Any]:
         return dict(self.saved_state) if self.saved_state else super().get_state()
+
+
+def _clean_limits(limits: Any) -> dict[str, tuple[float, float]]:
+    """{mode: (lo, hi)} with floats and lo < hi; anything else (a hand-edited project) is dropped."""
+    out: dict[str, tuple[float, float]] = {}
+    for mode, pair in dict(limits or {}).items():
+        try:
+            lo, hi = (float(v) for v in pair)
+        except (TypeError, ValueError):
+            continue
+        if np.isfinite(lo) and np.isfinite(hi) and lo < hi:
+            out[str(mode)] = (lo, hi)
+    return out
 
 
 _ELEMENT_FIELDS = {"class": "ifc_class", "name": "name", "id": "id", "storey": "storey", "material": "material"}

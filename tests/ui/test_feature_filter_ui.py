@@ -65,11 +65,11 @@ def test_colour_tile_features_by_numeric_and_categorical_property(qtbot, window,
     assert {"property:height", "property:use"} <= set(modes)
     dock.color_mode.setCurrentText("property:height")
     window.canvas.render()
-    assert "height" in window.canvas.plotter.scalar_bars
+    name = window.scene.layers[0].name
+    assert window.canvas.legends.titles() == [f"{name}: height"]
     dock.color_mode.setCurrentText("property:use")
     window.canvas.render()
-    assert "height" not in window.canvas.plotter.scalar_bars
-    assert window.canvas.category_legend.labels() == ["use", "office", "home", "retail"]
+    assert window.canvas.legends.labels() == [f"{name}: use", "office", "home", "retail"]
     # filtering keeps the colours of what remains and the count follows
     _submit(qtbot, dock.filter_edit, 'use in ("home", "retail")')
     assert dock.filter_status.text() == "3 of 6 features" and _triangles(window) == 36

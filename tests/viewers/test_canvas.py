@@ -110,15 +110,18 @@ def test_legends_follow_colour_mode_and_layer_life(canvas: Canvas) -> None:
     layer = PointCloudLayer(name="scan", data={"positions": np.random.default_rng(1).uniform(0, 10, (n, 3)),
                                                "colors": None, "attributes": {"classification": classes}})
     canvas.scene.layers.append(layer)
-    assert "Elevation (m)" in canvas.plotter.scalar_bars
+    canvas.render()
+    assert canvas.legends.titles() == ["scan: Elevation (m, local)"]
     layer.color_mode = "classification"
-    assert "Elevation (m)" not in canvas.plotter.scalar_bars  # no stale colour bar
-    assert canvas.category_legend.labels() == ["Classification (ASPRS)", "2 Ground", "6 Building"]
+    canvas.render()
+    assert canvas.legends.labels() == ["scan: Classification (ASPRS)", "2 Ground", "6 Building"]  # no stale colour bar
     layer.visible = False
-    assert canvas.category_legend.labels() == []
+    canvas.render()
+    assert canvas.legends.labels() == []
     layer.visible = True
     canvas.scene.layers.remove(layer)
-    assert canvas.category_legend.labels() == []
+    canvas.render()
+    assert canvas.legends.labels() == []
 
 
 def _two_element_layer() -> BimLayer:
@@ -162,11 +165,14 @@ def test_colour_by_class_and_numeric_property(canvas: Canvas) -> None:
     assert layer.available_color_modes()[:5] == ["default", "elevation", "class", "storey", "property:Q.Height"][:5] or \
         "class" in layer.available_color_modes()
     layer.color_mode = "class"
-    assert canvas.category_legend.labels()[0] == "Class" and set(canvas.category_legend.labels()[1:]) == {"IfcWall", "IfcSpace"}
+    canvas.render()
+    assert canvas.legends.labels()[0] == "bim: Class" and set(canvas.legends.labels()[1:]) == {"IfcWall", "IfcSpace"}
     layer.color_mode = "property:Q.Height"
-    assert "Q.Height" in canvas.plotter.scalar_bars and canvas.category_legend.labels() == []
+    canvas.render()
+    assert canvas.legends.titles() == ["bim: Q.Height"]
     layer.color_mode = "default"
-    assert "Q.Height" not in canvas.plotter.scalar_bars
+    canvas.render()
+    assert canvas.legends.titles() == []
 
 
 def test_storey_legend_is_in_natural_order() -> None:
@@ -212,9 +218,11 @@ def test_colour_by_any_attribute_point_size_and_hidden_classes(canvas: Canvas) -
     assert layer.available_color_modes() == ["elevation", "classification", "return_number", "Amplitude"]
     canvas.scene.layers.append(layer)
     layer.color_mode = "Amplitude"
-    assert "Amplitude" in canvas.plotter.scalar_bars
+    canvas.render()
+    assert canvas.legends.titles() == ["scan: Amplitude"]
     layer.color_mode = "return_number"
-    assert "Return number" in canvas.plotter.scalar_bars and "Amplitude" not in canvas.plotter.scalar_bars
+    canvas.render()
+    assert canvas.legends.titles() == ["scan: Return number"]
     visual = canvas.visuals[id(layer)]
     actor = visual.actor
     layer.point_size = 6

@@ -67,9 +67,11 @@ def test_colour_by_number_shares_one_range_and_categories_get_a_legend(near_deta
         assert mapper.GetScalarVisibility() and tuple(mapper.GetScalarRange()) == pytest.approx(declared)
         values = np.asarray(part.actor.GetMapper().GetInput().GetCellData().GetArray("style value"))
         assert np.nanmax(values) <= declared[1] and np.nanmin(values) >= declared[0]
-    assert "height" in canvas.plotter.scalar_bars
+    canvas.render()
+    assert canvas.legends.titles() == [f"{layer.name}: height"]
     layer.color_mode = "property:use"
-    assert "height" not in canvas.plotter.scalar_bars
+    canvas.render()
+    assert canvas.legends.titles() == [f"{layer.name}: use"]
     title, entries = visual.coloring.legend()
     uses = {u for p in parts for u in p.properties["use"]}
     assert title == "use" and {label for label, _ in entries} == uses

@@ -3,9 +3,10 @@
 Why not MeshVisual's path: a streamed tileset never holds all its features at once. Each tile
 part is filtered on its own batch table (app.model.feature_filter.cell_mask) and coloured
 through state shared by every tile of the layer, so a building keeps its colour whichever tile
-brought it: one VTK lookup table with a fixed range for numbers (the tileset.json `properties`
-minimum/maximum when declared, as CesiumJS styles use, else the range seen so far) and a
-category -> colour map filled in order of first appearance.
+brought it: one VTK lookup table with a fixed range for numbers (the user's limits; else the
+tileset.json `properties` minimum/maximum when declared, as CesiumJS styles use; else the range
+of the overview tiles read at open, e.g. a COPC root sampled over the whole file; else the
+range seen so far) and a category -> colour map filled in order of first appearance.
 """
 from __future__ import annotations
 
@@ -28,8 +29,9 @@ def filtered_poly(poly: Any, cell_feature: np.ndarray | None, properties: dict, 
     kept = np.flatnonzero(keep)
     if poly.n_verts == poly.n_cells and poly.n_verts:  # a point part: one vertex cell per point
         out = pv.PolyData(np.asarray(poly.points)[kept])
-        for name in poly.point_data.keys():
-            out.point_data[name] = np.asarray(poly.point_data[name])[kept]
+        if len(kept):  # pyvista refuses empty arrays: a part filtered away keeps no attributes
+            for name in poly.point_data.keys():
+                out.point_data[name] = np.asarray(poly.point_data[name])[kept]
         return out, kept
     faces = np.asarray(poly.faces).reshape(-1, 4)[kept]
     out = pv.PolyData(poly.points, faces.ravel())
@@ -38,12 +40,27 @@ def filtered_poly(poly: Any, cell_feature: np.ndarray | None, properties: dict, 
     return out, kept
 
 
+def overview_ranges(contents: list, names: list[str]) -> dict[str, tuple[float, float]]:
+    """2nd-98th percentile of each numeric property over tiles that sample the whole dataset
+    (the root), so that colours do not change as finer tiles stream in."""
+    out: dict[str, tuple[float, float]] = {}
+    for name in names:
+        arrays = [np.asarray(props[name]) for c in contents
+                  if isinstance(props := (getattr(c, "properties", None) or {}), dict) and name in props]
+        arrays = [a for a in arrays if a.ndim == 1 and len(a) and np.issubdtype(a.dtype, np.number) and a.dtype != bool]
+        if arrays:
+            lo, hi = (float(v) for v in np.percentile(np.concatenate(arrays).astype(np.float64), [2, 98]))
+            out[name] = (lo, hi if hi > lo else lo + 1.0)
+    return out
+
+
 class TileColoring:
     """Colour-by-property state for one streamed layer and one colour mode."""
 
-    def __init__(self, mode: str, ranges: dict[str, tuple[float, float] | None]) -> None:
+    def __init__(self, mode: str, ranges: dict[str, tuple[float, float] | None],
+                 limits: tuple[float, float] | None = None) -> None:
         self.name = mode[len(PREFIX):] if mode.startswith(PREFIX) else ""
-        declared = ranges.get(self.name)
+        declared = limits or ranges.get(self.name)
         self.range: list[float] | None = list(declared) if declared else None
         self.fixed = declared is not None
         self.numeric: bool | None = None  # decided by the first tile that has the property

@@ -27,7 +27,8 @@ from viewers import style
 from viewers.lod import camera_state_from_vtk, frustum_planes_from_vtk
 from viewers.tiles.cache import TileCache
 from viewers.tiles.selection import View, select_tiles
-from viewers.tiles.styling import TileColoring, filtered_poly
+from viewers.legends import Legend
+from viewers.tiles.styling import TileColoring, filtered_poly, overview_ranges
 from viewers.visuals import MeshVisual, register_visual
 
 WORKERS = 2
@@ -130,8 +131,11 @@ class TilesetStreamVisual(MeshVisual):
         self._closed = threading.Event()
         self._actor_part: dict[int, tuple[int, TilePart]] = {}
         self.counters = {"visited": 0, "selected": 0, "culled": 0, "requests": 0}
-        self.coloring = TileColoring(self.layer.color_mode, getattr(self.tree, "properties", {}))
-        self.scalar_bar_title: str | None = None
+        declared = dict(getattr(self.tree, "properties", {}) or {})
+        undeclared = [k for k, v in declared.items() if v is None]
+        root = (d.get("preloaded") or {}).get(0) or []
+        self.ranges = {**overview_ranges(root, undeclared), **{k: v for k, v in declared.items() if v is not None}}
+        self.coloring = self._new_coloring()
         self.frame = 0
         self.cancelled = 0
         for index, contents in (d.get("preloaded") or {}).items():
@@ -147,8 +151,6 @@ class TilesetStreamVisual(MeshVisual):
             for index in list(self.loaded):
                 self._detach(index)
             self.canvas.set_legend(self, None)
-            if self.scalar_bar_title:
-                self.canvas.release_scalar_bar(self.scalar_bar_title, self)
             self.layer.events.disconnect(self._on_event)
             self.layer.data_changed.disconnect(self._on_data_changed)
             return
@@ -161,12 +163,18 @@ class TilesetStreamVisual(MeshVisual):
         name = info.signal.name
         if name == "memory_budget_mb":
             self.cache.budget_bytes = int(self.layer.memory_budget_mb * 1024**2)
-        if name == "color_mode":
-            self.coloring = TileColoring(self.layer.color_mode, getattr(self.tree, "properties", {}))
-        if name in ("visible", "opacity", "color_mode", "show_edges", "feature_filter"):
+        if name in ("color_mode", "color_limits"):
+            self.coloring = self._new_coloring()
+        if name == "name":
+            self._legend_shown = None  # retitle
+        if name in ("visible", "opacity", "color_mode", "color_limits", "show_edges", "feature_filter", "name"):
             self._apply_style()
         self.update_view()
         self.canvas.request_render()
+
+    def _new_coloring(self) -> TileColoring:
+        mode = self.layer.color_mode
+        return TileColoring(mode, self.ranges, self.layer.color_limits.get(mode))
 
     def _on_data_changed(self) -> None:
         if not self.layer.streamed:
@@ -239,8 +247,9 @@ class TilesetStreamVisual(MeshVisual):
             prop.SetAmbient(0.22)
             prop.SetDiffuse(0.8)
             prop.SetSpecular(0.05)
+        # A filter may leave a part no cells at all: nothing to colour (pyvista refuses empty arrays).
         styled = self.coloring.cell_colors(part.properties, part.cell_feature, part.kept, poly.n_cells) \
-            if self.coloring.active else None
+            if self.coloring.active and poly.n_cells else None
         if styled is not None:
             array_name, values = styled
             poly.cell_data[f"style {array_name}"] = values
@@ -280,20 +289,17 @@ class TilesetStreamVisual(MeshVisual):
                 for part in tile.parts:
                     if part.actor is not None:
                         part.actor.GetMapper().SetScalarRange(*c.scalar_range())
-        legend = c.legend() if self.layer.visible else None
-        if legend != getattr(self, "_legend_shown", None):  # per tile attach: redraw the legend only on change
-            self._legend_shown = legend
+        legend: Legend | None = None
+        if c.active and c.numeric:
+            if tuple(c.lut.scalar_range) != tuple(c.scalar_range()):  # the legend samples the lut
+                c.lut.scalar_range = c.scalar_range()
+            legend = Legend(f"{self.layer.name}: {c.name}", lut=c.lut, range=c.scalar_range())
+        elif (categories := c.legend()) is not None:
+            legend = Legend(f"{self.layer.name}: {categories[0]}", tuple(categories[1]))
+        key = legend.key() if legend is not None else None
+        if key != getattr(self, "_legend_shown", None):  # per tile attach: redraw the legend only on change
+            self._legend_shown = key
             self.canvas.set_legend(self, legend)
-        want = c.name if c.active and c.numeric and self.layer.visible else None
-        if want == self.scalar_bar_title:
-            return
-        if self.scalar_bar_title and self.scalar_bar_title != want:
-            self.canvas.release_scalar_bar(self.scalar_bar_title, self)
-            self.scalar_bar_title = None
-        if want:
-            c.lut.scalar_range = c.scalar_range()
-            self.canvas.plotter.add_scalar_bar(lookup_table=c.lut, **self.canvas.scalar_bar_args(want))
-            self.scalar_bar_title = want
 
     def _show(self, selected: set[int], force: bool = False) -> None:
         on = bool(self.layer.visible)

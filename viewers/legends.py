@@ -1,0 +1,221 @@
+"""Legends: one per visible coloured layer, stacked top-right, titled with the layer's name.
+
+Why our own actors instead of pyvista's scalar bars: pyvista keys its bars by title and puts
+them all in one spot (two layers' bars overlapped and their titles merged), and its tick labels
+sit partly under the bar without a background. Here each legend is a box of known pixel size, so
+the stack never overlaps itself or the other overlays, and every text has a light background.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import vtk
+
+TEXT_RGB = (0.1, 0.12, 0.15)
+FONT, SMALL = 14, 12
+LINE = 20  # one category row
+BAR_W, BAR_H = 170, 12
+PAD, GAP = 6, 8  # inside a legend box; between two legends
+MAX_ROWS = 12  # categories shown per legend; the rest are summarised in one row
+
+
+def format_number(value: float, span: float | None = None) -> str:
+    """A label for a colour bar or a status line: precision from the range shown (0.1 m steps for
+    a 35 m range, whole numbers for 1-225), thousands separated, never "-0" or "-0.0"."""
+    if not math.isfinite(value):
+        return str(value)
+    span = abs(value) if span is None else abs(span)
+    decimals = 0 if span >= 50 else max(0, min(4, 2 - math.floor(math.log10(span)))) if span > 0 else 2
+    text = f"{value:,.{decimals}f}"
+    if text.lstrip("-").strip("0.,") == "":  # -0, -0.0, -0.00: zero has no sign
+        text = text.lstrip("-")
+    return text
+
+
+def text_size(text: str, size: int, bold: bool = False, courier: bool = False) -> tuple[int, int]:
+    """Pixel width and height VTK will draw `text` at (the free-type renderer, 72 dpi)."""
+    tp = vtk.vtkTextProperty()
+    tp.SetFontSize(size)
+    tp.SetBold(bold)
+    if courier:
+        tp.SetFontFamilyToCourier()
+    bbox = [0, 0, 0, 0]
+    vtk.vtkTextRenderer().GetBoundingBox(tp, text or " ", bbox, 72)
+    return bbox[1] - bbox[0] + 1, bbox[3] - bbox[2] + 1
+
+
+@dataclass
+class Legend:
+    """What one layer's legend shows: categories (label, RGB), or a colour bar (lut and range).
+    `offset` is added to the values for the labels (scene heights shown as absolute heights)."""
+
+    title: str
+    entries: tuple[tuple[str, tuple[int, int, int]], ...] = ()
+    lut: Any = None
+    range: tuple[float, float] | None = None
+    offset: float = 0.0
+
+    @property
+    def is_bar(self) -> bool:
+        return self.lut is not None and self.range is not None
+
+    def key(self) -> tuple:
+        lut = (id(self.lut), self.lut.GetMTime()) if self.lut is not None else None
+        return (self.title, self.entries, lut, self.range, self.offset)
+
+    def tick_labels(self) -> list[str]:
+        """Minimum, middle and maximum, in the units the title names."""
+        lo, hi = self.range or (0.0, 1.0)
+        return [format_number(v + self.offset, hi - lo) for v in (lo, (lo + hi) / 2, hi)]
+
+    def rows(self, max_rows: int = MAX_ROWS) -> list[tuple[str, tuple[int, int, int] | None]]:
+        rows: list[tuple[str, tuple[int, int, int] | None]] = list(self.entries[:max_rows])
+        if len(self.entries) > max_rows:
+            rows.append((f"+{len(self.entries) - max_rows} more", None))
+        return rows
+
+    def size(self, max_rows: int = MAX_ROWS) -> tuple[int, int]:
+        """Box width and height in pixels."""
+        title_w, _ = text_size(self.title, FONT, bold=True)
+        if self.is_bar:
+            labels_w = sum(text_size(t, SMALL)[0] for t in self.tick_labels()) + 2 * PAD
+            return max(title_w, BAR_W, labels_w) + 2 * PAD, LINE + BAR_H + LINE + 2 * PAD
+        rows = self.rows(max_rows)
+        width = max([title_w] + [22 + text_size(label, FONT)[0] for label, _ in rows])
+        return width + 2 * PAD, LINE * (1 + len(rows)) + 2 * PAD
+
+
+Rect = tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels, y up
+
+
+def intersects(a: Rect, b: Rect) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+class LegendStack:
+    """Draws legends right-aligned from the top-right corner downwards, below `avoid` rectangles
+    they would otherwise cross and above `floor` (pixels kept free at the bottom)."""
+
+    def __init__(self, renderer: vtk.vtkRenderer) -> None:
+        self.renderer = renderer
+        self.actors: list[Any] = []
+        self.drawn: list[Legend] = []
+        self.rects: list[Rect] = []
+        self._key: tuple | None = None
+
+    def show(self, legends: list[Legend], size: tuple[int, int], avoid: list[Rect], floor: float) -> None:
+        key = (tuple(legend.key() for legend in legends), tuple(size), tuple(avoid), floor)
+        if key == self._key:
+            return
+        self._key = key
+        self.clear_actors()
+        w, h = size
+        top = h - 10.0
+        for legend in legends:
+            rows = MAX_ROWS
+            bw, bh = legend.size(rows)
+            rect = (w - 10.0 - bw, top - bh, w - 10.0, top)
+            for other in avoid:  # a narrow window: go below the statistics rather than over them
+                if intersects(rect, other):
+                    top = min(top, other[1] - GAP)
+                    rect = (rect[0], top - bh, rect[2], top)
+            while rect[1] < floor and not legend.is_bar and rows > 1:  # fewer rows before giving up
+                rows = max(1, rows - 4)
+                bw, bh = legend.size(rows)
+                rect = (w - 10.0 - bw, top - bh, w - 10.0, top)
+            if rect[1] < floor or rect[0] < 0:
+                break  # no room left: the rest are not drawn rather than drawn over something
+            self._draw(legend, rect, size, rows)
+            self.drawn.append(legend)
+            self.rects.append(rect)
+            top = rect[1] - GAP
+
+    def titles(self) -> list[str]:
+        return [legend.title for legend in self.drawn]
+
+    def labels(self) -> list[str]:
+        """Every text drawn, in order (titles, categories, tick labels): for tests and checks."""
+        return [a.GetInput() for a in self.actors if isinstance(a, vtk.vtkTextActor)]
+
+    def clear(self) -> None:
+        self._key = None
+        self.clear_actors()
+
+    def clear_actors(self) -> None:
+        for actor in self.actors:
+            self.renderer.RemoveActor(actor)
+        self.actors, self.drawn, self.rects = [], [], []
+
+    # --- drawing --------------------------------------------------------------------------------
+    def _text(self, text: str, x: float, y: float, size: tuple[int, int], font: int = FONT, bold: bool = False,
+              justify: str = "left") -> None:
+        actor = vtk.vtkTextActor()
+        actor.SetInput(text)
+        tp = actor.GetTextProperty()
+        tp.SetFontSize(font)
+        tp.SetBold(bold)
+        tp.SetColor(*TEXT_RGB)
+        tp.SetBackgroundColor(1, 1, 1)
+        tp.SetBackgroundOpacity(0.8)  # reads over any scene
+        {"left": tp.SetJustificationToLeft, "center": tp.SetJustificationToCentered,
+         "right": tp.SetJustificationToRight}[justify]()
+        coord = actor.GetPositionCoordinate()
+        coord.SetCoordinateSystemToNormalizedViewport()  # anchored as a fraction of the view
+        actor.SetPosition(x / max(size[0], 1), y / max(size[1], 1))
+        self.renderer.AddActor(actor)
+        self.actors.append(actor)
+
+    def _quads(self, quads: list[tuple[float, float, float, float, tuple[int, int, int]]], size: tuple[int, int]) -> None:
+        points, cells = vtk.vtkPoints(), vtk.vtkCellArray()
+        colors = vtk.vtkUnsignedCharArray()
+        colors.SetNumberOfComponents(3)
+        for x0, y0, x1, y1, rgb in quads:
+            cells.InsertNextCell(4)
+            for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1)):
+                cells.InsertCellPoint(points.InsertNextPoint(x / max(size[0], 1), y / max(size[1], 1), 0))
+            colors.InsertNextTuple3(*rgb)
+        poly = vtk.vtkPolyData()
+        poly.SetPoints(points)
+        poly.SetPolys(cells)
+        poly.GetCellData().SetScalars(colors)
+        coord = vtk.vtkCoordinate()
+        coord.SetCoordinateSystemToNormalizedViewport()
+        mapper = vtk.vtkPolyDataMapper2D()
+        mapper.SetInputData(poly)
+        mapper.SetTransformCoordinate(coord)
+        mapper.SetColorModeToDirectScalars()
+        actor = vtk.vtkActor2D()
+        actor.SetMapper(mapper)
+        self.renderer.AddActor(actor)
+        self.actors.append(actor)
+
+    def _draw(self, legend: Legend, rect: Rect, size: tuple[int, int], rows: int) -> None:
+        """Box and colours first, texts after: 2D props draw in the order they were added."""
+        x0, y0, x1, y1 = rect
+        quads: list[tuple[float, float, float, float, tuple[int, int, int]]] = [(x0, y0, x1, y1, (248, 249, 250))]
+        texts: list[tuple] = [(legend.title, x0 + PAD, y1 - PAD - LINE + 4, FONT, True, "left")]
+        if legend.is_bar:
+            lo, hi = legend.range
+            by1 = y1 - PAD - LINE - 2
+            by0 = by1 - BAR_H
+            bx0, bx1 = x0 + PAD, x1 - PAD
+            steps = 48
+            rgb = [0.0, 0.0, 0.0]
+            for i in range(steps):
+                legend.lut.GetColor(lo + (hi - lo) * (i + 0.5) / steps, rgb)
+                quads.append((bx0 + (bx1 - bx0) * i / steps, by0, bx0 + (bx1 - bx0) * (i + 1) / steps, by1,
+                              tuple(int(round(c * 255)) for c in rgb)))
+            ty = by0 - 4 - SMALL - 2  # tick labels wholly below the bar
+            for text, x, justify in zip(legend.tick_labels(), (bx0, (bx0 + bx1) / 2, bx1), ("left", "center", "right")):
+                texts.append((text, x, ty, SMALL, False, justify))
+        else:
+            for i, (label, rgb) in enumerate(legend.rows(rows)):
+                y = y1 - PAD - LINE * (i + 2) + 4
+                if rgb is not None:
+                    quads.append((x0 + PAD, y, x0 + PAD + 13, y + 13, rgb))
+                texts.append((label, x0 + PAD + 20, y, FONT, False, "left"))
+        self._quads(quads, size)
+        for text, x, y, font, bold, justify in texts:
+            self._text(text, x, y, size, font, bold, justify)
