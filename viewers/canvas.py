@@ -16,6 +16,7 @@ import vtk
 from app.model.layers import Layer, PointCloudLayer
 from app.model.scene import Camera, Scene, Selection
 from viewers import style
+from viewers.clipping import clipping_range
 from viewers.lod import camera_state_from_vtk, frustum_planes_from_vtk, indices_for, select_nodes
 from viewers.legends import GAP, Legend, LegendStack, Rect
 from viewers.overlays import NORTH_ARROW_VIEWPORT, ScaleBar, StatsOverlay, nice_length, north_arrow_rect
@@ -23,6 +24,8 @@ from viewers.visuals import Visual, visual_class_for
 from viewers.tiles import visual as _tiles_visual  # noqa: F401  (registers the streamed tileset visual)
 
 DRAG_LOD_INTERVAL_S = 0.25
+FAR_VIEW_M = 50_000.0  # farther from the origin than this, zoom-to looks along the local vertical there
+FLOAT32_EXACT_M = 10_000.0  # float32 steps stay under 1 mm out to here; farther layers draw relative to their centre
 DEFAULT_POINT_BUDGET = 300_000  # software GL here draws ~2.5 M points/s: keep frames interactive
 
 
@@ -46,6 +49,7 @@ class Canvas:
         scene.layers.inserted.connect(self._on_inserted)
         scene.layers.removed.connect(self._on_removed)
         scene.selection_changed.connect(self._on_selection)
+        scene.origin_moved.connect(self._on_origin_moved)
         for layer in scene.layers:
             self._on_inserted(0, layer)
 
@@ -86,6 +90,7 @@ class Canvas:
 
     def _on_render_start(self, *_: Any) -> None:
         self._t_start = time.perf_counter()
+        self.update_clipping()  # after whatever reset it (interactor styles, pyvista): what is in view
         self.scale_bar.update()
         self.layout_overlays()
 
@@ -152,7 +157,7 @@ class Canvas:
         if self._ground is not None:
             self.plotter.remove_actor(self._ground, render=False)
             self._ground = None
-        b = self.scene.bounds()
+        b = self.scene.local_bounds()  # the layers near the origin: never a grid 12,000 km wide
         if b is None:
             return
         size = float(max(b[1][:2] - b[0][:2]) * 1.6 + 50)
@@ -282,23 +287,65 @@ class Canvas:
 
     # --- camera -------------------------------------------------------------------------------
     def zoom_to(self, bounds: np.ndarray | None = None, view: str = "iso") -> None:
-        b = self.scene.bounds() if bounds is None else bounds
+        """Fit bounds (default: the layers near the origin) in view. Far from the origin the
+        view direction and "up" follow the local vertical there, so a layer 12,000 km away is
+        seen upright, not on its side."""
+        b = self.scene.local_bounds() if bounds is None else np.asarray(bounds, dtype=np.float64)
         if b is None:
             return
         centre = (b[0] + b[1]) / 2
         radius = max(float(np.linalg.norm(b[1] - b[0])) / 2, 1.0)
         direction = {"top": (0.0, -0.001, 1.0), "north": (0.0, -1.0, 0.35), "iso": (0.55, -0.8, 0.55)}.get(view, (0.55, -0.8, 0.55))
-        d = np.array(direction) / np.linalg.norm(direction)
+        axes = self.scene.frame.axes_at(centre) if self._far_from_origin(centre) else np.eye(3)
+        d = axes @ (np.array(direction) / np.linalg.norm(direction))
         dist = radius / np.tan(np.radians(self.plotter.camera.view_angle / 2)) * 1.05
-        self.set_camera(Camera(tuple(centre + d * dist), tuple(centre), (0.0, 0.0, 1.0)))
+        self.set_camera(Camera(tuple(centre + d * dist), tuple(centre), tuple(float(v) for v in axes[:, 2])))
+
+    def _far_from_origin(self, point: np.ndarray) -> bool:
+        return self.scene.frame.is_set and float(np.linalg.norm(point)) > FAR_VIEW_M
 
     def set_camera(self, cam: Camera) -> None:
         c = self.plotter.camera
         c.position, c.focal_point, c.up = cam.position, cam.focal_point, cam.view_up
         c.view_angle = cam.view_angle
-        self.plotter.renderer.ResetCameraClippingRange()
+        self.update_clipping()
         self.scene.camera = cam
         self.update_lod()
+
+    def update_clipping(self) -> None:
+        """Near/far planes from the visible layers in the view frustum (viewers.clipping), not
+        VTK's union of every prop: with layers continents apart that union pushes the near
+        plane past what the user looks at. Nothing in view: VTK's own reset."""
+        cam = self.plotter.camera
+        w, h = self.plotter.window_size
+        boxes = [b for layer in self.scene.layers if layer.visible for b in [layer.bounds()] if b is not None]
+        if self._ground is not None:
+            boxes.append(np.asarray(self._ground.GetBounds(), dtype=np.float64).reshape(3, 2).T)
+        state = camera_state_from_vtk(cam)
+        planes = frustum_planes_from_vtk(cam, w / max(h, 1))[:4]
+        span = clipping_range(boxes, state["camera_position"], state["view_dir"], planes,
+                              focal_distance=float(cam.GetDistance()))
+        if span is None:
+            self.plotter.renderer.ResetCameraClippingRange()
+        else:
+            cam.SetClippingRange(*span)
+
+    def render_offset(self, layer: Layer) -> np.ndarray:
+        """Where a layer's float32 vertices are measured from: zero near the origin, else its
+        centre (the actor's float64 position carries it), so a layer far away does not jitter."""
+        b = layer.bounds()
+        if b is None:
+            return np.zeros(3)
+        centre = (np.asarray(b[0], dtype=np.float64) + np.asarray(b[1], dtype=np.float64)) / 2
+        return np.round(centre) if float(np.abs(centre).max()) > FLOAT32_EXACT_M else np.zeros(3)
+
+    def _on_origin_moved(self, matrix: np.ndarray) -> None:
+        """The scene origin moved: the view keeps looking at the same place on Earth."""
+        from app.model.reorigin import transform_camera
+
+        self.set_camera(transform_camera(matrix, self.get_camera()))
+        self.update_ground()
+        self.request_render()
 
     def get_camera(self) -> Camera:
         c = self.plotter.camera
@@ -357,16 +404,19 @@ class Canvas:
             visual.set_highlight(sel.index)
             self._highlight = visual
             if isinstance(sel.layer, PointCloudLayer) and sel.index >= 0:
-                p = sel.layer.positions[sel.index].astype(np.float32).reshape(1, 3)
+                offset = self.render_offset(sel.layer)
+                p = (sel.layer.positions[sel.index] - offset).astype(np.float32).reshape(1, 3)
                 self._marker = self.plotter.add_mesh(pv.PolyData(p), color=style.HIGHLIGHT_RGB, point_size=14,
                                                      render_points_as_spheres=True, pickable=False,
                                                      reset_camera=False, render=False)
+                self._marker.SetPosition(*offset)
         self.request_render()
 
     def close(self) -> None:
         self.scene.layers.inserted.disconnect(self._on_inserted)
         self.scene.layers.removed.disconnect(self._on_removed)
         self.scene.selection_changed.disconnect(self._on_selection)
+        self.scene.origin_moved.disconnect(self._on_origin_moved)
         for visual in list(self.visuals.values()):
             visual.close()
         self.visuals.clear()

@@ -98,6 +98,7 @@ class Visual:
         self.actor = actor
         actor.SetVisibility(bool(self.layer.visible))
         actor.GetProperty().SetOpacity(float(self.layer.opacity))
+        actor.SetPosition(*getattr(self, "offset", (0.0, 0.0, 0.0)))  # float64: the vertices are relative to it
         if legend is not None and legend.range is not None and legend.lut is None:
             legend.lut = actor.GetMapper().GetLookupTable()
         self.legend = legend
@@ -145,7 +146,8 @@ class PointCloudVisual(Visual):
         if self.layer.hidden_classes and "classification" in attrs:  # per-class visibility
             keep = ~np.isin(attrs["classification"][self.index], self.layer.hidden_classes)
             self.index = self.index[keep]
-        mesh = pv.PolyData(pos[self.index].astype(np.float32))
+        self.offset = self.canvas.render_offset(self.layer)  # far layers: float32 relative to their centre
+        mesh = pv.PolyData((pos[self.index] - self.offset).astype(np.float32))
         kwargs: dict[str, Any] = {"point_size": self.layer.point_size, "render_points_as_spheres": False,
                                   "reset_camera": False, "render": False, "show_scalar_bar": False, "pickable": True, "lighting": False}
         mode = self.layer.color_mode
@@ -171,7 +173,7 @@ class PointCloudVisual(Visual):
             kwargs.update(scalars=title, cmap=cmap)
             legend = self._ramp(mode, title, kwargs)
         else:
-            mesh.point_data["Elevation (m)"] = mesh.points[:, 2]
+            mesh.point_data["Elevation (m)"] = mesh.points[:, 2] + self.offset[2]
             kwargs.update(scalars="Elevation (m)", cmap=style.ELEVATION_CMAP)
             legend = self._ramp("elevation", "Elevation", kwargs)
         self.mesh = mesh
@@ -208,14 +210,15 @@ class MeshVisual(Visual):
             self.face_ids = np.arange(len(faces))
         drawn = faces[self.face_ids]
         cells = np.hstack([np.full((len(drawn), 1), 3, dtype=np.int64), drawn]).ravel()
-        mesh = pv.PolyData(np.asarray(d["vertices"], dtype=np.float32), cells)
+        self.offset = self.canvas.render_offset(self.layer)  # far layers: float32 relative to their centre
+        mesh = pv.PolyData(np.asarray(d["vertices"] - self.offset, dtype=np.float32), cells)
         kwargs: dict[str, Any] = {"reset_camera": False, "render": False, "show_scalar_bar": False, "pickable": True,
                                   "smooth_shading": False, "ambient": 0.22, "diffuse": 0.8, "specular": 0.05}
         self.legend: Legend | None = None
         self.base_colors = None
         mode = self.layer.color_mode
         if mode == "elevation":
-            mesh.point_data["Elevation (m)"] = mesh.points[:, 2]
+            mesh.point_data["Elevation (m)"] = mesh.points[:, 2] + self.offset[2]
             kwargs.update(scalars="Elevation (m)", cmap=style.ELEVATION_CMAP)
             self.legend = self._ramp("elevation", "Elevation", kwargs)
         elif len(drawn) and (mode in ("class", "storey", "material") or mode.startswith("property:")):

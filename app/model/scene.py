@@ -53,6 +53,7 @@ class Selection:
 class Scene:
     selection_changed = Signal(object)
     camera_requested = Signal(object)  # a Camera the view should move to
+    origin_moved = Signal(object)  # the 4x4 float64 matrix from the old scene ENU to the new one
 
     def __init__(self, frame: SceneFrame | None = None) -> None:
         self.layers = LayerList()
@@ -63,6 +64,7 @@ class Scene:
         self._frame_lock = threading.Lock()
         self.camera_from_project = False
         self.dirty = False  # unsaved changes (app/model/undo.py keeps it)
+        self.layers.inserted.connect(self._conform_inserted)  # first, before any visual is built
         self.ui_state: dict[str, Any] = {}  # view settings saved with the project (the model tree's grouping...)
 
     def select(self, selection: Selection) -> None:
@@ -75,12 +77,95 @@ class Scene:
             return None
         return np.array([np.min([b[0] for b in boxes], 0), np.max([b[1] for b in boxes], 0)])
 
+    def local_bounds(self, visible_only: bool = True) -> np.ndarray | None:
+        """Bounds of the layers near the origin (within FAR_LAYER_M of it, else of the layer
+        nearest to it): what "zoom to all" and the ground grid size to. The union with a layer
+        12,000 km away would be a continent-wide box in which nothing can be seen."""
+        from app.model.reorigin import FAR_LAYER_M
+
+        boxes = [np.asarray(b, dtype=np.float64) for layer in self.layers if (layer.visible or not visible_only)
+                 for b in [layer.bounds()] if b is not None]
+        if not boxes:
+            return None
+        gaps = np.array([np.linalg.norm(np.clip(0.0, b[0], b[1])) for b in boxes])  # origin to each box
+        nearest = boxes[int(np.argmin(gaps))]
+        near = [b for b in boxes if np.linalg.norm(np.clip((nearest[0] + nearest[1]) / 2, b[0], b[1])
+                                                   - (nearest[0] + nearest[1]) / 2) <= FAR_LAYER_M]
+        return np.array([np.min([b[0] for b in near], 0), np.max([b[1] for b in near], 0)])
+
     def make_layers(self, data: LayerData, progress: Callable[[float, str], None] | None = None,
                     cancel: Callable[[], bool] | None = None) -> list[Layer]:
         """Loader output -> layers placed in the scene frame. Safe to call from worker threads.
         `progress`/`cancel` reach the slow step, a large cloud's octree build."""
         with self._frame_lock:  # the first georeferenced layer sets the origin: do it once
-            return _make_layers(self.frame, data, progress, cancel)
+            layers = _make_layers(self.frame, data, progress, cancel)
+            for layer in layers:  # which frame its coordinates are in: the origin may move meanwhile
+                layer.info["frame_origin"] = self.frame.origin_lla
+            return layers
+
+    # --- far layers and the scene origin ----------------------------------------------------------
+    def distance_m(self, layer: Layer) -> float:
+        """How far a layer's centre is from the scene origin along the ellipsoid (0 when unknown)."""
+        b = layer.bounds()
+        if b is None or not self.frame.is_set:
+            return 0.0
+        return self.frame.distance_m((np.asarray(b[0]) + np.asarray(b[1])) / 2)
+
+    def is_far(self, layer: Layer) -> bool:
+        from app.model.reorigin import FAR_LAYER_M
+
+        return self.distance_m(layer) > FAR_LAYER_M
+
+    def origin_for(self, layer: Layer) -> tuple[float, float, float] | None:
+        """The origin that makes a layer local: its centre's lat/lon, at its lowest point."""
+        from app.model.reorigin import layer_sample, transform_points
+
+        b = layer.bounds()
+        if b is None or not self.frame.is_set:
+            return None
+        lat, lon, h = self.frame.enu_to_lla((np.asarray(b[0]) + np.asarray(b[1])) / 2)[0]
+        sample = layer_sample(layer)
+        if sample is not None and len(sample):
+            h += float(transform_points(self.frame.matrix_to((lat, lon, h)), sample)[:, 2].min())
+        return float(lat), float(lon), float(h)
+
+    def move_origin(self, origin_lla: tuple[float, float, float]) -> np.ndarray:
+        """Re-express every layer, the camera and the bookmarks at a new origin; returns the
+        old -> new matrix. Everything keeps its place on Earth; `origin_moved` lets the view
+        follow. Layers made in the old frame and not yet added are conformed when added."""
+        from app.model.reorigin import transform_camera, transform_layer
+
+        origin = (float(origin_lla[0]), float(origin_lla[1]), float(origin_lla[2]))
+        with self._frame_lock:
+            matrix = self.frame.matrix_to(origin)
+            self.frame.origin_lla = origin
+            for layer in self.layers:
+                transform_layer(layer, matrix)
+                layer.info["frame_origin"] = origin
+        self.camera = transform_camera(matrix, self.camera)
+        for bookmark in self.bookmarks:
+            bookmark.camera = transform_camera(matrix, bookmark.camera)
+        self.select(Selection())
+        for layer in self.layers:
+            layer.data_changed.emit()
+        self.origin_moved.emit(matrix)
+        return matrix
+
+    def conform(self, layer: Layer) -> bool:
+        """A layer made in an earlier frame (its load began before the origin moved) is
+        re-expressed in the current one; True when it was."""
+        from app.model.reorigin import transform_layer
+
+        made_in = layer.info.get("frame_origin")
+        now = self.frame.origin_lla
+        if made_in is None or now is None or tuple(made_in) == tuple(now):
+            return False
+        transform_layer(layer, SceneFrame(tuple(made_in)).matrix_to(now))
+        layer.info["frame_origin"] = now
+        return True
+
+    def _conform_inserted(self, index: int, layer: Layer) -> None:
+        self.conform(layer)
 
 
 def _info(data: LayerData) -> dict[str, Any]:

@@ -179,6 +179,22 @@ class TilesetStreamVisual(MeshVisual):
     def _on_data_changed(self) -> None:
         if not self.layer.streamed:
             super()._on_data_changed()
+        elif hasattr(self, "tree") and not np.array_equal(self.matrix, self.layer.data["matrix"]):
+            self._move(np.asarray(self.layer.data["matrix"], float))
+
+    def _move(self, matrix: np.ndarray) -> None:
+        """The tileset -> scene matrix changed (scene origin moved, layer placed): the tiles keep
+        their centre-relative vertices; only each actor's float64 user matrix is recomposed."""
+        self.matrix, self.inverse = matrix, np.linalg.inv(matrix)
+        for index, tile in self.loaded.items():
+            shift = np.eye(4)
+            shift[:3, 3] = self.tree.nodes[index].center
+            user = _vtk_matrix(self.matrix @ shift)
+            for part in tile.parts:
+                if part.actor is not None:
+                    part.actor.SetUserMatrix(user)
+        self.update_view()
+        self.canvas.request_render()
 
     # --- workers -------------------------------------------------------------------------------
     def _work(self, index: int) -> None:
