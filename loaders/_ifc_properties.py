@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from loaders._ifc_units import Measure, UnitTable  # noqa: F401 - Measure re-exported for the UI
 from loaders.base import Cancel, ElementInfo
 
 ATTRIBUTES = ("Description", "ObjectType", "LongName", "Tag", "PredefinedType")  # shown as "Attributes.<name>"
@@ -165,19 +166,37 @@ class _PropertySource:
         self.psets: dict[int, dict[str, Any]] = {}
         self.type_props: dict[int, dict[str, Any]] = {}
         self.attrs: dict[str, list[tuple[str, int]]] = {}
+        self.units = UnitTable(f)
 
     def _definition(self, definition) -> dict[str, Any]:
-        """One IfcPropertySet / IfcElementQuantity / predefined set, flattened to "Pset.Prop"."""
+        """One IfcPropertySet / IfcElementQuantity / predefined set, flattened to "Pset.Prop";
+        numbers of a measure with a unit become Measures (angles in degrees, converted once)."""
         key = definition.id()
         flat = self.psets.get(key)
         if flat is None:
             try:
                 props = self.ue.get_property_definition(definition) or {}
+                kinds = self._measure_classes(definition)
             except Exception:  # noqa: BLE001 - a malformed pset must not lose the element
-                props = {}
+                props, kinds = {}, {}
             prefix = f"{definition.Name}."
-            flat = self.psets[key] = {prefix + k: _plain(v) for k, v in props.items() if k != "id"}
+            flat = self.psets[key] = {prefix + k: self.units.measure(_plain(v), *kinds.get(k, (None, None)))
+                                      for k, v in props.items() if k != "id"}
         return flat
+
+    @staticmethod
+    def _measure_classes(definition) -> dict[str, tuple[str | None, Any]]:
+        """{property name: (measure or quantity class, its own unit or None)} of single values and quantities."""
+        out: dict[str, tuple[str | None, Any]] = {}
+        if definition.is_a("IfcPropertySet"):
+            for prop in definition.HasProperties or ():
+                if prop.is_a("IfcPropertySingleValue") and prop.NominalValue is not None:
+                    out[prop.Name] = (prop.NominalValue.is_a(), prop.Unit)
+        elif definition.is_a("IfcElementQuantity"):
+            for quantity in definition.Quantities or ():
+                if quantity.is_a("IfcPhysicalSimpleQuantity"):
+                    out[quantity.Name] = (quantity.is_a(), quantity.Unit)
+        return out
 
     def fill(self, target: LazyProperties) -> None:
         """Fill `target` once, whichever thread asks first (others wait on the lock, then see it

@@ -189,8 +189,11 @@ def test_fzk_haus_properties_match_get_psets(haus: MeshData) -> None:
     f = ifcopenshell.open(str(corpus_path("ifc/fzk-haus/AC20-FZK-Haus.ifc")))
     for el in haus.elements:
         expected = {f"{p}.{k}": v for p, props in ue.get_psets(f.by_guid(el.id)).items() for k, v in props.items() if k != "id"}
-        ours = {k: v for k, v in el.properties.items() if not k.startswith("Attributes.")}
-        assert ours == {k: v if v is None or isinstance(v, (bool, int, float, str)) else str(v)[:200] for k, v in expected.items()}
+        # angles the exporter converted twice are shown converted once (tests/loaders/test_ifc_units.py)
+        corrected = {k for k, v in el.properties.items() if getattr(v, "note", "")}
+        ours = {k: v for k, v in el.properties.items() if not k.startswith("Attributes.") and k not in corrected}
+        assert ours == {k: v if v is None or isinstance(v, (bool, int, float, str)) else str(v)[:200]
+                        for k, v in expected.items() if k not in corrected}
     wall = next(e for e in haus.elements if e.ifc_class == "IfcWallStandardCase" and "Pset_WallCommon.ThermalTransmittance" in e.properties)
     assert isinstance(wall.properties["Pset_WallCommon.ThermalTransmittance"], float)
     assert wall.properties["Attributes.Tag"]
