@@ -92,8 +92,25 @@ def cmd_render(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if errors or result is None else 0
 
 
+def _tile_int(option: str, lo: int, hi: int):
+    """argparse type: an integer in [lo, hi], refused at parse time with the range in the message
+    (0 divided by zero deep in the job, 1 crawled, negatives were accepted)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} must be a whole number, not '{text}'") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{option} must be between {lo:,} and {hi:,}, not {value:,}")
+        return value
+
+    return parse
+
+
 def cmd_tile(args: argparse.Namespace) -> int:
-    """LAS/LAZ -> COPC or 3D Tiles on dask; one JSON line with the figures, `error:` on bad input."""
+    """LAS/LAZ -> COPC or 3D Tiles on dask; one JSON line with the figures, `error:` on bad input.
+    Ctrl-C removes the partial output and exits 130 with one line."""
     from app.tiling import tile
 
     def progress(fraction: float, message: str) -> None:
@@ -102,14 +119,19 @@ def cmd_tile(args: argparse.Namespace) -> int:
 
     def run(_path: str) -> None:
         result = tile(args.paths, args.output, fmt=args.format, scheduler=args.scheduler, workers=args.workers,
-                      processes=False if args.threads else True if args.processes else None, progress=progress, chunk_points=args.chunk_points)
+                      processes=False if args.threads else True if args.processes else None, progress=progress,
+                      chunk_points=args.chunk_points, overwrite=args.overwrite)
         for warning in result.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         print(json.dumps({"output": result.output, "format": result.format, "points": result.points,
                           "nodes": result.nodes, "seconds": round(result.seconds, 3),
                           "points_per_second": round(result.points_per_second)}), flush=True)
 
-    return 0 if _run_guarded([args.output], args.debug, run) else EXIT_BAD_INPUT
+    try:
+        return 0 if _run_guarded([args.output], args.debug, run) else EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written", file=sys.stderr, flush=True)
+        return 130
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -137,13 +159,19 @@ def build_parser(sub: str | None) -> argparse.ArgumentParser:
     elif sub == "tile":
         p = argparse.ArgumentParser(prog="twinscape tile", description="Convert LAS/LAZ files into one COPC file or a 3D Tiles pnts tileset, on dask.distributed.")
         p.add_argument("paths", nargs="+", metavar="INPUT")
-        p.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.copc.laz, or a folder for 3dtiles")
+        p.add_argument("-o", "--output", required=True, metavar="OUT",
+                       help="OUT.copc.laz, or a folder for 3dtiles: new, empty, or written by twinscape tile before")
         p.add_argument("--format", choices=("copc", "3dtiles"), default="copc")
         p.add_argument("--scheduler", metavar="ADDRESS", help="existing dask scheduler, e.g. tcp://host:8786 (default: a local cluster)")
-        p.add_argument("--workers", type=int, default=None, metavar="N", help="local cluster workers (default: CPU count)")
+        p.add_argument("--workers", type=_tile_int("--workers", 1, 1024), default=None, metavar="N",
+                       help="local cluster workers (default: cores available, at most 8; worker processes are capped at the cores)")
         p.add_argument("--threads", action="store_true", help="local cluster with threads in this process (default: worker processes for 2M+ points)")
         p.add_argument("--processes", action="store_true", help="local cluster with worker processes whatever the size")
-        p.add_argument("--chunk-points", type=int, default=250_000, metavar="N", help="points read at once per task (bounds memory)")
+        p.add_argument("--chunk-points", type=_tile_int("--chunk-points", 10_000, 50_000_000), default=250_000, metavar="N",
+                       help="points read at once per task, 10,000 to 50,000,000 (bounds memory)")
+        p.add_argument("--overwrite", action="store_true",
+                       help="replace an existing file that Twinscape did not write (COPC), or write into a folder "
+                            "beside files it did not write (3dtiles; those are kept, never deleted)")
         p.add_argument("--progress", action="store_true", help="print progress to stderr")
     else:
         p = argparse.ArgumentParser(prog="twinscape", description="Twinscape: 3D Tiles, point clouds and BIM in one georeferenced scene.",

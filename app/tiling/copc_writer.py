@@ -138,14 +138,12 @@ def write_copc(out_path: str, layout: Layout, entries: list[dict], stats: dict) 
         *scales, *offsets, maxs[0], mins[0], maxs[1], mins[1], maxs[2], mins[2],
         0, evlr_at, 1, count, *returns[:15])
     assert len(header) == HEADER_SIZE
-    tmp = out_path + ".part"
-    try:
-        _write(tmp, header, info, laz_payload, wkt, table_at, order, table.getvalue(), hier)
+    try:  # out_path is the job's temporary name (app.tiling.output renames it into place)
+        _write(out_path, header, info, laz_payload, wkt, table_at, order, table.getvalue(), hier)
     except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        if os.path.exists(out_path):
+            os.remove(out_path)
         raise
-    os.replace(tmp, out_path)
     return {"points": count, "nodes": len(order), "bytes": os.path.getsize(out_path)}
 
 

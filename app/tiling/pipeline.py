@@ -10,13 +10,14 @@ import os
 import shutil
 import tempfile
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
+from app.tiling.cluster import available_cores, client_for
 from app.tiling.layout import CHUNK_POINTS, Layout, TaskInputError
+from app.tiling.output import OutputPlan, commit, discard, os_reason, plan_output
 from app.tiling.octree_build import build_cell, build_top
 from app.tiling.inputs import make_layout, scan_input
 from app.tiling.partition import partition_range, ranges
@@ -39,40 +40,6 @@ class TileResult:
     @property
     def points_per_second(self) -> float:
         return self.points / self.seconds if self.seconds > 0 else 0.0
-
-
-@contextmanager
-def _client(scheduler: str | None, workers: int, processes: bool) -> Iterator:
-    """An existing cluster, or a LocalCluster on loopback that is always closed again."""
-    import logging
-
-    from distributed import Client, LocalCluster
-
-    # task failures are reported to the user as `error:` lines; dask's own log of them is noise
-    for name in ("distributed", "tornado"):  # tornado logs shutdown-time callback timeouts with tracebacks
-        logging.getLogger(name).setLevel(logging.CRITICAL)
-    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "critical")  # read by spawned worker processes
-    if scheduler:
-        try:
-            client = Client(scheduler, timeout="5s")
-        except Exception as exc:  # noqa: BLE001 - OSError/TimeoutError: no scheduler there
-            raise LoadError(scheduler, f"cannot reach the dask scheduler ({type(exc).__name__}: {exc})") from None
-        with client:
-            yield client
-        return
-
-    def local(procs: bool) -> LocalCluster:  # ":0": a free loopback port for the HTTP server, no clash on 8787
-        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=procs, host="127.0.0.1",
-                            protocol="tcp", dashboard_address=":0")
-
-    try:
-        cluster = local(processes)
-    except Exception:  # noqa: BLE001 - worker processes cannot start (e.g. __main__ not importable): threads still work
-        if not processes:
-            raise
-        cluster = local(False)
-    with cluster, Client(cluster) as client:
-        yield client
 
 
 def _wait_all(futures: list, cancel: Cancel | None, progress: Callable[[int], None]) -> list:
@@ -104,42 +71,70 @@ def _wait_all(futures: list, cancel: Cancel | None, progress: Callable[[int], No
 def tile(inputs: Sequence[str], output: str, *, fmt: str = "copc", scheduler: str | None = None,
          workers: int | None = None, processes: bool | None = None, progress: Progress | None = None,
          cancel: Cancel | None = None, chunk_points: int = CHUNK_POINTS, max_cell_points: int = 4_000_000,
-         max_leaf: int = 100_000, work_dir: str | None = None) -> TileResult:
+         max_leaf: int = 100_000, work_dir: str | None = None, overwrite: bool = False,
+         scheduler_timeout: float | None = None) -> TileResult:
     """Convert LAS/LAZ inputs to one COPC file or a 3D Tiles pnts tileset folder.
 
     processes=None picks worker processes for big jobs and threads in this process for small
     ones: lazrs holds the GIL, so only processes decode in parallel, but starting them costs
-    about a second, more than a small job takes."""
+    about a second, more than a small job takes. The output is checked before any work and
+    written under a temporary name (see app.tiling.output); `overwrite` lets a job replace a
+    file it did not write, or write beside foreign files in a folder, never delete them."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {FORMATS}")
+    if chunk_points < 1 or (workers is not None and workers < 1):
+        raise ValueError("chunk_points and workers must be positive")
     t0 = time.perf_counter()
     report = progress or (lambda f, m: None)
-    workers = max(1, workers or min(os.cpu_count() or 1, 8))
-    infos = [scan_input(str(p)) for p in inputs]
-    layout, warnings = make_layout(infos, workers=workers, max_leaf=max_leaf,
-                                   max_cell_points=max_cell_points, chunk_points=chunk_points)
-    if processes is None:
-        processes = workers > 1 and layout.total_points >= AUTO_PROCESSES
-    output = os.path.abspath(output)
-    parent = os.path.dirname(output)
-    os.makedirs(parent, exist_ok=True)
-    if fmt == "3dtiles":
-        if os.path.isfile(output):
-            raise LoadError(output, "output for 3dtiles must be a folder, and a file has that name")
-        os.makedirs(output, exist_ok=True)
-        shutil.rmtree(os.path.join(output, "tiles"), ignore_errors=True)  # no stale tiles from an earlier run
-    tmpdir = tempfile.mkdtemp(prefix=".twinscape-tile-", dir=work_dir or parent)
-    for sub in ("cells", "work", "bubbled", "chunks"):
-        os.makedirs(os.path.join(tmpdir, sub))
+    cores = available_cores()
+    plan = plan_output(output, fmt, overwrite=overwrite, inputs=tuple(str(p) for p in inputs))
+    tmpdir = None
     try:
-        with _client(scheduler, workers, processes) as client:
-            result = _run(client, infos, layout, fmt, output, tmpdir, workers, report, cancel, warnings)
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
+        infos = [scan_input(str(p)) for p in inputs]
+        warnings: list[str] = []
+        if processes is None:
+            processes = (workers or cores) > 1 and sum(i.count for i in infos) >= AUTO_PROCESSES
+        if workers is None:
+            workers = min(cores, 8)
+        elif processes and not scheduler and workers > cores:
+            warnings.append(f"{workers} worker processes asked for, but {cores} "
+                            f"{'core is' if cores == 1 else 'cores are'} available; using {cores}")
+            workers = cores
+        layout, more = make_layout(infos, workers=workers, max_leaf=max_leaf,
+                                   max_cell_points=max_cell_points, chunk_points=chunk_points)
+        warnings += more
+        tmpdir = tempfile.mkdtemp(prefix=".twinscape-tile-", dir=work_dir or os.path.dirname(plan.path))
+        for sub in ("cells", "work", "bubbled", "chunks"):
+            os.makedirs(os.path.join(tmpdir, sub))
+        with client_for(scheduler, workers, processes, scheduler_timeout) as client:
+            report(0.0, f"cluster ready ({'scheduler ' + scheduler if scheduler else f'{workers} local workers'})")
+            result = _run(client, infos, layout, fmt, plan.staging, tmpdir, workers, report, cancel, warnings)
+        commit(plan)
+    except OSError as exc:  # a full disk, a folder made read-only meanwhile: the user's to fix, not a bug
+        _remove(tmpdir, plan)
+        where = exc.filename if isinstance(exc.filename, str) and not _inside(exc.filename, tmpdir, plan.staging) else output
+        raise LoadError(where, os_reason(exc)) from None
+    except BaseException:
+        _remove(tmpdir, plan)
+        raise
+    _remove(tmpdir, None)
     seconds = time.perf_counter() - t0
     report(1.0, f"{result['points']:,} points in {seconds:.1f} s")
-    return TileResult(output=output, format=fmt, points=result["points"], nodes=result["nodes"],
+    return TileResult(output=plan.path, format=fmt, points=result["points"], nodes=result["nodes"],
                       seconds=seconds, cells=result["cells"], warnings=warnings)
+
+
+def _remove(tmpdir: str | None, plan: OutputPlan | None) -> None:
+    """The work folder first, then (after a failure) the partial output and the folders made for it."""
+    if tmpdir:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+    if plan is not None:
+        discard(plan)
+
+
+def _inside(path: str, *folders: str | None) -> bool:
+    """A path in the work folder or the temporary output means nothing to the user: name the output."""
+    return any(f and (path == f or path.startswith(f + os.sep)) for f in folders)
 
 
 def _run(client, infos, layout: Layout, fmt: str, output: str, tmpdir: str, workers: int,
