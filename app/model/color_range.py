@@ -12,7 +12,7 @@ from functools import lru_cache
 import numpy as np
 
 from app.model.frame import SceneFrame
-from app.model.layers import Layer, MeshLayer, PointCloudLayer
+from app.model.layers import Layer, MeshLayer, PointCloudLayer, TilesetLayer
 
 
 @lru_cache(maxsize=32)
@@ -48,10 +48,43 @@ def value_offset(mode: str, frame: SceneFrame) -> float:
     return height_datum(frame)[0] if mode == "elevation" else 0.0
 
 
+def overview_ranges(contents: list, names: list[str]) -> dict[str, tuple[float, float]]:
+    """2nd-98th percentile of each numeric property over tile contents that sample the whole
+    dataset (a COPC root node), so that colours do not change as finer tiles stream in."""
+    out: dict[str, tuple[float, float]] = {}
+    for name in names:
+        arrays = [np.asarray(props[name]) for c in contents
+                  if isinstance(props := (getattr(c, "properties", None) or {}), dict) and name in props]
+        arrays = [a for a in arrays if a.ndim == 1 and len(a) and np.issubdtype(a.dtype, np.number) and a.dtype != bool]
+        if arrays:
+            lo, hi = (float(v) for v in np.percentile(np.concatenate(arrays).astype(np.float64), [2, 98]))
+            out[name] = (lo, hi if hi > lo else lo + 1.0)
+    return out
+
+
+def tileset_ranges(layer: TilesetLayer) -> dict[str, tuple[float, float]]:
+    """A streamed tileset's property ranges: tileset.json's declared minimum/maximum, else the
+    overview read at open (the root tile). Computed once per layer."""
+    cache = layer.data.setdefault("value_ranges", {})
+    if "properties" not in cache:
+        declared = dict(getattr(layer.data.get("tree"), "properties", None) or {})
+        root = (layer.data.get("preloaded") or {}).get(0) or []
+        undeclared = [k for k, v in declared.items() if v is None]
+        cache["properties"] = {**overview_ranges(root, undeclared),
+                               **{k: (float(v[0]), float(v[1])) for k, v in declared.items() if v is not None}}
+    return cache["properties"]
+
+
 def data_range(layer: Layer, mode: str) -> tuple[float, float] | None:
-    """The whole layer's range for a mode, in scene units (None: not a numeric mode)."""
+    """The whole layer's range for a mode, in scene units (None: not a numeric mode, or not
+    known before the tiles that carry it load)."""
     if isinstance(layer, PointCloudLayer):
         return layer.data_range(mode)
+    if isinstance(layer, TilesetLayer) and layer.streamed:
+        if mode == "elevation":
+            b = layer.bounds()
+            return None if b is None else (float(b[0][2]), float(max(b[1][2], b[0][2] + 1e-6)))
+        return tileset_ranges(layer).get(mode[len("property:"):]) if mode.startswith("property:") else None
     if isinstance(layer, MeshLayer):
         if mode == "elevation":
             b = layer.bounds()

@@ -15,6 +15,7 @@ from app.model.layers import ASPRS_CLASSES, Layer, MeshLayer, MissingLayer, Poin
 from app.model.placement import assign_crs, can_place, place_layer
 from app.model.scene import Scene
 from app.ui.place_dialog import PlaceDialog
+from app.ui.color_range_controls import ColorRangeControls
 from app.ui.tileset_controls import TilesetControls
 
 KIND_LABELS = {"pointcloud": "Point cloud", "bim": "BIM", "tileset": "3D Tiles", "mesh": "Mesh", "tile": "3D Tiles",
@@ -137,6 +138,8 @@ class LayerTreeDock(QDockWidget):
         row.addWidget(QLabel("Colour by"))
         row.addWidget(self.color_mode, 1)
         form.addLayout(row)
+        self.range_row = ColorRangeControls(scene)  # min/max of a numeric colour ramp
+        form.addWidget(self.range_row)
         self.points_row = QWidget()
         row = QHBoxLayout(self.points_row)
         row.setContentsMargins(0, 0, 0, 0)
@@ -265,6 +268,7 @@ class LayerTreeDock(QDockWidget):
         self.points_row.setVisible(isinstance(layer, PointCloudLayer))
         self.filter_row.setVisible(_filterable(layer))
         self.tiles_row.set_layer(layer)
+        self.range_row.set_layer(layer if enabled else None)
         if layer is None:
             return
         self._updating = True

@@ -1,9 +1,53 @@
-"""Properties dock: what was picked (element class, name, GlobalId, property sets; point attributes)."""
+"""Properties dock: what was picked (element class, name, GlobalId, property sets; point attributes).
+
+IFC property sets arrive as flat "Pset.Name" keys; shown flat they are cut off by the dock and
+hard to scan. Here they are a tree (Pset > Name | Value with unit), the element's own fields on
+top; every value is copyable (Ctrl+C, or the context menu) and its tooltip holds it in full.
+"""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDockWidget, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QHeaderView, QLabel, QMenu, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from app.model.scene import Scene, Selection
+
+KEY_ROLE = Qt.ItemDataRole.UserRole  # the full key ("Pset_WallCommon.IsExternal") of a value row
+GROUPED_KINDS = ("bim",)  # layers whose "A.B" keys are property sets (IFC); others keep their keys whole
+MAX_TEXT = 300  # a cell shows this much; the tooltip and a copy have everything
+
+
+def format_value(value: Any) -> str:
+    """A value as the dock shows it: numbers without float noise (29.9999999999 -> 30), with their unit."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        text = f"{value:.10g}"
+        unit = getattr(value, "unit", "")
+        return f"{text}{'' if unit == '°' else ' '}{unit}" if unit else text
+    if isinstance(value, (list, tuple)):
+        return ", ".join(format_value(v) for v in value)
+    return str(value)
+
+
+class _PropertyTree(QTreeWidget):
+    """Ctrl+C copies what the dock says (values, "name<TAB>value" lines), not the view's default
+    (the current cell's text, which is the name column when a row is clicked on its name)."""
+
+    def __init__(self, copy) -> None:
+        super().__init__()
+        self._copy = copy
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self._copy()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
 
 class PropertiesDock(QDockWidget):
@@ -12,41 +56,125 @@ class PropertiesDock(QDockWidget):
         self.setObjectName("PropertiesDock")
         self.title = QLabel("Click an object in the view to see its properties.")
         self.title.setWordWrap(True)
-        self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels(["Property", "Value"])
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        self.table.setColumnWidth(0, 170)
-        self.table.setWordWrap(False)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.tree = _PropertyTree(self.copy_selection)
+        self.tree.setHeaderLabels(["Property", "Value"])
+        self.tree.setColumnCount(2)
+        header = self.tree.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        self.tree.setColumnWidth(0, 170)
+        self.tree.setWordWrap(False)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._on_context_menu)
         self.setMinimumWidth(300)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.tree, 1)
         self.setWidget(body)
+        self._rows: dict[str, QTreeWidgetItem] = {}
         scene.selection_changed.connect(self.show_selection)
 
+    # --- showing -------------------------------------------------------------------------------
     def show_selection(self, sel: Selection) -> None:
         props = sel.properties
-        self.table.setRowCount(0)
+        self.tree.clear()
+        self._rows = {}
         if sel.layer is None:
             self.title.setText("Nothing picked. Click an object in the view to see its properties.")
             return
         head = props.get("class") or ("Point" if "point" in props else sel.layer.kind)
         self.title.setText(f"<b>{head}</b> {props.get('name', '')} \u2014 {sel.layer.name}")
-        self.table.setRowCount(len(props))
-        for row, (key, value) in enumerate(props.items()):
-            key_item, value_item = QTableWidgetItem(str(key)), QTableWidgetItem("" if value is None else str(value))
-            key_item.setToolTip(str(key))
-            value_item.setToolTip(value_item.text())
-            self.table.setItem(row, 0, key_item)
-            self.table.setItem(row, 1, value_item)
+        grouped = sel.layer.kind in GROUPED_KINDS
+        groups: dict[str, QTreeWidgetItem] = {}
+        for key, value in props.items():
+            key = str(key)
+            group, _, name = key.partition(".") if grouped and "." in key.strip(".") else ("", "", key)
+            parent = None
+            if group:
+                parent = groups.get(group)
+                if parent is None:
+                    parent = groups[group] = QTreeWidgetItem([group, ""])
+                    parent.setToolTip(0, group)
+                    font = parent.font(0)
+                    font.setBold(True)
+                    parent.setFont(0, font)
+            self._add_row(key, name, value, parent)
+        for group in groups.values():
+            group.setText(1, f"{group.childCount()} properties" if group.childCount() != 1 else "1 property")
+            self.tree.addTopLevelItem(group)
+            group.setExpanded(True)
+
+    def _add_row(self, key: str, name: str, value: Any, parent: QTreeWidgetItem | None) -> None:
+        text = format_value(value)
+        item = QTreeWidgetItem([name, text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "\u2026"])
+        item.setData(0, KEY_ROLE, key)
+        item.setData(1, KEY_ROLE, text)
+        item.setToolTip(0, key)
+        note = getattr(value, "note", "")
+        item.setToolTip(1, f"{text}\n{note}" if note else text)
+        if note:
+            item.setText(1, item.text(1) + " \u24d8")  # (i): the tooltip says what was corrected
+        if parent is None:
+            self.tree.addTopLevelItem(item)
+        else:
+            parent.addChild(item)
+        self._rows[key] = item
+
+    # --- reading (tests, copy) -----------------------------------------------------------------
+    def keys(self) -> list[str]:
+        return list(self._rows)
 
     def value(self, key: str) -> str | None:
-        for row in range(self.table.rowCount()):
-            if self.table.item(row, 0).text() == key:
-                return self.table.item(row, 1).text()
-        return None
+        """The full text shown for `key` ("GlobalId", "Pset_WallCommon.IsExternal"), or None."""
+        item = self._rows.get(key)
+        return None if item is None else item.data(1, KEY_ROLE)
+
+    def item(self, key: str) -> QTreeWidgetItem | None:
+        return self._rows.get(key)
+
+    # --- copying -------------------------------------------------------------------------------
+    def copy_selection(self) -> str:
+        """Ctrl+C: one value row copies its value; several rows, or a property set, copy
+        "name<TAB>value" lines. Returns what went to the clipboard."""
+        selected = self.tree.selectedItems() or ([self.tree.currentItem()] if self.tree.currentItem() else [])
+        if not selected:
+            return ""
+        if len(selected) == 1 and selected[0].childCount() == 0:
+            text = selected[0].data(1, KEY_ROLE) or ""
+        else:
+            rows: list[QTreeWidgetItem] = []
+            for item in selected:
+                children = [item.child(i) for i in range(item.childCount())]
+                rows.extend(c for c in (children or [item]) if c not in rows)
+            text = "\n".join(f"{r.data(0, KEY_ROLE)}\t{r.data(1, KEY_ROLE) or ''}" for r in rows)
+        QGuiApplication.clipboard().setText(text)
+        return text
+
+    def copy_value(self, item: QTreeWidgetItem) -> str:
+        text = item.data(1, KEY_ROLE) or ""
+        QGuiApplication.clipboard().setText(text)
+        return text
+
+    def context_menu(self, item: QTreeWidgetItem) -> QMenu:
+        """Right-click a row: copy its value, or its name and value; a set: copy the whole set."""
+        menu = QMenu(self.tree)
+        if item.childCount() == 0:
+            menu.addAction("Copy value", lambda: self.copy_value(item))
+            menu.addAction("Copy name and value",
+                           lambda: QGuiApplication.clipboard().setText(f"{item.data(0, KEY_ROLE)}\t{item.data(1, KEY_ROLE)}"))
+        else:
+            self.tree.clearSelection()
+            item.setSelected(True)
+            menu.addAction("Copy property set", self.copy_selection)
+        return menu
+
+    def _on_context_menu(self, pos) -> None:
+        item = self.tree.itemAt(pos)
+        if item is not None:
+            self.context_menu(item).exec(self.tree.viewport().mapToGlobal(pos))

@@ -40,20 +40,6 @@ def filtered_poly(poly: Any, cell_feature: np.ndarray | None, properties: dict, 
     return out, kept
 
 
-def overview_ranges(contents: list, names: list[str]) -> dict[str, tuple[float, float]]:
-    """2nd-98th percentile of each numeric property over tiles that sample the whole dataset
-    (the root), so that colours do not change as finer tiles stream in."""
-    out: dict[str, tuple[float, float]] = {}
-    for name in names:
-        arrays = [np.asarray(props[name]) for c in contents
-                  if isinstance(props := (getattr(c, "properties", None) or {}), dict) and name in props]
-        arrays = [a for a in arrays if a.ndim == 1 and len(a) and np.issubdtype(a.dtype, np.number) and a.dtype != bool]
-        if arrays:
-            lo, hi = (float(v) for v in np.percentile(np.concatenate(arrays).astype(np.float64), [2, 98]))
-            out[name] = (lo, hi if hi > lo else lo + 1.0)
-    return out
-
-
 class TileColoring:
     """Colour-by-property state for one streamed layer and one colour mode."""
 

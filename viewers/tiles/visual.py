@@ -20,6 +20,7 @@ import numpy as np
 import pyvista as pv
 import vtk
 
+from app.model.color_range import tileset_ranges
 from app.model.layers import TilesetLayer
 from app.model.scene import Selection
 from loaders.base import LoadError
@@ -28,7 +29,7 @@ from viewers.lod import camera_state_from_vtk, frustum_planes_from_vtk
 from viewers.tiles.cache import TileCache
 from viewers.tiles.selection import View, select_tiles
 from viewers.legends import Legend
-from viewers.tiles.styling import TileColoring, filtered_poly, overview_ranges
+from viewers.tiles.styling import TileColoring, filtered_poly
 from viewers.visuals import MeshVisual, register_visual
 
 WORKERS = 2
@@ -131,10 +132,7 @@ class TilesetStreamVisual(MeshVisual):
         self._closed = threading.Event()
         self._actor_part: dict[int, tuple[int, TilePart]] = {}
         self.counters = {"visited": 0, "selected": 0, "culled": 0, "requests": 0}
-        declared = dict(getattr(self.tree, "properties", {}) or {})
-        undeclared = [k for k, v in declared.items() if v is None]
-        root = (d.get("preloaded") or {}).get(0) or []
-        self.ranges = {**overview_ranges(root, undeclared), **{k: v for k, v in declared.items() if v is not None}}
+        self.ranges = tileset_ranges(self.layer)  # declared, else the root's: fixed while tiles stream
         self.coloring = self._new_coloring()
         self.frame = 0
         self.cancelled = 0
