@@ -196,6 +196,21 @@ def test_bad_output_paths_are_not_internal_errors(cloud: Path, tmp_path: Path, c
     assert (tmp_path / "file.txt").read_text() == "x"
 
 
+def test_read_only_mount_is_named_as_such(cloud: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+    """EROFS when the temporary output is created (a read-only mount; root ignores chmod, so the
+    refusal is simulated where the output module opens the file)."""
+    from app.tiling import output
+
+    def read_only(path, *args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), path)
+
+    monkeypatch.setattr(output, "open", read_only, raising=False)
+    target = tmp_path / "mnt" / "out.copc.laz"
+    code, _, err = _tile(capsys, str(cloud), "-o", str(target), "--threads")
+    assert code == 2 and err == f"error: {target}: cannot write in {target.parent}: read-only file system\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # the folder made for it is gone again
+
+
 def test_output_that_is_also_the_input_is_refused(cloud: Path, tmp_path: Path, capsys) -> None:
     copy = tmp_path / "in.laz"
     copy.write_bytes(cloud.read_bytes())
