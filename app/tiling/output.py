@@ -148,6 +148,8 @@ def _make_parents(path: str, plan_dirs: list[str]) -> None:
 
 def plan_output(output: str, fmt: str, *, overwrite: bool = False, inputs: tuple[str, ...] = ()) -> OutputPlan:
     """Check `output` and reserve its temporary sibling; raises LoadError(output, reason)."""
+    if not output.strip():
+        raise LoadError(output, "the output path is empty")
     path = os.path.realpath(os.path.abspath(output))
     for src in inputs:
         try:

@@ -185,11 +185,14 @@ def test_interrupt_removes_the_partial_tileset(cloud: Path, tmp_path: Path) -> N
     ("/proc/twinscape.copc.laz", "cannot write in /proc: "),
     ("{tmp}/file.txt/out.copc.laz", "{tmp}/file.txt is a file, not a folder"),
     ("{tmp}/file.txt", "exists and is not a folder; --format 3dtiles writes a folder"),
+    ("", "the output path is empty"),
 ])
-def test_bad_output_paths_are_not_internal_errors(cloud: Path, tmp_path: Path, capsys, output: str, reason: str) -> None:
+def test_bad_output_paths_are_not_internal_errors(cloud: Path, tmp_path: Path, capsys, monkeypatch, output: str,
+                                                 reason: str) -> None:
+    monkeypatch.chdir(tmp_path)  # an empty output once meant the current folder
     (tmp_path / "file.txt").write_text("x")
     output, reason = output.format(tmp=tmp_path), reason.format(tmp=tmp_path)
-    fmt = "3dtiles" if output.endswith("file.txt") else "copc"
+    fmt = "3dtiles" if output.endswith("file.txt") or not output else "copc"
     code, _, err = _tile(capsys, str(cloud), "-o", output, "--format", fmt, "--threads")
     assert code == 2 and err.startswith(f"error: {output}: {reason}"), err
     assert "internal error" not in err and len(err.splitlines()) == 1
