@@ -113,7 +113,8 @@ def tile(inputs: Sequence[str], output: str, *, fmt: str = "copc", scheduler: st
     except OSError as exc:  # a full disk, a folder made read-only meanwhile: the user's to fix, not a bug
         _remove(tmpdir, plan)
         where = exc.filename if isinstance(exc.filename, str) and not _inside(exc.filename, tmpdir, plan.staging) else output
-        raise LoadError(where, os_reason(exc)) from None
+        reading = where != output and os.path.abspath(where) in {os.path.abspath(str(p)) for p in inputs}
+        raise LoadError(where, os_reason(exc, "cannot read" if reading else "cannot write")) from None
     except BaseException:
         _remove(tmpdir, plan)
         raise
