@@ -7,13 +7,14 @@ from typing import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QComboBox, QDockWidget, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMenu, QMessageBox,
+    QDockWidget, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMenu, QMessageBox,
     QPushButton, QSlider, QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
 from app.model.layers import ASPRS_CLASSES, Layer, MeshLayer, MissingLayer, PointCloudLayer
 from app.model.placement import assign_crs, can_place, place_layer
 from app.model.scene import Scene
+from app.ui.colour_by import ColourByBox
 from app.ui.place_dialog import PlaceDialog
 from app.ui.color_range_controls import ColorRangeControls
 from app.ui.tileset_controls import TilesetControls
@@ -98,7 +99,7 @@ class LayerTreeDock(QDockWidget):
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
         self.opacity.valueChanged.connect(self._on_opacity)
-        self.color_mode = QComboBox()
+        self.color_mode = ColourByBox()  # grouped, searchable, readable names; QComboBox's text API in mode keys
         self.color_mode.currentTextChanged.connect(self._on_color_mode)
         self.point_size = QDoubleSpinBox()
         self.point_size.setRange(1.0, 20.0)

@@ -23,6 +23,7 @@ from app.model.scene import Scene
 from app.tasks import Task, TaskRunner
 from app.ui.layer_tree import LayerTreeDock
 from app.ui.model_tree import ModelTreeDock
+from app.ui.notices import add_scene_origin_menu, install_notices
 from app.ui.point_budget import PointBudgetControl
 from app.ui.properties import PropertiesDock
 from loaders.base import LoadCancelled, LoadError
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
         self.layer_tree.raise_()
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.properties)
         self._build_status_bar()
+        self.notices = install_notices(self)  # far or unplaced layers: non-blocking notices above the view
         self._build_menus()
 
         self._press_pos: tuple[int, int] | None = None
@@ -123,6 +125,7 @@ class MainWindow(QMainWindow):
         self.stats_action = QAction("&Statistics overlay", self, checkable=True, shortcut="F3",
                                     toggled=self.canvas.show_stats_overlay)
         view_menu.addAction(self.stats_action)
+        add_scene_origin_menu(self, view_menu, self.notices)  # View > Scene origin > Move to this layer
         self.bookmark_menu = view_menu.addMenu("&Bookmarks")
         view_menu.addAction(self.layer_tree.toggleViewAction())
         view_menu.addAction(self.properties.toggleViewAction())
@@ -419,6 +422,7 @@ class MainWindow(QMainWindow):
         self._hover_timer.stop()
         self._stats_timer.stop()
         self.tasks.shutdown()
+        self.notices.close()
         self.canvas.close()
         self.view.close()
         super().closeEvent(event)
