@@ -241,11 +241,13 @@ def test_ctrl_c_with_worker_processes_is_quiet(tmp_path: Path) -> None:
             seen.append(line)
             if "cluster ready" in line or " read " in line:
                 break
-        os.killpg(proc.pid, signal.SIGINT)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
         stdout, rest = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     err = [ln for ln in "".join(seen[:-1]).splitlines() + rest.splitlines() if not ln.lstrip()[:1].isdigit()]
     assert any("cluster ready" in ln or " read " in ln for ln in seen), seen
     assert proc.returncode == 130, (stdout, err)
