@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from app.model.layers import Layer, MeshLayer, PointCloudLayer
+from app.model.layers import Layer, MeshLayer, PointCloudLayer, TilesetLayer
 from app.model.scene import Scene
 from loaders.base import Georef, LayerData
 
@@ -33,15 +33,80 @@ def can_place(layer: Layer) -> bool:
     return isinstance(layer, (MeshLayer, PointCloudLayer)) and (layer.info.get("crs") is None or "placement" in layer.info)
 
 
+def needs_placement(layer: Layer) -> bool:
+    """Not georeferenced and never placed: where it lands in the scene is a guess."""
+    return can_place(layer) and layer.info.get("crs") is None and "placement" not in layer.info
+
+
+def current_placement(layer: Layer) -> dict[str, Any]:
+    """What a placement set ({"crs"} or {"origin_lla", "rotation_deg"}), so a dialog reopens on it."""
+    option = layer.info.get("placement") or (layer.source or {}).get("options", {}).get("placement") or {}
+    return dict(option)
+
+
+def _streamed(layer: Layer) -> bool:
+    return isinstance(layer, TilesetLayer) and layer.streamed
+
+
+def _affine(fn: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """4x4 of a mapping that is affine (local ENU at one place -> scene ENU), from four points."""
+    basis = np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    out = fn(basis)
+    m = np.eye(4)
+    m[:3, 3] = out[0]
+    m[:3, :3] = (out[1:] - out[0]).T
+    return m
+
+
+def _place_streamed(scene: Scene, layer: Layer, georef: Georef) -> None:
+    """A streamed tileset has no vertex array: its tileset -> scene matrix takes the placement."""
+    data = layer.data
+    local = layer.info.setdefault("local_matrix", np.asarray(data["matrix"], dtype=np.float64).copy())
+    data["matrix"] = _affine(lambda p: scene.frame.to_local(p, georef)) @ local
+    corners = data["tree"].world_bounds() @ data["matrix"][:3, :3].T + data["matrix"][:3, 3]
+    data["bounds"] = np.array([corners.min(0), corners.max(0)])
+
+
+def place_at_view(scene: Scene, layer: Layer, centre: np.ndarray) -> tuple[float, float, float] | None:
+    """An ungeoreferenced layer joining others: its footprint's centre goes to `centre` (the
+    view centre, scene ENU), its own z kept, instead of on top of whatever sits at the origin.
+    Recorded as a placement (origin lat/lon), so a project reopens it there. Returns the origin
+    given, or None when the scene has no georeference yet (then it is only shifted)."""
+    b = layer.bounds()
+    if b is None:
+        return None
+    b = np.asarray(b, dtype=np.float64)
+    target = np.asarray(centre, dtype=np.float64).reshape(3)
+    if not scene.frame.is_set:
+        shift = np.array([target[0] - (b[0][0] + b[1][0]) / 2, target[1] - (b[0][1] + b[1][1]) / 2, 0.0])
+        if _streamed(layer):
+            layer.data["matrix"] = np.asarray(layer.data["matrix"], dtype=np.float64).copy()
+            layer.data["matrix"][:3, 3] += shift
+            layer.data["bounds"] = layer.data["bounds"] + shift
+        else:
+            layer.data[_key(layer)] = layer.data[_key(layer)] + shift
+        layer.data_changed.emit()
+        return None
+    mid = np.array([(b[0][0] + b[1][0]) / 2, (b[0][1] + b[1][1]) / 2, 0.0])  # its own local coordinates
+    lat, lon, h = scene.frame.enu_to_lla(target - mid)[0]
+    origin = (float(lat), float(lon), float(h))
+    place_layer(scene, layer, origin, 0.0)
+    return origin
+
+
 def place_layer(scene: Scene, layer: Layer, origin_lla: tuple[float, float, float], rotation_deg: float = 0.0) -> None:
     """Move an ungeoreferenced layer to a place on Earth (again, if it was placed before)."""
     if not can_place(layer):
         raise ValueError(f"{layer.name} is georeferenced already")
-    key = _key(layer)
-    local = layer.info.setdefault("local_coords", layer.data[key].copy())  # its own coordinates, once
     georef = placement_georef(origin_lla, rotation_deg)
-    layer.data[key] = scene.frame.to_local(local, georef)
-    _refit_octree(layer, lambda p: scene.frame.to_local(p, georef))
+    if _streamed(layer):
+        _place_streamed(scene, layer, georef)
+    else:
+        key = _key(layer)
+        local = layer.info.setdefault("local_coords", layer.data[key].copy())  # its own coordinates, once
+        layer.data[key] = scene.frame.to_local(local, georef)
+        _refit_octree(layer, lambda p: scene.frame.to_local(p, georef))
+    layer.info["frame_origin"] = scene.frame.origin_lla  # its coordinates are in today's frame
     option = {"origin_lla": [float(v) for v in origin_lla], "rotation_deg": float(rotation_deg)}
     if layer.info.get("recentre_shift"):
         option["shift"] = layer.info["recentre_shift"]
@@ -106,6 +171,8 @@ def assign_crs(scene: Scene, layer: Layer, crs_text: str) -> None:
 
     if not can_place(layer):
         raise ValueError(f"{layer.name} is georeferenced already")
+    if _streamed(layer):
+        raise ValueError("a streamed tileset is placed by latitude/longitude: leave the coordinate system empty")
     crs = check_crs(crs_text)
     original = _original_coords(layer)
     georef = Georef(kind="crs", crs=crs)
@@ -119,6 +186,7 @@ def assign_crs(scene: Scene, layer: Layer, crs_text: str) -> None:
         shift[:2] = layer.info["recentre_shift"]
     _refit_octree(layer, lambda p: scene.frame.to_local(p - shift, georef))
     layer.info["placement"] = {"crs": crs}
+    layer.info["frame_origin"] = scene.frame.origin_lla
     layer.info["crs"] = georef.crs_label() or crs
     if layer.source is not None:
         layer.source.setdefault("options", {})["placement"] = {"crs": crs}

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.model.layers import ASPRS_CLASSES, Layer, MeshLayer, MissingLayer, PointCloudLayer
-from app.model.placement import assign_crs, can_place, place_layer
+from app.model.placement import assign_crs, can_place, current_placement, place_layer
 from app.model.scene import Scene
 from app.ui.colour_by import ColourByBox
 from app.ui.place_dialog import PlaceDialog
@@ -83,6 +83,7 @@ class LayerTreeDock(QDockWidget):
         self._items: dict[int, QTreeWidgetItem] = {}
         self._updating = False
         self.relink: Relink | None = None  # set by the main window: loads re-linked files in a worker
+        self.move_origin: Callable[[Layer], None] | None = None  # set by the main window: View > Scene origin
 
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Layer", "Kind", "Contents"])
@@ -295,6 +296,11 @@ class LayerTreeDock(QDockWidget):
             menu.addAction("Locate\u2026", lambda: self.locate(layer))
         menu.addAction("Zoom to", lambda: layer is not None and self._zoom_to(layer))
         menu.addAction("Filter\u2026", self.focus_filter).setEnabled(_filterable(layer))
+        menu.addAction("Place\u2026", self.place_current).setEnabled(layer is not None and can_place(layer))
+        if self.move_origin is not None:
+            move = self.move_origin
+            menu.addAction("Move scene origin to this layer", lambda: layer is not None and move(layer)).setEnabled(
+                layer is not None and layer.bounds() is not None)
         menu.addSeparator()
         menu.addAction("Remove", self._on_remove)
         return menu
@@ -390,7 +396,8 @@ class LayerTreeDock(QDockWidget):
         layer = self.current_layer()
         if layer is None or not can_place(layer):
             return
-        origin = layer.info.get("placement", {}).get("origin_lla") or self.scene.frame.origin_lla or (0.0, 0.0, 0.0)
+        placement = current_placement(layer)  # the dialog opens on what is set, and OK keeps it
+        origin = placement.get("origin_lla") or self.scene.frame.origin_lla or (0.0, 0.0, 0.0)
 
         def apply(crs: str | None, origin_lla: tuple[float, float, float], rotation: float) -> str | None:
             try:
@@ -402,7 +409,7 @@ class LayerTreeDock(QDockWidget):
                 return str(exc)
             return None
 
-        dialog = dialog or PlaceDialog(layer.name, tuple(origin), self)
+        dialog = dialog or PlaceDialog(layer.name, tuple(origin), self, placement=placement)
         dialog._apply = apply
         if dialog.exec() == PlaceDialog.DialogCode.Accepted:
             self._sync_controls()

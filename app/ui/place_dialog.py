@@ -3,7 +3,7 @@ its coordinates are in a CRS they can name (an EPSG code, as CloudCompare and QG
 its local origin stands at a latitude/longitude with a rotation (a BIM model's project base point)."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QWidget,
@@ -23,8 +23,11 @@ def _spin(lo: float, hi: float, decimals: int, value: float, suffix: str) -> QDo
 
 
 class PlaceDialog(QDialog):
+    """Opens on the layer's current placement (`placement`: {"crs"} or {"origin_lla",
+    "rotation_deg"}), so OK without edits keeps it: nothing is silently reset."""
+
     def __init__(self, layer_name: str, origin_lla: tuple[float, float, float], parent: QWidget | None = None,
-                 apply: Apply | None = None) -> None:
+                 apply: Apply | None = None, placement: dict[str, Any] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Place {layer_name}")
         self._apply = apply
@@ -39,7 +42,13 @@ class PlaceDialog(QDialog):
         self.lat = _spin(-90, 90, 7, origin_lla[0], " \u00b0")
         self.lon = _spin(-180, 180, 7, origin_lla[1], " \u00b0")
         self.height = _spin(-1000, 9000, 3, origin_lla[2], " m")
-        self.rotation = _spin(-360, 360, 3, 0.0, " \u00b0")
+        placement = placement or {}
+        if placement.get("origin_lla"):
+            origin_lla = tuple(float(v) for v in placement["origin_lla"])  # type: ignore[assignment]
+            self.lat.setValue(origin_lla[0])
+            self.lon.setValue(origin_lla[1])
+            self.height.setValue(origin_lla[2])
+        self.rotation = _spin(-360, 360, 3, float(placement.get("rotation_deg", 0.0)), " \u00b0")
         self.rotation.setToolTip("Direction of the model's +y axis, clockwise from north")
         form.addRow("Latitude (WGS84)", self.lat)
         form.addRow("Longitude (WGS84)", self.lon)
@@ -53,6 +62,8 @@ class PlaceDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        if placement.get("crs"):
+            self.crs.setText(str(placement["crs"]))
 
     def _on_crs_text(self, text: str) -> None:
         self.error.setText("")

@@ -1,0 +1,234 @@
+"""Non-blocking notices about where layers landed, and the scene-origin actions they offer.
+
+Why: a layer 12,000 km from the scene origin, or a model without georeference dropped at the
+view centre, must be said, but a modal dialog would stop the user mid-work. Notices sit in a
+strip above the view (and the status bar), each with the one action that fixes it: "Move
+origin here" or "Place...". They close by themselves when their layer goes.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStatusBar, QToolButton, QVBoxLayout, QWidget
+
+from app.model.layers import Layer, MissingLayer
+from app.model.placement import needs_placement, place_at_view, place_layer
+from app.model.reorigin import far_message
+from app.model.scene import Scene
+
+STATUS_MS = 20_000
+Action = tuple[str, Callable[[], None]]
+
+
+class Notice(QFrame):
+    def __init__(self, text: str, actions: list[Action], on_close: Callable[[], None]) -> None:
+        super().__init__()
+        self.setObjectName("notice")
+        self.setStyleSheet("#notice { background: #fff4d6; border: 1px solid #e0b84c; border-radius: 3px; }")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 2, 2, 2)
+        self.label = QLabel(f"\u26a0 {text}")
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row.addWidget(self.label, 1)
+        self.buttons: dict[str, QPushButton] = {}
+        for label, callback in actions:
+            button = QPushButton(label)
+            button.clicked.connect(lambda _=False, cb=callback: cb())
+            row.addWidget(button)
+            self.buttons[label] = button
+        close = QToolButton()
+        close.setText("\u2715")
+        close.setToolTip("Dismiss")
+        close.setAutoRaise(True)
+        close.clicked.connect(on_close)
+        row.addWidget(close)
+        self.text = text
+
+
+class NoticeArea(QWidget):
+    """A column of notices, one per key (a layer); hidden when empty."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._column = QVBoxLayout(self)
+        self._column.setContentsMargins(2, 2, 2, 2)
+        self._column.setSpacing(2)
+        self.notices: dict[str, Notice] = {}
+        self.shown_with: QWidget | None = None  # a container (the toolbar) shown and hidden with the notices
+
+    def _show(self, visible: bool) -> None:
+        (self.shown_with or self).setVisible(visible)
+
+    def is_shown(self) -> bool:
+        return bool(self.notices) and (self.shown_with or self).isVisible()
+
+    def add(self, key: str, text: str, actions: list[Action] | None = None) -> Notice:
+        self.remove(key)
+        notice = Notice(text, actions or [], lambda: self.remove(key))
+        self.notices[key] = notice
+        self._column.addWidget(notice)
+        self._show(True)
+        return notice
+
+    def remove(self, key: str) -> None:
+        notice = self.notices.pop(key, None)
+        if notice is not None:
+            self._column.removeWidget(notice)
+            notice.deleteLater()
+        self._show(bool(self.notices))
+
+    def clear(self) -> None:
+        for key in list(self.notices):
+            self.remove(key)
+
+    def texts(self) -> list[str]:
+        return [n.text for n in self.notices.values()]
+
+
+class LayerNotices:
+    """Watches layers as they arrive: an ungeoreferenced one joining others is placed at the
+    view centre (and said so), a far one is said with "Move origin here". Also re-applies an
+    automatic placement when a streaming layer's data is replaced by a fuller snapshot."""
+
+    def __init__(self, scene: Scene, area: NoticeArea, status: QStatusBar, view_centre: Callable[[], np.ndarray],
+                 place: Callable[[Layer], None], zoom_to: Callable[[Layer], None],
+                 before_move: Callable[[], None] | None = None) -> None:
+        self.scene, self.area, self.status = scene, area, status
+        self._view_centre, self._place, self._zoom_to, self._before_move = view_centre, place, zoom_to, before_move
+        self._watched: dict[int, Callable[[], None]] = {}
+        self._auto: dict[int, dict] = {}  # layers this placed: the placement survives new snapshots
+        scene.layers.inserted.connect(self._on_inserted)
+        scene.layers.removed.connect(self._on_removed)
+
+    def close(self) -> None:
+        self.scene.layers.inserted.disconnect(self._on_inserted)
+        self.scene.layers.removed.disconnect(self._on_removed)
+        for layer in list(self.scene.layers):
+            self._unwatch(layer)
+
+    # --- arriving layers ------------------------------------------------------------------------
+    def _on_inserted(self, index: int, layer: Layer) -> None:
+        if isinstance(layer, MissingLayer):
+            return
+        others = [other for other in self.scene.layers if other is not layer and not isinstance(other, MissingLayer)]
+        if needs_placement(layer) and others:
+            self._place_at_view(layer)
+        elif self.scene.is_far(layer):
+            self.notify_far(layer)
+        on_data = lambda layer=layer: self._on_data(layer)  # noqa: E731 - one closure per layer, kept to disconnect
+        self._watched[id(layer)] = on_data
+        layer.data_changed.connect(on_data)
+
+    def _place_at_view(self, layer: Layer) -> None:
+        origin = place_at_view(self.scene, layer, self._view_centre())
+        if origin is not None:
+            self._auto[id(layer)] = dict(layer.info.get("placement", {}))
+        text = f"{layer.name} has no georeference: placed at the view centre"
+        self.area.add(str(id(layer)), text, [("Place\u2026", lambda: self._place(layer))])
+        self.status.showMessage(text + " (Place\u2026 to put it where it belongs)", STATUS_MS)
+
+    def notify_far(self, layer: Layer) -> None:
+        text = far_message(layer.name, self.scene.distance_m(layer))
+        self.area.add(str(id(layer)), text, [("Move origin here", lambda: self.move_origin_to(layer)),
+                                             ("Zoom to", lambda: self._zoom_to(layer))])
+        self.status.showMessage(text, STATUS_MS)
+
+    def _on_data(self, layer: Layer) -> None:
+        """A fuller snapshot (streamed IFC) replaced the data: placed again, in today's frame."""
+        auto = self._auto.get(id(layer))
+        if auto and "placement" not in layer.info and auto.get("origin_lla"):
+            place_layer(self.scene, layer, tuple(auto["origin_lla"]), auto.get("rotation_deg", 0.0))  # emits again
+        elif self.scene.conform(layer):
+            layer.data_changed.emit()
+
+    def _on_removed(self, index: int, layer: Layer) -> None:
+        self._unwatch(layer)
+        self.area.remove(str(id(layer)))
+
+    def _unwatch(self, layer: Layer) -> None:
+        on_data = self._watched.pop(id(layer), None)
+        if on_data is not None:
+            layer.data_changed.disconnect(on_data)
+        self._auto.pop(id(layer), None)
+
+    # --- the scene origin -----------------------------------------------------------------------
+    def move_origin_to(self, layer: Layer | None) -> bool:
+        """Re-place every layer around this one; the view then shows it. False when it has no extent."""
+        if layer is None or not any(layer is other for other in self.scene.layers):
+            return False
+        origin = self.scene.origin_for(layer)
+        if origin is None:
+            self.status.showMessage(f"{layer.name} has no extent yet: the scene origin stays", STATUS_MS)
+            return False
+        if self._before_move is not None:
+            self._before_move()
+        self.scene.move_origin(origin)
+        self.area.clear()
+        far = [other.name for other in self.scene.layers if other is not layer and self.scene.is_far(other)]
+        text = f"Scene origin moved to {layer.name} ({origin[0]:.5f}\u00b0, {origin[1]:.5f}\u00b0)"
+        if far:
+            text += f"; {len(far)} layer{'s' if len(far) > 1 else ''} now far away ({', '.join(far[:3])})"
+        self.status.showMessage(text, STATUS_MS)
+        self._zoom_to(layer)
+        return True
+
+
+def install_notices(window) -> LayerNotices:
+    """The notice strip above the view (a fixed top toolbar, hidden while empty) and its
+    watcher, wired to the window's layer dock, canvas and status bar."""
+    from PySide6.QtWidgets import QToolBar
+
+    area = NoticeArea(window)
+    bar = QToolBar("Notices", window)
+    bar.setObjectName("NoticeBar")
+    bar.setMovable(False)
+    bar.setFloatable(False)
+    bar.toggleViewAction().setVisible(False)
+    bar.addWidget(area)
+    window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+
+    def place(layer: Layer) -> None:
+        item = window.layer_tree.item_for(layer)
+        if item is not None:
+            window.layer_tree.tree.setCurrentItem(item)
+            window.layer_tree.place_current()
+
+    notices = LayerNotices(window.scene, area, window.statusBar(),
+                           view_centre=lambda: np.asarray(window.canvas.get_camera().focal_point, dtype=np.float64),
+                           place=place, zoom_to=window.zoom_to_layer)
+    area.shown_with = bar  # the toolbar shows and hides (a toolbar's widget must not hide itself)
+    bar.setVisible(False)
+    window.layer_tree.move_origin = notices.move_origin_to
+    return notices
+
+
+def add_scene_origin_menu(window, view_menu, notices: LayerNotices):
+    """View > Scene origin: move it to the current layer, or to any layer by name."""
+    from PySide6.QtGui import QAction
+
+    menu = view_menu.addMenu("Scene &origin")
+
+    def to_current() -> None:
+        layer = window.layer_tree.current_layer()
+        if layer is None:
+            window.statusBar().showMessage("Choose a layer in the Layers dock first", STATUS_MS)
+            return
+        notices.move_origin_to(layer)
+
+    window.move_origin_action = QAction("Move to &this layer", window, triggered=to_current)
+    window.move_origin_action.setToolTip("Re-place every layer around the current layer (for data far from the others)")
+    menu.addAction(window.move_origin_action)
+    by_name = menu.addMenu("Move to &layer")
+
+    def fill() -> None:
+        by_name.clear()
+        for layer in window.scene.layers:
+            if not isinstance(layer, MissingLayer) and layer.bounds() is not None:
+                by_name.addAction(QAction(layer.name, window, triggered=lambda _=False, lyr=layer: notices.move_origin_to(lyr)))
+        by_name.setEnabled(True)
+
+    by_name.aboutToShow.connect(fill)
+    return menu
