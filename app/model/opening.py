@@ -216,6 +216,7 @@ def _open_project(scene: Scene, path: str, on_error: Callable[[LoadError], None]
     before = (scene.frame.origin_lla, scene.frame.display_crs, scene.camera, scene.camera_from_project,
               len(scene.bookmarks))
     scene.bookmarks.extend(spec.bookmarks)
+    scene.ui_state.update(spec.ui)  # read by the GUI as the project's layers arrive
     if spec.camera is not None:
         scene.camera = spec.camera
         scene.camera_from_project = True

@@ -48,6 +48,7 @@ class ProjectSpec:
     camera: Camera | None
     layers: list[LayerSpec]
     bookmarks: list[Bookmark]
+    ui: dict[str, Any] = field(default_factory=dict)  # view settings (the model tree's grouping...)
 
 
 def is_project(path: str | os.PathLike) -> bool:
@@ -155,7 +156,9 @@ def _parse(p: Path, doc: dict[str, Any]) -> ProjectSpec:
         )
     bookmarks = [Bookmark(b["name"], Camera.from_dict(b["camera"])) for b in doc.get("bookmarks") or []]
     camera = Camera.from_dict(doc["camera"]) if doc.get("camera") else None
-    return ProjectSpec(str(p), str(doc.get("name", p.stem)), frame, camera, layers, bookmarks)
+    ui = doc.get("ui")
+    return ProjectSpec(str(p), str(doc.get("name", p.stem)), frame, camera, layers, bookmarks,
+                       {k: v for k, v in ui.items() if isinstance(v, dict)} if isinstance(ui, dict) else {})
 
 
 def _saved_source(source: dict[str, Any], folder: Path) -> dict[str, Any]:
@@ -190,6 +193,7 @@ def write_project(scene: Scene, path: str | os.PathLike, name: str = "") -> None
         "camera": scene.camera.to_dict(),
         "layers": layers,
         "bookmarks": [{"name": b.name, "camera": b.camera.to_dict()} for b in scene.bookmarks],
+        "ui": {k: dict(v) for k, v in scene.ui_state.items() if isinstance(v, dict)},
     }
     tmp = p.with_suffix(p.suffix + ".tmp")
     tmp.write_text(json.dumps(doc, indent=2), encoding="utf-8")

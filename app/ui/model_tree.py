@@ -110,11 +110,14 @@ class ModelTreeDock(QDockWidget):
         self.rebuild()
 
     def _ui_state(self) -> dict:
-        return self.scene.ui_state.setdefault(UI_STATE_KEY, {})
+        if not isinstance(self.scene.ui_state.get(UI_STATE_KEY), dict):
+            self.scene.ui_state[UI_STATE_KEY] = {}
+        return self.scene.ui_state[UI_STATE_KEY]
 
     def _apply_saved_grouping(self) -> None:
         """A project opened in a worker left its grouping in scene.ui_state: show it."""
-        saved = self.scene.ui_state.get(UI_STATE_KEY, {}).get("group_by")
+        state = self.scene.ui_state.get(UI_STATE_KEY)
+        saved = state.get("group_by") if isinstance(state, dict) else None
         if isinstance(saved, str):
             self.set_grouping(saved)
 

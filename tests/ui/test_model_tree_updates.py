@@ -140,3 +140,31 @@ def test_isolate_and_show_all_leave_spaces_hidden(qtbot, window, tmp_path) -> No
     assert layer.hidden_mask().tolist() == [e.ifc_class != "IfcSpace" for e in layer.elements]
     qtbot.mouseClick(dock.show_all_button, Qt.MouseButton.LeftButton)  # shown explicitly: they stay
     assert not layer.hidden_mask().any()
+
+
+def test_grouping_is_saved_with_the_project_and_restored(qtbot, window, tmp_path) -> None:
+    from PySide6.QtCore import QSettings
+
+    from app.model.project import read_project, write_project
+    from app.ui.main_window import MainWindow
+    from tests.ifc_fixtures import make_ifc_grid
+
+    make_ifc_grid(tmp_path / "grid.ifc", 12, storeys=2)
+    window.open_paths([str(tmp_path / "grid.ifc")])
+    wait_loaded(qtbot, window)
+    window.model_tree.group_by.setCurrentText("Storey")
+    write_project(window.scene, tmp_path / "site.twin")
+    assert read_project(tmp_path / "site.twin").ui == {"model_tree": {"group_by": "Storey"}}
+
+    again = MainWindow(settings=QSettings(str(tmp_path / "other.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(again)
+    try:
+        assert again.model_tree.grouping == "Spatial structure"
+        again.open_paths([str(tmp_path / "site.twin")])
+        wait_loaded(qtbot, again)
+        assert again.model_tree.grouping == "Storey"
+        root = again.model_tree.tree.topLevelItem(0)
+        assert {root.child(i).text(0).split(" (")[0] for i in range(root.childCount())} == {"Level 0", "Level 1"}
+    finally:
+        again.close()
+        again.view.close()
