@@ -47,6 +47,19 @@ def _isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     return folder
 
 
+@pytest.fixture(autouse=True)
+def _no_unsaved_changes_question(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Closing a window with unsaved changes asks Save/Discard/Cancel in a modal box: in tests
+    the answer is Discard unless a test answers itself (monkeypatching ask_save_changes)."""
+    if "tests/ui" not in request.node.nodeid:
+        return
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.ui.project_files import ProjectFiles
+
+    monkeypatch.setattr(ProjectFiles, "ask_save_changes", lambda self: QMessageBox.StandardButton.Discard)
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)

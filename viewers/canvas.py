@@ -17,6 +17,7 @@ from app.model.layers import Layer, PointCloudLayer
 from app.model.scene import Camera, Scene, Selection
 from viewers import style
 from viewers.clipping import clipping_range
+from viewers.navigation import DEFAULT_NAVIGATION, make_navigation
 from viewers.lod import camera_state_from_vtk, frustum_planes_from_vtk, indices_for, select_nodes
 from viewers.legends import GAP, Legend, LegendStack, Rect
 from viewers.overlays import NORTH_ARROW_VIEWPORT, ScaleBar, StatsOverlay, nice_length, north_arrow_rect
@@ -44,6 +45,7 @@ class Canvas:
         self._highlight: Visual | None = None
         self._marker: Any = None
         self.eye_dome_lighting = False
+        self.navigation = DEFAULT_NAVIGATION
         self._legends: dict[int, Legend] = {}  # id(visual) -> its legend; drawn while its layer is visible
         self._setup_look()
         scene.layers.inserted.connect(self._on_inserted)
@@ -71,12 +73,23 @@ class Canvas:
         self.legends = LegendStack(p.renderer)
         self.stats_overlay = StatsOverlay(p.renderer)
         if getattr(p, "iren", None) is not None:  # a real window: refine the clouds when the user lets go
+            self.set_navigation(DEFAULT_NAVIGATION)
             p.iren.add_observer("EndInteractionEvent", lambda *_: self.update_lod())
             p.iren.add_observer("InteractionEvent", lambda *_: self._refine_during_drag())
         # Time the render window, not the renderer: software GL rasterises at finish/swap time.
         self._t_start = 0.0
         p.render_window.AddObserver("StartEvent", self._on_render_start)
         p.render_window.AddObserver("EndEvent", self._on_rendered)
+
+    def set_navigation(self, mode: str) -> None:
+        """Terrain (turntable, z up, the default) or trackball. Either way VTK's and pyvista's
+        own keys (w, s, 3, r, e, q, f, p, j, t, v, b, +, -...) are off: only the app's shortcuts act."""
+        iren = getattr(self.plotter, "iren", None)
+        if iren is None:
+            return
+        iren.style = make_navigation(mode)
+        iren.clear_key_event_callbacks()
+        self.navigation = iren.style.mode
 
     def _enable_antialiasing(self) -> None:
         """FXAA on a real window; off-screen VTK (EGL/OSMesa) has no FXAA and pyvista would

@@ -184,6 +184,9 @@ def placement_step(stack: UndoStack, layer: Layer, place: Callable[[], None], la
     before = _placement_state(layer)
     place()
     after = _placement_state(layer)
+    same = all(after["arrays"].get(k) is v for k, v in before["arrays"].items()) and after["info"] == before["info"]
+    if same:  # refused (an unknown CRS...): nothing to undo
+        return
     stack.push(label or f"Place {layer.name}", lambda: _restore(layer, before), lambda: _restore(layer, after))
 
 

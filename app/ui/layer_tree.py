@@ -8,16 +8,30 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QDockWidget, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMenu, QMessageBox,
-    QPushButton, QSlider, QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+    QPushButton, QScrollArea, QSlider, QToolButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
 from app.model.layers import ASPRS_CLASSES, Layer, MeshLayer, MissingLayer, PointCloudLayer
 from app.model.placement import assign_crs, can_place, current_placement, place_layer
 from app.model.scene import Scene
+from app.model.undo import UndoStack, placement_step
 from app.ui.colour_by import ColourByBox
 from app.ui.place_dialog import PlaceDialog
 from app.ui.color_range_controls import ColorRangeControls
 from app.ui.tileset_controls import TilesetControls
+
+DOCK_MIN_WIDTH = 240  # docks may shrink this far (their controls scroll) so that the 3D view keeps its room
+
+
+def scrolling(body: QWidget) -> QScrollArea:
+    """A dock's contents in a frameless scroll area: the dock's minimum width stops being the
+    width of its widest row of controls."""
+    area = QScrollArea()
+    area.setWidget(body)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area
+
 
 KIND_LABELS = {"pointcloud": "Point cloud", "bim": "BIM", "tileset": "3D Tiles", "mesh": "Mesh", "tile": "3D Tiles",
                "missing": "Missing"}
@@ -83,14 +97,16 @@ class LayerTreeDock(QDockWidget):
         self._items: dict[int, QTreeWidgetItem] = {}
         self._updating = False
         self.relink: Relink | None = None  # set by the main window: loads re-linked files in a worker
+        self.undo: UndoStack | None = None  # set by the main window: a placement is one undo step
         self.move_origin: Callable[[Layer], None] | None = None  # set by the main window: View > Scene origin
+        self._field_handlers: dict[int, Callable] = {}
 
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Layer", "Kind", "Contents"])
         self.tree.setRootIsDecorated(False)
         self.tree.setColumnWidth(0, 150)
         self.tree.setColumnWidth(1, 80)
-        self.setMinimumWidth(320)
+        self.setMinimumWidth(DOCK_MIN_WIDTH)
         self.tree.itemChanged.connect(self._on_item_changed)
         self.tree.currentItemChanged.connect(lambda *_: self._sync_controls())
         self.tree.itemDoubleClicked.connect(lambda item, _c: self._zoom_to(self._layer(item)))
@@ -171,7 +187,7 @@ class LayerTreeDock(QDockWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.tree, 1)
         layout.addWidget(controls)
-        self.setWidget(body)
+        self.setWidget(scrolling(body))  # a small window scrolls the controls, never covers the view
 
         scene.layers.inserted.connect(self._on_inserted)
         scene.layers.removed.connect(self._on_removed)
@@ -213,6 +229,12 @@ class LayerTreeDock(QDockWidget):
                 self.color_mode.setCurrentText(mode)
                 self._updating = False
 
+        def on_field(_info) -> None:  # set elsewhere (a project reopened, undo, a script): the controls follow
+            if self.current_layer() is layer and not self._updating:
+                self._sync_values(layer)
+
+        layer.events.all.connect(on_field)
+        self._field_handlers[id(layer)] = on_field
         layer.events.name.connect(on_renamed)
         layer.events.color_mode.connect(on_color_mode)
         layer.data_changed.connect(on_data)
@@ -226,6 +248,9 @@ class LayerTreeDock(QDockWidget):
         self.tree.setCurrentItem(item)
 
     def _on_removed(self, index: int, layer: Layer) -> None:
+        handler = self._field_handlers.pop(id(layer), None)
+        if handler is not None:
+            layer.events.all.disconnect(handler)
         item = self._items.pop(id(layer), None)
         if item is not None:
             self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(item))
@@ -259,6 +284,26 @@ class LayerTreeDock(QDockWidget):
         if self._updating or layer is None or column != 0:
             return
         layer.visible = item.checkState(0) == Qt.CheckState.Checked
+
+    def _sync_values(self, layer: Layer) -> None:
+        """Every control shows the value of the layer it controls, whoever changed it."""
+        self._updating = True
+        try:
+            if self.opacity.value() != round(layer.opacity * 100):
+                self.opacity.setValue(round(layer.opacity * 100))
+            if self.color_mode.currentText() != layer.color_mode:
+                self.color_mode.setCurrentText(layer.color_mode)
+            if isinstance(layer, PointCloudLayer):
+                self.point_size.setValue(layer.point_size)
+                for action in self.classes_menu.actions():  # in place: a toggled action must not be deleted
+                    shown = int(action.text().split()[0]) not in layer.hidden_classes
+                    if action.isChecked() != shown:
+                        action.blockSignals(True)
+                        action.setChecked(shown)
+                        action.blockSignals(False)
+            self.tiles_row.set_layer(layer)
+        finally:
+            self._updating = False
 
     def _sync_controls(self) -> None:
         layer = self.current_layer()
@@ -410,10 +455,23 @@ class LayerTreeDock(QDockWidget):
             return None
 
         dialog = dialog or PlaceDialog(layer.name, tuple(origin), self, placement=placement)
-        dialog._apply = apply
+        dialog._apply = self._undoable(layer, apply)
         if dialog.exec() == PlaceDialog.DialogCode.Accepted:
             self._sync_controls()
             self._zoom_to(layer)
+
+    def _undoable(self, layer: Layer, apply: Callable) -> Callable:
+        """The dialog's apply as one undo step (Ctrl+Z puts the layer back where it was)."""
+        if self.undo is None:
+            return apply
+        stack = self.undo
+
+        def run(*args):
+            result: list = []
+            placement_step(stack, layer, lambda: result.append(apply(*args)))
+            return result[0] if result else None
+
+        return run
 
     def _on_remove(self) -> None:
         layer = self.current_layer()

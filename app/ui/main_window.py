@@ -5,32 +5,35 @@ layers on the GUI thread (VTK objects on screen are touched only here).
 """
 from __future__ import annotations
 
-import os
 import queue
 import warnings
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton,
 )
 
 from app.model.layers import Layer
 from app.model.opening import open_paths
-from app.model.project import write_project
+from app.model.project import is_project
 from app.model.scene import Scene
+from app.model.undo import UndoStack
 from app.tasks import Task, TaskRunner
 from app.ui.layer_tree import LayerTreeDock
+from app.ui.menus import add_navigation_menu, build_edit_menu, build_file_menu, build_help_menu
 from app.ui.model_tree import ModelTreeDock
 from app.ui.notices import add_scene_origin_menu, install_notices
 from app.ui.point_budget import PointBudgetControl
+from app.ui.project_files import ProjectFiles
 from app.ui.properties import PropertiesDock
 from loaders.base import LoadCancelled, LoadError
 from loaders.registry import supported_extensions
 
 MAX_RECENT = 8
 CLICK_SLOP_PX = 4
+VIEW_MIN_SIZE = (240, 180)  # the 3D view always keeps this much of a small window; docks give way
 
 
 class MainWindow(QMainWindow):
@@ -44,7 +47,8 @@ class MainWindow(QMainWindow):
         self.resize(1400, 900)
         self.setAcceptDrops(True)
         self.scene = scene or Scene()
-        self.settings = settings or QSettings("Twinscape", "Twinscape")
+        self.settings = settings or QSettings("Twinscape", "Twinscape")  # native, user scope (tests redirect it)
+        self.undo = UndoStack(self.scene)
         self.tasks = TaskRunner()
         self._partials: queue.Queue = queue.Queue(maxsize=64)  # streamed partial layers, drained by the poll timer
         self.errors: list[str] = []  # readable messages shown to the user, newest last
@@ -54,10 +58,12 @@ class MainWindow(QMainWindow):
             warnings.simplefilter("ignore")
             self.view = QtInteractor(self, auto_update=False)
         self.view.setAcceptDrops(False)  # drops go to the window's own loader, not pyvista.read
+        self.view.setMinimumSize(*VIEW_MIN_SIZE)
         self.setCentralWidget(self.view)
         self.canvas = Canvas(self.view, self.scene, schedule=lambda fn: QTimer.singleShot(0, fn))
         self.layer_tree = LayerTreeDock(self.scene, self.zoom_to_layer, self)
         self.layer_tree.relink = self.relink_layers
+        self.layer_tree.undo = self.undo
         self.properties = PropertiesDock(self.scene, self)
         self.model_tree = ModelTreeDock(self.scene, self.canvas.zoom_to, self)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.layer_tree)
@@ -67,6 +73,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.properties)
         self._build_status_bar()
         self.notices = install_notices(self)  # far or unplaced layers: non-blocking notices above the view
+        self.project_files = ProjectFiles(self)
         self._build_menus()
 
         self._press_pos: tuple[int, int] | None = None
@@ -106,15 +113,8 @@ class MainWindow(QMainWindow):
         self.cancel_button.hide()
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        open_action = QAction("&Open\u2026", self, shortcut=QKeySequence.StandardKey.Open, triggered=self.open_dialog)
-        file_menu.addAction(open_action)
-        file_menu.addAction(QAction("Open &URL\u2026", self, triggered=self.open_url_dialog))
-        self.recent_menu = file_menu.addMenu("Open &Recent")
-        self._refresh_recent()
-        file_menu.addAction(QAction("&Save Project As\u2026", self, triggered=self.save_project_dialog))
-        file_menu.addSeparator()
-        file_menu.addAction(QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close))
+        build_file_menu(self)  # New, Open, Recent, Save, Save As, Close Project, Quit (app/ui/menus.py)
+        build_edit_menu(self)  # Undo, Redo
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(QAction("Zoom to &all", self, shortcut="F", triggered=lambda: self.canvas.zoom_to()))
         view_menu.addAction(QAction("&Top view", self, shortcut="T", triggered=lambda: self.canvas.zoom_to(view="top")))
@@ -125,11 +125,13 @@ class MainWindow(QMainWindow):
         self.stats_action = QAction("&Statistics overlay", self, checkable=True, shortcut="F3",
                                     toggled=self.canvas.show_stats_overlay)
         view_menu.addAction(self.stats_action)
+        add_navigation_menu(self, view_menu)
         add_scene_origin_menu(self, view_menu, self.notices)  # View > Scene origin > Move to this layer
         self.bookmark_menu = view_menu.addMenu("&Bookmarks")
         view_menu.addAction(self.layer_tree.toggleViewAction())
         view_menu.addAction(self.properties.toggleViewAction())
         view_menu.addAction(self.model_tree.toggleViewAction())
+        build_help_menu(self)  # Keyboard shortcuts (read from the menus above), About
 
     def _refresh_bookmarks(self) -> None:
         self.bookmark_menu.clear()
@@ -139,10 +141,10 @@ class MainWindow(QMainWindow):
     # --- opening ------------------------------------------------------------------------------
     def open_dialog(self) -> None:
         exts = " ".join(f"*{e}" for e in supported_extensions() + [".twin"])
-        paths, _ = QFileDialog.getOpenFileNames(self, "Open data", str(self.settings.value("last_dir", "")),
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open data", self.project_files.start_dir(),
                                                 f"Twinscape data ({exts});;All files (*)")
         if paths:
-            self.settings.setValue("last_dir", os.path.dirname(paths[0]))
+            self.project_files.remember_dir(paths[0])  # only a folder the user can write to
             self.open_paths(paths)
 
     def open_url_dialog(self) -> None:
@@ -170,6 +172,7 @@ class MainWindow(QMainWindow):
 
         task = self.tasks.submit(label, work)
         task.shown = {}  # type: ignore[attr-defined]  # path -> partial layers already in the scene
+        task.into_empty = not len(self.scene.layers)  # type: ignore[attr-defined]  # a project opened alone is clean
         task.paths = paths  # type: ignore[attr-defined]
         self.progress.setValue(0)
         self.progress.setFormat(f"{label} %p%")
@@ -263,7 +266,9 @@ class MainWindow(QMainWindow):
             if current.message:
                 self.progress.setToolTip(current.message)
         for task in self.tasks.pop_finished():
-            self._finish(task)
+            with self.undo.paused():  # applying a project's saved state is not an undoable change
+                self._finish(task)
+            self._after_load(task)
         if not self.tasks.tasks:
             self.progress.hide()
             self.cancel_button.hide()
@@ -320,6 +325,17 @@ class MainWindow(QMainWindow):
         if errors:
             self.show_errors(errors)
 
+    def _after_load(self, task: Task) -> None:
+        """A project opened into an empty window is that project, unchanged; anything else
+        loaded is an unsaved change."""
+        paths = getattr(task, "paths", None)
+        if paths is None or task.cancelled():
+            return
+        if getattr(task, "into_empty", False) and len(paths) == 1 and is_project(paths[0]):
+            self.project_files.opened(paths[0])
+        elif len(self.scene.layers):
+            self.undo.set_dirty(True)
+
     def show_errors(self, errors: list[LoadError]) -> None:
         """A readable, non-blocking message: other work goes on while it is shown."""
         text = "\n".join(f"{Path(e.path).name}: {e.reason}" for e in errors)
@@ -343,11 +359,8 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction(QAction(path, self, triggered=lambda _=False, p=path: self.open_paths([p])))
         self.recent_menu.setEnabled(bool(self.recent_files()))
 
-    def save_project_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save project", "", "Twinscape project (*.twin)")
-        if path:
-            self.scene.camera = self.canvas.get_camera()
-            write_project(self.scene, path if path.endswith(".twin") else path + ".twin")
+    def save_project_dialog(self) -> bool:
+        return self.project_files.save_as()
 
     # --- drag and drop ------------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -418,6 +431,9 @@ class MainWindow(QMainWindow):
         self.canvas.refresh_stats_overlay()
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        if not self.project_files.maybe_save():  # Cancel: the window stays open
+            event.ignore()
+            return
         self._poll.stop()
         self._hover_timer.stop()
         self._stats_timer.stop()

@@ -1,0 +1,109 @@
+"""The window's File, Edit, View > Navigation and Help menus. Every shortcut of the app is a menu
+action, so Help > Keyboard shortcuts (generated from the menus) lists them all."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMenu, QMessageBox
+
+from viewers.navigation import DEFAULT_NAVIGATION, NAVIGATION_MODES
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+Keys = QKeySequence.StandardKey
+
+
+def _action(win: "MainWindow", text: str, triggered: Callable, shortcut: object = None) -> QAction:
+    action = QAction(text, win)
+    action.triggered.connect(lambda _=False: triggered())
+    if isinstance(shortcut, (list, tuple)):
+        action.setShortcuts([QKeySequence(k) for k in shortcut])
+    elif shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    return action
+
+
+def build_file_menu(win: "MainWindow") -> QMenu:
+    files = win.project_files
+    menu = win.menuBar().addMenu("&File")
+    menu.addAction(_action(win, "&New Project", files.close_project, Keys.New))
+    menu.addAction(_action(win, "&Open\u2026", win.open_dialog, Keys.Open))
+    menu.addAction(_action(win, "Open &URL\u2026", win.open_url_dialog))
+    win.recent_menu = menu.addMenu("Open &Recent")
+    win._refresh_recent()
+    menu.addSeparator()
+    win.save_action = _action(win, "&Save", files.save, Keys.Save)
+    menu.addAction(win.save_action)
+    menu.addAction(_action(win, "Save &As\u2026", files.save_as, "Ctrl+Shift+S"))
+    menu.addAction(_action(win, "&Close Project", files.close_project, "Ctrl+W"))
+    menu.addSeparator()
+    menu.addAction(_action(win, "&Quit", win.close, Keys.Quit))
+    return menu
+
+
+def build_edit_menu(win: "MainWindow") -> QMenu:
+    menu = win.menuBar().addMenu("&Edit")
+    win.undo_action = _action(win, "&Undo", win.undo.undo, Keys.Undo)
+    win.redo_action = _action(win, "&Redo", win.undo.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
+    menu.addAction(win.undo_action)
+    menu.addAction(win.redo_action)
+
+    def refresh() -> None:
+        win.undo_action.setEnabled(win.undo.can_undo())
+        win.undo_action.setText(f"&Undo {win.undo.undo_label()}".strip())
+        win.redo_action.setEnabled(win.undo.can_redo())
+        win.redo_action.setText(f"&Redo {win.undo.redo_label()}".strip())
+
+    win.undo.changed.connect(refresh)
+    refresh()
+    return menu
+
+
+def add_navigation_menu(win: "MainWindow", view_menu: QMenu) -> QMenu:
+    """View > Navigation: Terrain (turntable, the horizon stays level) or Trackball; remembered."""
+    menu = view_menu.addMenu("&Navigation")
+    group = QActionGroup(menu)
+    saved = str(win.settings.value("navigation", DEFAULT_NAVIGATION))
+    mode = saved if saved in NAVIGATION_MODES else DEFAULT_NAVIGATION
+    tips = {"terrain": "Orbit about the vertical: the horizon stays level (drag: orbit, middle/Shift: pan, wheel: zoom)",
+            "trackball": "Free rotation: the horizon may roll"}
+    for name in NAVIGATION_MODES:
+        action = QAction(name.title(), menu, checkable=True)
+        action.setToolTip(tips[name])
+        action.setChecked(name == mode)
+        action.triggered.connect(lambda _=False, n=name: set_navigation(win, n))
+        group.addAction(action)
+        menu.addAction(action)
+    win.canvas.set_navigation(mode)
+    win.navigation_menu = menu
+    return menu
+
+
+def set_navigation(win: "MainWindow", mode: str) -> None:
+    win.canvas.set_navigation(mode)
+    win.settings.setValue("navigation", mode)
+
+
+def build_help_menu(win: "MainWindow") -> QMenu:
+    menu = win.menuBar().addMenu("&Help")
+    menu.addAction(_action(win, "&Keyboard Shortcuts", lambda: show_shortcuts(win), Keys.HelpContents))
+    menu.addAction(_action(win, "&About Twinscape", lambda: show_about(win)))
+    return menu
+
+
+def show_shortcuts(win: "MainWindow") -> None:
+    from app.ui.shortcuts import ShortcutsDialog
+
+    win.shortcuts_dialog = ShortcutsDialog(win.menuBar(), win)
+    win.shortcuts_dialog.show()
+
+
+def show_about(win: "MainWindow") -> None:
+    from app.ui.shortcuts import about_text
+
+    box = QMessageBox(QMessageBox.Icon.Information, "About Twinscape", about_text(), QMessageBox.StandardButton.Ok, win)
+    box.setModal(False)
+    box.show()
+    win.about_box = box
