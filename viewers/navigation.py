@@ -25,6 +25,7 @@ MIN_POLAR_DEG = 0.05  # the view direction never reaches the vertical: view-up (
 ORBIT_DEG_PER_WIDTH = 200.0  # a drag across the whole view turns the scene 200 degrees (as VTK's trackball)
 WHEEL_FACTOR = 0.85  # one wheel step forward: distances to the cursor's point shrink by this
 DRAG_ZOOM_PER_PX = 0.99
+PICK_RADIUS_PX = 6  # the pivot is the nearest surface within this many pixels of the cursor
 KEY_EVENTS = ("CharEvent", "KeyPressEvent", "KeyReleaseEvent")
 
 
@@ -81,17 +82,26 @@ class TerrainNavigation(vtk.vtkInteractorStyleTrackballCamera):
         return self.GetCurrentRenderer()
 
     def point_under(self, x: int, y: int) -> np.ndarray | None:
-        """The surface point under display (x, y) from the depth buffer of the last frame, or
-        None over the sky."""
+        """The surface point under display (x, y) from the depth buffer of the last frame (the
+        nearest within PICK_RADIUS_PX), or None over the sky."""
         ren = self.GetCurrentRenderer()
         window = self.GetInteractor().GetRenderWindow()
         if ren is None or window is None:
             return None
-        z = window.GetZbufferDataAtPoint(int(x), int(y))
-        if not 0.0 <= z < 0.999999:
+        w, h = window.GetSize()
+        x0, y0 = max(0, int(x) - PICK_RADIUS_PX), max(0, int(y) - PICK_RADIUS_PX)
+        x1, y1 = min(w - 1, int(x) + PICK_RADIUS_PX), min(h - 1, int(y) + PICK_RADIUS_PX)
+        if x1 < x0 or y1 < y0:
             return None
+        depths = vtk.vtkFloatArray()
+        window.GetZbufferData(x0, y0, x1, y1, depths)
+        z = np.array([depths.GetValue(i) for i in range(depths.GetNumberOfTuples())]).reshape(y1 - y0 + 1, x1 - x0 + 1)
+        hit = (z >= 0.0) & (z < 0.999999)  # a scan's points leave gaps: the nearest surface around the cursor
+        if not hit.any():
+            return None
+        row, col = np.unravel_index(np.argmin(np.where(hit, z, 2.0)), z.shape)
         out = [0.0, 0.0, 0.0, 0.0]
-        vtk.vtkInteractorObserver.ComputeDisplayToWorld(ren, float(x), float(y), float(z), out)
+        vtk.vtkInteractorObserver.ComputeDisplayToWorld(ren, float(x), float(y), float(z[row, col]), out)  # at its depth
         return np.array(out[:3]) / (out[3] or 1.0)
 
     def _ray_point(self, x: int, y: int, depth_of: np.ndarray) -> np.ndarray:
