@@ -168,3 +168,23 @@ def test_grouping_is_saved_with_the_project_and_restored(qtbot, window, tmp_path
     finally:
         again.close()
         again.view.close()
+
+
+def test_a_streamed_ifc_makes_each_row_once(qtbot, window, tmp_path, monkeypatch) -> None:
+    """Loading through the real stream, one snapshot per batch: rows are made once, never rebuilt."""
+    import app.model.opening as opening
+    from tests.ifc_fixtures import make_ifc_grid
+
+    monkeypatch.setattr(opening, "PARTIAL_EVERY_S", 0.0)
+    monkeypatch.setattr(opening, "PARTIAL_BACKOFF", 0.0)
+    make_ifc_grid(tmp_path / "grid.ifc", 700, storeys=3)
+    dock = window.model_tree
+    snapshots: list[int] = []
+    window.scene.layers.inserted.connect(lambda _i, layer: layer.data_changed.connect(lambda: snapshots.append(1)))
+    window.open_paths([str(tmp_path / "grid.ifc")])
+    wait_loaded(qtbot, window)
+    layer = window.scene.layers[0]
+    assert len(snapshots) >= 3  # 20 elements first, then batches of 200, then the final data
+    rows = 1 + len(layer.elements) + sum(1 for _ in dock._rows[id(layer)].groups)
+    assert dock.items_created == rows
+    assert dock.tree.topLevelItem(0).text(0) == f"grid.ifc ({len(layer.elements)})"
