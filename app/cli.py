@@ -43,6 +43,9 @@ def _run_guarded(paths: Sequence[str], debug: bool, fn) -> bool:
             _error(exc.path, exc.reason)
             if debug:
                 traceback.print_exc()
+        except MemoryError:  # not a bug: the input is larger than this machine (or its ulimit) allows
+            ok = False
+            _error(path, "not enough memory for this input")
         except Exception as exc:  # noqa: BLE001 - never a traceback for the user without --debug
             ok = False
             _error(path, f"internal error: {type(exc).__name__}: {exc}")
@@ -70,7 +73,23 @@ def _parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _positive(name: str, limit: int):
+    """argparse type: an integer in 1..limit (0 or a negative count is a mistake, never a default)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, not '{text}'") from None
+        if not 1 <= value <= limit:
+            raise argparse.ArgumentTypeError(f"must be between 1 and {limit:,}, not {value}")
+        return value
+
+    return parse
+
+
 def cmd_render(args: argparse.Namespace) -> int:
+    """Warnings as `warning: PATH: message`, each failure as `error: PATH: reason`; exit 2 when
+    any input failed or nothing could be drawn (then no image is written)."""
     from app.render import render_offscreen
 
     paths = list(args.paths)
@@ -79,14 +98,26 @@ def cmd_render(args: argparse.Namespace) -> int:
 
         paths.insert(0, str(demo_project_path()))
     errors: list[LoadError] = []
+
+    def warn(path: str, message: str) -> None:
+        print(f"warning: {path}: {message}", file=sys.stderr, flush=True)
+
+    def error(exc: LoadError) -> None:
+        errors.append(exc)
+        _error(exc.path, exc.reason)
+
+    result = None
     try:
         result = render_offscreen(paths, args.output, size=args.size, view=args.view, budget=args.budget,
-                                  frames=args.frames, on_error=errors.append)
+                                  frames=args.frames, on_error=error, on_warning=warn)
     except LoadError as exc:
-        errors.append(exc)
-        result = None
-    for exc in errors:
-        _error(exc.path, exc.reason)
+        error(exc)
+    except MemoryError:
+        error(LoadError(args.output, "not enough memory to render these inputs"))
+    except Exception as exc:  # noqa: BLE001 - a real bug: labelled as such, traceback with --debug
+        error(LoadError(args.output, f"internal error: {type(exc).__name__}: {exc}"))
+        if args.debug:
+            traceback.print_exc()
     if result is not None:
         print(json.dumps(_clean(result), allow_nan=False), flush=True)
     return EXIT_BAD_INPUT if errors or result is None else 0
@@ -154,8 +185,10 @@ def build_parser(sub: str | None) -> argparse.ArgumentParser:
         p.add_argument("-o", "--output", required=True, metavar="OUT.png")
         p.add_argument("--size", type=_parse_size, default=(1280, 720), metavar="WxH")
         p.add_argument("--view", default=None, help="iso, top, north, or a bookmark name of the project")
-        p.add_argument("--budget", type=int, default=None, metavar="N", help="point budget (points drawn at most)")
-        p.add_argument("--frames", type=int, default=5, help="steady-state frames to time (median reported)")
+        p.add_argument("--budget", type=_positive("--budget", 1_000_000_000), default=None, metavar="N",
+                       help="point budget (points drawn at most)")
+        p.add_argument("--frames", type=_positive("--frames", 1000), default=5, metavar="N",
+                       help="steady-state frames to time (median reported)")
     elif sub == "tile":
         p = argparse.ArgumentParser(prog="twinscape tile", description="Convert LAS/LAZ files into one COPC file or a 3D Tiles pnts tileset, on dask.distributed.")
         p.add_argument("paths", nargs="+", metavar="INPUT")

@@ -43,17 +43,22 @@ def _lla_bounds(data: LayerData) -> np.ndarray | None:
     return np.array([lla.min(0), lla.max(0)])
 
 
-def _is_tileset(path: str) -> bool:
-    """The registry's choice, so a GeoJSON or CityJSON .json is never mistaken for a tileset."""
+def _loader_name(path: str) -> str | None:
+    """The registry's choice (so a GeoJSON or CityJSON .json is never mistaken for a tileset), or
+    None for a URL or a path the loader itself should explain."""
     from loaders.base import LoadError
     from loaders.registry import find_loader
 
     if "://" in path:
-        return False
+        return None
     try:
-        return find_loader(path).name == "3D Tiles tileset"
+        return find_loader(path).name
     except LoadError:
-        return False
+        return None
+
+
+def _is_tileset(path: str) -> bool:
+    return _loader_name(path) == "3D Tiles tileset"
 
 
 def describe_tileset(path: str, deep: bool = False) -> dict[str, Any]:
@@ -99,8 +104,10 @@ def describe_tileset(path: str, deep: bool = False) -> dict[str, Any]:
 
 
 def describe(path: str, deep: bool = False) -> dict[str, Any]:
-    """One JSON-able summary of a file; `deep` reads every content of a tileset."""
-    if _is_tileset(path):
+    """One JSON-able summary of a file; `deep` reads every content of a tileset and every point
+    of a LAS/LAZ file (in bounded runs). Without it a LAS/LAZ answer costs one header read."""
+    loader = _loader_name(path)
+    if loader == "3D Tiles tileset":
         from loaders.registry import loader_errors
 
         with loader_errors(path, "3D Tiles tileset"):
@@ -110,7 +117,17 @@ def describe(path: str, deep: bool = False) -> dict[str, Any]:
         return {"path": path, "kind": "project", "format": "Twinscape project v1", "crs": spec.frame.display_crs,
                 "bounds": None, "origin_lla": list(spec.frame.origin_lla) if spec.frame.origin_lla else None,
                 "name": spec.name, "layers": len(spec.layers), "bookmarks": len(spec.bookmarks)}
-    datas = load(path)
+    if loader == "LAS/LAZ":
+        from loaders.las import summarize_las
+        from loaders.registry import loader_errors
+
+        with loader_errors(path, "LAS/LAZ"):
+            summary = summarize_las(path, deep=deep)
+        return {**_describe_datas(path, [summary]), "bounds_from": summary.bounds_from}
+    return _describe_datas(path, load(path))
+
+
+def _describe_datas(path: str, datas: list[LayerData]) -> dict[str, Any]:
     first = datas[0]
     out: dict[str, Any] = {"path": path, "kind": first.kind, "format": first.format, "crs": first.georef.crs_label()}
     if first.georef.kind == "enu" and first.georef.origin_lla is not None:

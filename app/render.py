@@ -1,14 +1,32 @@
-"""`twinscape render`: off-screen render (no display needed) with frame-time statistics."""
+"""`twinscape render`: off-screen render (no display needed) with frame-time statistics.
+
+Everything that can be refused cheaply is refused before anything is loaded: the output path
+(folder, type, writability), the point budget, unreadable inputs (a named pipe would block) and,
+when no project can bring bookmarks, the view. The image is written to a temporary name in the
+output folder and renamed at the end, so a failed render leaves no file behind.
+"""
 from __future__ import annotations
 
+import os
+import secrets
 import statistics
+import tempfile
 import time
 import warnings
 from typing import Any, Callable
 
+from app.model.layers import Layer, TilesetLayer
 from app.model.opening import open_paths
+from app.model.project import is_project
 from app.model.scene import Scene
-from loaders.base import LoadError
+from loaders.base import LoadError, check_input
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")  # what VTK's writers take
+VIEWS = ("iso", "top", "north")
+MAX_WARNINGS_PER_LAYER = 20
+
+Warn = Callable[[str, str], None]
+"""on_warning(path, message)."""
 
 
 def _settle(canvas: Any, limit_s: float) -> None:
@@ -21,47 +39,164 @@ def _settle(canvas: Any, limit_s: float) -> None:
     canvas.tick(render=False)
 
 
+def check_output(output: str) -> str:
+    """The image path that will be written (".png" added when there is no extension), or LoadError
+    saying why it cannot be: checked by creating (and removing) a file in its folder, so a
+    read-only mount, /proc or a missing folder fail now and not after a long load."""
+    if not output or output.endswith(os.sep) or os.path.isdir(output):
+        raise LoadError(output, "is a directory (give an image file name, e.g. OUT.png)")
+    ext = os.path.splitext(output)[1].lower()
+    if not ext:
+        output, ext = output + ".png", ".png"
+        if os.path.isdir(output):
+            raise LoadError(output, "is a directory (give an image file name, e.g. OUT.png)")
+    if ext not in IMAGE_EXTENSIONS:
+        raise LoadError(output, f"unsupported image type '{ext}' (use {', '.join(IMAGE_EXTENSIONS)})")
+    folder = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(folder):
+        raise LoadError(output, f"folder {folder} does not exist")
+    if os.path.lexists(output) and not os.path.isfile(output):
+        raise LoadError(output, "exists and is not a regular file")
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".twinscape-probe-", suffix=ext)
+    except OSError as exc:
+        raise LoadError(output, f"cannot write in {folder}: {exc.strerror or exc}") from None
+    os.close(fd)
+    os.unlink(probe)
+    return output
+
+
+def check_view(view: str | None, bookmarks: list[str]) -> None:
+    if view is None or view.lower() in VIEWS or view.lower() in (b.lower() for b in bookmarks):
+        return
+    known = ", ".join(VIEWS + tuple(bookmarks))
+    raise LoadError(view, f"unknown view (use {known})")
+
+
+def _open_each(scene: Scene, paths: list[str], report: Callable[[LoadError], None],
+               stream_tiles: bool) -> list[Layer]:
+    """Each input on its own, so one that yields nothing without an error still gets a reason."""
+    layers: list[Layer] = []
+    for path in paths:
+        failed: list[LoadError] = []
+        try:
+            if "://" not in path:
+                check_input(path)  # before any open: a named pipe or a device would block or never end
+            got = open_paths(scene, [path], on_error=failed.append, stream_tiles=stream_tiles)
+        except LoadError as exc:
+            failed.append(exc)
+            got = []
+        except MemoryError:
+            failed.append(LoadError(path, "not enough memory to load this file"))
+            got = []
+        for exc in failed:
+            report(exc)
+        if not got and not failed:
+            report(LoadError(path, "the project has no layers" if is_project(path) else "nothing to show"))
+        layers.extend(got)
+    return layers
+
+
+def _source(layer: Layer) -> str:
+    return str((layer.source or {}).get("path") or layer.name)
+
+
+def _report_layers(canvas: Any, layers: list[Layer], report: Callable[[LoadError], None], warn: Warn) -> int:
+    """Each layer's warnings (what `info` lists), then an error for each layer that drew nothing
+    it could load (a streamed tileset whose every tile failed). Returns how many layers drew."""
+    drawn = 0
+    for layer in layers:
+        path = _source(layer)
+        messages = list(layer.warnings)
+        tree = layer.data.get("tree") if isinstance(layer, TilesetLayer) and layer.streamed else None
+        messages += [m for m in getattr(tree, "warnings", []) if m not in messages]
+        for message in messages[:MAX_WARNINGS_PER_LAYER]:
+            warn(path, message)
+        if tree is not None:
+            visual = canvas.visuals.get(id(layer))
+            s = visual.stats() if visual is not None else {}
+            if s.get("tiles_loaded", 0) == 0 and s.get("tiles_failed", 0) > 0:
+                report(LoadError(path, f"nothing could be drawn: none of its tiles loaded ({s['tiles_failed']} failed)"))
+                continue
+        drawn += 1
+    return drawn
+
+
+def _write_image(plotter: Any, output: str) -> None:
+    """Temporary name in the same folder, then an atomic rename: never a half-written image."""
+    folder, name = os.path.split(os.path.abspath(output))
+    tmp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.part{os.path.splitext(name)[1]}")
+    try:
+        plotter.screenshot(tmp)
+        os.replace(tmp, output)
+    except OSError as exc:
+        raise LoadError(output, f"cannot write the image: {exc.strerror or exc}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 def render_offscreen(paths: list[str], output: str, *, size: tuple[int, int] = (1280, 720), view: str | None = None,
                      budget: int | None = None, frames: int = 5, stream_tiles: bool = True, settle_s: float = 120.0,
-                     on_error: Callable[[LoadError], None] | None = None) -> dict[str, Any] | None:
+                     on_error: Callable[[LoadError], None] | None = None,
+                     on_warning: Warn | None = None) -> dict[str, Any] | None:
+    """Render `paths` to the image `output`; one dict of figures, or None when nothing could be
+    drawn (each reason went to `on_error`). Bad output paths and options raise LoadError/ValueError
+    before anything is loaded."""
+    if budget is not None and budget < 1:
+        raise ValueError(f"point budget must be a positive number of points, not {budget}")
+    if frames < 1:
+        raise ValueError(f"frames must be at least 1, not {frames}")
+    output = check_output(output)
+    if not any(is_project(p) for p in paths):
+        check_view(view, [])  # no project, no bookmarks: an unknown view is known to be wrong now
+    report = on_error or (lambda exc: None)
+    warn = on_warning or (lambda path, message: None)
+    scene = Scene()
+    layers = _open_each(scene, paths, report, stream_tiles)
+    if not layers:
+        return None
+    check_view(view, [b.name for b in scene.bookmarks])
+    return _draw(scene, layers, output, size, view, budget, frames, settle_s, report, warn)
+
+
+def _draw(scene: Scene, layers: list[Layer], output: str, size: tuple[int, int], view: str | None,
+          budget: int | None, frames: int, settle_s: float, report: Callable[[LoadError], None],
+          warn: Warn) -> dict[str, Any] | None:
     import pyvista as pv
+    import vtk
 
     from viewers.canvas import DEFAULT_POINT_BUDGET, Canvas
 
-    import vtk
-
     # Without a display VTK first tries X, warns, then falls back to EGL/OSMesa: keep stderr for real errors.
     vtk.vtkLogger.SetStderrVerbosity(vtk.vtkLogger.VERBOSITY_ERROR)
-    errors: list[LoadError] = []
-    scene = Scene()
-    layers = open_paths(scene, paths, on_error=(on_error or errors.append), stream_tiles=stream_tiles)
-    if not layers:
-        return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         plotter = pv.Plotter(off_screen=True, window_size=size)
     canvas = Canvas(plotter, scene, point_budget=budget or DEFAULT_POINT_BUDGET)
-    for layer in layers:
-        scene.layers.append(layer)
-    bookmark = next((b for b in scene.bookmarks if view and b.name.lower() == view.lower()), None)
-    if bookmark is not None:
-        canvas.set_camera(bookmark.camera)
-    elif view is None and getattr(scene, "camera_from_project", False):
-        canvas.set_camera(scene.camera)
-    else:
-        if view not in (None, "iso", "top", "north"):
-            (on_error or errors.append)(LoadError(view or "", "unknown view (use iso, top, north or a bookmark name)"))
-        canvas.zoom_to(view=view or "iso")
-    _settle(canvas, settle_s)  # streamed tilesets: every tile this view needs is drawn before timing
-    canvas.render()  # first frame compiles shaders: not timed
-    times = []
-    for _ in range(max(1, frames)):
-        t0 = time.perf_counter()
-        canvas.render()
-        times.append((time.perf_counter() - t0) * 1000.0)
-    plotter.screenshot(output)
-    stats = canvas.stats()
-    canvas.close()
-    plotter.close()
+    try:
+        for layer in layers:
+            scene.layers.append(layer)
+        bookmark = next((b for b in scene.bookmarks if view and b.name.lower() == view.lower()), None)
+        if bookmark is not None:
+            canvas.set_camera(bookmark.camera)
+        elif view is None and getattr(scene, "camera_from_project", False):
+            canvas.set_camera(scene.camera)
+        else:
+            canvas.zoom_to(view=(view or "iso").lower())
+        _settle(canvas, settle_s)  # streamed tilesets: every tile this view needs is drawn before timing
+        if not _report_layers(canvas, layers, report, warn):
+            return None  # nothing loadable was drawn: no image
+        canvas.render()  # first frame compiles shaders: not timed
+        times = []
+        for _ in range(frames):
+            t0 = time.perf_counter()
+            canvas.render()
+            times.append((time.perf_counter() - t0) * 1000.0)
+        _write_image(plotter, output)
+        stats = canvas.stats()
+    finally:
+        canvas.close()
+        plotter.close()
     return {"output": output, "frame_ms": round(statistics.median(times), 2), **stats,
             "layers": len(layers), "size": list(size), "point_budget": canvas.point_budget}

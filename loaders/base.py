@@ -5,7 +5,9 @@ and where it is on Earth (a `Georef`); `app.model.SceneFrame` places it.
 """
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal
@@ -33,13 +35,37 @@ class LoadCancelled(Exception):
     """The user cancelled a load; not an error."""
 
 
+_SPECIAL = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
+            (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def check_input(path: str | Path) -> os.stat_result:
+    """Only regular files and folders are read: opening a named pipe blocks until a writer comes
+    (forever, for a user's typo) and a device never ends. Checked by stat, before any open.
+    A symbolic link loop says so (os.path.exists would only say "no such file")."""
+    p = str(path)
+    try:
+        st = os.stat(p)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise LoadError(p, "symbolic link loop") from None
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            raise LoadError(p, "no such file or directory") from None
+        raise LoadError(p, f"cannot read: {exc.strerror or exc}") from None
+    except ValueError:  # an embedded NUL byte
+        raise LoadError(p, "no such file or directory (invalid path)") from None
+    if stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode):
+        return st
+    kind = next((name for test, name in _SPECIAL if test(st.st_mode)), "not a file")
+    raise LoadError(p, f"not a regular file ({kind})")
+
+
 def read_head(path: str | Path, size: int) -> bytes:
     """The first `size` bytes of a file, or the one readable reason why not ("file is empty",
     "no such file or directory", "cannot read: ..."). Every way into a loader (the registry's
     sniffing, the GUI's streamed IFC) checks here, so the CLI and the GUI say the same thing."""
     p = str(path)
-    if not os.path.exists(p):
-        raise LoadError(p, "no such file or directory")
+    check_input(p)
     try:
         with open(p, "rb") as fh:
             head = fh.read(size)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import struct
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -159,9 +160,8 @@ def _read_sequential(reader, sink: PointSink, cancel: Cancel | None) -> None:
         sink.add(chunk.array)
 
 
-@register_loader(".las", ".laz", sniff=_sniff, priority=10, name="LAS/LAZ")
-def read_las(path: str, *, progress: Progress | None = None, cancel: Cancel | None = None) -> list[LayerData]:
-    """Read a LAS/LAZ file into one PointCloudData layer."""
+def _open_checked(path: str):
+    """(laspy reader, file size) once the fixed header fields are known to be sane."""
     import laspy
 
     try:
@@ -171,13 +171,125 @@ def read_las(path: str, *, progress: Progress | None = None, cancel: Cancel | No
     if file_size < HEADER_MIN:
         raise LoadError(path, f"too small to be a LAS file ({file_size} bytes)")
     _check_raw_header(path, file_size)
-    warnings: list[str] = []
     try:
-        reader = laspy.open(path, laz_backend=laspy.LazBackend.Lazrs)
+        return laspy.open(path, laz_backend=laspy.LazBackend.Lazrs), file_size
     except LoadError:
         raise
     except Exception as exc:  # noqa: BLE001 - laspy raises LaspyException, ValueError, struct errors...
         raise LoadError(path, f"not a readable LAS/LAZ file: {exc}") from None
+
+
+def _decode(path: str, reader, chunks: list[_laz.Chunk] | None, sink, cancel: Cancel | None) -> None:
+    """Every point record into `sink` (a PointSink, or anything with count/done/add)."""
+    header = reader.header
+    try:
+        if chunks is not None:
+            _read_parallel(path, header, chunks, sink, cancel)
+        elif not header.are_points_compressed:
+            _read_uncompressed(path, header, sink, cancel)
+        else:
+            _read_sequential(reader, sink, cancel)
+    except (LoadCancelled, LoadError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - truncated/corrupt LAZ: the decoder fails mid-stream
+        raise LoadError(path, f"point data is corrupt or truncated after {sink.done} of {sink.count} points ({exc})") from None
+    if sink.done < sink.count:
+        raise LoadError(path, f"header declares {sink.count} points but the file holds only {sink.done}")
+
+
+@dataclass
+class LasSummary(LayerData):
+    """A LAS/LAZ file as its header describes it (or, deep, as one bounded pass over its points
+    measures it), without point arrays: what `twinscape info` needs, at the cost of a header."""
+
+    points: int = 0
+    bounds: np.ndarray | None = None  # (2,3) min/max in the file's coordinates
+    bounds_from: str = "header"  # or "points"
+
+    def counts(self) -> dict[str, int]:
+        return {"points": self.points}
+
+    def local_bounds(self) -> np.ndarray | None:
+        return self.bounds
+
+
+class _BoundsSink:
+    """Keeps only the count and the min/max of the integer coordinates: memory stays at one
+    decoded run whatever the file's size."""
+
+    def __init__(self, header, count: int) -> None:
+        self.count, self.done = count, 0
+        self.scales = np.asarray(header.scales, dtype=np.float64)
+        self.offsets = np.asarray(header.offsets, dtype=np.float64)
+        self.lo = [None, None, None]
+        self.hi = [None, None, None]
+
+    def add(self, arr: np.ndarray) -> None:
+        n = min(len(arr), self.count - self.done)
+        if n <= 0:
+            return
+        for axis, name in enumerate("XYZ"):
+            col = arr[name][:n]
+            lo, hi = int(col.min()), int(col.max())
+            self.lo[axis] = lo if self.lo[axis] is None else min(self.lo[axis], lo)
+            self.hi[axis] = hi if self.hi[axis] is None else max(self.hi[axis], hi)
+        self.done += n
+
+    def bounds(self) -> np.ndarray | None:
+        if not self.done:
+            return None
+        a = np.array(self.lo, dtype=np.float64) * self.scales + self.offsets
+        b = np.array(self.hi, dtype=np.float64) * self.scales + self.offsets
+        return np.array([np.minimum(a, b), np.maximum(a, b)])
+
+
+def _header_bounds(header) -> np.ndarray | None:
+    """The header's min/max, or None when they cannot be the points' (not finite, inverted, or
+    beyond what 32-bit coordinates times scale plus offset can hold: some writers store raw
+    integers there)."""
+    b = np.array([header.mins, header.maxs], dtype=np.float64)
+    scales = np.asarray(header.scales, dtype=np.float64)
+    offsets = np.asarray(header.offsets, dtype=np.float64)
+    ends = np.array([-(2.0 ** 31), 2.0 ** 31 - 1])[:, None] * scales + offsets
+    lo, hi = ends.min(0) - np.abs(scales), ends.max(0) + np.abs(scales)
+    if not np.isfinite(b).all() or (b[0] > b[1]).any() or (b[0] < lo).any() or (b[1] > hi).any():
+        return None
+    return b
+
+
+def summarize_las(path: str, *, deep: bool = False, cancel: Cancel | None = None) -> LasSummary:
+    """The same checks as the loader on the header (and the LAZ chunk table), then the header's
+    count, bounds and CRS. `deep` decodes every point once, in bounded runs, to check the count
+    and measure the true bounds; so does a header whose bounds cannot be right."""
+    warnings: list[str] = []
+    reader, file_size = _open_checked(path)
+    with reader:
+        header = reader.header
+        _check_scaling(path, header)
+        _check_size(path, header, file_size)
+        chunks = _laz_plan(path, header, file_size) if header.are_points_compressed else None
+        count = int(header.point_count)
+        bounds = _header_bounds(header) if count else None
+        deep = deep or (count > 0 and bounds is None)
+        if deep and count:
+            sink = _BoundsSink(header, count)
+            _decode(path, reader, chunks, sink, cancel)
+            bounds = sink.bounds()
+        if count == 0:
+            warnings.append("the file holds no points")
+        georef = georef_for(header, warnings, lambda: bounds)
+        metadata = {"point_format": int(header.point_format.id), "version": f"{header.version.major}.{header.version.minor}",
+                    "loader": "LAS/LAZ"}
+    return LasSummary(name=os.path.basename(path), kind="pointcloud", format=label_for(header), georef=georef,
+                      source=path, warnings=warnings, metadata=metadata, points=count, bounds=bounds,
+                      bounds_from="points" if deep and count else "header")
+
+
+@register_loader(".las", ".laz", sniff=_sniff, priority=10, name="LAS/LAZ")
+def read_las(path: str, *, progress: Progress | None = None, cancel: Cancel | None = None) -> list[LayerData]:
+    """Read a LAS/LAZ file into one PointCloudData layer."""
+    warnings: list[str] = []
+    reader, file_size = _open_checked(path)
     with reader:
         header = reader.header
         _check_scaling(path, header)
@@ -193,19 +305,7 @@ def read_las(path: str, *, progress: Progress | None = None, cancel: Cancel | No
         count = int(header.point_count)
         sink = PointSink(header, count, progress)
         if count:
-            try:
-                if chunks is not None:
-                    _read_parallel(path, header, chunks, sink, cancel)
-                elif not header.are_points_compressed:
-                    _read_uncompressed(path, header, sink, cancel)
-                else:
-                    _read_sequential(reader, sink, cancel)
-            except (LoadCancelled, LoadError):
-                raise
-            except Exception as exc:  # noqa: BLE001 - truncated/corrupt LAZ: the decoder fails mid-stream
-                raise LoadError(path, f"point data is corrupt or truncated after {sink.done} of {count} points ({exc})") from None
-        if sink.done < count:
-            raise LoadError(path, f"header declares {count} points but the file holds only {sink.done}")
+            _decode(path, reader, chunks, sink, cancel)
         if count == 0:
             warnings.append("the file holds no points")
         cloud = sink.finish(os.path.basename(path), label_for(header), georef_for(header, warnings, sink.bounds), path)

@@ -17,6 +17,7 @@ WGS84 = pyproj.Geod(ellps="WGS84")
 _A = 6378137.0
 _E2 = 6.69437999014e-3
 _local = threading.local()
+CHUNK_POINTS = 1 << 20  # points transformed at once: temporaries stay near 100 MB whatever the cloud's size
 
 
 def _transformer(src: str, dst: str) -> pyproj.Transformer:
@@ -58,6 +59,21 @@ def enu_to_ecef_matrix(lat: float, lon: float, h: float) -> np.ndarray:
     m[:3, :3] = enu_rotation(lat, lon).T
     m[:3, 3] = lla_to_ecef(np.array(lat), np.array(lon), np.array(h))
     return m
+
+
+def _chunked(pts: np.ndarray, fn) -> np.ndarray:
+    """`fn` on bounded slices of (N,3) `pts`, written into one preallocated float64 (N,3) array.
+
+    Why: a whole-array transform of 20M points makes several full-size float64 temporaries
+    (pyproj's three outputs, their stack, the offset copy, the product): gigabytes, and a
+    MemoryError under an address-space limit. Chunks keep the peak at input + output + one slice."""
+    n = len(pts)
+    if n <= CHUNK_POINTS:
+        return fn(pts)
+    out = np.empty((n, 3), dtype=np.float64)
+    for start in range(0, n, CHUNK_POINTS):
+        out[start:start + CHUNK_POINTS] = fn(pts[start:start + CHUNK_POINTS])
+    return out
 
 
 def _apply(matrix: np.ndarray, pts: np.ndarray) -> np.ndarray:
@@ -133,12 +149,14 @@ class SceneFrame:
     def ecef_to_enu(self, ecef: np.ndarray) -> np.ndarray:
         lat, lon, h = self._require()
         o = lla_to_ecef(np.array(lat), np.array(lon), np.array(h))
-        return (np.asarray(ecef, dtype=np.float64) - o) @ enu_rotation(lat, lon).T
+        rot = enu_rotation(lat, lon).T
+        return _chunked(np.asarray(ecef), lambda c: (np.asarray(c, dtype=np.float64) - o) @ rot)
 
     def enu_to_ecef(self, enu: np.ndarray) -> np.ndarray:
         lat, lon, h = self._require()
         o = lla_to_ecef(np.array(lat), np.array(lon), np.array(h))
-        return np.asarray(enu, dtype=np.float64) @ enu_rotation(lat, lon) + o
+        rot = enu_rotation(lat, lon)
+        return _chunked(np.asarray(enu), lambda c: np.asarray(c, dtype=np.float64) @ rot + o)
 
     def enu_to_lla(self, enu: np.ndarray) -> np.ndarray:
         """(N,3) ENU -> (N,3) lat, lon, h."""
@@ -206,13 +224,16 @@ class SceneFrame:
             self.display_crs = georef.crs_label() or georef.crs
 
     def to_local(self, pts: np.ndarray, georef: Georef) -> np.ndarray:
-        """Data coordinates -> scene ENU metres (float64). Ungeoreferenced data is taken as local metres."""
-        pts = np.asarray(pts, dtype=np.float64).reshape(-1, 3)
+        """Data coordinates -> scene ENU metres (float64). Ungeoreferenced data is taken as local metres.
+        Transformed in bounded chunks (see `_chunked`); no points and no origin yet: nothing to place."""
+        pts = np.asarray(pts).reshape(-1, 3)
         if georef.kind == "none":
-            return _apply(georef.matrix, pts)
+            return _chunked(pts, lambda c: _apply(georef.matrix, np.asarray(c, dtype=np.float64)))
         if not self.is_set:
             self.adopt_origin(pts, georef)
-        return self.ecef_to_enu(self.georef_to_ecef(pts, georef))
+        if not self.is_set and len(pts) == 0:  # an empty cloud: it sets no origin and needs none
+            return np.zeros((0, 3), dtype=np.float64)
+        return _chunked(pts, lambda c: self.ecef_to_enu(self.georef_to_ecef(c, georef)))
 
     def get_state(self) -> dict:
         return {"origin_lla": list(self.origin_lla) if self.origin_lla else None, "display_crs": self.display_crs}

@@ -74,6 +74,8 @@ def _expand(source: str, base: Path, variables: dict[str, Callable[[], Path]]) -
             source = source.replace(token, str(resolve()))
     if "${" in source:
         raise ValueError(f"unknown variable in source path '{source}'")
+    if source.lower().startswith(("http://", "https://")):  # a URL stays a URL (Path would fold its "//")
+        return source
     p = Path(source)
     return str(p if p.is_absolute() else (base / p).resolve())
 

@@ -276,8 +276,8 @@ def _make_layers(frame: SceneFrame, data: LayerData, progress: Any = None, cance
     if isinstance(data, TilesetData) and data.tree is not None:
         return [_streamed_tileset_layer(frame, data)]
     _recentre_if_far(data)
-    if isinstance(data, PointCloudData):
-        return [_point_layer(frame, data, data.name, progress, cancel)]
+    if isinstance(data, PointCloudData):  # an empty cloud is no layer: the caller says "holds no points"
+        return [_point_layer(frame, data, data.name, progress, cancel)] if len(data.positions) else []
     out: list[Layer] = []
     if isinstance(data, MeshData) and len(data.faces):
         cls = layer_class_for(data)

@@ -40,11 +40,31 @@ LAZ_FILE = "site_scan.laz"
 
 
 def default_cache_root() -> Path:
+    """$TWINSCAPE_CACHE, else $XDG_CACHE_HOME/twinscape, else ~/.cache/twinscape; with no home
+    at all (HOME unset, no passwd entry) the per-user temporary cache."""
     if os.environ.get("TWINSCAPE_CACHE"):
         return Path(os.environ["TWINSCAPE_CACHE"]).expanduser()
     xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    try:
+        base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    except (RuntimeError, KeyError):  # Path.home() with no HOME and no passwd entry
+        return _temporary_cache_root()
     return base / "twinscape"
+
+
+def _temporary_cache_root() -> Path:
+    """A cache folder of this user's own in the temporary directory: reused across runs when it
+    is ours (a folder, not a link, owned by us), else a fresh one."""
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    root = Path(tempfile.gettempdir()) / f"twinscape-cache-{uid}"
+    try:
+        root.mkdir(mode=0o700, exist_ok=True)
+        st = os.lstat(root)
+        if root.is_symlink() or not root.is_dir() or (hasattr(os, "getuid") and st.st_uid != uid):
+            raise OSError("not ours")
+        return root
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix="twinscape-cache-"))
 
 
 def default_demo_dir() -> Path:
@@ -131,11 +151,39 @@ def generate_demo_data(out_dir: str | os.PathLike) -> dict:
     return summary
 
 
+_WARNED: set[str] = set()
+
+
+def _usable(folder: Path) -> str | None:
+    """Why the demo cannot be generated under `folder`, or None when it can."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
 def ensure_demo_data(cache_dir: str | os.PathLike | None = None, force: bool = False) -> Path:
-    """Return the demo directory, generating it (atomically: temp dir + rename) if missing or stale."""
+    """Return the demo directory, generating it (atomically: temp dir + rename) if missing or stale.
+
+    With the default cache unusable (a read-only or missing $TWINSCAPE_CACHE, a file in the way)
+    the demo is generated in a temporary cache instead, with a `warning:` on stderr: the demo is
+    never refused for want of a cache folder. An explicit `cache_dir` is used as given."""
     target = Path(cache_dir) if cache_dir is not None else default_demo_dir()
     if not force and is_complete(target):
         return target
+    if cache_dir is None:
+        reason = _usable(target.parent)
+        if reason is not None:
+            fallback = _temporary_cache_root() / target.name
+            if str(target.parent) not in _WARNED:  # once per process, not once per ${demo} source
+                _WARNED.add(str(target.parent))
+                print(f"warning: {target.parent}: cache folder unusable ({reason}); demo data goes to {fallback.parent}",
+                      file=sys.stderr, flush=True)
+            target = fallback
+            if not force and is_complete(target):
+                return target
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-tmp-", dir=target.parent))
     os.chmod(tmp, 0o755)  # mkdtemp makes it 0700; the cache is an ordinary directory
