@@ -329,7 +329,10 @@ class MainWindow(QMainWindow):
         """A project opened into an empty window is that project, unchanged; anything else
         loaded is an unsaved change."""
         paths = getattr(task, "paths", None)
-        if paths is None or task.cancelled():
+        if task.cancelled():
+            return
+        if paths is None:  # a re-link: the project's paths changed
+            self.undo.set_dirty(True)
             return
         if getattr(task, "into_empty", False) and len(paths) == 1 and is_project(paths[0]):
             self.project_files.opened(paths[0])

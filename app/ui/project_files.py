@@ -56,6 +56,7 @@ class ProjectFiles:
     def __init__(self, window: "MainWindow") -> None:
         self.window = window
         self.path: str | None = None
+        self.name = "Untitled"  # shown in the title; the demo keeps its name but has no path (Save asks where)
         window.undo.changed.connect(self.update_title)
         self.update_title()
 
@@ -108,6 +109,7 @@ class ProjectFiles:
             QMessageBox.warning(window, "Could not save", f"{Path(path).name}: {exc.strerror or exc}")
             return False
         self.path = path
+        self.name = Path(path).stem
         self.remember_dir(path)
         window._add_recent(path)
         window.undo.mark_clean()
@@ -133,6 +135,7 @@ class ProjectFiles:
         window.undo.clear()
         window.undo.mark_clean()
         self.path = None
+        self.name = "Untitled"
         self.update_title()
         return True
 
@@ -143,11 +146,11 @@ class ProjectFiles:
 
         is_demo = _inside(Path(path), demo_project_path().parent)
         self.path = None if is_demo else path
+        self.name = Path(path).stem
         self.window.undo.clear()
         self.window.undo.mark_clean()
         self.update_title()
 
     def update_title(self) -> None:
-        name = Path(self.path).stem if self.path else "Untitled"
-        self.window.setWindowTitle(f"{name}[*] \u2014 Twinscape")
+        self.window.setWindowTitle(f"{self.name}[*] \u2014 Twinscape")
         self.window.setWindowModified(bool(self.window.scene.dirty))

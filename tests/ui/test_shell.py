@@ -247,3 +247,21 @@ def test_file_dialogs_start_in_a_writable_folder(qtbot, window, tmp_path: Path, 
         assert starts[-1] == str(work)
     finally:
         corpus.chmod(stat.S_IRWXU)
+
+
+def test_the_demo_opens_clean_and_save_asks_where(qtbot, window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo is a template: opened, nothing is unsaved; Ctrl+S never writes into the app's assets."""
+    from app.demo import demo_project_path
+
+    demo = demo_project_path()
+    before = demo.read_bytes()
+    window.open_paths([str(demo)])
+    wait_loaded(qtbot, window)
+    assert len(window.scene.layers) == 3 and not window.scene.dirty
+    assert window.windowTitle().startswith("demo") and window.project_files.path is None
+    asked: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda parent, title, start, filters: (asked.append(start) or str(tmp_path / "mine.twin"), filters))
+    window.save_action.trigger()
+    assert len(asked) == 1 and asked[0] != str(demo.parent) and (tmp_path / "mine.twin").is_file()
+    assert demo.read_bytes() == before and window.project_files.path == str(tmp_path / "mine.twin")
