@@ -35,9 +35,25 @@ class _Handler(RotatingFileHandler):
     """Marks the handler this module installed, so that setting up twice adds nothing."""
 
 
-def setup_logging(debug: bool = False) -> Path | None:
+def vtk_to_log() -> None:
+    """VTK's own warnings ("Resetting view-up since view plane normal is parallel"...) print to
+    stderr through vtkLogger: send them to vtk.log beside the log file (rewritten each run)."""
+    try:
+        from vtkmodules.vtkCommonCore import vtkLogger
+    except ImportError:  # no VTK in this environment: nothing prints
+        return
+    vtkLogger.SetStderrVerbosity(vtkLogger.VERBOSITY_OFF)
+    try:
+        log_dir().mkdir(parents=True, exist_ok=True)
+        vtkLogger.LogToFile(str(log_dir() / "vtk.log"), vtkLogger.TRUNCATE, vtkLogger.VERBOSITY_WARNING)
+    except OSError:
+        pass
+
+
+def setup_logging(debug: bool = False, vtk: bool = False) -> Path | None:
     """Send log records and library warnings to the log file; returns its path (None when the
-    state folder is not writable: records are then dropped rather than printed)."""
+    state folder is not writable: records are then dropped rather than printed). `vtk`: VTK's
+    messages too (the GUI and `render`; --debug leaves them on the terminal)."""
     root = logging.getLogger()
     path: Path | None = log_path()
     if not any(isinstance(h, _Handler) for h in root.handlers):
@@ -56,5 +72,7 @@ def setup_logging(debug: bool = False) -> Path | None:
     logging.captureWarnings(True)  # warnings.showwarning -> logger "py.warnings" -> the file
     if not sys.warnoptions:  # -W or PYTHONWARNINGS from the user win
         warnings.simplefilter("default")  # each distinct warning once per place, in the log
+    if vtk and not debug:
+        vtk_to_log()
     logging.getLogger("twinscape").info("started: %s", " ".join(sys.argv))
     return path

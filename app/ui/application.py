@@ -28,7 +28,7 @@ def run_gui(paths: list[str], demo: bool = False, screenshot: str | None = None,
     from app.logs import setup_logging
     from app.ui.main_window import MainWindow
 
-    setup_logging()  # library warnings go to the log file, never to the terminal or a dialog
+    setup_logging(vtk=True)  # library warnings go to the log file, never to the terminal or a dialog
     _qt_messages_to_log()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Twinscape")

@@ -51,3 +51,25 @@ def test_empty_ifc_gives_the_same_reason_in_the_cli_and_the_gui_path(tmp_path: P
     cli = subprocess.run([sys.executable, "-m", "app", "info", str(empty)], capture_output=True, text=True, cwd=REPO,
                          timeout=120)
     assert cli.returncode == 2 and cli.stderr.strip() == f"error: {empty}: file is empty"
+
+
+VTK_SCRIPT = r"""
+from app.logs import setup_logging
+setup_logging(vtk=True)
+import vtk
+renderer = vtk.vtkRenderer()
+camera = renderer.GetActiveCamera()
+camera.SetPosition(0, 0, 10)
+camera.SetFocalPoint(0, 0, 0)
+camera.SetViewUp(0, 0, 1)
+renderer.ResetCamera(-1, 1, -1, 1, -1, 1)  # VTK warns: view-up parallel to the view plane normal
+"""
+
+
+def test_vtk_warnings_go_to_the_log_folder_not_stderr(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    run = subprocess.run([sys.executable, "-c", VTK_SCRIPT], capture_output=True, text=True, cwd=REPO,
+                         env={**os.environ, "TWINSCAPE_STATE": str(state)}, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "Resetting view-up" not in run.stderr and "WARN" not in run.stderr
+    assert "Resetting view-up" in (state / "vtk.log").read_text(encoding="utf-8")
