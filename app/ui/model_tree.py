@@ -58,7 +58,7 @@ class ModelTreeDock(QDockWidget):
         self._updating = False
         self._pending_checks: dict[tuple[int, int], bool] = {}
         self._rows: dict[int, _LayerRows] = {}  # id(layer) -> its rows
-        self._slots: dict[int, tuple[MeshLayer, Callable, Callable]] = {}  # id(layer) -> (layer, on data, on hidden)
+        self._slots: dict[int, tuple[MeshLayer, Callable, Callable, Callable]] = {}  # id(layer) -> (layer, handlers)
         self._grown: set[int] = set()  # layers with a snapshot not yet shown (one update per event-loop turn)
         self.items_created = 0  # rows made since the dock was built (tests check snapshots add only new rows)
 
@@ -139,9 +139,15 @@ class ModelTreeDock(QDockWidget):
         def on_hidden(*_args) -> None:
             self._sync_checks(layer)
 
+        def on_renamed(*_args) -> None:  # a finished load or a project may rename a streamed layer
+            rows = self._rows.get(key)
+            if rows is not None:
+                rows.root.setText(0, f"{layer.name} ({len(rows.leaves)})")
+
         layer.data_changed.connect(on_data)
         layer.events.hidden.connect(on_hidden)
-        self._slots[key] = (layer, on_data, on_hidden)
+        layer.events.name.connect(on_renamed)
+        self._slots[key] = (layer, on_data, on_hidden, on_renamed)
         self._add_rows(layer)
 
     def _on_removed(self, _index: int, layer: Layer) -> None:
@@ -150,6 +156,7 @@ class ModelTreeDock(QDockWidget):
         if slots is not None:
             layer.data_changed.disconnect(slots[1])
             layer.events.hidden.disconnect(slots[2])
+            layer.events.name.disconnect(slots[3])
         self._grown.discard(key)
         self._drop_rows(key)
 
@@ -184,7 +191,7 @@ class ModelTreeDock(QDockWidget):
         """Every layer's rows from scratch (a new grouping); snapshots use _update_rows."""
         for key in list(self._rows):
             self._drop_rows(key)
-        for layer, _on_data, _on_hidden in list(self._slots.values()):
+        for layer, *_handlers in list(self._slots.values()):
             self._add_rows(layer)
         self._filter(self.search.text())
 

@@ -63,6 +63,8 @@ def test_a_snapshot_adds_only_new_rows_and_keeps_the_others(qtbot, window) -> No
     layer.data_changed.emit()
     qtbot.wait(20)
     assert dock.items_created - created == 14 and dock.leaf(layer, 0) is rows[0]
+    layer.name = "final.ifc"  # the finished load names the layer: its row follows
+    assert dock.tree.topLevelItem(0).text(0) == "final.ifc (25)"
 
 
 def test_removing_a_layer_removes_only_its_rows(qtbot, window) -> None:
