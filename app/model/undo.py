@@ -28,6 +28,7 @@ class Step:
     redo: Callable[[], None]
     key: tuple[int, str] | None = None  # (layer id, field) of a field step, to merge a drag
     new: Any = None
+    frame_bound: bool = False  # holds coordinates in the scene frame of its time (a placement)
 
 
 class UndoStack:
@@ -45,6 +46,9 @@ class UndoStack:
         scene.layers.removed.connect(self._on_removed)
         for layer in scene.layers:
             layer.events.all.connect(self._on_field)
+        origin_moved = getattr(scene, "origin_moved", None)
+        if origin_moved is not None:
+            origin_moved.connect(self._on_origin_moved)
 
     # --- state --------------------------------------------------------------------------------
     def can_undo(self) -> bool:
@@ -89,7 +93,7 @@ class UndoStack:
 
     # --- recording ----------------------------------------------------------------------------
     def push(self, label: str, undo: Callable[[], None], redo: Callable[[], None], key: tuple[int, str] | None = None,
-             new: Any = None) -> None:
+             new: Any = None, frame_bound: bool = False) -> None:
         """Record an operation already done; `undo` reverts it, `redo` does it again."""
         if self._paused:
             return
@@ -97,7 +101,7 @@ class UndoStack:
         if key is not None and top is not None and top.key == key and key[1] in MERGED_FIELDS and not self._seal:
             top.redo, top.new = redo, new  # one slider drag, one step: keep the first old value
         else:
-            self._done.append(Step(label, undo, redo, key, new))
+            self._done.append(Step(label, undo, redo, key, new, frame_bound))
             del self._done[: max(0, len(self._done) - self.limit)]
         self._seal = False
         self._undone.clear()
@@ -122,6 +126,14 @@ class UndoStack:
             setattr(layer, name, new)
 
         self.push(label, undo, redo, key=(id(layer), name), new=new)
+
+    def _on_origin_moved(self, *_: Any) -> None:
+        """Every layer was re-expressed at a new origin: steps that hold coordinates of the old
+        frame (placements) cannot be replayed; removed layers are conformed when re-inserted."""
+        self._done = [step for step in self._done if not step.frame_bound]
+        self._undone = [step for step in self._undone if not step.frame_bound]
+        self.scene.dirty = True
+        self.changed.emit()
 
     def _on_inserted(self, index: int, layer: Layer) -> None:
         layer.events.all.connect(self._on_field)
@@ -187,7 +199,8 @@ def placement_step(stack: UndoStack, layer: Layer, place: Callable[[], None], la
     same = all(after["arrays"].get(k) is v for k, v in before["arrays"].items()) and after["info"] == before["info"]
     if same:  # refused (an unknown CRS...): nothing to undo
         return
-    stack.push(label or f"Place {layer.name}", lambda: _restore(layer, before), lambda: _restore(layer, after))
+    stack.push(label or f"Place {layer.name}", lambda: _restore(layer, before), lambda: _restore(layer, after),
+               frame_bound=True)
 
 
 def _placement_state(layer: Layer) -> dict[str, Any]:

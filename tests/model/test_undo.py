@@ -80,3 +80,16 @@ def test_placement_is_one_undoable_step() -> None:
     assert a.data["positions"] is before and "placement" not in a.info and "placement" not in a.source["options"]
     stack.redo()
     assert np.allclose(a.data["positions"], 10.0) and a.source["options"]["placement"]["origin_lla"] == [1.0, 2.0, 3.0]
+
+
+def test_moving_the_scene_origin_drops_placements_but_keeps_other_steps() -> None:
+    scene, stack, a, b = _scene()
+    scene.frame.origin_lla = (30.59, 114.30, 20.0)
+    a.source = {"path": "a.las", "options": {}}
+    placement_step(stack, a, lambda: a.data.__setitem__("positions", a.data["positions"] + 1.0))
+    b.visible = False
+    stack.mark_clean()
+    scene.move_origin((30.60, 114.31, 20.0))
+    assert scene.dirty and stack.undo_label() == "Visibility of b"
+    stack.undo()
+    assert b.visible and not stack.can_undo()  # the placement, in the old frame's coordinates, is gone
