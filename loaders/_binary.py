@@ -148,6 +148,23 @@ def table_value(table: dict, binary, key: str, count: int, comps: int, default_t
     raise BinaryError(f"{key} is neither an array nor a binary reference")
 
 
+def clean_u8(values: np.ndarray) -> np.ndarray:
+    """Colour components 0-255 as uint8. A feature table may declare any componentType, so the
+    values can be NaN or huge floats: numpy warns ("invalid value encountered in cast") and
+    gives garbage when those are cast; NaN becomes 0 and the rest is clipped first."""
+    v = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0, posinf=255.0, neginf=0.0)
+    return np.clip(v, 0, 255).astype(np.uint8)
+
+
+def feature_ids(values: np.ndarray) -> np.ndarray:
+    """BATCH_ID-like values as int64; NaN, negative or out-of-range ids become -1 (no feature)."""
+    v = np.asarray(values)
+    if v.dtype.kind in "iu":
+        return v.astype(np.int64)
+    ok = np.isfinite(v) & (v >= 0) & (v < 2**31)
+    return np.where(ok, v, -1).astype(np.int64)
+
+
 def batch_properties(table: dict, binary, count: int) -> dict[str, list]:
     """Batch-table properties as per-feature Python lists; unreadable properties are dropped."""
     out: dict[str, list] = {}

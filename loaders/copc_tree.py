@@ -73,10 +73,14 @@ def ecef_converter(crs_text: str) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def copc_point_count(path: str) -> int | None:
-    """The header's point count when `path` is a COPC file, else None (cheap: header only)."""
+    """The header's point count when `path` is a COPC file, else None (cheap: header only).
+    The raw header is checked first: laspy trusts a VLR count of four billion and loops."""
     try:
         import laspy
 
+        from loaders.las import _check_raw_header
+
+        _check_raw_header(path, os.path.getsize(path))
         with laspy.open(path) as fh:
             if not any(getattr(v, "user_id", "") == "copc" and v.record_id == 1 for v in fh.header.vlrs):
                 return None

@@ -126,6 +126,13 @@ def _georef(e57, warnings: list[str]) -> Georef:
     return Georef(kind="none")
 
 
+def _reason(exc: BaseException) -> str:
+    """libE57's message is one line of reason, then a multi-line debug dump (context, source
+    file and line): the reason is what the user reads."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
 @register_loader(".e57", sniff=_sniff, priority=5, name="E57")
 def read_e57(path: str, *, progress: Progress | None = None, cancel: Cancel | None = None) -> list[LayerData]:
     """Every scan of an E57 file, in the file's common frame, as one point cloud (`scan` attribute)."""
@@ -140,7 +147,7 @@ def read_e57(path: str, *, progress: Progress | None = None, cancel: Cancel | No
     try:
         e57 = pye57.E57(path)
     except Exception as exc:  # noqa: BLE001 - libE57 reports bad files as E57Exception/RuntimeError
-        raise LoadError(path, f"not a readable E57 file: {exc}") from None
+        raise LoadError(path, f"not a readable E57 file: {_reason(exc)}") from None
     try:
         scans = []
         n_scans = int(e57.scan_count)
@@ -150,7 +157,7 @@ def read_e57(path: str, *, progress: Progress | None = None, cancel: Cancel | No
             except LoadCancelled:
                 raise
             except Exception as exc:  # noqa: BLE001 - one bad scan does not lose the others
-                warnings.append(f"scan {i} could not be read ({type(exc).__name__}: {exc}); skipped")
+                warnings.append(f"scan {i} could not be read ({type(exc).__name__}: {_reason(exc)}); skipped")
             if progress is not None:
                 progress((i + 1) / max(n_scans, 1), f"scan {i + 1} of {n_scans}")
         if n_scans and not scans:

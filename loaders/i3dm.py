@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from loaders._binary import BinaryError, as_int, batch_properties, check_range, parse_json, quantized_positions, read_file, table_value, u32
+from loaders._binary import (
+    BinaryError, as_int, batch_properties, check_range, feature_ids, parse_json, quantized_positions, read_file, table_value, u32,
+)
 from loaders.gltf import GltfGeometry, parse_glb, parse_gltf, resolve_uri
 
 MAX_INSTANCES = 10_000_000
@@ -98,7 +100,7 @@ def parse_i3dm(data: bytes, transform: np.ndarray, y_up: bool = True, base_dir: 
         model = parse_glb(raw, **kwargs) if raw[:4] == b"glTF" else parse_gltf(parse_json(raw, "glTF JSON"), None, **kwargs)
     mats = _instance_matrices(ft, fb, n, tile_to_world)
     batch = table_value(ft, fb, "BATCH_ID", n, 1, "UNSIGNED_SHORT")
-    ids = batch[:, 0].astype(np.int64) if batch is not None else np.arange(n, dtype=np.int64)
+    ids = feature_ids(batch[:, 0]) if batch is not None else np.arange(n, dtype=np.int64)
     per = max(1, len(model.positions) + len(model.points))
     keep = min(n, max(1, MAX_INSTANCED_VERTICES // per))
     out = GltfGeometry(warnings=list(model.warnings))

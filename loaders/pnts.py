@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from loaders._binary import BinaryError, as_int, batch_properties, check_range, quantized_positions, table_value, u32
+from loaders._binary import (
+    BinaryError, as_int, batch_properties, check_range, clean_u8, feature_ids, quantized_positions, table_value, u32,
+)
 from loaders.gltf import GltfGeometry
 
 
@@ -55,12 +57,12 @@ def parse_pnts(data: bytes, transform: np.ndarray):  # -> tiles3d.TileContent
     m = transform @ rtc_matrix(rtc)
     colors = None
     if (c := get("RGBA", 4, "UNSIGNED_BYTE")) is not None or (c := get("RGB", 3, "UNSIGNED_BYTE")) is not None:
-        colors = np.clip(c[:, :3], 0, 255).astype(np.uint8)
+        colors = clean_u8(c[:, :3])
     elif (c := get("RGB565", 1, "UNSIGNED_SHORT")) is not None:
-        v = c[:, 0].astype(np.uint32)
+        v = np.clip(np.nan_to_num(c[:, 0].astype(np.float64)), 0, 65535).astype(np.uint32)
         colors = np.stack([(v >> 11 & 31) * 255 // 31, (v >> 5 & 63) * 255 // 63, (v & 31) * 255 // 31], 1).astype(np.uint8)
     elif (c := table_value(ft, fb, "CONSTANT_RGBA", 1, 4, "UNSIGNED_BYTE")) is not None:
-        colors = np.tile(np.clip(c[:, :3], 0, 255).astype(np.uint8), (n, 1))
+        colors = np.tile(clean_u8(c[:, :3]), (n, 1))
     normals = get("NORMAL", 3, "FLOAT")
     if normals is None and (o := get("NORMAL_OCT16P", 2, "UNSIGNED_BYTE")) is not None:
         normals = oct_decode(o, 255.0)
@@ -70,7 +72,7 @@ def parse_pnts(data: bytes, transform: np.ndarray):  # -> tiles3d.TileContent
         geom.point_normals = nrm / np.maximum(np.linalg.norm(nrm, axis=1, keepdims=True), 1e-12)
     batch_length = None
     if (b := get("BATCH_ID", 1, "UNSIGNED_SHORT")) is not None:
-        geom.point_feature_ids = b[:, 0].astype(np.int64)
+        geom.point_feature_ids = feature_ids(b[:, 0])
         batch_length = as_int(ft.get("BATCH_LENGTH", 0), "BATCH_LENGTH", 0, 2**31) or int(geom.point_feature_ids.max(initial=-1)) + 1
     props = batch_properties(bt, bb, batch_length) if batch_length else {}
     return TileContent(geom, batch_length, props)

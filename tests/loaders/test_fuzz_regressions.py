@@ -1,0 +1,138 @@
+"""Faults the fuzz test (test_fuzz_cli.py) found, each pinned by a small hand-made input: a NaN
+where a colour or an id is cast to integers (numpy's "invalid value encountered in cast" reached
+the terminal), libE57's debug dump inside the error message, and a COPC header claiming four
+billion VLRs that made `render` loop."""
+from __future__ import annotations
+
+import json
+import struct
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import loaders
+from loaders import LoadError
+from tests.loaders.builders import _pad, box, make_glb
+from tests.loaders.fuzz_cases import run_twinscape
+
+
+def _load_without_warnings(path: Path) -> list | None:
+    """Load or LoadError; any warning (numpy's RuntimeWarning above all) fails the test. Warnings
+    are recorded, not raised: the registry would turn a raised one into a LoadError."""
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        try:
+            out = loaders.load(path)
+        except LoadError:
+            out = None
+    assert not seen, [f"{w.category.__name__}: {w.message} ({w.filename}:{w.lineno})" for w in seen]
+    return out
+
+
+def _feature_table_tile(magic: bytes, ft: dict, ft_bin: bytes, tail: bytes = b"", extra: tuple = ()) -> bytes:
+    js = _pad(json.dumps(ft).encode())
+    fb = _pad(ft_bin, b"\0")
+    head = 28 + 4 * len(extra)
+    total = head + len(js) + len(fb) + len(tail)
+    return struct.pack(f"<4sIIIIII{len(extra)}I", magic, 1, total, len(js), len(fb), 0, 0, *extra) + js + fb + tail
+
+
+POSITIONS = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0]], np.float32)
+NAN3 = np.full(3, np.nan, np.float32)
+
+
+@pytest.mark.parametrize("ft,body", [
+    ({"CONSTANT_RGBA": [float("nan"), 0, 0, 255]}, b""),
+    ({"RGB": {"byteOffset": 36, "componentType": "FLOAT"}}, np.tile(NAN3, 3).tobytes()),
+    ({"RGB565": {"byteOffset": 36, "componentType": "FLOAT"}}, NAN3.tobytes()),
+    ({"BATCH_ID": {"byteOffset": 36, "componentType": "FLOAT"}, "BATCH_LENGTH": 1}, NAN3.tobytes()),
+    ({"BATCH_ID": {"byteOffset": 36, "componentType": "DOUBLE"}}, np.array([1e300, -5, 2], np.float64).tobytes()),
+], ids=["constant-rgba", "rgb-float", "rgb565-float", "batch-id-float", "batch-id-huge"])
+def test_pnts_with_nan_colours_or_ids(tmp_path: Path, ft: dict, body: bytes) -> None:
+    path = tmp_path / "t.pnts"
+    path.write_bytes(_feature_table_tile(b"pnts", {"POINTS_LENGTH": 3, "POSITION": {"byteOffset": 0}, **ft},
+                                         POSITIONS.tobytes() + body))
+    _load_without_warnings(path)
+
+
+def test_i3dm_with_nan_batch_ids(tmp_path: Path) -> None:
+    v, f = box()
+    ft = {"INSTANCES_LENGTH": 2, "POSITION": {"byteOffset": 0}, "BATCH_ID": {"byteOffset": 24, "componentType": "FLOAT"}}
+    body = np.zeros((2, 3), np.float32).tobytes() + np.full(2, np.nan, np.float32).tobytes()
+    path = tmp_path / "t.i3dm"
+    path.write_bytes(_feature_table_tile(b"i3dm", ft, body, make_glb(v, f), extra=(1,)))
+    _load_without_warnings(path)
+
+
+def _float_colour_glb(colours: np.ndarray, factor: list | None = None) -> bytes:
+    """make_glb's layout with COLOR_0 as FLOAT (allowed by glTF) instead of normalised bytes."""
+    v, f = box()
+    glb = make_glb(v, f, colors=np.zeros((8, 4), np.uint8))
+    js_len = struct.unpack_from("<I", glb, 12)[0]
+    doc = json.loads(glb[20:20 + js_len])
+    binary = glb[20 + js_len + 8:]
+    col = np.asarray(colours, np.float32).tobytes()
+    acc = doc["accessors"][doc["meshes"][0]["primitives"][0]["attributes"]["COLOR_0"]]
+    doc["bufferViews"].append({"buffer": 0, "byteOffset": len(binary), "byteLength": len(col)})
+    acc.update(bufferView=len(doc["bufferViews"]) - 1, componentType=5126, normalized=False)
+    binary += col
+    doc["buffers"][0]["byteLength"] = len(binary)
+    if factor is not None:
+        del doc["meshes"][0]["primitives"][0]["attributes"]["COLOR_0"]
+        doc["materials"] = [{"pbrMetallicRoughness": {"baseColorFactor": factor}}]
+        doc["meshes"][0]["primitives"][0]["material"] = 0
+    js = _pad(json.dumps(doc).encode())
+    total = 12 + 8 + len(js) + 8 + len(binary)
+    return struct.pack("<4sII", b"glTF", 2, total) + struct.pack("<I4s", len(js), b"JSON") + js + \
+        struct.pack("<I4s", len(binary), b"BIN\0") + binary
+
+
+@pytest.mark.parametrize("colours,factor", [
+    (np.full((8, 4), np.nan), None),
+    (np.full((8, 4), np.inf), None),
+    (np.zeros((8, 4)), [float("nan"), 1, 1, 1]),
+], ids=["nan", "inf", "factor-nan"])
+def test_glb_with_nan_float_colours(tmp_path: Path, colours: np.ndarray, factor: list | None) -> None:
+    path = tmp_path / "t.glb"
+    path.write_bytes(_float_colour_glb(colours, factor))
+    _load_without_warnings(path)
+
+
+def test_e57_error_is_one_line(tmp_path: Path) -> None:
+    """libE57's exception text carries a multi-line debug dump (source files, line numbers)."""
+    pye57 = pytest.importorskip("pye57")
+    from tests.fixtures import mutated_copies
+
+    rng = np.random.default_rng(4)
+    path = tmp_path / "scan.e57"
+    e57 = pye57.E57(str(path), mode="w")
+    e57.write_scan_raw({"cartesianX": rng.uniform(0, 1, 2000), "cartesianY": rng.uniform(0, 1, 2000),
+                        "cartesianZ": rng.uniform(0, 1, 2000)})
+    e57.close()
+    reasons = []
+    bad_files = list(mutated_copies(path.read_bytes(), tmp_path, ".e57", seed=3, count=12, skip=48, max_flips=6))
+    for bad in bad_files:
+        try:
+            loaders.load(bad)
+        except LoadError as exc:
+            reasons.append(exc.reason)
+    assert reasons and all("\n" not in r and "Debug info" not in r and ".cpp" not in r for r in reasons), reasons
+    # and the CLI's error lines are one line each
+    result = run_twinscape(["info", *map(str, bad_files)], 60.0, tmp_path)
+    assert result is not None and "e57 exception" not in result.stdout + result.stderr
+
+
+def test_copc_claiming_four_billion_vlrs_fails_fast(tmp_path: Path) -> None:
+    from app.model.opening import build_layers
+    from app.model.scene import Scene
+    from tests.fixtures import write_las
+
+    src = write_las(tmp_path / "scan.las", n=100)
+    data = bytearray(src.read_bytes())
+    struct.pack_into("<I", data, 100, 0xFFFFFFF0)
+    bad = tmp_path / "bad.copc.laz"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(LoadError, match="VLRs cannot fit"):
+        build_layers(Scene(), str(bad), stream_tiles=True)  # the COPC streaming check looped over every VLR
