@@ -164,7 +164,8 @@ class _Reader:
             raise BinaryError("accessor has no bufferView (or a too large sparse-only one)")
         if isinstance(acc.get("sparse"), dict):
             raw = self._sparse(acc["sparse"], raw, ctype, comps)
-        out = raw.astype(np.float64)
+        with np.errstate(invalid="ignore"):  # a signalling NaN raises "invalid" when widened; refused below
+            out = raw.astype(np.float64)
         if acc.get("normalized") and ctype in NORM_DIV:
             out = np.maximum(out / NORM_DIV[ctype], -1.0)
         if ctype == 5126 and not np.all(np.isfinite(out)):

@@ -184,7 +184,10 @@ def _load_scene(path: str, ext: str):
     import trimesh
 
     try:
-        return trimesh.load_scene(path, file_type=ext.lstrip("."))
+        # trimesh merges vertices by rounding them to int64: huge or non-finite coordinates make
+        # numpy warn in that cast; such vertices are refused later (implausible coordinates)
+        with np.errstate(invalid="ignore", over="ignore"):
+            return trimesh.load_scene(path, file_type=ext.lstrip("."))
     except (MemoryError, LoadCancelled):
         raise
     except Exception as exc:  # noqa: BLE001 - trimesh raises ValueError, KeyError, IndexError, struct.error, ...

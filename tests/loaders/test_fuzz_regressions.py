@@ -136,3 +136,32 @@ def test_copc_claiming_four_billion_vlrs_fails_fast(tmp_path: Path) -> None:
     bad.write_bytes(bytes(data))
     with pytest.raises(LoadError, match="VLRs cannot fit"):
         build_layers(Scene(), str(bad), stream_tiles=True)  # the COPC streaming check looped over every VLR
+
+
+def test_glb_with_a_signalling_nan_position(tmp_path: Path) -> None:
+    """A flipped exponent byte can make a signalling NaN: widening it to float64 raises numpy's
+    "invalid value encountered in cast" before the NaN check could refuse the accessor."""
+    v, f = box()
+    pos = np.asarray(v, np.float32).copy()
+    pos.view(np.uint32)[0, 0] = 0x7F800001  # signalling NaN
+    with np.errstate(invalid="ignore"):
+        data = make_glb(pos, f)
+    path = tmp_path / "t.glb"
+    path.write_bytes(data)
+    _load_without_warnings(path)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, 1e30], ids=["nan", "inf", "huge"])
+def test_ply_with_non_finite_or_huge_vertices(tmp_path: Path, bad: float) -> None:
+    """trimesh merges vertices by rounding them to int64: a flipped exponent (1e30) overflowed
+    that cast with numpy's "invalid value encountered in cast"."""
+    v = np.random.default_rng(1).uniform(0, 10, (20, 3)).astype("<f4")
+    v[3] = bad
+    faces = np.c_[np.arange(18), np.arange(1, 19), np.arange(2, 20)].astype("<i4")
+    head = ("ply\nformat binary_little_endian 1.0\nelement vertex 20\nproperty float x\nproperty float y\n"
+            f"property float z\nelement face {len(faces)}\nproperty list uchar int vertex_indices\nend_header\n").encode()
+    face = np.zeros(len(faces), dtype=[("n", "u1"), ("i", "<i4", 3)])
+    face["n"], face["i"] = 3, faces
+    path = tmp_path / "m.ply"
+    path.write_bytes(head + v.tobytes() + face.tobytes())
+    _load_without_warnings(path)
