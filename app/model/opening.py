@@ -8,7 +8,7 @@ from app.model.layers import Layer, MissingLayer
 from app.model.placement import apply_placement_option
 from app.model.project import LayerSpec, ProjectSpec, read_project
 from app.model.scene import Scene
-from loaders.base import Cancel, LoadCancelled, LoadError, Progress
+from loaders.base import Cancel, LoadCancelled, LoadError, Progress, check_input
 from loaders.registry import load, loader_errors
 
 
@@ -80,6 +80,8 @@ def build_layers(scene: Scene, path: str, *, progress: Progress | None = None, c
 
     from loaders.copc_tree import STREAMED_LOADER as COPC_STREAMED
 
+    if "://" not in path:
+        check_input(path)  # a named pipe or a device is refused before anything opens it (it would block)
     stream = on_partial is not None if stream_tiles is None else stream_tiles
     if _streams_copc(path, loader, stream):
         from loaders.copc_tree import read_copc_streamed

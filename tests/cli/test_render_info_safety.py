@@ -243,6 +243,18 @@ def test_pipes_devices_and_link_loops_are_refused_without_opening(tmp_path: Path
     assert _stderr_lines(render) == [f"error: {fifo}: not a regular file (a named pipe)"]
 
 
+def test_a_project_layer_that_is_a_pipe_is_refused(tmp_path: Path) -> None:
+    """A COPC name makes the scene peek at the header first (to decide on streaming): that peek
+    must not open a named pipe either."""
+    fifo = tmp_path / "sub" / "scan.copc.laz"
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)
+    project = _project(tmp_path, [{"source": {"path": "scan.copc.laz"}}])
+    result = twinscape("render", str(project), "-o", str(tmp_path / "p.png"), timeout=120)
+    assert result.returncode == 2
+    assert _stderr_lines(result) == [f"error: {fifo}: not a regular file (a named pipe)"]
+
+
 # ------------------------------------------------------------- 6. say what happened
 
 
