@@ -177,7 +177,8 @@ def build_parser(sub: str | None) -> argparse.ArgumentParser:
     if sub == "info":
         p = argparse.ArgumentParser(prog="twinscape info", description="Describe files as JSON lines (one per input).")
         p.add_argument("paths", nargs="+", metavar="PATH")
-        p.add_argument("--deep", action="store_true", help="3D Tiles: read every content (adds points, triangles, features)")
+        p.add_argument("--deep", action="store_true", help="3D Tiles: read every content (adds points, triangles, features); LAS/LAZ: "
+                       "read every point in bounded runs (checks the count, measures the bounds) instead of the header only")
     elif sub == "render":
         p = argparse.ArgumentParser(prog="twinscape render", description="Render files, a project or the demo off-screen to PNG.")
         p.add_argument("paths", nargs="*", metavar="PATH")
