@@ -105,7 +105,8 @@ def test_cli_reports_a_bad_output_as_one_error_line(tmp_path: Path) -> None:
     missing = tmp_path / "missing.las"  # never looked at: the output is checked first
     result = twinscape("render", str(missing), "-o", "/proc/x.png")
     assert result.returncode == 2 and result.stdout == ""
-    assert _stderr_lines(result) == ["error: /proc/x.png: cannot write in /proc: No such file or directory"]
+    [line] = _stderr_lines(result)
+    assert line.startswith("error: /proc/x.png: cannot write in /proc: ") and "internal error" not in line
 
 
 def test_output_without_extension_reports_the_file_written(tmp_path: Path) -> None:
