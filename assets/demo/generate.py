@@ -48,8 +48,20 @@ def default_cache_root() -> Path:
     try:
         base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
     except (RuntimeError, KeyError):  # Path.home() with no HOME and no passwd entry
-        return _temporary_cache_root()
+        root = _temporary_cache_root()
+        _warn_once("home", f"warning: no home folder (HOME unset) and no TWINSCAPE_CACHE; the cache goes to {root}")
+        return root
     return base / "twinscape"
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(key: str, message: str) -> None:
+    """One `warning:` line per process, not one per ${demo} source of a project."""
+    if key not in _WARNED:
+        _WARNED.add(key)
+        print(message, file=sys.stderr, flush=True)
 
 
 def _temporary_cache_root() -> Path:
@@ -151,9 +163,6 @@ def generate_demo_data(out_dir: str | os.PathLike) -> dict:
     return summary
 
 
-_WARNED: set[str] = set()
-
-
 def _usable(folder: Path) -> str | None:
     """Why the demo cannot be generated under `folder`, or None when it can."""
     try:
@@ -177,10 +186,8 @@ def ensure_demo_data(cache_dir: str | os.PathLike | None = None, force: bool = F
         reason = _usable(target.parent)
         if reason is not None:
             fallback = _temporary_cache_root() / target.name
-            if str(target.parent) not in _WARNED:  # once per process, not once per ${demo} source
-                _WARNED.add(str(target.parent))
-                print(f"warning: {target.parent}: cache folder unusable ({reason}); demo data goes to {fallback.parent}",
-                      file=sys.stderr, flush=True)
+            _warn_once(str(target.parent),
+                       f"warning: {target.parent}: cache folder unusable ({reason}); demo data goes to {fallback.parent}")
             target = fallback
             if not force and is_complete(target):
                 return target

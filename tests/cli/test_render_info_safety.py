@@ -161,7 +161,8 @@ def _run_with_env(args: list[str], env: dict[str, str], timeout: float = 240) ->
                           cwd=REPO, env=full)
 
 
-def test_no_home_directory_means_a_temporary_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_no_home_directory_means_a_temporary_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture) -> None:
     import tempfile
 
     from assets.demo import generate
@@ -173,8 +174,12 @@ def test_no_home_directory_means_a_temporary_cache(monkeypatch: pytest.MonkeyPat
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.setattr(Path, "home", staticmethod(no_home))
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(generate, "_WARNED", set())
     root = generate.default_cache_root()
     assert root.parent == tmp_path and root.is_dir()
+    assert generate.default_cache_root() == root
+    assert capsys.readouterr().err.splitlines() == [
+        f"warning: no home folder (HOME unset) and no TWINSCAPE_CACHE; the cache goes to {root}"]
 
 
 # ------------------------------------------------------------- 4. bounded transforms
