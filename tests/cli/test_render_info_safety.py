@@ -391,3 +391,17 @@ def test_info_measures_the_points_when_the_header_bounds_are_impossible() -> Non
     d = describe(str(corpus_file("pointcloud/laspy/simple1_3.las")))  # its header holds raw integers
     assert d["bounds_from"] == "points"
     assert -236_000 < d["bounds"][0][0] < -234_000 and 5.7e6 < d["bounds"][0][1] < 5.9e6
+
+
+def test_running_out_of_memory_is_not_an_internal_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture) -> None:
+    import app.info
+    from app.cli import main
+
+    def too_big(path: str, deep: bool = False) -> dict:
+        raise MemoryError()
+
+    monkeypatch.setattr(app.info, "describe", too_big)
+    las = _las(tmp_path)
+    assert main(["info", str(las)]) == 2
+    assert capsys.readouterr().err.splitlines() == [f"error: {las}: not enough memory for this input"]
