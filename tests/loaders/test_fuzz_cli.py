@@ -11,13 +11,13 @@ import pytest
 from tests.conftest import CORPUS
 from tests.loaders.fuzz_cases import ORIGINALS, judge, make_cases
 
-PER_FORMAT = 2  # mutations per format here; make bench runs many more
+PER_FORMAT = 3  # mutations per format here (one batch of info and render each); make bench runs many more
 
 
 def test_mutated_files_load_or_fail_cleanly(tmp_path: Path) -> None:
     cases, unavailable = make_cases(tmp_path, list(ORIGINALS), PER_FORMAT, seed=10)
-    assert len(cases) >= 2 * 9, f"too few formats available: {unavailable} missing"
-    found = judge(cases, tmp_path, timeout=90.0)
+    assert len(cases) >= PER_FORMAT * 9, f"too few formats available: {unavailable} missing"
+    found = judge(cases, tmp_path, timeout=90.0, batch=len(cases))  # one interpreter start per command
     assert not found, "\n".join(found)
 
 
