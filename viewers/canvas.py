@@ -25,6 +25,7 @@ from viewers.visuals import Visual, visual_class_for
 from viewers.tiles import visual as _tiles_visual  # noqa: F401  (registers the streamed tileset visual)
 
 DRAG_LOD_INTERVAL_S = 0.25
+SUN_DIRECTION = (0.45, -0.6, 0.66)
 FAR_VIEW_M = 50_000.0  # farther from the origin than this, zoom-to looks along the local vertical there
 FLOAT32_EXACT_M = 10_000.0  # float32 steps stay under 1 mm out to here; farther layers draw relative to their centre
 DEFAULT_POINT_BUDGET = 300_000  # software GL here draws ~2.5 M points/s: keep frames interactive
@@ -63,9 +64,10 @@ class Canvas:
         p.remove_all_lights()
         sun = pv.Light(light_type="scene light", intensity=0.75)
         sun.positional = False
-        sun.position = (0.45, -0.6, 0.66)  # from the south-east, ~40 deg up
+        sun.position = SUN_DIRECTION  # from the south-east, ~40 deg up
         sun.focal_point = (0, 0, 0)
         p.add_light(sun)
+        self._sun, self._sun_axes = sun, np.eye(3)
         p.add_light(pv.Light(light_type="headlight", intensity=0.35))
         self._enable_antialiasing()
         p.add_north_arrow_widget(viewport=NORTH_ARROW_VIEWPORT, color="#c0392b", interactive=False)
@@ -104,6 +106,7 @@ class Canvas:
     def _on_render_start(self, *_: Any) -> None:
         self._t_start = time.perf_counter()
         self.update_clipping()  # after whatever reset it (interactor styles, pyvista): what is in view
+        self._orient_sun()
         self.scale_bar.update()
         self.layout_overlays()
 
@@ -342,6 +345,16 @@ class Canvas:
             self.plotter.renderer.ResetCameraClippingRange()
         else:
             cam.SetClippingRange(*span)
+
+    def _orient_sun(self) -> None:
+        """The sun shines from the same sky wherever the camera looks: 12,000 km from the
+        origin the scene's "up" points sideways, and a fixed sun would light the data from below."""
+        focal = np.asarray(self.plotter.camera.GetFocalPoint(), dtype=np.float64)
+        axes = self.scene.frame.axes_at(focal) if self._far_from_origin(focal) else np.eye(3)
+        if np.allclose(axes, self._sun_axes, atol=1e-3):
+            return
+        self._sun_axes = axes
+        self._sun.position = tuple(float(v) for v in axes @ np.array(SUN_DIRECTION))
 
     def render_offset(self, layer: Layer) -> np.ndarray:
         """Where a layer's float32 vertices are measured from: zero near the origin, else its

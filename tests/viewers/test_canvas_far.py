@@ -122,3 +122,15 @@ def test_clipping_range_leaves_out_what_is_beyond_the_depth_ratio() -> None:
     near, far = clipping_range([near_box, far_box], eye, view)
     assert 90 < near < 94 and 120 < far < 125  # the near box's corners, 94 m to 121 m along the view
     assert clipping_range([far_box], eye, -view) is None  # behind the camera: nothing in view
+
+
+def test_sun_shines_from_the_local_sky_far_away(canvas: Canvas) -> None:
+    canvas.scene.frame.origin_lla = (30.59, 114.30, 20.0)  # Wuhan
+    philadelphia = canvas.scene.frame.lla_to_enu([(39.95, -75.16, 10.0)])[0]
+    canvas.scene.layers.append(_box(philadelphia, 10.0, (0.0, 0.0, 1.0), "far"))
+    canvas.zoom_to(canvas.scene.layers[0].bounds())
+    canvas.render()
+    up = canvas.scene.frame.axes_at(philadelphia)[:, 2]
+    sun = np.asarray(canvas._sun.position) - np.asarray(canvas._sun.focal_point)
+    assert sun @ up / np.linalg.norm(sun) > 0.6  # from above there, not from below the horizon
+    assert np.asarray(canvas.plotter.camera.GetViewUp()) @ up > 0.99  # and the view is upright
