@@ -207,7 +207,7 @@ def _placement_state(layer: Layer) -> dict[str, Any]:
     data = layer.data if isinstance(layer.data, dict) else {}
     tree = data.get("octree")
     return {
-        "arrays": {k: data[k] for k in ("positions", "vertices") if k in data},
+        "arrays": {k: data[k] for k in ("positions", "vertices", "matrix", "bounds") if k in data},  # matrix: streamed tilesets
         "tree": (tree, getattr(tree, "center", None), getattr(tree, "half_size", None)),
         "info": dict(layer.info),
         "options": dict((layer.source or {}).get("options", {})),
