@@ -16,7 +16,7 @@ import warnings
 from typing import Any, Callable
 
 from app.model.layers import Layer, TilesetLayer
-from app.model.opening import open_paths
+from app.model.opening import apply_opened, open_paths
 from app.model.project import is_project
 from app.model.scene import Scene
 from loaders.base import LoadError, check_input
@@ -83,6 +83,7 @@ def _open_each(scene: Scene, paths: list[str], report: Callable[[LoadError], Non
             if "://" not in path:
                 check_input(path)  # before any open: a named pipe or a device would block or never end
             got = open_paths(scene, [path], on_error=failed.append, stream_tiles=stream_tiles)
+            apply_opened(scene, getattr(got, "projects", []))  # a project's camera, bookmarks, frame and clock
         except LoadError as exc:
             failed.append(exc)
             got = []

@@ -1,13 +1,17 @@
-"""Files and projects -> layers in a scene. Runs in workers; only `scene.layers.append` touches
-the live scene, and callers do that on the GUI thread."""
+"""Files and projects -> layers in a scene. Runs in workers, which never write the live scene's
+camera, bookmarks, clock or project frame: `open_paths` returns them (`Opened.projects`) and the
+GUI thread applies them with `apply_opened` before it appends the layers. (The first
+georeferenced layer still adopts the scene origin under the frame lock, in `Scene.make_layers`.)"""
 from __future__ import annotations
 
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
+from app.model.frame import SceneFrame
 from app.model.layers import Layer, MissingLayer
 from app.model.placement import apply_placement_option
 from app.model.project import LayerSpec, ProjectSpec, read_project
-from app.model.scene import Scene
+from app.model.scene import Bookmark, Camera, Scene
 from loaders.base import Cancel, LoadCancelled, LoadError, Progress, check_input
 from loaders.registry import load, loader_errors
 
@@ -168,11 +172,10 @@ def build_project_layers(scene: Scene, spec: ProjectSpec, *, progress: Progress 
                          keep_missing: bool = False) -> list[Layer]:
     """Every layer of a project; a layer that fails is reported and skipped, the rest still open.
     A layer whose file is missing is reported with the paths tried; with `keep_missing` (the GUI)
-    it also comes back as a MissingLayer, so the scene shows it and saving keeps it."""
-    if spec.frame.is_set and not scene.frame.is_set:
-        scene.frame.origin_lla = spec.frame.origin_lla
-    if spec.frame.display_crs and not scene.frame.display_crs:
-        scene.frame.display_crs = spec.frame.display_crs
+    it also comes back as a MissingLayer, so the scene shows it and saving keeps it.
+    A project with an origin, opened into a scene without one, is built in a staging scene in the
+    project's frame (`staging_scene`): the live frame is set on the GUI thread by `apply_opened`."""
+    scene = staging_scene(scene, spec)
     out: list[Layer] = []
     n = max(1, len(spec.layers))
     for i, entry in enumerate(spec.layers):
@@ -209,51 +212,93 @@ def open_project_spec(path: str) -> ProjectSpec:
     return read_project(path)
 
 
+def staging_scene(scene: Scene, spec: ProjectSpec) -> Scene:
+    """The scene to build a project's layers in: the live one when it already has an origin (or
+    the project has none), else a private scene in the project's frame. Layers remember the frame
+    they were made in, so the live scene conforms them if its origin was set meanwhile."""
+    if spec.frame.is_set and not scene.frame.is_set:
+        return Scene(SceneFrame(spec.frame.origin_lla, spec.frame.display_crs))
+    return scene
+
+
+@dataclass
+class OpenedProject:
+    """What a project brings to the scene besides its layers; `apply_opened` puts it there."""
+
+    path: str
+    frame: SceneFrame  # the frame its layers were built in (origin and display CRS)
+    camera: Camera | None
+    bookmarks: list[Bookmark]
+    ui: dict[str, Any] = field(default_factory=dict)
+    clock: dict[str, Any] | None = None
+
+
+class Opened(list):
+    """`open_paths`' answer: the layers (a list, as before) and `projects`, what each project
+    that opened brings (camera, bookmarks, frame, view settings, clock) for the GUI thread."""
+
+    def __init__(self, layers: Any = (), projects: Any = ()) -> None:
+        super().__init__(layers)
+        self.projects: list[OpenedProject] = list(projects)
+
+    @property
+    def camera(self) -> Camera | None:
+        """The saved view of the last project that has one."""
+        return next((p.camera for p in reversed(self.projects) if p.camera is not None), None)
+
+
+def apply_opened(scene: Scene, projects: list[OpenedProject]) -> None:
+    """On the GUI thread (or a headless caller's one thread), before the layers are added:
+    the frame when the scene has none yet, bookmarks, view settings, clock and camera."""
+    for project in projects:
+        with scene._frame_lock:
+            if project.frame.is_set and not scene.frame.is_set:
+                scene.frame.origin_lla = project.frame.origin_lla
+            if project.frame.display_crs and not scene.frame.display_crs:
+                scene.frame.display_crs = project.frame.display_crs
+        scene.bookmarks.extend(project.bookmarks)
+        scene.ui_state.update(project.ui)
+        if project.clock is not None:
+            scene.clock.set_state(project.clock)
+        if project.camera is not None:
+            scene.camera_from_project = True  # first, so camera_changed listeners see where it came from
+            scene.camera = project.camera
+
+
 def _open_project(scene: Scene, path: str, on_error: Callable[[LoadError], None], keep_missing: bool,
-                  **kwargs) -> list[Layer]:
+                  **kwargs) -> tuple[list[Layer], OpenedProject | None]:
     """A project brings its frame, camera and bookmarks only when at least one of its layers
     opens: a project that failed leaves no dead view or origin behind (the Place dialog and the
     camera would otherwise keep them)."""
     spec = read_project(path)
-    before = (scene.frame.origin_lla, scene.frame.display_crs, scene.camera, scene.camera_from_project,
-              len(scene.bookmarks))
-    scene.bookmarks.extend(spec.bookmarks)
-    scene.ui_state.update(spec.ui)  # read by the GUI as the project's layers arrive
-    if spec.camera is not None:
-        scene.camera = spec.camera
-        scene.camera_from_project = True
-    try:
-        layers = build_project_layers(scene, spec, on_error=on_error, keep_missing=keep_missing, **kwargs)
-    except BaseException:
-        _restore(scene, before)
-        raise
+    target = staging_scene(scene, spec)
+    layers = build_project_layers(target, spec, on_error=on_error, keep_missing=keep_missing, **kwargs)
     if spec.layers and not any(not isinstance(layer, MissingLayer) for layer in layers):
-        _restore(scene, before)
-    return layers
-
-
-def _restore(scene: Scene, before: tuple) -> None:
-    origin, crs, camera, from_project, n_bookmarks = before
-    scene.frame.origin_lla, scene.frame.display_crs = origin, crs
-    scene.camera, scene.camera_from_project = camera, from_project
-    del scene.bookmarks[n_bookmarks:]
+        return layers, None
+    frame = target.frame if target is not scene else spec.frame
+    return layers, OpenedProject(path, SceneFrame(frame.origin_lla, frame.display_crs), spec.camera,
+                                 list(spec.bookmarks), dict(spec.ui), spec.clock)
 
 
 def open_paths(scene: Scene, paths: list[str], *, on_error: Callable[[LoadError], None],
                progress: Progress | None = None, cancel: Cancel | None = None,
                on_partial: PartialCallback | None = None, stream_tiles: bool | None = None,
-               keep_missing: bool = False) -> list[Layer]:
-    """Files and projects into layers (not yet added). Projects also bring bookmarks and camera.
+               keep_missing: bool = False) -> Opened:
+    """Files and projects into layers (not yet added); what projects bring besides (camera,
+    bookmarks, frame, clock) is in the answer's `projects`, for `apply_opened` on the GUI thread.
     `stream_tiles` as in build_layers (None: stream when `on_partial` is given, i.e. in the GUI);
     `keep_missing` as in build_project_layers."""
     from app.model.project import is_project
 
-    out: list[Layer] = []
+    out = Opened()
     for path in paths:
         try:
             if is_project(path):
-                out.extend(_open_project(scene, path, on_error, keep_missing, progress=progress, cancel=cancel,
-                                         on_partial=on_partial, stream_tiles=stream_tiles))
+                layers, project = _open_project(scene, path, on_error, keep_missing, progress=progress, cancel=cancel,
+                                                on_partial=on_partial, stream_tiles=stream_tiles)
+                out.extend(layers)
+                if project is not None:
+                    out.projects.append(project)
             else:
                 out.extend(build_layers(scene, path, progress=progress, cancel=cancel, on_partial=on_partial,
                                         stream_tiles=stream_tiles))

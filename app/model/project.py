@@ -49,6 +49,7 @@ class ProjectSpec:
     layers: list[LayerSpec]
     bookmarks: list[Bookmark]
     ui: dict[str, Any] = field(default_factory=dict)  # view settings (the model tree's grouping...)
+    clock: dict[str, Any] | None = None  # the SceneClock's state (ISO times with offsets), checked on read
 
 
 def is_project(path: str | os.PathLike) -> bool:
@@ -111,6 +112,10 @@ def read_project(path: str | os.PathLike) -> ProjectSpec:
             doc = MIGRATIONS[version](doc)
             version = doc["schema_version"]
         check_project(doc)
+        if doc.get("clock") is not None:
+            from app.model.clock import check_clock
+
+            check_clock(doc["clock"], "clock")
         return _parse(p, doc)
     except SchemaError as exc:
         raise LoadError(path, f"malformed project: {exc}") from None
@@ -160,7 +165,8 @@ def _parse(p: Path, doc: dict[str, Any]) -> ProjectSpec:
     camera = Camera.from_dict(doc["camera"]) if doc.get("camera") else None
     ui = doc.get("ui")
     return ProjectSpec(str(p), str(doc.get("name", p.stem)), frame, camera, layers, bookmarks,
-                       {k: v for k, v in ui.items() if isinstance(v, dict)} if isinstance(ui, dict) else {})
+                       {k: v for k, v in ui.items() if isinstance(v, dict)} if isinstance(ui, dict) else {},
+                       dict(doc["clock"]) if doc.get("clock") is not None else None)
 
 
 def _saved_source(source: dict[str, Any], folder: Path) -> dict[str, Any]:
@@ -196,6 +202,7 @@ def write_project(scene: Scene, path: str | os.PathLike, name: str = "") -> None
         "layers": layers,
         "bookmarks": [{"name": b.name, "camera": b.camera.to_dict()} for b in scene.bookmarks],
         "ui": {k: dict(v) for k, v in scene.ui_state.items() if isinstance(v, dict)},
+        "clock": scene.clock.get_state(),
     }
     tmp = p.with_suffix(p.suffix + ".tmp")
     tmp.write_text(json.dumps(doc, indent=2), encoding="utf-8")

@@ -7,8 +7,10 @@ from typing import Any, Callable
 
 import numpy as np
 from psygnal import Signal
+from psygnal.containers import EventedList
 from pyproj.exceptions import ProjError
 
+from app.model.clock import SceneClock
 from app.model.frame import SceneFrame
 from app.model.layer_list import LayerList
 from app.model.layers import Layer, PointCloudLayer, layer_class_for
@@ -51,21 +53,49 @@ class Selection:
 
 
 class Scene:
+    """Evented like its layers: setting the camera emits `camera_changed`, any change to the
+    bookmark list emits `bookmarks_changed`, the clock has its own events. Only the GUI thread
+    writes them; workers return what a project brings (app.model.opening.Opened)."""
+
     selection_changed = Signal(object)
     camera_requested = Signal(object)  # a Camera the view should move to
+    camera_changed = Signal(object)  # scene.camera was set (the saved view, not every frame's camera)
+    bookmarks_changed = Signal()
     origin_moved = Signal(object)  # the 4x4 float64 matrix from the old scene ENU to the new one
 
     def __init__(self, frame: SceneFrame | None = None) -> None:
         self.layers = LayerList()
         self.frame = frame or SceneFrame()
-        self.camera = Camera()
-        self.bookmarks: list[Bookmark] = []
+        self._camera = Camera()
+        self._bookmarks: EventedList = EventedList()
+        for event in ("inserted", "removed", "changed", "reordered"):
+            getattr(self._bookmarks.events, event).connect(lambda *_: self.bookmarks_changed.emit())
+        self.clock = SceneClock()  # the one current time (app/model/clock.py)
         self.selection = Selection()
         self._frame_lock = threading.Lock()
         self.camera_from_project = False
         self.dirty = False  # unsaved changes (app/model/undo.py keeps it)
         self.layers.inserted.connect(self._conform_inserted)  # first, before any visual is built
         self.ui_state: dict[str, Any] = {}  # view settings saved with the project (the model tree's grouping...)
+
+    @property
+    def camera(self) -> Camera:
+        return self._camera
+
+    @camera.setter
+    def camera(self, camera: Camera) -> None:
+        self._camera = camera
+        self.camera_changed.emit(camera)
+
+    @property
+    def bookmarks(self) -> EventedList:
+        """Bookmark objects; a list that emits `bookmarks_changed` on every change."""
+        return self._bookmarks
+
+    @bookmarks.setter
+    def bookmarks(self, marks: list[Bookmark]) -> None:
+        self._bookmarks.clear()
+        self._bookmarks.extend(marks)
 
     def select(self, selection: Selection) -> None:
         self.selection = selection
@@ -145,6 +175,8 @@ class Scene:
         self.camera = transform_camera(matrix, self.camera)
         for bookmark in self.bookmarks:
             bookmark.camera = transform_camera(matrix, bookmark.camera)
+        if len(self.bookmarks):
+            self.bookmarks_changed.emit()  # their cameras moved with the origin
         self.select(Selection())
         for layer in self.layers:
             layer.data_changed.emit()

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.model.layers import Layer
-from app.model.opening import open_paths
+from app.model.opening import apply_opened, open_paths
 from app.model.project import is_project
 from app.model.scene import Scene
 from app.model.undo import UndoStack
@@ -291,6 +291,9 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001 - a bug in a worker must not take the window down
             layers, errors = [], [LoadError(task.label, f"internal error: {type(exc).__name__}: {exc}")]
         self._show_partials()
+        if getattr(layers, "projects", None):  # camera, bookmarks, frame, clock: applied here, never by the worker
+            apply_opened(self.scene, layers.projects)
+            self.model_tree._apply_saved_grouping()  # streamed layers may already be in the tree
         shown: dict[str, list[Layer]] = getattr(task, "shown", {})
         first = len(self.scene.layers) == sum(len(v) for v in shown.values())
         for exc in errors:  # a stream that failed half-way leaves nothing behind

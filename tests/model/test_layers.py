@@ -110,7 +110,7 @@ def test_bad_project_files(tmp_path: Path, content: str, reason: str) -> None:
 
 
 def test_project_saved_from_a_scene_reopens_the_same_layers(tmp_path: Path) -> None:
-    from app.model.opening import build_layers, open_paths
+    from app.model.opening import apply_opened, build_layers, open_paths
     from tests.fixtures import write_las
 
     las = write_las(tmp_path / "scan.las", n=500)
@@ -123,6 +123,7 @@ def test_project_saved_from_a_scene_reopens_the_same_layers(tmp_path: Path) -> N
     reopened = Scene()
     errors: list = []
     layers = open_paths(reopened, [str(tmp_path / "site.twin")], on_error=errors.append)
+    apply_opened(reopened, layers.projects)  # the GUI thread's part: the project's frame, camera...
     assert not errors and [layer.name for layer in layers] == ["scan.las"]
     assert layers[0].opacity == 0.25 and reopened.frame.origin_lla == scene.frame.origin_lla
     np.testing.assert_allclose(layers[0].positions, scene.layers[0].positions, atol=1e-9)
