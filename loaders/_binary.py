@@ -6,6 +6,7 @@ before anything is sliced or allocated, so a lying header costs an exception, no
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
 from typing import Any
@@ -97,8 +98,8 @@ def strided(buf: bytes | memoryview, offset: int, count: int, dtype: np.dtype, c
 
 def as_int(value: Any, what: str, minimum: int = 0, maximum: int = 2**53) -> int:
     """A JSON integer within bounds (JSON from files can hold anything)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
-        raise BinaryError(f"{what} is not an integer")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value != int(value):
+        raise BinaryError(f"{what} is not an integer")  # JSON's 1e999 is inf and NaN parses too
     v = int(value)
     if not minimum <= v <= maximum:
         raise BinaryError(f"{what} = {v} is out of range")

@@ -165,3 +165,15 @@ def test_ply_with_non_finite_or_huge_vertices(tmp_path: Path, bad: float) -> Non
     path = tmp_path / "m.ply"
     path.write_bytes(head + v.tobytes() + face.tobytes())
     _load_without_warnings(path)
+
+
+@pytest.mark.parametrize("count", ["1e999", "NaN", "-1e999"])
+def test_non_finite_json_count_is_a_plain_error(tmp_path: Path, count: str) -> None:
+    """Python's JSON reads 1e999 as inf and NaN as NaN; an integer field holding one gave
+    "OverflowError: cannot convert float infinity to integer" as the reason."""
+    ft = json.dumps({"POINTS_LENGTH": 3, "POSITION": {"byteOffset": 0}}).replace("3,", count + ",", 1)
+    js, fb = _pad(ft.encode()), _pad(POSITIONS.tobytes(), b"\0")
+    path = tmp_path / "t.pnts"
+    path.write_bytes(struct.pack("<4sIIIIII", b"pnts", 1, 28 + len(js) + len(fb), len(js), len(fb), 0, 0) + js + fb)
+    with pytest.raises(LoadError, match="POINTS_LENGTH is not an integer"):
+        loaders.load(path)
