@@ -125,7 +125,12 @@ def describe(path: str, deep: bool = False) -> dict[str, Any]:
         with loader_errors(path, "LAS/LAZ"):
             summary = summarize_las(path, deep=deep)
         return {**_describe_datas(path, [summary]), "bounds_from": summary.bounds_from}
-    return _describe_datas(path, load(path))
+    datas = load(path)
+    if datas and datas[0].kind == "schedule":  # no geometry: tasks and dates instead of bounds
+        from loaders.schedule import describe_schedule
+
+        return describe_schedule(path, datas[0])  # type: ignore[arg-type]
+    return _describe_datas(path, datas)
 
 
 def _describe_datas(path: str, datas: list[LayerData]) -> dict[str, Any]:

@@ -21,10 +21,12 @@ class _Entry:
     sniff: Callable[[bytes], bool] | None
     priority: int
     func: Loader
+    sniff_bytes: int = SNIFF_BYTES  # a format known only past the first 64 bytes (a schedule XML's root) asks for more
 
 
 _REGISTRY: list[_Entry] = []
-_BUILTINS = ("loaders.las", "loaders.copc", "loaders.e57", "loaders.ifc", "loaders.tiles3d", "loaders.mesh", "loaders.cityjson", "loaders.geojson", "loaders.xyz")
+_BUILTINS = ("loaders.las", "loaders.copc", "loaders.e57", "loaders.ifc", "loaders.tiles3d", "loaders.mesh", "loaders.cityjson", "loaders.geojson", "loaders.xyz",
+             "loaders.schedule")
 
 
 def _ensure_builtins() -> None:
@@ -35,11 +37,13 @@ def _ensure_builtins() -> None:
         importlib.import_module(module)
 
 
-def register_loader(*extensions: str, sniff: Callable[[bytes], bool] | None = None, priority: int = 0, name: str | None = None):
-    """Register `func(path, *, progress=None, cancel=None) -> list[LayerData]` for these extensions."""
+def register_loader(*extensions: str, sniff: Callable[[bytes], bool] | None = None, priority: int = 0, name: str | None = None,
+                    sniff_bytes: int = SNIFF_BYTES):
+    """Register `func(path, *, progress=None, cancel=None) -> list[LayerData]` for these extensions.
+    `sniff` sees the file's first `sniff_bytes` bytes."""
 
     def deco(func: Loader) -> Loader:
-        _REGISTRY.append(_Entry(name or func.__name__, tuple(e.lower() for e in extensions), sniff, priority, func))
+        _REGISTRY.append(_Entry(name or func.__name__, tuple(e.lower() for e in extensions), sniff, priority, func, sniff_bytes))
         _REGISTRY.sort(key=lambda e: -e.priority)
         return func
 
@@ -64,9 +68,10 @@ def find_loader(path: str | Path) -> _Entry:
         if os.path.isfile(tileset):
             return find_loader(tileset)
         raise LoadError(p, "is a directory (open a file inside it, or a folder holding tileset.json)")
-    head = read_head(p, SNIFF_BYTES)  # missing, unreadable or empty: the same words everywhere
+    size = max([SNIFF_BYTES] + [e.sniff_bytes for e in _REGISTRY if e.sniff is not None])
+    head = read_head(p, size)  # missing, unreadable or empty: the same words everywhere
     for entry in _REGISTRY:
-        if entry.sniff is not None and entry.sniff(head):
+        if entry.sniff is not None and entry.sniff(head[:entry.sniff_bytes]):
             return entry
     ext = _extension(p)
     for entry in _REGISTRY:
