@@ -146,6 +146,12 @@ class Scene:
 
         return self.distance_m(layer) > FAR_LAYER_M
 
+    @staticmethod
+    def display_crs_of(layer: Layer) -> str | None:
+        """The CRS a layer's file is in, for the status bar; None for ECEF/lat-lon data."""
+        crs = layer.info.get("crs")
+        return crs if isinstance(crs, str) and crs not in ("EPSG:4978", "EPSG:4979", "EPSG:4326") else None
+
     def origin_for(self, layer: Layer) -> tuple[float, float, float] | None:
         """The origin that makes a layer local: its centre's lat/lon, at its lowest point."""
         from app.model.reorigin import layer_sample, transform_points
@@ -159,16 +165,19 @@ class Scene:
             h += float(transform_points(self.frame.matrix_to((lat, lon, h)), sample)[:, 2].min())
         return float(lat), float(lon), float(h)
 
-    def move_origin(self, origin_lla: tuple[float, float, float]) -> np.ndarray:
+    def move_origin(self, origin_lla: tuple[float, float, float], display_crs: str | None = None) -> np.ndarray:
         """Re-express every layer, the camera and the bookmarks at a new origin; returns the
         old -> new matrix. Everything keeps its place on Earth; `origin_moved` lets the view
-        follow. Layers made in the old frame and not yet added are conformed when added."""
+        follow. Layers made in the old frame and not yet added are conformed when added.
+        `display_crs` (the status bar's CRS) follows: a Wuhan Gauss-Kruger zone means nothing
+        in Philadelphia; None shows lat/lon only."""
         from app.model.reorigin import transform_camera, transform_layer
 
         origin = (float(origin_lla[0]), float(origin_lla[1]), float(origin_lla[2]))
         with self._frame_lock:
             matrix = self.frame.matrix_to(origin)
             self.frame.origin_lla = origin
+            self.frame.display_crs = display_crs
             for layer in self.layers:
                 transform_layer(layer, matrix)
                 layer.info["frame_origin"] = origin

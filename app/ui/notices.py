@@ -165,7 +165,7 @@ class LayerNotices:
             return False
         if self._before_move is not None:
             self._before_move()
-        self.scene.move_origin(origin)
+        self.scene.move_origin(origin, display_crs=self.scene.display_crs_of(layer))
         self.area.clear()
         far = [other.name for other in self.scene.layers if other is not layer and self.scene.is_far(other)]
         text = f"Scene origin moved to {layer.name} ({origin[0]:.5f}\u00b0, {origin[1]:.5f}\u00b0)"

@@ -53,9 +53,10 @@ def test_far_layer_is_detected_and_left_out_of_local_bounds(two_cities) -> None:
 
 def test_move_origin_replaces_every_layer_as_pyproj_does(two_cities) -> None:
     scene, a, b, wuhan, phila = two_cities
+    assert scene.frame.display_crs == "EPSG:4547"
     origin = scene.origin_for(b)
-    scene.move_origin(origin)
-    assert scene.frame.origin_lla == origin
+    scene.move_origin(origin, display_crs=scene.display_crs_of(b))
+    assert scene.frame.origin_lla == origin and scene.frame.display_crs == "EPSG:32618"
     for layer, data in ((b, phila), (a, wuhan)):
         expected = _reference_enu(data.positions, data.georef.crs, origin)
         assert np.abs(layer.positions - expected).max() < 1e-3, layer.name  # < 1 mm, near and far
