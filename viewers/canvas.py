@@ -19,7 +19,8 @@ from app.model.scene import Camera, Scene, Selection
 from viewers import style
 from viewers.clipping import clipping_range
 from viewers.navigation import DEFAULT_NAVIGATION, make_navigation
-from viewers.lod import camera_state_from_vtk, frustum_planes_from_vtk, indices_for, select_nodes
+from viewers.lod import camera_state_from_vtk, frustum_planes_from_vtk
+from viewers.budget import PointBudget
 from viewers.legends import GAP, Legend, LegendStack, Rect
 from viewers.overlays import NORTH_ARROW_VIEWPORT, ScaleBar, StatsOverlay, nice_length, north_arrow_rect
 from viewers.visuals import Visual, visual_class_for
@@ -49,6 +50,7 @@ class Canvas:
         self.eye_dome_lighting = False
         self.navigation = DEFAULT_NAVIGATION
         self._legends: dict[int, Legend] = {}  # id(visual) -> its legend; drawn while its layer is visible
+        self.budget = PointBudget(self)  # one allocation of point_budget over every visible point layer
         self._setup_look()
         scene.layers.inserted.connect(self._on_inserted)
         scene.layers.removed.connect(self._on_removed)
@@ -61,6 +63,7 @@ class Canvas:
     def _setup_look(self) -> None:
         p = self.plotter
         pv.global_theme.allow_empty_mesh = True  # every element hidden, an empty cloud: draw nothing, do not fail
+        p.theme.allow_empty_mesh = True  # the plotter copied the global theme when it was made
         p.set_background(style.SKY_BOTTOM, top=style.SKY_TOP)
         p.remove_all_lights()
         sun = pv.Light(light_type="scene light", intensity=0.75)
@@ -190,7 +193,10 @@ class Canvas:
 
     # --- layers -------------------------------------------------------------------------------
     def _on_inserted(self, index: int, layer: Layer) -> None:
+        self.budget.dirty = True
         self.visuals[id(layer)] = visual_class_for(layer)(layer, self)
+        if isinstance(layer, PointCloudLayer):
+            self.update_lod()  # the other clouds give up their share of the budget
         self.update_ground()
         self.request_render()
 
@@ -203,35 +209,28 @@ class Canvas:
             visual.close()
         if self.scene.selection.layer is layer:
             self.scene.select(Selection())
+        if isinstance(layer, PointCloudLayer):
+            self.reallocate_points()
         self.update_ground()
         self.request_render()
 
     def budget_selection(self, layer: PointCloudLayer) -> tuple[np.ndarray, np.ndarray | None]:
-        """This layer's share of the point budget: octree nodes chosen for the current camera
-        (nearest and largest on screen first), else a seeded uniform subsample.
-        Returns (point indices, node ids or None)."""
-        n = len(layer.positions)
-        total = sum(len(l.positions) for l in self.scene.layers if isinstance(l, PointCloudLayer)) or n
-        share = n if total <= self.point_budget else int(self.point_budget * n / total)
-        if share >= n:
-            return np.arange(n), None
-        tree = layer.data.get("octree")
-        if tree is not None:
-            cam = self.plotter.camera
-            w, h = self.plotter.window_size
-            nodes = select_nodes(tree, **camera_state_from_vtk(cam), viewport_height_px=h, budget=share,
-                                 frustum_planes=frustum_planes_from_vtk(cam, w / max(h, 1))[:4])
-            if len(nodes):
-                return np.sort(indices_for(tree, nodes)), np.sort(nodes)
-        return np.sort(np.random.default_rng(0).choice(n, size=share, replace=False)), None
+        """This layer's part of the frame's one point budget (viewers.budget): octree nodes, the
+        whole cloud, or a subsample of it. Returns (point indices, node ids or None)."""
+        return self.budget.selection(layer)
 
-    def update_lod(self) -> None:
-        """After the camera moved: re-select octree nodes; rebuild only clouds whose nodes changed."""
+    def reallocate_points(self, force: object = None) -> None:
+        """Point layers came, went, were shown, hidden or had classes hidden: split the budget
+        again (and rebuild `force`, a visual whose drawing changed whatever its share)."""
+        self.budget.dirty = True
+        self.update_lod(force)
+
+    def update_lod(self, force: object = None) -> None:
+        """After the camera moved: one new allocation; rebuild only clouds whose share changed."""
+        self.budget.dirty = True
         for visual in list(self.visuals.values()):
-            if isinstance(visual.layer, PointCloudLayer) and visual.layer.data.get("octree") is not None:
-                _, nodes = self.budget_selection(visual.layer)
-                previous = getattr(visual, "nodes", None)
-                if nodes is None or previous is None or len(nodes) != len(previous) or (nodes != previous).any():
+            if isinstance(visual.layer, PointCloudLayer) and hasattr(visual, "budget_key"):
+                if visual is force or self.budget.key_for(visual.layer) != visual.budget_key:
                     visual.rebuild()
         self.tick(render=False)
         self.request_render()
@@ -260,6 +259,7 @@ class Canvas:
         if max(1, int(budget)) == self.point_budget:
             return
         self.point_budget = max(1, int(budget))
+        self.budget.dirty = True
         for visual in self.visuals.values():
             if isinstance(visual.layer, PointCloudLayer):
                 visual.rebuild()

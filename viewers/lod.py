@@ -8,7 +8,8 @@ that would overflow the budget, so the drawn set is always a coarse-to-fine, gap
 from __future__ import annotations
 
 import heapq
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 import numpy as np
 
@@ -33,8 +34,14 @@ def _node_weights(tree: PointOctree, nodes: np.ndarray, eye: np.ndarray, view: n
     Priority is the projected diameter, favouring nodes near the view axis a little (x0.5 at 90
     degrees off-axis, as Potree's centre weighting does); a camera inside a node makes it first.
     """
-    center = tree.center[nodes]
-    radius = tree.half_size[nodes] * np.sqrt(3.0)
+    return sphere_weights(tree.center[nodes], tree.half_size[nodes] * np.sqrt(3.0), eye, view, factor, planes)
+
+
+def sphere_weights(center: np.ndarray, radius: np.ndarray, eye: np.ndarray, view: np.ndarray, factor: float,
+                   planes: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(pixel size, priority, visible) of bounding spheres: octree nodes, tiles or whole clouds."""
+    center = np.asarray(center, dtype=np.float64).reshape(-1, 3)
+    radius = np.asarray(radius, dtype=np.float64).reshape(-1)
     offset = center - eye
     dist = np.linalg.norm(offset, axis=1)
     inside = dist <= radius
@@ -42,7 +49,7 @@ def _node_weights(tree: PointOctree, nodes: np.ndarray, eye: np.ndarray, view: n
     px = np.where(inside, np.inf, 2.0 * radius * factor / np.maximum(safe, 1e-12))
     cos_axis = np.clip(offset @ view / safe, -1.0, 1.0)
     priority = np.where(inside, np.inf, px * (0.75 + 0.25 * cos_axis))
-    visible = np.ones(len(nodes), dtype=bool)
+    visible = np.ones(len(center), dtype=bool)
     if planes is not None:
         signed = center @ planes[:, :3].T + planes[:, 3]  # (nodes, planes), inside >= 0
         visible = (signed >= -radius[:, None]).all(axis=1)
@@ -110,3 +117,73 @@ def camera_state_from_vtk(camera: Any) -> dict[str, Any]:
     position = np.asarray(camera.GetPosition(), dtype=np.float64)
     focal = np.asarray(camera.GetFocalPoint(), dtype=np.float64)
     return {"camera_position": position, "view_dir": focal - position, "fov_y_deg": float(camera.GetViewAngle())}
+
+
+@dataclass
+class BudgetSource:
+    """One visible point layer in the frame's budget allocation. Nodes are bounding spheres in
+    scene coordinates with the points each would draw (hidden classes not counted).
+
+    `children` walks an octree (node 0 is the root); None makes every node a candidate at once
+    (the tiles a streamed layer selected, or a whole cloud as one node). `partial`: a cloud
+    without an octree may take a uniform subsample of what is left when it does not fit whole."""
+
+    key: Any
+    center: np.ndarray
+    radius: np.ndarray
+    counts: np.ndarray
+    children: Callable[[int], np.ndarray] | None = None
+    partial: bool = False
+
+
+def allocate_budget(sources: list[BudgetSource], budget: int, camera_position: Any, view_dir: Any, fov_y_deg: float,
+                    viewport_height_px: float, *, frustum_planes: np.ndarray | None = None,
+                    min_node_px: float = 10.0) -> dict[Any, tuple[list[int], int]]:
+    """One allocation of the point budget over every visible point layer: nodes of all sources in
+    one queue, largest on screen first (near and in view wins, whichever layer it belongs to),
+    after the root of every octree in view (each cloud keeps its overview, as in select_nodes).
+
+    Returns {key: (chosen nodes, partial)}: `partial` > 0 means the source's single node gets a
+    subsample of that many points. A node that does not fit is skipped (its subtree with it) and
+    smaller ones may still fill the budget; a node's children only queue once it is chosen, so
+    each tree's cut stays coarse-to-fine without gaps. The sum of chosen counts is <= budget.
+    """
+    eye = np.asarray(camera_position, dtype=np.float64).reshape(3)
+    view = np.asarray(view_dir, dtype=np.float64).reshape(3)
+    view = view / (np.linalg.norm(view) or 1.0)
+    planes = None if frustum_planes is None else _normalised_planes(frustum_planes)
+    factor = projection_factor(fov_y_deg, viewport_height_px)
+    out: dict[Any, tuple[list[int], int]] = {s.key: ([], 0) for s in sources}
+    heap: list[tuple[int, float, int, int]] = []  # (0 for an octree root, -priority, source, node)
+    for si, src in enumerate(sources):
+        roots = np.zeros(1, dtype=np.int64) if src.children is not None else np.arange(len(src.counts))
+        if not len(roots) or not len(src.counts):
+            continue
+        _, prio, vis = sphere_weights(src.center[roots], src.radius[roots], eye, view, factor, planes)
+        for node, p, ok in zip(roots.tolist(), prio.tolist(), vis.tolist()):
+            if ok or (src.children is None and not src.partial):  # streamed tiles were culled by their own traversal
+                heapq.heappush(heap, (0 if src.children is not None else 1, -p, si, node))
+    used = 0
+    budget = max(0, int(budget))
+    while heap and used < budget:
+        _, _, si, node = heapq.heappop(heap)
+        src = sources[si]
+        n = int(src.counts[node])
+        if n <= 0:
+            continue
+        if used + n > budget:
+            if src.partial:
+                out[src.key] = ([node], budget - used)
+                used = budget
+            continue
+        used += n
+        out[src.key][0].append(node)
+        if src.children is None:
+            continue
+        kids = np.asarray(src.children(node), dtype=np.int64)
+        if len(kids):
+            px, prio, vis = sphere_weights(src.center[kids], src.radius[kids], eye, view, factor, planes)
+            for kid, p, ok, size in zip(kids.tolist(), prio.tolist(), vis.tolist(), px.tolist()):
+                if ok and size >= min_node_px:
+                    heapq.heappush(heap, (1, -p, si, kid))
+    return out

@@ -98,11 +98,11 @@ class Visual:
         self.actor = actor
         actor.SetVisibility(bool(self.layer.visible))
         actor.GetProperty().SetOpacity(float(self.layer.opacity))
-        actor.SetPosition(*getattr(self, "offset", (0.0, 0.0, 0.0)))  # float64: the vertices are relative to it
         if legend is not None and legend.range is not None and legend.lut is None:
             legend.lut = actor.GetMapper().GetLookupTable()
         self.legend = legend
         self.canvas.set_legend(self, legend)
+        actor.SetPosition(*getattr(self, "offset", (0.0, 0.0, 0.0)))  # float64: the vertices are relative to it
 
 
     def _ramp(self, mode: str, quantity: str, kwargs: dict[str, Any]) -> Legend | None:
@@ -141,6 +141,7 @@ class PointCloudVisual(Visual):
 
     def build(self) -> None:
         pos = self.layer.positions
+        self.budget_key = self.canvas.budget.key_for(self.layer)
         self.index, self.nodes = self.canvas.budget_selection(self.layer)
         attrs = self.layer.data.get("attributes", {})
         if self.layer.hidden_classes and "classification" in attrs:  # per-class visibility
@@ -179,6 +180,17 @@ class PointCloudVisual(Visual):
         self.mesh = mesh
         self.drawn = {"points": int(len(self.index))}
         self._finish(self.canvas.plotter.add_mesh(mesh, **kwargs), legend)
+
+    def _on_event(self, info: Any) -> None:
+        """Shown, hidden or classes hidden: the frame's budget is split again over what is drawn."""
+        name = info.signal.name
+        if name == "visible":
+            self.actor.SetVisibility(bool(self.layer.visible))
+            self.canvas.reallocate_points()
+        elif name == "hidden_classes":
+            self.canvas.reallocate_points(force=self)
+        else:
+            super()._on_event(info)
 
     def describe_pick(self, cell_id: int, position: np.ndarray) -> Selection:
         if not (0 <= cell_id < len(self.index)):

@@ -369,7 +369,7 @@ class TilesetStreamVisual(MeshVisual):
             return False
         sel = select_tiles(self.tree, self.camera_view(), self.layer.max_sse * self.cache.sse_factor,
                            lambda i: i in self.loaded, lambda i: i in self.failed)
-        self._show(set(sel.selected))
+        self._show(self._within_point_budget(set(sel.selected)))
         self.cache.touch(sel.needed - set(sel.selected))
         self.cache.touch(sel.selected)
         for index in self.cache.evict(sel.needed):
@@ -378,12 +378,32 @@ class TilesetStreamVisual(MeshVisual):
         self._schedule(sel)
         self.counters = {"visited": sel.visited, "selected": len(sel.selected), "culled": sel.culled,
                          "requests": len(sel.requests)}
-        tiles = [self.loaded[i] for i in sel.selected]
+        tiles = [self.loaded[i] for i in self.shown if i in self.loaded]
         self.drawn = {"triangles": sum(t.triangles for t in tiles), "points": sum(t.points for t in tiles),
                       "tiles": len(tiles)}
         if uploaded:
             self.canvas.request_render()
         return self.pending()
+
+    def _within_point_budget(self, selected: set[int]) -> set[int]:
+        """Point tiles (COPC nodes, pnts) share the canvas's one point budget with every other
+        point layer: the nearest and largest fit, the rest wait (refinement adds points, so a
+        coarser cut has no holes). Tiles with triangles are not points and always show."""
+        ids = [i for i in selected if i in self.loaded and self.loaded[i].points and not self.loaded[i].triangles]
+        self._candidates: tuple | None = None
+        if not ids:
+            return selected
+        scale = float(np.max(np.linalg.norm(self.matrix[:3, :3], axis=0)))
+        centres = np.array([self.tree.nodes[i].center for i in ids], dtype=np.float64)
+        self._candidates = (np.asarray(ids), centres @ self.matrix[:3, :3].T + self.matrix[:3, 3],
+                            np.array([self.tree.nodes[i].radius for i in ids]) * scale,
+                            np.array([self.loaded[i].points for i in ids]))
+        allowed = self.canvas.budget.stream_allowance(self, self._candidates)
+        return {i for i in selected if i not in ids or i in allowed}
+
+    def point_candidates(self) -> tuple | None:
+        """(tile ids, scene centres, radii, points) of the point tiles the last frame selected."""
+        return getattr(self, "_candidates", None) if self.layer.visible else None
 
     def _schedule(self, sel: Any) -> None:
         wanted = [i for _, i in sel.requests]
