@@ -22,12 +22,13 @@ from app.model.scene import Scene
 from app.model.undo import UndoStack
 from app.tasks import Task, TaskRunner
 from app.ui.layer_tree import LayerTreeDock
-from app.ui.menus import add_navigation_menu, build_edit_menu, build_file_menu, build_help_menu
+from app.ui.menus import add_navigation_menu, build_edit_menu, build_file_menu, build_help_menu, build_time_menu
 from app.ui.model_tree import ModelTreeDock
 from app.ui.notices import add_scene_origin_menu, install_notices
 from app.ui.point_budget import PointBudgetControl
 from app.ui.project_files import ProjectFiles
 from app.ui.properties import PropertiesDock
+from app.ui.timeline import TimelineDock
 from loaders.base import LoadCancelled, LoadError
 from loaders.registry import supported_extensions
 
@@ -71,6 +72,10 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.layer_tree, self.model_tree)
         self.layer_tree.raise_()
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.properties)
+        self.timeline = TimelineDock(self.scene.clock, self)  # the scene clock; shown from View > Timeline
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.timeline)
+        self.timeline.hide()  # until something in the scene is time-aware (a schedule...)
+        self.scene.layers.inserted.connect(self._show_timeline_for)
         self._build_status_bar()
         self.notices = install_notices(self)  # far or unplaced layers: non-blocking notices above the view
         self.project_files = ProjectFiles(self)
@@ -131,7 +136,14 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.layer_tree.toggleViewAction())
         view_menu.addAction(self.properties.toggleViewAction())
         view_menu.addAction(self.model_tree.toggleViewAction())
+        view_menu.addAction(self.timeline.toggleViewAction())
+        build_time_menu(self, view_menu)  # View > Time: Play/Pause, steps, Set time (app/ui/timeline.py)
         build_help_menu(self)  # Keyboard shortcuts (read from the menus above), About
+
+    def _show_timeline_for(self, _index: int, layer: Layer) -> None:
+        """A time-aware layer (its class says `time_aware = True`, e.g. a schedule) brings the timeline."""
+        if getattr(type(layer), "time_aware", False) and not self.timeline.isVisible():
+            self.timeline.show()
 
     def _refresh_bookmarks(self) -> None:
         self.bookmark_menu.clear()
@@ -444,6 +456,7 @@ class MainWindow(QMainWindow):
         self._hover_timer.stop()
         self._stats_timer.stop()
         self.tasks.shutdown()
+        self.timeline.detach()  # the scene's clock may outlive the window
         self.notices.close()
         self.canvas.close()
         self.view.close()

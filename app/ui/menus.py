@@ -1,4 +1,4 @@
-"""The window's File, Edit, View > Navigation and Help menus. Every shortcut of the app is a menu
+"""The window's File, Edit, View > Navigation, View > Time and Help menus. Every shortcut of the app is a menu
 action, so Help > Keyboard shortcuts (generated from the menus) lists them all."""
 from __future__ import annotations
 
@@ -84,6 +84,14 @@ def add_navigation_menu(win: "MainWindow", view_menu: QMenu) -> QMenu:
 def set_navigation(win: "MainWindow", mode: str) -> None:
     win.canvas.set_navigation(mode)
     win.settings.setValue("navigation", mode)
+
+
+def build_time_menu(win: "MainWindow", view_menu: QMenu) -> QMenu:
+    """View > Time: the timeline's play/step actions (their keys work while the timeline has the focus)."""
+    menu = view_menu.addMenu("T&ime")
+    for action in win.timeline.time_actions():
+        menu.addAction(action)
+    return menu
 
 
 def build_help_menu(win: "MainWindow") -> QMenu:
