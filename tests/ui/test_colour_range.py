@@ -120,3 +120,38 @@ def test_dock_sets_min_max_resets_and_the_project_keeps_them(qtbot, window, tmp_
     assert row.isVisible() and row.unit.text() == "m" and row.minimum.value() > 20
     dock.color_mode.setCurrentText("rgb")
     assert not row.isVisible()
+
+
+def test_streamed_copc_intensity_keeps_its_colours_while_navigating(tmp_path) -> None:
+    from app.model.color_range import shown_range
+    from app.model.opening import build_layers
+    from loaders.copc_tree import STREAMED_LOADER
+    from tests.loaders.copc_fixture import make_copc
+    from tests.viewers.test_tiles_streaming import settle
+
+    scene = Scene()
+    [layer] = build_layers(scene, str(make_copc(tmp_path, n=150_000)), loader=STREAMED_LOADER, stream_tiles=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plotter = pv.Plotter(off_screen=True, window_size=(400, 300))
+    canvas = Canvas(plotter, scene)
+    try:
+        scene.layers.append(layer)
+        layer.color_mode = "property:intensity"
+        canvas.zoom_to(layer.bounds())
+        settle(canvas)
+        visual = canvas.visuals[id(layer)]
+        at_open = visual.coloring.scalar_range()
+        assert at_open == shown_range(layer, layer.color_mode, scene.frame)  # what the dock shows
+        centre = (layer.bounds()[0] + layer.bounds()[1]) / 2
+        before = set(visual.loaded)
+        for offset in ((0.0, -40.0, 30.0), (80.0, 60.0, 25.0)):  # deeper nodes stream in
+            canvas.set_camera(Camera(tuple(centre + offset), tuple(centre), (0.0, 0.0, 1.0)))
+            settle(canvas)
+            assert visual.coloring.scalar_range() == at_open
+        assert set(visual.loaded) - before  # new tiles did arrive
+        layer.set_color_limits("property:intensity", (0.0, 1000.0))
+        assert canvas.visuals[id(layer)].coloring.scalar_range() == (0.0, 1000.0)
+    finally:
+        canvas.close()
+        plotter.close()
