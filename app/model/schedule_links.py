@@ -6,7 +6,8 @@
 - the IFC's own 4D (IfcTask, IfcRelAssignsToProcess, IfcWorkSchedule), `links_from_ifc` (loaders/schedule_ifc.py).
 
 Task names repeat in real schedules: a link by name with several candidates is settled by the link's
-own planned dates (same start and finish day), else it stays ambiguous and is reported. Every result
+own planned dates (the one task with the same start and finish day, else the one with the same start
+day, else the same finish day: exports often move a finish), else it stays ambiguous and is reported. Every result
 carries a `LinkReport` that says how many links found their element and their task, in plain words:
 a table made for another model matches no element, and the report says exactly that.
 """
@@ -112,11 +113,19 @@ class TaskMatcher:
             return None, "missing"
         if len(found) == 1 or by != "name":
             return found[0], "ok"
-        if start is not None or finish is not None:
-            same = [i for i in found if _day(self.tasks[i].start) == (start or _day(self.tasks[i].start))
-                    and _day(self.tasks[i].finish) == (finish or _day(self.tasks[i].finish))]
+        tests = []  # the same start and finish day, else the same start day, else the same finish day
+        if start is not None and finish is not None:
+            tests.append(lambda t: _day(t.start) == start and _day(t.finish) == finish)
+        if start is not None:
+            tests.append(lambda t: _day(t.start) == start)
+        if finish is not None:
+            tests.append(lambda t: _day(t.finish) == finish)
+        for test in tests:
+            same = [i for i in found if test(self.tasks[i])]
             if len(same) == 1:
                 return same[0], "ok"
+            if len(same) > 1:
+                break  # a looser test cannot tell these apart either
         return None, "ambiguous"
 
 
