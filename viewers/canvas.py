@@ -409,7 +409,7 @@ class Canvas:
                     out[f"{frame.display_crs} y"] = round(float(y), 3)
                 except Exception:  # noqa: BLE001 - a CRS that cannot express this point: show lat/lon only
                     pass
-        return out
+        return {k: v + 0.0 if isinstance(v, float) else v for k, v in out.items()}  # + 0.0: no "-0.0" shown
 
     def pick(self, x: int, y: int) -> Selection:
         """Pick at display coordinates (VTK convention: y from the bottom)."""

@@ -94,6 +94,11 @@ def test_numbers_are_formatted_cleanly(value: float, span: float, text: str) -> 
     assert format_number(value, span) == text
 
 
+def test_picked_positions_never_read_minus_zero(canvas: Canvas) -> None:
+    described = canvas.describe_position(np.array([-0.0001, 12.0, -0.0004]))
+    assert str(described["x (m, ENU)"]) == "0.0" and str(described["z (m, ENU)"]) == "0.0"
+
+
 def test_colour_bar_ticks_are_below_the_bar_with_a_background(canvas: Canvas) -> None:
     layer = _cloud("scan", "elevation")
     canvas.scene.layers.append(layer)
