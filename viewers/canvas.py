@@ -156,6 +156,8 @@ class Canvas:
         both, above the north arrow and the scale bar. The pick marker follows its layer."""
         size = tuple(int(v) for v in self.plotter.renderer.GetSize())
         stats = self.stats_overlay.rect(size)
+        if stats:  # rounded out to 32 px: a new frame time must not rebuild the legends every frame
+            stats = (stats[0], stats[1] // 32 * 32, -(-stats[2] // 32) * 32, stats[3])
         floor = max(north_arrow_rect(size)[3], self.scale_bar.rect[3]) + GAP
         self.legends.show(self.visible_legends(), size, [stats] if stats else [], floor)
         if self._marker is not None:

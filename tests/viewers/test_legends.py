@@ -94,6 +94,18 @@ def test_numbers_are_formatted_cleanly(value: float, span: float, text: str) -> 
     assert format_number(value, span) == text
 
 
+def test_legends_are_not_rebuilt_by_every_frame(canvas: Canvas) -> None:
+    _three_layers(canvas)
+    canvas.show_stats_overlay(True)
+    canvas.refresh_stats_overlay()
+    canvas.render()
+    actors = list(canvas.legends.actors)
+    canvas.frame_ms = 1234.0  # a new frame time widens the statistics text
+    canvas.refresh_stats_overlay()
+    canvas.render()
+    assert canvas.legends.actors == actors
+
+
 def test_picked_positions_never_read_minus_zero(canvas: Canvas) -> None:
     described = canvas.describe_position(np.array([-0.0001, 12.0, -0.0004]))
     assert str(described["x (m, ENU)"]) == "0.0" and str(described["z (m, ENU)"]) == "0.0"
