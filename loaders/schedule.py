@@ -125,29 +125,35 @@ def parse_date(text: str | None, tz: tzinfo = timezone.utc, *, day_first: bool =
     s = text.strip()
     if not s or s.upper() in ("NA", "N/A", "NONE", "NULL", "-"):
         return None
-    value: datetime | None = None
-    m = _DMY.match(s)
-    if m:
-        a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        day, month = (a, b) if day_first else (b, a)
-        value = datetime(y, month, day, int(m.group(4) or 0), int(m.group(5) or 0), int(m.group(6) or 0))
-    elif (m := _YMD.match(s)) is not None:
-        value = datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4) or 0), int(m.group(5) or 0), int(m.group(6) or 0))
-    else:
-        try:
-            value = datetime.fromisoformat(s.replace(" ", "T", 1) if re.match(r"\d{4}-\d\d-\d\d \d", s) else s)
-        except ValueError:
-            for fmt in _NAMED:
-                try:
-                    value = datetime.strptime(s, fmt)
-                    break
-                except ValueError:
-                    continue
+    value = _naive(s, day_first)
     if value is None:
         raise ValueError(f"unreadable date '{s[:40]}'")
     if isinstance(value, date) and not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
     return value if value.tzinfo is not None else value.replace(tzinfo=tz)
+
+
+def _naive(s: str, day_first: bool) -> datetime | None:
+    """The date as written (ISO first: the common case needs no regex); None when no form fits."""
+    if len(s) >= 10 and s[4] == "-" and s[7] == "-":
+        try:
+            return datetime.fromisoformat(s)
+        except ValueError:
+            pass
+    m = _DMY.match(s)
+    if m:
+        a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        day, month = (a, b) if day_first else (b, a)
+        return datetime(y, month, day, int(m.group(4) or 0), int(m.group(5) or 0), int(m.group(6) or 0))
+    m = _YMD.match(s)
+    if m:
+        return datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4) or 0), int(m.group(5) or 0), int(m.group(6) or 0))
+    for fmt in _NAMED:
+        try:
+            return datetime.strptime(s, fmt)
+        except ValueError:
+            continue
+    return None
 
 
 def task_type_from(text: str | None) -> str | None:

@@ -11,7 +11,7 @@ from datetime import tzinfo
 
 from loaders.base import Cancel, LoadError
 from loaders.schedule import MAX_TASKS, Schedule, Task, task_type_from
-from loaders.schedule_xml import children, number, text, walk, xml_date
+from loaders.schedule_xml import children, fields, number, text, walk, xml_date
 
 TYPE_ALIASES = {"task type", "tasktype", "4d type", "4d task type", "timeliner type"}
 
@@ -29,7 +29,7 @@ def parse_mspdi(path: str, data: bytes, tz: tzinfo, cancel: Cancel | None = None
             if text(el, "IsNull") == "1" or text(el, "OutlineLevel") == "0":
                 continue
             task = _task(el, tz, bad_dates)
-            for attr in children(el, "ExtendedAttribute"):
+            for attr in children(el, "ExtendedAttribute") if type_fields else ():
                 if text(attr, "FieldID") in type_fields:
                     kind = task_type_from(text(attr, "Value"))
                     bad_types += kind is None and bool(text(attr, "Value"))
@@ -59,18 +59,21 @@ def parse_mspdi(path: str, data: bytes, tz: tzinfo, cancel: Cancel | None = None
 
 
 def _task(el, tz: tzinfo, bad: list[str]) -> Task:
-    uid = text(el, "UID")
-    task = Task(uid=uid, id=text(el, "ID"), wbs=text(el, "WBS"), name=text(el, "Name"),
-                outline_level=int(number(text(el, "OutlineLevel"), 1)), summary=text(el, "Summary") == "1",
-                start=xml_date(text(el, "Start"), tz, bad), finish=xml_date(text(el, "Finish"), tz, bad),
-                actual_start=xml_date(text(el, "ActualStart"), tz, bad), actual_finish=xml_date(text(el, "ActualFinish"), tz, bad),
-                percent_complete=number(text(el, "PercentComplete")), milestone=text(el, "Milestone") == "1",
-                predecessors=tuple(p for p in (text(link, "PredecessorUID") for link in children(el, "PredecessorLink")) if p))
-    for baseline in children(el, "Baseline"):
-        if text(baseline, "Number") in ("0", ""):
-            task.baseline_start = xml_date(text(baseline, "Start"), tz, bad)
-            task.baseline_finish = xml_date(text(baseline, "Finish"), tz, bad)
-            break
+    f = fields(el)
+    get = f.get
+    task = Task(uid=get("UID", ""), id=get("ID", ""), wbs=get("WBS", ""), name=get("Name", ""),
+                outline_level=int(number(get("OutlineLevel", "1"), 1)), summary=get("Summary") == "1",
+                start=xml_date(get("Start", ""), tz, bad), finish=xml_date(get("Finish", ""), tz, bad),
+                actual_start=xml_date(get("ActualStart", ""), tz, bad), actual_finish=xml_date(get("ActualFinish", ""), tz, bad),
+                percent_complete=number(get("PercentComplete", "0")), milestone=get("Milestone") == "1")
+    if "PredecessorLink" in f:
+        task.predecessors = tuple(p for p in (text(link, "PredecessorUID") for link in children(el, "PredecessorLink")) if p)
+    if "Baseline" in f:
+        for baseline in children(el, "Baseline"):
+            if text(baseline, "Number") in ("0", ""):
+                task.baseline_start = xml_date(text(baseline, "Start"), tz, bad)
+                task.baseline_finish = xml_date(text(baseline, "Finish"), tz, bad)
+                break
     return task
 
 

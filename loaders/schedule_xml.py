@@ -3,6 +3,7 @@
 never holds its whole tree."""
 from __future__ import annotations
 
+import functools
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -14,6 +15,7 @@ from loaders.base import Cancel, LoadCancelled, LoadError
 _DECL = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=4096)
 def local(tag: str) -> str:
     """'{namespace}Task' -> 'Task'."""
     return tag.rsplit("}", 1)[-1]
@@ -49,12 +51,15 @@ def walk(path: str, data: bytes, wanted: dict[tuple[str, ...], str], cancel: Can
     check_safe(path, data)
     stack: list[str] = []
     count = 0
+    deepest = max(len(k) for k in wanted)
     try:
         for event, el in ET.iterparse(io.BytesIO(data), events=("start", "end")):
             if event == "start":
-                stack.append(local(el.tag))
+                stack.append(local(el.tag) if len(stack) < deepest else "")  # deeper names are never asked for
                 continue
             stack.pop()
+            if len(stack) > deepest:  # most events: a field of a task, read by the caller from the task itself
+                continue
             key = tuple(stack)
             label = wanted.get(key)
             if label is not None and (label != "header" or len(el) == 0):
@@ -75,6 +80,14 @@ def text(el: ET.Element, name: str) -> str:
         if local(child.tag) == name:
             return (child.text or "").strip()
     return ""
+
+
+def fields(el: ET.Element) -> dict[str, str]:
+    """Local name -> text of the direct children (the first of each name): one pass per element."""
+    out: dict[str, str] = {}
+    for child in el:
+        out.setdefault(local(child.tag), (child.text or "").strip())
+    return out
 
 
 def children(el: ET.Element, name: str) -> list[ET.Element]:
