@@ -24,7 +24,7 @@ A clock step is then two `searchsorted` calls over all elements plus a few gathe
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -118,6 +118,11 @@ class FourD:
         self.before = np.full(n_elements, NORMAL, dtype=np.int8)
         has = self.linked & (self.tasks_per_element > 0)
         self.before[has] = _BEFORE[self.starts.kinds[self.starts.first[:-1][has]]]
+
+    @classmethod
+    def from_links(cls, schedule: Any, links: Any, n_elements: int, *, dates: str = "planned") -> "FourD":
+        """From a loaders.schedule.Schedule and an app.model.schedule_links.TaskLinks."""
+        return cls(schedule.tasks, links.element, links.task, n_elements, dates=dates)
 
     def states(self, when: datetime) -> np.ndarray:
         """(n_elements,) int8 of HIDDEN/NORMAL/IN_PROGRESS/DEMOLISHING/TEMPORARY at `when` (aware)."""

@@ -107,3 +107,32 @@ def test_vectorised_states_equal_a_plain_loop() -> None:
             else:
                 want = NORMAL
             assert got[e] == want, (e, when)
+
+
+def test_generated_schedule_and_link_table_play_in_task_order(tmp_path) -> None:
+    """End to end without a GUI: a CSV schedule and a link CSV -> elements appear in task order."""
+    from app.model.schedule_links import read_link_table
+    from loaders.schedule import read_schedule
+    from tests.schedule_fixtures import csv_text, dmy
+
+    tasks = make_tasks(12, seed=9)
+    (tmp_path / "plan.csv").write_text(csv_text(tasks), encoding="utf-8")
+    rng = np.random.default_rng(9)
+    owner = rng.integers(0, 12, size=200)  # element i is built by task owner[i]
+    rows = ["GlobalId,Task Name,TaskStart,TaskFinish"] + [f"E{i},{tasks[t].name},{dmy(tasks[t].start)},{dmy(tasks[t].finish)}"
+                                                         for i, t in enumerate(owner)]
+    (tmp_path / "links.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    schedule = read_schedule(str(tmp_path / "plan.csv"))
+    links = read_link_table(str(tmp_path / "links.csv"), schedule, [f"E{i}" for i in range(200)])
+    assert links.report.linked == 200 and links.report.element_missing == 0
+    f = FourD.from_links(schedule, links, 200)
+    first_seen = np.full(200, np.inf)
+    start, end = schedule.start(), schedule.finish() + timedelta(days=1)
+    for k in range(0, 400):
+        when = start + (end - start) * k / 399
+        shown = f.states(when) != HIDDEN
+        first_seen[shown & np.isinf(first_seen)] = k
+    assert np.isfinite(first_seen).all()
+    task_start = np.array([schedule.tasks[links.task[links.element == i][0]].start.timestamp() for i in range(200)])
+    order = np.argsort(task_start, kind="stable")
+    assert np.all(np.diff(first_seen[order]) >= 0)  # an element never appears before one of an earlier task
