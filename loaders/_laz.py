@@ -48,6 +48,21 @@ def chunk_table_offset(path: str, fh: BinaryIO, data_offset: int, file_size: int
     return table, n_chunks
 
 
+def check_item_size(path: str, vlr_data: bytes, point_size: int) -> None:
+    """The LAZ VLR's items must add up to the header's point record length: lazrs splits its
+    output by the items' size and panics ("mid > len", a Rust abort message on stderr and an
+    exception no `except Exception` catches) when a flipped byte makes them disagree."""
+    import lazrs
+
+    try:
+        item_size = int(lazrs.LazVlr(vlr_data).item_size())
+    except Exception:  # noqa: BLE001 - lazrs.LazrsError for an unreadable VLR
+        raise LoadError(path, "corrupt LAZ VLR (unreadable item list)") from None
+    if item_size != point_size:
+        raise LoadError(path, f"corrupt LAZ VLR: its items take {item_size} bytes per point, "
+                              f"the header's point records {point_size}")
+
+
 def max_chunks(vlr_data: bytes, count: int) -> int:
     """How many chunks `count` points can take: a table claiming more is not read at all
     (decoding millions of bogus entries would look like a hang)."""

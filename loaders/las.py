@@ -93,6 +93,8 @@ def _laz_plan(path: str, header, file_size: int) -> list[_laz.Chunk] | None:
     fmt = header.point_format
     count = int(header.point_count)
     vlr_data = _laz_vlr(header)
+    if vlr_data is not None:
+        _laz.check_item_size(path, vlr_data, int(fmt.size))
     layered = int(fmt.id) in _laz.LAYERS_14
     with open(path, "rb") as fh:
         table, n_chunks = _laz.chunk_table_offset(path, fh, data_offset, file_size)

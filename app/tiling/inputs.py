@@ -127,6 +127,7 @@ def _check_laz(path: str, header, size: int) -> bool:
         vlr = next((v for v in header.vlrs if v.user_id == "laszip encoded" and v.record_id == 22204), None)
         if vlr is None:
             raise LoadError(path, "compressed points but no LAZ VLR")
+        _laz.check_item_size(path, vlr.record_data, int(header.point_format.size))
         read = _laz.read_table(fh, vlr.record_data, start)
         if read is None:
             raise LoadError(path, "corrupt LAZ chunk table (unreadable)")

@@ -63,6 +63,7 @@ LENGTH_FIELDS: dict[str, list[tuple[int, str]]] = {
     "subtree": [(8, "<Q"), (16, "<Q")],
 }
 HUGE = {"<H": 0xFFFF, "<I": 0xFFFFFFF0, "<Q": 2**62}
+HUGE_TEXT = (b"99999999999999999999", b"1e999", b"-1e999", b"NaN")  # Python's JSON reads the last three too
 
 
 # --- originals ------------------------------------------------------------------------------
@@ -235,7 +236,8 @@ def _huge(data: bytes, fmt: str, rng: np.random.Generator) -> bytes:
     if not numbers:
         return data
     m = numbers[int(rng.integers(len(numbers)))]
-    return data[:m.start()] + b"99999999999999999999" + data[m.end():]
+    value = HUGE_TEXT[int(rng.integers(len(HUGE_TEXT)))]
+    return data[:m.start()] + value + data[m.end():]
 
 
 def mutate(data: bytes, fmt: str, mutation: str, rng: np.random.Generator, scratch: Path) -> bytes:

@@ -177,3 +177,20 @@ def test_non_finite_json_count_is_a_plain_error(tmp_path: Path, count: str) -> N
     path.write_bytes(struct.pack("<4sIIIIII", b"pnts", 1, 28 + len(js) + len(fb), len(js), len(fb), 0, 0) + js + fb)
     with pytest.raises(LoadError, match="POINTS_LENGTH is not an integer"):
         loaders.load(path)
+
+
+def test_laz_whose_item_sizes_disagree_with_the_header(tmp_path: Path) -> None:
+    """One flipped byte in the LAZ VLR's item list (20 -> 207 bytes): lazrs panicked in Rust
+    ("mid > len", a PanicException that `except Exception` does not catch, so a traceback)."""
+    from tests.fixtures import write_las
+
+    src = write_las(tmp_path / "scan.laz", n=2_000)
+    data = bytearray(src.read_bytes())
+    vlr = data.find(b"laszip encoded") - 2 + 54  # the VLR's body follows its 54-byte header
+    first_item = vlr + 34
+    assert struct.unpack_from("<HHH", data, first_item)[1] == 20  # POINT10
+    struct.pack_into("<H", data, first_item + 2, 207)
+    bad = tmp_path / "bad.laz"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(LoadError, match="corrupt LAZ VLR: its items take 221 bytes per point"):
+        loaders.load(bad)
