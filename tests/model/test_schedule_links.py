@@ -136,3 +136,28 @@ def test_corpus_event_log_matches_tasks_by_name_but_no_corpus_model() -> None:
     assert r.element_matched == 0 and r.element_missing == r.links and len(links.element) == 0
     assert r.task_matched >= 0.95 * r.links  # names repeat (23 of them): the rows' dates settle nearly all
     assert "none of the" in r.lines()[0] and "made for another model" in r.lines()[0]
+
+
+def test_links_from_ifc2x3_task_times(tmp_path: Path) -> None:
+    """IFC2X3: dates in an IfcScheduleTimeControl (IfcDateAndTime with a UTC offset), type in ObjectType."""
+    import ifcopenshell
+    import ifcopenshell.guid
+
+    f = ifcopenshell.file(schema="IFC2X3")
+    walls = [f.createIfcWall(ifcopenshell.guid.new(), Name=f"w{i}") for i in range(2)]
+    ws = f.createIfcWorkSchedule(ifcopenshell.guid.new(), Name="Plan 2x3")
+    zone = f.createIfcCoordinatedUniversalTimeOffset(HourOffset=1, Sense="AHEAD")
+
+    def when(d: int, h: int):
+        return f.createIfcDateAndTime(f.createIfcCalendarDate(d, 3, 2024), f.createIfcLocalTime(h, 0, 0, zone))
+
+    task = f.createIfcTask(ifcopenshell.guid.new(), Name="Strip", ObjectType="Demolition", TaskId="A1", IsMilestone=False)
+    timing = f.createIfcScheduleTimeControl(ifcopenshell.guid.new(), ScheduleStart=when(4, 8), ScheduleFinish=when(6, 17), Completion=0.5)
+    f.createIfcRelAssignsTasks(ifcopenshell.guid.new(), RelatedObjects=[task], RelatingControl=ws, TimeForTask=timing)
+    f.createIfcRelAssignsToProcess(ifcopenshell.guid.new(), RelatedObjects=walls, RelatingProcess=task)
+    f.write(str(tmp_path / "old.ifc"))
+    schedule, links = links_from_ifc(str(tmp_path / "old.ifc"), [w.GlobalId for w in walls])
+    t = schedule.tasks[0]
+    assert (t.id, t.task_type, t.percent_complete) == ("A1", "demolish", 50.0)
+    assert t.start.isoformat() == "2024-03-04T08:00:00+01:00" and t.finish.isoformat() == "2024-03-06T17:00:00+01:00"
+    assert links.report.linked == 2 and not schedule.warnings
