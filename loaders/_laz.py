@@ -159,6 +159,8 @@ def decode_chunks(fh: BinaryIO, run: list[Chunk], vlr_data: bytes, point_size: i
     """
     import lazrs
 
+    if int(lazrs.LazVlr(vlr_data).item_size()) != point_size:  # lazrs would panic, not raise
+        raise ValueError(f"LAZ items take {lazrs.LazVlr(vlr_data).item_size()} bytes per point, the records {point_size}")
     n = sum(c.count for c in run)
     nbytes = sum(c.nbytes for c in run)
     fh.seek(run[0].offset)

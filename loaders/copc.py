@@ -172,6 +172,7 @@ def _decode(path: str, reader, nodes: list[Node], sink: PointSink, bounds, warni
     vlr_data = reader.laszip_vlr.record_data
     dtype = fmt.dtype()
     size = int(fmt.size)
+    _laz.check_item_size(path, vlr_data, size)  # else every node fails the same way
     file_size = os.path.getsize(path)
     node_of: dict[_laz.Chunk, Node] = {}
     lost: list[str] = []

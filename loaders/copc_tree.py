@@ -126,6 +126,7 @@ class CopcTileTree(TileTree):
         self.fmt = header.point_format
         self.dtype = self.fmt.dtype()
         self.vlr_data = laz.record_data
+        _laz.check_item_size(path, self.vlr_data, int(self.fmt.size))
         self.data_start = int(header.offset_to_point_data) + 8
         self.scales = np.asarray(header.scales, float)
         self.offsets = np.asarray(header.offsets, float)

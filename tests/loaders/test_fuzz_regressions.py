@@ -194,3 +194,24 @@ def test_laz_whose_item_sizes_disagree_with_the_header(tmp_path: Path) -> None:
     bad.write_bytes(bytes(data))
     with pytest.raises(LoadError, match="corrupt LAZ VLR: its items take 221 bytes per point"):
         loaders.load(bad)
+
+
+def test_copc_whose_item_sizes_disagree_with_the_header(tmp_path: Path) -> None:
+    """The same flipped item size in a COPC file, read node by node (loaders.copc)."""
+    from tests.conftest import corpus_file
+
+    data = bytearray(corpus_file("pointcloud/laspy/simple.copc.laz").read_bytes())
+    vlr = data.find(b"laszip encoded") - 2 + 54
+    n_items = struct.unpack_from("<H", data, vlr + 32)[0]
+    item = vlr + 34 + 6 * (n_items - 1)  # the last item (RGB14 or BYTE14): grow it by 100 bytes
+    kind, size, version = struct.unpack_from("<HHH", data, item)
+    struct.pack_into("<H", data, item + 2, size + 100)
+    bad = tmp_path / "bad.copc.laz"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(LoadError, match="corrupt LAZ VLR: its items take"):  # was a Rust panic
+        loaders.load(bad)
+    from app.model.opening import build_layers
+    from app.model.scene import Scene
+
+    with pytest.raises(LoadError, match="corrupt LAZ VLR: its items take"):  # the streamed COPC tree too
+        build_layers(Scene(), str(bad), loader="COPC (streamed)", stream_tiles=True)
