@@ -50,26 +50,33 @@ def walk(path: str, data: bytes, wanted: dict[tuple[str, ...], str], cancel: Can
     Text-only children of the root come as ("header", element)."""
     check_safe(path, data)
     stack: list[str] = []
+    nodes: list[ET.Element] = []
     count = 0
     deepest = max(len(k) for k in wanted)
     try:
         for event, el in ET.iterparse(io.BytesIO(data), events=("start", "end")):
             if event == "start":
                 stack.append(local(el.tag) if len(stack) < deepest else "")  # deeper names are never asked for
+                nodes.append(el)
                 continue
             stack.pop()
+            nodes.pop()
             if len(stack) > deepest:  # most events: a field of a task, read by the caller from the task itself
                 continue
-            key = tuple(stack)
-            label = wanted.get(key)
+            label = wanted.get(tuple(stack))
             if label is not None and (label != "header" or len(el) == 0):
                 yield label, el
                 count += 1
                 if cancel is not None and count % 1000 == 0 and cancel():
                     raise LoadCancelled()
+            elif not (len(stack) <= 1 and len(el)):
+                continue
+            # done with it (or a block nobody asked for: resources, assignments): the parent's children
+            # so far are all handled, so dropping them keeps a 100k-task file from holding its tree
+            if nodes:
+                del nodes[-1][:]
+            else:
                 el.clear()
-            elif len(stack) <= 1 and len(el):
-                el.clear()  # a block nobody asked for (resources, assignments): drop it as it ends
     except ET.ParseError as exc:
         raise LoadError(path, f"not well-formed XML ({exc})") from None
 
