@@ -7,6 +7,7 @@ Null rows (IsNull=1) and the project summary task (OutlineLevel 0) are not tasks
 """
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from datetime import tzinfo
 
 from loaders.base import Cancel, LoadError
@@ -58,7 +59,7 @@ def parse_mspdi(path: str, data: bytes, tz: tzinfo, cancel: Cancel | None = None
     return schedule
 
 
-def _task(el, tz: tzinfo, bad: list[str]) -> Task:
+def _task(el: ET.Element, tz: tzinfo, bad: list[str]) -> Task:
     f = fields(el)
     get = f.get
     task = Task(uid=get("UID", ""), id=get("ID", ""), wbs=get("WBS", ""), name=get("Name", ""),

@@ -9,6 +9,7 @@ Relationship: PredecessorActivityObjectId -> SuccessorActivityObjectId. P6 has n
 """
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from datetime import tzinfo
 
 from loaders.base import Cancel, LoadError
@@ -58,7 +59,7 @@ def parse_p6(path: str, data: bytes, tz: tzinfo, cancel: Cancel | None = None) -
     return schedule
 
 
-def _activity(el, tz: tzinfo, bad: list[str]) -> tuple[Task, float]:
+def _activity(el: ET.Element, tz: tzinfo, bad: list[str]) -> tuple[Task, float]:
     kind = text(el, "Type")
     planned_start = xml_date(text(el, "PlannedStartDate"), tz, bad)
     planned_finish = xml_date(text(el, "PlannedFinishDate"), tz, bad)

@@ -66,6 +66,13 @@ def test_p6_reads_activities_wbs_and_relationships(tmp_path: Path) -> None:
     assert got["2"].wbs == "A.B" and got["2"].outline_level == 3
 
 
+def test_p6_percent_written_as_percent_is_not_scaled_again(tmp_path: Path) -> None:
+    tasks = make_tasks(3)
+    text = p6_text(tasks).replace("<PercentComplete>0.0</PercentComplete>", "<PercentComplete>60</PercentComplete>", 1)
+    s = read_schedule(str(write(tmp_path / "p6.xml", text)))
+    assert [t.percent_complete for t in s.tasks] == [60.0, 0.0, 0.0]
+
+
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
 def test_csv_with_named_columns_and_day_first_dates(tmp_path: Path, delimiter: str) -> None:
     tasks = make_tasks(6, seed=5, types=True)
