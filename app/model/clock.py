@@ -256,6 +256,10 @@ class SceneClock:
     def to_end(self) -> datetime:
         return self.set_time(self._end)
 
+    def reset(self) -> None:
+        """Back to a new scene's clock (UTC, today, a day per second), paused: New/Close Project."""
+        self.set_state(SceneClock().get_state())
+
     # --- saved with the project -------------------------------------------------------------------
     def get_state(self) -> dict[str, Any]:
         """ISO strings with offsets; playing is not saved (a project opens paused)."""

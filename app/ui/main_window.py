@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
         self._stats_timer.start()
         self.scene.layers.inserted.connect(lambda *_: self._update_stats())
         self.scene.layers.removed.connect(lambda *_: self._update_stats())
+        self.scene.bookmarks_changed.connect(self._refresh_bookmarks)  # the menu follows the model
 
     # --- construction -------------------------------------------------------------------------
     def _build_status_bar(self) -> None:
@@ -457,6 +458,7 @@ class MainWindow(QMainWindow):
         self._stats_timer.stop()
         self.tasks.shutdown()
         self.timeline.detach()  # the scene's clock may outlive the window
+        self.scene.bookmarks_changed.disconnect(self._refresh_bookmarks)
         self.notices.close()
         self.canvas.close()
         self.view.close()

@@ -131,6 +131,7 @@ class ProjectFiles:
         scene.frame.display_crs = None
         scene.camera = Camera()
         scene.camera_from_project = False
+        scene.clock.reset()  # a new project starts paused, at today in UTC
         window._refresh_bookmarks()
         window.undo.clear()
         window.undo.mark_clean()

@@ -152,3 +152,21 @@ def test_date_ticks_adapt_to_the_range(qtbot, window) -> None:
     assert [text for _, text in decade] == ["2005", "2010"]
     clock.set_range("2015-06-01", "2015-06-08")  # a week: the ticks follow at once
     assert all(text.startswith("2015-06-") for _, text in dock.ticks.labels())
+
+
+def test_close_project_resets_the_clock(qtbot, window) -> None:
+    dock, clock = _shown(qtbot, window)
+    qtbot.mouseClick(dock.buttons["play"], Qt.MouseButton.LeftButton)
+    assert window.project_files.close_project()
+    assert not clock.playing and not dock._timer.isActive()
+    assert clock.zone == "UTC" and clock.start.year != 2015
+    assert dock.time_label.text() == clock.label() and clock.label().endswith(" +00:00 UTC")
+
+
+def test_the_bookmarks_menu_follows_the_scene_events(qtbot, window) -> None:
+    from app.model.scene import Bookmark, Camera
+
+    window.scene.bookmarks.append(Bookmark("gate", Camera((50.0, 0.0, 20.0))))
+    assert [a.text() for a in window.bookmark_menu.actions()] == ["gate"]
+    window.scene.bookmarks.clear()
+    assert window.bookmark_menu.actions() == []
