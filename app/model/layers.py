@@ -313,7 +313,8 @@ class MeshLayer(Layer):
             return [e.properties.get(key) for e in self.elements]
         raise ValueError(f"unknown colour mode {mode}")
 
-    def available_color_modes(self, max_properties: int = 40) -> list[str]:
+    def available_color_modes(self, max_properties: int = 1000) -> list[str]:
+        """Every property the sampled elements have (the chooser groups and searches them), most common first."""
         modes = ["default", "elevation"]
         els = self.elements
         if not els:

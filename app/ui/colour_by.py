@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import (
-    QFrame, QLineEdit, QSizePolicy, QToolButton, QTreeWidget, QTreeWidgetItem, QTreeWidgetItemIterator, QVBoxLayout,
+    QFrame, QLabel, QLineEdit, QPushButton, QSizePolicy, QTreeWidget, QTreeWidgetItem, QTreeWidgetItemIterator, QVBoxLayout,
     QWidget,
 )
 
@@ -59,7 +59,11 @@ class _Popup(QFrame):
         self.tree.itemActivated.connect(self._on_clicked)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        self.empty = QLabel()
+        self.empty.setWordWrap(True)
+        self.empty.hide()
         layout.addWidget(self.search)
+        layout.addWidget(self.empty)
         layout.addWidget(self.tree)
         self.leaves: dict[str, QTreeWidgetItem] = {}
 
@@ -103,6 +107,8 @@ class _Popup(QFrame):
         first = self._first_visible()
         if first is not None:
             self.tree.setCurrentItem(first)
+        self.empty.setText(f"No colour mode matches \u201c{text.strip()}\u201d" if first is None and words else "")
+        self.empty.setVisible(first is None and bool(words))
 
     def _first_visible(self) -> QTreeWidgetItem | None:
         it = QTreeWidgetItemIterator(self.tree)
@@ -159,12 +165,9 @@ class ColourByBox(QWidget):
         super().__init__(parent)
         self._keys: list[str] = []
         self._current = ""
-        self.button = QToolButton()
-        self.button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.button.setArrowType(Qt.ArrowType.NoArrow)
-        self.button.setPopupMode(QToolButton.ToolButtonPopupMode.DelayedPopup)
+        self.button = QPushButton()
         self.button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.button.setStyleSheet("QToolButton { text-align: left; padding-right: 14px; }")
+        self.button.setStyleSheet("QPushButton { text-align: left; padding: 3px 8px; }")
         self.button.clicked.connect(self.show_popup)
         self.popup = _Popup(self)
         layout = QVBoxLayout(self)

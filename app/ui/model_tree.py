@@ -209,7 +209,6 @@ class ModelTreeDock(QDockWidget):
         elif len(els) > len(rows.leaves):
             start = len(rows.leaves)
             self._append(rows, start)
-            self._sync_checks(layer, start)
             self._filter_rows(rows.leaves[start:])
 
     def _add_rows(self, layer: MeshLayer) -> None:
@@ -224,7 +223,6 @@ class ModelTreeDock(QDockWidget):
         self._order_roots()
         self._append(rows, 0)
         root.setExpanded(True)
-        self._sync_checks(layer)
         if self.search.text().strip():
             self._filter(self.search.text())
 
@@ -245,6 +243,7 @@ class ModelTreeDock(QDockWidget):
     def _append(self, rows: _LayerRows, start: int) -> None:
         """Rows for elements[start:], under their groups (new groups as needed); counts follow."""
         layer, els = rows.layer, rows.layer.elements
+        hidden = layer.hidden_mask()
         self._updating = True
         new_groups: list[tuple[tuple[str, ...], QTreeWidgetItem]] = []
         for index in range(start, len(els)):
@@ -263,6 +262,8 @@ class ModelTreeDock(QDockWidget):
                 parent = group
             leaf = self._item([element.name or element.id, element.ifc_class], layer, index, CHECKABLE)
             leaf.setToolTip(0, element.id)
+            # always set: an item without check-state data draws no box (a hidden space would have none)
+            leaf.setCheckState(0, Qt.CheckState.Unchecked if hidden[index] else Qt.CheckState.Checked)
             parent.addChild(leaf)
             rows.leaves.append(leaf)
         rows.first, rows.last = (els[0], els[-1]) if els else (None, None)

@@ -19,18 +19,20 @@ GROUPED_KINDS = ("bim",)  # layers whose "A.B" keys are property sets (IFC); oth
 MAX_TEXT = 300  # a cell shows this much; the tooltip and a copy have everything
 
 
-def format_value(value: Any) -> str:
-    """A value as the dock shows it: numbers without float noise (29.9999999999 -> 30), with their unit."""
+def format_value(value: Any, digits: int = 10) -> str:
+    """A value as the dock shows it: numbers without float noise (29.9999999999 -> 30); measures
+    with their unit and 6 significant digits (the tooltip and a copy have `digits`)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        text = f"{value:.10g}"
         unit = getattr(value, "unit", "")
-        return f"{text}{'' if unit == '°' else ' '}{unit}" if unit else text
+        if not unit:
+            return f"{value:.10g}"
+        return f"{value:.{digits}g}{'' if unit == '°' else ' '}{unit}"
     if isinstance(value, (list, tuple)):
-        return ", ".join(format_value(v) for v in value)
+        return ", ".join(format_value(v, digits) for v in value)
     return str(value)
 
 
@@ -63,9 +65,9 @@ class PropertiesDock(QDockWidget):
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        self.tree.setColumnWidth(0, 170)
+        self.tree.setColumnWidth(0, 150)
         self.tree.setWordWrap(False)
-        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.tree.setUniformRowHeights(True)
         self.tree.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -105,21 +107,22 @@ class PropertiesDock(QDockWidget):
                     font.setBold(True)
                     parent.setFont(0, font)
             self._add_row(key, name, value, parent)
-        for group in groups.values():
-            group.setText(1, f"{group.childCount()} properties" if group.childCount() != 1 else "1 property")
+        for name, group in groups.items():  # a set's row spans both columns: its name is never cut
+            group.setText(0, f"{name} ({group.childCount()})")
             self.tree.addTopLevelItem(group)
+            group.setFirstColumnSpanned(True)
             group.setExpanded(True)
 
     def _add_row(self, key: str, name: str, value: Any, parent: QTreeWidgetItem | None) -> None:
-        text = format_value(value)
-        item = QTreeWidgetItem([name, text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "\u2026"])
+        full, shown = format_value(value), format_value(value, digits=6)
+        item = QTreeWidgetItem([name, shown if len(shown) <= MAX_TEXT else shown[:MAX_TEXT] + "\u2026"])
         item.setData(0, KEY_ROLE, key)
-        item.setData(1, KEY_ROLE, text)
+        item.setData(1, KEY_ROLE, full)  # what a copy gives: every digit, the whole text
         item.setToolTip(0, key)
         note = getattr(value, "note", "")
-        item.setToolTip(1, f"{text}\n{note}" if note else text)
+        item.setToolTip(1, f"{full}\n{note}" if note else full)
         if note:
-            item.setText(1, item.text(1) + " \u24d8")  # (i): the tooltip says what was corrected
+            item.setText(1, item.text(1) + " (corrected)")  # the tooltip says how
         if parent is None:
             self.tree.addTopLevelItem(item)
         else:

@@ -10,8 +10,8 @@ from loaders._ifc_units import Measure
 from loaders.base import ElementInfo
 
 
-def _model(n_psets: int = 7) -> BimLayer:
-    """Elements with many property sets: 40 colour modes or so, as a real IFC has."""
+def _model(n_psets: int = 12) -> BimLayer:
+    """Elements with many property sets: 60+ colour modes, as a real IFC has."""
     elements = []
     for i in range(8):
         props = {f"Pset_Custom{p:02d}.Value{q}": Measure(float(i * p + q), "m") for p in range(n_psets) for q in range(5)}
@@ -35,7 +35,7 @@ def test_modes_are_grouped_and_searchable(qtbot, window) -> None:
     box = window.layer_tree.color_mode
     assert isinstance(box, ColourByBox)
     keys = [box.itemText(i) for i in range(box.count())]
-    assert keys == layer.available_color_modes() and len(keys) > 40  # the layer's keys, unchanged
+    assert keys == layer.available_color_modes() and len(keys) > 60  # the layer's keys, all of them, unchanged
     assert box.currentText() == "default" and "Default colours" in box.button.text()
 
     qtbot.mouseClick(box.button, Qt.MouseButton.LeftButton)
@@ -51,10 +51,14 @@ def test_modes_are_grouped_and_searchable(qtbot, window) -> None:
     wall = psets["Pset_WallCommon"]
     assert wall.child(0).text(0) == "IsExternal" and wall.child(0).toolTip(0) == "property:Pset_WallCommon.IsExternal"
 
+    qtbot.keyClicks(popup.search, "no such thing")
+    assert popup.empty.isVisible() and "no such thing" in popup.empty.text()
+    popup.search.clear()
     qtbot.keyClicks(popup.search, "isext")  # narrows to one mode; Enter chooses it
     visible = [key for key, leaf in popup.leaves.items() if not leaf.isHidden()]
     assert visible == ["property:Pset_WallCommon.IsExternal"]
     assert psets["Pset_Custom00"].isHidden() and not wall.isHidden()  # sets without a match fold away
+    assert not popup.empty.isVisible()
     qtbot.keyClick(popup.search, Qt.Key.Key_Return)
     assert not popup.isVisible()
     assert layer.color_mode == "property:Pset_WallCommon.IsExternal"

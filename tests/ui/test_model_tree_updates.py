@@ -120,6 +120,9 @@ def test_isolate_and_show_all_leave_spaces_hidden(qtbot, window, tmp_path) -> No
     dock = window.model_tree
     spaces = [i for i, e in enumerate(layer.elements) if e.ifc_class == "IfcSpace"]
     assert len(spaces) == info["storeys"] and layer.hidden_mask()[spaces].all()
+    for i in range(len(layer.elements)):  # every row has a box to tick, the hidden rooms' unticked
+        assert dock.leaf(layer, i).data(0, Qt.ItemDataRole.CheckStateRole) is not None
+        assert (dock.leaf(layer, i).checkState(0) == Qt.CheckState.Unchecked) == (i in spaces)
 
     dock.group_by.setCurrentText("Storey")
     root = dock.tree.topLevelItem(0)

@@ -17,6 +17,7 @@ def _beam_layer() -> BimLayer:
     props = {
         "Pset_BeamCommon.Slope": Measure(30.0, "°", "stored as 1718.87 in a degree-based file: converted twice"),
         "Pset_BeamCommon.Span": Measure(5.0, "m"),
+        "Pset_BeamCommon.CrossSectionArea": Measure(0.0812345678912, "m²"),
         "Pset_BeamCommon.LoadBearing": True,
         "Pset_BeamCommon.Reference": "B-30",
         "Qto_BeamBaseQuantities.CrossSectionArea": Measure(0.08, "m²"),
@@ -36,14 +37,16 @@ def test_property_sets_are_a_tree_with_units(qtbot, window) -> None:
     _show(window, layer)
     dock = window.properties
     tree = dock.tree
-    top = {tree.topLevelItem(i).text(0): tree.topLevelItem(i) for i in range(tree.topLevelItemCount())}
+    top = {tree.topLevelItem(i).text(0).split(" (")[0]: tree.topLevelItem(i) for i in range(tree.topLevelItemCount())}
     assert {"class", "name", "GlobalId", "storey"} <= set(top)  # the element's own fields first, ungrouped
     assert {"Pset_BeamCommon", "Qto_BeamBaseQuantities", "Attributes"} <= set(top)
     pset = top["Pset_BeamCommon"]
     rows = {pset.child(i).text(0): pset.child(i).text(1) for i in range(pset.childCount())}
     assert rows["Span"] == "5 m" and rows["LoadBearing"] == "true" and rows["Reference"] == "B-30"
-    assert rows["Slope"].startswith("30°")  # not 1718.873
-    assert pset.isExpanded() and pset.text(1) == "4 properties"
+    assert rows["Slope"] == "30° (corrected)"  # not 1718.873; the tooltip says why
+    assert rows["CrossSectionArea"] == "0.0812346 m²"  # six digits shown, every digit copied
+    assert dock.value("Pset_BeamCommon.CrossSectionArea") == "0.08123456789 m²"
+    assert pset.isExpanded() and pset.text(0) == "Pset_BeamCommon (5)" and pset.isFirstColumnSpanned()
     assert dock.value("Qto_BeamBaseQuantities.CrossSectionArea") == "0.08 m²"
     slope = dock.item("Pset_BeamCommon.Slope")
     assert "converted twice" in slope.toolTip(1) and slope.toolTip(0) == "Pset_BeamCommon.Slope"
@@ -72,7 +75,7 @@ def test_copy_a_value_with_ctrl_c_and_the_context_menu(qtbot, window) -> None:
     pset = dock.item("Pset_BeamCommon.Span").parent()
     next(a for a in dock.context_menu(pset).actions() if a.text() == "Copy property set").trigger()
     lines = QGuiApplication.clipboard().text().splitlines()
-    assert "Pset_BeamCommon.Span\t5 m" in lines and len(lines) == 4
+    assert "Pset_BeamCommon.Span\t5 m" in lines and len(lines) == 5
 
 
 def test_other_layers_keep_their_keys_whole(qtbot, window) -> None:
