@@ -265,7 +265,12 @@ def read_copc(path: str, bounds: tuple[Sequence[float], Sequence[float]] | None 
             if not (0 < info.hierarchy_root_offset <= file_size and 0 < info.hierarchy_root_size <= file_size
                     and math.isfinite(info.halfsize) and info.halfsize > 0 and np.isfinite(info.center).all()):
                 raise LoadError(path, "corrupt COPC info record (hierarchy or cube outside the file)")
-        reader = laspy.CopcReader.open(path)
+        stream = open(path, "rb")  # ours: CopcReader.open leaves its file open when the header is refused
+        try:
+            reader = laspy.CopcReader(stream, close_fd=True)
+        except BaseException:
+            stream.close()
+            raise
     except LoadError:
         raise
     except Exception as exc:  # noqa: BLE001 - laspy raises many kinds on a corrupt COPC

@@ -28,7 +28,7 @@ from tests.conftest import CORPUS, REPO
 from tests.fixtures import mutated_copies
 
 ADDRESS_SPACE_BYTES = 3 << 30
-MUTATIONS = ("flip", "truncate", "huge", "duplicate")
+MUTATIONS = ("flip", "truncate", "huge", "duplicate", "header")
 
 
 @dataclass
@@ -243,6 +243,8 @@ def _huge(data: bytes, fmt: str, rng: np.random.Generator) -> bytes:
 def mutate(data: bytes, fmt: str, mutation: str, rng: np.random.Generator, scratch: Path) -> bytes:
     if mutation == "flip":
         return _flip(data, rng, scratch)
+    if mutation == "header":  # flips in the first KiB only: headers, VLRs, JSON chunks, tables
+        return _flip(data[:1024], rng, scratch) + data[1024:]
     if mutation == "truncate":
         return data[: int(rng.integers(0, len(data)))]
     if mutation == "huge":

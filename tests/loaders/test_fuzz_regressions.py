@@ -215,3 +215,23 @@ def test_copc_whose_item_sizes_disagree_with_the_header(tmp_path: Path) -> None:
 
     with pytest.raises(LoadError, match="corrupt LAZ VLR: its items take"):  # the streamed COPC tree too
         build_layers(Scene(), str(bad), loader="COPC (streamed)", stream_tiles=True)
+
+
+def test_refused_copc_leaves_no_file_open(tmp_path: Path) -> None:
+    """laspy's CopcReader.open kept its file open when it refused the header (no LAZ VLR): a
+    ResourceWarning in the log for every such file, and a leaked handle in a long session."""
+    from tests.conftest import corpus_file
+
+    data = bytearray(corpus_file("pointcloud/laspy/simple.copc.laz").read_bytes())
+    at = data.find(b"laszip encoded")
+    data[at:at + 6] = b"lasZIP"  # the LAZ VLR's user id no longer matches
+    bad = tmp_path / "bad.copc.laz"
+    bad.write_bytes(bytes(data))
+    import gc
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with pytest.raises(LoadError):
+            loaders.load(bad)
+        gc.collect()
+    assert not [w for w in seen if issubclass(w.category, ResourceWarning)], [str(w.message) for w in seen]
