@@ -154,16 +154,28 @@ def missing_reason(entry: LayerSpec) -> str:
 def relink_layers(scene: Scene, layer: MissingLayer, path: str, *, progress: Progress | None = None,
                   cancel: Cancel | None = None) -> list[Layer]:
     """Load a missing layer's data from where the user found it, with its loader, options and
-    saved state. Runs in a worker; the caller swaps the layers in on the GUI thread."""
+    saved state. Runs in a worker; the caller swaps the layers in on the GUI thread (and adopts
+    the project's origin there, `adopt_frame_of`, when the scene has none yet: the layers were
+    then built in a staging scene in the project's frame, as the project would have been)."""
     source = layer.source or {}
     origin = layer.info.get("project_origin_lla")
+    target = scene
     if origin is not None and not scene.frame.is_set:
-        scene.frame.origin_lla = tuple(origin)
+        target = Scene(SceneFrame(tuple(origin), None))
     entry = LayerSpec(path=path, loader=source.get("loader"), options=dict(source.get("options") or {}),
                       state=dict(layer.saved_state))
-    layers = build_layers(scene, path, progress=progress, cancel=cancel, loader=entry.loader, options=entry.options)
+    layers = build_layers(target, path, progress=progress, cancel=cancel, loader=entry.loader, options=entry.options)
     _apply_state(layers, entry)
     return layers
+
+
+def adopt_frame_of(scene: Scene, layers: list[Layer]) -> None:
+    """On the GUI thread, before adding layers built in a staging scene: a scene without an
+    origin takes the one they were made in (later layers are conformed to it when added)."""
+    made_in = next((layer.info.get("frame_origin") for layer in layers if layer.info.get("frame_origin")), None)
+    with scene._frame_lock:
+        if made_in is not None and not scene.frame.is_set:
+            scene.frame.origin_lla = tuple(made_in)
 
 
 def build_project_layers(scene: Scene, spec: ProjectSpec, *, progress: Progress | None = None,

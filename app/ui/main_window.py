@@ -222,10 +222,13 @@ class MainWindow(QMainWindow):
             if not isinstance(exc, LoadCancelled):
                 self.show_errors([LoadError(task.label, f"internal error: {type(exc).__name__}: {exc}")])
             return
+        from app.model.opening import adopt_frame_of
+
         errors = [exc for _, _, exc in results if exc is not None]
         for missing, layers, exc in results:
             if exc is not None or task.cancelled() or not any(missing is other for other in self.scene.layers):
                 continue
+            adopt_frame_of(self.scene, layers)
             index = self.scene.layers.index(missing)
             self.scene.layers.remove(missing)
             for offset, layer in enumerate(layers):

@@ -11,7 +11,7 @@ import pytest
 
 from app.model import Scene
 from app.model.layers import MissingLayer, PointCloudLayer
-from app.model.opening import open_paths, relink_layers
+from app.model.opening import adopt_frame_of, open_paths, relink_layers
 from app.model.project import read_project, write_project
 from loaders.base import LoadError
 from tests.fixtures import write_las
@@ -115,7 +115,10 @@ def test_relink_loads_the_file_with_its_saved_state(tmp_path: Path) -> None:
     [fresh] = relink_layers(scene, layers[1], str(tmp_path / "archive" / "b.las"))
     assert isinstance(fresh, PointCloudLayer) and fresh.point_size == 7.0
     assert fresh.source["path"] == str(tmp_path / "archive" / "b.las")
-    assert scene.frame.is_set
+    assert not scene.frame.is_set  # the worker never writes the live frame
+    adopt_frame_of(scene, [fresh])  # the GUI thread does, before adding: the project's own origin
+    saved = json.loads(project.read_text())["frame"]["origin_lla"]
+    assert scene.frame.origin_lla == pytest.approx(tuple(saved))
 
 
 def test_failed_project_leaves_no_dead_view_or_origin(tmp_path: Path) -> None:
