@@ -78,7 +78,12 @@ def _expand(source: str, base: Path, variables: dict[str, Callable[[], Path]]) -
     if source.lower().startswith(("http://", "https://")):  # a URL stays a URL (Path would fold its "//")
         return source
     p = Path(source)
-    return str(p if p.is_absolute() else (base / p).resolve())
+    if p.is_absolute():
+        return str(p)
+    try:
+        return str((base / p).resolve())
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13): the path as written
+        return os.path.abspath(base / p)
 
 
 def _demo_dir() -> Path:

@@ -152,3 +152,12 @@ def test_url_sources_are_saved_without_an_absolute_path(tmp_path: Path, url: str
     write_project(scene, tmp_path / "p.twin")
     src = json.loads((tmp_path / "p.twin").read_text())["layers"][0]["source"]
     assert src["path"] == url and "absolute" not in src
+
+
+def test_source_through_a_symlink_loop_is_reported_missing(tmp_path: Path) -> None:
+    """Path.resolve raised RuntimeError ("Symlink loop") and `info` said "internal error"."""
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    (tmp_path / "p.twin").write_text(json.dumps({"schema_version": 1, "layers": [{"source": {"path": "a/x.las"}}]}))
+    spec = read_project(tmp_path / "p.twin")
+    assert spec.layers[0].missing and spec.layers[0].tried == [str(tmp_path / "a" / "x.las")]
