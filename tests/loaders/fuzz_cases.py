@@ -143,6 +143,7 @@ def _corpus_file(folder: Path, relative: str) -> Source | None:
     if not src.is_file():
         return None
     shutil.copy(src, folder / src.name)
+    (folder / src.name).chmod(0o644)  # the corpus is read-only; the copy is ours to mutate
     return Source(folder, src.name, src.name)
 
 
@@ -273,6 +274,7 @@ def make_cases(root: Path, formats: list[str], per_format: int, seed: int) -> tu
             mutation = MUTATIONS[(i + n_fmt) % len(MUTATIONS)]
             folder = root / f"{fmt.replace('.', '_')}-{i}-{mutation}"
             shutil.copytree(origin, folder)
+            (folder / source.target).chmod(0o644)
             (folder / source.target).write_bytes(mutate(data, fmt, mutation, rng, root / "scratch"))
             cases.append(Case(fmt, mutation, folder, folder / source.entry))
     return cases, unavailable
