@@ -116,6 +116,22 @@ def consistent(chunks: list[Chunk], chunk_size: int, data_offset: int, table: in
     return [Chunk(c.offset, chunk_size if i < n - 1 else last, c.nbytes) for i, c in enumerate(chunks)]
 
 
+def check_count(path: str, chunks: list[Chunk], chunk_size: int, data_offset: int, table: int, count: int) -> None:
+    """A chunk table that tiles the point data exactly is the file's own; when its points do
+    not add up to the header's count, the header lies. The sequential decoder would trust the
+    header (a flipped count byte made lazrs allocate 3.7 GB and abort the process under a
+    memory limit): say what is wrong instead."""
+    if not chunks or any(c.nbytes < 1 for c in chunks) or sum(c.nbytes for c in chunks) != table - data_offset - 8:
+        return  # not a table to judge by: the decoder's own end-of-data checks apply
+    if chunk_size == VARIABLE:
+        held = sum(c.count for c in chunks)
+        if all(c.count >= 1 for c in chunks) and held != count:
+            raise LoadError(path, f"header declares {count:,} points but the LAZ chunk table holds {held:,}")
+    elif chunk_size >= 1 and len(chunks) != -(-count // chunk_size):
+        raise LoadError(path, f"header declares {count:,} points but the LAZ chunk table has {len(chunks)} "
+                              f"chunks of {chunk_size:,}")
+
+
 def check_layers(path: str, fh: BinaryIO, chunks: list[Chunk], fmt_id: int, point_size: int, file_size: int) -> None:
     """LAZ 1.4 formats (6-10) store per-chunk layer sizes that lazrs allocates blindly (a flipped
     byte can cost 4 GiB), in the parallel and the sequential decoder alike: each chunk must lie

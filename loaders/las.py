@@ -109,7 +109,10 @@ def _laz_plan(path: str, header, file_size: int) -> list[_laz.Chunk] | None:
             return None
         chunks, chunk_size = found
         _laz.check_layers(path, fh, chunks, int(fmt.id), int(fmt.size), file_size)
-    return _laz.consistent(chunks, chunk_size, data_offset, table, count)
+    planned = _laz.consistent(chunks, chunk_size, data_offset, table, count)
+    if planned is None:
+        _laz.check_count(path, chunks, chunk_size, data_offset, table, count)
+    return planned
 
 
 def _read_parallel(path: str, header, chunks: list[_laz.Chunk], sink: PointSink, cancel: Cancel | None) -> None:

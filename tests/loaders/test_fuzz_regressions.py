@@ -235,3 +235,19 @@ def test_refused_copc_leaves_no_file_open(tmp_path: Path) -> None:
             loaders.load(bad)
         gc.collect()
     assert not [w for w in seen if issubclass(w.category, ResourceWarning)], [str(w.message) for w in seen]
+
+
+def test_laz_point_count_larger_than_its_chunk_table(tmp_path: Path) -> None:
+    """A flipped byte of the LAS 1.4 point count (1,065 -> 1,442,857) with a variable-chunk table
+    that still tiles the data: the sequential decoder trusted the header, lazrs asked for 3.7 GB
+    and, under the fuzz test's 3 GiB cap, aborted the process (exit -6, a Rust backtrace)."""
+    from tests.conftest import corpus_file
+
+    data = bytearray(corpus_file("pointcloud/laspy/simple.copc.laz").read_bytes())
+    assert struct.unpack_from("<Q", data, 247)[0] == 1065
+    struct.pack_into("<Q", data, 247, 1_442_857)
+    bad = tmp_path / "count.copc.laz"
+    bad.write_bytes(bytes(data))
+    result = run_twinscape(["info", "--deep", str(bad)], 60.0, tmp_path)
+    assert result is not None and result.returncode == 2, result and result.stderr[-500:]
+    assert result.stderr.strip() == f"error: {bad}: header declares 1,442,857 points but the LAZ chunk table holds 1,065"
