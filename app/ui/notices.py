@@ -94,10 +94,9 @@ class LayerNotices:
     automatic placement when a streaming layer's data is replaced by a fuller snapshot."""
 
     def __init__(self, scene: Scene, area: NoticeArea, status: QStatusBar, view_centre: Callable[[], np.ndarray],
-                 place: Callable[[Layer], None], zoom_to: Callable[[Layer], None],
-                 before_move: Callable[[], None] | None = None) -> None:
+                 place: Callable[[Layer], None], zoom_to: Callable[[Layer], None]) -> None:
         self.scene, self.area, self.status = scene, area, status
-        self._view_centre, self._place, self._zoom_to, self._before_move = view_centre, place, zoom_to, before_move
+        self._view_centre, self._place, self._zoom_to = view_centre, place, zoom_to
         self._watched: dict[int, Callable[[], None]] = {}
         self._auto: dict[int, dict] = {}  # layers this placed: the placement survives new snapshots
         scene.layers.inserted.connect(self._on_inserted)
@@ -139,6 +138,8 @@ class LayerNotices:
     def _on_data(self, layer: Layer) -> None:
         """A fuller snapshot (streamed IFC) replaced the data: placed again, in today's frame."""
         auto = self._auto.get(id(layer))
+        if auto is not None and layer.info.get("placement", {}).get("origin_lla"):
+            self._auto[id(layer)] = auto = dict(layer.info["placement"])  # placed again by hand: that one holds
         if auto and "placement" not in layer.info and auto.get("origin_lla"):
             place_layer(self.scene, layer, tuple(auto["origin_lla"]), auto.get("rotation_deg", 0.0))  # emits again
         elif self.scene.conform(layer):
@@ -163,8 +164,6 @@ class LayerNotices:
         if origin is None:
             self.status.showMessage(f"{layer.name} has no extent yet: the scene origin stays", STATUS_MS)
             return False
-        if self._before_move is not None:
-            self._before_move()
         self.scene.move_origin(origin, display_crs=self.scene.display_crs_of(layer))
         self.area.clear()
         far = [other.name for other in self.scene.layers if other is not layer and self.scene.is_far(other)]
