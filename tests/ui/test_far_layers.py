@@ -170,3 +170,31 @@ def test_place_dialog_reopens_on_the_placement_it_set(qtbot, window, tmp_path: P
     assert seen == {"rotation": 45.0, "lat": 30.594, "lon": 114.307, "crs": ""}
     assert layer.info["placement"]["rotation_deg"] == 45.0
     np.testing.assert_allclose(layer.data["vertices"], placed, atol=1e-6)
+
+
+def test_demo_with_a_far_tileset_and_a_far_scan(qtbot, window) -> None:
+    """The issue's run: the Wuhan demo, then Philadelphia's tileset and Oregon's scan. Each is
+    visible in turn through zoom-to, and the demo's bookmark still shows the demo."""
+    from app.demo import demo_project_path
+    from tests.conftest import corpus_file
+
+    tileset = corpus_file("3dtiles/cesium-samples/1.0/TilesetWithRequestVolume")
+    scan = corpus_file("pointcloud/pdal/autzen_trim.laz")
+    window.open_paths([str(demo_project_path())])
+    wait_loaded(qtbot, window)
+    demo_layers = list(window.scene.layers)
+    window.open_paths([str(tileset), str(scan)])
+    wait_loaded(qtbot, window)
+    far = [layer for layer in window.scene.layers if layer not in demo_layers]
+    assert len(far) == 2 and all(window.scene.is_far(layer) for layer in far)
+    assert len(window.notices.area.texts()) == 2
+    for layer in far + demo_layers[:1]:
+        window.zoom_to_layer(layer)
+        qtbot.waitUntil(lambda: not window.canvas.tick(), timeout=30_000)  # streamed tiles for this view are in
+        assert _centre_is_not_sky(window), layer.name
+        near, far_plane = window.canvas.plotter.camera.GetClippingRange()
+        assert far_plane / near <= 10_500
+    assert window.scene.bookmarks
+    window.canvas.set_camera(window.scene.bookmarks[0].camera)
+    qtbot.waitUntil(lambda: not window.canvas.tick(), timeout=30_000)
+    assert _centre_is_not_sky(window)
