@@ -73,6 +73,13 @@ def _streams_copc(path: str, loader: str | None, stream: bool) -> bool:
     return count is not None and (loader == COPC_STREAMED or count > COPC_STREAM_MIN_POINTS)
 
 
+def _placed_by(option: dict | None, data) -> bool:
+    """Did a saved placement put this data where it is (latitude/longitude, or a CRS the user named)?"""
+    if not option:
+        return False
+    return data.georef.kind == "enu" or (data.georef.kind == "crs" and data.georef.crs == option.get("crs"))
+
+
 def build_layers(scene: Scene, path: str, *, progress: Progress | None = None, cancel: Cancel | None = None,
                  loader: str | None = None, on_partial: PartialCallback | None = None,
                  options: dict | None = None, stream_tiles: bool | None = None) -> list[Layer]:
@@ -118,7 +125,7 @@ def build_layers(scene: Scene, path: str, *, progress: Progress | None = None, c
             raise LoadError(path, str(exc)) from None
         for layer in made:
             layer.source = {"path": path, "loader": loader or data.metadata.get("loader"), "options": dict(options or {})}
-            if options and options.get("placement") and data.georef.kind == "enu":
+            if options and _placed_by(options.get("placement"), data):  # still a placement: Place... can change it
                 layer.info["placement"] = options["placement"]
             if data.metadata.get("loader") == COPC_STREAMED:  # a COPC point cloud, drawn by the tile streamer
                 layer.info.update({"kind": "pointcloud", "points": data.metadata["copc_points"], "copc": True,
