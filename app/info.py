@@ -16,6 +16,7 @@ import os
 from typing import Any
 
 import numpy as np
+from pyproj.exceptions import ProjError
 
 from app.model.frame import SceneFrame, _transformer
 from app.model.project import is_project, read_project
@@ -42,7 +43,11 @@ def _lla_bounds(data: LayerData) -> np.ndarray | None:
     b = data.local_bounds()
     if b is None or data.georef.kind == "none":
         return None
-    ecef = SceneFrame().georef_to_ecef(_corners(b), data.georef)
+    try:
+        ecef = SceneFrame().georef_to_ecef(_corners(b), data.georef)
+    except (ValueError, ProjError) as exc:  # bounds the CRS cannot place (a point 20,000 km out): say so
+        data.warnings.append(f"no lat/lon bounds: {exc}")
+        return None
     lon, lat, h = _transformer("EPSG:4978", "EPSG:4979").transform(ecef[:, 0], ecef[:, 1], ecef[:, 2])
     lla = np.stack([lat, lon, h], -1)
     return np.array([lla.min(0), lla.max(0)])

@@ -251,3 +251,22 @@ def test_laz_point_count_larger_than_its_chunk_table(tmp_path: Path) -> None:
     result = run_twinscape(["info", "--deep", str(bad)], 60.0, tmp_path)
     assert result is not None and result.returncode == 2, result and result.stderr[-500:]
     assert result.stderr.strip() == f"error: {bad}: header declares 1,442,857 points but the LAZ chunk table holds 1,065"
+
+
+@pytest.mark.parametrize("deep", [False, True])
+def test_info_on_points_its_crs_cannot_place(tmp_path: Path, deep: bool) -> None:
+    """One point 20,000 km east in a Gauss-Kruger CRS: `info` said "internal error: ValueError"."""
+    import laspy
+    import pyproj
+
+    from app.info import describe
+
+    header = laspy.LasHeader(point_format=3, version="1.2")
+    header.scales, header.offsets = [0.01, 0.01, 0.01], [529000.0, 3385000.0, 0.0]
+    header.add_crs(pyproj.CRS("EPSG:4547"))
+    las = laspy.LasData(header)
+    las.x, las.y, las.z = np.array([529000.0, 529000.0 + 2e7]), np.array([3385000.0, 3385000.0]), np.zeros(2)
+    las.write(str(tmp_path / "far.las"))
+    out = describe(str(tmp_path / "far.las"), deep=deep)
+    assert out["points"] == 2 and out["bounds_lla"] is None
+    assert any("no lat/lon bounds" in w for w in out["warnings"])
