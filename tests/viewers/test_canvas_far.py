@@ -108,8 +108,10 @@ def test_far_layer_keeps_millimetres(canvas: Canvas) -> None:
     mesh = _box(FAR + 0.377, 1.0, (0.0, 0.0, 1.0), "far box")
     canvas.scene.layers.append(cloud)
     canvas.scene.layers.append(mesh)
+    canvas.zoom_to(cloud.bounds())  # the point budget goes to what is on screen
     for layer, key in ((cloud, "positions"), (mesh, "vertices")):
         visual = canvas.visuals[id(layer)]
+        assert len(visual.mesh.points), layer.name
         drawn = np.asarray(visual.mesh.points, dtype=np.float64) + np.asarray(visual.actor.GetPosition())
         expected = layer.data[key][visual.index] if key == "positions" else layer.data[key]
         assert np.abs(drawn - expected).max() < 1e-3, layer.name
