@@ -251,6 +251,7 @@ class MainWindow(QMainWindow):
                 continue
             shown = task.shown.get(path)
             if shown is None:
+                self.notices.batch = task  # ungeoreferenced models opened together share one placement
                 for layer in layers:
                     self.scene.layers.append(layer)
                 task.shown[path] = layers
@@ -329,6 +330,7 @@ class MainWindow(QMainWindow):
                         old.name = new.name
                 self._replace_data(shown[path], fresh)
             else:
+                self.notices.batch = task
                 for layer in fresh:
                     self.scene.layers.append(layer)
         self._restore_order([layer for path, fresh in by_path.items() for layer in (shown.get(path) or fresh)])

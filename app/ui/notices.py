@@ -19,6 +19,7 @@ from app.model.reorigin import far_message
 from app.model.scene import Scene
 
 STATUS_MS = 20_000
+MAX_SHOWN = 2  # notices shown at once before the rest fold behind "N more"
 Action = tuple[str, Callable[[], None]]
 
 
@@ -58,6 +59,15 @@ class NoticeArea(QWidget):
         self._column.setSpacing(2)
         self.notices: dict[str, Notice] = {}
         self.shown_with: QWidget | None = None  # a container (the toolbar) shown and hidden with the notices
+        self.expanded = False
+        # Seven models opened at once must not push the 3D view off the screen: the newest few
+        # notices show, the rest fold behind one "N more" row that unfolds on demand.
+        self.more = QPushButton()
+        self.more.setFlat(True)
+        self.more.setStyleSheet("text-align: left; color: #6b4f00; padding: 1px 8px;")
+        self.more.clicked.connect(self._toggle_more)
+        self._column.addWidget(self.more)
+        self.more.hide()
 
     def _show(self, visible: bool) -> None:
         (self.shown_with or self).setVisible(visible)
@@ -69,8 +79,9 @@ class NoticeArea(QWidget):
         self.remove(key)
         notice = Notice(text, actions or [], lambda: self.remove(key))
         self.notices[key] = notice
-        self._column.addWidget(notice)
+        self._column.insertWidget(self._column.count() - 1, notice)  # above the "more" row
         self._show(True)
+        self._fold()
         return notice
 
     def remove(self, key: str) -> None:
@@ -79,6 +90,23 @@ class NoticeArea(QWidget):
             self._column.removeWidget(notice)
             notice.deleteLater()
         self._show(bool(self.notices))
+        self._fold()
+
+    def _toggle_more(self) -> None:
+        self.expanded = not self.expanded
+        self._fold()
+
+    def _fold(self) -> None:
+        """Show the newest MAX_SHOWN notices (all when unfolded); say how many are folded away."""
+        ordered = list(self.notices.values())
+        hidden = 0 if self.expanded else max(0, len(ordered) - MAX_SHOWN)
+        for i, notice in enumerate(ordered):
+            notice.setVisible(i >= hidden)
+        folded = len(ordered) - MAX_SHOWN
+        self.more.setVisible(folded > 0)
+        if folded > 0:
+            self.more.setText("\u25b2 Fold the older notices" if self.expanded else
+                              f"\u25bc {folded} more notice{'s' if folded > 1 else ''} (click to show)")
 
     def clear(self) -> None:
         for key in list(self.notices):
@@ -99,6 +127,11 @@ class LayerNotices:
         self._view_centre, self._place, self._zoom_to = view_centre, place, zoom_to
         self._watched: dict[int, Callable[[], None]] = {}
         self._auto: dict[int, dict] = {}  # layers this placed: the placement survives new snapshots
+        # Models opened together without georeference (the discipline or storey models of one
+        # building) share one local grid: the first is placed at the view centre and the rest take
+        # the same placement, so they stay aligned instead of each being centred on its own.
+        self.batch: object | None = None  # set by the window to the loading task whose layers arrive
+        self._batch_placement: dict[int, tuple[tuple[float, float, float], str]] = {}
         scene.layers.inserted.connect(self._on_inserted)
         scene.layers.removed.connect(self._on_removed)
 
@@ -122,10 +155,20 @@ class LayerNotices:
         layer.data_changed.connect(on_data)
 
     def _place_at_view(self, layer: Layer) -> None:
-        origin = place_at_view(self.scene, layer, self._view_centre())
+        shared = self._batch_placement.get(id(self.batch)) if self.batch is not None else None
+        if shared is not None:
+            origin, first = shared
+            place_layer(self.scene, layer, origin, 0.0)
+            text = f"{layer.name} has no georeference: placed with {first} (same local coordinates)"
+        else:
+            origin = place_at_view(self.scene, layer, self._view_centre())
+            text = f"{layer.name} has no georeference: placed at the view centre"
+            if origin is not None and self.batch is not None:
+                if len(self._batch_placement) > 64:
+                    self._batch_placement.clear()
+                self._batch_placement[id(self.batch)] = (origin, layer.name)
         if origin is not None:
             self._auto[id(layer)] = dict(layer.info.get("placement", {}))
-        text = f"{layer.name} has no georeference: placed at the view centre"
         self.area.add(str(id(layer)), text, [("Place\u2026", lambda: self._place(layer))])
         self.status.showMessage(text + " (Place\u2026 to put it where it belongs)", STATUS_MS)
 

@@ -198,3 +198,50 @@ def test_demo_with_a_far_tileset_and_a_far_scan(qtbot, window) -> None:
     window.canvas.set_camera(window.scene.bookmarks[0].camera)
     qtbot.waitUntil(lambda: not window.canvas.tick(), timeout=30_000)
     assert _centre_is_not_sky(window)
+
+
+def test_models_opened_together_without_georeference_stay_aligned(qtbot, window, tmp_path: Path) -> None:
+    """Storey models of one building (Schependomlaan) share a local grid: opened together, they
+    share one placement at the view centre instead of each being centred on its own footprint."""
+    import ifcopenshell
+    import ifcopenshell.api as api
+
+    from tests.loaders.builders import make_ifc
+
+    window.open_paths([str(write_las(tmp_path / "wuhan.las", n=3_000, size=400.0))])
+    wait_loaded(qtbot, window)
+    make_ifc(tmp_path / "a.ifc")
+    make_ifc(tmp_path / "b.ifc")
+    f = ifcopenshell.open(str(tmp_path / "b.ifc"))
+    wall = f.by_type("IfcWall")[0]
+    matrix = np.eye(4)
+    matrix[:3, 3] = (20.0, 7.0, 3.0)  # the next storey, 20 m east and 7 m north in the same grid
+    api.run("geometry.edit_object_placement", f, product=wall, matrix=matrix)
+    f.write(str(tmp_path / "b.ifc"))
+    window.open_paths([str(tmp_path / "a.ifc"), str(tmp_path / "b.ifc")])
+    wait_loaded(qtbot, window)
+    a, b = (next(layer for layer in window.scene.layers if layer.name.startswith(n)) for n in ("a.ifc", "b.ifc"))
+    offset = b.bounds()[0] - a.bounds()[0]
+    assert np.allclose(offset, (20.0, 7.0, 3.0), atol=0.01), offset
+    texts = window.notices.area.texts()
+    assert any("b.ifc has no georeference: placed with a.ifc" in t for t in texts), texts
+
+
+def test_many_notices_fold_behind_one_row(qtbot, window) -> None:
+    """Seven models at once must not push the 3D view off the screen."""
+    from PySide6.QtCore import Qt
+
+    area = window.notices.area
+    for i in range(7):
+        area.add(f"k{i}", f"notice {i}")
+    shown = [n for n in area.notices.values() if not n.isHidden()]
+    assert [n.text for n in shown] == ["notice 5", "notice 6"]  # the newest stay in sight
+    assert not area.more.isHidden() and "5 more notices" in area.more.text()
+    qtbot.mouseClick(area.more, Qt.MouseButton.LeftButton)
+    assert all(not n.isHidden() for n in area.notices.values())
+    qtbot.mouseClick(area.more, Qt.MouseButton.LeftButton)
+    area.remove("k6")
+    area.remove("k5")
+    area.remove("k4")
+    assert sum(not n.isHidden() for n in area.notices.values()) == 2 and "2 more notices" in area.more.text()
+    assert window.view.height() >= 150
