@@ -13,6 +13,7 @@ a header whose bounds cannot be right.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -120,9 +121,15 @@ def describe(path: str, deep: bool = False) -> dict[str, Any]:
             return describe_tileset(path, deep)
     if is_project(path):
         spec = read_project(path)
-        return {"path": path, "kind": "project", "format": "Twinscape project v1", "crs": spec.frame.display_crs,
-                "bounds": None, "origin_lla": list(spec.frame.origin_lla) if spec.frame.origin_lla else None,
-                "name": spec.name, "layers": len(spec.layers), "bookmarks": len(spec.bookmarks)}
+        out = {"path": path, "kind": "project", "format": "Twinscape project v1", "crs": spec.frame.display_crs,
+               "bounds": None, "origin_lla": list(spec.frame.origin_lla) if spec.frame.origin_lla else None,
+               "name": spec.name, "layers": len(spec.layers), "bookmarks": len(spec.bookmarks)}
+        missing = [layer for layer in spec.layers if layer.missing]
+        if missing:  # a moved project says which files it could not find, and where it looked
+            out["missing"] = [{"path": layer.path, "tried": layer.tried} for layer in missing]
+            out["warnings"] = [f"{len(missing)} of {len(spec.layers)} layers are missing: "
+                               + "; ".join(f"{Path(m.path).name} (tried {', '.join(m.tried)})" for m in missing[:5])]
+        return out
     if loader == "LAS/LAZ":
         from loaders.las import summarize_las
         from loaders.registry import loader_errors

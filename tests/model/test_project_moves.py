@@ -161,3 +161,16 @@ def test_source_through_a_symlink_loop_is_reported_missing(tmp_path: Path) -> No
     (tmp_path / "p.twin").write_text(json.dumps({"schema_version": 1, "layers": [{"source": {"path": "a/x.las"}}]}))
     spec = read_project(tmp_path / "p.twin")
     assert spec.layers[0].missing and spec.layers[0].tried == [str(tmp_path / "a" / "x.las")]
+
+
+def test_info_on_a_moved_project_lists_what_is_missing(tmp_path: Path) -> None:
+    """`twinscape info` on a moved project says which files it could not find and where it looked."""
+    from app.info import describe
+
+    project = _saved_project(tmp_path)
+    (tmp_path / "site" / "data" / "b.las").unlink()
+    out = describe(str(project))
+    assert out["kind"] == "project" and out["layers"] == 2
+    [missing] = out["missing"]
+    assert missing["path"].endswith("b.las") and missing["tried"] == [missing["path"]]  # relative and absolute agree here
+    assert out["warnings"][0].startswith("1 of 2 layers are missing: b.las (tried ")
