@@ -1,6 +1,7 @@
 """Seeded data files shared by GUI tests and benchmarks."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -40,3 +41,24 @@ def mutated_copies(data: bytes, folder: Path, suffix: str, *, seed: int, count: 
         path = folder / f"m{i}{suffix}"
         path.write_bytes(bytes(buf))
         yield path
+
+
+@contextmanager
+def offscreen_canvas(size: tuple[int, int] = (400, 300)):
+    """A Canvas on an off-screen pyvista plotter with an empty Scene, closed afterwards."""
+    import warnings
+
+    import pyvista as pv
+
+    from app.model.scene import Scene
+    from viewers.canvas import Canvas
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plotter = pv.Plotter(off_screen=True, window_size=size)
+    canvas = Canvas(plotter, Scene())
+    try:
+        yield canvas
+    finally:
+        canvas.close()
+        plotter.close()

@@ -17,17 +17,13 @@ from app.model.layers import Layer
 from app.model.scene import Camera
 from tests.ui.conftest import wait_loaded, write_las
 from viewers.canvas import Canvas
+from tests.fixtures import offscreen_canvas
 
 
 @pytest.fixture
 def canvas():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        plotter = pv.Plotter(off_screen=True, window_size=(500, 400))
-    c = Canvas(plotter, Scene())
-    yield c
-    c.close()
-    plotter.close()
+    with offscreen_canvas((500, 400)) as c:
+        yield c
 
 
 def _scan(n: int = 40_000) -> PointCloudLayer:

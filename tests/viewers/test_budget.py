@@ -3,14 +3,12 @@ octree clouds, clouds too small for an octree and streamed COPC points all count
 classes do not spend it; near, large-on-screen nodes win whichever layer they belong to."""
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
-import pyvista as pv
 
-from app.model import PointCloudLayer, Scene
+from app.model import PointCloudLayer
 from app.model.opening import build_layers
 from app.model.octree import build_octree
 from app.model.scene import Camera
@@ -18,17 +16,13 @@ from loaders.copc_tree import STREAMED_LOADER
 from tests.loaders.copc_fixture import make_copc
 from tests.viewers.test_tiles_streaming import settle
 from viewers.canvas import Canvas
+from tests.fixtures import offscreen_canvas
 
 
 @pytest.fixture
 def canvas():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        plotter = pv.Plotter(off_screen=True, window_size=(640, 480))
-    c = Canvas(plotter, Scene())
-    yield c
-    c.close()
-    plotter.close()
+    with offscreen_canvas((640, 480)) as c:
+        yield c
 
 
 def _cloud(name: str, centre: tuple[float, float], n: int, *, octree: bool, seed: int, ground_share: float = 0.0) -> PointCloudLayer:

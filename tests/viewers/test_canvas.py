@@ -1,29 +1,24 @@
 """Canvas and visuals off-screen: pixel probes instead of brittle image diffs."""
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pytest
 import pyvista as pv
 
-from app.model import BimLayer, MeshLayer, PointCloudLayer, Scene
+from app.model import BimLayer, MeshLayer, PointCloudLayer
 from app.model.layers import Layer
 from loaders.base import ElementInfo
 from viewers import style
 from viewers.canvas import Canvas
 from viewers.visuals import MeshVisual, PointCloudVisual, visual_class_for
+from tests.fixtures import offscreen_canvas
 
 
 @pytest.fixture
 def canvas():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        plotter = pv.Plotter(off_screen=True, window_size=(400, 300))
-    c = Canvas(plotter, Scene())
-    yield c
-    c.close()
-    plotter.close()
+    with offscreen_canvas((400, 300)) as c:
+        yield c
 
 
 def _box_layer(cls=BimLayer, rgb=(1.0, 0.0, 0.0)) -> MeshLayer:

@@ -2,30 +2,25 @@
 what is in view, zoom-to works for each layer and far layers do not lose float32 precision."""
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pytest
 import pyvista as pv
 
-from app.model import BimLayer, PointCloudLayer, Scene
+from app.model import BimLayer, PointCloudLayer
 from app.model.scene import Bookmark
 from loaders.base import ElementInfo
 from viewers.canvas import Canvas
 from viewers.clipping import MAX_DEPTH_RATIO, clipping_range
+from tests.fixtures import offscreen_canvas
 
 FAR = np.array([6_000_000.0, 7_000_000.0, -4_000_000.0])  # about 10,000 km from the origin
 
 
 @pytest.fixture
 def canvas():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        plotter = pv.Plotter(off_screen=True, window_size=(400, 300))
-    c = Canvas(plotter, Scene())
-    yield c
-    c.close()
-    plotter.close()
+    with offscreen_canvas((400, 300)) as c:
+        yield c
 
 
 def _box(centre, size: float, rgb: tuple[float, float, float], name: str) -> BimLayer:
