@@ -243,6 +243,13 @@ class LayerTreeDock(QDockWidget):
                 if self.current_layer() is layer:
                     self._show_filter(layer)
 
+            def on_filter_set(*_args) -> None:  # undo, a project, a script: the box shows the filter in force
+                if self.current_layer() is layer and self.filter_edit.text().strip() != layer.feature_filter:
+                    was, self._updating = self._updating, True
+                    self.filter_edit.setText(layer.feature_filter)
+                    self._updating = was
+
+            layer.events.feature_filter.connect(on_filter_set)
             layer.events.feature_filter.connect(on_filter)
             layer.data_changed.connect(on_filter)
         self.tree.setCurrentItem(item)

@@ -73,3 +73,19 @@ def test_colour_tile_features_by_numeric_and_categorical_property(qtbot, window,
     # filtering keeps the colours of what remains and the count follows
     _submit(qtbot, dock.filter_edit, 'use in ("home", "retail")')
     assert dock.filter_status.text() == "3 of 6 features" and _triangles(window) == 36
+
+
+def test_filter_set_elsewhere_shows_in_the_box_and_undo_brings_the_old_one_back(qtbot, window, tmp_path) -> None:
+    """A filter set by a project, a script or Undo is the one the box shows (no box showing a
+    filter that is not applied)."""
+    window.open_paths([str(_district_tile(tmp_path))])
+    wait_loaded(qtbot, window)
+    layer = window.scene.layers[0]
+    dock = window.layer_tree
+    dock.tree.setCurrentItem(dock.item_for(layer))
+    _submit(qtbot, dock.filter_edit, "height > 30")
+    layer.feature_filter = "height > 50"  # set from elsewhere
+    assert dock.filter_edit.text() == "height > 50" and dock.filter_status.text() == "2 of 6 features"
+    window.undo_action.trigger()  # Edit > Undo
+    assert layer.feature_filter == "height > 30" and dock.filter_edit.text() == "height > 30"
+    assert dock.filter_status.text() == "4 of 6 features"
