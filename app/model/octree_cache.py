@@ -27,11 +27,11 @@ _ARRAYS = ("order", "level", "center", "half_size", "start", "stop", "parent", "
 
 
 def cache_root() -> Path:
-    """Same root as the demo data: $TWINSCAPE_CACHE, else $XDG_CACHE_HOME/twinscape."""
-    if os.environ.get("TWINSCAPE_CACHE"):
-        return Path(os.environ["TWINSCAPE_CACHE"]).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "twinscape"
+    """Same root as the demo data ($TWINSCAPE_CACHE, else $XDG_CACHE_HOME/twinscape, else
+    ~/.cache/twinscape, else a temporary cache when there is no home folder at all)."""
+    from assets.demo.generate import default_cache_root  # one rule for every cache; no Qt, no VTK
+
+    return default_cache_root()
 
 
 def octree_cache_dir() -> Path:

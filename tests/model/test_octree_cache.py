@@ -139,3 +139,16 @@ def test_cache_entry_of_another_source_is_not_trusted(tmp_path: Path, cache: Pat
         order = z["order"]
     _rewrite(path, order=order[::-1].copy())
     assert octree_cache.load(path.stem, len(pts)) is None
+
+
+def test_cache_root_without_a_home_folder_falls_back_to_a_temporary_cache(monkeypatch) -> None:
+    """HOME unset and no TWINSCAPE_CACHE: a big cloud's octree still has somewhere to go (it was an internal error)."""
+    import tempfile
+
+    from app.model.octree_cache import cache_root
+
+    for name in ("TWINSCAPE_CACHE", "XDG_CACHE_HOME", "HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("pathlib.Path.home", lambda: (_ for _ in ()).throw(RuntimeError("Could not determine home directory.")))
+    root = cache_root()
+    assert str(root).startswith(tempfile.gettempdir()) and root.is_dir()
