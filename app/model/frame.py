@@ -20,14 +20,29 @@ _local = threading.local()
 CHUNK_POINTS = 1 << 20  # points transformed at once: temporaries stay near 100 MB whatever the cloud's size
 
 
-def _transformer(src: str, dst: str) -> pyproj.Transformer:
+class _ArrayTransformer:
+    """pyproj's Transformer.transform tries its scalar path first, which converts a one-element
+    array to a float: numpy >= 1.25 warns on every single-point transform (a camera, an origin).
+    Arrays go through as 1-D float64, a single point as plain floats."""
+
+    def __init__(self, transformer: pyproj.Transformer) -> None:
+        self._t = transformer
+
+    def transform(self, *coords):
+        arrays = [np.asarray(c, dtype=np.float64).reshape(-1) for c in coords]
+        if arrays and arrays[0].size == 1:
+            return tuple(np.array([v]) for v in self._t.transform(*(float(a[0]) for a in arrays)))
+        return self._t.transform(*arrays)
+
+
+def _transformer(src: str, dst: str) -> _ArrayTransformer:
     """pyproj transformers are cached per thread: they are not meant to be shared between threads."""
     cache = getattr(_local, "cache", None)
     if cache is None:
         cache = _local.cache = {}
     key = (src, dst)
     if key not in cache:
-        cache[key] = pyproj.Transformer.from_crs(src, dst, always_xy=True)
+        cache[key] = _ArrayTransformer(pyproj.Transformer.from_crs(src, dst, always_xy=True))
     return cache[key]
 
 

@@ -138,3 +138,17 @@ def test_streamed_tileset_matrix_composes(tmp_path) -> None:
     local = corners @ tiles.data["matrix"][:3, :3].T + tiles.data["matrix"][:3, 3]
     assert np.abs(scene.frame.enu_to_ecef(local) - corners).max() < 1e-3  # ECEF -> new ENU, exact
     assert not scene.is_far(tiles) and np.allclose(tiles.bounds(), [local.min(0), local.max(0)])
+
+
+def test_single_point_transforms_raise_no_numpy_warning() -> None:
+    """pyproj's scalar path turned one-element arrays into floats: a DeprecationWarning per camera move."""
+    import warnings
+
+    from app.model.frame import crs_to_ecef
+
+    one = np.array([[529303.0, 3385880.0, 22.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        single = crs_to_ecef(one, "EPSG:4547")
+    both = crs_to_ecef(np.vstack([one, one + 1.0]), "EPSG:4547")
+    assert single.shape == (1, 3) and np.allclose(single[0], both[0], atol=1e-6)
