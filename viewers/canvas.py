@@ -23,6 +23,7 @@ from viewers.lod import camera_state_from_vtk, frustum_planes_from_vtk
 from viewers.budget import PointBudget
 from viewers.legends import GAP, Legend, LegendStack, Rect
 from viewers.overlays import NORTH_ARROW_VIEWPORT, ScaleBar, StatsOverlay, nice_length, north_arrow_rect
+from viewers.split import SideBySide
 from viewers.visuals import Visual, visual_class_for
 from viewers.tiles import visual as _tiles_visual  # noqa: F401  (registers the streamed tileset visual)
 
@@ -52,6 +53,7 @@ class Canvas:
         self._legends: dict[int, Legend] = {}  # id(visual) -> its legend; drawn while its layer is visible
         self.budget = PointBudget(self)  # one allocation of point_budget over every visible point layer
         self._setup_look()
+        self.side_by_side = SideBySide(self)  # split view and swipe (viewers/split.py)
         scene.layers.inserted.connect(self._on_inserted)
         scene.layers.removed.connect(self._on_removed)
         scene.selection_changed.connect(self._on_selection)
@@ -417,7 +419,7 @@ class Canvas:
         """Pick at display coordinates (VTK convention: y from the bottom)."""
         picker = vtk.vtkCellPicker()
         picker.SetTolerance(0.004)
-        if not picker.Pick(x, y, 0, self.plotter.renderer):
+        if not picker.Pick(x, y, 0, self.side_by_side.renderer_at(x, y)):
             return Selection()
         actor = picker.GetActor()
         for visual in self.visuals.values():
@@ -431,7 +433,7 @@ class Canvas:
     def world_position(self, x: int, y: int) -> np.ndarray | None:
         picker = vtk.vtkCellPicker()
         picker.SetTolerance(0.002)
-        if picker.Pick(x, y, 0, self.plotter.renderer) and picker.GetActor() is not None:
+        if picker.Pick(x, y, 0, self.side_by_side.renderer_at(x, y)) and picker.GetActor() is not None:
             return np.array(picker.GetPickPosition())
         return None
 
@@ -460,6 +462,7 @@ class Canvas:
         self.scene.layers.removed.disconnect(self._on_removed)
         self.scene.selection_changed.disconnect(self._on_selection)
         self.scene.origin_moved.disconnect(self._on_origin_moved)
+        self.side_by_side.close()
         for visual in list(self.visuals.values()):
             visual.close()
         self.visuals.clear()
