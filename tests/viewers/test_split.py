@@ -132,3 +132,49 @@ def test_swipe_clips_left_and_right_sets_at_the_line(canvas: Canvas, kind: str) 
     split.set_mode("single")
     assert all(v.actor.GetMapper().GetClippingPlanes() is None
                or v.actor.GetMapper().GetClippingPlanes().GetNumberOfItems() == 0 for v in canvas.visuals.values())
+
+
+def _slab(bounds: np.ndarray, rgb: tuple[float, float, float]) -> MeshLayer:
+    """A wide coloured slab under a layer's bounds: the backdrop that shows where that layer is clipped."""
+    (x0, y0, z0), (x1, y1, _z1) = bounds
+    pad = 2 * max(x1 - x0, y1 - y0)
+    box = pv.Box((x0 - pad, x1 + pad, y0 - pad, y1 + pad, z0 - 60, z0 - 50)).triangulate()
+    faces = box.faces.reshape(-1, 4)[:, 1:]
+    elements = [ElementInfo(id="slab", ifc_class="IfcSlab", name="slab", properties={}, color=(*rgb, 1.0))]
+    return BimLayer(name="slab", data={"vertices": np.asarray(box.points, float), "faces": faces,
+                                       "face_element": np.zeros(len(faces), np.int32), "elements": elements})
+
+
+def test_streamed_tiles_follow_split_and_swipe() -> None:
+    from tests.viewers.test_tiles_streaming import settle
+
+    from app.model.opening import build_layers
+    from assets.demo.generate import ensure_demo_data
+
+    with offscreen_canvas((W, H)) as canvas:
+        [tiles] = build_layers(canvas.scene, str(ensure_demo_data() / "district_lod" / "tileset.json"), stream_tiles=True)
+        canvas.scene.layers.append(tiles)
+        assert tiles.streamed
+        slab = _slab(np.asarray(tiles.bounds()), (0.0, 0.0, 1.0))
+        canvas.scene.layers.append(slab)
+        split = canvas.side_by_side
+        split.set_side(tiles, "left")
+        split.set_side(slab, "right")
+        b = np.asarray(tiles.bounds())
+        centre = (b[0] + b[1]) / 2
+        canvas.set_camera(Camera(tuple(centre + [0, 0, 420]), tuple(centre), (0.0, 1.0, 0.0), 30.0))
+        settle(canvas)
+        img = _img(canvas)
+        probes = [(y, x) for y in (H // 3, 2 * H // 3) for x in (int(W * 0.1), int(W * 0.45), int(W * 0.55), int(W * 0.9))]
+        assert not any(_is(img[p], "blue") for p in probes)  # the tiles cover the view, over the slab
+        split.set_mode("swipe")
+        split.set_swipe_fraction(0.3)
+        settle(canvas)
+        img = _img(canvas)
+        assert all(_is(img[y, int(W * 0.45)], "blue") and _is(img[y, int(W * 0.9)], "blue") for y in (H // 3, 2 * H // 3))
+        assert not any(_is(img[y, int(W * 0.1)], "blue") for y in (H // 3, 2 * H // 3))
+        split.set_mode("split")
+        settle(canvas)
+        img = _img(canvas)
+        assert all(_is(img[y, int(W * 0.9)], "blue") and _is(img[y, int(W * 0.6)], "blue") for y in (H // 3, 2 * H // 3))
+        assert not any(_is(img[y, x], "blue") for y in (H // 3, 2 * H // 3) for x in (int(W * 0.1), int(W * 0.4)))
