@@ -11,6 +11,7 @@ import numpy as np
 import pyvista as pv
 
 from app.model.color_range import height_datum, shown_range, value_offset
+from app.model.fourd import APPEARANCE, HIDDEN
 from app.model.layers import ASPRS_CLASSES, Layer, MeshLayer, MissingLayer, PointCloudLayer, TilesetLayer
 from app.model.scene import Selection
 from viewers import style
@@ -205,21 +206,33 @@ class PointCloudVisual(Visual):
 class MeshVisual(Visual):
     """Triangles coloured per element (BIM class, storey, material, any property; tile features)
     or by vertex colours. Hidden elements' faces are left out of the drawn mesh; `face_ids` maps
-    drawn cells back to the layer's faces, so picking and highlighting stay right."""
+    drawn cells back to the layer's faces, so picking and highlighting stay right.
+
+    4D (`set_element_states`): per-element states change the same mesh in place (its triangle list
+    and its per-cell RGBA array, then `Modified()`); the actor is never re-created per clock step."""
 
     layer: MeshLayer
+    element_states: np.ndarray | None = None  # app.model.fourd states per element, or None: no 4D
+    highlighted: np.ndarray = np.zeros(0, dtype=np.int64)  # element indices tinted in the highlight colour
+
+    def _drawn_face_ids(self, n_faces: int) -> np.ndarray:
+        """Faces of elements not hidden by the user, the filter or the 4D state."""
+        fe = self.layer.data.get("face_element")
+        hidden = self.layer.not_drawn_mask()  # user-hidden or filtered out
+        states = self.element_states
+        if states is not None and len(states) == len(hidden):
+            hidden = hidden | (states == HIDDEN)
+        if fe is not None and hidden.any() and len(fe) == n_faces:
+            fe_arr = np.asarray(fe)
+            visible = ~hidden[np.clip(fe_arr, 0, max(len(hidden) - 1, 0))] | (fe_arr < 0)
+            return np.flatnonzero(visible)
+        return np.arange(n_faces)
 
     def build(self) -> None:
         d = self.layer.data
         faces = np.asarray(d["faces"], dtype=np.int64)
-        fe = d.get("face_element")
-        hidden = self.layer.not_drawn_mask()  # user-hidden or filtered out
-        if fe is not None and hidden.any() and len(fe) == len(faces):
-            fe_arr = np.asarray(fe)
-            visible = ~hidden[np.clip(fe_arr, 0, max(len(hidden) - 1, 0))] | (fe_arr < 0)
-            self.face_ids = np.flatnonzero(visible)
-        else:
-            self.face_ids = np.arange(len(faces))
+        self.face_ids = self._drawn_face_ids(len(faces))
+        self.face_rgba: np.ndarray | None = None  # (F,4) per-face colours of every face, for 4D updates in place
         drawn = faces[self.face_ids]
         cells = np.hstack([np.full((len(drawn), 1), 3, dtype=np.int64), drawn]).ravel()
         self.offset = self.canvas.render_offset(self.layer)  # far layers: float32 relative to their centre
@@ -238,7 +251,8 @@ class MeshVisual(Visual):
         else:
             base = self._face_colors(len(faces), len(mesh.points)) if len(drawn) else None
             if base is not None and base.shape[0] == len(faces):
-                self.base_colors = base[self.face_ids]
+                self.face_rgba = base
+                self.base_colors = self._tinted(base[self.face_ids])
                 mesh.cell_data["RGBA"] = self.base_colors.copy()
                 kwargs.update(scalars="RGBA", rgba=True)
             elif base is not None:
@@ -268,10 +282,12 @@ class MeshVisual(Visual):
             self.legend = self._ramp(mode, title, kwargs)
             return
         colors, legend = style.category_colors(values, natural_order=(mode == "storey"))
-        rgba = np.full((len(face_el), 4), 255, dtype=np.uint8)
-        rgba[:, :3] = np.where((face_el >= 0)[:, None], colors[np.clip(face_el, 0, None)], style.OTHER_RGB)
-        self.base_colors = rgba
-        mesh.cell_data["RGBA"] = rgba.copy()
+        all_el = np.asarray(fe)
+        rgba = np.full((len(all_el), 4), 255, dtype=np.uint8)
+        rgba[:, :3] = np.where((all_el >= 0)[:, None], colors[np.clip(all_el, 0, None)], style.OTHER_RGB)
+        self.face_rgba = rgba
+        self.base_colors = self._tinted(rgba[self.face_ids])
+        mesh.cell_data["RGBA"] = self.base_colors.copy()
         kwargs.update(scalars="RGBA", rgba=True)
         self.legend = Legend(f"{self.layer.name}: {title}", tuple(legend))
 
@@ -307,12 +323,75 @@ class MeshVisual(Visual):
 
     def set_highlight(self, index: int | None) -> None:
         """Tint the picked element's faces in the highlight colour, in place."""
+        self.set_highlight_elements([] if index is None or index < 0 else [index])
+
+    def set_highlight_elements(self, indices: Any) -> None:
+        """Tint these elements' faces (a schedule task's elements, a pick) in the highlight colour, in place."""
+        self.highlighted = np.asarray(list(indices), dtype=np.int64)
         if self.base_colors is None or "RGBA" not in self.mesh.cell_data or self.layer.data.get("face_element") is None:
+            return
+        if not len(self.face_ids):
             return
         rgba = self.mesh.cell_data["RGBA"]
         rgba[:] = self.base_colors
-        if index is not None and index >= 0:
-            mask = np.asarray(self.layer.data["face_element"])[self.face_ids] == index
+        if len(self.highlighted):
+            mask = np.isin(np.asarray(self.layer.data["face_element"])[self.face_ids], self.highlighted)
             rgba[mask, :3] = style.HIGHLIGHT_RGB
         self.mesh.cell_data["RGBA"] = rgba
         self.mesh.Modified()
+
+    # --- 4D: per-element appearance in place ------------------------------------------------------
+    def _tinted(self, rgba: np.ndarray) -> np.ndarray:
+        """Drawn faces' colours with the 4D appearance of their element's state (amber and
+        translucent while built, red while demolished, yellow while temporary)."""
+        states, fe = self.element_states, self.layer.data.get("face_element")
+        if states is None or fe is None:
+            return rgba
+        face_el = np.asarray(fe)[self.face_ids]
+        face_state = np.where(face_el >= 0, states[np.clip(face_el, 0, len(states) - 1)], -1) if len(states) else \
+            np.full(len(face_el), -1)
+        out = rgba.copy()
+        for state, (rgb, opacity) in APPEARANCE.items():
+            if rgb is None and opacity >= 1.0:
+                continue
+            mask = face_state == state
+            if mask.any():
+                if rgb is not None:
+                    out[mask, :3] = np.round(np.asarray(rgb) * 255).astype(np.uint8)
+                out[mask, 3] = int(round(opacity * 255))
+        return out
+
+    def set_element_states(self, states: np.ndarray | None) -> None:
+        """Show each element as its 4D state says (None: as without 4D). The same mesh's triangle list
+        and RGBA cell array are replaced in place and marked Modified(); the actor stays. Colourings
+        with other per-cell arrays (a numeric property) rebuild instead."""
+        self.element_states = None if states is None else np.asarray(states)
+        faces = np.asarray(self.layer.data["faces"], dtype=np.int64)
+        if self.actor is None or self.layer.data.get("face_element") is None or not len(faces):
+            return
+        if self.face_rgba is None and any(k != "RGBA" for k in self.mesh.cell_data.keys()):
+            self.rebuild()
+            return
+        from vtkmodules.util.numpy_support import numpy_to_vtkIdTypeArray, vtk_to_numpy
+
+        self.face_ids = self._drawn_face_ids(len(faces))
+        n = len(self.face_ids)
+        polys = self.mesh.GetPolys()
+        polys.SetData(numpy_to_vtkIdTypeArray(np.arange(0, 3 * n + 1, 3, dtype=np.int64), deep=1),
+                      numpy_to_vtkIdTypeArray(faces[self.face_ids].ravel(), deep=1))
+        polys.Modified()
+        self.mesh.DeleteCells()  # the picker's cell lookup is built again from the new list
+        rgba = self.mesh.GetCellData().GetArray("RGBA")
+        if self.face_rgba is not None and rgba is not None:  # the same VTK array, resized and refilled
+            self.base_colors = self._tinted(self.face_rgba[self.face_ids])
+            rgba.SetNumberOfTuples(n)
+            if n:
+                vtk_to_numpy(rgba)[:] = self.base_colors
+            rgba.Modified()
+            if len(self.highlighted):
+                self.set_highlight_elements(self.highlighted)
+        self.mesh.Modified()
+        self.drawn["triangles"] = n
+
+
+from viewers import schedule_visual  # noqa: E402,F401 - registers the schedule layer's visual

@@ -316,6 +316,10 @@ def _streamed_tileset_layer(frame: SceneFrame, data: TilesetData) -> Layer:
 def _make_layers(frame: SceneFrame, data: LayerData, progress: Any = None, cancel: Any = None) -> list[Layer]:
     if isinstance(data, TilesetData) and data.tree is not None:
         return [_streamed_tileset_layer(frame, data)]
+    if data.kind == "schedule":  # no geometry: a time-aware layer whose tasks link to a model's elements
+        from app.model.schedule_layer import schedule_layer_from
+
+        return [schedule_layer_from(data)]  # type: ignore[arg-type]
     _recentre_if_far(data)
     if isinstance(data, PointCloudData):  # an empty cloud is no layer: the caller says "holds no points"
         return [_point_layer(frame, data, data.name, progress, cancel)] if len(data.positions) else []
