@@ -28,6 +28,7 @@ from app.ui.notices import add_scene_origin_menu, install_notices
 from app.ui.point_budget import PointBudgetControl
 from app.ui.project_files import ProjectFiles
 from app.ui.properties import PropertiesDock
+from app.ui.split_controls import SplitControls
 from app.ui.timeline import TimelineDock
 from loaders.base import LoadCancelled, LoadError
 from loaders.registry import supported_extensions
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
         self._press_pos: tuple[int, int] | None = None
         self._hover_pos: tuple[int, int] | None = None
         self.view.installEventFilter(self)
+        self.view.installEventFilter(self.split_controls)  # moved in front: dragging the swipe line is not a pick
         self.view.setMouseTracking(True)
         self._poll = QTimer(self, interval=100, timeout=self._poll_tasks)
         self._poll.start()
@@ -133,6 +135,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.stats_action)
         add_navigation_menu(self, view_menu)
         add_scene_origin_menu(self, view_menu, self.notices)  # View > Scene origin > Move to this layer
+        self.split_controls = SplitControls(self, view_menu)  # View > Side by side (split, swipe), Full screen
         self.bookmark_menu = view_menu.addMenu("&Bookmarks")
         view_menu.addAction(self.layer_tree.toggleViewAction())
         view_menu.addAction(self.properties.toggleViewAction())

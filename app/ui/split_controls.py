@@ -1,0 +1,134 @@
+"""View > Side by side: single view, split view, swipe; which layers each side shows; dragging the
+swipe line; View > Full screen. The drawing lives in viewers/split.py (no Qt); this is the Qt side."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QMenu, QVBoxLayout
+
+from viewers.split import SIDES
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+GRAB_PX = 8  # how near the swipe line (in widget pixels) a press grabs it
+MODE_ACTIONS = (("single", "&Single view", "Ctrl+1"), ("split", "S&plit view", "Ctrl+2"), ("swipe", "S&wipe", "Ctrl+3"))
+SIDE_LABELS = {"left": "Left", "right": "Right", "both": "Both"}
+
+
+class SplitControls(QObject):
+    """The menu actions and the swipe-line drag for one main window."""
+
+    def __init__(self, win: "MainWindow", view_menu: QMenu) -> None:
+        super().__init__(win)
+        self.win = win
+        self.split = win.canvas.side_by_side
+        self.dragging = False
+        self.menu = view_menu.addMenu("Side &by side")
+        group = QActionGroup(self.menu)
+        self.mode_actions: dict[str, QAction] = {}
+        tips = {"single": "One view with every layer",
+                "split": "Two halves with one linked camera: each side shows its own layers (Sides...)",
+                "swipe": "One view; drag the vertical line: left-side layers to its left, right-side layers to its right"}
+        for mode, text, key in MODE_ACTIONS:
+            action = QAction(text, self.menu, checkable=True, shortcut=QKeySequence(key))
+            action.setToolTip(tips[mode])
+            action.setChecked(mode == self.split.mode)
+            action.triggered.connect(lambda _=False, m=mode: self.set_mode(m))
+            group.addAction(action)
+            self.menu.addAction(action)
+            self.mode_actions[mode] = action
+        self.menu.addSeparator()
+        self.sides_action = QAction("S&ides\u2026", self.menu, triggered=lambda: self.show_sides())
+        self.sides_action.setToolTip("Which layers the left and the right side show")
+        self.menu.addAction(self.sides_action)
+        self.full_screen_action = QAction("&Full screen", win, checkable=True, shortcut=QKeySequence("Ctrl+Shift+F"))
+        self.full_screen_action.toggled.connect(self.set_full_screen)
+        view_menu.addAction(self.full_screen_action)
+        win.addAction(self.full_screen_action)  # its key still works in full screen with the menu bar hidden
+        self.dialog: SidesDialog | None = None
+        win.view.installEventFilter(self)  # after the window's own filter: called first, so a drag is not a pick
+
+    def set_mode(self, mode: str) -> None:
+        self.split.set_mode(mode)
+        self.mode_actions[mode].setChecked(True)
+        self.win.statusBar().showMessage(
+            {"single": "", "split": "Split view: Side by side > Sides... chooses each side's layers",
+             "swipe": "Swipe: drag the vertical line"}[mode], 5000)
+
+    def set_full_screen(self, on: bool) -> None:
+        """The view fills the screen (split and swipe stay as they are: they live in the render window)."""
+        if on:
+            self.win.menuBar().hide()
+            self.win.showFullScreen()
+        else:
+            self.win.menuBar().show()
+            self.win.showNormal()
+
+    def show_sides(self) -> "SidesDialog":
+        self.dialog = SidesDialog(self.win.scene, self.split, self.win)
+        self.dialog.show()
+        return self.dialog
+
+    # --- dragging the swipe line ----------------------------------------------------------------
+    def _line_widget_x(self) -> float | None:
+        x = self.split.line_x()
+        return None if x is None else x / max(self.win.view.devicePixelRatioF(), 1e-6)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if obj is not self.win.view:
+            return False
+        kind = event.type()
+        if kind == QEvent.Type.MouseButtonPress and event.button() == Qt.MouseButton.LeftButton:
+            x = self._line_widget_x()
+            if x is not None and abs(event.position().x() - x) <= GRAB_PX:
+                self.dragging = True
+                return True
+        elif kind == QEvent.Type.MouseMove:
+            x = self._line_widget_x()
+            if self.dragging:
+                self._drag_to(event.position().x())
+                return True
+            near = x is not None and abs(event.position().x() - x) <= GRAB_PX
+            if near:
+                self.win.view.setCursor(Qt.CursorShape.SplitHCursor)
+            elif self.win.view.cursor().shape() == Qt.CursorShape.SplitHCursor:
+                self.win.view.unsetCursor()
+        elif kind == QEvent.Type.MouseButtonRelease and self.dragging:
+            self._drag_to(event.position().x())
+            self.dragging = False
+            return True
+        return False
+
+    def _drag_to(self, x: float) -> None:
+        self.split.set_swipe_fraction(x / max(self.win.view.width(), 1))
+
+
+class SidesDialog(QDialog):
+    """One row per layer: show it on the Left, the Right or Both (split view and swipe)."""
+
+    def __init__(self, scene: Any, split: Any, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Side by side: layers per side")
+        self.setModal(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Each layer shows on the left, the right or both sides\n"
+                                "(split view: the two halves; swipe: the two sides of the line)."))
+        form = QFormLayout()
+        self.combos: dict[str, QComboBox] = {}
+        for layer in scene.layers:
+            combo = QComboBox()
+            for side in SIDES:
+                combo.addItem(SIDE_LABELS[side], side)
+            combo.setCurrentIndex(SIDES.index(split.side(layer)))
+            combo.currentIndexChanged.connect(lambda _i, c=combo, lay=layer: split.set_side(lay, c.currentData()))
+            form.addRow(layer.name or "(unnamed)", combo)
+            self.combos[layer.name] = combo
+        if not len(scene.layers):
+            form.addRow(QLabel("No layers open."))
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.close)
+        layout.addWidget(buttons)

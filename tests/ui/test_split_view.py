@@ -1,0 +1,65 @@
+"""Side by side in the window: View > Side by side, the Sides dialog, dragging the swipe line, full screen."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPoint, Qt
+
+from tests.viewers.test_split import _cloud, _is, _look, _wall
+
+
+def _image(win) -> np.ndarray:
+    win.canvas.render()
+    img = win.view.screenshot(return_img=True)
+    return img[::-1, :, :3].astype(int)  # row 0 at the bottom
+
+
+def _drag(qtbot, view, x0: int, x1: int) -> None:
+    y = view.height() // 2 + 20
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=QPoint(x0, y))
+    for x in np.linspace(x0, x1, 5)[1:]:
+        qtbot.mouseMove(view, QPoint(int(x), y))
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=QPoint(x1, y))
+
+
+def test_swipe_drag_and_split_in_full_screen(qtbot, window) -> None:
+    win = window
+    design, scan = _wall("design", (1.0, 0.0, 0.0)), _cloud("scan", (20, 20, 230))
+    win.scene.layers.append(design)
+    win.scene.layers.append(scan)
+    controls = win.split_controls
+    dialog = controls.show_sides()  # defaults: design left, scan right; the user puts both on the left...
+    assert dialog.combos["design"].currentText() == "Left" and dialog.combos["scan"].currentText() == "Right"
+    dialog.combos["scan"].setCurrentIndex(dialog.combos["scan"].findText("Left"))
+    assert win.canvas.side_by_side.side(scan) == "left"
+    dialog.combos["scan"].setCurrentIndex(dialog.combos["scan"].findText("Right"))  # ...and back
+    dialog.close()
+    controls.mode_actions["swipe"].trigger()
+    _look(win.canvas)
+    view = win.view
+    w = view.width()
+    _drag(qtbot, view, w // 2, int(w * 0.3))
+    assert abs(win.canvas.side_by_side.swipe_fraction - 0.3) < 0.02
+    assert win.scene.selection.layer is None  # grabbing the line is not a pick
+    img = _image(win)
+    sx = img.shape[1] / w  # device pixels per widget pixel
+    row = img.shape[0] // 2 - int(30 * sx)
+    assert _is(img[row, int(img.shape[1] * 0.15)], "red") and _is(img[row, int(img.shape[1] * 0.45)], "blue")
+    _drag(qtbot, view, int(w * 0.3), int(w * 0.7))
+    img = _image(win)
+    assert _is(img[row, int(img.shape[1] * 0.45)], "red") and _is(img[row, int(img.shape[1] * 0.85)], "blue")
+    assert _is(img[row, int(img.shape[1] * 0.15)], "red")
+    # Split view in full screen: design in the left half, scan in the right, one camera.
+    controls.mode_actions["split"].trigger()
+    controls.full_screen_action.trigger()
+    qtbot.waitUntil(lambda: win.isFullScreen(), timeout=5000)
+    qtbot.wait(100)
+    _look(win.canvas)
+    img = _image(win)
+    row = img.shape[0] // 2 - int(30 * sx)
+    left, right = img[row, img.shape[1] // 4], img[row, 3 * img.shape[1] // 4]
+    assert _is(left, "red") and not _is(left, "blue"), left
+    assert _is(right, "blue") and not _is(right, "red"), right
+    controls.full_screen_action.trigger()
+    assert not win.isFullScreen() and win.menuBar().isVisible()
+    controls.mode_actions["single"].trigger()
+    assert win.canvas.side_by_side.right is None
