@@ -239,7 +239,7 @@ class SideBySide:
     def _make_line(self) -> list[Any]:
         """Two 2D lines (a dark one under a light one, so it reads over sky and scene alike)."""
         actors = []
-        for rgb, width in ((LINE_SHADOW_RGB, 5.0), (LINE_RGB, 2.0)):
+        for rgb, width in ((LINE_SHADOW_RGB, 6.0), (LINE_RGB, 3.0)):
             points = vtk.vtkPoints()
             points.SetNumberOfPoints(2)
             poly = vtk.vtkPolyData()
@@ -262,6 +262,21 @@ class SideBySide:
             actor.SetVisibility(False)
             self.canvas.plotter.renderer.AddViewProp(actor)
             actors.append((actor, points, poly))
+        self._handle = vtk.vtkTextActor()  # a grip in the line's middle says "drag me"
+        self._handle.SetInput("< >")
+        text = self._handle.GetTextProperty()
+        text.SetFontSize(18)
+        text.SetColor(*LINE_SHADOW_RGB)
+        text.SetBackgroundColor(*LINE_RGB)
+        text.SetBackgroundOpacity(1.0)
+        text.SetFrame(True)
+        text.SetFrameColor(*LINE_SHADOW_RGB)
+        text.SetJustificationToCentered()
+        text.SetVerticalJustificationToCentered()
+        self._handle.GetPositionCoordinate().SetCoordinateSystemToNormalizedViewport()
+        self._handle.SetPickable(False)
+        self._handle.SetVisibility(False)
+        self.canvas.plotter.renderer.AddViewProp(self._handle)
         return actors
 
     def _line_update(self) -> None:
@@ -274,9 +289,13 @@ class SideBySide:
                 points.SetPoint(1, x, 1.0, 0.0)
                 points.Modified()
                 poly.Modified()
+        self._handle.SetVisibility(self.mode == "swipe")
+        if x is not None:
+            self._handle.SetPosition(x, 0.5)
 
     def close(self) -> None:
         self._leave()
         for actor, _points, _poly in self._line:
             self.canvas.plotter.renderer.RemoveViewProp(actor)
+        self.canvas.plotter.renderer.RemoveViewProp(self._handle)
         self._line = []
