@@ -29,6 +29,7 @@ from app.ui.point_budget import PointBudgetControl
 from app.ui.project_files import ProjectFiles
 from app.ui.properties import PropertiesDock
 from app.ui.split_controls import SplitControls
+from app.ui.gantt import install_gantt
 from app.ui.timeline import TimelineDock
 from loaders.base import LoadCancelled, LoadError
 from loaders.registry import supported_extensions
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         self.notices = install_notices(self)  # far or unplaced layers: non-blocking notices above the view
         self.project_files = ProjectFiles(self)
         self._build_menus()
+        self.gantt = install_gantt(self)  # schedule tasks, linked both ways with the view (app/ui/gantt.py)
 
         self._press_pos: tuple[int, int] | None = None
         self._hover_pos: tuple[int, int] | None = None
@@ -466,6 +468,7 @@ class MainWindow(QMainWindow):
         self._stats_timer.stop()
         self.tasks.shutdown()
         self.timeline.detach()  # the scene's clock may outlive the window
+        self.gantt.detach()
         self.scene.bookmarks_changed.disconnect(self._refresh_bookmarks)
         self.notices.close()
         self.canvas.close()

@@ -1,0 +1,110 @@
+"""4D in the window: open a schedule, link it to a model with the dialog, play the construction
+sequence, and the Gantt dock and the 3D view select each other."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from app.model.schedule_layer import ScheduleLayer
+from tests.fourd_fixtures import T0, box_model, link_csv, schedule_csv, sequence, task_of
+from tests.ui.conftest import wait_loaded
+
+N, TASKS = 20, 4
+
+
+def _schedule_layer(window) -> ScheduleLayer:
+    return next(la for la in window.scene.layers if isinstance(la, ScheduleLayer))
+
+
+@pytest.fixture
+def opened(qtbot, window, tmp_path):
+    """A model built in code plus a schedule opened as a user does (File > Open path)."""
+    window.scene.layers.append(box_model(N))
+    window.open_paths([str(schedule_csv(tmp_path / "plan.csv", sequence(TASKS)))])
+    wait_loaded(qtbot, window)
+    return window, _schedule_layer(window)
+
+
+def _link_with_dialog(qtbot, window, path) -> str:
+    qtbot.mouseClick(window.gantt.link_button, Qt.MouseButton.LeftButton)
+    dialog = window.gantt.link_dialog
+    qtbot.keyClicks(dialog.table_path, str(path))
+    qtbot.mouseClick(dialog.link_button, Qt.MouseButton.LeftButton)
+    text = dialog.result_label.text()
+    dialog.close()
+    return text
+
+
+def test_opening_a_schedule_gives_a_layer_the_gantt_and_the_timeline(qtbot, opened):
+    window, layer = opened
+    assert not window.errors
+    assert len(layer.schedule.tasks) == TASKS and layer.info["tasks"] == TASKS
+    assert window.gantt.isVisible() and window.timeline.isVisible()
+    assert window.gantt.tree.topLevelItemCount() == TASKS
+    assert window.gantt.tree.topLevelItem(1).text(0) == "Task 2"
+    clock = window.scene.clock
+    assert clock.start == layer.schedule.start() and clock.end == layer.schedule.finish()
+
+
+def test_the_construction_sequence_plays_in_task_order(qtbot, opened, tmp_path):
+    window, layer = opened
+    text = _link_with_dialog(qtbot, window, link_csv(tmp_path / "links.csv", N, TASKS))
+    assert "20 of 20 links matched an element" in text and "matched: 20   unmatched: 0   ambiguous: 0" in text
+    model = window.scene.layers[0]
+    visual = window.canvas.visuals[id(model)]
+    actor = visual.actor
+    task = np.array([task_of(i, N, TASKS) for i in range(N)])
+    drawn = []
+    for k in range(TASKS):
+        window.scene.clock.set_time(T0 + timedelta(days=10 * k + 5))
+        qtbot.wait(10)
+        shown = np.unique(model.data["face_element"][visual.face_ids])
+        assert shown.tolist() == np.flatnonzero(task <= k).tolist()  # tasks done and in progress, nothing later
+        drawn.append(visual.drawn["triangles"])
+        assert visual.actor is actor
+    assert drawn == sorted(drawn) and drawn[-1] == 12 * N and drawn[0] == 12 * 5
+    qtbot.waitUntil(lambda: f"{12 * N:,} triangles" in window.drawn_label.text(), timeout=3000)
+
+
+def test_links_for_another_model_are_said_plainly(qtbot, opened, tmp_path):
+    window, layer = opened
+    other = tmp_path / "other.csv"
+    other.write_text("GUID;TaskUID\n" + "".join(f"X{i:021d};1\n" for i in range(7)), encoding="utf-8")
+    text = _link_with_dialog(qtbot, window, other)
+    assert "links were made for another model" in text and "unmatched: 7" in text
+    missing = _link_with_dialog(qtbot, window, tmp_path / "absent.csv")
+    assert missing.startswith("No links made:")
+
+
+def test_choosing_a_task_highlights_its_elements_and_go_to_start_moves_the_clock(qtbot, opened, tmp_path):
+    window, layer = opened
+    _link_with_dialog(qtbot, window, link_csv(tmp_path / "links.csv", N, TASKS))
+    window.scene.clock.set_time(layer.schedule.finish())
+    tree = window.gantt.tree
+    item = tree.topLevelItem(2)
+    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(tree.visualItemRect(item).left() + 30, tree.visualItemRect(item).center().y()))
+    assert window.gantt.chosen_tasks() == [2]
+    assert list(layer.highlight) == list(range(10, 15))
+    visual = window.canvas.visuals[id(window.scene.layers[0])]
+    rgba = visual.mesh.cell_data["RGBA"]
+    tinted = np.unique(window.scene.layers[0].data["face_element"][visual.face_ids][(rgba[:, :3] != 204).any(axis=1)])
+    assert tinted.tolist() == list(range(10, 15))
+    qtbot.mouseClick(window.gantt.start_button, Qt.MouseButton.LeftButton)
+    assert window.scene.clock.time == layer.schedule.tasks[2].start
+
+
+def test_picking_an_element_selects_its_task_row(qtbot, opened, tmp_path):
+    window, layer = opened
+    _link_with_dialog(qtbot, window, link_csv(tmp_path / "links.csv", N, TASKS))
+    window.scene.clock.set_time(layer.schedule.finish())
+    window.canvas.zoom_to(window.scene.layers[0].bounds())
+    window.canvas.render()
+    w, h = window.view.width(), window.view.height()
+    spot = next((x, y) for x in range(20, w, 20) for y in range(20, h, 20) if window.canvas.pick(x, y).index >= 0)
+    window.pick_at(*spot)
+    element = window.scene.selection.index
+    assert window.gantt.chosen_tasks() == [task_of(element, N, TASKS)]
+    assert element in layer.highlight
