@@ -21,6 +21,7 @@ from app.model.project import is_project
 from app.model.scene import Scene
 from app.model.undo import UndoStack
 from app.tasks import Task, TaskRunner
+from app.ui.gantt import install_gantt
 from app.ui.layer_tree import LayerTreeDock
 from app.ui.menus import add_navigation_menu, build_edit_menu, build_file_menu, build_help_menu, build_time_menu
 from app.ui.model_tree import ModelTreeDock
@@ -29,7 +30,6 @@ from app.ui.point_budget import PointBudgetControl
 from app.ui.project_files import ProjectFiles
 from app.ui.properties import PropertiesDock
 from app.ui.split_controls import SplitControls
-from app.ui.gantt import install_gantt
 from app.ui.timeline import TimelineDock
 from loaders.base import LoadCancelled, LoadError
 from loaders.registry import supported_extensions
