@@ -97,7 +97,8 @@ class ScheduleLayer(Layer):
         except OSError as exc:
             raise LinkError(f"cannot read {source}: {exc.strerror or exc}") from None
         self.set_links(target, links)
-        self.target, self.link_kind, self.link_source = target.name, kind, source
+        with self.events.blocked():  # like opening a file: not an undo step (the UI marks the scene unsaved)
+            self.target, self.link_kind, self.link_source = target.name, kind, source
         return links.report
 
     def set_links(self, target: MeshLayer, links: TaskLinks) -> None:
@@ -127,7 +128,8 @@ class ScheduleLayer(Layer):
             return self.link(target, self.link_kind, self.link_source)
         except LinkError as exc:
             self.warnings.append(f"4D links to '{self.target}' not made: {exc}")
-            self.link_kind = ""
+            with self.events.blocked():
+                self.link_kind = ""
             return None
 
     # --- time ---------------------------------------------------------------------------------------

@@ -101,6 +101,7 @@ class GanttDock(QDockWidget):
         scene.selection_changed.connect(self._on_scene_selection)
         scene.clock.time_changed.connect(self._on_time)
         self.link_dialog = None
+        self.on_linked = None  # called after a link is made (the window marks the scene unsaved)
         for layer in scene.layers:
             self._on_inserted(0, layer)
 
@@ -213,6 +214,7 @@ class GanttDock(QDockWidget):
         if self.layer is None:
             return None
         self.link_dialog = LinkDialog(self.scene, self.layer, self)
+        self.link_dialog.on_linked = self.on_linked
         self.link_dialog.show()
         return self.link_dialog
 
@@ -229,6 +231,7 @@ def install_gantt(window: "MainWindow") -> GanttDock:
     """The Gantt dock below the view, tabbed with the timeline, hidden until a schedule is opened;
     View > Gantt and View > Link schedule to model."""
     dock = GanttDock(window.scene, window)
+    dock.on_linked = lambda: window.undo.set_dirty(True)  # like opening a file: unsaved, not an undo step
     window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
     dock.hide()
     if window.scene.layers and any(isinstance(la, ScheduleLayer) for la in window.scene.layers):

@@ -6,6 +6,8 @@ were made for another model") can be read; a bad file or property is said in the
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from PySide6.QtWidgets import (
     QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
     QPushButton, QRadioButton, QVBoxLayout, QWidget,
@@ -22,6 +24,7 @@ class LinkDialog(QDialog):
         self.setWindowTitle(f"Link {layer.name} to a model")
         self.scene, self.layer = scene, layer
         self.report: LinkReport | None = None
+        self.on_linked: Callable[[], None] | None = None  # e.g. mark the scene unsaved
         self.models = model_layers(scene.layers)
         form = QFormLayout()
         self.model_box = QComboBox()
@@ -95,6 +98,8 @@ class LinkDialog(QDialog):
             self.result_label.setText(f"No links made: {exc}")
             return None
         self.result_label.setText(self.summary(self.report))
+        if self.on_linked is not None:
+            self.on_linked()
         return self.report
 
     @staticmethod

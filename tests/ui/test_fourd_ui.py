@@ -51,8 +51,10 @@ def test_opening_a_schedule_gives_a_layer_the_gantt_and_the_timeline(qtbot, open
 
 def test_the_construction_sequence_plays_in_task_order(qtbot, opened, tmp_path):
     window, layer = opened
+    window.undo.mark_clean()
     text = _link_with_dialog(qtbot, window, link_csv(tmp_path / "links.csv", N, TASKS))
     assert "20 of 20 links matched an element" in text and "matched: 20   unmatched: 0   ambiguous: 0" in text
+    assert window.scene.dirty and not window.undo.can_undo()  # like opening a file: unsaved, not an undo step
     model = window.scene.layers[0]
     visual = window.canvas.visuals[id(model)]
     actor = visual.actor
