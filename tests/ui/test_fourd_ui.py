@@ -110,3 +110,17 @@ def test_picking_an_element_selects_its_task_row(qtbot, opened, tmp_path):
     element = window.scene.selection.index
     assert window.gantt.chosen_tasks() == [task_of(element, N, TASKS)]
     assert element in layer.highlight
+
+
+def test_the_corpus_plan_opens_and_its_event_log_says_it_belongs_to_another_model(qtbot, window):
+    from tests.conftest import corpus_file
+
+    plan = corpus_file("schedule/schependomlaan/planning-2015-02-18.xml")
+    log = corpus_file("schedule/schependomlaan/eventlog-planned-and-built.csv")
+    window.scene.layers.append(box_model(N))
+    window.open_paths([str(plan)])
+    wait_loaded(qtbot, window)
+    assert not window.errors
+    assert window.gantt.tree.topLevelItemCount() == 157
+    text = _link_with_dialog(qtbot, window, log)
+    assert text.startswith("none of the") and "links were made for another model" in text and "matched: 0" in text
