@@ -77,6 +77,7 @@ class ScheduleLayer(Layer):
         if not elements:
             raise LinkError(f"layer '{target.name}' has no elements to link tasks to")
         ids = [e.id for e in elements]
+        replaced = None
         try:
             if kind == "table":
                 links = read_link_table(source, self.schedule, ids)
@@ -89,14 +90,18 @@ class ScheduleLayer(Layer):
                 if not path:
                     raise LinkError(f"layer '{target.name}' has no IFC file to read its 4D from")
                 schedule, links = links_from_ifc(path, ids)
-                if schedule.tasks:
-                    self.data = {"schedule": schedule}
+                if schedule.tasks:  # the IFC's tasks are the schedule now (the Gantt follows data_changed)
+                    replaced = {"schedule": schedule}
                     source = path
         except LoadError as exc:
             raise LinkError(exc.reason) from None
         except OSError as exc:
             raise LinkError(f"cannot read {source}: {exc.strerror or exc}") from None
+        if replaced is not None:
+            self.data = replaced
         self.set_links(target, links)
+        if replaced is not None:
+            self.data_changed.emit()
         with self.events.blocked():  # like opening a file: not an undo step (the UI marks the scene unsaved)
             self.target, self.link_kind, self.link_source = target.name, kind, source
         return links.report

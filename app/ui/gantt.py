@@ -125,13 +125,15 @@ class GanttDock(QDockWidget):
     def _on_inserted(self, _index: int, layer: object) -> None:
         if isinstance(layer, ScheduleLayer):
             self.set_layer(layer)
-            span = self.span()
-            clock = self.scene.clock
-            if span is not None and not (clock.start <= span[0] and span[1] <= clock.end):  # a saved clock that covers it stays
-                clock.set_range(span[0], span[1])
-                clock.set_time(span[0])
             self.show()
             self.raise_()
+
+    def _fit_clock(self) -> None:
+        """The clock's range takes the schedule's when it does not cover it (a saved clock that does stays)."""
+        span, clock = self.span(), self.scene.clock
+        if span is not None and not (clock.start <= span[0] and span[1] <= clock.end):
+            clock.set_range(span[0], span[1])
+            clock.set_time(span[0])
 
     def _on_removed(self, _index: int, layer: object) -> None:
         if layer is self.layer:
@@ -139,6 +141,7 @@ class GanttDock(QDockWidget):
 
     def _fill(self) -> None:
         """Rows by outline level: a task's parent is the nearest summary task above it with a lower level."""
+        self._fit_clock()
         self._syncing = True
         self.tree.clear()
         self._rows = {}

@@ -124,3 +124,28 @@ def test_the_corpus_plan_opens_and_its_event_log_says_it_belongs_to_another_mode
     assert window.gantt.tree.topLevelItemCount() == 157
     text = _link_with_dialog(qtbot, window, log)
     assert text.startswith("none of the") and "links were made for another model" in text and "matched: 0" in text
+
+
+def test_the_ifc_own_4d_replaces_the_tasks_and_groups_them_under_their_summary(qtbot, window, tmp_path):
+    from tests.model.test_schedule_links import _ifc_with_4d
+
+    ids = _ifc_with_4d(tmp_path / "4d.ifc")
+    model = box_model(4)
+    for e, guid in zip(model.elements, ids):
+        e.id = guid
+    model.source = {"path": str(tmp_path / "4d.ifc")}
+    window.scene.layers.append(model)
+    window.scene.layers.append(ScheduleLayer(name="plan", data={"schedule": sequence(2)}))
+    qtbot.mouseClick(window.gantt.link_button, Qt.MouseButton.LeftButton)
+    dialog = window.gantt.link_dialog
+    dialog.ifc_radio.setChecked(True)
+    qtbot.mouseClick(dialog.link_button, Qt.MouseButton.LeftButton)
+    assert "4 of 4 links matched an element" in dialog.result_label.text()
+    dialog.close()
+    tree = window.gantt.tree
+    assert tree.topLevelItemCount() == 1 and tree.topLevelItem(0).text(0) == "Shell"
+    assert [tree.topLevelItem(0).child(i).text(0) for i in range(2)] == ["Walls", "Strip"]
+    layer = _schedule_layer(window)
+    assert (layer.link_kind, layer.link_source) == ("ifc", str(tmp_path / "4d.ifc"))
+    window.scene.clock.set_time(layer.schedule.tasks[2].start + timedelta(hours=10))  # walls built, strip under way
+    assert layer.states.tolist() == [1, 1, 1, 3]
