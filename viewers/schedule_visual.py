@@ -27,6 +27,7 @@ class ScheduleVisual(Visual):
         layer.states_changed.connect(self._apply)
         layer.highlight_changed.connect(self._on_highlight)
         canvas.scene.layers.inserted.connect(self._on_layer_inserted)
+        canvas.scene.layers.removed.connect(self._on_layer_removed)
         self._relink()
         self._on_time(self.clock.time)
         self._apply()
@@ -49,6 +50,13 @@ class ScheduleVisual(Visual):
     def _on_layer_inserted(self, _index: int, _layer: Any) -> None:
         if self._relink():
             self._apply()
+
+    def _on_layer_removed(self, _index: int, layer: Any) -> None:
+        """The linked model went away: drop the links but keep what they were, so that the model coming
+        back (undo of the removal, opening it again) links again."""
+        if layer is self.layer.target_layer:
+            self._shown_on = None
+            self.layer.unlink()
 
     def _relink(self) -> bool:
         if self.layer.needs_relink():
@@ -89,6 +97,7 @@ class ScheduleVisual(Visual):
         self.layer.states_changed.disconnect(self._apply)
         self.layer.highlight_changed.disconnect(self._on_highlight)
         self.canvas.scene.layers.inserted.disconnect(self._on_layer_inserted)
+        self.canvas.scene.layers.removed.disconnect(self._on_layer_removed)
         if self._shown_on is not None and self._shown_on in self.canvas.visuals.values():
             self._shown_on.set_element_states(None)
             self.canvas.request_render()

@@ -236,6 +236,7 @@ def install_gantt(window: "MainWindow") -> GanttDock:
     dock = GanttDock(window.scene, window)
     dock.on_linked = lambda: window.undo.set_dirty(True)  # like opening a file: unsaved, not an undo step
     window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+    window.splitDockWidget(window.timeline, dock, Qt.Orientation.Vertical)  # under the timeline, the window's width
     dock.hide()
     if window.scene.layers and any(isinstance(la, ScheduleLayer) for la in window.scene.layers):
         dock.show()

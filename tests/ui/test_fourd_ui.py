@@ -149,3 +149,32 @@ def test_the_ifc_own_4d_replaces_the_tasks_and_groups_them_under_their_summary(q
     assert (layer.link_kind, layer.link_source) == ("ifc", str(tmp_path / "4d.ifc"))
     window.scene.clock.set_time(layer.schedule.tasks[2].start + timedelta(hours=10))  # walls built, strip under way
     assert layer.states.tolist() == [1, 1, 1, 3]
+
+
+def _count_rgb(image, rgb) -> int:
+    return sum(1 for y in range(image.height()) for x in range(0, image.width(), 2)
+               if image.pixelColor(x, y).getRgb()[:3] == rgb)
+
+
+def test_the_gantt_paints_bars_and_the_clock_line_that_moves_with_the_clock(qtbot, opened):
+    from app.ui.gantt import BAR_RGB, NOW_RGB
+
+    window, layer = opened
+    window.resize(1400, 800)
+    tree = window.gantt.tree
+    tree.setColumnWidth(0, 60)
+    tree.setColumnWidth(1, 10)
+    tree.setColumnWidth(2, 10)
+    qtbot.wait(20)
+    clock = window.scene.clock
+    clock.set_time(clock.start + timedelta(days=15))
+
+    def bar_column_x() -> list[int]:
+        image = tree.viewport().grab().toImage()
+        return [x for x in range(image.width()) if image.pixelColor(x, 5).getRgb()[:3] == NOW_RGB]
+
+    qtbot.waitUntil(lambda: bool(bar_column_x()), timeout=3000)
+    before = min(bar_column_x())
+    assert _count_rgb(tree.viewport().grab().toImage(), BAR_RGB) > 20  # tasks not done yet are blue bars
+    clock.set_time(clock.start + timedelta(days=30))
+    qtbot.waitUntil(lambda: bool(bar_column_x()) and min(bar_column_x()) > before, timeout=3000)

@@ -118,3 +118,14 @@ def test_a_task_highlight_tints_its_elements(linked):
     at(canvas, 56)  # a clock step keeps the highlight
     rgba = visual.mesh.cell_data["RGBA"]
     assert np.unique(model.data["face_element"][visual.face_ids][(rgba[:, :3] != 204).any(axis=1)]).tolist() == elements
+
+
+def test_removing_the_model_drops_the_links_and_bringing_it_back_links_again(linked):
+    canvas, model, layer = linked
+    at(canvas, -1)
+    canvas.scene.layers.remove(model)
+    assert layer.links is None and layer.needs_relink() and layer.target == "model"
+    canvas.scene.layers.insert(0, model)  # as undo of the removal does
+    visual = canvas.visuals[id(model)]
+    assert layer.links is not None and layer.target_layer is model
+    assert visual.drawn["triangles"] == 0  # before the first task: nothing built yet
