@@ -337,6 +337,7 @@ class MeshVisual(Visual):
         if len(self.highlighted):
             mask = np.isin(np.asarray(self.layer.data["face_element"])[self.face_ids], self.highlighted)
             rgba[mask, :3] = style.HIGHLIGHT_RGB
+            rgba[mask, 3] = 255  # opaque: stands out from 4D's translucent amber (elements under construction)
         self.mesh.cell_data["RGBA"] = rgba
         self.mesh.Modified()
 

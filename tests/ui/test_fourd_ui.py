@@ -68,7 +68,8 @@ def test_the_construction_sequence_plays_in_task_order(qtbot, opened, tmp_path):
         drawn.append(visual.drawn["triangles"])
         assert visual.actor is actor
     assert drawn == sorted(drawn) and drawn[-1] == 12 * N and drawn[0] == 12 * 5
-    qtbot.waitUntil(lambda: f"{12 * N:,} triangles" in window.drawn_label.text(), timeout=3000)
+    window.scene.clock.set_time(T0 + timedelta(days=15))  # two tasks' elements: the status bar counts what is drawn
+    qtbot.waitUntil(lambda: f" {12 * 10:,} triangles" in window.drawn_label.text(), timeout=3000)
 
 
 def test_links_for_another_model_are_said_plainly(qtbot, opened, tmp_path):
@@ -94,6 +95,10 @@ def test_choosing_a_task_highlights_its_elements_and_go_to_start_moves_the_clock
     rgba = visual.mesh.cell_data["RGBA"]
     tinted = np.unique(window.scene.layers[0].data["face_element"][visual.face_ids][(rgba[:, :3] != 204).any(axis=1)])
     assert tinted.tolist() == list(range(10, 15))
+    window.scene.clock.set_time(layer.schedule.tasks[2].start + timedelta(days=1))  # task 2 under way: amber, translucent
+    rgba = visual.mesh.cell_data["RGBA"]
+    chosen = np.isin(window.scene.layers[0].data["face_element"][visual.face_ids], range(10, 15))
+    assert (rgba[chosen, 3] == 255).all() and (rgba[~chosen & (rgba[:, 0] == 255), 3] == 128).all()
     qtbot.mouseClick(window.gantt.start_button, Qt.MouseButton.LeftButton)
     assert window.scene.clock.time == layer.schedule.tasks[2].start
 
