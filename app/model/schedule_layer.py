@@ -8,6 +8,7 @@ table's path, a `Pset.Property`, or "ifc" for the model's own 4D), so reopening 
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Iterable
@@ -129,8 +130,12 @@ class ScheduleLayer(Layer):
         target = next((la for la in layers if isinstance(la, MeshLayer) and la.name == self.target), None)
         if target is None:
             return None
+        source = self.link_source
+        if self.link_kind == "table" and not os.path.exists(source) and self.source and self.source.get("path"):
+            beside = os.path.join(os.path.dirname(str(self.source["path"])), os.path.basename(source))
+            source = beside if os.path.exists(beside) else source  # moved with the schedule (a copied project folder)
         try:
-            return self.link(target, self.link_kind, self.link_source)
+            return self.link(target, self.link_kind, source)
         except LinkError as exc:
             self.warnings.append(f"4D links to '{self.target}' not made: {exc}")
             with self.events.blocked():

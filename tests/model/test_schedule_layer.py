@@ -73,3 +73,13 @@ def test_relink_by_target_name_and_a_failure_becomes_a_warning(tmp_path):
     broken = ScheduleLayer(data={"schedule": sequence(2)}, target="model", link_kind="table", link_source=str(tmp_path / "gone.csv"))
     assert broken.relink([model]) is None and "not made" in broken.warnings[0] and not broken.needs_relink()
     assert np.array_equal(layer.links.element, np.arange(4))
+
+
+def test_relink_finds_a_link_table_moved_along_with_the_schedule(tmp_path):
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    link_csv(moved / "links.csv", 4, 2)
+    layer = ScheduleLayer(data={"schedule": sequence(2)}, target="model", link_kind="table",
+                          link_source=str(tmp_path / "old" / "links.csv"))
+    layer.source = {"path": str(moved / "plan.csv")}
+    assert layer.relink([box_model(4)]).linked == 4 and layer.link_source == str(moved / "links.csv")

@@ -183,3 +183,21 @@ def test_the_gantt_paints_bars_and_the_clock_line_that_moves_with_the_clock(qtbo
     assert _count_rgb(tree.viewport().grab().toImage(), BAR_RGB) > 20  # tasks not done yet are blue bars
     clock.set_time(clock.start + timedelta(days=30))
     qtbot.waitUntil(lambda: bool(bar_column_x()) and min(bar_column_x()) > before, timeout=3000)
+
+
+def test_playing_the_clock_builds_the_model_at_any_speed(qtbot, opened, tmp_path):
+    window, layer = opened
+    _link_with_dialog(qtbot, window, link_csv(tmp_path / "links.csv", N, TASKS))
+    model = window.scene.layers[0]
+    visual = window.canvas.visuals[id(model)]
+    clock = window.scene.clock
+    for speed in (86_400.0 * 5, 86_400.0 * 20):  # 5 and 20 days per second
+        clock.to_start()
+        clock.set_speed(speed)
+        clock.play()
+        drawn = []
+        while clock.time < clock.end:
+            clock.advance(0.5)  # what the timeline's timer does while playing
+            drawn.append(visual.drawn["triangles"])
+        clock.pause()
+        assert drawn == sorted(drawn) and drawn[-1] == 12 * N and drawn[0] < 12 * N
