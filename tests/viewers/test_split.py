@@ -108,12 +108,18 @@ def test_split_follows_rebuilt_actors_and_picks_the_half_clicked(canvas: Canvas)
     assert canvas.pick(W // 4, H // 2).layer is red
 
 
-@pytest.mark.parametrize("kind", ["mesh", "cloud"])
+@pytest.mark.parametrize("kind", ["mesh", "cloud", "octree"])
 def test_swipe_clips_left_and_right_sets_at_the_line(canvas: Canvas, kind: str) -> None:
     if kind == "mesh":
         a, b = _wall("red", (1.0, 0.0, 0.0)), _wall("blue", (0.0, 0.0, 1.0))
     else:
         a, b = _cloud("red", (230, 20, 20)), _cloud("blue", (20, 20, 230))
+    if kind == "octree":  # level of detail: the drawn nodes (and actors) change with the camera
+        from app.model.octree import build_octree
+
+        for layer in (a, b):
+            layer.data["octree"] = build_octree(layer.positions, max_points_per_node=2_000)
+        canvas.set_point_budget(30_000)
     canvas.scene.layers.append(a)
     canvas.scene.layers.append(b)
     split = canvas.side_by_side
@@ -122,6 +128,9 @@ def test_swipe_clips_left_and_right_sets_at_the_line(canvas: Canvas, kind: str) 
     split.set_mode("swipe")
     split.set_swipe_fraction(0.3)
     _look(canvas)
+    if kind == "octree":
+        drawn = canvas.visuals[id(a)]
+        assert drawn.nodes is not None and len(drawn.index) < len(a.positions)
     img = _img(canvas)
     row = H // 2 + 7  # off the line's middle
     assert _is(img[row, int(W * 0.15)], "red") and _is(img[row, int(W * 0.45)], "blue")
