@@ -187,3 +187,19 @@ def test_streamed_tiles_follow_split_and_swipe() -> None:
         img = _img(canvas)
         assert all(_is(img[y, int(W * 0.9)], "blue") and _is(img[y, int(W * 0.6)], "blue") for y in (H // 3, 2 * H // 3))
         assert not any(_is(img[y, x], "blue") for y in (H // 3, 2 * H // 3) for x in (int(W * 0.1), int(W * 0.4)))
+
+
+def test_swipe_picks_what_is_drawn_on_each_side(canvas: Canvas) -> None:
+    front, back = _wall("front", (1.0, 0.0, 0.0)), _wall("back", (0.0, 0.0, 1.0))
+    back.data["vertices"] = back.data["vertices"] + [0.0, 10.0, 0.0]  # behind the front wall
+    canvas.scene.layers.append(front)
+    canvas.scene.layers.append(back)
+    split = canvas.side_by_side
+    split.set_side(front, "left")
+    split.set_side(back, "right")
+    split.set_mode("swipe")
+    split.set_swipe_fraction(0.3)
+    _look(canvas)
+    canvas.render()
+    assert canvas.pick(int(W * 0.15), H // 2).layer is front
+    assert canvas.pick(int(W * 0.6), H // 2).layer is back  # the front wall is clipped away there
