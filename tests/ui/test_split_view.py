@@ -59,6 +59,11 @@ def test_swipe_drag_and_split_in_full_screen(qtbot, window) -> None:
     left, right = img[row, img.shape[1] // 4], img[row, 3 * img.shape[1] // 4]
     assert _is(left, "red") and not _is(left, "blue"), left
     assert _is(right, "blue") and not _is(right, "red"), right
+    before = win.canvas.get_camera()
+    _drag(qtbot, view, int(view.width() * 0.75), int(view.width() * 0.9))  # orbit from the right half
+    after = win.canvas.get_camera()
+    assert after.position != before.position
+    assert win.canvas.side_by_side.right.GetActiveCamera().GetPosition() == after.position  # both halves moved
     controls.full_screen_action.trigger()
     assert not win.isFullScreen() and win.menuBar().isVisible()
     controls.mode_actions["single"].trigger()
