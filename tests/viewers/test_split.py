@@ -203,3 +203,22 @@ def test_swipe_picks_what_is_drawn_on_each_side(canvas: Canvas) -> None:
     canvas.render()
     assert canvas.pick(int(W * 0.15), H // 2).layer is front
     assert canvas.pick(int(W * 0.6), H // 2).layer is back  # the front wall is clipped away there
+
+
+def test_split_drops_a_removed_layer_from_both_halves(canvas: Canvas) -> None:
+    red, blue = _wall("red", (1.0, 0.0, 0.0)), _wall("blue", (0.0, 0.0, 1.0))
+    canvas.scene.layers.append(red)
+    canvas.scene.layers.append(blue)
+    split = canvas.side_by_side
+    split.set_side(red, "both")
+    split.set_side(blue, "right")
+    split.set_mode("split")
+    _look(canvas)
+    assert _is(_img(canvas)[H // 2, 3 * W // 4], "blue")
+    canvas.scene.layers.remove(blue)
+    img = _img(canvas)
+    assert _is(img[H // 2, 3 * W // 4], "red") and _is(img[H // 2, W // 4], "red")
+    with pytest.raises(ValueError):
+        split.set_side(red, "middle")
+    with pytest.raises(ValueError):
+        split.set_mode("quad")
