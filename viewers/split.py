@@ -167,24 +167,22 @@ class SideBySide:
             self.right = None
             self._in_right.clear()
             main.SetViewport(0.0, 0.0, 1.0, 1.0)
-        for visual in list(self.canvas.visuals.values()):  # actors split mode took out of the left half
-            for actor in visual_actors(visual):
-                if not main.HasViewProp(actor):
-                    main.AddActor(actor)
+        for _layer, actor in self._layer_actors():  # actors split mode took out of the left half
+            if not main.HasViewProp(actor):
+                main.AddActor(actor)
 
     def _sync_split(self) -> None:
         main = self.canvas.plotter.renderer
         wanted: dict[int, Any] = {}
-        for visual in list(self.canvas.visuals.values()):
-            side = self.side(visual.layer)
-            for actor in visual_actors(visual):
-                if side in ("right", "both"):
-                    wanted[id(actor)] = actor
-                on_left = main.HasViewProp(actor)
-                if side == "right" and on_left:
-                    main.RemoveActor(actor)
-                elif side != "right" and not on_left:
-                    main.AddActor(actor)
+        for layer, actor in self._layer_actors():
+            side = self.side(layer)
+            if side in ("right", "both"):
+                wanted[id(actor)] = actor
+            on_left = main.HasViewProp(actor)
+            if side == "right" and on_left:
+                main.RemoveActor(actor)
+            elif side != "right" and not on_left:
+                main.AddActor(actor)
         ground = getattr(self.canvas, "_ground", None)
         if ground is not None:
             wanted[id(ground)] = ground
@@ -205,26 +203,33 @@ class SideBySide:
             plane.SetOrigin(*origin)
             plane.SetNormal(*normal)
         seen: set[int] = set()
-        for visual in list(self.canvas.visuals.values()):
-            side = self.side(visual.layer)
-            plane = self._planes.get(side)
-            for actor in visual_actors(visual):
-                mapper = actor.GetMapper()
-                if mapper is None:
-                    continue
-                planes = mapper.GetClippingPlanes()
-                has = planes.GetItemAsObject(0) if planes is not None and planes.GetNumberOfItems() == 1 else None
-                if plane is None:
-                    if id(mapper) in self._clipped:
-                        mapper.RemoveAllClippingPlanes()
-                    continue
-                seen.add(id(mapper))
-                if has is not plane:
+        for layer, actor in self._layer_actors():
+            plane = self._planes.get(self.side(layer))
+            mapper = actor.GetMapper()
+            if mapper is None:
+                continue
+            planes = mapper.GetClippingPlanes()
+            has = planes.GetItemAsObject(0) if planes is not None and planes.GetNumberOfItems() == 1 else None
+            if plane is None:
+                if id(mapper) in self._clipped:
                     mapper.RemoveAllClippingPlanes()
-                    mapper.AddClippingPlane(plane)
-                self._clipped[id(mapper)] = mapper
+                continue
+            seen.add(id(mapper))
+            if has is not plane:
+                mapper.RemoveAllClippingPlanes()
+                mapper.AddClippingPlane(plane)
+            self._clipped[id(mapper)] = mapper
         for key in [k for k in self._clipped if k not in seen]:
             del self._clipped[key]
+
+    def _layer_actors(self) -> Iterator[tuple[Layer, Any]]:
+        """(layer, actor) for every visual's actors, and the pick marker with its selected layer."""
+        for visual in list(self.canvas.visuals.values()):
+            for actor in visual_actors(visual):
+                yield visual.layer, actor
+        marker, selected = getattr(self.canvas, "_marker", None), self.canvas.scene.selection.layer
+        if marker is not None and selected is not None:
+            yield selected, marker
 
     def _before_render(self, *_: Any) -> None:
         live = {id(layer) for layer in self.canvas.scene.layers}

@@ -222,3 +222,20 @@ def test_split_drops_a_removed_layer_from_both_halves(canvas: Canvas) -> None:
         split.set_side(red, "middle")
     with pytest.raises(ValueError):
         split.set_mode("quad")
+
+
+def test_pick_marker_follows_its_layer_to_its_side(canvas: Canvas) -> None:
+    scan = _cloud("scan", (20, 20, 230))
+    canvas.scene.layers.append(scan)
+    split = canvas.side_by_side
+    split.set_mode("split")  # a scan: right side by default
+    _look(canvas)
+    canvas.render()
+    sel = canvas.pick(3 * W // 4, H // 2)
+    assert sel.layer is scan and sel.index >= 0
+    canvas.scene.select(sel)
+    canvas.render()
+    marker = canvas._marker
+    assert split.right.HasViewProp(marker) and not canvas.plotter.renderer.HasViewProp(marker)
+    split.set_mode("single")
+    assert canvas.plotter.renderer.HasViewProp(marker)
