@@ -1,8 +1,12 @@
 """Start the GUI: a QApplication, the main window, and the files or the demo."""
 from __future__ import annotations
 
+import json
 import logging
 import sys
+import time
+
+SCREENSHOT_SETTLE_S = 60.0  # longest wait for streamed tiles before --screenshot grabs the window
 
 
 def _qt_messages_to_log() -> None:
@@ -38,15 +42,25 @@ def run_gui(paths: list[str], demo: bool = False, screenshot: str | None = None,
     window.show()
     window.open_paths([str(demo_project_path())] if demo else paths)
     if screenshot:
+        started = time.monotonic()
+        quiet = [0]  # consecutive checks with no load and no tile pending
+
         def grab_when_loaded() -> None:
-            if window.tasks.tasks:
-                QTimer.singleShot(100, grab_when_loaded)
+            # Streamed tilesets refine after the load ends: wait until no tile is pending twice
+            # in a row (bounded, so a dead server cannot keep the window open).
+            window.canvas.render()
+            pending = window.canvas.stats().get("tiles_pending", 0)
+            quiet[0] = 0 if window.tasks.tasks or pending else quiet[0] + 1
+            if quiet[0] < 3 and time.monotonic() - started < SCREENSHOT_SETTLE_S:
+                QTimer.singleShot(200, grab_when_loaded)
                 return
             window.canvas.render()
             window.grab().save(screenshot)
             for message in window.errors:
                 print(f"error: {message}", file=sys.stderr, flush=True)
-            print(screenshot, flush=True)
+            stats = window.canvas.stats()  # what the picture shows, as `render` reports it
+            print(json.dumps({"screenshot": screenshot, **{k: v for k, v in stats.items() if isinstance(v, (int, float))}}),
+                  flush=True)
             app.exit(2 if window.errors else 0)
 
         QTimer.singleShot(300, grab_when_loaded)

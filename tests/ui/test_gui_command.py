@@ -28,3 +28,18 @@ def test_gui_command_opens_files_and_reports_bad_ones(tmp_path: Path) -> None:
     assert img.dimensions[:2] == (800, 500)
     rgb = np.asarray(img.point_data[img.point_data.keys()[0]])[:, :3]
     assert len(np.unique(rgb[::5], axis=0)) > 100
+
+
+def test_gui_screenshot_waits_for_streamed_tiles(tmp_path: Path) -> None:
+    """`twinscape --screenshot` on the demo grabs the refined district, not the coarse blocks that
+    are all there is when the load itself ends (4 tiles drawn before, 15 once settled)."""
+    import json
+
+    out = tmp_path / "demo.png"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "xcb"}
+    result = subprocess.run([sys.executable, "-m", "app", "--screenshot", str(out), "--size", "1000x700"],
+                            capture_output=True, text=True, timeout=180, env=env, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["screenshot"] == str(out) and out.is_file()
+    assert report["tiles_pending"] == 0 and report["tiles_drawn"] > 4, report
