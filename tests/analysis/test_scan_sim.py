@@ -1,0 +1,153 @@
+"""The simulated scanner behaves like a real one: occlusion, noise along the ray, truth kept."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.scan_sim import (
+    BoxElement,
+    as_built,
+    mesh_from_boxes,
+    simple_site,
+    simulate_scan,
+)
+
+STATIONS = [(2.0, 2.0, 1.6), (8.0, 6.0, 1.6)]
+
+
+def _box(i: int, name: str, lo, hi) -> BoxElement:
+    return BoxElement(i, name, "IfcWall", tuple(map(float, lo)), tuple(map(float, hi)))
+
+
+def _surface_distance(p: np.ndarray, lo, hi) -> np.ndarray:
+    """Distance of points to the surface of box [lo, hi] (exact for points on or near it)."""
+    lo, hi = np.asarray(lo), np.asarray(hi)
+    outside = np.linalg.norm(np.maximum(np.maximum(lo - p, p - hi), 0.0), axis=1)
+    inside = np.minimum(p - lo, hi - p).min(axis=1)
+    return np.where(outside > 0, outside, np.abs(inside))
+
+
+def test_same_seed_same_scan_other_seed_other_noise():
+    mesh = mesh_from_boxes(simple_site())
+    a = simulate_scan(mesh, STATIONS, target_points=20000, n_floating=10, seed=7)
+    b = simulate_scan(mesh, STATIONS, target_points=20000, n_floating=10, seed=7)
+    c = simulate_scan(mesh, STATIONS, target_points=20000, n_floating=10, seed=8)
+    np.testing.assert_array_equal(a.points, b.points)
+    np.testing.assert_array_equal(a.element, b.element)
+    assert len(a) > 10000
+    assert len(a) != len(c) or not np.array_equal(a.points, c.points)
+
+
+def test_box_behind_wall_is_hidden_until_a_station_sees_it():
+    wall = _box(0, "wall", (0, -5, 0), (0.2, 5, 3))
+    hidden = _box(1, "box", (2, -0.5, 0), (3, 0.5, 1))
+    mesh = mesh_from_boxes([wall, hidden])
+    front = (-5.0, 0.0, 1.6)
+    one = simulate_scan(mesh, [front], h_step_deg=0.5, v_step_deg=0.5)
+    assert (one.element == 0).sum() > 1000
+    assert (one.element == 1).sum() == 0
+    two = simulate_scan(mesh, [front, (6.0, 0.0, 1.6)], h_step_deg=0.5, v_step_deg=0.5)
+    seen = two.element == 1
+    assert seen.sum() > 100
+    assert set(two.station[seen]) == {1}
+
+
+def test_true_points_lie_on_their_elements_surface():
+    design = simple_site()
+    scan = simulate_scan(mesh_from_boxes(design), STATIONS, target_points=30000, seed=3)
+    assert set(scan.element) == {e.index for e in design}  # every element seen
+    for e in design:
+        mine = scan.element == e.index
+        d = _surface_distance(scan.true_points[mine], e.lo, e.hi)
+        assert d.max() < 1e-6, e.name
+
+
+def test_faces_hidden_from_all_stations_get_no_points():
+    design = simple_site()
+    scan = simulate_scan(mesh_from_boxes(design), STATIONS, target_points=30000)
+    # the outside faces of the walls and the slab's underside face away from every station
+    p = scan.true_points
+    assert not np.any(p[:, 0] < 0.2 - 1e-6)  # west wall's outer face x=0
+    assert not np.any(p[:, 1] < 0.2 - 1e-6)  # south wall's outer face y=0
+    assert not np.any(p[:, 2] < -1e-6)  # slab underside and sides
+    slab = scan.element == 0
+    assert np.all(np.abs(p[slab, 2]) < 1e-6)  # only the slab's top is seen
+
+
+def test_noise_is_along_the_ray_with_the_given_sigma():
+    wall = _box(0, "wall", (5, -20, -10), (5.2, 20, 10))
+    sigma = 0.003
+    scan = simulate_scan(mesh_from_boxes([wall]), [(0.0, 0.0, 0.0)], h_step_deg=0.25,
+                         v_step_deg=0.25, sigma=sigma, seed=1)
+    ray = scan.true_points - np.array([0.0, 0.0, 0.0])
+    ray /= np.linalg.norm(ray, axis=1, keepdims=True)
+    err = scan.points - scan.true_points
+    along = np.einsum("ij,ij->i", err, ray)
+    across = np.linalg.norm(err - along[:, None] * ray, axis=1)
+    assert len(scan) > 20000
+    assert abs(along.std() - sigma) < 0.05 * sigma
+    assert abs(along.mean()) < 0.1 * sigma
+    assert across.max() < 1e-9
+
+
+def test_zero_noise_and_range_and_incidence_limits():
+    wall = _box(0, "wall", (5, -20, -10), (5.2, 20, 10))
+    mesh = mesh_from_boxes([wall])
+    exact = simulate_scan(mesh, [(0, 0, 0)], h_step_deg=1, v_step_deg=1, sigma=0.0)
+    np.testing.assert_array_equal(exact.points, exact.true_points)
+    near = simulate_scan(mesh, [(0, 0, 0)], h_step_deg=1, v_step_deg=1, max_range=8.0)
+    assert np.linalg.norm(near.true_points, axis=1).max() <= 8.0
+    assert len(near) < len(exact)
+    steep = simulate_scan(mesh, [(0, 0, 0)], h_step_deg=1, v_step_deg=1, max_incidence_deg=45)
+    cos_inc = np.abs(steep.true_points[:, 0]) / np.linalg.norm(steep.true_points, axis=1)
+    assert cos_inc.min() >= np.cos(np.deg2rad(45)) - 1e-9
+    assert len(steep) < len(exact)
+
+
+def test_clutter_is_flagged_and_occludes_the_design():
+    wall = _box(0, "wall", (5, -5, 0), (5.2, 5, 3))
+    person = ((3.0, -0.3, 0.0), (3.4, 0.3, 1.8))
+    station = [(0.0, 0.0, 1.6)]
+    clean = simulate_scan(mesh_from_boxes([wall]), station, h_step_deg=0.5, v_step_deg=0.5)
+    busy = simulate_scan(mesh_from_boxes([wall], clutter=[person]), station,
+                         h_step_deg=0.5, v_step_deg=0.5, n_floating=25)
+    on_person = busy.clutter & (busy.triangle >= 0)
+    assert on_person.sum() > 50
+    assert _surface_distance(busy.true_points[on_person], *person).max() < 1e-6
+    assert (busy.clutter & (busy.triangle < 0)).sum() == 25  # floating points
+    assert np.all(busy.element[busy.clutter] == -1)
+    assert np.all(busy.element[~busy.clutter] == 0)
+    assert (busy.element == 0).sum() < (clean.element == 0).sum()  # shadow behind the person
+
+
+def test_unbuilt_variants_show_in_the_scan():
+    design = simple_site()
+    built = as_built(design, omit=["Column B"], cut={"Wall N": 0.4},
+                     shift={"Column A": (0.12, 0.0, 0.0)})
+    scan = simulate_scan(mesh_from_boxes(built), STATIONS, target_points=30000)
+    names = {e.name: e for e in design}
+    assert (scan.element == names["Column B"].index).sum() == 0
+    wall_n = scan.element == names["Wall N"].index
+    assert wall_n.sum() > 500
+    assert scan.true_points[wall_n, 2].max() <= 0.4 * 3.0 + 1e-6
+    col = names["Column A"]
+    col_pts = scan.true_points[scan.element == col.index]
+    assert len(col_pts) > 200
+    moved = np.array(col.lo) + (0.12, 0, 0), np.array(col.hi) + (0.12, 0, 0)
+    assert _surface_distance(col_pts, *moved).max() < 1e-6
+    assert _surface_distance(col_pts, col.lo, col.hi).max() > 0.1  # not on the design
+
+
+def test_bad_input_gets_clear_messages():
+    mesh = mesh_from_boxes(simple_site())
+    with pytest.raises(ValueError, match="stations"):
+        simulate_scan(mesh, [])
+    with pytest.raises(ValueError, match="angular steps"):
+        simulate_scan(mesh, STATIONS, h_step_deg=0)
+    with pytest.raises(ValueError, match="unknown element"):
+        as_built(simple_site(), omit=["Nope"])
+    with pytest.raises(ValueError, match="cut fraction"):
+        as_built(simple_site(), cut={"Wall N": 1.5})
+    with pytest.raises(ValueError, match="lo < hi"):
+        mesh_from_boxes([_box(0, "flat", (0, 0, 0), (1, 1, 0))])
