@@ -1,0 +1,260 @@
+"""Cloud-to-mesh (C2M): exact signed distance from scan points to the nearest design triangle.
+
+Why this shape:
+- Exact, not sampled: every answer comes from the exact point-triangle distance (_triangles.py)
+  against a candidate set that provably holds the nearest triangle. KD-trees over surface samples
+  are off by the sampling spacing (centimetres), useless for tolerance checks.
+- Index: a cKDTree over triangle centroids plus each triangle's bounding radius r (centroid to its
+  farthest vertex). A triangle whose centroid lies at distance D from p is at least D - r away.
+  With the k nearest centroids, the k-th at distance Dk, every triangle outside the set is at least
+  Dk - rmax away, so a point whose best exact distance is below that is final. Otherwise k widens
+  (x4, to 128) and last a ball query of radius best + rmax catches the rest. Large triangles (BIM
+  slabs and walls are two triangles each) would make rmax huge, so the largest are split into four
+  by their edge midpoints until rmax is small: the split covers the same surface with the same
+  plane, so distances, normals and elements are unchanged.
+- Sign: from the nearest face's normal (outward positive for outward-wound BIM meshes); no
+  inside/outside test, BIM meshes are not watertight. When the closest point is on an edge or
+  vertex shared by several faces (equal distances), the face whose plane distance is largest in
+  magnitude decides: it is the face the point lies most squarely in front of, which gives the right
+  sign on both sides of a box's edges and corners (a point off a corner diagonally is outside).
+- Far points (farther than max_distance: clutter, people, scaffolding) are marked and their
+  distance left NaN; a point is settled as far as soon as a bound proves it, without its exact
+  nearest triangle.
+- Precision: all coordinates are shifted to a local origin (the design's minimum corner) and kept
+  in float64, so a site 10 km or 1000 km from the CRS origin is as exact as one at the origin.
+- Memory is bounded by chunk_size points (and internally about 2M point/triangle pairs at once).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from app.analysis._triangles import closest_sq_distance
+from loaders.base import Cancel, LoadCancelled, Progress
+
+_PAIRS = 2_000_000          # point/triangle pairs evaluated at once (bounds temporary memory)
+_K0, _KMAX = 8, 128
+_SPLIT_BUDGET = 2           # at most this many times the triangle count (+20k) after splitting
+
+
+class C2MError(ValueError):
+    """Bad input to the comparison: the message says what and why (shown to the user)."""
+
+
+@dataclass
+class C2MResult:
+    """Per point: signed distance in metres (NaN when far), index of the design element the
+    nearest surface belongs to (-1: far or no element), nearest original face (-1: far), far mask."""
+
+    distance: np.ndarray
+    element: np.ndarray
+    face: np.ndarray
+    far: np.ndarray
+
+
+def _as_points(points: np.ndarray, what: str) -> np.ndarray:
+    p = np.asarray(points, dtype=np.float64)
+    if p.ndim != 2 or p.shape[1] != 3:
+        raise C2MError(f"{what} must be an (N, 3) array, got shape {p.shape}")
+    if not np.isfinite(p).all():
+        raise C2MError(f"{what} hold NaN or infinite coordinates")
+    return p
+
+
+class DesignIndex:
+    """The design surface, indexed once and queried chunk by chunk (or by many workers)."""
+
+    def __init__(self, vertices: np.ndarray, faces: np.ndarray, face_element: np.ndarray | None = None) -> None:
+        v = _as_points(vertices, "design vertices")
+        f = np.asarray(faces)
+        if f.ndim != 2 or f.shape[1] != 3 or len(f) == 0:
+            raise C2MError("the design has no triangles to compare with")
+        f = f.astype(np.int64)
+        if f.min() < 0 or f.max() >= len(v):
+            raise C2MError("design faces refer to vertices that do not exist")
+        fe = np.full(len(f), -1, np.int64) if face_element is None else np.asarray(face_element, np.int64)
+        if fe.shape != (len(f),):
+            raise C2MError(f"face_element has {fe.size} entries for {len(f)} triangles")
+        self.origin = v.min(axis=0)
+        v = v - self.origin
+        a, b, c = v[f[:, 0]], v[f[:, 1]], v[f[:, 2]]
+        n = np.cross(b - a, c - a)
+        area2 = np.linalg.norm(n, axis=1)
+        ok = area2 > 1e-12 * max(float(np.ptp(v, axis=0).max()), 1e-9) ** 2
+        if not ok.any():
+            raise C2MError("every design triangle is degenerate (zero area)")
+        orig = np.flatnonzero(ok)          # degenerate triangles have no normal: their edges are shared
+        a, b, c = self._split(a[ok], b[ok], c[ok], orig)
+        self.a, self.ab, self.ac = a, b - a, c - a
+        nn = np.cross(self.ab, self.ac)
+        self.normal = nn / np.linalg.norm(nn, axis=1)[:, None]
+        cen = (a + b + c) / 3.0
+        self.radius = np.sqrt(np.max([((x - cen) ** 2).sum(1) for x in (a, b, c)], axis=0))
+        self.rmax = float(self.radius.max())
+        self.tree = cKDTree(cen)
+        self.face = self._orig
+        self.element = fe[self._orig]
+        self.n_faces = len(f)
+
+    def _split(self, a: np.ndarray, b: np.ndarray, c: np.ndarray, orig: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Split the largest triangles into four (same surface), halving the largest radius each
+        round, until it is near the small ones' or the triangle budget (2x + 20k) is spent: a small
+        rmax keeps the pruning tight."""
+        budget = _SPLIT_BUDGET * len(a) + 20_000
+
+        def radius(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+            cen = (a + b + c) / 3.0
+            return np.sqrt(np.max([((x - cen) ** 2).sum(1) for x in (a, b, c)], axis=0))
+
+        r = radius(a, b, c)
+        extent = float(np.ptp(np.concatenate([a, b, c]), axis=0).max())
+        floor = max(float(np.percentile(r, 25)), 1e-4 * extent)
+        for _ in range(16):
+            rmax = float(r.max())
+            if rmax <= floor:
+                break
+            big = r > rmax / 2.0
+            if len(a) + 3 * int(big.sum()) > budget:
+                break
+            ab, bc, ca = (a[big] + b[big]) / 2, (b[big] + c[big]) / 2, (c[big] + a[big]) / 2
+            ba, bb, bcc, bo = a[big], b[big], c[big], orig[big]
+            keep = ~big
+            a = np.concatenate([a[keep], ba, ab, ca, ab])
+            b = np.concatenate([b[keep], ab, bb, bc, bc])
+            c = np.concatenate([c[keep], ca, bc, bcc, ca])
+            orig = np.concatenate([orig[keep], bo, bo, bo, bo])
+            r = radius(a, b, c)
+        self._orig = orig
+        return a, b, c
+
+    # --- queries ------------------------------------------------------------------------------
+    def _evaluate(self, p: np.ndarray, idx: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Exact distances of points p (n,3) to candidate triangles idx (n,k): best squared distance,
+        chosen candidate column (ties: largest |plane distance|) and its signed plane distance."""
+        n, k = idx.shape
+        flat = idx.ravel()
+        pp = np.repeat(p, k, axis=0)
+        d2 = closest_sq_distance(pp, self.a[flat], self.ab[flat], self.ac[flat]).reshape(n, k)
+        d2[~valid] = np.inf
+        pd = np.einsum("ij,ij->i", pp - self.a[flat], self.normal[flat]).reshape(n, k)
+        best = d2.min(axis=1)
+        tol = best * 1e-9 + 1e-18
+        score = np.where(d2 <= (best + tol)[:, None], np.abs(pd), -1.0)
+        col = np.argmax(score, axis=1)
+        rows = np.arange(n)
+        return best, idx[rows, col], pd[rows, col]
+
+    def _query_block(self, p: np.ndarray, maxd: float) -> tuple[np.ndarray, ...]:
+        """Signed distance, nearest (split) triangle and far flag for a block of local points."""
+        n, t = len(p), self.tree.n
+        dist = np.full(n, np.nan)
+        tri = np.full(n, -1, np.int64)
+        far = np.zeros(n, bool)
+        todo = np.arange(n)
+        best = np.full(n, np.inf)
+        k = min(_K0, t)
+        while len(todo):
+            rest = []
+            step = max(1, _PAIRS // k)
+            for s0 in range(0, len(todo), step):
+                rest.append(self._round(p, todo[s0: s0 + step], k, maxd, dist, tri, far, best))
+            todo = np.concatenate(rest)
+            if k >= _KMAX or k >= t:
+                break
+            k = min(k * 4, t)
+        if len(todo):
+            self._ball(p, todo, np.minimum(best[todo], maxd) + self.rmax, maxd, dist, tri, far)
+        return dist, tri, far
+
+    def _round(self, p: np.ndarray, todo: np.ndarray, k: int, maxd: float, dist: np.ndarray,
+               tri: np.ndarray, far: np.ndarray, best: np.ndarray) -> np.ndarray:
+        """One pass with the k nearest centroids; returns the points not yet settled."""
+        t = self.tree.n
+        dk, ik = self.tree.query(p[todo], k=k, workers=-1)
+        dk, ik = dk.reshape(len(todo), -1), ik.reshape(len(todo), -1)
+        sure_far = dk[:, 0] - self.rmax > maxd
+        far[todo[sure_far]] = True
+        keep = ~sure_far
+        todo, dk, ik = todo[keep], dk[keep], ik[keep]
+        if not len(todo):
+            return todo
+        b2, tr, pd = self._evaluate(p[todo], ik, np.ones(ik.shape, bool))
+        b = np.sqrt(b2)
+        bound = dk[:, -1] - self.rmax                  # every other triangle is at least this far
+        done = (b < bound) | (k >= t)
+        far_now = (b > maxd) & ((bound > maxd) | (k >= t))
+        ok = done & ~far_now
+        dist[todo[ok]] = np.where(pd[ok] < 0, -b[ok], b[ok])
+        tri[todo[ok]] = tr[ok]
+        far[todo[far_now]] = True
+        best[todo] = b
+        return todo[~(done | far_now)]
+
+    def _ball(self, p: np.ndarray, todo: np.ndarray, radius: np.ndarray, maxd: float,
+              dist: np.ndarray, tri: np.ndarray, far: np.ndarray) -> None:
+        """Last resort: all triangles whose bounding sphere can reach within `radius`."""
+        lists = self.tree.query_ball_point(p[todo], radius, workers=-1)
+        lens = np.fromiter((len(x) for x in lists), np.int64, len(lists))
+        order = np.argsort(lens)
+        start = 0
+        while start < len(order):
+            width = max(int(lens[order[start]]), 1)
+            stop = start + 1
+            while stop < len(order) and (stop - start + 1) * max(int(lens[order[stop]]), 1) <= _PAIRS:
+                stop += 1
+            sel = order[start:stop]
+            width = max(int(lens[sel].max()), 1)
+            idx = np.zeros((len(sel), width), np.int64)
+            valid = np.zeros((len(sel), width), bool)
+            for r, s in enumerate(sel):
+                idx[r, : lens[s]] = lists[s]
+                valid[r, : lens[s]] = True
+            b2, tr, pd = self._evaluate(p[todo[sel]], idx, valid)
+            b = np.sqrt(b2)
+            isfar = ~(b <= maxd)
+            rows = todo[sel]
+            far[rows[isfar]] = True
+            ok = ~isfar
+            dist[rows[ok]] = np.where(pd[ok] < 0, -b[ok], b[ok])
+            tri[rows[ok]] = tr[ok]
+            start = stop
+
+    def query(self, points: np.ndarray, *, max_distance: float = 1.0, chunk_size: int = 200_000,
+              progress: Progress | None = None, cancel: Cancel | None = None) -> C2MResult:
+        """C2M of scene-frame points (float64 (N,3)); see the module docstring."""
+        p = _as_points(points, "scan points")
+        if not (np.isfinite(max_distance) and max_distance > 0):
+            raise C2MError(f"the far cut-off must be a positive distance, got {max_distance}")
+        if chunk_size < 1:
+            raise C2MError(f"chunk size must be at least 1, got {chunk_size}")
+        n = len(p)
+        out = C2MResult(np.full(n, np.nan), np.full(n, -1, np.int64), np.full(n, -1, np.int64), np.zeros(n, bool))
+        block = max(1, _PAIRS // _K0)
+        for c0 in range(0, n, chunk_size):
+            c1 = min(n, c0 + chunk_size)
+            local = p[c0:c1] - self.origin
+            for b0 in range(0, len(local), block):
+                if cancel is not None and cancel():
+                    raise LoadCancelled("comparison cancelled")
+                sl = slice(c0 + b0, c0 + min(len(local), b0 + block))
+                d, t, f = self._query_block(local[b0: b0 + block], float(max_distance))
+                out.distance[sl], out.far[sl] = d, f
+                hit = t >= 0
+                face = np.full(len(t), -1, np.int64)
+                elem = np.full(len(t), -1, np.int64)
+                face[hit], elem[hit] = self.face[t[hit]], self.element[t[hit]]
+                out.face[sl], out.element[sl] = face, elem
+            if progress is not None:
+                progress(c1 / n, f"compared {c1:,} of {n:,} points")
+        return out
+
+
+def cloud_to_mesh(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray,
+                  face_element: np.ndarray | None = None, *, max_distance: float = 1.0,
+                  chunk_size: int = 200_000, progress: Progress | None = None,
+                  cancel: Cancel | None = None) -> C2MResult:
+    """Signed distance of every point to the design (MeshData fields vertices/faces/face_element)."""
+    return DesignIndex(vertices, faces, face_element).query(
+        points, max_distance=max_distance, chunk_size=chunk_size, progress=progress, cancel=cancel)
