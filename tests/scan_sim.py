@@ -7,7 +7,7 @@ wall's foot holds only what a station sees.
 
 First hits come from Embree (embreex, through trimesh); the hit distance is then
 recomputed in float64 against the hit triangle's plane, so the noise-free point lies on
-the surface to ~1e-9 m even though Embree works in float32.
+the surface to within 1e-7 m (1.6e-8 m worst in 56M rays) though Embree works in float32.
 """
 
 from __future__ import annotations
@@ -171,15 +171,25 @@ def ray_grid(h_step_deg: float, v_step_deg: float, v_fov: tuple[float, float],
     return np.column_stack([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a), np.sin(e)])
 
 
-def _first_hits(mesh: SiteMesh, origins: np.ndarray, dirs: np.ndarray) -> np.ndarray:
-    """Index of the first triangle hit per ray (-1 = miss), via Embree."""
+def _intersector(mesh: SiteMesh):
+    """Embree scene over the mesh (built once per scan, reused for every station)."""
     try:
         import trimesh
         from trimesh.ray.ray_pyembree import RayMeshIntersector
     except ImportError as exc:  # embreex is pinned in requirements.txt
         raise RuntimeError("scan_sim needs embreex (pip install embreex, see requirements.txt)") from exc
-    tm = trimesh.Trimesh(mesh.vertices, mesh.triangles, process=False)
-    return np.asarray(RayMeshIntersector(tm).intersects_first(origins, dirs), np.int64)
+    return RayMeshIntersector(trimesh.Trimesh(mesh.vertices, mesh.triangles, process=False))
+
+
+def _check_mesh(mesh: SiteMesh) -> None:
+    """Refuse malformed meshes with a message instead of an Embree crash."""
+    v, t, e = mesh.vertices, mesh.triangles, mesh.element
+    if v.ndim != 2 or v.shape[1] != 3 or t.ndim != 2 or t.shape[1] != 3 or len(t) == 0:
+        raise ValueError(f"mesh needs vertices (V,3) and triangles (F,3), got {v.shape}, {t.shape}")
+    if e.shape != (len(t),):
+        raise ValueError(f"mesh needs one element index per triangle: {e.shape} for {len(t)} triangles")
+    if t.min() < 0 or t.max() >= len(v) or not np.all(np.isfinite(v)):
+        raise ValueError("mesh triangles index missing vertices or vertices are not finite")
 
 
 def simulate_scan(
@@ -211,7 +221,9 @@ def simulate_scan(
         if target_points < 1:
             raise ValueError(f"target_points must be >= 1, got {target_points}")
         h_step_deg = v_step_deg = float(np.sqrt(360.0 * (v_fov[1] - v_fov[0]) / target_points))
+    _check_mesh(mesh)
     rng = np.random.default_rng(seed)
+    caster = _intersector(mesh)
     tri = mesh.vertices[mesh.triangles]  # (F,3,3)
     normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
     normal /= np.linalg.norm(normal, axis=1, keepdims=True)
@@ -219,7 +231,7 @@ def simulate_scan(
     for si, origin in enumerate(st):
         dirs = ray_grid(h_step_deg, v_step_deg, v_fov, rng.uniform(0.0, h_step_deg))
         origins = np.broadcast_to(origin, dirs.shape).copy()
-        hit = _first_hits(mesh, origins, dirs)
+        hit = np.asarray(caster.intersects_first(origins, dirs), np.int64)  # -1 = miss
         keep = hit >= 0
         d, f = dirs[keep], hit[keep]
         n = normal[f]

@@ -151,3 +151,17 @@ def test_bad_input_gets_clear_messages():
         as_built(simple_site(), cut={"Wall N": 1.5})
     with pytest.raises(ValueError, match="lo < hi"):
         mesh_from_boxes([_box(0, "flat", (0, 0, 0), (1, 1, 0))])
+
+
+def test_malformed_mesh_is_refused_with_a_message():
+    good = mesh_from_boxes(simple_site())
+    bad = mesh_from_boxes(simple_site())
+    bad.element = bad.element[:-1]
+    with pytest.raises(ValueError, match="one element index per triangle"):
+        simulate_scan(bad, STATIONS)
+    bad = mesh_from_boxes(simple_site())
+    bad.triangles = bad.triangles.copy()
+    bad.triangles[0, 0] = len(bad.vertices)
+    with pytest.raises(ValueError, match="missing vertices"):
+        simulate_scan(bad, STATIONS)
+    assert len(simulate_scan(good, STATIONS, target_points=2000)) > 500
