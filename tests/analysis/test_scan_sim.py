@@ -165,3 +165,22 @@ def test_malformed_mesh_is_refused_with_a_message():
     with pytest.raises(ValueError, match="missing vertices"):
         simulate_scan(bad, STATIONS)
     assert len(simulate_scan(good, STATIONS, target_points=2000)) > 500
+
+
+def test_scan_written_as_laz_keeps_points_crs_and_truth(tmp_path):
+    import laspy
+
+    from tests.scan_sim import write_las
+
+    scan = simulate_scan(mesh_from_boxes(simple_site(), clutter=[((4, 1, 0), (4.5, 1.5, 1.8))]),
+                         STATIONS, target_points=5000, n_floating=5)
+    origin = (500123.25, 2500456.5, 12.0)
+    path = tmp_path / "scan.laz"
+    write_las(path, scan, origin=origin, epsg=4547)
+    las = laspy.read(str(path))
+    xyz = np.column_stack([las.x, las.y, las.z]) - np.array(origin)
+    assert np.abs(xyz - scan.points).max() <= 0.5e-4 + 1e-9
+    np.testing.assert_array_equal(np.asarray(las.truth_element), scan.element)
+    np.testing.assert_array_equal(np.asarray(las.clutter).astype(bool), scan.clutter)
+    np.testing.assert_array_equal(np.asarray(las.station), scan.station)
+    assert las.header.parse_crs().to_epsg() == 4547
