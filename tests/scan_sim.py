@@ -288,3 +288,77 @@ def write_las(path, scan: Scan, origin: Sequence[float] = (0.0, 0.0, 0.0),
     las.clutter = scan.clutter.astype(np.uint8)
     las.point_source_id = scan.station.astype(np.uint16)
     las.write(str(path))
+
+
+def write_site_ifc(path, elements: Sequence[BoxElement], unit: str = "METRE",
+                   map_origin: Sequence[float] | None = None, epsg: int = 4547,
+                   map_scale: float | None = None, seed: int = 0) -> dict[int, str]:
+    """Write box elements as an IFC4 model (one storey, extruded rectangles); return index -> GlobalId.
+
+    Why: verdict tests need a design file whose truth they know. `unit` is METRE or
+    MILLIMETRE (coordinates written in that unit). With `map_origin` (E, N, H in metres) an
+    IfcMapConversion to EPSG:`epsg` (map unit metre) is added; its Scale defaults to the
+    model-to-map unit factor (0.001 for a millimetre model), the common real-world case.
+    """
+    import uuid
+
+    import ifcopenshell
+    import ifcopenshell.guid
+
+    if unit not in ("METRE", "MILLIMETRE"):
+        raise ValueError(f"unit must be METRE or MILLIMETRE, got {unit!r}")
+    k = 1000.0 if unit == "MILLIMETRE" else 1.0
+    rng = np.random.default_rng(seed)
+    f = ifcopenshell.file(schema="IFC4")
+    c = f.create_entity
+
+    def guid() -> str:
+        return ifcopenshell.guid.compress(uuid.UUID(bytes=rng.bytes(16), version=4).hex)
+
+    def axis3(xyz) -> object:
+        return c("IfcAxis2Placement3D", Location=c("IfcCartesianPoint", Coordinates=tuple(map(float, xyz))))
+
+    length = c("IfcSIUnit", UnitType="LENGTHUNIT", Name="METRE",
+               Prefix="MILLI" if unit == "MILLIMETRE" else None)
+    units = c("IfcUnitAssignment", Units=[length, c("IfcSIUnit", UnitType="PLANEANGLEUNIT", Name="RADIAN")])
+    ctx = c("IfcGeometricRepresentationContext", ContextType="Model", CoordinateSpaceDimension=3,
+            Precision=1e-5, WorldCoordinateSystem=axis3((0, 0, 0)))
+    body = c("IfcGeometricRepresentationSubContext", ContextIdentifier="Body", ContextType="Model",
+             ParentContext=ctx, TargetView="MODEL_VIEW")
+    project = c("IfcProject", GlobalId=guid(), Name="Simulated site", RepresentationContexts=[ctx],
+                UnitsInContext=units)
+    if map_origin is not None:
+        e, n, h = map(float, map_origin)
+        crs = c("IfcProjectedCRS", Name=f"EPSG:{epsg}",
+                MapUnit=c("IfcSIUnit", UnitType="LENGTHUNIT", Name="METRE"))
+        c("IfcMapConversion", SourceCRS=ctx, TargetCRS=crs, Eastings=e, Northings=n, OrthogonalHeight=h,
+          XAxisAbscissa=1.0, XAxisOrdinate=0.0, Scale=float(map_scale if map_scale is not None else 1.0 / k))
+    site_pl = c("IfcLocalPlacement", RelativePlacement=axis3((0, 0, 0)))
+    site = c("IfcSite", GlobalId=guid(), Name="Site", ObjectPlacement=site_pl)
+    storey_pl = c("IfcLocalPlacement", PlacementRelTo=site_pl, RelativePlacement=axis3((0, 0, 0)))
+    storey = c("IfcBuildingStorey", GlobalId=guid(), Name="Level 0", ObjectPlacement=storey_pl, Elevation=0.0)
+    c("IfcRelAggregates", GlobalId=guid(), RelatingObject=project, RelatedObjects=[site])
+    c("IfcRelAggregates", GlobalId=guid(), RelatingObject=site, RelatedObjects=[storey])
+    up = c("IfcDirection", DirectionRatios=(0.0, 0.0, 1.0))
+    ids: dict[int, str] = {}
+    products = []
+    for el in elements:
+        lo, hi = np.asarray(el.lo) * k, np.asarray(el.hi) * k
+        size = hi - lo
+        prof = c("IfcRectangleProfileDef", ProfileType="AREA", XDim=float(size[0]), YDim=float(size[1]),
+                 Position=c("IfcAxis2Placement2D", Location=c(
+                     "IfcCartesianPoint", Coordinates=(float(size[0] / 2), float(size[1] / 2)))))
+        solid = c("IfcExtrudedAreaSolid", SweptArea=prof, Position=axis3((0, 0, 0)),
+                  ExtrudedDirection=up, Depth=float(size[2]))
+        rep = c("IfcShapeRepresentation", ContextOfItems=body, RepresentationIdentifier="Body",
+                RepresentationType="SweptSolid", Items=[solid])
+        ids[el.index] = guid()
+        products.append(c(el.ifc_class, GlobalId=ids[el.index], Name=el.name,
+                          ObjectPlacement=c("IfcLocalPlacement", PlacementRelTo=storey_pl,
+                                            RelativePlacement=axis3(lo)),
+                          Representation=c("IfcProductDefinitionShape", Representations=[rep])))
+    if not products:
+        raise ValueError("no elements to write")
+    c("IfcRelContainedInSpatialStructure", GlobalId=guid(), RelatingStructure=storey, RelatedElements=products)
+    f.write(str(path))
+    return ids

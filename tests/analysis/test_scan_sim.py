@@ -184,3 +184,33 @@ def test_scan_written_as_laz_keeps_points_crs_and_truth(tmp_path):
     np.testing.assert_array_equal(np.asarray(las.clutter).astype(bool), scan.clutter)
     np.testing.assert_array_equal(np.asarray(las.station), scan.station)
     assert las.header.parse_crs().to_epsg() == 4547
+
+
+@pytest.mark.parametrize("unit", ["METRE", "MILLIMETRE"])
+def test_site_ifc_has_the_boxes_in_metres_and_the_map_conversion(tmp_path, unit):
+    import ifcopenshell
+    import ifcopenshell.geom
+    import ifcopenshell.util.geolocation as geo
+
+    from tests.scan_sim import write_site_ifc
+
+    design = simple_site()
+    path = tmp_path / "site.ifc"
+    ids = write_site_ifc(path, design, unit=unit, map_origin=(500100.0, 2500200.0, 30.0))
+    f = ifcopenshell.open(str(path))
+    settings = ifcopenshell.geom.settings()
+    settings.set("use-world-coords", True)
+    by_guid = {e.GlobalId: e for e in f.by_type("IfcElement")}
+    assert set(ids.values()) == set(by_guid)
+    for el in design:
+        shape = ifcopenshell.geom.create_shape(settings, by_guid[ids[el.index]])
+        v = np.asarray(shape.geometry.verts).reshape(-1, 3)  # SI metres
+        np.testing.assert_allclose(v.min(0), el.lo, atol=1e-9)
+        np.testing.assert_allclose(v.max(0), el.hi, atol=1e-9)
+        assert by_guid[ids[el.index]].is_a(el.ifc_class)
+    conv = f.by_type("IfcMapConversion")[0]
+    assert conv.Scale == pytest.approx(0.001 if unit == "MILLIMETRE" else 1.0)
+    assert conv.TargetCRS.Name == "EPSG:4547"
+    k = 1000.0 if unit == "MILLIMETRE" else 1.0
+    e, n, h = geo.auto_xyz2enh(f, 10.0 * k, 8.0 * k, 3.0 * k)
+    assert (e, n, h) == pytest.approx((500110.0, 2500208.0, 33.0))
