@@ -109,10 +109,13 @@ def simple_site() -> list[BoxElement]:
 def as_built(
     design: Sequence[BoxElement],
     omit: Iterable[str] = (),
-    cut: dict[str, float] | None = None,
+    cut: dict[str, float | tuple[str, float]] | None = None,
     shift: dict[str, Sequence[float]] | None = None,
 ) -> list[BoxElement]:
-    """The as-built state: elements omitted, cut to a fraction of their height, or shifted.
+    """The as-built state: elements omitted, cut to a fraction of their extent, or shifted.
+
+    A `cut` value is a fraction of the height (0.4: a wall standing to 40%) or an
+    (axis, fraction) pair such as ("x", 0.5): a slab poured along half its length.
 
     Element indices stay those of the design, so scan hits carry the design truth.
     """
@@ -127,10 +130,15 @@ def as_built(
             continue
         lo, hi = np.array(e.lo), np.array(e.hi)
         if e.name in cut:
-            f = float(cut[e.name])
+            spec = cut[e.name]
+            axis_name, f = spec if isinstance(spec, tuple) else ("z", spec)
+            if axis_name not in ("x", "y", "z"):
+                raise ValueError(f"cut axis for {e.name} must be x, y or z, got {axis_name!r}")
+            f = float(f)
             if not 0.0 < f <= 1.0:
                 raise ValueError(f"cut fraction for {e.name} must be in (0, 1], got {f}")
-            hi[2] = lo[2] + f * (hi[2] - lo[2])
+            ax = "xyz".index(axis_name)
+            hi[ax] = lo[ax] + f * (hi[ax] - lo[ax])
         if e.name in shift:
             d = np.asarray(shift[e.name], float)
             lo, hi = lo + d, hi + d

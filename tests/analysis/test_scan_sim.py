@@ -139,6 +139,18 @@ def test_unbuilt_variants_show_in_the_scan():
     assert _surface_distance(col_pts, col.lo, col.hi).max() > 0.1  # not on the design
 
 
+def test_slab_poured_along_half_its_length_gets_points_only_there():
+    design = simple_site()
+    built = as_built(design, cut={"Slab": ("x", 0.5)})
+    scan = simulate_scan(mesh_from_boxes(built), STATIONS, target_points=20000)
+    slab = scan.true_points[scan.element == 0]
+    assert len(slab) > 1000
+    assert slab[:, 0].max() <= 5.0 + 1e-6
+    assert slab[:, 0].min() < 1.0
+    with pytest.raises(ValueError, match="cut axis"):
+        as_built(design, cut={"Slab": ("w", 0.5)})
+
+
 def test_bad_input_gets_clear_messages():
     mesh = mesh_from_boxes(simple_site())
     with pytest.raises(ValueError, match="stations"):
