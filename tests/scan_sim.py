@@ -370,3 +370,42 @@ def write_site_ifc(path, elements: Sequence[BoxElement], unit: str = "METRE",
     c("IfcRelContainedInSpatialStructure", GlobalId=guid(), RelatingStructure=storey, RelatedElements=products)
     f.write(str(path))
     return ids
+
+
+def mesh_from_ifc(path) -> tuple[SiteMesh, list[str]]:
+    """Triangles of every element of an IFC file in metres (world coordinates of the model).
+
+    Returns the mesh (element index = position in the returned GlobalId list, names are
+    element Names, classes their IFC classes) so any model, e.g. the corpus FZK-Haus,
+    can be scanned. Openings cut their hosts as usual and are not surfaces themselves.
+    """
+    import ifcopenshell
+    import ifcopenshell.geom
+
+    f = ifcopenshell.open(str(path))
+    settings = ifcopenshell.geom.settings()
+    settings.set("use-world-coords", True)
+    verts, tris, elem, guids, names, classes = [], [], [], [], [], []
+    offset = 0
+    products = [e for e in f.by_type("IfcElement")  # openings are voids, not surfaces
+                if not e.is_a("IfcFeatureElement") and not e.is_a("IfcVirtualElement")]
+    it = ifcopenshell.geom.iterator(settings, f, 1, include=products) if products else None
+    if it is not None and it.initialize():
+        while True:
+            shape = it.get()
+            v = np.asarray(shape.geometry.verts, float).reshape(-1, 3)
+            t = np.asarray(shape.geometry.faces, np.int64).reshape(-1, 3)
+            if len(t):
+                product = f.by_id(shape.id)
+                elem.append(np.full(len(t), len(guids), np.int64))
+                guids.append(product.GlobalId)
+                names.append(product.Name or "")
+                classes.append(product.is_a())
+                verts.append(v)
+                tris.append(t + offset)
+                offset += len(v)
+            if not it.next():
+                break
+    if not tris:
+        raise ValueError(f"{path}: no element geometry")
+    return SiteMesh(np.vstack(verts), np.vstack(tris), np.concatenate(elem), names, classes), guids

@@ -226,3 +226,34 @@ def test_site_ifc_has_the_boxes_in_metres_and_the_map_conversion(tmp_path, unit)
     k = 1000.0 if unit == "MILLIMETRE" else 1.0
     e, n, h = geo.auto_xyz2enh(f, 10.0 * k, 8.0 * k, 3.0 * k)
     assert (e, n, h) == pytest.approx((500110.0, 2500208.0, 33.0))
+
+
+def test_written_ifc_scans_like_the_boxes(tmp_path):
+    from tests.scan_sim import mesh_from_ifc, write_site_ifc
+
+    design = simple_site()
+    ids = write_site_ifc(tmp_path / "site.ifc", design, unit="MILLIMETRE")
+    mesh, guids = mesh_from_ifc(tmp_path / "site.ifc")
+    scan = simulate_scan(mesh, STATIONS, target_points=20000, seed=2)
+    by_guid = {ids[e.index]: e for e in design}
+    for i, g in enumerate(guids):
+        e = by_guid[g]
+        pts = scan.true_points[scan.element == i]
+        assert len(pts) > 50, e.name
+        assert _surface_distance(pts, e.lo, e.hi).max() < 1e-6, e.name
+
+
+def test_fzk_haus_scanned_from_outside():
+    from tests.conftest import corpus_file
+    from tests.scan_sim import mesh_from_ifc
+
+    mesh, guids = mesh_from_ifc(corpus_file("ifc/fzk-haus/AC20-FZK-Haus.ifc"))
+    lo, hi = mesh.vertices.min(0), mesh.vertices.max(0)
+    mid = (lo + hi) / 2
+    stations = [(lo[0] - 8, mid[1], lo[2] + 1.6), (hi[0] + 8, mid[1], lo[2] + 1.6)]
+    scan = simulate_scan(mesh, stations, target_points=40000)
+    seen = set(scan.element.tolist())
+    assert len(scan) > 2000  # a small house 8 m away fills a small part of the sphere
+    assert "IfcOpeningElement" not in mesh.classes
+    assert 5 < len(seen) < len(guids)  # outside stations cannot see interior elements
+    assert {"IfcWallStandardCase", "IfcSlab"} <= {mesh.classes[i] for i in seen}
