@@ -26,6 +26,7 @@ Why this shape:
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,7 +36,7 @@ from app.analysis._triangles import closest_sq_distance
 from loaders.base import Cancel, LoadCancelled, Progress
 
 _PAIRS = 2_000_000          # point/triangle pairs evaluated at once (bounds temporary memory)
-_K0, _KMAX = 8, 128
+_K0, _KB = 2, 32           # nearest centroids: first bound; then up to _KB under a radius
 _SPLIT_BUDGET = 2           # at most this many times the triangle count (+20k) after splitting
 
 
@@ -93,6 +94,7 @@ class DesignIndex:
         cen = (a + b + c) / 3.0
         self.radius = np.sqrt(np.max([((x - cen) ** 2).sum(1) for x in (a, b, c)], axis=0))
         self.rmax = float(self.radius.max())
+        self.centroid = cen
         self.tree = cKDTree(cen)
         self.face = self._orig
         self.element = fe[self._orig]
@@ -147,79 +149,85 @@ class DesignIndex:
         return best, idx[rows, col], pd[rows, col]
 
     def _query_block(self, p: np.ndarray, maxd: float) -> tuple[np.ndarray, ...]:
-        """Signed distance, nearest (split) triangle and far flag for a block of local points."""
+        """Signed distance, nearest (split) triangle and far flag for a block of local points.
+
+        Round 1: the k nearest centroids give an upper bound `best` (exact distances); a point is
+        final when best < D_k - rmax. Round 2, for the rest: every triangle that can be nearer than
+        min(best, max_distance) has its centroid within that + rmax (a ball query) and passes
+        |p - centroid| - r_t <= min(best, max_distance); only those pairs are evaluated."""
         n, t = len(p), self.tree.n
         dist = np.full(n, np.nan)
         tri = np.full(n, -1, np.int64)
         far = np.zeros(n, bool)
-        todo = np.arange(n)
-        best = np.full(n, np.inf)
         k = min(_K0, t)
-        while len(todo):
-            rest = []
-            step = max(1, _PAIRS // k)
-            for s0 in range(0, len(todo), step):
-                rest.append(self._round(p, todo[s0: s0 + step], k, maxd, dist, tri, far, best))
-            todo = np.concatenate(rest)
-            if k >= _KMAX or k >= t:
-                break
-            k = min(k * 4, t)
-        if len(todo):
-            self._ball(p, todo, np.minimum(best[todo], maxd) + self.rmax, maxd, dist, tri, far)
-        return dist, tri, far
-
-    def _round(self, p: np.ndarray, todo: np.ndarray, k: int, maxd: float, dist: np.ndarray,
-               tri: np.ndarray, far: np.ndarray, best: np.ndarray) -> np.ndarray:
-        """One pass with the k nearest centroids; returns the points not yet settled."""
-        t = self.tree.n
-        dk, ik = self.tree.query(p[todo], k=k, workers=-1)
-        dk, ik = dk.reshape(len(todo), -1), ik.reshape(len(todo), -1)
-        sure_far = dk[:, 0] - self.rmax > maxd
-        far[todo[sure_far]] = True
-        keep = ~sure_far
-        todo, dk, ik = todo[keep], dk[keep], ik[keep]
-        if not len(todo):
-            return todo
+        dk, ik = self.tree.query(p, k=k, workers=-1)
+        dk, ik = dk.reshape(n, -1), ik.reshape(n, -1)
+        todo = np.flatnonzero(dk[:, 0] - self.rmax <= maxd)
+        far[dk[:, 0] - self.rmax > maxd] = True
+        dk, ik = dk[todo], ik[todo]
         b2, tr, pd = self._evaluate(p[todo], ik, np.ones(ik.shape, bool))
         b = np.sqrt(b2)
-        bound = dk[:, -1] - self.rmax                  # every other triangle is at least this far
+        bound = dk[:, -1] - self.rmax                      # every other triangle is at least this far
         done = (b < bound) | (k >= t)
         far_now = (b > maxd) & ((bound > maxd) | (k >= t))
         ok = done & ~far_now
         dist[todo[ok]] = np.where(pd[ok] < 0, -b[ok], b[ok])
         tri[todo[ok]] = tr[ok]
         far[todo[far_now]] = True
-        best[todo] = b
-        return todo[~(done | far_now)]
+        rest = ~(done | far_now)
+        if rest.any():
+            self._ball(p, todo[rest], np.minimum(b[rest], maxd), maxd, dist, tri, far)
+        return dist, tri, far
 
-    def _ball(self, p: np.ndarray, todo: np.ndarray, radius: np.ndarray, maxd: float,
+    def _ball(self, p: np.ndarray, todo: np.ndarray, limit: np.ndarray, maxd: float,
               dist: np.ndarray, tri: np.ndarray, far: np.ndarray) -> None:
-        """Last resort: all triangles whose bounding sphere can reach within `radius`."""
-        lists = self.tree.query_ball_point(p[todo], radius, workers=-1)
-        lens = np.fromiter((len(x) for x in lists), np.int64, len(lists))
-        order = np.argsort(lens)
-        start = 0
-        while start < len(order):
-            width = max(int(lens[order[start]]), 1)
-            stop = start + 1
-            while stop < len(order) and (stop - start + 1) * max(int(lens[order[stop]]), 1) <= _PAIRS:
-                stop += 1
-            sel = order[start:stop]
-            width = max(int(lens[sel].max()), 1)
-            idx = np.zeros((len(sel), width), np.int64)
-            valid = np.zeros((len(sel), width), bool)
-            for r, s in enumerate(sel):
-                idx[r, : lens[s]] = lists[s]
-                valid[r, : lens[s]] = True
-            b2, tr, pd = self._evaluate(p[todo[sel]], idx, valid)
-            b = np.sqrt(b2)
-            isfar = ~(b <= maxd)
-            rows = todo[sel]
-            far[rows[isfar]] = True
-            ok = ~isfar
-            dist[rows[ok]] = np.where(pd[ok] < 0, -b[ok], b[ok])
-            tri[rows[ok]] = tr[ok]
-            start = stop
+        """Every triangle that can lie within `limit` of each point: its centroid is within
+        limit + rmax (up to _KB nearest under one scalar bound, which is much faster than ball
+        lists; points with more go through query_ball_point), then each triangle's own radius
+        prunes the pairs before the exact distance."""
+        kb = min(_KB, self.tree.n)
+        reach = limit + self.rmax
+        d, j = self.tree.query(p[todo], k=kb, distance_upper_bound=float(reach.max()), workers=-1)
+        d, j = d.reshape(len(todo), -1), j.reshape(len(todo), -1)
+        full = d[:, -1] <= reach if kb < self.tree.n else np.zeros(len(todo), bool)
+        jj = np.minimum(j, self.tree.n - 1)
+        ok = (d <= reach[:, None]) & (d - self.radius[jj] <= limit[:, None] * (1 + 1e-12) + 1e-12)
+        ok[full] = False
+        row, col = np.nonzero(ok)
+        self._reduce_pairs(p, todo, row, j[row, col], maxd, dist, tri)
+        if full.any():
+            sub, lim = todo[full], limit[full]
+            lists = self.tree.query_ball_point(p[sub], lim + self.rmax, workers=-1)
+            lens = np.fromiter((len(x) for x in lists), np.int64, len(lists))
+            cand = np.fromiter(itertools.chain.from_iterable(lists), np.int64, int(lens.sum()))
+            row = np.repeat(np.arange(len(sub)), lens)
+            cd = np.linalg.norm(p[sub[row]] - self.centroid[cand], axis=1) - self.radius[cand]
+            keep = cd <= lim[row] * (1 + 1e-12) + 1e-12
+            self._reduce_pairs(p, sub, row[keep], cand[keep], maxd, dist, tri)
+        far[todo[np.isnan(dist[todo])]] = True       # nothing within the cut-off
+
+    def _reduce_pairs(self, p: np.ndarray, todo: np.ndarray, row: np.ndarray, cand: np.ndarray,
+                      maxd: float, dist: np.ndarray, tri: np.ndarray) -> None:
+        """Exact distances of (point todo[row], triangle cand) pairs grouped by row; per point the
+        nearest (ties: largest |plane distance|) is written when within maxd."""
+        if not len(row):
+            return
+        pp = p[todo[row]]
+        d2 = closest_sq_distance(pp, self.a[cand], self.ab[cand], self.ac[cand])
+        pd = np.einsum("ij,ij->i", pp - self.a[cand], self.normal[cand])
+        starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+        best = np.minimum.reduceat(d2, starts)
+        seg = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(row)]))
+        score = np.where(d2 <= best[seg] * (1 + 1e-9) + 1e-18, np.abs(pd), -1.0)
+        top = np.maximum.reduceat(score, starts)
+        hit = np.flatnonzero(score == top[seg])
+        _, first = np.unique(seg[hit], return_index=True)
+        pick = hit[first]
+        bb = np.sqrt(best)
+        near = bb <= maxd
+        idx = todo[row[starts][near]]
+        dist[idx] = np.where(pd[pick][near] < 0, -bb[near], bb[near])
+        tri[idx] = cand[pick][near]
 
     def query(self, points: np.ndarray, *, max_distance: float = 1.0, chunk_size: int = 200_000,
               progress: Progress | None = None, cancel: Cancel | None = None) -> C2MResult:
@@ -231,7 +239,7 @@ class DesignIndex:
             raise C2MError(f"chunk size must be at least 1, got {chunk_size}")
         n = len(p)
         out = C2MResult(np.full(n, np.nan), np.full(n, -1, np.int64), np.full(n, -1, np.int64), np.zeros(n, bool))
-        block = max(1, _PAIRS // _K0)
+        block = 65_536
         for c0 in range(0, n, chunk_size):
             c1 = min(n, c0 + chunk_size)
             local = p[c0:c1] - self.origin

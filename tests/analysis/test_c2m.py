@@ -108,11 +108,11 @@ def test_two_touching_boxes_give_the_nearer_element() -> None:
     np.testing.assert_allclose(np.abs(r.distance), [0.05, 0.05, 0.05, 0.05, 0.1], atol=1e-12)
 
 
-@pytest.mark.parametrize("k0, kmax", [(8, 128), (1, 4), (1, 1)])
-def test_random_triangles_match_brute_force(k0: int, kmax: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Small k forces the widening and the ball-query fallback: still exact."""
+@pytest.mark.parametrize("k0, kb", [(2, 32), (1, 4), (1, 1), (64, 32)])
+def test_random_triangles_match_brute_force(k0: int, kb: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small k forces the radius search and the ball-list fallback: still exact."""
     monkeypatch.setattr(c2m, "_K0", k0)
-    monkeypatch.setattr(c2m, "_KMAX", kmax)
+    monkeypatch.setattr(c2m, "_KB", kb)
     rng = np.random.default_rng(4)
     n_tri = 300
     centres = rng.uniform(0, 20, (n_tri, 1, 3))
