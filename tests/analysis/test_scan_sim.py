@@ -257,3 +257,11 @@ def test_fzk_haus_scanned_from_outside():
     assert "IfcOpeningElement" not in mesh.classes
     assert 5 < len(seen) < len(guids)  # outside stations cannot see interior elements
     assert {"IfcWallStandardCase", "IfcSlab"} <= {mesh.classes[i] for i in seen}
+
+
+def test_without_embree_the_scanner_says_what_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "trimesh.ray.ray_pyembree", None)
+    with pytest.raises(RuntimeError, match="embreex"):
+        simulate_scan(mesh_from_boxes(simple_site()), STATIONS, target_points=1000)
