@@ -265,3 +265,19 @@ def test_without_embree_the_scanner_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "trimesh.ray.ray_pyembree", None)
     with pytest.raises(RuntimeError, match="embreex"):
         simulate_scan(mesh_from_boxes(simple_site()), STATIONS, target_points=1000)
+
+
+def test_missing_wall_footprint_holds_slab_points_built_wall_foot_holds_none():
+    design = simple_site()
+    foot = (0.5, 0.0, -0.01), (9.5, 0.199, 0.01)  # the slab top under Wall S (not its inner face)
+
+    def in_foot(scan):
+        p = scan.true_points
+        return np.all((p >= foot[0]) & (p <= foot[1]), axis=1)
+
+    built = simulate_scan(mesh_from_boxes(design), STATIONS, target_points=40000)
+    assert in_foot(built).sum() == 0
+    gone = simulate_scan(mesh_from_boxes(as_built(design, omit=["Wall S"])), STATIONS, target_points=40000)
+    assert in_foot(gone).sum() > 20
+    assert set(gone.element[in_foot(gone)]) == {0}  # the slab's, never the missing wall's
+    assert (gone.element == 1).sum() == 0
