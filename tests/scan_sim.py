@@ -234,7 +234,8 @@ def simulate_scan(
     caster = _intersector(mesh)
     tri = mesh.vertices[mesh.triangles]  # (F,3,3)
     normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-    normal /= np.linalg.norm(normal, axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):  # degenerate triangles: NaN, never kept
+        normal /= np.linalg.norm(normal, axis=1, keepdims=True)
     cols: list[tuple[np.ndarray, ...]] = []
     for si, origin in enumerate(st):
         dirs = ray_grid(h_step_deg, v_step_deg, v_fov, rng.uniform(0.0, h_step_deg))
