@@ -7,8 +7,10 @@ Why this shape:
 - Index: a cKDTree over triangle centroids plus each triangle's bounding radius r (centroid to its
   farthest vertex). A triangle whose centroid lies at distance D from p is at least D - r away.
   With the k nearest centroids, the k-th at distance Dk, every triangle outside the set is at least
-  Dk - rmax away, so a point whose best exact distance is below that is final. Otherwise k widens
-  (x4, to 128) and last a ball query of radius best + rmax catches the rest. Large triangles (BIM
+  Dk - rmax away, so a point whose best exact distance is below that is final. Otherwise every
+  centroid within min(best, max_distance) + rmax is fetched (k nearest under one distance bound;
+  ball lists where more than _KB fall inside) and pruned by each triangle's own radius before the
+  exact distances. Nothing nearer can be missed: the bounds are proofs, not heuristics. Large triangles (BIM
   slabs and walls are two triangles each) would make rmax huge, so the largest are split into four
   by their edge midpoints until rmax is small: the split covers the same surface with the same
   plane, so distances, normals and elements are unchanged.
@@ -22,11 +24,15 @@ Why this shape:
   nearest triangle.
 - Precision: all coordinates are shifted to a local origin (the design's minimum corner) and kept
   in float64, so a site 10 km or 1000 km from the CRS origin is as exact as one at the origin.
-- Memory is bounded by chunk_size points (and internally about 2M point/triangle pairs at once).
+- Memory is bounded by chunk_size points (internally at most _BLOCK x _KB = 2M point/triangle pairs
+  per worker thread). Blocks run on `threads` threads (numpy and cKDTree release the GIL); results
+  do not depend on the thread count or chunk size.
 """
 from __future__ import annotations
 
 import itertools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,7 +41,7 @@ from scipy.spatial import cKDTree
 from app.analysis._triangles import closest_sq_distance
 from loaders.base import Cancel, LoadCancelled, Progress
 
-_PAIRS = 2_000_000          # point/triangle pairs evaluated at once (bounds temporary memory)
+_BLOCK = 65_536             # points per worker task
 _K0, _KB = 2, 32           # nearest centroids: first bound; then up to _KB under a radius
 _SPLIT_BUDGET = 2           # at most this many times the triangle count (+20k) after splitting
 
@@ -67,7 +73,9 @@ def _as_points(points: np.ndarray, what: str) -> np.ndarray:
 class DesignIndex:
     """The design surface, indexed once and queried chunk by chunk (or by many workers)."""
 
-    def __init__(self, vertices: np.ndarray, faces: np.ndarray, face_element: np.ndarray | None = None) -> None:
+    def __init__(self, vertices: np.ndarray, faces: np.ndarray, face_element: np.ndarray | None = None,
+                 threads: int | None = None) -> None:
+        self.threads = max(1, threads or os.cpu_count() or 1)
         v = _as_points(vertices, "design vertices")
         f = np.asarray(faces)
         if f.ndim != 2 or f.shape[1] != 3 or len(f) == 0:
@@ -239,23 +247,30 @@ class DesignIndex:
             raise C2MError(f"chunk size must be at least 1, got {chunk_size}")
         n = len(p)
         out = C2MResult(np.full(n, np.nan), np.full(n, -1, np.int64), np.full(n, -1, np.int64), np.zeros(n, bool))
-        block = 65_536
-        for c0 in range(0, n, chunk_size):
-            c1 = min(n, c0 + chunk_size)
-            local = p[c0:c1] - self.origin
-            for b0 in range(0, len(local), block):
+        block = max(1, min(_BLOCK, -(-chunk_size // self.threads)))
+        maxd = float(max_distance)
+
+        def run(lo: int, hi: int, local: np.ndarray) -> None:
+            d, t, f = self._query_block(local, maxd)
+            out.distance[lo:hi], out.far[lo:hi] = d, f
+            hit = t >= 0
+            face = np.full(len(t), -1, np.int64)
+            elem = np.full(len(t), -1, np.int64)
+            face[hit], elem[hit] = self.face[t[hit]], self.element[t[hit]]
+            out.face[lo:hi], out.element[lo:hi] = face, elem
+
+        with ThreadPoolExecutor(self.threads) as pool:      # numpy and cKDTree release the GIL
+            for c0 in range(0, n, chunk_size):
                 if cancel is not None and cancel():
                     raise LoadCancelled("comparison cancelled")
-                sl = slice(c0 + b0, c0 + min(len(local), b0 + block))
-                d, t, f = self._query_block(local[b0: b0 + block], float(max_distance))
-                out.distance[sl], out.far[sl] = d, f
-                hit = t >= 0
-                face = np.full(len(t), -1, np.int64)
-                elem = np.full(len(t), -1, np.int64)
-                face[hit], elem[hit] = self.face[t[hit]], self.element[t[hit]]
-                out.face[sl], out.element[sl] = face, elem
-            if progress is not None:
-                progress(c1 / n, f"compared {c1:,} of {n:,} points")
+                c1 = min(n, c0 + chunk_size)
+                local = p[c0:c1] - self.origin
+                jobs = [pool.submit(run, c0 + b0, c0 + min(len(local), b0 + block), local[b0: b0 + block])
+                        for b0 in range(0, len(local), block)]
+                for job in jobs:
+                    job.result()
+                if progress is not None:
+                    progress(c1 / n, f"compared {c1:,} of {n:,} points")
         return out
 
 

@@ -167,6 +167,16 @@ def test_chunk_size_does_not_change_the_answer() -> None:
     assert calls[-1] == 1.0 and len(calls) == 15 and calls == sorted(calls)
 
 
+def test_thread_count_does_not_change_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(c2m, "_BLOCK", 97)
+    v, f = box([0, 0, 0], [3, 2, 1])
+    p = np.random.default_rng(8).uniform(-1.5, 4.5, (3000, 3))
+    one = DesignIndex(v, f, np.arange(12), threads=1).query(p)
+    two = DesignIndex(v, f, np.arange(12), threads=3).query(p)
+    np.testing.assert_array_equal(one.distance, two.distance)
+    np.testing.assert_array_equal(one.element, two.element)
+
+
 def test_cancel_stops_the_comparison() -> None:
     v, f = box([0, 0, 0], [1, 1, 1])
     p = np.random.default_rng(7).uniform(0, 1, (1000, 3))
