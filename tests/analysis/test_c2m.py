@@ -149,9 +149,12 @@ def test_large_and_small_triangles_together() -> None:
     f = np.vstack([fs, fd + len(vs)])
     rng = np.random.default_rng(5)
     p = rng.uniform([-1, -1, -0.5], [201, 151, 1.0], (3000, 3))
-    r = cloud_to_mesh(p, v, f, max_distance=5.0)
-    want, _ = brute_force(p, v, f)
+    index = DesignIndex(v, f, np.repeat([0, 1], 12))
+    assert index.rmax < 5.0            # the slab's 125 m triangles were split for tight pruning
+    r = index.query(p, max_distance=5.0)
+    want, face = brute_force(p, v, f)
     np.testing.assert_allclose(np.abs(r.distance), want, atol=1e-9)
+    assert (r.element == (face >= 12)).all()     # split triangles still name their element
 
 
 def test_chunk_size_does_not_change_the_answer() -> None:
