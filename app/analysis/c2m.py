@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from app.analysis._triangles import closest_sq_distance
+from app.analysis._triangles import nearest_in_segments
 from loaders.base import Cancel, LoadCancelled, Progress
 
 _BLOCK = 65_536             # points per worker task
@@ -74,8 +74,9 @@ class DesignIndex:
     """The design surface, indexed once and queried chunk by chunk (or by many workers)."""
 
     def __init__(self, vertices: np.ndarray, faces: np.ndarray, face_element: np.ndarray | None = None,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, compiled: bool = True) -> None:
         self.threads = max(1, threads or os.cpu_count() or 1)
+        self.compiled = compiled
         v = _as_points(vertices, "design vertices")
         f = np.asarray(faces)
         if f.ndim != 2 or f.shape[1] != 3 or len(f) == 0:
@@ -140,21 +141,12 @@ class DesignIndex:
         return a, b, c
 
     # --- queries ------------------------------------------------------------------------------
-    def _evaluate(self, p: np.ndarray, idx: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, ...]:
+    def _evaluate(self, p: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, ...]:
         """Exact distances of points p (n,3) to candidate triangles idx (n,k): best squared distance,
-        chosen candidate column (ties: largest |plane distance|) and its signed plane distance."""
+        chosen triangle (ties: largest |plane distance|) and its signed plane distance."""
         n, k = idx.shape
-        flat = idx.ravel()
-        pp = np.repeat(p, k, axis=0)
-        d2 = closest_sq_distance(pp, self.a[flat], self.ab[flat], self.ac[flat]).reshape(n, k)
-        d2[~valid] = np.inf
-        pd = np.einsum("ij,ij->i", pp - self.a[flat], self.normal[flat]).reshape(n, k)
-        best = d2.min(axis=1)
-        tol = best * 1e-9 + 1e-18
-        score = np.where(d2 <= (best + tol)[:, None], np.abs(pd), -1.0)
-        col = np.argmax(score, axis=1)
-        rows = np.arange(n)
-        return best, idx[rows, col], pd[rows, col]
+        return nearest_in_segments(p, np.repeat(np.arange(n), k), idx.ravel(), np.arange(0, n * k, k),
+                                   self.a, self.ab, self.ac, self.normal, self.compiled)
 
     def _query_block(self, p: np.ndarray, maxd: float) -> tuple[np.ndarray, ...]:
         """Signed distance, nearest (split) triangle and far flag for a block of local points.
@@ -173,7 +165,7 @@ class DesignIndex:
         todo = np.flatnonzero(dk[:, 0] - self.rmax <= maxd)
         far[dk[:, 0] - self.rmax > maxd] = True
         dk, ik = dk[todo], ik[todo]
-        b2, tr, pd = self._evaluate(p[todo], ik, np.ones(ik.shape, bool))
+        b2, tr, pd = self._evaluate(p[todo], ik)
         b = np.sqrt(b2)
         bound = dk[:, -1] - self.rmax                      # every other triangle is at least this far
         done = (b < bound) | (k >= t)
@@ -220,22 +212,14 @@ class DesignIndex:
         nearest (ties: largest |plane distance|) is written when within maxd."""
         if not len(row):
             return
-        pp = p[todo[row]]
-        d2 = closest_sq_distance(pp, self.a[cand], self.ab[cand], self.ac[cand])
-        pd = np.einsum("ij,ij->i", pp - self.a[cand], self.normal[cand])
         starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
-        best = np.minimum.reduceat(d2, starts)
-        seg = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(row)]))
-        score = np.where(d2 <= best[seg] * (1 + 1e-9) + 1e-18, np.abs(pd), -1.0)
-        top = np.maximum.reduceat(score, starts)
-        hit = np.flatnonzero(score == top[seg])
-        _, first = np.unique(seg[hit], return_index=True)
-        pick = hit[first]
+        best, pick, pd = nearest_in_segments(p[todo], row, cand, starts, self.a, self.ab, self.ac,
+                                             self.normal, self.compiled)
         bb = np.sqrt(best)
         near = bb <= maxd
         idx = todo[row[starts][near]]
-        dist[idx] = np.where(pd[pick][near] < 0, -bb[near], bb[near])
-        tri[idx] = cand[pick][near]
+        dist[idx] = np.where(pd[near] < 0, -bb[near], bb[near])
+        tri[idx] = pick[near]
 
     def query(self, points: np.ndarray, *, max_distance: float = 1.0, chunk_size: int = 200_000,
               progress: Progress | None = None, cancel: Cancel | None = None) -> C2MResult:

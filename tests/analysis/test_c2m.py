@@ -180,6 +180,21 @@ def test_thread_count_does_not_change_the_answer(monkeypatch: pytest.MonkeyPatch
     np.testing.assert_array_equal(one.element, two.element)
 
 
+def test_numpy_fallback_gives_the_same_answers() -> None:
+    """Without numba the pure numpy kernel runs: same distances, faces and signs."""
+    rng = np.random.default_rng(9)
+    tris = rng.uniform(0, 5, (80, 1, 3)) + rng.normal(0, 1.0, (80, 3, 3))
+    v, f = tris.reshape(-1, 3), np.arange(240).reshape(-1, 3)
+    va, fa = box([6, 6, 6], [7, 8, 9])
+    v, f = np.vstack([v, va]), np.vstack([f, fa + len(v)])
+    p = np.vstack([rng.uniform(-1, 9, (1500, 3)), [[7.01, 8.01, 9.01], [6.99, 7.99, 8.5]]])
+    fast = DesignIndex(v, f, threads=1).query(p, max_distance=3.0)
+    slow = DesignIndex(v, f, threads=1, compiled=False).query(p, max_distance=3.0)
+    np.testing.assert_allclose(fast.distance, slow.distance, atol=1e-12)
+    np.testing.assert_array_equal(fast.face, slow.face)
+    np.testing.assert_array_equal(fast.far, slow.far)
+
+
 def test_cancel_stops_the_comparison() -> None:
     v, f = box([0, 0, 0], [1, 1, 1])
     p = np.random.default_rng(7).uniform(0, 1, (1000, 3))
