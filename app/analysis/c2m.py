@@ -185,6 +185,16 @@ class DesignIndex:
         limit + rmax (up to _KB nearest under one scalar bound, which is much faster than ball
         lists; points with more go through query_ball_point), then each triangle's own radius
         prunes the pairs before the exact distance."""
+        # one scalar bound per group of similar limits: most points lie near the surface and
+        # would otherwise search as far as the few with a limit near max_distance
+        edges = np.array([0.0, 0.02, 0.1, 0.3, np.inf]) * max(self.rmax, 1e-9)
+        group = np.searchsorted(edges, limit, side="right")
+        for g in np.unique(group):
+            sel = group == g
+            self._ball_group(p, todo[sel], limit[sel], maxd, dist, tri, far)
+
+    def _ball_group(self, p: np.ndarray, todo: np.ndarray, limit: np.ndarray, maxd: float,
+                    dist: np.ndarray, tri: np.ndarray, far: np.ndarray) -> None:
         kb = min(_KB, self.tree.n)
         reach = limit + self.rmax
         d, j = self.tree.query(p[todo], k=kb, distance_upper_bound=float(reach.max()), workers=-1)
