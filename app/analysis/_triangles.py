@@ -77,6 +77,38 @@ def _segments_numpy(p: np.ndarray, row: np.ndarray, cand: np.ndarray, starts: np
 _TIE = 1e-9     # relative tolerance on squared distance for "equally near" faces (edges, vertices)
 
 
+def _pair_loop(p, i, a, ab, ac, normal, t):  # noqa: ANN001, ANN202 - compiled by numba
+    """Squared distance from p[i] to triangle t and its signed plane distance (Ericson 5.1.5)."""
+    apx, apy, apz = p[i, 0] - a[t, 0], p[i, 1] - a[t, 1], p[i, 2] - a[t, 2]
+    abx, aby, abz = ab[t, 0], ab[t, 1], ab[t, 2]
+    acx, acy, acz = ac[t, 0], ac[t, 1], ac[t, 2]
+    d1, d2 = abx * apx + aby * apy + abz * apz, acx * apx + acy * apy + acz * apz
+    bpx, bpy, bpz = apx - abx, apy - aby, apz - abz
+    d3, d4 = abx * bpx + aby * bpy + abz * bpz, acx * bpx + acy * bpy + acz * bpz
+    cpx, cpy, cpz = apx - acx, apy - acy, apz - acz
+    d5, d6 = abx * cpx + aby * cpy + abz * cpz, acx * cpx + acy * cpy + acz * cpz
+    va, vb, vc = d3 * d6 - d5 * d4, d5 * d2 - d1 * d6, d1 * d4 - d3 * d2
+    if d1 <= 0 and d2 <= 0:
+        v, w = 0.0, 0.0
+    elif d3 >= 0 and d4 <= d3:
+        v, w = 1.0, 0.0
+    elif vc <= 0 and d1 >= 0 and d3 <= 0:
+        v, w = d1 / (d1 - d3), 0.0
+    elif d6 >= 0 and d5 <= d6:
+        v, w = 0.0, 1.0
+    elif vb <= 0 and d2 >= 0 and d6 <= 0:
+        v, w = 0.0, d2 / (d2 - d6)
+    elif va <= 0 and (d4 - d3) >= 0 and (d5 - d6) >= 0:
+        w = (d4 - d3) / ((d4 - d3) + (d5 - d6))
+        v = 1.0 - w
+    else:
+        den = va + vb + vc
+        den = den if den != 0.0 else 1.0
+        v, w = vb / den, vc / den
+    dx, dy, dz = apx - v * abx - w * acx, apy - v * aby - w * acy, apz - v * abz - w * acz
+    return dx * dx + dy * dy + dz * dz, apx * normal[t, 0] + apy * normal[t, 1] + apz * normal[t, 2]
+
+
 def _segments_loop(p, row, cand, starts, a, ab, ac, normal):  # noqa: ANN001, ANN202 - compiled by numba
     m, s = len(row), len(starts)
     best = np.empty(s)
@@ -87,38 +119,9 @@ def _segments_loop(p, row, cand, starts, a, ab, ac, normal):  # noqa: ANN001, AN
         d2s = np.empty(hi - lo)
         pds = np.empty(hi - lo)
         for j in range(lo, hi):
-            i, t = row[j], cand[j]
-            apx, apy, apz = p[i, 0] - a[t, 0], p[i, 1] - a[t, 1], p[i, 2] - a[t, 2]
-            abx, aby, abz = ab[t, 0], ab[t, 1], ab[t, 2]
-            acx, acy, acz = ac[t, 0], ac[t, 1], ac[t, 2]
-            d1, d2 = abx * apx + aby * apy + abz * apz, acx * apx + acy * apy + acz * apz
-            bpx, bpy, bpz = apx - abx, apy - aby, apz - abz
-            d3, d4 = abx * bpx + aby * bpy + abz * bpz, acx * bpx + acy * bpy + acz * bpz
-            cpx, cpy, cpz = apx - acx, apy - acy, apz - acz
-            d5, d6 = abx * cpx + aby * cpy + abz * cpz, acx * cpx + acy * cpy + acz * cpz
-            va, vb, vc = d3 * d6 - d5 * d4, d5 * d2 - d1 * d6, d1 * d4 - d3 * d2
-            if d1 <= 0 and d2 <= 0:
-                v, w = 0.0, 0.0
-            elif d3 >= 0 and d4 <= d3:
-                v, w = 1.0, 0.0
-            elif vc <= 0 and d1 >= 0 and d3 <= 0:
-                v, w = d1 / (d1 - d3), 0.0
-            elif d6 >= 0 and d5 <= d6:
-                v, w = 0.0, 1.0
-            elif vb <= 0 and d2 >= 0 and d6 <= 0:
-                v, w = 0.0, d2 / (d2 - d6)
-            elif va <= 0 and (d4 - d3) >= 0 and (d5 - d6) >= 0:
-                w = (d4 - d3) / ((d4 - d3) + (d5 - d6))
-                v = 1.0 - w
-            else:
-                den = va + vb + vc
-                den = den if den != 0.0 else 1.0
-                v, w = vb / den, vc / den
-            dx, dy, dz = apx - v * abx - w * acx, apy - v * aby - w * acy, apz - v * abz - w * acz
-            d2s[j - lo] = dx * dx + dy * dy + dz * dz
-            pds[j - lo] = apx * normal[t, 0] + apy * normal[t, 1] + apz * normal[t, 2]
+            d2s[j - lo], pds[j - lo] = _pair(p, row[j], a, ab, ac, normal, cand[j])
         b = d2s.min()
-        lim = b * (1 + 1e-9) + 1e-18
+        lim = b * (1 + _TIE) + 1e-18
         k, top = lo, -1.0
         for j in range(hi - lo):
             if d2s[j] <= lim and abs(pds[j]) > top:
@@ -127,7 +130,54 @@ def _segments_loop(p, row, cand, starts, a, ab, ac, normal):  # noqa: ANN001, AN
     return best, pick, pdp
 
 
-_segments_compiled = numba.njit(cache=True, nogil=True)(_segments_loop) if numba is not None else None
+def _rows_loop(p, d, j, reach, limit, skip, radius, a, ab, ac, normal):  # noqa: ANN001, ANN202 - numba
+    """Per row i: the candidates j[i, c] whose centroid distance d[i, c] is within reach[i] and
+    which pass d - radius <= limit (the same pruning as c2m's numpy path, same column order),
+    reduced as _segments_loop does. Rows with skip set or no candidate get found = False."""
+    n, k = d.shape
+    best = np.full(n, np.inf)
+    pick = np.full(n, -1, np.int64)
+    pdp = np.zeros(n)
+    found = np.zeros(n, np.bool_)
+    d2s = np.empty(k)
+    pds = np.empty(k)
+    tix = np.empty(k, np.int64)
+    for i in range(n):
+        if skip[i]:
+            continue
+        m = 0
+        lim_i = limit[i] * (1 + 1e-12) + 1e-12
+        for c in range(k):
+            dc = d[i, c]
+            if not dc <= reach[i]:
+                continue
+            t = j[i, c]
+            if dc - radius[t] <= lim_i:
+                d2s[m], pds[m] = _pair(p, i, a, ab, ac, normal, t)
+                tix[m] = t
+                m += 1
+        if m == 0:
+            continue
+        b = d2s[0]
+        for q in range(1, m):
+            if d2s[q] < b:
+                b = d2s[q]
+        lim = b * (1 + _TIE) + 1e-18
+        kk, top = 0, -1.0
+        for q in range(m):
+            if d2s[q] <= lim and abs(pds[q]) > top:
+                kk, top = q, abs(pds[q])
+        best[i], pick[i], pdp[i], found[i] = b, tix[kk], pds[kk], True
+    return best, pick, pdp, found
+
+
+if numba is not None:
+    _pair = numba.njit(inline="always", nogil=True)(_pair_loop)
+    _segments_compiled = numba.njit(cache=True, nogil=True)(_segments_loop)
+    _rows_compiled = numba.njit(cache=True, nogil=True)(_rows_loop)
+else:                           # pragma: no cover - depends on the environment
+    _pair = _pair_loop
+    _segments_compiled = _rows_compiled = None
 
 
 def nearest_in_segments(p: np.ndarray, row: np.ndarray, cand: np.ndarray, starts: np.ndarray, a: np.ndarray,
@@ -140,6 +190,18 @@ def nearest_in_segments(p: np.ndarray, row: np.ndarray, cand: np.ndarray, starts
     if compiled and _segments_compiled is not None:
         return _segments_compiled(p, row, cand, starts, a, ab, ac, normal)
     return _segments_numpy(p, row, cand, starts, a, ab, ac, normal)
+
+
+def nearest_in_rows(p: np.ndarray, d: np.ndarray, j: np.ndarray, reach: np.ndarray, limit: np.ndarray,
+                    skip: np.ndarray, radius: np.ndarray, a: np.ndarray, ab: np.ndarray, ac: np.ndarray,
+                    normal: np.ndarray) -> tuple[np.ndarray, ...] | None:
+    """Fused prune + exact distance + reduction over k-nearest-centroid rows (d, j: (n, k)), so no
+    (n, k) masks or pair lists are built: per row best squared distance, chosen triangle, its
+    plane distance and whether any candidate passed. None when numba is missing (callers then
+    use the pair path, which gives the same answers)."""
+    if _rows_compiled is None:
+        return None
+    return _rows_compiled(p, d, j, reach, limit, skip, radius, a, ab, ac, normal)
 
 
 def brute_force(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

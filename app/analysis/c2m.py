@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from app.analysis._triangles import nearest_in_segments
+from app.analysis._triangles import nearest_in_rows, nearest_in_segments
 from loaders.base import Cancel, LoadCancelled, Progress
 
 _BLOCK = 65_536             # points per worker task
@@ -203,11 +203,20 @@ class DesignIndex:
         d, j = self.tree.query(p[todo], k=kb, distance_upper_bound=float(reach.max()), workers=-1)
         d, j = d.reshape(len(todo), -1), j.reshape(len(todo), -1)
         full = d[:, -1] <= reach if kb < self.tree.n else np.zeros(len(todo), bool)
-        jj = np.minimum(j, self.tree.n - 1)
-        ok = (d <= reach[:, None]) & (d - self.radius[jj] <= limit[:, None] * (1 + 1e-12) + 1e-12)
-        ok[full] = False
-        row, col = np.nonzero(ok)
-        self._reduce_pairs(p, todo, row, j[row, col], maxd, dist, tri)
+        fused = nearest_in_rows(p[todo], d, j, reach, limit, full, self.radius, self.a, self.ab,
+                                self.ac, self.normal) if self.compiled else None
+        if fused is not None:               # numba: prune and reduce without (n, k) temporaries
+            best, pick, pd, found = fused
+            bb = np.sqrt(best)
+            near = found & (bb <= maxd)
+            dist[todo[near]] = np.where(pd[near] < 0, -bb[near], bb[near])
+            tri[todo[near]] = pick[near]
+        else:
+            jj = np.minimum(j, self.tree.n - 1)
+            ok = (d <= reach[:, None]) & (d - self.radius[jj] <= limit[:, None] * (1 + 1e-12) + 1e-12)
+            ok[full] = False
+            row, col = np.nonzero(ok)
+            self._reduce_pairs(p, todo, row, j[row, col], maxd, dist, tri)
         if full.any():
             sub, lim = todo[full], limit[full]
             lists = self.tree.query_ball_point(p[sub], lim + self.rmax, workers=-1)
