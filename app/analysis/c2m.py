@@ -27,6 +27,9 @@ Why this shape:
 - Speed: the exact distances and the per-point choice run in a numba kernel (_triangles.py; numba
   is installed with py3dtiles), about 20x the vectorised numpy kernel, which stays as the fallback
   (DesignIndex(compiled=False)) and gives the same answers.
+- Locality: each block is queried in coarse-cell order and the second round in the tree's leaf
+  order of each point's nearest centroid, so neighbouring queries walk the same tree nodes (about
+  1.3x); the answers are per point, so the order changes nothing.
 - Memory is bounded by chunk_size points (internally at most _BLOCK x _KB = 3M point/triangle pairs
   per worker thread). Blocks run on `threads` threads (numpy and cKDTree release the GIL); results
   do not depend on the thread count or chunk size.
@@ -108,6 +111,8 @@ class DesignIndex:
         self.rmax = float(self.radius.max())
         self.centroid = cen
         self.tree = cKDTree(cen)
+        self._rank = np.empty(len(cen), np.int64)
+        self._rank[self.tree.indices] = np.arange(len(cen))
         self.face = self._orig
         self.element = fe[self._orig]
         self.n_faces = len(f)
@@ -152,6 +157,22 @@ class DesignIndex:
                                    self.a, self.ab, self.ac, self.normal, self.compiled)
 
     def _query_block(self, p: np.ndarray, maxd: float) -> tuple[np.ndarray, ...]:
+        """_query_sorted on the points in coarse-cell order (neighbouring points walk the same tree
+        nodes: far fewer cache misses); every answer is per point, so the order changes nothing."""
+        if len(p) < 2:
+            return self._query_sorted(p, maxd)
+        size = max(4.0 * self.rmax, float(np.ptp(p, axis=0).max()) / 1024.0, 1e-9)   # <= 1025 cells a side
+        cell = np.floor(p / size).astype(np.int64)
+        cell -= cell.min(axis=0)
+        span = cell.max(axis=0) + 1
+        order = np.argsort((cell[:, 0] * span[1] + cell[:, 1]) * span[2] + cell[:, 2], kind="stable")
+        out = self._query_sorted(p[order], maxd)
+        res = tuple(np.empty_like(x) for x in out)
+        for r, x in zip(res, out):
+            r[order] = x
+        return res
+
+    def _query_sorted(self, p: np.ndarray, maxd: float) -> tuple[np.ndarray, ...]:
         """Signed distance, nearest (split) triangle and far flag for a block of local points.
 
         Round 1: the k nearest centroids give an upper bound `best` (exact distances); a point is
@@ -178,8 +199,9 @@ class DesignIndex:
         tri[todo[ok]] = tr[ok]
         far[todo[far_now]] = True
         rest = ~(done | far_now)
-        if rest.any():
-            self._ball(p, todo[rest], np.minimum(b[rest], maxd), maxd, dist, tri, far)
+        if rest.any():      # in the tree's leaf order of the nearest centroid: cache-friendly queries
+            order = np.argsort(self._rank[ik[rest, 0]], kind="stable")
+            self._ball(p, todo[rest][order], np.minimum(b[rest], maxd)[order], maxd, dist, tri, far)
         return dist, tri, far
 
     def _ball(self, p: np.ndarray, todo: np.ndarray, limit: np.ndarray, maxd: float,
