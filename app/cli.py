@@ -73,15 +73,18 @@ def _parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def _positive(name: str, limit: int):
-    """argparse type: an integer in 1..limit (0 or a negative count is a mistake, never a default)."""
+def _int_in_range(lo: int, hi: int, label: str = ""):
+    """argparse type: an integer in [lo, hi], refused at parse time with the range in the message
+    (a 0 budget became 300,000, 0 chunk points divided by zero deep in the job, negatives passed).
+    `label` starts the message where argparse's own "argument X:" prefix is not enough."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a whole number, not '{text}'") from None
-        if not 1 <= value <= limit:
-            raise argparse.ArgumentTypeError(f"must be between 1 and {limit:,}, not {value}")
+            raise argparse.ArgumentTypeError(f"{label}must be a whole number, not '{text}'") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{label}must be between {lo:,} and {hi:,}, not {value:,}")
         return value
 
     return parse
@@ -121,22 +124,6 @@ def cmd_render(args: argparse.Namespace) -> int:
     if result is not None:
         print(json.dumps(_clean(result), allow_nan=False), flush=True)
     return EXIT_BAD_INPUT if errors or result is None else 0
-
-
-def _tile_int(option: str, lo: int, hi: int):
-    """argparse type: an integer in [lo, hi], refused at parse time with the range in the message
-    (0 divided by zero deep in the job, 1 crawled, negatives were accepted)."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text.replace("_", ""))
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{option} must be a whole number, not '{text}'") from None
-        if not lo <= value <= hi:
-            raise argparse.ArgumentTypeError(f"{option} must be between {lo:,} and {hi:,}, not {value:,}")
-        return value
-
-    return parse
 
 
 def cmd_tile(args: argparse.Namespace) -> int:
@@ -186,9 +173,9 @@ def build_parser(sub: str | None) -> argparse.ArgumentParser:
         p.add_argument("-o", "--output", required=True, metavar="OUT.png")
         p.add_argument("--size", type=_parse_size, default=(1280, 720), metavar="WxH")
         p.add_argument("--view", default=None, help="iso, top, north, or a bookmark name of the project")
-        p.add_argument("--budget", type=_positive("--budget", 1_000_000_000), default=None, metavar="N",
+        p.add_argument("--budget", type=_int_in_range(1, 1_000_000_000), default=None, metavar="N",
                        help="point budget (points drawn at most)")
-        p.add_argument("--frames", type=_positive("--frames", 1000), default=5, metavar="N",
+        p.add_argument("--frames", type=_int_in_range(1, 1000), default=5, metavar="N",
                        help="steady-state frames to time (median reported)")
     elif sub == "tile":
         p = argparse.ArgumentParser(prog="twinscape tile", description="Convert LAS/LAZ files into one COPC file or a 3D Tiles pnts tileset, on dask.distributed.")
@@ -197,11 +184,11 @@ def build_parser(sub: str | None) -> argparse.ArgumentParser:
                        help="OUT.copc.laz, or a folder for 3dtiles: new, empty, or written by twinscape tile before")
         p.add_argument("--format", choices=("copc", "3dtiles"), default="copc")
         p.add_argument("--scheduler", metavar="ADDRESS", help="existing dask scheduler, e.g. tcp://host:8786 (default: a local cluster)")
-        p.add_argument("--workers", type=_tile_int("--workers", 1, 1024), default=None, metavar="N",
+        p.add_argument("--workers", type=_int_in_range(1, 1024, "--workers "), default=None, metavar="N",
                        help="local cluster workers (default: cores available, at most 8; worker processes are capped at the cores)")
         p.add_argument("--threads", action="store_true", help="local cluster with threads in this process (default: worker processes for 2M+ points)")
         p.add_argument("--processes", action="store_true", help="local cluster with worker processes whatever the size")
-        p.add_argument("--chunk-points", type=_tile_int("--chunk-points", 10_000, 50_000_000), default=250_000, metavar="N",
+        p.add_argument("--chunk-points", type=_int_in_range(10_000, 50_000_000, "--chunk-points "), default=250_000, metavar="N",
                        help="points read at once per task, 10,000 to 50,000,000 (bounds memory)")
         p.add_argument("--overwrite", action="store_true",
                        help="replace an existing file that Twinscape did not write (COPC), or write into a folder "
