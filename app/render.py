@@ -19,7 +19,7 @@ from app.model.layers import Layer, TilesetLayer
 from app.model.opening import apply_opened, open_paths
 from app.model.project import is_project
 from app.model.scene import Scene
-from loaders.base import LoadError, check_input
+from loaders.base import LoadError
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")  # what VTK's writers take
 VIEWS = ("iso", "top", "north")
@@ -80,8 +80,6 @@ def _open_each(scene: Scene, paths: list[str], report: Callable[[LoadError], Non
     for path in paths:
         failed: list[LoadError] = []
         try:
-            if "://" not in path:
-                check_input(path)  # before any open: a named pipe or a device would block or never end
             got = open_paths(scene, [path], on_error=failed.append, stream_tiles=stream_tiles)
             apply_opened(scene, getattr(got, "projects", []))  # a project's camera, bookmarks, frame and clock
         except LoadError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -18,7 +19,7 @@ from typing import Any, Callable
 from app.model.frame import SceneFrame
 from app.model.project_schema import SchemaError, check_project
 from app.model.scene import Bookmark, Camera, Scene
-from loaders.base import LoadError
+from loaders.base import LoadError, check_input
 
 SCHEMA_VERSION = 1
 PROJECT_EXTENSIONS = (".twin",)
@@ -95,8 +96,8 @@ def _demo_dir() -> Path:
 def read_project(path: str | os.PathLike) -> ProjectSpec:
     """Parse and validate a project file; raise LoadError with a readable reason."""
     p = Path(path)
-    if not p.is_file():
-        raise LoadError(path, "no such file" if not p.exists() else "not a file")
+    if not stat.S_ISREG(check_input(p).st_mode):  # pipes, devices and link loops are refused inside; a folder here
+        raise LoadError(path, "not a file")
     if p.stat().st_size > MAX_PROJECT_BYTES:
         raise LoadError(path, "project file is larger than 16 MiB; heavy data belongs in sidecar files")
     try:
