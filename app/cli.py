@@ -12,7 +12,7 @@ from typing import Any, Sequence
 from loaders.base import LoadError
 
 EXIT_BAD_INPUT = 2
-SUBCOMMANDS = ("info", "render", "tile")
+SUBCOMMANDS = ("info", "render", "tile", "compare", "change")
 
 
 def _error(path: str, reason: str) -> None:
@@ -194,6 +194,10 @@ def build_parser(sub: str | None) -> argparse.ArgumentParser:
                        help="replace an existing file that Twinscape did not write (COPC), or write into a folder "
                             "beside files it did not write (3dtiles; those are kept, never deleted)")
         p.add_argument("--progress", action="store_true", help="print progress to stderr")
+    elif sub in ("compare", "change"):  # each lives in its own module: app/cli_compare.py, app/cli_change.py
+        import importlib
+
+        p = importlib.import_module(f"app.cli_{sub}").build_parser()
     else:
         p = argparse.ArgumentParser(prog="twinscape", description="Twinscape: 3D Tiles, point clouds and BIM in one georeferenced scene.",
                                     epilog="subcommands: info PATH... [--deep], render [PATH...|--demo] -o OUT.png, tile INPUT... -o OUT [--format copc|3dtiles]")
@@ -214,6 +218,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(debug=args.debug, vtk=sub in (None, "render"))  # library warnings go to the log file, never to the terminal
     os.environ.setdefault("PYVISTA_OFF_SCREEN", "false")
     handler = {"info": cmd_info, "render": cmd_render, "tile": cmd_tile}.get(sub or "", cmd_gui)
+    if sub in ("compare", "change"):
+        import importlib
+
+        handler = importlib.import_module(f"app.cli_{sub}").run
     try:
         return handler(args)
     except KeyboardInterrupt:
