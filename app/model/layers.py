@@ -78,6 +78,7 @@ class PointCloudLayer(Layer):
     color_mode: str = "rgb"
     point_size: float = 3.0
     hidden_classes: tuple[int, ...] = ()  # ASPRS classes not drawn (e.g. 7 noise)
+    only_beyond_tolerance: bool = False  # with deviations (app.model.comparison): hide |d| <= tolerance and far points
 
     kind: ClassVar[str] = "pointcloud"
     color_modes: ClassVar[tuple[str, ...]] = ("rgb", "elevation", "intensity", "classification")
@@ -102,14 +103,19 @@ class PointCloudLayer(Layer):
         modes = ["elevation"]
         if self.data.get("colors") is not None:
             modes.insert(0, "rgb")
+        if "deviation_m" in attrs and self.data.get("comparison"):  # a scan compared with its design
+            modes.append("deviation")
         first = [m for m in ("intensity", "classification", "return_number") if m in attrs]
-        rest = sorted(k for k, v in attrs.items() if k not in first and getattr(v, "ndim", 0) == 1)
+        rest = sorted(k for k, v in attrs.items() if k not in first and k != "deviation_m" and getattr(v, "ndim", 0) == 1)
         return modes + first + rest
 
     def data_range(self, mode: str) -> tuple[float, float] | None:
         """The colour ramp's default range over the whole cloud, not what is drawn (which changes
         with the camera, the budget and hidden classes): heights from min to max, attributes from
         the 2nd to the 98th percentile (outliers would flatten the ramp). Computed once per mode."""
+        if mode == "deviation":  # centred on zero, out to the far cut-off
+            reach = float((self.data.get("comparison") or {}).get("max_distance", 1.0))
+            return (-reach, reach)
         cache = self.data.setdefault("value_ranges", {})
         key = (mode, len(self.positions))  # a cloud still loading grows: its range follows once per step
         if key in cache:
@@ -319,6 +325,8 @@ class MeshLayer(Layer):
         els = self.elements
         if not els:
             return modes
+        if self.data.get("comparison_status") is not None:  # compared with a scan (app.model.comparison)
+            modes.append("status")
         for key in ("class", "storey", "material"):
             if any(v != "(none)" for v in self.element_values(key)):
                 modes.append(key)

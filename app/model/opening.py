@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from app.model.derived import LOADERS as DERIVED_LOADERS, build_derived_layers
 from app.model.frame import SceneFrame
 from app.model.layers import Layer, MissingLayer
 from app.model.placement import apply_placement_option
@@ -202,6 +203,12 @@ def build_project_layers(scene: Scene, spec: ProjectSpec, *, progress: Progress 
             if progress:
                 progress((i + fraction) / n, message)
         try:
+            if entry.loader in DERIVED_LOADERS and (entry.loader == "comparison" or not entry.missing):
+                layers = build_derived_layers(scene, entry, spec.frame.origin_lla)  # sidecar arrays (app.model.derived)
+                if entry.loader != "comparison":  # a comparison is built from its state already
+                    _apply_state(layers, entry)
+                out.extend(layers)
+                continue
             if entry.missing:
                 if keep_missing:
                     out.append(missing_layer(entry, spec.frame.origin_lla))

@@ -192,11 +192,19 @@ def _saved_source(source: dict[str, Any], folder: Path) -> dict[str, Any]:
 
 
 def write_project(scene: Scene, path: str | os.PathLike, name: str = "") -> None:
-    """Save layers that came from files (derived layers without a source are not saved yet).
+    """Save layers that came from files, and derived layers (comparisons, analysis results) with
+    their arrays in sidecar files next to the project (app.model.derived), written first.
     Layers whose file is missing are saved too, with their source and state as they were read."""
+    from app.model.derived import write_sidecars
+
     p = Path(path)
+    derived = write_sidecars(list(scene.layers), p)
     layers = []
     for layer in scene.layers:
+        entry = derived.get(id(layer))
+        if entry is not None:
+            layers.append({**entry, "source": _saved_source(entry["source"], p.parent)})
+            continue
         if not layer.source:
             continue
         layers.append({"source": _saved_source(layer.source, p.parent), "state": layer.get_state()})

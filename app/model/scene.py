@@ -131,6 +131,8 @@ class Scene:
             layers = _make_layers(self.frame, data, progress, cancel)
             for layer in layers:  # which frame its coordinates are in: the origin may move meanwhile
                 layer.info["frame_origin"] = self.frame.origin_lla
+                if isinstance(data.metadata.get("derived"), dict):  # an analysis result: saved as a sidecar
+                    layer.info["derived"] = data.metadata["derived"]
             return layers
 
     # --- far layers and the scene origin ----------------------------------------------------------
