@@ -410,3 +410,67 @@ def mesh_from_ifc(path) -> tuple[SiteMesh, list[str]]:
     if not tris:
         raise ValueError(f"{path}: no element geometry")
     return SiteMesh(np.vstack(verts), np.vstack(tris), np.concatenate(elem), names, classes), guids
+
+
+# --------------------------------------------------------------------------- bigger sites (verdict tests)
+
+
+def two_storey_frame() -> list[BoxElement]:
+    """A two-storey concrete frame (metres): ground slab, 3x3 columns and 12 beams per storey under
+    a floor slab and a roof slab, four ground-floor walls outside the column line; 49 elements.
+    Columns stand on the slab below and reach the slab above; beams span between column faces
+    under the slab (contacts everywhere: column heads, beam ends, wall feet)."""
+    parts: list[tuple[str, str, tuple, tuple]] = []
+    xs, ys = (0.5, 6.0, 11.5), (0.5, 4.0, 7.5)
+    c, h, t, bd = 0.2, 3.0, 0.25, 0.4          # column half width, storey height, slab, beam depth
+    parts.append(("Slab L0", "IfcSlab", (0.0, 0.0, -t), (12.0, 8.0, 0.0)))
+    for lv in range(2):
+        z0 = lv * (h + t)
+        top = z0 + h
+        for i, x in enumerate(xs):
+            for j, y in enumerate(ys):
+                parts.append((f"Column L{lv} {i}{j}", "IfcColumn", (x - c, y - c, z0), (x + c, y + c, top)))
+        for j, y in enumerate(ys):
+            for i in range(2):
+                parts.append((f"Beam L{lv} x{i}{j}", "IfcBeam", (xs[i] + c, y - 0.15, top - bd),
+                              (xs[i + 1] - c, y + 0.15, top)))
+        for i, x in enumerate(xs):
+            for j in range(2):
+                parts.append((f"Beam L{lv} y{i}{j}", "IfcBeam", (x - 0.15, ys[j] + c, top - bd),
+                              (x + 0.15, ys[j + 1] - c, top)))
+        parts.append((f"Slab L{lv + 1}", "IfcSlab", (0.0, 0.0, top), (12.0, 8.0, top + t)))
+    parts += [
+        ("Wall S", "IfcWall", (0.0, 0.0, 0.0), (12.0, 0.2, h)),
+        ("Wall N", "IfcWall", (0.0, 7.8, 0.0), (12.0, 8.0, h)),
+        ("Wall W", "IfcWall", (0.0, 0.2, 0.0), (0.2, 7.8, h)),
+        ("Wall E", "IfcWall", (11.8, 0.2, 0.0), (12.0, 7.8, h)),
+    ]
+    return [BoxElement(i, n, cl, tuple(map(float, lo)), tuple(map(float, hi)))
+            for i, (n, cl, lo, hi) in enumerate(parts)]
+
+
+FRAME_STATIONS = [(3.2, 2.2, 1.5), (8.8, 5.8, 1.5), (3.2, 5.8, 4.8), (8.8, 2.2, 4.8)]
+FRAME_CLUTTER = [((2.0, 6.4, 0.0), (3.0, 7.2, 1.2)),      # pallet stack before Wall N
+                 ((9.0, 1.0, 0.0), (9.6, 1.6, 1.8)),      # formwork crate
+                 ((6.8, 3.0, 3.25), (7.6, 3.6, 4.25))]    # material on the floor slab
+
+
+def sample_surface(vertices: np.ndarray, triangles: np.ndarray, spacing: float, seed: int = 0,
+                   sigma: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Points sampled evenly (about one per spacing^2) on every triangle, with optional normal noise;
+    returns (points, triangle index). For "a model against points sampled from itself"."""
+    rng = np.random.default_rng(seed)
+    tri = np.asarray(vertices, float)[np.asarray(triangles, np.int64)]
+    area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    count = rng.poisson(area / spacing ** 2)
+    idx = np.repeat(np.arange(len(tri)), count)
+    r1, r2 = rng.random(len(idx)), rng.random(len(idx))
+    flip = r1 + r2 > 1
+    r1[flip], r2[flip] = 1 - r1[flip], 1 - r2[flip]
+    t = tri[idx]
+    p = t[:, 0] + r1[:, None] * (t[:, 1] - t[:, 0]) + r2[:, None] * (t[:, 2] - t[:, 0])
+    if sigma > 0:
+        n = np.cross(t[:, 1] - t[:, 0], t[:, 2] - t[:, 0])
+        n /= np.linalg.norm(n, axis=1, keepdims=True)
+        p += rng.normal(0.0, sigma, len(p))[:, None] * n
+    return p, idx

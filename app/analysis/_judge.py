@@ -1,0 +1,186 @@
+"""From gathered support to verdicts: closing, observability, offset fit and status (verdicts.py).
+
+Kept apart from the accumulator because it runs once per comparison, on the merged state only.
+"""
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from app.analysis._cells import SurfaceGrid
+from app.analysis._visibility import DesignRays, occupancy_blocked
+
+if TYPE_CHECKING:
+    from app.analysis.verdicts import ElementVerdict, VerdictAccumulator
+
+_FIX = 1e7
+
+
+def _closing(supported: np.ndarray, counted: np.ndarray, nb: np.ndarray) -> np.ndarray:
+    """Morphological closing on each face grid: fills gaps of up to 2r cells without growing the
+    support past its border (neighbours off the grid, absent or uncounted never erode)."""
+    if nb.shape[1] == 0:
+        return supported & counted
+    sup = supported & counted
+    valid = nb >= 0
+    nbi = np.where(valid, nb, 0)
+    dil = sup | (valid & sup[nbi]).any(axis=1)
+    keep = ~valid | dil[nbi] | ~counted[nbi]
+    return sup | (dil & keep.all(axis=1) & counted)
+
+
+def _offsets(acc: "VerdictAccumulator", grid: SurfaceGrid) -> np.ndarray:
+    """(E,3) least-squares translation from each direction group's peak mean distance."""
+    s = acc.settings
+    w = s.peak_window_bins
+    n, sm = acc.hist_n, acc.hist_sum
+    ker = np.ones(2 * w + 1, np.int64)
+    smooth = np.stack([np.convolve(r, ker, mode="same") for r in n]) if len(n) else n
+    peak = np.argmax(smooth, axis=1) if len(n) else np.zeros(0, np.int64)
+    cols = np.arange(n.shape[1])[None, :]
+    win = np.abs(cols - peak[:, None]) <= w
+    cnt = (n * win).sum(axis=1)
+    tot = (sm * win).sum(axis=1)
+    dg = np.where(cnt > 0, tot / np.maximum(cnt, 1) / _FIX, 0.0)
+    use = cnt >= s.min_group_points
+    n_el = len(acc.tol_n)
+    A = np.zeros((n_el, 3, 3))
+    b = np.zeros((n_el, 3))
+    g = np.flatnonzero(use)
+    nn = grid.group_normal[g]
+    np.add.at(A, grid.group_element[g], cnt[g, None, None] * nn[:, :, None] * nn[:, None, :])
+    np.add.at(b, grid.group_element[g], (cnt[g] * dg[g])[:, None] * nn)
+    out = np.zeros((n_el, 3))
+    for e in np.flatnonzero(A.reshape(n_el, -1).any(axis=1)):
+        lam, vec = np.linalg.eigh(A[e])
+        ok = lam >= s.min_group_points * 0.5      # a direction some group really constrains
+        coef = (vec.T @ b[e])[ok] / lam[ok]
+        out[e] = vec[:, ok] @ coef
+    return out
+
+
+def _observable_empty(acc: "VerdictAccumulator", grid: SurfaceGrid, cand: np.ndarray,
+                      present: np.ndarray, seen_plane: np.ndarray) -> np.ndarray:
+    """(C,) True for candidate (empty, counted) cells a scanner could have seen."""
+    s, design = acc.settings, acc.design
+    out = np.zeros(grid.n_cells, dtype=bool)
+    idx = np.flatnonzero(cand)
+    if acc.stations is None:
+        idx = idx[seen_plane[grid.cell_plane[idx]]]
+    if not len(idx):
+        return out
+    keep_face = present[np.maximum(design.face_element, 0)] & (design.face_element >= 0)
+    used, inv = np.unique(design.faces[keep_face], return_inverse=True)
+    rays = DesignRays(design.vertices[used], inv.reshape(-1, 3))
+    occ = acc.occ_keys[acc.occ_counts >= s.occupancy_min_points]
+    normal = grid.plane_normal[grid.cell_plane[idx]]
+    start = grid.cell_centre[idx] + s.ray_offset * normal
+    if acc.stations is None:
+        length = np.full(len(idx), s.normal_ray_length)
+        free = ~rays.blocked(start, normal, length)
+        free[free] = ~occupancy_blocked(start[free], normal[free], length[free], occ, acc.occ_origin,
+                                        s.occupancy_voxel, s.occlusion_skip)
+        out[idx[free]] = True
+        return out
+    cos_max = math.cos(math.radians(s.max_incidence_deg))
+    for st in acc.stations:
+        todo = ~out[idx]
+        if not todo.any():
+            break
+        sub = np.flatnonzero(todo)
+        vec = st - start[sub]
+        dist = np.linalg.norm(vec, axis=1)
+        dirn = vec / np.maximum(dist, 1e-12)[:, None]
+        ok = np.einsum("ij,ij->i", dirn, normal[sub]) >= cos_max
+        if s.max_range is not None:
+            ok &= dist <= s.max_range
+        sub, dirn, dist = sub[ok], dirn[ok], dist[ok]
+        if not len(sub):
+            continue
+        free = ~rays.blocked(start[sub], dirn, dist)
+        free[free] = ~occupancy_blocked(start[sub][free], dirn[free], dist[free], occ, acc.occ_origin,
+                                        s.occupancy_voxel, s.occlusion_skip)
+        out[idx[sub[free]]] = True
+    return out
+
+
+def _extent_ratio(centres: np.ndarray, support: np.ndarray, cell: float, row_fraction: float) -> float:
+    """Smallest ratio, over the principal axes of the observable cells, of the support's extent to
+    theirs (axes spanning under 3 cells are skipped): a wall at 40% of its height gives 0.4. The
+    extent counts only rows (cell-wide slices across the axis) whose share of supported cells
+    reaches row_fraction (of the row, or of a typical row where the row is short), so a few stray
+    points (dust, a bird) never stretch it."""
+    if not support.any():
+        return 0.0
+    c = centres - centres.mean(axis=0)
+    _, vec = np.linalg.eigh(c.T @ c)
+    ratio = 1.0
+    for k in range(3):
+        proj = c @ vec[:, k]
+        if float(np.ptp(proj)) < 3 * cell:
+            continue
+        row = np.floor((proj - proj.min()) / cell).astype(np.int64)
+        n_rows = int(row.max()) + 1
+        obs = np.bincount(row, minlength=n_rows)
+        typical = float(np.median(obs[obs > 0]))          # a row of two stray cells is not a row
+        share = np.bincount(row[support], minlength=n_rows) / np.maximum(obs, typical)
+        standing = np.flatnonzero(share >= row_fraction)
+        span = int(standing[-1] - standing[0]) + 1 if len(standing) else 0
+        ratio = min(ratio, span / n_rows)
+    return ratio
+
+
+def judge(acc: "VerdictAccumulator", grid: SurfaceGrid, counted: np.ndarray) -> list["ElementVerdict"]:
+    """Statuses of all elements from the accumulator's merged state."""
+    from app.analysis.verdicts import ElementVerdict
+
+    s = acc.settings
+    n_el = len(acc.tol_n)
+    nb = grid.neighbours(s.gap_fill_cells)
+    tol_c = _closing(acc.cell_tol >= s.min_cell_points, counted, nb)
+    band_c = _closing(acc.cell_band >= s.min_cell_points, counted, nb) | tol_c
+    el = grid.cell_element
+    present = acc.band_n >= s.min_points
+    # a face plane counts as seen (no stations) when enough of its counted cells hold support
+    plane_cells = np.bincount(grid.cell_plane[counted], minlength=len(grid.plane_nu))
+    plane_sup = np.bincount(grid.cell_plane[band_c], minlength=len(grid.plane_nu))
+    seen_plane = (plane_sup > 0) & (plane_sup >= s.seen_plane_fraction * plane_cells)
+    visible = _observable_empty(acc, grid, counted & ~band_c, present, seen_plane)
+    observable = counted & (band_c | visible)
+    n_obs = np.bincount(el[observable], minlength=n_el)
+    n_exp = np.bincount(el[counted], minlength=n_el)
+    n_tol = np.bincount(el[tol_c & counted], minlength=n_el)
+    n_band = np.bincount(el[band_c & counted], minlength=n_el)
+    offsets = _offsets(acc, grid)
+    order = np.argsort(el, kind="stable")
+    starts = np.searchsorted(el[order], np.arange(n_el + 1))
+    out = []
+    for e in range(n_el):
+        denom = max(int(n_obs[e]), 1)
+        cov, bcov = n_tol[e] / denom, n_band[e] / denom
+        off = offsets[e]
+        if acc.band_n[e] < s.min_points or (n_obs[e] >= s.min_observable_cells and bcov < s.missing_coverage):
+            status = "missing"
+        elif float(np.linalg.norm(off)) > s.threshold() and bcov >= s.deviation_min_coverage:
+            status = "deviating"
+        elif cov >= s.built_coverage or n_obs[e] < s.min_observable_cells:
+            status = "built"
+        elif acc.stations is None:
+            cells = order[starts[e]: starts[e + 1]]
+            cells = cells[observable[cells]]
+            ratio = _extent_ratio(grid.cell_centre[cells], tol_c[cells], s.cell_size, s.extent_row_fraction)
+            status = "built" if ratio >= s.partial_extent else "partial"
+        else:
+            status = "partial"
+        dev = status == "deviating"
+        n_pts, tot, mx = (acc.band_n[e], acc.band_sum[e], acc.band_max[e]) if dev else \
+            (acc.tol_n[e], acc.tol_sum[e], acc.tol_max[e])
+        mean = tot / n_pts / _FIX if n_pts else math.nan
+        out.append(ElementVerdict(
+            index=e, status=status, coverage=float(min(1.0, bcov if dev else cov)), points=int(acc.tol_n[e]),
+            mean_distance=float(mean), max_distance=float(mx) if n_pts else math.nan,
+            offset=tuple(float(x) for x in off) if status != "missing" else (0.0, 0.0, 0.0),
+            observable_cells=int(n_obs[e]), exposed_cells=int(n_exp[e])))
+    return out
