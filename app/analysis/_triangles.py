@@ -59,16 +59,22 @@ def closest_sq_distance(p: np.ndarray, a: np.ndarray, ab: np.ndarray, ac: np.nda
     return _dot(diff, diff)
 
 
+def plane_distance(p: np.ndarray, plane: np.ndarray) -> np.ndarray:
+    """Signed distance of p[i] to plane[i] = (unit normal, offset): n . p - offset."""
+    return p[:, 0] * plane[:, 0] + p[:, 1] * plane[:, 1] + p[:, 2] * plane[:, 2] - plane[:, 3]
+
+
 def _segments_numpy(p: np.ndarray, row: np.ndarray, cand: np.ndarray, starts: np.ndarray, a: np.ndarray,
-                    ab: np.ndarray, ac: np.ndarray, normal: np.ndarray) -> tuple[np.ndarray, ...]:
+                    ab: np.ndarray, ac: np.ndarray, plane: np.ndarray, orig: np.ndarray) -> tuple[np.ndarray, ...]:
     pp = p[row]
     d2 = closest_sq_distance(pp, a[cand], ab[cand], ac[cand])
-    pd = np.einsum("ij,ij->i", pp - a[cand], normal[cand])
+    pd = plane_distance(pp, plane[cand])
     best = np.minimum.reduceat(d2, starts)
     seg = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(row)]))
     score = np.where(d2 <= best[seg] * (1 + _TIE) + 1e-18, np.abs(pd), -1.0)
     top = np.maximum.reduceat(score, starts)
     hit = np.flatnonzero(score == top[seg])
+    hit = hit[np.lexsort((orig[cand[hit]], seg[hit]))]       # equal |pd|: the smallest face wins
     _, first = np.unique(seg[hit], return_index=True)
     pick = hit[first]
     return best, cand[pick], pd[pick]
@@ -77,7 +83,7 @@ def _segments_numpy(p: np.ndarray, row: np.ndarray, cand: np.ndarray, starts: np
 _TIE = 1e-9     # relative tolerance on squared distance for "equally near" faces (edges, vertices)
 
 
-def _pair_loop(p, i, a, ab, ac, normal, t):  # noqa: ANN001, ANN202 - compiled by numba
+def _pair_loop(p, i, a, ab, ac, plane, t):  # noqa: ANN001, ANN202 - compiled by numba
     """Squared distance from p[i] to triangle t and its signed plane distance (Ericson 5.1.5)."""
     apx, apy, apz = p[i, 0] - a[t, 0], p[i, 1] - a[t, 1], p[i, 2] - a[t, 2]
     abx, aby, abz = ab[t, 0], ab[t, 1], ab[t, 2]
@@ -106,10 +112,11 @@ def _pair_loop(p, i, a, ab, ac, normal, t):  # noqa: ANN001, ANN202 - compiled b
         den = den if den != 0.0 else 1.0
         v, w = vb / den, vc / den
     dx, dy, dz = apx - v * abx - w * acx, apy - v * aby - w * acy, apz - v * abz - w * acz
-    return dx * dx + dy * dy + dz * dz, apx * normal[t, 0] + apy * normal[t, 1] + apz * normal[t, 2]
+    return dx * dx + dy * dy + dz * dz, (p[i, 0] * plane[t, 0] + p[i, 1] * plane[t, 1] + p[i, 2] * plane[t, 2]
+                                         - plane[t, 3])
 
 
-def _segments_loop(p, row, cand, starts, a, ab, ac, normal):  # noqa: ANN001, ANN202 - compiled by numba
+def _segments_loop(p, row, cand, starts, a, ab, ac, plane, orig):  # noqa: ANN001, ANN202 - compiled by numba
     m, s = len(row), len(starts)
     best = np.empty(s)
     pick = np.empty(s, np.int64)
@@ -119,18 +126,18 @@ def _segments_loop(p, row, cand, starts, a, ab, ac, normal):  # noqa: ANN001, AN
         d2s = np.empty(hi - lo)
         pds = np.empty(hi - lo)
         for j in range(lo, hi):
-            d2s[j - lo], pds[j - lo] = _pair(p, row[j], a, ab, ac, normal, cand[j])
+            d2s[j - lo], pds[j - lo] = _pair(p, row[j], a, ab, ac, plane, cand[j])
         b = d2s.min()
         lim = b * (1 + _TIE) + 1e-18
         k, top = lo, -1.0
         for j in range(hi - lo):
-            if d2s[j] <= lim and abs(pds[j]) > top:
+            if d2s[j] <= lim and (abs(pds[j]) > top or (abs(pds[j]) == top and orig[cand[lo + j]] < orig[cand[k]])):
                 k, top = lo + j, abs(pds[j])
         best[g], pick[g], pdp[g] = b, cand[k], pds[k - lo]
     return best, pick, pdp
 
 
-def _rows_loop(p, d, j, reach, limit, skip, radius, a, ab, ac, normal):  # noqa: ANN001, ANN202 - numba
+def _rows_loop(p, d, j, reach, limit, skip, radius, a, ab, ac, plane, orig):  # noqa: ANN001, ANN202 - numba
     """Per row i: the candidates j[i, c] whose centroid distance d[i, c] is within reach[i] and
     which pass d - radius <= limit (the same pruning as c2m's numpy path, same column order),
     reduced as _segments_loop does. Rows with skip set or no candidate get found = False."""
@@ -153,7 +160,7 @@ def _rows_loop(p, d, j, reach, limit, skip, radius, a, ab, ac, normal):  # noqa:
                 continue
             t = j[i, c]
             if dc - radius[t] <= lim_i:
-                d2s[m], pds[m] = _pair(p, i, a, ab, ac, normal, t)
+                d2s[m], pds[m] = _pair(p, i, a, ab, ac, plane, t)
                 tix[m] = t
                 m += 1
         if m == 0:
@@ -165,43 +172,103 @@ def _rows_loop(p, d, j, reach, limit, skip, radius, a, ab, ac, normal):  # noqa:
         lim = b * (1 + _TIE) + 1e-18
         kk, top = 0, -1.0
         for q in range(m):
-            if d2s[q] <= lim and abs(pds[q]) > top:
+            if d2s[q] <= lim and (abs(pds[q]) > top or (abs(pds[q]) == top and orig[tix[q]] < orig[tix[kk]])):
                 kk, top = q, abs(pds[q])
         best[i], pick[i], pdp[i], found[i] = b, tix[kk], pds[kk], True
     return best, pick, pdp, found
+
+
+def _area2_loop(v, f):  # noqa: ANN001, ANN202 - compiled by numba
+    n = len(f)
+    out = np.empty(n)
+    for t in _prange(n):
+        i, j, k = f[t, 0], f[t, 1], f[t, 2]
+        ux, uy, uz = v[j, 0] - v[i, 0], v[j, 1] - v[i, 1], v[j, 2] - v[i, 2]
+        wx, wy, wz = v[k, 0] - v[i, 0], v[k, 1] - v[i, 1], v[k, 2] - v[i, 2]
+        nx, ny, nz = uy * wz - uz * wy, uz * wx - ux * wz, ux * wy - uy * wx
+        out[t] = np.sqrt(nx * nx + ny * ny + nz * nz)
+    return out
+
+
+def _rows_of_loop(v, f, keep):  # noqa: ANN001, ANN202 - compiled by numba
+    n = len(keep)
+    tri = np.empty((n, 13))
+    for r in _prange(n):
+        t = keep[r]
+        i, j, k = f[t, 0], f[t, 1], f[t, 2]
+        ax, ay, az = v[i, 0], v[i, 1], v[i, 2]
+        ux, uy, uz = v[j, 0] - ax, v[j, 1] - ay, v[j, 2] - az
+        wx, wy, wz = v[k, 0] - ax, v[k, 1] - ay, v[k, 2] - az
+        nx, ny, nz = uy * wz - uz * wy, uz * wx - ux * wz, ux * wy - uy * wx
+        ln = np.sqrt(nx * nx + ny * ny + nz * nz)
+        nx, ny, nz = nx / ln, ny / ln, nz / ln
+        tri[r, 0], tri[r, 1], tri[r, 2] = ax, ay, az
+        tri[r, 3], tri[r, 4], tri[r, 5] = ux, uy, uz
+        tri[r, 6], tri[r, 7], tri[r, 8] = wx, wy, wz
+        tri[r, 9], tri[r, 10], tri[r, 11] = nx, ny, nz
+        tri[r, 12] = nx * ax + ny * ay + nz * az
+    return tri
+
+
+def face_area2(v: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """Twice the area of every face (v float64 (V,3), f int64 (F,3))."""
+    if _area2_compiled is not None:
+        return _area2_compiled(v, f)
+    a = v[f[:, 0]]
+    return np.linalg.norm(np.cross(v[f[:, 1]] - a, v[f[:, 2]] - a), axis=1)
+
+
+def face_rows(v: np.ndarray, f: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """(len(keep), 13) float64 rows per face: a, b - a, c - a, unit normal, offset n . a. One
+    array (one or two cache lines a triangle) for the search, and the one definition of each
+    face's plane, so every path computes bit-identical plane distances (ties need that)."""
+    if _facerows_compiled is not None:
+        return _facerows_compiled(v, f, keep)
+    ff = f[keep]
+    a = v[ff[:, 0]]
+    ab, ac = v[ff[:, 1]] - a, v[ff[:, 2]] - a
+    n = np.cross(ab, ac)
+    n /= np.linalg.norm(n, axis=1)[:, None]
+    return np.column_stack([a, ab, ac, n, plane_distance(a, np.column_stack([n, np.zeros(len(n))]))])
 
 
 if numba is not None:
     _pair = numba.njit(inline="always", nogil=True)(_pair_loop)
     _segments_compiled = numba.njit(cache=True, nogil=True)(_segments_loop)
     _rows_compiled = numba.njit(cache=True, nogil=True)(_rows_loop)
+    _prange = numba.prange
+    _area2_compiled = numba.njit(cache=True, parallel=True)(_area2_loop)
+    _facerows_compiled = numba.njit(cache=True, parallel=True)(_rows_of_loop)
 else:                           # pragma: no cover - depends on the environment
     _pair = _pair_loop
-    _segments_compiled = _rows_compiled = None
+    _segments_compiled = _rows_compiled = _area2_compiled = _facerows_compiled = None
+    _prange = range
 
 
 def nearest_in_segments(p: np.ndarray, row: np.ndarray, cand: np.ndarray, starts: np.ndarray, a: np.ndarray,
-                        ab: np.ndarray, ac: np.ndarray, normal: np.ndarray,
+                        ab: np.ndarray, ac: np.ndarray, plane: np.ndarray, orig: np.ndarray,
                         compiled: bool = True) -> tuple[np.ndarray, ...]:
     """Pairs (point p[row[j]], triangle cand[j]), grouped by point (segments begin at `starts`):
     per point the smallest squared distance, the chosen triangle (ties: largest |plane distance|,
-    see c2m) and its signed plane distance. Compiled with numba (about 20x the numpy kernel,
-    no temporaries) when available; the numpy path gives the same answers."""
+    then the smallest orig[triangle], see c2m) and its signed plane distance (plane: (T, 4) unit
+    normal and offset of each triangle's original face, so split pieces give the same value).
+    Compiled with numba (about 20x the numpy kernel, no temporaries) when available; the numpy
+    path gives the same answers."""
     if compiled and _segments_compiled is not None:
-        return _segments_compiled(p, row, cand, starts, a, ab, ac, normal)
-    return _segments_numpy(p, row, cand, starts, a, ab, ac, normal)
+        return _segments_compiled(p, row, cand, starts, a, ab, ac, plane, orig)
+    return _segments_numpy(p, row, cand, starts, a, ab, ac, plane, orig)
 
 
 def nearest_in_rows(p: np.ndarray, d: np.ndarray, j: np.ndarray, reach: np.ndarray, limit: np.ndarray,
                     skip: np.ndarray, radius: np.ndarray, a: np.ndarray, ab: np.ndarray, ac: np.ndarray,
-                    normal: np.ndarray) -> tuple[np.ndarray, ...] | None:
+                    plane: np.ndarray, orig: np.ndarray) -> tuple[np.ndarray, ...] | None:
     """Fused prune + exact distance + reduction over k-nearest-centroid rows (d, j: (n, k)), so no
     (n, k) masks or pair lists are built: per row best squared distance, chosen triangle, its
     plane distance and whether any candidate passed. None when numba is missing (callers then
     use the pair path, which gives the same answers)."""
     if _rows_compiled is None:
         return None
-    return _rows_compiled(p, d, j, reach, limit, skip, radius, a, ab, ac, normal)
+    return _rows_compiled(p, d, j, reach, limit, skip, radius, a, ab, ac, plane, orig)
 
 
 def brute_force(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -44,7 +44,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from app.analysis._triangles import nearest_in_rows, nearest_in_segments
+from app.analysis._triangles import _TIE, face_area2, face_rows, nearest_in_rows, nearest_in_segments
+
+try:                            # numba (installed with py3dtiles): the compiled grid search
+    from app.analysis import _grid
+    from app.analysis._grid_index import GridSearch
+except ImportError:             # pragma: no cover - depends on the environment
+    _grid = None
 from loaders.base import Cancel, LoadCancelled, Progress
 
 _BLOCK = 65_536             # points per worker task
@@ -94,18 +100,25 @@ class DesignIndex:
         if fe.shape != (len(f),):
             raise C2MError(f"face_element has {fe.size} entries for {len(f)} triangles")
         self.origin = v.min(axis=0)
-        v = v - self.origin
-        a, b, c = v[f[:, 0]], v[f[:, 1]], v[f[:, 2]]
-        n = np.cross(b - a, c - a)
-        area2 = np.linalg.norm(n, axis=1)
+        v = np.ascontiguousarray(v - self.origin)
+        area2 = face_area2(v, f)
         ok = area2 > 1e-12 * max(float(np.ptp(v, axis=0).max()), 1e-9) ** 2
         if not ok.any():
             raise C2MError("every design triangle is degenerate (zero area)")
         orig = np.flatnonzero(ok)          # degenerate triangles have no normal: their edges are shared
-        a, b, c = self._split(a[ok], b[ok], c[ok], orig)
+        rows = face_rows(v, f, orig)       # a, b - a, c - a, unit normal, offset (the one plane per face)
+        self.n_faces = len(f)
+        self.grid = None
+        if compiled and _grid is not None:
+            self.grid = GridSearch(rows, orig, fe[orig], threads=self.threads)
+            self.face, self.element = self.grid.face, self.grid.element
+            return
+        plane = np.zeros((len(f), 4))
+        plane[orig] = rows[:, 9:]
+        a = rows[:, :3]
+        a, b, c = self._split(a, a + rows[:, 3:6], a + rows[:, 6:9], orig)
         self.a, self.ab, self.ac = a, b - a, c - a
-        nn = np.cross(self.ab, self.ac)
-        self.normal = nn / np.linalg.norm(nn, axis=1)[:, None]
+        self.plane = plane[self._orig]
         cen = (a + b + c) / 3.0
         self.radius = np.sqrt(np.max([((x - cen) ** 2).sum(1) for x in (a, b, c)], axis=0))
         self.rmax = float(self.radius.max())
@@ -115,7 +128,6 @@ class DesignIndex:
         self._rank[self.tree.indices] = np.arange(len(cen))
         self.face = self._orig
         self.element = fe[self._orig]
-        self.n_faces = len(f)
 
     def _split(self, a: np.ndarray, b: np.ndarray, c: np.ndarray, orig: np.ndarray) -> tuple[np.ndarray, ...]:
         """Split the largest triangles into four (same surface), halving the largest radius each
@@ -154,7 +166,7 @@ class DesignIndex:
         chosen triangle (ties: largest |plane distance|) and its signed plane distance."""
         n, k = idx.shape
         return nearest_in_segments(p, np.repeat(np.arange(n), k), idx.ravel(), np.arange(0, n * k, k),
-                                   self.a, self.ab, self.ac, self.normal, self.compiled)
+                                   self.a, self.ab, self.ac, self.plane, self._orig, self.compiled)
 
     def _query_block(self, p: np.ndarray, maxd: float) -> tuple[np.ndarray, ...]:
         """_query_sorted on the points in coarse-cell order (neighbouring points walk the same tree
@@ -191,8 +203,9 @@ class DesignIndex:
         dk, ik = dk[todo], ik[todo]
         b2, tr, pd = self._evaluate(p[todo], ik)
         b = np.sqrt(b2)
+        bt = np.sqrt(b2 * (1 + _TIE) + 1e-18)             # faces tied with the best must be in the set
         bound = dk[:, -1] - self.rmax                      # every other triangle is at least this far
-        done = (b < bound) | (k >= t)
+        done = (bt < bound) | (k >= t)
         far_now = (b > maxd) & ((bound > maxd) | (k >= t))
         ok = done & ~far_now
         dist[todo[ok]] = np.where(pd[ok] < 0, -b[ok], b[ok])
@@ -201,7 +214,7 @@ class DesignIndex:
         rest = ~(done | far_now)
         if rest.any():      # in the tree's leaf order of the nearest centroid: cache-friendly queries
             order = np.argsort(self._rank[ik[rest, 0]], kind="stable")
-            self._ball(p, todo[rest][order], np.minimum(b[rest], maxd)[order], maxd, dist, tri, far)
+            self._ball(p, todo[rest][order], np.minimum(bt[rest], maxd)[order], maxd, dist, tri, far)
         return dist, tri, far
 
     def _ball(self, p: np.ndarray, todo: np.ndarray, limit: np.ndarray, maxd: float,
@@ -226,7 +239,7 @@ class DesignIndex:
         d, j = d.reshape(len(todo), -1), j.reshape(len(todo), -1)
         full = d[:, -1] <= reach if kb < self.tree.n else np.zeros(len(todo), bool)
         fused = nearest_in_rows(p[todo], d, j, reach, limit, full, self.radius, self.a, self.ab,
-                                self.ac, self.normal) if self.compiled else None
+                                self.ac, self.plane, self._orig) if self.compiled else None
         if fused is not None:               # numba: prune and reduce without (n, k) temporaries
             best, pick, pd, found = fused
             bb = np.sqrt(best)
@@ -258,7 +271,7 @@ class DesignIndex:
             return
         starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
         best, pick, pd = nearest_in_segments(p[todo], row, cand, starts, self.a, self.ab, self.ac,
-                                             self.normal, self.compiled)
+                                             self.plane, self._orig, self.compiled)
         bb = np.sqrt(best)
         near = bb <= maxd
         idx = todo[row[starts][near]]
@@ -287,6 +300,9 @@ class DesignIndex:
             face[hit], elem[hit] = self.face[t[hit]], self.element[t[hit]]
             out.face[lo:hi], out.element[lo:hi] = face, elem
 
+        if self.grid is not None:
+            self._query_grid(p, maxd, chunk_size, out, progress, cancel)
+            return out
         with ThreadPoolExecutor(self.threads) as pool:      # numpy and cKDTree release the GIL
             for c0 in range(0, n, chunk_size):
                 if cancel is not None and cancel():
@@ -300,6 +316,30 @@ class DesignIndex:
                 if progress is not None:
                     progress(c1 / n, f"compared {c1:,} of {n:,} points")
         return out
+
+    def _query_grid(self, p: np.ndarray, maxd: float, chunk_size: int, out: C2MResult,
+                    progress: Progress | None, cancel: Cancel | None) -> None:
+        """The compiled grid search (_grid.py), one parallel kernel call per chunk."""
+        n = len(p)
+        stamps = self.grid.stamps()
+        base = 0
+        for c0 in range(0, n, chunk_size):
+            if cancel is not None and cancel():
+                raise LoadCancelled("comparison cancelled")
+            c1 = min(n, c0 + chunk_size)
+            if base + (c1 - c0) >= 2 ** 31 - 2:          # int32 marks: start again from zero
+                stamps[:] = 0
+                base = 0
+            best, tri, pd, far = self.grid.query(p[c0:c1] - self.origin, maxd, stamps, base)
+            base += c1 - c0
+            b = np.sqrt(best)
+            out.distance[c0:c1] = np.where(far, np.nan, np.where(pd < 0, -b, b))
+            out.far[c0:c1] = far
+            hit = ~far
+            out.face[c0:c1][hit] = self.face[tri[hit]]
+            out.element[c0:c1][hit] = self.element[tri[hit]]
+            if progress is not None:
+                progress(c1 / n, f"compared {c1:,} of {n:,} points")
 
 
 def cloud_to_mesh(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray,

@@ -110,7 +110,8 @@ def test_two_touching_boxes_give_the_nearer_element() -> None:
 
 @pytest.mark.parametrize("k0, kb", [(2, 32), (1, 4), (1, 1), (64, 32)])
 def test_random_triangles_match_brute_force(k0: int, kb: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Small k forces the radius search and the ball-list fallback: still exact."""
+    """The numpy fallback's kd-tree search: small k forces the radius search and the ball-list
+    fallback: still exact."""
     monkeypatch.setattr(c2m, "_K0", k0)
     monkeypatch.setattr(c2m, "_KB", kb)
     rng = np.random.default_rng(4)
@@ -120,7 +121,7 @@ def test_random_triangles_match_brute_force(k0: int, kb: int, monkeypatch: pytes
     v = tris.reshape(-1, 3)
     f = np.arange(len(v)).reshape(-1, 3)
     p = rng.uniform(-2, 22, (600, 3))
-    r = cloud_to_mesh(p, v, f, np.arange(n_tri), max_distance=100.0)
+    r = DesignIndex(v, f, np.arange(n_tri), compiled=False).query(p, max_distance=100.0)
     want, face = brute_force(p, v, f)
     np.testing.assert_allclose(np.abs(r.distance), want, atol=1e-9)
     same = r.face == face
@@ -141,16 +142,19 @@ def test_far_points_are_marked_and_left_out() -> None:
     assert r.distance[0] == pytest.approx(0.5, abs=1e-12) and r.element[0] == 0
 
 
-def test_large_and_small_triangles_together() -> None:
-    """A 200 m slab (two triangles, split by the index) beside fine detail stays exact."""
+@pytest.mark.parametrize("compiled", [True, False])
+def test_large_and_small_triangles_together(compiled: bool) -> None:
+    """A 200 m slab (two triangles: split by the kd-tree index, listed in every grid cell along its
+    plane by the compiled one) beside fine detail stays exact."""
     vs, fs = box([0, 0, 0], [200, 150, 0.3])
     vd, fd = box([10, 10, 0.3], [10.2, 10.2, 3.3])
     v = np.vstack([vs, vd])
     f = np.vstack([fs, fd + len(vs)])
     rng = np.random.default_rng(5)
     p = rng.uniform([-1, -1, -0.5], [201, 151, 1.0], (3000, 3))
-    index = DesignIndex(v, f, np.repeat([0, 1], 12))
-    assert index.rmax < 5.0            # the slab's 125 m triangles were split for tight pruning
+    index = DesignIndex(v, f, np.repeat([0, 1], 12), compiled=compiled)
+    if not compiled:
+        assert index.rmax < 5.0        # the slab's 125 m triangles were split for tight pruning
     r = index.query(p, max_distance=5.0)
     want, face = brute_force(p, v, f)
     np.testing.assert_allclose(np.abs(r.distance), want, atol=1e-9)

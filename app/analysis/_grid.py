@@ -1,0 +1,350 @@
+"""Sparse cell grids over the design triangles and the exact nearest-triangle search on them (numba).
+
+Why this shape (see c2m.py for the whole engine):
+- Each level is a uniform grid of cubes of side h (level l: h * 4**l) stored sparsely: an
+  open-addressing hash from the packed cell index to a compact cell id, and per cell the list of
+  triangles that touch it (CSR). A triangle is registered in exactly the cells its surface meets
+  (separating-axis triangle/box test, on boxes grown by a hair), not in its whole bounding box, so
+  a 40 m slab costs cells along its plane only and no triangle needs splitting.
+- Exact search, per point: visit the cells of its own cell's Chebyshev rings r = 0, 1, 2, ...
+  nearest first; a cell whose box is farther than the current bound is skipped (every triangle in it
+  is at least that far). The bound is the best exact distance so far (with the tie slack) or the
+  far cut-off. After ring r every unvisited triangle lies outside the (2r+1)^3 block, so it is at
+  least as far as the block's nearest face: when that exceeds the bound, the answer is proven.
+  Every triangle meeting a cell is listed in it, so the triangle's nearest point to p lies in a
+  listed cell whose box is no farther than that point: nothing nearer can be missed.
+- Points with nothing (or nothing proven) within their 3x3x3 block go up one level (4x larger
+  cells) with the bound they have, so clutter and terrain far from the design cost a handful of
+  lookups instead of hundreds of small cells. The top level's cells are larger than the cut-off,
+  so a point with no triangle within it is settled after at most two rings there.
+- A per-thread stamp array (one int32 per triangle) evaluates each triangle once per point even
+  when it spans several visited cells or levels.
+- Ties (edges and vertices shared by faces, equal within 1e-9 relative): the face with the
+  largest |plane distance| wins, then the smallest face index, whatever the visiting order (c2m
+  module docstring explains the sign rule). Up to _TIES tied candidates are kept per point.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+_OFF = 1 << 20          # cell indices are stored with this offset in 21 bits per axis
+_TIE = 1e-9             # same relative tie tolerance as _triangles._TIE
+_TIES = 64
+_BLK = 512              # points per parallel work item
+
+
+@numba.njit(inline="always")
+def _key(ix: int, iy: int, iz: int) -> int:
+    return ((ix + _OFF) << 42) | ((iy + _OFF) << 21) | (iz + _OFF)
+
+
+@numba.njit(inline="always")
+def _slot(key: int, bits: int) -> int:
+    h = np.uint64(key) * np.uint64(0x9E3779B97F4A7C15)
+    return np.int64(h >> np.uint64(64 - bits))
+
+
+@numba.njit(inline="always")
+def _axis(pa: float, pb: float, r: float) -> bool:
+    """True when the projections [min(pa, pb), max] and [-r, r] are disjoint (a separating axis)."""
+    return min(pa, pb) > r or max(pa, pb) < -r
+
+
+@numba.njit(inline="always")
+def _tri_box(v0, v1, v2, hs: float) -> bool:  # noqa: ANN001 - numba arrays of 3
+    """Akenine-Moller triangle/box overlap for a cube of half side hs at the origin (vertices
+    already relative to its centre); the caller only asks for boxes inside the triangle's bbox."""
+    e0x, e0y, e0z = v1[0] - v0[0], v1[1] - v0[1], v1[2] - v0[2]
+    e1x, e1y, e1z = v2[0] - v1[0], v2[1] - v1[1], v2[2] - v1[2]
+    e2x, e2y, e2z = v0[0] - v2[0], v0[1] - v2[1], v0[2] - v2[2]
+    for ex, ey, ez in ((e0x, e0y, e0z), (e1x, e1y, e1z), (e2x, e2y, e2z)):
+        fx, fy, fz = abs(ex), abs(ey), abs(ez)
+        # axis x cross e = (0, -ez, ey)
+        p0, p1, p2 = -ez * v0[1] + ey * v0[2], -ez * v1[1] + ey * v1[2], -ez * v2[1] + ey * v2[2]
+        r = (fz + fy) * hs
+        if min(p0, p1, p2) > r or max(p0, p1, p2) < -r:
+            return False
+        # axis y cross e = (ez, 0, -ex)
+        p0, p1, p2 = ez * v0[0] - ex * v0[2], ez * v1[0] - ex * v1[2], ez * v2[0] - ex * v2[2]
+        r = (fz + fx) * hs
+        if min(p0, p1, p2) > r or max(p0, p1, p2) < -r:
+            return False
+        # axis z cross e = (-ey, ex, 0)
+        p0, p1, p2 = -ey * v0[0] + ex * v0[1], -ey * v1[0] + ex * v1[1], -ey * v2[0] + ex * v2[1]
+        r = (fy + fx) * hs
+        if min(p0, p1, p2) > r or max(p0, p1, p2) < -r:
+            return False
+    nx, ny, nz = e0y * e1z - e0z * e1y, e0z * e1x - e0x * e1z, e0x * e1y - e0y * e1x
+    d = nx * v0[0] + ny * v0[1] + nz * v0[2]
+    r = (abs(nx) + abs(ny) + abs(nz)) * hs
+    return abs(d) <= r
+
+
+@numba.njit(inline="always")
+def _cells_of(tri, t: int, h: float, eps: float, out, write: bool) -> int:  # noqa: ANN001
+    """Count (and when `write`, store the keys of) the cells of side h that triangle t meets."""
+    x0, y0, z0 = tri[t, 0], tri[t, 1], tri[t, 2]
+    x1, y1, z1 = x0 + tri[t, 3], y0 + tri[t, 4], z0 + tri[t, 5]
+    x2, y2, z2 = x0 + tri[t, 6], y0 + tri[t, 7], z0 + tri[t, 8]
+    ix0, ix1 = int(np.floor((min(x0, x1, x2) - eps) / h)), int(np.floor((max(x0, x1, x2) + eps) / h))
+    iy0, iy1 = int(np.floor((min(y0, y1, y2) - eps) / h)), int(np.floor((max(y0, y1, y2) + eps) / h))
+    iz0, iz1 = int(np.floor((min(z0, z1, z2) - eps) / h)), int(np.floor((max(z0, z1, z2) + eps) / h))
+    hs = 0.5 * h + eps
+    single = ix0 == ix1 and iy0 == iy1 and iz0 == iz1
+    v0, v1, v2 = np.empty(3), np.empty(3), np.empty(3)
+    m = 0
+    for ix in range(ix0, ix1 + 1):
+        cx = (ix + 0.5) * h
+        for iy in range(iy0, iy1 + 1):
+            cy = (iy + 0.5) * h
+            for iz in range(iz0, iz1 + 1):
+                if not single:
+                    cz = (iz + 0.5) * h
+                    v0[0], v0[1], v0[2] = x0 - cx, y0 - cy, z0 - cz
+                    v1[0], v1[1], v1[2] = x1 - cx, y1 - cy, z1 - cz
+                    v2[0], v2[1], v2[2] = x2 - cx, y2 - cy, z2 - cz
+                    if not _tri_box(v0, v1, v2, hs):
+                        continue
+                if write:
+                    out[m] = _key(ix, iy, iz)
+                m += 1
+    return m
+
+
+@numba.njit(parallel=True, cache=True)
+def _count(tri, h: float, eps: float) -> np.ndarray:  # noqa: ANN001
+    n = len(tri)
+    counts = np.empty(n, np.int64)
+    dummy = np.empty(0, np.int64)
+    for t in numba.prange(n):
+        counts[t] = _cells_of(tri, t, h, eps, dummy, False)
+    return counts
+
+
+@numba.njit(parallel=True, cache=True)
+def _fill(tri, h: float, eps: float, offsets) -> np.ndarray:  # noqa: ANN001
+    n = len(tri)
+    keys = np.empty(offsets[n], np.int64)
+    for t in numba.prange(n):
+        _cells_of(tri, t, h, eps, keys[offsets[t]:offsets[t + 1]], True)
+    return keys
+
+
+@numba.njit(cache=True)
+def _hash_cells(keys, offsets, bits: int):  # noqa: ANN001, ANN202
+    """Distinct keys -> compact cell ids, then the final table (slot -> (key, cell id), load <= 1/2)
+    and the CSR triangle lists per cell."""
+    cap = 1 << bits
+    tmp = np.full(cap, -1, np.int64)
+    tcell = np.empty(cap, np.int64)
+    m = len(keys)
+    cellof = np.empty(m, np.int64)
+    counts = np.zeros(m + 1, np.int64)
+    ncell = 0
+    for j in range(m):
+        k = keys[j]
+        s = _slot(k, bits)
+        while True:
+            hk = tmp[s]
+            if hk == k:
+                c = tcell[s]
+                break
+            if hk == -1:
+                tmp[s], tcell[s] = k, ncell
+                c = ncell
+                ncell += 1
+                break
+            s = (s + 1) & (cap - 1)
+        cellof[j] = c
+        counts[c + 1] += 1
+    fbits = 4
+    while (1 << fbits) < 2 * ncell:
+        fbits += 1
+    fcap = 1 << fbits
+    table = np.full((fcap, 2), -1, np.int64)
+    for s in range(cap):
+        k = tmp[s]
+        if k != -1:
+            q = _slot(k, fbits)
+            while table[q, 0] != -1:
+                q = (q + 1) & (fcap - 1)
+            table[q, 0], table[q, 1] = k, tcell[s]
+    start = np.cumsum(counts[:ncell + 1])
+    fillp = start[:ncell].copy()
+    tris = np.empty(m, np.int32)
+    t = 0
+    for j in range(m):
+        while offsets[t + 1] <= j:
+            t += 1
+        c = cellof[j]
+        tris[fillp[c]] = t
+        fillp[c] += 1
+    return table, fbits, start, tris
+
+
+def build_level(tri: np.ndarray, h: float, eps: float) -> tuple:
+    """One grid level of side h: (hash table (cap, 2), log2 capacity, CSR starts, CSR triangles)."""
+    counts = _count(tri, h, eps)
+    offsets = np.zeros(len(tri) + 1, np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    keys = _fill(tri, h, eps, offsets)
+    bits = max(4, int(np.ceil(np.log2(max(1.25 * len(keys), 16)))))
+    return _hash_cells(keys, offsets, bits)
+
+
+@numba.njit(inline="always")
+def _find(table, base: int, bits: int, key: int) -> int:  # noqa: ANN001
+    s = _slot(key, bits)
+    mask = (1 << bits) - 1
+    while True:
+        hk = table[base + s, 0]
+        if hk == key:
+            return table[base + s, 1]
+        if hk == -1:
+            return -1
+        s = (s + 1) & mask
+
+
+@numba.njit(parallel=True, nogil=True, cache=True)
+def grid_query(p, maxd: float, lo, hi, lh, lbase, lbits, lcell, table, cstart, ctri,  # noqa: ANN001, ANN201
+               tri, stamps, base: int):
+    """Per point: best squared distance, triangle, signed plane distance, far flag (see module)."""
+    n = len(p)
+    best_out = np.full(n, np.inf)
+    tri_out = np.full(n, -1, np.int64)
+    pd_out = np.zeros(n)
+    far_out = np.zeros(n, np.bool_)
+    nlev = len(lh)
+    maxd2 = maxd * maxd * (1.0 + 1e-9) + 1e-18
+    nblk = (n + _BLK - 1) // _BLK
+    for blk in numba.prange(nblk):
+        tid = numba.get_thread_id()
+        stamp = stamps[tid]
+        bd = np.empty(_TIES)
+        bp = np.empty(_TIES)
+        bt = np.empty(_TIES, np.int64)
+        for i in range(blk * _BLK, min(n, (blk + 1) * _BLK)):
+            px, py, pz = p[i, 0], p[i, 1], p[i, 2]
+            ox = max(lo[0] - px, 0.0, px - hi[0])
+            oy = max(lo[1] - py, 0.0, py - hi[1])
+            oz = max(lo[2] - pz, 0.0, pz - hi[2])
+            if ox * ox + oy * oy + oz * oz > maxd2:
+                far_out[i] = True
+                continue
+            mark = np.int32(base + i + 1)
+            best = np.inf
+            lim = np.inf
+            nb = 0
+            lev = 0
+            r = 0
+            while True:
+                h = lh[lev]
+                cx, cy, cz = int(np.floor(px / h)), int(np.floor(py / h)), int(np.floor(pz / h))
+                bound = min(lim, maxd2)
+                for dx in range(-r, r + 1):
+                    x = cx + dx
+                    gx = max(x * h - px, 0.0, px - (x + 1) * h)
+                    gx2 = gx * gx
+                    if gx2 > bound:
+                        continue
+                    edge_x = dx == -r or dx == r
+                    for dy in range(-r, r + 1):
+                        y = cy + dy
+                        gy = max(y * h - py, 0.0, py - (y + 1) * h)
+                        gxy = gx2 + gy * gy
+                        if gxy > bound:
+                            continue
+                        full = edge_x or dy == -r or dy == r
+                        step = 1 if full else 2 * r
+                        for dz in range(-r, r + 1, max(step, 1)):
+                            z = cz + dz
+                            gz = max(z * h - pz, 0.0, pz - (z + 1) * h)
+                            if gxy + gz * gz > bound:
+                                continue
+                            c = _find(table, lbase[lev], lbits[lev], _key(x, y, z))
+                            if c < 0:
+                                continue
+                            c += lcell[lev]
+                            for j in range(cstart[c], cstart[c + 1]):
+                                t = ctri[j]
+                                if stamp[t] == mark:
+                                    continue
+                                stamp[t] = mark
+                                d2, pdv = _pair(px, py, pz, tri, t)
+                                if d2 > lim:
+                                    continue
+                                if d2 < best:
+                                    best = d2
+                                    lim = best * (1.0 + _TIE) + 1e-18
+                                    k = 0
+                                    for q in range(nb):
+                                        if bd[q] <= lim:
+                                            bd[k], bp[k], bt[k] = bd[q], bp[q], bt[q]
+                                            k += 1
+                                    nb = k
+                                    bound = min(lim, maxd2)
+                                if nb < _TIES:
+                                    bd[nb], bp[nb], bt[nb] = d2, pdv, t
+                                    nb += 1
+                                else:           # keep the nearest _TIES (pathological fans only)
+                                    w = 0
+                                    for q in range(1, nb):
+                                        if bd[q] > bd[w]:
+                                            w = q
+                                    if d2 < bd[w]:
+                                        bd[w], bp[w], bt[w] = d2, pdv, t
+                # nearest face of the (2r+1)^3 block: every unvisited triangle is beyond it
+                inner = min(px - (cx - r) * h, (cx + r + 1) * h - px, py - (cy - r) * h,
+                            (cy + r + 1) * h - py, pz - (cz - r) * h, (cz + r + 1) * h - pz)
+                if inner > 0 and inner * inner > bound:
+                    break
+                r += 1
+                if r == 2 and lev + 1 < nlev:       # nothing proven in the 3x3x3 block: coarser cells
+                    lev += 1
+                    r = 0
+            if nb == 0 or best > maxd2:
+                far_out[i] = True
+                continue
+            k, top = 0, -1.0
+            for q in range(nb):
+                v = abs(bp[q])
+                if v > top or (v == top and bt[q] < bt[k]):
+                    k, top = q, v
+            best_out[i], tri_out[i], pd_out[i] = best, bt[k], bp[k]
+    return best_out, tri_out, pd_out, far_out
+
+
+@numba.njit(inline="always")
+def _pair(px: float, py: float, pz: float, tri, t: int):  # noqa: ANN001, ANN202
+    """Squared distance from p to triangle t and its signed plane distance (Ericson 5.1.5), the
+    same arithmetic as _triangles._pair_loop (bit-identical answers on both paths)."""
+    apx, apy, apz = px - tri[t, 0], py - tri[t, 1], pz - tri[t, 2]
+    abx, aby, abz = tri[t, 3], tri[t, 4], tri[t, 5]
+    acx, acy, acz = tri[t, 6], tri[t, 7], tri[t, 8]
+    d1, d2 = abx * apx + aby * apy + abz * apz, acx * apx + acy * apy + acz * apz
+    bpx, bpy, bpz = apx - abx, apy - aby, apz - abz
+    d3, d4 = abx * bpx + aby * bpy + abz * bpz, acx * bpx + acy * bpy + acz * bpz
+    cpx, cpy, cpz = apx - acx, apy - acy, apz - acz
+    d5, d6 = abx * cpx + aby * cpy + abz * cpz, acx * cpx + acy * cpy + acz * cpz
+    va, vb, vc = d3 * d6 - d5 * d4, d5 * d2 - d1 * d6, d1 * d4 - d3 * d2
+    if d1 <= 0 and d2 <= 0:
+        v, w = 0.0, 0.0
+    elif d3 >= 0 and d4 <= d3:
+        v, w = 1.0, 0.0
+    elif vc <= 0 and d1 >= 0 and d3 <= 0:
+        v, w = d1 / (d1 - d3), 0.0
+    elif d6 >= 0 and d5 <= d6:
+        v, w = 0.0, 1.0
+    elif vb <= 0 and d2 >= 0 and d6 <= 0:
+        v, w = 0.0, d2 / (d2 - d6)
+    elif va <= 0 and (d4 - d3) >= 0 and (d5 - d6) >= 0:
+        w = (d4 - d3) / ((d4 - d3) + (d5 - d6))
+        v = 1.0 - w
+    else:
+        den = va + vb + vc
+        den = den if den != 0.0 else 1.0
+        v, w = vb / den, vc / den
+    dx, dy, dz = apx - v * abx - w * acx, apy - v * aby - w * acy, apz - v * abz - w * acz
+    return dx * dx + dy * dy + dz * dz, px * tri[t, 9] + py * tri[t, 10] + pz * tri[t, 11] - tri[t, 12]
+

@@ -1,0 +1,86 @@
+"""The compiled C2M search: a stack of sparse cell grids (_grid.py) over the original triangles.
+
+Why these sizes: level 0's cell side is the square root of the design's mean triangle area
+(times _CELL_FACTOR): cells then hold a handful of triangles on large faces and stay small enough
+in detailed parts (tessellated pipes, equipment) that a point evaluates tens of triangles, not
+thousands. Each coarser level has 4x the side; levels are added (once, cached) until one has cells
+larger than the far cut-off asked for, so every far point is settled after two rings there.
+"""
+from __future__ import annotations
+
+import threading
+
+import numba
+import numpy as np
+
+from app.analysis._grid import build_level, grid_query
+
+_CELL_FACTOR = 1.0
+_LEVEL_STEP = 4.0
+
+
+class GridSearch:
+    """Exact nearest original triangle for points in the design's local frame (float64)."""
+
+    def __init__(self, rows: np.ndarray, face: np.ndarray, element: np.ndarray, threads: int = 1) -> None:
+        self.tri = rows                    # (T, 13): a, b - a, c - a, unit normal, offset
+        self.face, self.element = face, element
+        self.threads = max(1, min(threads, numba.config.NUMBA_NUM_THREADS))
+        a = rows[:, 0:3]
+        b, c = a + rows[:, 3:6], a + rows[:, 6:9]
+        self.lo = np.minimum(np.minimum(a, b), c).min(axis=0)
+        self.hi = np.maximum(np.maximum(a, b), c).max(axis=0)
+        extent = float(max((self.hi - self.lo).max(), 1e-9))
+        area = 0.5 * np.sqrt((np.cross(rows[:, 3:6], rows[:, 6:9]) ** 2).sum(axis=1))
+        h = _CELL_FACTOR * float(np.sqrt(area.sum() / len(area)))
+        # at most 2**19 cells a side (the packed keys hold 2**20 either way of the origin)
+        self.h0 = max(h, extent / 2 ** 18, 1e-6)
+        self.eps = 1e-9 * max(extent, self.h0)
+        self._levels: list[tuple] = []
+        self._packed: dict[int, tuple] = {}
+        self._lock = threading.Lock()
+        self._levels_for(0.0)
+
+    def _levels_for(self, maxd: float) -> tuple[np.ndarray, ...]:
+        """Levels 0..L with the last one's cells larger than maxd, packed for the kernel."""
+        with self._lock:
+            need = 1
+            while self.h0 * _LEVEL_STEP ** (need - 1) <= maxd * 1.01:
+                need += 1
+            if need in self._packed:
+                return self._packed[need]
+            numba.set_num_threads(self.threads)
+            while len(self._levels) < need:
+                h = self.h0 * _LEVEL_STEP ** len(self._levels)
+                self._levels.append(build_level(self.tri, h, self.eps))
+            lv = self._levels[:need]
+            caps = [len(x[0]) for x in lv]
+            ncell = [len(x[2]) - 1 for x in lv]
+            ntri = [len(x[3]) for x in lv]
+            lh = np.array([self.h0 * _LEVEL_STEP ** i for i in range(need)])
+            lbase = np.concatenate([[0], np.cumsum(caps)[:-1]]).astype(np.int64)
+            lbits = np.array([x[1] for x in lv], np.int64)
+            lcell = np.concatenate([[0], np.cumsum(ncell)[:-1]]).astype(np.int64)
+            toff = np.concatenate([[0], np.cumsum(ntri)[:-1]]).astype(np.int64)
+            cstart = np.concatenate([x[2][:-1] + o for x, o in zip(lv, toff)] + [[sum(ntri)]]).astype(np.int64)
+            packed = (lh, lbase, lbits, lcell, np.concatenate([x[0] for x in lv]), cstart,
+                      np.concatenate([x[3] for x in lv]))
+            self._packed[need] = packed
+            return packed
+
+    @property
+    def cells(self) -> int:
+        """Non-empty level-0 cells (for reports)."""
+        return len(self._levels[0][2]) - 1
+
+    def stamps(self) -> np.ndarray:
+        """Per-thread 'already evaluated for this point' marks (one int32 per triangle)."""
+        return np.zeros((numba.config.NUMBA_NUM_THREADS, len(self.tri)), np.int32)
+
+    def query(self, p: np.ndarray, maxd: float, stamps: np.ndarray, base: int) -> tuple[np.ndarray, ...]:
+        """Best squared distance, triangle, signed plane distance and far flag of local points p;
+        point i is marked base + i + 1 in `stamps`."""
+        packed = self._levels_for(maxd)
+        numba.set_num_threads(self.threads)
+        return grid_query(np.ascontiguousarray(p), float(maxd), self.lo, self.hi, *packed,
+                          self.tri, stamps, int(base))
