@@ -17,6 +17,23 @@ def _compound_degrees(parts) -> float | None:
     return vals[0] + vals[1] / 60.0 + vals[2] / 3600.0 + vals[3] / 3.6e9
 
 
+def _scale_or_units(f, crs_info, scale: float, unit_scale: float) -> float:
+    """IfcMapConversion.Scale, or, when the file leaves it out (common: a model in millimetres with a
+    map in metres, exported without Scale), the factor from the project's length unit to the
+    IfcProjectedCRS MapUnit, so the model is not placed 1000 times too large."""
+    ops = f.by_type("IfcMapConversion") if f.schema != "IFC2X3" else []
+    unit = crs_info.get("MapUnit") if isinstance(crs_info, dict) else None
+    if not ops or ops[0].Scale is not None or unit is None:
+        return scale
+    import ifcopenshell.util.unit
+
+    try:
+        map_scale = float(ifcopenshell.util.unit.get_named_unit_scale(unit))
+    except Exception:  # noqa: BLE001 - an unusable MapUnit: keep the stated (default) Scale
+        return scale
+    return unit_scale / map_scale if map_scale > 0 else scale
+
+
 def _map_conversion(f, unit_scale: float) -> Georef | None:
     """IfcMapConversion (IFC4+) or ePSet_MapConversion (IFC2x3) -> 'crs' georef."""
     import ifcopenshell.util.geolocation as geo
@@ -36,7 +53,7 @@ def _map_conversion(f, unit_scale: float) -> Georef | None:
     norm = math.hypot(params.xaa, params.xao) or 1.0
     c, s = params.xaa / norm, params.xao / norm
     # Vertices are in metres; Scale maps project units to map units.
-    k = float(params.scale) / unit_scale
+    k = _scale_or_units(f, crs_info, float(params.scale), unit_scale) / unit_scale
     m = np.eye(4)
     m[:2, :2] = np.array([[c, -s], [s, c]]) * k
     m[0, 0] *= params.factor_x
