@@ -111,7 +111,8 @@ def test_json_csv_html_reports(result, tmp_path) -> None:
                             "points", "offset"}
     assert missing["status"] == "missing" and missing["mean_distance"] is None and missing["guid"] == "G6"
     write_report(result, tmp_path / "r.csv")
-    rows = list(csv.DictReader((tmp_path / "r.csv").open()))
+    with (tmp_path / "r.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
     assert len(rows) == len(result.verdicts) and rows[6]["name"] == "Column B" and rows[6]["mean_distance"] == ""
     shifted = next(r for r in rows if r["name"] == "Column A")
     assert shifted["status"] == "deviating" and float(shifted["offset_x"]) == pytest.approx(0.12, abs=0.03)
