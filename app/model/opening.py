@@ -81,6 +81,16 @@ def _placed_by(option: dict | None, data) -> bool:
     return data.georef.kind == "enu" or (data.georef.kind == "crs" and data.georef.crs == option.get("crs"))
 
 
+def _apply_refinement(scene: Scene, layer: Layer, option: dict) -> None:
+    """app/model/refinement.py; a refinement that cannot be applied is said, the layer still loads."""
+    from app.model.refinement import apply_refine_option
+
+    try:
+        apply_refine_option(scene, layer, option)
+    except (ValueError, TypeError) as exc:
+        layer.warnings.append(f"saved alignment refinement not applied: {exc}")
+
+
 def build_layers(scene: Scene, path: str, *, progress: Progress | None = None, cancel: Cancel | None = None,
                  loader: str | None = None, on_partial: PartialCallback | None = None,
                  options: dict | None = None, stream_tiles: bool | None = None) -> list[Layer]:
@@ -128,6 +138,8 @@ def build_layers(scene: Scene, path: str, *, progress: Progress | None = None, c
             layer.source = {"path": path, "loader": loader or data.metadata.get("loader"), "options": dict(options or {})}
             if options and _placed_by(options.get("placement"), data):  # still a placement: Place... can change it
                 layer.info["placement"] = options["placement"]
+            if options and options.get("refine"):  # an ICP refinement saved with the project
+                _apply_refinement(scene, layer, options["refine"])
             if data.metadata.get("loader") == COPC_STREAMED:  # a COPC point cloud, drawn by the tile streamer
                 layer.info.update({"kind": "pointcloud", "points": data.metadata["copc_points"], "copc": True,
                                    "crs": data.tree.georef.crs_label() or layer.info.get("crs")})

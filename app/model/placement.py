@@ -112,9 +112,18 @@ def place_layer(scene: Scene, layer: Layer, origin_lla: tuple[float, float, floa
         option["shift"] = layer.info["recentre_shift"]
     layer.info["placement"] = option
     layer.info["crs"] = "EPSG:4979"
+    _drop_refinement(layer)
     if layer.source is not None:
         layer.source.setdefault("options", {})["placement"] = option
     layer.data_changed.emit()
+
+
+def _drop_refinement(layer: Layer) -> None:
+    """A new placement starts from the file's own coordinates: an ICP refinement made on the old
+    one (app/model/refinement.py) no longer holds and is not re-applied on reopening."""
+    layer.info.pop("refine", None)
+    if layer.source is not None:
+        layer.source.get("options", {}).pop("refine", None)
 
 
 def _refit_octree(layer: Layer, to_scene: Callable[[np.ndarray], np.ndarray]) -> None:
@@ -186,6 +195,7 @@ def assign_crs(scene: Scene, layer: Layer, crs_text: str) -> None:
         shift[:2] = layer.info["recentre_shift"]
     _refit_octree(layer, lambda p: scene.frame.to_local(p - shift, georef))
     layer.info["placement"] = {"crs": crs}
+    _drop_refinement(layer)
     layer.info["frame_origin"] = scene.frame.origin_lla
     layer.info["crs"] = georef.crs_label() or crs
     if layer.source is not None:
