@@ -12,7 +12,8 @@ major grid index) kept sorted, so mapping millions of scan points is a vectorise
 Contact cells: a cell whose centre lies within `margin` of another element's surface, or inside
 another element (negative signed distance, down to `depth`), is in contact (a wall's foot on its
 slab, a column's head under a beam): it holds the neighbour's points, so it is never counted for
-coverage or support. Exact distances come from a DesignIndex over the nearby other elements.
+coverage or support. Exact distances to the other elements come from _contact.py (numba), or
+without numba from a DesignIndex over the nearby other elements.
 """
 from __future__ import annotations
 
@@ -184,9 +185,9 @@ def build_grid(vertices: np.ndarray, faces: np.ndarray, face_element: np.ndarray
 
 def _rasterise(grid: SurfaceGrid, a: np.ndarray, b: np.ndarray, c: np.ndarray, plane: np.ndarray,
                origin: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cells touched by dense barycentric samples (spacing cell/3) of each triangle, with the sum
+    """Cells touched by dense barycentric samples (spacing cell/2) of each triangle, with the sum
     and count of their samples (the cell centre is their mean)."""
-    step = grid.cell_size / 3.0
+    step = grid.cell_size / 2.0
     longest = np.max([np.linalg.norm(b - a, axis=1), np.linalg.norm(c - b, axis=1),
                       np.linalg.norm(a - c, axis=1)], axis=0)
     n_div = np.maximum(1, np.ceil(longest / step)).astype(np.int64)
@@ -220,6 +221,19 @@ def _rasterise(grid: SurfaceGrid, a: np.ndarray, b: np.ndarray, c: np.ndarray, p
 def contact_cells(vertices: np.ndarray, faces: np.ndarray, face_element: np.ndarray, grid: SurfaceGrid,
                   margin: float, depth: float) -> np.ndarray:
     """(C,) True where a cell touches or lies inside another element (see the module docstring)."""
+    reach = max(margin, depth)
+    try:
+        from app.analysis._contact import other_element_distance
+
+        d = other_element_distance(grid.cell_centre, grid.cell_element, vertices, faces, face_element, reach)
+        return np.isfinite(d) & (d <= margin) & (d >= -depth)
+    except ImportError:        # pragma: no cover - no numba: one small C2M index per element
+        return _contact_by_index(vertices, faces, face_element, grid, margin, depth)
+
+
+def _contact_by_index(vertices: np.ndarray, faces: np.ndarray, face_element: np.ndarray, grid: SurfaceGrid,
+                      margin: float, depth: float) -> np.ndarray:
+    """contact_cells without numba: a DesignIndex over the other elements near each element."""
     contact = np.zeros(grid.n_cells, dtype=bool)
     cell_el = grid.cell_element
     n_el = int(face_element.max()) + 1

@@ -100,6 +100,16 @@ class DesignModel:
             self._cache[key] = DesignIndex(self.vertices, self.faces, self.face_element, threads=threads)
         return self._cache[key]
 
+    def __getstate__(self) -> dict:
+        """Pickled (dask) without the C2M index (it may hold locks and thread pools; a worker
+        rebuilds it on first use); the plain-numpy surface grid and contact cells travel along."""
+        state = dict(self.__dict__)
+        state["_cache"] = {k: v for k, v in self._cache.items() if not (isinstance(k, tuple) and k[0] == "index")}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
     def bounds(self) -> np.ndarray:
         """(2,3) min/max corner of the design vertices (scene frame)."""
         return np.array([self.vertices.min(axis=0), self.vertices.max(axis=0)])

@@ -56,7 +56,7 @@ class VerdictSettings:
     min_cell_points: int = 1             # points that make a cell supported
     gap_fill_cells: int = 1              # closing radius on each face grid (cells)
     contact_margin: float | None = None  # cell centre this near another element: contact (None: cell/2 + tolerance)
-    contact_depth: float = 1.0           # cell centres inside another element down to this: enclosed
+    contact_depth: float = 0.3           # cell centres inside another element down to this: enclosed
     deviation_threshold: float | None = None   # offset length above this: deviating (None: tolerance)
     deviation_min_coverage: float = 0.30       # band coverage needed to call deviating
     histogram_bin: float = 0.01          # bin of the per-direction distance histograms
