@@ -3,7 +3,7 @@
 Why this shape (the rules and every threshold are VerdictSettings fields; /work/readme/H2.md):
 - Support is counted on surface cells (_cells.py), never on raw point counts: a point supports the
   cell of its nearest design face it projects into. "Tolerance" points (|d| <= tolerance) say the
-  surface is where it was designed; "band" points (|d| <= deviation_band) say something stands near
+  surface is where it was designed; "band" points (|d| <= deviation band) say something stands near
   it, possibly displaced (a column cast 12 cm off its line lies 12 cm from its design faces).
 - Cells in contact with other elements (a wall's foot on its slab, a column's head under a beam) or
   inside them hold the neighbour's points: they and their points are never counted, so a missing
@@ -47,7 +47,7 @@ class VerdictSettings:
 
     tolerance: float = 0.05              # |d| within this supports the element where designed
     cell_size: float = 0.10              # surface coverage grid
-    deviation_band: float = 0.30         # |d| within this: something stands near the face (deviation)
+    deviation_band: float | None = None  # |d| within this: something stands near the face (None: max(0.3, 4 x tolerance))
     built_coverage: float = 0.80         # coverage at or above: built
     missing_coverage: float = 0.05       # band coverage below (or < min_points): missing
     partial_extent: float = 0.85         # no stations: partial only if support spans less than this
@@ -72,6 +72,9 @@ class VerdictSettings:
     ray_offset: float = 0.01             # rays start this far out of the surface
     min_observable_cells: int = 3        # fewer observable cells: judged on support alone
 
+    def band(self) -> float:
+        return max(0.30, 4.0 * self.tolerance) if self.deviation_band is None else self.deviation_band
+
     def margin(self) -> float:
         return self.cell_size / 2 + self.tolerance if self.contact_margin is None else self.contact_margin
 
@@ -83,18 +86,18 @@ class VerdictSettings:
         for f in fields(self):
             v = getattr(self, f.name)
             if v is None:
-                if f.name in ("contact_margin", "deviation_threshold", "max_range"):
+                if f.name in ("contact_margin", "deviation_threshold", "max_range", "deviation_band"):
                     continue
                 raise C2MError(f"verdict setting {f.name} must be a number, got None")
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 raise C2MError(f"verdict setting {f.name} must be a finite number, got {v!r}")
-        pos = ("tolerance", "cell_size", "deviation_band", "histogram_bin", "occupancy_voxel",
+        pos = ("tolerance", "cell_size", "histogram_bin", "occupancy_voxel",
                "normal_ray_length", "ray_offset", "contact_depth")
         for name in pos:
             if getattr(self, name) <= 0:
                 what = "tolerance" if name == "tolerance" else f"verdict setting {name}"
                 raise C2MError(f"{what} must be greater than 0, got {getattr(self, name)}")
-        for name in ("contact_margin", "deviation_threshold", "max_range"):
+        for name in ("contact_margin", "deviation_threshold", "max_range", "deviation_band"):
             v = getattr(self, name)
             if v is not None and v <= 0:
                 raise C2MError(f"verdict setting {name} must be greater than 0, got {v}")
@@ -105,8 +108,8 @@ class VerdictSettings:
         if self.missing_coverage > self.built_coverage:
             raise C2MError(f"missing_coverage ({self.missing_coverage}) must not exceed built_coverage "
                            f"({self.built_coverage})")
-        if self.deviation_band <= self.tolerance:
-            raise C2MError(f"deviation_band ({self.deviation_band} m) must be greater than the tolerance "
+        if self.band() <= self.tolerance:
+            raise C2MError(f"deviation_band ({self.band()} m) must be greater than the tolerance "
                            f"({self.tolerance} m)")
         if not 0 < self.max_incidence_deg <= 90:
             raise C2MError(f"max_incidence_deg must be in (0, 90], got {self.max_incidence_deg}")
@@ -119,7 +122,7 @@ class VerdictSettings:
             v = getattr(self, name)
             if v != int(v) or v < 0 or v > 10:
                 raise C2MError(f"verdict setting {name} must be a whole number in 0..10, got {v}")
-        if self.deviation_band / self.histogram_bin > 10_000:
+        if self.band() / self.histogram_bin > 10_000:
             raise C2MError("histogram_bin is too small for the deviation band (over 20,000 bins)")
 
     def to_dict(self) -> dict:
@@ -194,7 +197,8 @@ class VerdictAccumulator:
         grid, counted = _surface(design, self.settings)
         s = self.settings
         n_el, n_cells, n_groups = len(design.elements), grid.n_cells, len(grid.group_element)
-        self.n_bins = int(math.ceil(2 * s.deviation_band / s.histogram_bin))
+        self.band = s.band()
+        self.n_bins = int(math.ceil(2 * self.band / s.histogram_bin))
         self.cell_tol = np.zeros(n_cells, np.int64)
         self.cell_band = np.zeros(n_cells, np.int64)
         self.tol_n = np.zeros(n_el, np.int64)
@@ -238,7 +242,7 @@ class VerdictAccumulator:
             if inside.any():
                 k, c = np.unique(voxel_keys(q[inside], self.occ_origin, s.occupancy_voxel), return_counts=True)
                 self.occ_keys, self.occ_counts = merge_counts(self.occ_keys, self.occ_counts, k, c.astype(np.int64))
-        near = np.flatnonzero((ad <= s.deviation_band) & (face >= 0))
+        near = np.flatnonzero((ad <= self.band) & (face >= 0))
         if not len(near):
             return
         cell = grid.cells_of(p[near], face[near])
@@ -261,7 +265,7 @@ class VerdictAccumulator:
         self.tol_sum += np.bincount(el[tol], weights=fix[tol], minlength=n_el).astype(np.int64)
         np.maximum.at(self.tol_max, el[tol], adn[tol])
         grp = grid.plane_group[grid.cell_plane[cell]]
-        b = np.clip(np.floor((dn + s.deviation_band) / s.histogram_bin), 0, self.n_bins - 1).astype(np.int64)
+        b = np.clip(np.floor((dn + self.band) / s.histogram_bin), 0, self.n_bins - 1).astype(np.int64)
         flat = grp * self.n_bins + b
         size = self.hist_n.size
         self.hist_n += np.bincount(flat, minlength=size).reshape(self.hist_n.shape)

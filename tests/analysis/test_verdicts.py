@@ -230,11 +230,15 @@ def test_progress_summary_counts_partial_by_coverage():
     assert none["mean_distance"] is None and none["max_distance"] is None   # JSON has no NaN
 
 
-def test_settings_round_trip_and_every_threshold_is_a_setting():
+def test_settings_round_trip_and_derived_defaults_follow_the_tolerance():
     s = VerdictSettings(tolerance=0.03, built_coverage=0.7)
     s.validate()
     assert VerdictSettings(**s.to_dict()) == s
     assert s.to_dict()["tolerance"] == 0.03
+    assert (s.band(), s.margin(), s.threshold()) == (0.30, 0.05 + 0.03, 0.03)
+    wide = VerdictSettings(tolerance=0.5)               # a coarse check still validates
+    wide.validate()
+    assert wide.band() == 2.0
 
 
 # --------------------------------------------------------------------------- bad input
