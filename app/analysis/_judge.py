@@ -106,9 +106,11 @@ def _observable_empty(acc: "VerdictAccumulator", grid: SurfaceGrid, cand: np.nda
     return out
 
 
-def _extent_ratio(centres: np.ndarray, support: np.ndarray, cell: float, row_fraction: float) -> float:
+def _extent_ratio(centres: np.ndarray, support: np.ndarray, cell: float, row_fraction: float,
+                  min_length: float) -> float:
     """Smallest ratio, over the principal axes of the observable cells, of the support's extent to
-    theirs (axes spanning under 3 cells are skipped): a wall at 40% of its height gives 0.4. The
+    theirs (axes spanning under min_length are skipped: a column's width is not where it stops
+    short): a wall at 40% of its height gives 0.4. The
     extent counts only rows (cell-wide slices across the axis) whose share of supported cells
     reaches row_fraction (of the row, or of a typical row where the row is short), so a few stray
     points (dust, a bird) never stretch it."""
@@ -119,7 +121,7 @@ def _extent_ratio(centres: np.ndarray, support: np.ndarray, cell: float, row_fra
     ratio = 1.0
     for k in range(3):
         proj = c @ vec[:, k]
-        if float(np.ptp(proj)) < 3 * cell:
+        if float(np.ptp(proj)) + cell < max(min_length, 3 * cell):
             continue
         row = np.floor((proj - proj.min()) / cell).astype(np.int64)
         n_rows = int(row.max()) + 1
@@ -161,16 +163,23 @@ def judge(acc: "VerdictAccumulator", grid: SurfaceGrid, counted: np.ndarray) -> 
         denom = max(int(n_obs[e]), 1)
         cov, bcov = n_tol[e] / denom, n_band[e] / denom
         off = offsets[e]
-        if acc.band_n[e] < s.min_points or (n_obs[e] >= s.min_observable_cells and bcov < s.missing_coverage):
+        # without stations, support on a sliver of the exposed surface is no support (a face seen
+        # only where a neighbour's points spill over would otherwise look fully covered)
+        sliver = acc.stations is None and n_band[e] < s.min_exposed_support * n_exp[e]
+        if acc.band_n[e] < s.min_points or sliver:
             status = "missing"
         elif float(np.linalg.norm(off)) > s.threshold() and bcov >= s.deviation_min_coverage:
             status = "deviating"
+        elif (n_obs[e] >= s.min_observable_cells and cov < s.missing_coverage) or (
+                acc.stations is None and n_tol[e] < s.min_exposed_support * n_exp[e]):
+            status = "missing"
         elif cov >= s.built_coverage or n_obs[e] < s.min_observable_cells:
             status = "built"
         elif acc.stations is None:
             cells = order[starts[e]: starts[e + 1]]
             cells = cells[observable[cells]]
-            ratio = _extent_ratio(grid.cell_centre[cells], tol_c[cells], s.cell_size, s.extent_row_fraction)
+            ratio = _extent_ratio(grid.cell_centre[cells], tol_c[cells], s.cell_size, s.extent_row_fraction,
+                                  s.extent_min_length)
             status = "built" if ratio >= s.partial_extent else "partial"
         else:
             status = "partial"

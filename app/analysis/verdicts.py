@@ -49,9 +49,11 @@ class VerdictSettings:
     cell_size: float = 0.10              # surface coverage grid
     deviation_band: float | None = None  # |d| within this: something stands near the face (None: max(0.3, 4 x tolerance))
     built_coverage: float = 0.80         # coverage at or above: built
-    missing_coverage: float = 0.05       # band coverage below (or < min_points): missing
+    missing_coverage: float = 0.05       # coverage below (or band points < min_points): missing
+    min_exposed_support: float = 0.05    # no stations: support on less than this share of the exposed cells: missing
     partial_extent: float = 0.85         # no stations: partial only if support spans less than this
     extent_row_fraction: float = 0.25    # no stations: a row across an axis counts for the span at this support
+    extent_min_length: float = 1.0       # no stations: axes shorter than this (m) never make an element partial
     min_points: int = 10                 # band points below this: missing
     min_cell_points: int = 1             # points that make a cell supported
     gap_fill_cells: int = 1              # closing radius on each face grid (cells)
@@ -91,7 +93,7 @@ class VerdictSettings:
                 raise C2MError(f"verdict setting {f.name} must be a number, got None")
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 raise C2MError(f"verdict setting {f.name} must be a finite number, got {v!r}")
-        pos = ("tolerance", "cell_size", "histogram_bin", "occupancy_voxel",
+        pos = ("tolerance", "cell_size", "histogram_bin", "occupancy_voxel", "extent_min_length",
                "normal_ray_length", "ray_offset", "contact_depth")
         for name in pos:
             if getattr(self, name) <= 0:
@@ -102,7 +104,7 @@ class VerdictSettings:
             if v is not None and v <= 0:
                 raise C2MError(f"verdict setting {name} must be greater than 0, got {v}")
         for name in ("built_coverage", "missing_coverage", "partial_extent", "deviation_min_coverage",
-                     "seen_plane_fraction", "extent_row_fraction"):
+                     "seen_plane_fraction", "extent_row_fraction", "min_exposed_support"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise C2MError(f"verdict setting {name} must be between 0 and 1, got {getattr(self, name)}")
         if self.missing_coverage > self.built_coverage:
