@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.analysis._cells import SurfaceGrid
+from app.analysis._cells import Proximity, SurfaceGrid, narrow_planes
 from app.analysis._visibility import DesignRays, occupancy_blocked
 
 if TYPE_CHECKING:
@@ -134,16 +134,23 @@ def _extent_ratio(centres: np.ndarray, support: np.ndarray, cell: float, row_fra
     return ratio
 
 
-def judge(acc: "VerdictAccumulator", grid: SurfaceGrid, counted: np.ndarray) -> list["ElementVerdict"]:
+def judge(acc: "VerdictAccumulator", grid: SurfaceGrid, counted: np.ndarray,
+          prox: Proximity | None) -> list["ElementVerdict"]:
     """Statuses of all elements from the accumulator's merged state."""
     from app.analysis.verdicts import ElementVerdict
 
     s = acc.settings
     n_el = len(acc.tol_n)
-    nb = grid.neighbours(s.gap_fill_cells)
-    tol_c = _closing(acc.cell_tol >= s.min_cell_points, counted, nb)
-    band_c = _closing(acc.cell_band >= s.min_cell_points, counted, nb) | tol_c
     el = grid.cell_element
+    tol_s = acc.cell_tol >= s.min_cell_points
+    band_s = acc.cell_band >= s.min_cell_points
+    if prox is not None:                 # faces under one cell wide: support from points nearby
+        thin = np.flatnonzero(counted & narrow_planes(grid)[grid.cell_plane])
+        tol_s[thin] |= prox.near(acc.prox_tol, el[thin], grid.cell_centre[thin])
+        band_s[thin] |= prox.near(acc.prox_band, el[thin], grid.cell_centre[thin])
+    nb = grid.neighbours(s.gap_fill_cells)
+    tol_c = _closing(tol_s, counted, nb)
+    band_c = _closing(band_s, counted, nb) | tol_c
     present = acc.band_n >= s.min_points
     # a face plane counts as seen (no stations) when enough of its counted cells hold support
     plane_cells = np.bincount(grid.cell_plane[counted], minlength=len(grid.plane_nu))

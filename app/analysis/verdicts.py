@@ -32,7 +32,7 @@ from typing import Sequence
 
 import numpy as np
 
-from app.analysis._cells import SurfaceGrid, build_grid, contact_cells
+from app.analysis._cells import Proximity, SurfaceGrid, build_grid, contact_cells, narrow_planes
 from app.analysis._visibility import DesignRays, merge_counts, occupancy_blocked, voxel_keys
 from app.analysis.c2m import C2MError, C2MResult
 from app.analysis.design import DesignModel
@@ -214,6 +214,13 @@ class VerdictAccumulator:
         self.occ_keys = np.zeros(0, np.int64)
         self.occ_counts = np.zeros(0, np.int64)
         lo, hi = design.bounds()
+        # narrow faces (under one cell wide) take support from the element's points nearby
+        narrow = narrow_planes(grid)
+        self._narrow_el = np.zeros(n_el, dtype=bool)
+        self._narrow_el[grid.plane_element[narrow]] = True
+        self._prox = Proximity.for_design(lo, hi, s.cell_size, self.band, n_el) if narrow.any() else None
+        self.prox_tol = np.zeros(0, np.int64)
+        self.prox_band = np.zeros(0, np.int64)
         self.occ_origin = lo.copy()
         grow = s.normal_ray_length + s.occupancy_voxel
         self.occ_box = np.array([lo - grow, hi + grow])
@@ -266,6 +273,12 @@ class VerdictAccumulator:
         self.tol_n += np.bincount(el[tol], minlength=n_el)
         self.tol_sum += np.bincount(el[tol], weights=fix[tol], minlength=n_el).astype(np.int64)
         np.maximum.at(self.tol_max, el[tol], adn[tol])
+        if self._prox is not None:
+            mine = self._narrow_el[el]
+            if mine.any():
+                keys = self._prox.pack(el[mine], self._prox.voxels(p[near[mine]]))
+                self.prox_band = np.union1d(self.prox_band, keys)
+                self.prox_tol = np.union1d(self.prox_tol, keys[tol[mine]])
         grp = grid.plane_group[grid.cell_plane[cell]]
         b = np.clip(np.floor((dn + self.band) / s.histogram_bin), 0, self.n_bins - 1).astype(np.int64)
         flat = grp * self.n_bins + b
@@ -287,12 +300,14 @@ class VerdictAccumulator:
         np.maximum(self.band_max, other.band_max, out=self.band_max)
         self.occ_keys, self.occ_counts = merge_counts(self.occ_keys, self.occ_counts, other.occ_keys,
                                                       other.occ_counts)
+        self.prox_tol = np.union1d(self.prox_tol, other.prox_tol)
+        self.prox_band = np.union1d(self.prox_band, other.prox_band)
 
     def finish(self) -> list[ElementVerdict]:
         """One verdict per design element, in order (see the module docstring for the rules)."""
         from app.analysis._judge import judge
 
-        return judge(self, self._grid, self._counted)
+        return judge(self, self._grid, self._counted, self._prox)
 
 
 def progress_summary(design: DesignModel, verdicts: Sequence[ElementVerdict]) -> dict:
