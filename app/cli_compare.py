@@ -64,9 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                      "or a wrong one")
     p.add_argument("--station", type=_station, action="append", metavar="E,N,H",
                    help="a scanner position in the scan's coordinates (repeat for each station; E57 poses are used otherwise)")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="dask scheduler to send the scan's chunks to (tcp://host:8786), "
-                                                          "or 'local' for a local cluster (default: here, or a local cluster "
-                                                          "of worker processes for scans of 2M points and more)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="send the scan's chunks to this dask scheduler (tcp://host:8786), "
+                                                          "or 'local' for a local cluster (default: compare here, C2M on "
+                                                          "every core)")
     p.add_argument("--workers", type=int, default=None, metavar="N", help="local cluster workers (default: cores, at most 8)")
     p.add_argument("--chunk-points", type=_positive_int, default=2_000_000, metavar="N",
                    help="scan points read and compared at once (bounds memory; default 2,000,000)")

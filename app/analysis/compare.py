@@ -26,8 +26,8 @@ from app.analysis.verdicts import STATUSES, ElementVerdict, VerdictAccumulator, 
 from loaders.base import Cancel, Progress
 
 ABSURD = 1e9  # scene or file coordinates beyond this are no place on Earth in any unit
-SAMPLE_PER_CHUNK = 20_000  # scan points kept per chunk for the report's picture (files path)
-SAMPLE_MAX = 300_000
+SAMPLE_MAX = 300_000  # scan points kept (thinned evenly) for the report's picture (files path)
+SAMPLE_PER_CHUNK = SAMPLE_MAX
 
 
 class SettingError(C2MError):

@@ -63,17 +63,20 @@ def histogram_png(edges: np.ndarray, counts: np.ndarray, tolerance: float) -> by
     total = counts.sum()
     if total > 0:  # zoom to where the points are, never tighter than 3x the tolerance
         cum = np.cumsum(counts) / total
-        lo, hi = centres[np.searchsorted(cum, 0.002)], centres[min(len(centres) - 1, np.searchsorted(cum, 0.998))]
+        lo, hi = centres[np.searchsorted(cum, 0.005)], centres[min(len(centres) - 1, np.searchsorted(cum, 0.995))]
         reach = min(reach, max(3 * tolerance, abs(lo), abs(hi)) * 1.1)
     colours = deviation_colors(centres, tolerance, reach) / 255.0
     fig = Figure(figsize=(8, 3.4), dpi=110)
-    ax = fig.add_subplot(1, 1, 1)
+    ax = fig.add_subplot(1, 1, 1, facecolor="#e9edf2")  # white bars (within tolerance) must show
     ax.bar(centres, counts, width=np.diff(edges), color=colours, edgecolor="#555", linewidth=0.3)
     for x in (-tolerance, tolerance):
         ax.axvline(x, color="#222", linestyle="--", linewidth=1)
-    ax.text(tolerance, ax.get_ylim()[1] * 0.95, f" ±{tolerance:g} m tolerance", va="top", fontsize=8)
+    ax.text(tolerance, 0.96, f" ±{tolerance:g} m tolerance", va="top", fontsize=8, transform=ax.get_xaxis_transform())
     ax.set_xlim(-reach, reach)
     ax.set_xlabel("signed distance to the design (m): negative = behind / inside, positive = in front / outside")
+    shown = counts[np.abs(centres) <= reach]
+    if len(shown) and shown.max() > 100 * max(1.0, shown[shown > 0].min()):
+        ax.set_yscale("log")  # the tails (a few per cent of points) would not show on a linear scale
     ax.set_ylabel("points")
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()

@@ -232,3 +232,28 @@ def test_copc_and_e57_are_read_piece_by_piece(files, site_scan, tmp_path) -> Non
     chunks = [c for p in src.pieces for c in read_piece(p, chunk_points=4_000)]
     assert max(len(c) for c in chunks) <= 4_000
     assert np.allclose(np.vstack(chunks), read_e57(str(tmp_path / "s.e57"))[0].positions)
+
+
+def test_copc_and_e57_scans_compare_like_the_laz(files, site_scan, tmp_path, result) -> None:
+    """COPC read node run by node run; E57 scan by scan with its poses as the stations (--scan-crs:
+    E57 files rarely carry a CRS)."""
+    import pye57
+
+    from app.tiling import tile
+
+    tile([str(files / "scan.laz")], str(tmp_path / "s.copc.laz"), workers=1, processes=False, max_leaf=4_000)
+    r = compare_files(files / "site.ifc", tmp_path / "s.copc.laz", CompareSettings(chunk_points=10_000))
+    assert _by_name(r) == _by_name(result) and r.summary["points_total"] == len(site_scan[1])
+    site, scan = site_scan
+    e57 = pye57.E57(str(tmp_path / "s.e57"), mode="w")
+    for k in range(2):
+        rows = scan.station == k
+        local = scan.points[rows] - STATIONS[k]
+        e57.write_scan_raw({"cartesianX": local[:, 0], "cartesianY": local[:, 1], "cartesianZ": local[:, 2]},
+                           rotation=np.array([1.0, 0, 0, 0]), translation=np.array(STATIONS[k]) + ORIGIN)
+    e57.close()
+    with pytest.raises(LoadError, match="no CRS"):
+        compare_files(files / "site.ifc", tmp_path / "s.e57", CompareSettings())
+    r = compare_files(files / "site.ifc", tmp_path / "s.e57", CompareSettings(), scan_crs="EPSG:4547")
+    assert r.summary["stations"] == 2 and r.summary["scan"]["format"] == "E57"
+    assert _by_name(r) == _by_name(result)

@@ -198,3 +198,17 @@ def test_every_bad_input_is_one_error_line(small_site, tmp_path, capsys) -> None
         assert err.startswith("error: ") and "Traceback" not in err, (case, err)
         assert re.search(pattern, err), (case, err)
         assert not (tmp_path / "r.json").exists(), case  # no report presented as truth
+
+
+def test_unreachable_scheduler_is_an_error(small_site, tmp_path, capsys, monkeypatch) -> None:
+    import socket
+
+    monkeypatch.setenv("TWINSCAPE_SCHEDULER_TIMEOUT", "2")
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    d, _ = small_site
+    code = main(["compare", "--design", str(d / "site.ifc"), "--scan", str(d / "scan.laz"), "--scheduler",
+                 f"tcp://127.0.0.1:{port}", "-o", str(tmp_path / "r.json")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith(f"error: tcp://127.0.0.1:{port}: cannot reach the dask scheduler"), err
