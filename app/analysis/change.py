@@ -163,13 +163,24 @@ def _stations(st: np.ndarray | None, centre: np.ndarray) -> np.ndarray | None:
     return s - centre
 
 
+def _quiet_py4dgeo() -> None:
+    """py4dgeo prints INFO lines to stdout and appends to ./py4dgeo.log in the current folder: its
+    messages go to our own log (app/logs.py) instead, warnings and up only."""
+    log = logging.getLogger("py4dgeo")
+    for handler in list(log.handlers):
+        log.removeHandler(handler)
+        handler.close()
+    log.setLevel(logging.WARNING)
+    log.propagate = True
+
+
 class _Epochs:
     """The two epochs' py4dgeo search trees (local coordinates) and the M3C2 calls on them."""
 
     def __init__(self, a: np.ndarray, b: np.ndarray) -> None:
         import py4dgeo
 
-        logging.getLogger("py4dgeo").setLevel(logging.WARNING)   # no "Building KDTree" lines on stderr
+        _quiet_py4dgeo()
         self.a, self.b = py4dgeo.Epoch(a), py4dgeo.Epoch(b)
         for e in (self.a, self.b):
             e.build_kdtree()
@@ -284,6 +295,10 @@ def m3c2_change(before: np.ndarray, after: np.ndarray, settings: ChangeSettings 
     warnings: list[str] = []
     if st_a is None or st_b is None:
         warnings.append("scanner stations unknown: points hidden in the other scan may show as new or removed")
+    spacing = max(_spacing(a), _spacing(b))
+    if spacing > s.cylinder_radius / 2:    # sparse cylinders: few points, noisy means, gaps read as change
+        warnings.append(f"the scans' points are {spacing:.3f} m apart (median) for a cylinder radius of "
+                        f"{s.cylinder_radius:g} m: a radius of at least {3 * spacing:.2f} m gives steadier results")
     changed = []
     for i, (own, other, own_ep, other_ep, other_st) in enumerate(
             ((b, a, ep.b, ep.a, st_a), (a, b, ep.a, ep.b, st_b))):
