@@ -32,6 +32,7 @@ _OFF = 1 << 20          # cell indices are stored with this offset in 21 bits pe
 _TIE = 1e-9             # same relative tie tolerance as _triangles._TIE
 _TIES = 64
 _BLK = 512              # points per parallel work item
+_RING = 128             # ring cells sorted by distance (more: visited unsorted)
 
 
 @numba.njit(inline="always")
@@ -132,30 +133,33 @@ def _fill(tri, h: float, eps: float, offsets) -> np.ndarray:  # noqa: ANN001
 
 
 @numba.njit(cache=True)
-def _hash_cells(keys, offsets, bits: int):  # noqa: ANN001, ANN202
-    """Distinct keys -> compact cell ids, then the final table (slot -> (key, cell id), load <= 1/2)
-    and the CSR triangle lists per cell."""
+def _hash_cells(keys, offsets, bits: int, tri, h: float, eps: float):  # noqa: ANN001, ANN202
+    """Distinct keys -> compact cell ids, then the final table (slot -> (key, cell id), load <= 1/2),
+    the CSR triangle lists per cell and each cell's tight box (its triangles' boxes clipped to the
+    cell, grown by eps): a cell holding only the top of a slab is a thin box, far points skip it."""
     cap = 1 << bits
-    tmp = np.full(cap, -1, np.int64)
-    tcell = np.empty(cap, np.int64)
+    tmp = np.full((cap, 2), -1, np.int64)
     m = len(keys)
     cellof = np.empty(m, np.int64)
     counts = np.zeros(m + 1, np.int64)
     ncell = 0
+    prev, c = -1, -1
     for j in range(m):
         k = keys[j]
-        s = _slot(k, bits)
-        while True:
-            hk = tmp[s]
-            if hk == k:
-                c = tcell[s]
-                break
-            if hk == -1:
-                tmp[s], tcell[s] = k, ncell
-                c = ncell
-                ncell += 1
-                break
-            s = (s + 1) & (cap - 1)
+        if k != prev:                   # neighbouring small triangles share cells: skip the hash
+            s = _slot(k, bits)
+            while True:
+                hk = tmp[s, 0]
+                if hk == k:
+                    c = tmp[s, 1]
+                    break
+                if hk == -1:
+                    tmp[s, 0], tmp[s, 1] = k, ncell
+                    c = ncell
+                    ncell += 1
+                    break
+                s = (s + 1) & (cap - 1)
+            prev = k
         cellof[j] = c
         counts[c + 1] += 1
     fbits = 4
@@ -164,33 +168,51 @@ def _hash_cells(keys, offsets, bits: int):  # noqa: ANN001, ANN202
     fcap = 1 << fbits
     table = np.full((fcap, 2), -1, np.int64)
     for s in range(cap):
-        k = tmp[s]
+        k = tmp[s, 0]
         if k != -1:
             q = _slot(k, fbits)
             while table[q, 0] != -1:
                 q = (q + 1) & (fcap - 1)
-            table[q, 0], table[q, 1] = k, tcell[s]
+            table[q, 0], table[q, 1] = k, tmp[s, 1]
     start = np.cumsum(counts[:ncell + 1])
     fillp = start[:ncell].copy()
     tris = np.empty(m, np.int32)
-    t = 0
+    cbox = np.empty((ncell, 6))
+    cbox[:, :3] = np.inf
+    cbox[:, 3:] = -np.inf
+    t = -1
+    tlo, thi = np.empty(3), np.empty(3)
     for j in range(m):
-        while offsets[t + 1] <= j:
-            t += 1
+        if offsets[t + 1] <= j:
+            while offsets[t + 1] <= j:
+                t += 1
+            for d in range(3):
+                x0, x1, x2 = tri[t, d], tri[t, d] + tri[t, 3 + d], tri[t, d] + tri[t, 6 + d]
+                tlo[d], thi[d] = min(x0, x1, x2), max(x0, x1, x2)
         c = cellof[j]
         tris[fillp[c]] = t
         fillp[c] += 1
-    return table, fbits, start, tris
+        k = keys[j]
+        for d in range(3):
+            ix = ((k >> (42 - 21 * d)) & ((1 << 21) - 1)) - _OFF
+            lo_d = max(ix * h, tlo[d]) - eps
+            hi_d = min((ix + 1) * h, thi[d]) + eps
+            if lo_d < cbox[c, d]:
+                cbox[c, d] = lo_d
+            if hi_d > cbox[c, 3 + d]:
+                cbox[c, 3 + d] = hi_d
+    return table, fbits, start, tris, cbox
 
 
 def build_level(tri: np.ndarray, h: float, eps: float) -> tuple:
-    """One grid level of side h: (hash table (cap, 2), log2 capacity, CSR starts, CSR triangles)."""
+    """One grid level of side h: (hash table (cap, 2), log2 capacity, CSR starts, CSR triangles,
+    tight cell boxes)."""
     counts = _count(tri, h, eps)
     offsets = np.zeros(len(tri) + 1, np.int64)
     np.cumsum(counts, out=offsets[1:])
     keys = _fill(tri, h, eps, offsets)
     bits = max(4, int(np.ceil(np.log2(max(1.25 * len(keys), 16)))))
-    return _hash_cells(keys, offsets, bits)
+    return _hash_cells(keys, offsets, bits, tri, h, eps)
 
 
 @numba.njit(inline="always")
@@ -206,8 +228,59 @@ def _find(table, base: int, bits: int, key: int) -> int:  # noqa: ANN001
         s = (s + 1) & mask
 
 
+@numba.njit(inline="always")
+def _visit(c: int, first: bool, px: float, py: float, pz: float, tri, cstart, ctri, cbox,  # noqa: ANN001
+           stamp, mark, st, bd, bp, bt, ni) -> None:
+    """Evaluate the triangles of cell c against the point: st = [best, lim, bound, sqrt(bound),
+    maxd2], ni[0] = tied candidates kept in bd/bp/bt. `first`: the point's own cell (no stamps)."""
+    gx = max(cbox[c, 0] - px, 0.0, px - cbox[c, 3])
+    gy = max(cbox[c, 1] - py, 0.0, py - cbox[c, 4])
+    gz = max(cbox[c, 2] - pz, 0.0, pz - cbox[c, 5])
+    if gx * gx + gy * gy + gz * gz > st[2]:
+        return
+    for j in range(cstart[c], cstart[c + 1]):
+        t = ctri[j]
+        ex, ey, ez = px - tri[t, 12], py - tri[t, 13], pz - tri[t, 14]
+        reach = tri[t, 15] + st[3]                      # bounding sphere beyond the bound
+        if ex * ex + ey * ey + ez * ez > reach * reach:
+            continue
+        if not first:
+            if stamp[t] == mark:
+                continue
+            stamp[t] = mark
+        pl = (px - tri[t, 0]) * tri[t, 9] + (py - tri[t, 1]) * tri[t, 10] + (pz - tri[t, 2]) * tri[t, 11]
+        if pl * pl > st[1]:                             # its plane alone is farther than the best
+            continue
+        d2, pdv = _pair(px, py, pz, tri, t)
+        if d2 > st[1]:
+            continue
+        nb = ni[0]
+        if d2 < st[0]:
+            st[0] = d2
+            st[1] = d2 * (1.0 + _TIE) + 1e-18
+            k = 0
+            for q in range(nb):
+                if bd[q] <= st[1]:
+                    bd[k], bp[k], bt[k] = bd[q], bp[q], bt[q]
+                    k += 1
+            nb = k
+            st[2] = min(st[1], st[4])
+            st[3] = np.sqrt(st[2])
+        if nb < _TIES:
+            bd[nb], bp[nb], bt[nb] = d2, pdv, t
+            nb += 1
+        else:           # keep the nearest _TIES (pathological fans only)
+            w = 0
+            for q in range(1, nb):
+                if bd[q] > bd[w]:
+                    w = q
+            if d2 < bd[w]:
+                bd[w], bp[w], bt[w] = d2, pdv, t
+        ni[0] = nb
+
+
 @numba.njit(parallel=True, nogil=True, cache=True)
-def grid_query(p, maxd: float, lo, hi, lh, lbase, lbits, lcell, table, cstart, ctri,  # noqa: ANN001, ANN201
+def grid_query(p, maxd: float, lo, hi, lh, lbase, lbits, lcell, table, cstart, ctri, cbox,  # noqa: ANN001, ANN201
                tri, stamps, base: int):
     """Per point: best squared distance, triangle, signed plane distance, far flag (see module)."""
     n = len(p)
@@ -224,6 +297,11 @@ def grid_query(p, maxd: float, lo, hi, lh, lbase, lbits, lcell, table, cstart, c
         bd = np.empty(_TIES)
         bp = np.empty(_TIES)
         bt = np.empty(_TIES, np.int64)
+        st = np.empty(5)
+        ni = np.zeros(1, np.int64)
+        rd = np.empty(_RING)
+        rk = np.empty(_RING, np.int64)
+        last_key, last_cell = -1, -1
         for i in range(blk * _BLK, min(n, (blk + 1) * _BLK)):
             px, py, pz = p[i, 0], p[i, 1], p[i, 2]
             ox = max(lo[0] - px, 0.0, px - hi[0])
@@ -233,76 +311,84 @@ def grid_query(p, maxd: float, lo, hi, lh, lbase, lbits, lcell, table, cstart, c
                 far_out[i] = True
                 continue
             mark = np.int32(base + i + 1)
-            best = np.inf
-            lim = np.inf
-            nb = 0
+            st[0], st[1], st[2], st[3], st[4] = np.inf, np.inf, maxd2, np.sqrt(maxd2), maxd2
+            ni[0] = 0
+            c0 = -1
             lev = 0
             r = 0
             while True:
                 h = lh[lev]
                 cx, cy, cz = int(np.floor(px / h)), int(np.floor(py / h)), int(np.floor(pz / h))
-                bound = min(lim, maxd2)
-                for dx in range(-r, r + 1):
-                    x = cx + dx
-                    gx = max(x * h - px, 0.0, px - (x + 1) * h)
-                    gx2 = gx * gx
-                    if gx2 > bound:
-                        continue
-                    edge_x = dx == -r or dx == r
-                    for dy in range(-r, r + 1):
-                        y = cy + dy
-                        gy = max(y * h - py, 0.0, py - (y + 1) * h)
-                        gxy = gx2 + gy * gy
-                        if gxy > bound:
-                            continue
-                        full = edge_x or dy == -r or dy == r
-                        step = 1 if full else 2 * r
-                        for dz in range(-r, r + 1, max(step, 1)):
-                            z = cz + dz
-                            gz = max(z * h - pz, 0.0, pz - (z + 1) * h)
-                            if gxy + gz * gz > bound:
-                                continue
-                            c = _find(table, lbase[lev], lbits[lev], _key(x, y, z))
-                            if c < 0:
-                                continue
+                if r == 0:
+                    key = _key(cx, cy, cz)
+                    if lev == 0 and key == last_key:       # runs of points share a cell
+                        c = last_cell
+                    else:
+                        c = _find(table, lbase[lev], lbits[lev], key)
+                        if c >= 0:
                             c += lcell[lev]
-                            for j in range(cstart[c], cstart[c + 1]):
-                                t = ctri[j]
-                                if stamp[t] == mark:
+                        if lev == 0:
+                            last_key, last_cell = key, c
+                    if c >= 0:
+                        if lev == 0:
+                            c0 = c
+                        _visit(c, lev == 0, px, py, pz, tri, cstart, ctri, cbox, stamp, mark, st, bd, bp, bt, ni)
+                else:
+                    # the ring's cells within the bound, nearest first (the bound drops sooner)
+                    m = 0
+                    for dx in range(-r, r + 1):
+                        x = cx + dx
+                        gx = max(x * h - px, 0.0, px - (x + 1) * h)
+                        gx2 = gx * gx
+                        if gx2 > st[2]:
+                            continue
+                        edge_x = dx == -r or dx == r
+                        for dy in range(-r, r + 1):
+                            y = cy + dy
+                            gy = max(y * h - py, 0.0, py - (y + 1) * h)
+                            gxy = gx2 + gy * gy
+                            if gxy > st[2]:
+                                continue
+                            step = 1 if (edge_x or dy == -r or dy == r) else 2 * r
+                            for dz in range(-r, r + 1, step):
+                                z = cz + dz
+                                gz = max(z * h - pz, 0.0, pz - (z + 1) * h)
+                                d2 = gxy + gz * gz
+                                if d2 > st[2]:
                                     continue
-                                stamp[t] = mark
-                                d2, pdv = _pair(px, py, pz, tri, t)
-                                if d2 > lim:
-                                    continue
-                                if d2 < best:
-                                    best = d2
-                                    lim = best * (1.0 + _TIE) + 1e-18
-                                    k = 0
-                                    for q in range(nb):
-                                        if bd[q] <= lim:
-                                            bd[k], bp[k], bt[k] = bd[q], bp[q], bt[q]
-                                            k += 1
-                                    nb = k
-                                    bound = min(lim, maxd2)
-                                if nb < _TIES:
-                                    bd[nb], bp[nb], bt[nb] = d2, pdv, t
-                                    nb += 1
-                                else:           # keep the nearest _TIES (pathological fans only)
-                                    w = 0
-                                    for q in range(1, nb):
-                                        if bd[q] > bd[w]:
-                                            w = q
-                                    if d2 < bd[w]:
-                                        bd[w], bp[w], bt[w] = d2, pdv, t
+                                if m < _RING:
+                                    q = m                  # insertion sort by box distance
+                                    while q > 0 and rd[q - 1] > d2:
+                                        rd[q], rk[q] = rd[q - 1], rk[q - 1]
+                                        q -= 1
+                                    rd[q], rk[q] = d2, _key(x, y, z)
+                                    m += 1
+                                else:                      # very large rings: unsorted
+                                    c = _find(table, lbase[lev], lbits[lev], _key(x, y, z))
+                                    if c >= 0:
+                                        _visit(c + lcell[lev], False, px, py, pz, tri, cstart, ctri, cbox,
+                                               stamp, mark, st, bd, bp, bt, ni)
+                    for q in range(m):
+                        if rd[q] > st[2]:
+                            break
+                        c = _find(table, lbase[lev], lbits[lev], rk[q])
+                        if c >= 0:
+                            _visit(c + lcell[lev], False, px, py, pz, tri, cstart, ctri, cbox,
+                                   stamp, mark, st, bd, bp, bt, ni)
                 # nearest face of the (2r+1)^3 block: every unvisited triangle is beyond it
                 inner = min(px - (cx - r) * h, (cx + r + 1) * h - px, py - (cy - r) * h,
                             (cy + r + 1) * h - py, pz - (cz - r) * h, (cz + r + 1) * h - pz)
-                if inner > 0 and inner * inner > bound:
+                if inner * inner > st[2]:
                     break
+                if r == 0 and lev == 0 and c0 >= 0:        # going on: stamp the first cell's triangles
+                    for j in range(cstart[c0], cstart[c0 + 1]):
+                        stamp[ctri[j]] = mark
                 r += 1
                 if r == 2 and lev + 1 < nlev:       # nothing proven in the 3x3x3 block: coarser cells
                     lev += 1
                     r = 0
+            nb = ni[0]
+            best = st[0]
             if nb == 0 or best > maxd2:
                 far_out[i] = True
                 continue
@@ -346,5 +432,5 @@ def _pair(px: float, py: float, pz: float, tri, t: int):  # noqa: ANN001, ANN202
         den = den if den != 0.0 else 1.0
         v, w = vb / den, vc / den
     dx, dy, dz = apx - v * abx - w * acx, apy - v * aby - w * acy, apz - v * abz - w * acz
-    return dx * dx + dy * dy + dz * dz, px * tri[t, 9] + py * tri[t, 10] + pz * tri[t, 11] - tri[t, 12]
+    return dx * dx + dy * dy + dz * dz, apx * tri[t, 9] + apy * tri[t, 10] + apz * tri[t, 11]
 

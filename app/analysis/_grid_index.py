@@ -15,24 +15,22 @@ import numpy as np
 
 from app.analysis._grid import build_level, grid_query
 
-_CELL_FACTOR = 1.0
+_CELL_FACTOR = 3.0
 _LEVEL_STEP = 4.0
 
 
 class GridSearch:
     """Exact nearest original triangle for points in the design's local frame (float64)."""
 
-    def __init__(self, rows: np.ndarray, face: np.ndarray, element: np.ndarray, threads: int = 1) -> None:
-        self.tri = rows                    # (T, 13): a, b - a, c - a, unit normal, offset
+    def __init__(self, rows: np.ndarray, face: np.ndarray, element: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                 mean_area: float, threads: int = 1) -> None:
+        """rows: face_rows of the kept faces; lo/hi: a box around them; mean_area: their mean area."""
+        self.tri = rows                    # (T, 16): a, b - a, c - a, unit normal, centroid, radius
         self.face, self.element = face, element
         self.threads = max(1, min(threads, numba.config.NUMBA_NUM_THREADS))
-        a = rows[:, 0:3]
-        b, c = a + rows[:, 3:6], a + rows[:, 6:9]
-        self.lo = np.minimum(np.minimum(a, b), c).min(axis=0)
-        self.hi = np.maximum(np.maximum(a, b), c).max(axis=0)
+        self.lo, self.hi = np.asarray(lo, np.float64), np.asarray(hi, np.float64)
         extent = float(max((self.hi - self.lo).max(), 1e-9))
-        area = 0.5 * np.sqrt((np.cross(rows[:, 3:6], rows[:, 6:9]) ** 2).sum(axis=1))
-        h = _CELL_FACTOR * float(np.sqrt(area.sum() / len(area)))
+        h = _CELL_FACTOR * float(np.sqrt(mean_area))
         # at most 2**19 cells a side (the packed keys hold 2**20 either way of the origin)
         self.h0 = max(h, extent / 2 ** 18, 1e-6)
         self.eps = 1e-9 * max(extent, self.h0)
@@ -64,7 +62,7 @@ class GridSearch:
             toff = np.concatenate([[0], np.cumsum(ntri)[:-1]]).astype(np.int64)
             cstart = np.concatenate([x[2][:-1] + o for x, o in zip(lv, toff)] + [[sum(ntri)]]).astype(np.int64)
             packed = (lh, lbase, lbits, lcell, np.concatenate([x[0] for x in lv]), cstart,
-                      np.concatenate([x[3] for x in lv]))
+                      np.concatenate([x[3] for x in lv]), np.concatenate([x[4] for x in lv]))
             self._packed[need] = packed
             return packed
 

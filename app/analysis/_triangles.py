@@ -60,8 +60,9 @@ def closest_sq_distance(p: np.ndarray, a: np.ndarray, ab: np.ndarray, ac: np.nda
 
 
 def plane_distance(p: np.ndarray, plane: np.ndarray) -> np.ndarray:
-    """Signed distance of p[i] to plane[i] = (unit normal, offset): n . p - offset."""
-    return p[:, 0] * plane[:, 0] + p[:, 1] * plane[:, 1] + p[:, 2] * plane[:, 2] - plane[:, 3]
+    """Signed distance of p[i] to plane[i] = (unit normal n, point a on the plane): n . (p - a), in
+    the same order of operations as the compiled kernels (bit-identical)."""
+    return (p[:, 0] - plane[:, 3]) * plane[:, 0] + (p[:, 1] - plane[:, 4]) * plane[:, 1] + (p[:, 2] - plane[:, 5]) * plane[:, 2]
 
 
 def _segments_numpy(p: np.ndarray, row: np.ndarray, cand: np.ndarray, starts: np.ndarray, a: np.ndarray,
@@ -112,8 +113,8 @@ def _pair_loop(p, i, a, ab, ac, plane, t):  # noqa: ANN001, ANN202 - compiled by
         den = den if den != 0.0 else 1.0
         v, w = vb / den, vc / den
     dx, dy, dz = apx - v * abx - w * acx, apy - v * aby - w * acy, apz - v * abz - w * acz
-    return dx * dx + dy * dy + dz * dz, (p[i, 0] * plane[t, 0] + p[i, 1] * plane[t, 1] + p[i, 2] * plane[t, 2]
-                                         - plane[t, 3])
+    return dx * dx + dy * dy + dz * dz, ((p[i, 0] - plane[t, 3]) * plane[t, 0] + (p[i, 1] - plane[t, 4]) * plane[t, 1]
+                                         + (p[i, 2] - plane[t, 5]) * plane[t, 2])
 
 
 def _segments_loop(p, row, cand, starts, a, ab, ac, plane, orig):  # noqa: ANN001, ANN202 - compiled by numba
@@ -192,7 +193,7 @@ def _area2_loop(v, f):  # noqa: ANN001, ANN202 - compiled by numba
 
 def _rows_of_loop(v, f, keep):  # noqa: ANN001, ANN202 - compiled by numba
     n = len(keep)
-    tri = np.empty((n, 13))
+    tri = np.empty((n, 16))
     for r in _prange(n):
         t = keep[r]
         i, j, k = f[t, 0], f[t, 1], f[t, 2]
@@ -206,7 +207,12 @@ def _rows_of_loop(v, f, keep):  # noqa: ANN001, ANN202 - compiled by numba
         tri[r, 3], tri[r, 4], tri[r, 5] = ux, uy, uz
         tri[r, 6], tri[r, 7], tri[r, 8] = wx, wy, wz
         tri[r, 9], tri[r, 10], tri[r, 11] = nx, ny, nz
-        tri[r, 12] = nx * ax + ny * ay + nz * az
+        cx, cy, cz = ax + (ux + wx) / 3.0, ay + (uy + wy) / 3.0, az + (uz + wz) / 3.0
+        tri[r, 12], tri[r, 13], tri[r, 14] = cx, cy, cz
+        r2 = max((ax - cx) ** 2 + (ay - cy) ** 2 + (az - cz) ** 2,
+                 (ax + ux - cx) ** 2 + (ay + uy - cy) ** 2 + (az + uz - cz) ** 2,
+                 (ax + wx - cx) ** 2 + (ay + wy - cy) ** 2 + (az + wz - cz) ** 2)
+        tri[r, 15] = np.sqrt(r2) * (1 + 1e-12) + 1e-12
     return tri
 
 
@@ -219,9 +225,9 @@ def face_area2(v: np.ndarray, f: np.ndarray) -> np.ndarray:
 
 
 def face_rows(v: np.ndarray, f: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """(len(keep), 13) float64 rows per face: a, b - a, c - a, unit normal, offset n . a. One
-    array (one or two cache lines a triangle) for the search, and the one definition of each
-    face's plane, so every path computes bit-identical plane distances (ties need that)."""
+    """(len(keep), 16) float64 rows per face: a, b - a, c - a, unit normal, centroid, bounding
+    radius. One array (two cache lines a triangle) for the search, and the one definition of each
+    face's plane (normal and a), so every path computes bit-identical plane distances (ties)."""
     if _facerows_compiled is not None:
         return _facerows_compiled(v, f, keep)
     ff = f[keep]
@@ -229,7 +235,9 @@ def face_rows(v: np.ndarray, f: np.ndarray, keep: np.ndarray) -> np.ndarray:
     ab, ac = v[ff[:, 1]] - a, v[ff[:, 2]] - a
     n = np.cross(ab, ac)
     n /= np.linalg.norm(n, axis=1)[:, None]
-    return np.column_stack([a, ab, ac, n, plane_distance(a, np.column_stack([n, np.zeros(len(n))]))])
+    cen = a + (ab + ac) / 3.0
+    r2 = np.max([((x - cen) ** 2).sum(1) for x in (a, a + ab, a + ac)], axis=0)
+    return np.column_stack([a, ab, ac, n, cen, np.sqrt(r2) * (1 + 1e-12) + 1e-12])
 
 
 if numba is not None:

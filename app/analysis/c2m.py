@@ -106,15 +106,16 @@ class DesignIndex:
         if not ok.any():
             raise C2MError("every design triangle is degenerate (zero area)")
         orig = np.flatnonzero(ok)          # degenerate triangles have no normal: their edges are shared
-        rows = face_rows(v, f, orig)       # a, b - a, c - a, unit normal, offset (the one plane per face)
+        rows = face_rows(v, f, orig)       # a, b - a, c - a, unit normal, centroid, radius
         self.n_faces = len(f)
         self.grid = None
         if compiled and _grid is not None:
-            self.grid = GridSearch(rows, orig, fe[orig], threads=self.threads)
+            self.grid = GridSearch(rows, orig, fe[orig], np.zeros(3), v.max(axis=0),
+                                   float(area2[orig].mean()) / 2.0, threads=self.threads)
             self.face, self.element = self.grid.face, self.grid.element
             return
-        plane = np.zeros((len(f), 4))
-        plane[orig] = rows[:, 9:]
+        plane = np.zeros((len(f), 6))      # unit normal, a: the same plane as the compiled path
+        plane[orig] = rows[:, [9, 10, 11, 0, 1, 2]]
         a = rows[:, :3]
         a, b, c = self._split(a, a + rows[:, 3:6], a + rows[:, 6:9], orig)
         self.a, self.ab, self.ac = a, b - a, c - a
