@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from app.model.comparison import beyond_tolerance_mask
 from app.model.layers import PointCloudLayer
 from viewers.lod import BudgetSource, allocate_budget, camera_state_from_vtk, frustum_planes_from_vtk, indices_for
 
@@ -20,11 +21,20 @@ if TYPE_CHECKING:
 
 
 def shown_mask(layer: PointCloudLayer) -> np.ndarray | None:
-    """(N,) True for points of classes not hidden; None when nothing is hidden."""
+    """(N,) True for points of classes not hidden and, with the "only beyond tolerance" filter,
+    points beyond the comparison's tolerance; None when nothing is hidden."""
     classes = layer.data.get("attributes", {}).get("classification")
+    beyond = beyond_tolerance_mask(layer)
     if not layer.hidden_classes or classes is None:
-        return None
-    return ~np.isin(classes, np.asarray(layer.hidden_classes))
+        return beyond
+    keep = ~np.isin(classes, np.asarray(layer.hidden_classes))
+    return keep if beyond is None else keep & beyond
+
+
+def _filter_key(layer: PointCloudLayer) -> tuple:
+    """What the point filters depend on: a cached count is stale when this changes."""
+    d = layer.data.get("attributes", {}).get("deviation_m") if layer.only_beyond_tolerance else None
+    return (layer.hidden_classes, layer.only_beyond_tolerance, id(d), str(layer.data.get("comparison")))
 
 
 class PointBudget:
@@ -39,7 +49,7 @@ class PointBudget:
     def _node_counts(self, layer: PointCloudLayer, tree: Any) -> np.ndarray:
         """Points per octree node that would be drawn: hidden classes are not counted. Cached per
         tree and hidden set (one pass over the points when the user hides a class)."""
-        key = (id(tree), layer.hidden_classes)
+        key = (id(tree), _filter_key(layer))
         cached = self._counts.get(id(layer))
         if cached is not None and cached[0] == key:
             return cached[1]
@@ -95,7 +105,7 @@ class PointBudget:
         if self.dirty:
             self.allocate()
         nodes, partial = self.allocation.get(id(layer), ([], 0))
-        return (tuple(sorted(nodes)), partial, layer.hidden_classes)
+        return (tuple(sorted(nodes)), partial, _filter_key(layer))
 
     def selection(self, layer: PointCloudLayer) -> tuple[np.ndarray, np.ndarray | None]:
         """(point indices, octree nodes or None) the layer draws; hidden classes are left out by

@@ -56,6 +56,8 @@ class Legend:
     lut: Any = None
     range: tuple[float, float] | None = None
     offset: float = 0.0
+    marks: tuple[float, ...] = ()  # values ticked on the bar (a tolerance band's edges)
+    note: str = ""  # one line under a bar ("white: within ±0.05 m")
 
     @property
     def is_bar(self) -> bool:
@@ -63,7 +65,7 @@ class Legend:
 
     def key(self) -> tuple:
         lut = (id(self.lut), self.lut.GetMTime()) if self.lut is not None else None
-        return (self.title, self.entries, lut, self.range, self.offset)
+        return (self.title, self.entries, lut, self.range, self.offset, self.marks, self.note)
 
     def tick_labels(self) -> list[str]:
         """Minimum, middle and maximum, in the units the title names."""
@@ -81,7 +83,9 @@ class Legend:
         title_w, _ = text_size(self.title, FONT, bold=True)
         if self.is_bar:
             labels_w = sum(text_size(t, SMALL)[0] for t in self.tick_labels()) + 2 * PAD
-            return max(title_w, BAR_W, labels_w) + 2 * PAD, LINE + BAR_H + LINE + 2 * PAD
+            note_w = text_size(self.note, SMALL)[0] if self.note else 0
+            return (max(title_w, BAR_W, labels_w, note_w) + 2 * PAD,
+                    LINE + BAR_H + LINE + (LINE if self.note else 0) + 2 * PAD)
         rows = self.rows(max_rows)
         width = max([title_w] + [22 + text_size(label, FONT)[0] for label, _ in rows])
         return width + 2 * PAD, LINE * (1 + len(rows)) + 2 * PAD
@@ -207,9 +211,15 @@ class LegendStack:
                 legend.lut.GetColor(lo + (hi - lo) * (i + 0.5) / steps, rgb)
                 quads.append((bx0 + (bx1 - bx0) * i / steps, by0, bx0 + (bx1 - bx0) * (i + 1) / steps, by1,
                               tuple(int(round(c * 255)) for c in rgb)))
+            for value in legend.marks:  # a dark tick across the bar, 2 px wide
+                if lo < value < hi:
+                    mx = bx0 + (bx1 - bx0) * (value - lo) / (hi - lo)
+                    quads.append((mx - 1, by0 - 3, mx + 1, by1 + 3, (40, 40, 40)))
             ty = by0 - 4 - SMALL - 2  # tick labels wholly below the bar
             for text, x, justify in zip(legend.tick_labels(), (bx0, (bx0 + bx1) / 2, bx1), ("left", "center", "right")):
                 texts.append((text, x, ty, SMALL, False, justify))
+            if legend.note:
+                texts.append((legend.note, bx0, ty - LINE, SMALL, False, "left"))
         else:
             for i, (label, rgb) in enumerate(legend.rows(rows)):
                 y = y1 - PAD - LINE * (i + 2) + 4

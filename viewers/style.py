@@ -74,3 +74,55 @@ def numeric_values(values: list) -> np.ndarray | None:
         out[i] = float(v)
         seen = True
     return out if seen else None
+
+
+# --- scan versus design (app.model.comparison) --------------------------------------------------
+# Deviations: diverging and centred on zero (LOOK.md): white within +/- tolerance, blue behind or
+# inside the design surface (negative), red beyond or outside it (positive); ColorBrewer RdBu stops.
+DEVIATION_NEG = ((146, 197, 222), (67, 147, 195), (5, 48, 97))  # at -tolerance, halfway, -range
+DEVIATION_POS = ((244, 165, 130), (214, 96, 77), (103, 0, 31))  # at +tolerance, halfway, +range
+WITHIN_RGB = (255, 255, 255)
+FAR_RGB = (150, 150, 150)
+# Element statuses: fixed qualitative colours, the same in every view and report.
+STATUS_RGB = {"built": (46, 160, 67), "partial": (242, 163, 0), "missing": (214, 39, 40),
+              "deviating": (148, 62, 189), "not judged": (170, 170, 170)}
+
+
+def _ramp(t: np.ndarray, stops: tuple) -> np.ndarray:
+    """Piecewise-linear RGB through three stops at t = 0, 0.5, 1."""
+    stops_a = np.asarray(stops, dtype=np.float64)
+    t = np.clip(t, 0.0, 1.0)[:, None]
+    low = stops_a[0] + (stops_a[1] - stops_a[0]) * np.clip(t * 2, 0, 1)
+    high = stops_a[1] + (stops_a[2] - stops_a[1]) * np.clip(t * 2 - 1, 0, 1)
+    return np.where(t <= 0.5, low, high)
+
+
+def deviation_colors(d: np.ndarray, tolerance: float, reach: float) -> np.ndarray:
+    """(N,3) uint8 for signed deviations: white within tolerance, blue/red ramps from the
+    tolerance out to +/- reach (clipped beyond), grey for far points (NaN)."""
+    d = np.asarray(d, dtype=np.float64)
+    out = np.empty((len(d), 3), dtype=np.float64)
+    out[:] = FAR_RGB
+    near = np.isfinite(d)
+    span = max(reach - tolerance, 1e-9)
+    t = (np.abs(np.where(near, d, 0.0)) - tolerance) / span
+    neg, pos = near & (d < -tolerance), near & (d > tolerance)
+    out[neg] = _ramp(t[neg], DEVIATION_NEG)
+    out[pos] = _ramp(t[pos], DEVIATION_POS)
+    out[near & ~neg & ~pos] = WITHIN_RGB
+    return np.round(out).astype(np.uint8)
+
+
+def deviation_lut(tolerance: float, reach: float, n: int = 512):
+    """A VTK lookup table over [-reach, reach] with the same colours (the legend's bar)."""
+    import vtk
+
+    values = -reach + (np.arange(n) + 0.5) * (2 * reach / n)
+    rgb = deviation_colors(values, tolerance, reach)
+    lut = vtk.vtkLookupTable()
+    lut.SetNumberOfTableValues(n)
+    lut.SetTableRange(-reach, reach)
+    for i, c in enumerate(rgb):
+        lut.SetTableValue(i, c[0] / 255, c[1] / 255, c[2] / 255, 1.0)
+    lut.Build()
+    return lut

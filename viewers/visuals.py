@@ -11,6 +11,9 @@ import numpy as np
 import pyvista as pv
 
 from app.model.color_range import height_datum, shown_range, value_offset
+from app.model.comparison import (
+    DEVIATION_ATTR, DEVIATION_MODE, NOT_JUDGED, STATUS_MODE, STATUS_ORDER, STATUSES, beyond_tolerance_mask,
+)
 from app.model.fourd import APPEARANCE, HIDDEN
 from app.model.layers import ASPRS_CLASSES, Layer, MeshLayer, MissingLayer, PointCloudLayer, TilesetLayer
 from app.model.scene import Selection
@@ -148,6 +151,9 @@ class PointCloudVisual(Visual):
         if self.layer.hidden_classes and "classification" in attrs:  # per-class visibility
             keep = ~np.isin(attrs["classification"][self.index], self.layer.hidden_classes)
             self.index = self.index[keep]
+        beyond = beyond_tolerance_mask(self.layer)  # "only beyond tolerance" (a compared scan)
+        if beyond is not None:
+            self.index = self.index[beyond[self.index]]
         self.offset = self.canvas.render_offset(self.layer)  # far layers: float32 relative to their centre
         mesh = pv.PolyData((pos[self.index] - self.offset).astype(np.float32))
         kwargs: dict[str, Any] = {"point_size": self.layer.point_size, "render_points_as_spheres": False,
@@ -167,6 +173,8 @@ class PointCloudVisual(Visual):
             legend = Legend(f"{self.layer.name}: Classification (ASPRS)", tuple(
                 (f"{c} {ASPRS_CLASSES.get(int(c), 'User defined')}", tuple(style.classification_colors(np.array([c]))[0].tolist()))
                 for c in np.unique(classes)))
+        elif mode == DEVIATION_MODE and DEVIATION_ATTR in attrs and self.layer.data.get("comparison"):
+            legend = self._deviation(mesh, attrs[DEVIATION_ATTR][self.index], kwargs)
         elif mode in attrs and getattr(attrs[mode], "ndim", 0) == 1:
             title = mode.replace("_", " ").capitalize()
             values = attrs[mode][self.index].astype(np.float32)
@@ -182,13 +190,26 @@ class PointCloudVisual(Visual):
         self.drawn = {"points": int(len(self.index))}
         self._finish(self.canvas.plotter.add_mesh(mesh, **kwargs), legend)
 
+    def _deviation(self, mesh: pv.PolyData, d: np.ndarray, kwargs: dict[str, Any]) -> Legend:
+        """Signed deviations from the design: white within tolerance, blue negative, red positive,
+        clipped at +/- the range (the user's, made symmetric, else the far cut-off), far grey."""
+        info = self.layer.data["comparison"]
+        tol, far = float(info["tolerance"]), float(info["max_distance"])
+        limits = self.layer.color_limits.get(DEVIATION_MODE)
+        reach = max(abs(limits[0]), abs(limits[1])) if limits else far
+        reach = max(reach, tol * 1.01)
+        mesh.point_data["RGB"] = style.deviation_colors(d, tol, reach)
+        kwargs.update(scalars="RGB", rgb=True)
+        return Legend(f"{self.layer.name}: Deviation (m)", lut=style.deviation_lut(tol, reach), range=(-reach, reach),
+                      marks=(-tol, tol), note=f"white: within \u00b1{tol:g} m   grey: far (> {far:g} m)")
+
     def _on_event(self, info: Any) -> None:
         """Shown, hidden or classes hidden: the frame's budget is split again over what is drawn."""
         name = info.signal.name
         if name == "visible":
             self.actor.SetVisibility(bool(self.layer.visible))
             self.canvas.reallocate_points()
-        elif name == "hidden_classes":
+        elif name in ("hidden_classes", "only_beyond_tolerance"):
             self.canvas.reallocate_points(force=self)
         else:
             super()._on_event(info)
@@ -248,6 +269,8 @@ class MeshVisual(Visual):
             self.legend = self._ramp("elevation", "Elevation", kwargs)
         elif len(drawn) and (mode in ("class", "storey", "material") or mode.startswith("property:")):
             self._color_by_element(mesh, mode, kwargs)
+        elif len(drawn) and mode == STATUS_MODE and d.get("comparison_status") is not None and d.get("face_element") is not None:
+            self._color_by_status(mesh, kwargs)
         else:
             base = self._face_colors(len(faces), len(mesh.points)) if len(drawn) else None
             if base is not None and base.shape[0] == len(faces):
@@ -290,6 +313,24 @@ class MeshVisual(Visual):
         mesh.cell_data["RGBA"] = self.base_colors.copy()
         kwargs.update(scalars="RGBA", rgba=True)
         self.legend = Legend(f"{self.layer.name}: {title}", tuple(legend))
+
+    def _color_by_status(self, mesh: pv.PolyData, kwargs: dict[str, Any]) -> None:
+        """Comparison statuses in their fixed colours; the legend counts elements per status."""
+        status = self.layer.data["comparison_status"]
+        all_el = np.asarray(self.layer.data["face_element"])
+        lut = np.array([style.STATUS_RGB.get(str(v), style.OTHER_RGB) for v in status] + [style.STATUS_RGB[NOT_JUDGED]],
+                       dtype=np.uint8).reshape(-1, 3)
+        rgba = np.full((len(all_el), 4), 255, dtype=np.uint8)
+        rgba[:, :3] = lut[np.where((all_el >= 0) & (all_el < len(status)), all_el, len(status))]
+        self.face_rgba = rgba
+        self.base_colors = self._tinted(rgba[self.face_ids])
+        mesh.cell_data["RGBA"] = self.base_colors.copy()
+        kwargs.update(scalars="RGBA", rgba=True)
+        shown = ~np.fromiter((e.hidden_by_default for e in self.layer.elements), bool, len(self.layer.elements))
+        values = np.asarray(status, dtype=object)[shown[: len(status)]] if len(shown) == len(status) else status
+        entries = tuple((f"{s} ({int(np.count_nonzero(values == s))})", style.STATUS_RGB[s]) for s in STATUS_ORDER
+                        if s in STATUSES or np.count_nonzero(values == s))
+        self.legend = Legend(f"{self.layer.name}: Comparison status", entries)
 
     def _face_colors(self, n_faces: int, n_points: int) -> np.ndarray | None:
         d = self.layer.data
@@ -396,3 +437,4 @@ class MeshVisual(Visual):
 
 
 from viewers import schedule_visual  # noqa: E402,F401 - registers the schedule layer's visual
+from viewers import comparison_visual  # noqa: E402,F401 - registers the comparison layer's visual

@@ -235,30 +235,31 @@ def attach(comp: ComparisonLayer, layers: Iterable[Layer], set_modes: bool = Tru
     if not comp.computed:
         return []
     layers = list(layers)
+    before = list(comp.attached)  # as it was on entry: a data_changed handler may attach again meanwhile
     done: list[Layer] = []
     scan = find_layer(layers, comp.scan, PointCloudLayer)
-    if scan is not None and apply_deviation(scan, comp, set_modes and not _attached(comp, scan)):
+    if scan is not None and apply_deviation(scan, comp, set_modes and not _among(before, scan)):
         done.append(scan)
     for j, name in enumerate(comp.design):
         mesh = find_layer(layers, name, MeshLayer)
-        if mesh is not None and mesh.elements and apply_verdicts(mesh, comp, j, set_modes and not _attached(comp, mesh)):
+        if mesh is not None and mesh.elements and apply_verdicts(mesh, comp, j, set_modes and not _among(before, mesh)):
             done.append(mesh)
     comp.attached = done
     return done
 
 
-def _attached(comp: ComparisonLayer, layer: Layer) -> bool:
-    return any(layer is other for other in comp.attached)
+def _among(layers: list[Layer], layer: Layer) -> bool:
+    return any(layer is other for other in layers)
 
 
 def detach(comp: ComparisonLayer) -> None:
-    """Take the comparison's colouring and properties off the layers it was applied to."""
+    """Take the comparison's colouring and properties off the layers it was applied to. Colour
+    modes are left as they are (no undo steps of their own): without the data, "deviation" and
+    "status" draw as the layer's plain colours, and an undone removal shows them again."""
     for layer in comp.attached:
         if isinstance(layer, PointCloudLayer) and layer.data.get("comparison", {}).get("layer") == comp.name:
             layer.data.get("attributes", {}).pop(DEVIATION_ATTR, None)
             layer.data.pop("comparison", None)
-            if layer.color_mode == DEVIATION_MODE:
-                layer.color_mode = "rgb" if layer.data.get("colors") is not None else "elevation"
             layer.data_changed.emit()
         elif isinstance(layer, MeshLayer) and layer.data.get("comparison", {}).get("layer") == comp.name:
             for element in layer.elements:
@@ -266,8 +267,6 @@ def detach(comp: ComparisonLayer) -> None:
                     dict.pop(element.properties, key)
             layer.data.pop("comparison_status", None)
             layer.data.pop("comparison", None)
-            if layer.color_mode == STATUS_MODE:
-                layer.color_mode = "default"
             layer.data_changed.emit()
     comp.attached = []
 

@@ -77,8 +77,8 @@ def test_attach_again_changes_nothing_and_detach_takes_it_away() -> None:
     attach(comp, [scan, bim])
     assert events == []  # idempotent: no event loop when a visual reattaches on data_changed
     detach(comp)
-    assert DEVIATION_ATTR not in scan.data["attributes"] and scan.color_mode == "elevation"
-    assert "comparison_status" not in bim.data and bim.color_mode == "default"
+    assert DEVIATION_ATTR not in scan.data["attributes"] and "deviation" not in scan.available_color_modes()
+    assert "comparison_status" not in bim.data and "status" not in bim.available_color_modes()
     assert not any(k.startswith("Comparison.") for k in bim.describe_element(0))
 
 
@@ -196,3 +196,12 @@ def test_generic_derived_layer_round_trips(tmp_path: Path) -> None:
     write_project(scene2, path)
     assert sorted(p.name for p in sidecar_dir(path).iterdir()) == ["New_material.npz"]
     assert read_project(path).layers[0].loader == "derived"
+
+
+def test_attach_sets_both_colour_modes_when_a_listener_attaches_again_meanwhile() -> None:
+    """The comparison visual reattaches on its targets' data_changed (set_modes=False): the outer
+    attach, which emitted it, must still colour the BIM layer by status."""
+    scan, bim, comp = _scan(), _bim(), _comparison()
+    scan.data_changed.connect(lambda: attach(comp, [scan, bim], set_modes=False))
+    attach(comp, [scan, bim])
+    assert scan.color_mode == "deviation" and bim.color_mode == "status"
