@@ -50,7 +50,7 @@ def run_gui(paths: list[str], demo: bool = False, screenshot: str | None = None,
             # in a row (bounded, so a dead server cannot keep the window open).
             window.canvas.render()
             pending = window.canvas.stats().get("tiles_pending", 0)
-            quiet[0] = 0 if window.tasks.tasks or pending else quiet[0] + 1
+            quiet[0] = 0 if window.tasks.tasks or pending or window.comparisons.busy() else quiet[0] + 1
             if quiet[0] < 3 and time.monotonic() - started < SCREENSHOT_SETTLE_S:
                 QTimer.singleShot(200, grab_when_loaded)
                 return

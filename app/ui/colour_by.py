@@ -19,6 +19,7 @@ PROPERTY_PREFIX = "property:"
 LABELS = {
     "default": "Default colours", "elevation": "Elevation", "rgb": "RGB (true colour)", "intensity": "Intensity",
     "classification": "Classification (ASPRS)", "class": "Class", "storey": "Storey", "material": "Material",
+    "deviation": "Deviation from design (m)", "status": "Comparison status",
 }
 PROPERTIES_GROUP = "Properties"
 

@@ -34,7 +34,7 @@ def scrolling(body: QWidget) -> QScrollArea:
 
 
 KIND_LABELS = {"pointcloud": "Point cloud", "bim": "BIM", "tileset": "3D Tiles", "mesh": "Mesh", "tile": "3D Tiles",
-               "missing": "Missing"}
+               "missing": "Missing", "comparison": "Comparison"}
 MISSING_RGB = "#9e9e9e"
 Relink = Callable[[list[tuple[MissingLayer, str]]], None]
 ERROR_RGB, WARN_RGB = "#c62828", "#b26a00"
@@ -99,6 +99,7 @@ class LayerTreeDock(QDockWidget):
         self.relink: Relink | None = None  # set by the main window: loads re-linked files in a worker
         self.undo: UndoStack | None = None  # set by the main window: a placement is one undo step
         self.move_origin: Callable[[Layer], None] | None = None  # set by the main window: View > Scene origin
+        self.refine_alignment: Callable[[Layer], None] | None = None  # set by the Analysis menu: ICP for a point cloud
         self._field_handlers: dict[int, Callable] = {}
 
         self.tree = QTreeWidget()
@@ -220,8 +221,10 @@ class LayerTreeDock(QDockWidget):
         def on_renamed(name: str) -> None:
             item.setText(0, f"{name}  \u26a0" if layer.warnings else name)
 
-        def on_data() -> None:  # a streamed layer grows while it loads
+        def on_data() -> None:  # a streamed layer grows while it loads; a comparison adds colour modes
             item.setText(2, _summary(layer))
+            if self.current_layer() is layer and not self._updating:
+                self._refresh_modes(layer)
 
         def on_color_mode(mode: str) -> None:  # set elsewhere (a project, a script): the combo follows
             if self.current_layer() is layer and self.color_mode.currentText() != mode:
@@ -339,6 +342,19 @@ class LayerTreeDock(QDockWidget):
             self._show_filter(layer)
         self._updating = False
 
+    def _refresh_modes(self, layer: Layer) -> None:
+        """The colour modes offered, when the layer's data brought new ones (a comparison's deviations)."""
+        modes = layer.available_color_modes() if hasattr(layer, "available_color_modes") else list(layer.color_modes)
+        if [self.color_mode.itemText(i) for i in range(self.color_mode.count())] == list(modes):
+            return
+        self._updating = True
+        try:
+            self.color_mode.clear()
+            self.color_mode.addItems(modes)
+            self.color_mode.setCurrentText(layer.color_mode)
+        finally:
+            self._updating = False
+
     def context_menu(self, item: QTreeWidgetItem) -> QMenu:
         """Right-click on a layer: zoom to it, filter its features, remove it."""
         self.tree.setCurrentItem(item)
@@ -353,6 +369,9 @@ class LayerTreeDock(QDockWidget):
             move = self.move_origin
             menu.addAction("Move scene origin to this layer", lambda: layer is not None and move(layer)).setEnabled(
                 layer is not None and layer.bounds() is not None)
+        if isinstance(layer, PointCloudLayer) and self.refine_alignment is not None:
+            refine = self.refine_alignment
+            menu.addAction("Refine alignment (ICP)\u2026", lambda: refine(layer))
         menu.addSeparator()
         menu.addAction("Remove", self._on_remove)
         return menu

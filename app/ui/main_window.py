@@ -23,7 +23,9 @@ from app.model.undo import UndoStack
 from app.tasks import Task, TaskRunner
 from app.ui.gantt import install_gantt
 from app.ui.layer_tree import LayerTreeDock
-from app.ui.menus import add_navigation_menu, build_edit_menu, build_file_menu, build_help_menu, build_time_menu
+from app.ui.menus import (
+    add_navigation_menu, build_analysis_menu, build_edit_menu, build_file_menu, build_help_menu, build_time_menu,
+)
 from app.ui.model_tree import ModelTreeDock
 from app.ui.notices import add_scene_origin_menu, install_notices
 from app.ui.point_budget import PointBudgetControl
@@ -144,6 +146,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.model_tree.toggleViewAction())
         view_menu.addAction(self.timeline.toggleViewAction())
         build_time_menu(self, view_menu)  # View > Time: Play/Pause, steps, Set time (app/ui/timeline.py)
+        build_analysis_menu(self)  # Compare scan with design, report, change, ICP (app/ui/menus.py)
         build_help_menu(self)  # Keyboard shortcuts (read from the menus above), About
 
     def _show_timeline_for(self, _index: int, layer: Layer) -> None:
@@ -355,7 +358,7 @@ class MainWindow(QMainWindow):
         """A project opened into an empty window is that project, unchanged; anything else
         loaded is an unsaved change."""
         paths = getattr(task, "paths", None)
-        if task.cancelled():
+        if task.cancelled() or getattr(task, "keeps_clean", False):  # e.g. a comparison the project asked for
             return
         if paths is None:  # a re-link: the project's paths changed
             self.undo.set_dirty(True)
@@ -467,6 +470,7 @@ class MainWindow(QMainWindow):
         self._hover_timer.stop()
         self._stats_timer.stop()
         self.tasks.shutdown()
+        self.comparisons.close()
         self.timeline.detach()  # the scene's clock may outlive the window
         self.gantt.detach()
         self.scene.bookmarks_changed.disconnect(self._refresh_bookmarks)

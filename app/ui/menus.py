@@ -1,4 +1,4 @@
-"""The window's File, Edit, View > Navigation, View > Time and Help menus. Every shortcut of the app is a menu
+"""The window's File, Edit, View > Navigation, View > Time, Analysis and Help menus. Every shortcut of the app is a menu
 action, so Help > Keyboard shortcuts (generated from the menus) lists them all."""
 from __future__ import annotations
 
@@ -92,6 +92,54 @@ def build_time_menu(win: "MainWindow", view_menu: QMenu) -> QMenu:
     for action in win.timeline.time_actions():
         menu.addAction(action)
     return menu
+
+
+def build_analysis_menu(win: "MainWindow") -> QMenu:
+    """Analysis: scan versus design (app/ui/compare_dialog.py), its report, change between scans and
+    ICP refinement (app/ui/change_dialog.py, registration_dialog.py: imported when chosen)."""
+    from app.ui.comparison_controller import install_comparisons
+
+    win.comparisons = install_comparisons(win)
+    menu = win.menuBar().addMenu("&Analysis")
+    win.layer_tree.refine_alignment = lambda layer: open_registration(win, layer)  # its context menu, point clouds
+    menu.addAction(_action(win, "&Compare scan with design\u2026", lambda: open_compare(win)))
+    win.export_report_action = _action(win, "&Export comparison report\u2026", lambda: win.comparisons.export_report())
+    menu.addAction(win.export_report_action)
+    menu.addSeparator()
+    menu.addAction(_action(win, "C&hange between scans\u2026", lambda: open_change(win)))
+    menu.addAction(_action(win, "&Refine alignment (ICP)\u2026", lambda: open_registration(win, win.layer_tree.current_layer())))
+    menu.addSeparator()
+    menu.addAction(win.comparisons.deviation_dock.toggleViewAction())
+    menu.addAction(win.comparisons.comparison_dock.toggleViewAction())
+    win.analysis_menu = menu
+    return menu
+
+
+def open_compare(win: "MainWindow") -> None:
+    from app.ui.compare_dialog import open_compare_dialog
+
+    open_compare_dialog(win)
+
+
+def open_change(win: "MainWindow") -> None:
+    from app.ui.change_dialog import open_change_dialog  # H3's dialog, loaded when first used
+
+    open_change_dialog(win)
+
+
+def open_registration(win: "MainWindow", layer: object) -> None:
+    from app.model.layers import PointCloudLayer
+
+    if not isinstance(layer, PointCloudLayer):
+        box = QMessageBox(QMessageBox.Icon.Information, "Refine alignment (ICP)",
+                          "Select the point cloud to align in the Layers dock first.", QMessageBox.StandardButton.Ok, win)
+        box.setModal(False)
+        box.show()
+        win.message_box = box
+        return
+    from app.ui.registration_dialog import open_registration_dialog
+
+    open_registration_dialog(win, layer)
 
 
 def build_help_menu(win: "MainWindow") -> QMenu:

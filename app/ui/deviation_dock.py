@@ -1,0 +1,179 @@
+"""The deviation dock: a histogram of a comparison's signed deviations with the tolerance marked,
+the counts within / beyond / far, and the scan's deviation filter and colour range.
+
+Drawn with QPainter (pyqtgraph is not installed): bars in the same colours as the points (white
+within tolerance, blue negative, red positive), dashed lines at +/- tolerance, axis in metres.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import (
+    QCheckBox, QDockWidget, QDoubleSpinBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget,
+)
+
+from app.model.comparison import ComparisonLayer, find_layer
+from app.model.layers import PointCloudLayer
+from app.model.scene import Scene
+from viewers.style import deviation_colors
+
+AXIS_RGB = "#37414b"
+
+
+class HistogramWidget(QWidget):
+    """Counts per bin over [-range, range]; empty until `set_data`."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.edges = np.zeros(0)
+        self.counts = np.zeros(0)
+        self.tolerance = 0.05
+        self.setMinimumSize(220, 140)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def set_data(self, edges: np.ndarray, counts: np.ndarray, tolerance: float) -> None:
+        self.edges, self.counts, self.tolerance = np.asarray(edges, float), np.asarray(counts, float), float(tolerance)
+        self.update()
+
+    def view_range(self) -> tuple[float, float]:
+        """Symmetric about 0, out to the outermost bin holding points (at least 4x the tolerance,
+        at most the histogram's own range): a scan within centimetres is not one spike in 2 m."""
+        full = float(max(abs(self.edges[0]), abs(self.edges[-1])))
+        used = np.flatnonzero(self.counts > 0)
+        outer = max(abs(self.edges[used[0]]), abs(self.edges[used[-1] + 1])) if len(used) else full
+        reach = float(min(full, max(outer, 4 * self.tolerance)))
+        return -reach, reach
+
+    def bar_colors(self) -> np.ndarray:
+        """(bins,3) uint8: each bar in the colour its points have in the view."""
+        if len(self.edges) < 2:
+            return np.zeros((0, 3), dtype=np.uint8)
+        centres = (self.edges[:-1] + self.edges[1:]) / 2
+        reach = float(max(abs(self.edges[0]), abs(self.edges[-1])))
+        return deviation_colors(centres, self.tolerance, reach)
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), QColor("#f8f9fa"))
+        font = QFont(self.font())
+        font.setPointSizeF(max(7.5, font.pointSizeF() * 0.9))
+        p.setFont(font)
+        metrics = p.fontMetrics()
+        left, right, top, bottom = 8, 8, 8, metrics.height() * 2 + 6
+        plot = QRectF(left, top, max(10, self.width() - left - right), max(10, self.height() - top - bottom))
+        if len(self.edges) < 2 or not self.counts.sum():
+            p.setPen(QColor(AXIS_RGB))
+            p.drawText(plot, Qt.AlignmentFlag.AlignCenter, "No comparison yet\nAnalysis \u203a Compare scan with design\u2026")
+            p.end()
+            return
+        lo, hi = self.view_range()
+        peak = float(self.counts.max())
+
+        def x_of(v: float) -> float:
+            return plot.left() + plot.width() * (v - lo) / (hi - lo)
+
+        colors = self.bar_colors()
+        p.setPen(QPen(QColor(120, 120, 120), 0.5))
+        for i, count in enumerate(self.counts):
+            if count <= 0 or self.edges[i + 1] <= lo or self.edges[i] >= hi:
+                continue
+            h = plot.height() * np.sqrt(count / peak)  # square-root scale: the tails stay visible
+            x0, x1 = x_of(self.edges[i]), x_of(self.edges[i + 1])
+            p.setBrush(QColor(*(int(c) for c in colors[i])))
+            p.drawRect(QRectF(x0, plot.bottom() - h, max(1.0, x1 - x0), h))
+        pen = QPen(QColor(AXIS_RGB), 1.5, Qt.PenStyle.DashLine)
+        p.setPen(pen)
+        for v in (-self.tolerance, self.tolerance):
+            p.drawLine(int(x_of(v)), int(plot.top()), int(x_of(v)), int(plot.bottom()))
+        p.setPen(QPen(QColor(AXIS_RGB), 1))
+        p.drawLine(int(plot.left()), int(plot.bottom()), int(plot.right()), int(plot.bottom()))
+        y = plot.bottom() + 2
+        for v, align in ((lo, Qt.AlignmentFlag.AlignLeft), (0.0, Qt.AlignmentFlag.AlignHCenter), (hi, Qt.AlignmentFlag.AlignRight)):
+            text = f"{v:+.2f}" if v else "0"
+            w = metrics.horizontalAdvance(text) + 4
+            x = {Qt.AlignmentFlag.AlignLeft: x_of(v), Qt.AlignmentFlag.AlignRight: x_of(v) - w}.get(align, x_of(v) - w / 2)
+            p.drawText(QRectF(x, y, w, metrics.height()), align, text)
+        p.drawText(QRectF(plot.left(), y + metrics.height(), plot.width(), metrics.height()), Qt.AlignmentFlag.AlignHCenter,
+                   f"deviation (m), dashed: \u00b1{self.tolerance:g} m")
+        p.end()
+
+
+class DeviationDock(QDockWidget):
+    """The current comparison's histogram and counts, and its scan's filter and colour range."""
+
+    def __init__(self, scene: Scene, parent: QWidget | None = None) -> None:
+        super().__init__("Deviation histogram", parent)
+        self.setObjectName("DeviationDock")
+        self.scene = scene
+        self.layer: ComparisonLayer | None = None
+        self.histogram = HistogramWidget()
+        self.counts_label = QLabel()
+        self.counts_label.setWordWrap(True)
+        self.counts_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.beyond_only = QCheckBox("Only beyond tolerance")
+        self.beyond_only.setToolTip("Hide the scan's points within \u00b1 tolerance and the far points")
+        self.beyond_only.toggled.connect(self._on_beyond_only)
+        self.reach = QDoubleSpinBox()
+        self.reach.setRange(0.01, 100.0)
+        self.reach.setDecimals(2)
+        self.reach.setSingleStep(0.05)
+        self.reach.setPrefix("\u00b1 ")
+        self.reach.setSuffix(" m")
+        self.reach.setToolTip("Colour range of the deviations: the ramp is clipped beyond \u00b1 this")
+        self.reach.editingFinished.connect(self._on_reach)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.histogram, 1)
+        layout.addWidget(self.counts_label)
+        row = QHBoxLayout()
+        row.addWidget(self.beyond_only)
+        row.addStretch(1)
+        row.addWidget(QLabel("Colours"))
+        row.addWidget(self.reach)
+        layout.addLayout(row)
+        self.setWidget(body)
+        self.show_layer(None)
+
+    def scan_layer(self) -> PointCloudLayer | None:
+        if self.layer is None:
+            return None
+        return find_layer(self.scene.layers, self.layer.scan, PointCloudLayer)  # type: ignore[return-value]
+
+    def show_layer(self, layer: ComparisonLayer | None) -> None:
+        """Show a comparison's results (None or not computed yet: the empty state)."""
+        self.layer = layer if layer is not None and layer.computed else None
+        scan = self.scan_layer()
+        for widget in (self.beyond_only, self.reach):
+            widget.setEnabled(scan is not None)
+        if self.layer is None:
+            self.histogram.set_data(np.zeros(0), np.zeros(0), 0.05)
+            self.counts_label.setText("")
+            return
+        d, tol = self.layer.data, self.layer.tolerance
+        self.histogram.set_data(d.edges, d.counts, tol)
+        c = d.point_counts(tol)
+        total = max(1, sum(c.values()))
+        self.counts_label.setText(
+            f"<b>{self.layer.name}</b><br>within \u00b1{tol:g} m: {c['within']:,} ({100 * c['within'] / total:.1f}%)"
+            f" &nbsp; beyond: {c['below'] + c['above']:,} ({c['below']:,} \u2212, {c['above']:,} +)"
+            f" &nbsp; far (&gt; {self.layer.max_distance:g} m): {c['far']:,}")
+        if scan is not None:
+            self.beyond_only.blockSignals(True)
+            self.beyond_only.setChecked(scan.only_beyond_tolerance)
+            self.beyond_only.blockSignals(False)
+            limits = scan.color_limits.get("deviation")
+            self.reach.setValue(max(abs(limits[0]), abs(limits[1])) if limits else self.layer.max_distance)
+
+    def _on_beyond_only(self, on: bool) -> None:
+        scan = self.scan_layer()
+        if scan is not None and scan.only_beyond_tolerance != on:
+            scan.only_beyond_tolerance = on
+
+    def _on_reach(self) -> None:
+        scan, value = self.scan_layer(), float(self.reach.value())
+        if scan is None or self.layer is None:
+            return
+        scan.set_color_limits("deviation", None if abs(value - self.layer.max_distance) < 1e-9 else (-value, value))
