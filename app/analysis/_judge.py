@@ -178,7 +178,8 @@ def judge(acc: "VerdictAccumulator", grid: SurfaceGrid, counted: np.ndarray,
         elif float(np.linalg.norm(off)) > s.threshold() and bcov >= s.deviation_min_coverage:
             status = "deviating"
         elif (n_obs[e] >= s.min_observable_cells and cov < s.missing_coverage) or (
-                acc.stations is None and n_tol[e] < s.min_exposed_support * n_exp[e]):
+                acc.stations is None and n_tol[e] < s.min_exposed_support * n_exp[e]) or (
+                n_obs[e] < s.min_observable_cells and acc.tol_n[e] < s.min_points):
             status = "missing"
         elif cov >= s.built_coverage or n_obs[e] < s.min_observable_cells:
             status = "built"

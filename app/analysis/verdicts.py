@@ -54,7 +54,7 @@ class VerdictSettings:
     partial_extent: float = 0.85         # no stations: partial only if support spans less than this
     extent_row_fraction: float = 0.25    # no stations: a row across an axis counts for the span at this support
     extent_min_length: float = 1.0       # no stations: axes shorter than this (m) never make an element partial
-    min_points: int = 10                 # band points below this: missing
+    min_points: int = 3                  # band points below this: missing
     min_cell_points: int = 1             # points that make a cell supported
     gap_fill_cells: int = 1              # closing radius on each face grid (cells)
     contact_margin: float | None = None  # cell centre this near another element: contact (None: cell/2 + tolerance)
@@ -72,7 +72,7 @@ class VerdictSettings:
     normal_ray_length: float = 1.0       # no stations: free length needed along the outward normal
     seen_plane_fraction: float = 0.10    # no stations: supported share that makes a face plane seen
     ray_offset: float = 0.01             # rays start this far out of the surface
-    min_observable_cells: int = 3        # fewer observable cells: judged on support alone
+    min_observable_cells: int = 10       # fewer observable cells: judged on support alone (min_points)
 
     def band(self) -> float:
         return max(0.30, 4.0 * self.tolerance) if self.deviation_band is None else self.deviation_band
