@@ -68,6 +68,13 @@ class SurfaceGrid:
 
     def cells_of(self, points: np.ndarray, faces: np.ndarray) -> np.ndarray:
         """Cell index of each point given its nearest design face (-1: no face or no cell)."""
+        if _cells_kernel is not None and len(self.cell_key):
+            return _cells_kernel(np.ascontiguousarray(points, dtype=np.float64), np.asarray(faces, np.int64),
+                                 self.face_plane, self.plane_origin, self.plane_u, self.plane_v, self.plane_nu,
+                                 self.plane_nv, self.plane_base, float(self.cell_size), self.cell_key)
+        return self._cells_of_numpy(points, faces)
+
+    def _cells_of_numpy(self, points: np.ndarray, faces: np.ndarray) -> np.ndarray:
         out = np.full(len(faces), -1, dtype=np.int64)
         ok = faces >= 0
         plane = np.full(len(faces), -1, dtype=np.int64)
@@ -99,6 +106,36 @@ class SurfaceGrid:
                 idx = np.where(self.cell_key[pos] == key, pos, -1)
                 cols.append(np.where(inside, idx, -2))
         return np.stack(cols, axis=1) if cols else np.zeros((len(plane), 0), np.int64)
+
+
+def _cells_loop(p, faces, face_plane, origin, u, v, nu, nv, base, cs, keys):  # noqa: ANN001, ANN202 - numba
+    """cells_of, one point at a time (same arithmetic as keys_of, then a binary search)."""
+    out = np.full(len(p), -1, np.int64)
+    for i in numba.prange(len(p)):
+        f = faces[i]
+        if f < 0:
+            continue
+        g = face_plane[f]
+        if g < 0:
+            continue
+        rx, ry, rz = p[i, 0] - origin[g, 0], p[i, 1] - origin[g, 1], p[i, 2] - origin[g, 2]
+        s = (rx * u[g, 0] + ry * u[g, 1] + rz * u[g, 2]) / cs
+        t = (rx * v[g, 0] + ry * v[g, 1] + rz * v[g, 2]) / cs
+        iu = min(max(np.floor(s), 0.0), nu[g] - 1.0)
+        iv = min(max(np.floor(t), 0.0), nv[g] - 1.0)
+        k = base[g] + np.int64(iu) * nv[g] + np.int64(iv)
+        j = np.searchsorted(keys, k)
+        if j < len(keys) and keys[j] == k:
+            out[i] = j
+    return out
+
+
+try:                                     # numba comes with py3dtiles; numpy path otherwise
+    import numba
+
+    _cells_kernel = numba.njit(cache=True, parallel=True)(_cells_loop)
+except ImportError:                      # pragma: no cover - depends on the environment
+    _cells_kernel = None
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
