@@ -303,3 +303,31 @@ def test_from_meshes_drops_spaces_and_faces_without_element_and_keeps_layers():
     clone = pickle.loads(pickle.dumps(d))                # dask ships it: the index is rebuilt there
     assert clone.elements == d.elements and np.array_equal(clone.faces, d.faces)
     assert clone.index().n_faces == d.index().n_faces
+
+
+def test_thin_railing_posts_are_built_from_sparse_points_and_merge_exactly():
+    """Posts 3 cm square hold about one point per several cells of their faces: narrow faces take
+    support from the element's points nearby, so they are built; missing posts stay missing."""
+    from tests.scan_sim import BoxElement, sample_surface
+
+    boxes = [BoxElement(0, "Slab", "IfcSlab", (0.0, 0.0, -0.2), (4.0, 2.0, 0.0))]
+    boxes += [BoxElement(i, f"Post {i}", "IfcRailing", (0.4 * i, 1.0, 0.0), (0.4 * i + 0.03, 1.03, 1.1))
+              for i in range(1, 9)]
+    design = design_from_boxes(boxes)
+    built = mesh_from_boxes([b for b in boxes if b.name not in ("Post 3", "Post 6")])
+    points, _ = sample_surface(built.vertices, built.triangles, 0.08, seed=3, sigma=0.002)
+    c2m = design.index().query(points, max_distance=1.0)
+    one = VerdictAccumulator(design, VerdictSettings())
+    one.add(points, c2m)
+    verdicts = {design.elements[v.index].name: v for v in one.finish()}
+    assert {n: v.status for n, v in verdicts.items()} == {
+        b.name: ("missing" if b.name in ("Post 3", "Post 6") else "built") for b in boxes}
+    assert min(v.coverage for n, v in verdicts.items() if n.startswith("Post") and v.status == "built") > 0.9
+    half = len(points) // 2
+    a, b = VerdictAccumulator(design, VerdictSettings()), VerdictAccumulator(design, VerdictSettings())
+    for acc, sl in ((a, slice(None, half)), (b, slice(half, None))):
+        acc.add(points[sl], type(c2m)(c2m.distance[sl], c2m.element[sl], c2m.face[sl], c2m.far[sl]))
+    b.merge(a)
+    for k, v in _state(one).items():
+        np.testing.assert_array_equal(_state(b)[k], v, err_msg=k)
+    assert b.finish() == one.finish()
