@@ -279,126 +279,119 @@ def _visit(c: int, first: bool, px: float, py: float, pz: float, tri, cstart, ct
         ni[0] = nb
 
 
-@numba.njit(parallel=True, nogil=True, cache=True)
-def grid_query(p, maxd: float, lo, hi, lh, lbase, lbits, lcell, table, cstart, ctri, cbox,  # noqa: ANN001, ANN201
-               tri, stamps, base: int):
-    """Per point: best squared distance, triangle, signed plane distance, far flag (see module)."""
-    n = len(p)
-    best_out = np.full(n, np.inf)
-    tri_out = np.full(n, -1, np.int64)
-    pd_out = np.zeros(n)
-    far_out = np.zeros(n, np.bool_)
+@numba.njit(nogil=True, cache=True)
+def query_block(p, i0: int, i1: int, origin, maxd: float, lo, hi, lh, lbase, lbits, lcell, table,  # noqa: ANN001, ANN201
+                cstart, ctri, cbox, tri, face, element, stamp, base: int, out_d, out_face, out_elem, out_far):
+    """Points p[i0:i1] (scene frame; origin is the design's local origin): signed distance (NaN
+    when far), original face, element and far flag written at the same rows of the outputs.
+    Releases the GIL: worker threads run blocks side by side (see _grid_index)."""
     nlev = len(lh)
     maxd2 = maxd * maxd * (1.0 + 1e-9) + 1e-18
-    nblk = (n + _BLK - 1) // _BLK
-    for blk in numba.prange(nblk):
-        tid = numba.get_thread_id()
-        stamp = stamps[tid]
-        bd = np.empty(_TIES)
-        bp = np.empty(_TIES)
-        bt = np.empty(_TIES, np.int64)
-        st = np.empty(5)
-        ni = np.zeros(1, np.int64)
-        rd = np.empty(_RING)
-        rk = np.empty(_RING, np.int64)
-        last_key, last_cell = -1, -1
-        for i in range(blk * _BLK, min(n, (blk + 1) * _BLK)):
-            px, py, pz = p[i, 0], p[i, 1], p[i, 2]
-            ox = max(lo[0] - px, 0.0, px - hi[0])
-            oy = max(lo[1] - py, 0.0, py - hi[1])
-            oz = max(lo[2] - pz, 0.0, pz - hi[2])
-            if ox * ox + oy * oy + oz * oz > maxd2:
-                far_out[i] = True
-                continue
-            mark = np.int32(base + i + 1)
-            st[0], st[1], st[2], st[3], st[4] = np.inf, np.inf, maxd2, np.sqrt(maxd2), maxd2
-            ni[0] = 0
-            c0 = -1
-            lev = 0
-            r = 0
-            while True:
-                h = lh[lev]
-                cx, cy, cz = int(np.floor(px / h)), int(np.floor(py / h)), int(np.floor(pz / h))
-                if r == 0:
-                    key = _key(cx, cy, cz)
-                    if lev == 0 and key == last_key:       # runs of points share a cell
-                        c = last_cell
-                    else:
-                        c = _find(table, lbase[lev], lbits[lev], key)
-                        if c >= 0:
-                            c += lcell[lev]
-                        if lev == 0:
-                            last_key, last_cell = key, c
-                    if c >= 0:
-                        if lev == 0:
-                            c0 = c
-                        _visit(c, lev == 0, px, py, pz, tri, cstart, ctri, cbox, stamp, mark, st, bd, bp, bt, ni)
+    bd = np.empty(_TIES)
+    bp = np.empty(_TIES)
+    bt = np.empty(_TIES, np.int64)
+    st = np.empty(5)
+    ni = np.zeros(1, np.int64)
+    rd = np.empty(_RING)
+    rk = np.empty(_RING, np.int64)
+    last_key, last_cell = -1, -1
+    for i in range(i0, i1):
+        px, py, pz = p[i, 0] - origin[0], p[i, 1] - origin[1], p[i, 2] - origin[2]
+        ox = max(lo[0] - px, 0.0, px - hi[0])
+        oy = max(lo[1] - py, 0.0, py - hi[1])
+        oz = max(lo[2] - pz, 0.0, pz - hi[2])
+        if ox * ox + oy * oy + oz * oz > maxd2:
+            out_d[i], out_face[i], out_elem[i], out_far[i] = np.nan, -1, -1, True
+            continue
+        mark = np.int32(base + i + 1)
+        st[0], st[1], st[2], st[3], st[4] = np.inf, np.inf, maxd2, np.sqrt(maxd2), maxd2
+        ni[0] = 0
+        c0 = -1
+        lev = 0
+        r = 0
+        while True:
+            h = lh[lev]
+            cx, cy, cz = int(np.floor(px / h)), int(np.floor(py / h)), int(np.floor(pz / h))
+            if r == 0:
+                key = _key(cx, cy, cz)
+                if lev == 0 and key == last_key:       # runs of points share a cell
+                    c = last_cell
                 else:
-                    # the ring's cells within the bound, nearest first (the bound drops sooner)
-                    m = 0
-                    for dx in range(-r, r + 1):
-                        x = cx + dx
-                        gx = max(x * h - px, 0.0, px - (x + 1) * h)
-                        gx2 = gx * gx
-                        if gx2 > st[2]:
+                    c = _find(table, lbase[lev], lbits[lev], key)
+                    if c >= 0:
+                        c += lcell[lev]
+                    if lev == 0:
+                        last_key, last_cell = key, c
+                if c >= 0:
+                    if lev == 0:
+                        c0 = c
+                    _visit(c, lev == 0, px, py, pz, tri, cstart, ctri, cbox, stamp, mark, st, bd, bp, bt, ni)
+            else:
+                # the ring's cells within the bound, nearest first (the bound drops sooner)
+                m = 0
+                for dx in range(-r, r + 1):
+                    x = cx + dx
+                    gx = max(x * h - px, 0.0, px - (x + 1) * h)
+                    gx2 = gx * gx
+                    if gx2 > st[2]:
+                        continue
+                    edge_x = dx == -r or dx == r
+                    for dy in range(-r, r + 1):
+                        y = cy + dy
+                        gy = max(y * h - py, 0.0, py - (y + 1) * h)
+                        gxy = gx2 + gy * gy
+                        if gxy > st[2]:
                             continue
-                        edge_x = dx == -r or dx == r
-                        for dy in range(-r, r + 1):
-                            y = cy + dy
-                            gy = max(y * h - py, 0.0, py - (y + 1) * h)
-                            gxy = gx2 + gy * gy
-                            if gxy > st[2]:
+                        step = 1 if (edge_x or dy == -r or dy == r) else 2 * r
+                        for dz in range(-r, r + 1, step):
+                            z = cz + dz
+                            gz = max(z * h - pz, 0.0, pz - (z + 1) * h)
+                            d2 = gxy + gz * gz
+                            if d2 > st[2]:
                                 continue
-                            step = 1 if (edge_x or dy == -r or dy == r) else 2 * r
-                            for dz in range(-r, r + 1, step):
-                                z = cz + dz
-                                gz = max(z * h - pz, 0.0, pz - (z + 1) * h)
-                                d2 = gxy + gz * gz
-                                if d2 > st[2]:
-                                    continue
-                                if m < _RING:
-                                    q = m                  # insertion sort by box distance
-                                    while q > 0 and rd[q - 1] > d2:
-                                        rd[q], rk[q] = rd[q - 1], rk[q - 1]
-                                        q -= 1
-                                    rd[q], rk[q] = d2, _key(x, y, z)
-                                    m += 1
-                                else:                      # very large rings: unsorted
-                                    c = _find(table, lbase[lev], lbits[lev], _key(x, y, z))
-                                    if c >= 0:
-                                        _visit(c + lcell[lev], False, px, py, pz, tri, cstart, ctri, cbox,
-                                               stamp, mark, st, bd, bp, bt, ni)
-                    for q in range(m):
-                        if rd[q] > st[2]:
-                            break
-                        c = _find(table, lbase[lev], lbits[lev], rk[q])
-                        if c >= 0:
-                            _visit(c + lcell[lev], False, px, py, pz, tri, cstart, ctri, cbox,
-                                   stamp, mark, st, bd, bp, bt, ni)
-                # nearest face of the (2r+1)^3 block: every unvisited triangle is beyond it
-                inner = min(px - (cx - r) * h, (cx + r + 1) * h - px, py - (cy - r) * h,
-                            (cy + r + 1) * h - py, pz - (cz - r) * h, (cz + r + 1) * h - pz)
-                if inner * inner > st[2]:
-                    break
-                if r == 0 and lev == 0 and c0 >= 0:        # going on: stamp the first cell's triangles
-                    for j in range(cstart[c0], cstart[c0 + 1]):
-                        stamp[ctri[j]] = mark
-                r += 1
-                if r == 2 and lev + 1 < nlev:       # nothing proven in the 3x3x3 block: coarser cells
-                    lev += 1
-                    r = 0
-            nb = ni[0]
-            best = st[0]
-            if nb == 0 or best > maxd2:
-                far_out[i] = True
-                continue
-            k, top = 0, -1.0
-            for q in range(nb):
-                v = abs(bp[q])
-                if v > top or (v == top and bt[q] < bt[k]):
-                    k, top = q, v
-            best_out[i], tri_out[i], pd_out[i] = best, bt[k], bp[k]
-    return best_out, tri_out, pd_out, far_out
+                            if m < _RING:
+                                q = m                  # insertion sort by box distance
+                                while q > 0 and rd[q - 1] > d2:
+                                    rd[q], rk[q] = rd[q - 1], rk[q - 1]
+                                    q -= 1
+                                rd[q], rk[q] = d2, _key(x, y, z)
+                                m += 1
+                            else:                      # very large rings: unsorted
+                                c = _find(table, lbase[lev], lbits[lev], _key(x, y, z))
+                                if c >= 0:
+                                    _visit(c + lcell[lev], False, px, py, pz, tri, cstart, ctri, cbox,
+                                           stamp, mark, st, bd, bp, bt, ni)
+                for q in range(m):
+                    if rd[q] > st[2]:
+                        break
+                    c = _find(table, lbase[lev], lbits[lev], rk[q])
+                    if c >= 0:
+                        _visit(c + lcell[lev], False, px, py, pz, tri, cstart, ctri, cbox,
+                               stamp, mark, st, bd, bp, bt, ni)
+            # nearest face of the (2r+1)^3 block: every unvisited triangle is beyond it
+            inner = min(px - (cx - r) * h, (cx + r + 1) * h - px, py - (cy - r) * h,
+                        (cy + r + 1) * h - py, pz - (cz - r) * h, (cz + r + 1) * h - pz)
+            if inner * inner > st[2]:
+                break
+            if r == 0 and lev == 0 and c0 >= 0:        # going on: stamp the first cell's triangles
+                for j in range(cstart[c0], cstart[c0 + 1]):
+                    stamp[ctri[j]] = mark
+            r += 1
+            if r == 2 and lev + 1 < nlev:       # nothing proven in the 3x3x3 block: coarser cells
+                lev += 1
+                r = 0
+        nb = ni[0]
+        best = np.sqrt(st[0])
+        if nb == 0 or best > maxd:
+            out_d[i], out_face[i], out_elem[i], out_far[i] = np.nan, -1, -1, True
+            continue
+        k, top = 0, -1.0
+        for q in range(nb):
+            v = abs(bp[q])
+            if v > top or (v == top and bt[q] < bt[k]):
+                k, top = q, v
+        out_d[i] = -best if bp[k] < 0 else best
+        out_face[i], out_elem[i], out_far[i] = face[bt[k]], element[bt[k]], False
 
 
 @numba.njit(inline="always")

@@ -8,15 +8,21 @@ larger than the far cut-off asked for, so every far point is settled after two r
 """
 from __future__ import annotations
 
+import queue
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
 
-from app.analysis._grid import build_level, grid_query
+from app.analysis._grid import build_level, query_block
+from loaders.base import LoadCancelled
 
 _CELL_FACTOR = 3.0
 _LEVEL_STEP = 4.0
+_BLOCK = 4096               # points per worker task
+_MARKS = 2 ** 31 - 2        # int32 stamp marks per call before the stamps are cleared
 
 
 class GridSearch:
@@ -71,14 +77,41 @@ class GridSearch:
         """Non-empty level-0 cells (for reports)."""
         return len(self._levels[0][2]) - 1
 
-    def stamps(self) -> np.ndarray:
-        """Per-thread 'already evaluated for this point' marks (one int32 per triangle)."""
-        return np.zeros((numba.config.NUMBA_NUM_THREADS, len(self.tri)), np.int32)
+    def run(self, p: np.ndarray, origin: np.ndarray, maxd: float, out: tuple[np.ndarray, ...],
+            progress: Callable[[int], None], cancel: Callable[[], bool] | None, chunk_size: int) -> None:
+        """Fill out = (distance, face, element, far) for scene-frame points p (float64, C order).
 
-    def query(self, p: np.ndarray, maxd: float, stamps: np.ndarray, base: int) -> tuple[np.ndarray, ...]:
-        """Best squared distance, triangle, signed plane distance and far flag of local points p;
-        point i is marked base + i + 1 in `stamps`."""
+        Blocks of _BLOCK points go to `threads` worker threads as they free up (the kernel releases
+        the GIL), so a core stolen by another process delays one block, not half the work. Chunks
+        of chunk_size points are the unit of progress and cancel. Each worker owns a stamp array;
+        the marks are point numbers, unique within a call."""
         packed = self._levels_for(maxd)
-        numba.set_num_threads(self.threads)
-        return grid_query(np.ascontiguousarray(p), float(maxd), self.lo, self.hi, *packed,
-                          self.tri, stamps, int(base))
+        n = len(p)
+        free: queue.SimpleQueue = queue.SimpleQueue()
+        for _ in range(self.threads):
+            free.put(np.zeros(len(self.tri), np.int32))
+        state = {"base": 0}
+
+        def block(i0: int, i1: int) -> None:
+            stamp = free.get()
+            try:
+                query_block(p, i0, i1, origin, float(maxd), self.lo, self.hi, *packed, self.tri,
+                            self.face, self.element, stamp, state["base"], *out)
+            finally:
+                free.put(stamp)
+
+        with ThreadPoolExecutor(self.threads) as pool:
+            for c0 in range(0, n, chunk_size):
+                if cancel is not None and cancel():
+                    raise LoadCancelled("comparison cancelled")
+                c1 = min(n, c0 + chunk_size)
+                if state["base"] + c1 >= _MARKS:            # int32 marks: start again from zero
+                    stamps = [free.get() for _ in range(self.threads)]
+                    for stamp in stamps:
+                        stamp[:] = 0
+                        free.put(stamp)
+                    state["base"] = -c0
+                jobs = [pool.submit(block, b0, min(c1, b0 + _BLOCK)) for b0 in range(c0, c1, _BLOCK)]
+                for job in jobs:
+                    job.result()
+                progress(c1)

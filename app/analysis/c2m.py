@@ -320,27 +320,15 @@ class DesignIndex:
 
     def _query_grid(self, p: np.ndarray, maxd: float, chunk_size: int, out: C2MResult,
                     progress: Progress | None, cancel: Cancel | None) -> None:
-        """The compiled grid search (_grid.py), one parallel kernel call per chunk."""
+        """The compiled grid search (_grid.py) on worker threads, chunk by chunk."""
         n = len(p)
-        stamps = self.grid.stamps()
-        base = 0
-        for c0 in range(0, n, chunk_size):
-            if cancel is not None and cancel():
-                raise LoadCancelled("comparison cancelled")
-            c1 = min(n, c0 + chunk_size)
-            if base + (c1 - c0) >= 2 ** 31 - 2:          # int32 marks: start again from zero
-                stamps[:] = 0
-                base = 0
-            best, tri, pd, far = self.grid.query(p[c0:c1] - self.origin, maxd, stamps, base)
-            base += c1 - c0
-            b = np.sqrt(best)
-            out.distance[c0:c1] = np.where(far, np.nan, np.where(pd < 0, -b, b))
-            out.far[c0:c1] = far
-            hit = ~far
-            out.face[c0:c1][hit] = self.face[tri[hit]]
-            out.element[c0:c1][hit] = self.element[tri[hit]]
+
+        def done(c1: int) -> None:
             if progress is not None:
                 progress(c1 / n, f"compared {c1:,} of {n:,} points")
+
+        self.grid.run(np.ascontiguousarray(p), self.origin, maxd, (out.distance, out.face, out.element, out.far),
+                      done, cancel, chunk_size)
 
 
 def cloud_to_mesh(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray,

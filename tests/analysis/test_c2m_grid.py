@@ -151,3 +151,16 @@ def test_grid_answers_do_not_depend_on_chunks_or_threads() -> None:
     two = DesignIndex(v, f, threads=2).query(p, max_distance=3.0)
     for x, y in ((one.distance, two.distance), (one.face, two.face), (one.far, two.far)):
         np.testing.assert_array_equal(x, y)
+
+
+def test_stamp_marks_wrap_around_without_changing_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-thread stamps are cleared when the int32 point marks would overflow (forced here
+    after 700 points): answers stay those of one uninterrupted run."""
+    v, f = _mixed_mesh(9)
+    p = np.random.default_rng(10).uniform(-2, 32, (4000, 3))
+    whole = DesignIndex(v, f, threads=2).query(p, max_distance=3.0)
+    monkeypatch.setattr(_grid_index, "_MARKS", 700)
+    monkeypatch.setattr(_grid_index, "_BLOCK", 64)
+    wrapped = DesignIndex(v, f, threads=2).query(p, max_distance=3.0, chunk_size=500)
+    np.testing.assert_array_equal(whole.distance, wrapped.distance)
+    np.testing.assert_array_equal(whole.face, wrapped.face)
