@@ -39,8 +39,9 @@ from app.analysis.c2m import C2MError
 from loaders.base import Cancel, Georef, LoadCancelled, PointCloudData, Progress
 
 _SCALES = (0.5, 0.75, 1.0)   # normal scales as fractions of normal_radius (multiscale M3C2)
-_CHUNK = 20_000
-_WIDER = 2.5                # support test: an empty cylinder is retried this much wider   # core points per py4dgeo call: progress and cancel between calls
+_CHUNK = 20_000             # core points per py4dgeo call: progress and cancel between calls
+_WIDER = 2.5                # support test: an empty cylinder is retried this much wider
+_NORMAL_VOXELS = 6          # normals: points thinned to one per (normal_radius / this)^3 voxel
 
 
 @dataclass
@@ -177,12 +178,16 @@ def _quiet_py4dgeo() -> None:
 class _Epochs:
     """The two epochs' py4dgeo search trees (local coordinates) and the M3C2 calls on them."""
 
-    def __init__(self, a: np.ndarray, b: np.ndarray) -> None:
+    def __init__(self, a: np.ndarray, b: np.ndarray, normal_radius: float) -> None:
         import py4dgeo
 
         _quiet_py4dgeo()
         self.a, self.b = py4dgeo.Epoch(a), py4dgeo.Epoch(b)
-        for e in (self.a, self.b):
+        # normals are fitted to a voxel-thinned copy: a dense scan holds thousands of points in a
+        # 0.3 m ball near its station, and a plane needs a few hundred at most
+        voxel = normal_radius / _NORMAL_VOXELS
+        self.normals_a, self.normals_b = py4dgeo.Epoch(_thin(a, voxel)), py4dgeo.Epoch(_thin(b, voxel))
+        for e in (self.a, self.b, self.normals_a, self.normals_b):
             e.build_kdtree()
 
     @staticmethod
@@ -284,9 +289,9 @@ def m3c2_change(before: np.ndarray, after: np.ndarray, settings: ChangeSettings 
     st_any = st_a if st_b is None else (st_b if st_a is None else np.vstack([st_a, st_b]))
     if progress:
         progress(0.02, "building search trees")
-    ep = _Epochs(a, b)
+    ep = _Epochs(a, b, s.normal_radius)
     core = _sample(a, s.max_core_points, rng)
-    normal = ep.normals(ep.a, core, s.normal_radius, st_any)
+    normal = ep.normals(ep.normals_a, core, s.normal_radius, st_any)
     dist, lod = ep.distances(core, normal, ep.a, ep.b, s, s.max_distance, cancel, progress, (0.05, 0.45), "M3C2")
     if not np.isfinite(dist).any():
         raise C2MError(f"the two scans do not overlap: no core point has points of both within {s.max_distance} m "
@@ -300,10 +305,10 @@ def m3c2_change(before: np.ndarray, after: np.ndarray, settings: ChangeSettings 
         warnings.append(f"the scans' points are {spacing:.3f} m apart (median) for a cylinder radius of "
                         f"{s.cylinder_radius:g} m: a radius of at least {3 * spacing:.2f} m gives steadier results")
     changed = []
-    for i, (own, other, own_ep, other_ep, other_st) in enumerate(
-            ((b, a, ep.b, ep.a, st_a), (a, b, ep.a, ep.b, st_b))):
+    for i, (own, other, own_ep, other_ep, other_st, own_normals) in enumerate(
+            ((b, a, ep.b, ep.a, st_a, ep.normals_b), (a, b, ep.a, ep.b, st_b, ep.normals_a))):
         cand = _sample(own, s.max_layer_points, rng)
-        n = ep.normals(own_ep, cand, s.normal_radius, None)
+        n = ep.normals(own_normals, cand, s.normal_radius, None)
         span = (0.45 + 0.25 * i, 0.6 + 0.25 * i)
         d, l = ep.distances(cand, n, own_ep, other_ep, s, s.support_distance, cancel, progress, span,
                             "new material" if i == 0 else "removed material")
@@ -326,6 +331,15 @@ def m3c2_change(before: np.ndarray, after: np.ndarray, settings: ChangeSettings 
         progress(1.0, f"{int(significant.sum()):,} significant changes")
     return ChangeResult(core + centre, normal, dist, lod, significant, changed[0], changed[1], s,
                         (len(a), len(b)), st_a is not None and st_b is not None, time.perf_counter() - start, warnings)
+
+
+def _thin(p: np.ndarray, voxel: float) -> np.ndarray:
+    """One point (the first) per voxel of the given size."""
+    cell = np.floor((p - p.min(0)) / voxel).astype(np.int64)
+    span = cell.max(0) + 1
+    key = (cell[:, 0] * span[1] + cell[:, 1]) * span[2] + cell[:, 2]
+    _, first = np.unique(key, return_index=True)
+    return p[np.sort(first)]
 
 
 def _spacing(p: np.ndarray) -> float:
