@@ -213,7 +213,12 @@ def build_grid(vertices: np.ndarray, faces: np.ndarray, face_element: np.ndarray
     grid = SurfaceGrid(cell_size, face_plane, porig + origin, u, vv, pn, nu, nv, base, plane_element,
                        plane_group, group_element, gn, np.zeros(0, np.int64), np.zeros(0, np.int64),
                        np.zeros((0, 3)))
-    keys, sums, counts = _rasterise(grid, a[fi], b[fi], c[fi], plane_of, origin)
+    try:                     # exact cell areas and centroids (numba); dense samples otherwise
+        from app.analysis._raster import rasterise_exact
+
+        keys, sums, counts = rasterise_exact(a[fi], b[fi], c[fi], plane_of, porig, u, vv, nu, nv, base, cell_size)
+    except ImportError:      # pragma: no cover - no numba
+        keys, sums, counts = _rasterise(grid, a[fi], b[fi], c[fi], plane_of, origin)
     grid.cell_key = keys
     grid.cell_plane = np.searchsorted(base, keys, side="right") - 1
     grid.cell_centre = sums / counts[:, None] + origin
