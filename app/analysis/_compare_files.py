@@ -4,8 +4,10 @@ piece by piece here or on dask. Bad input ends in LoadError(path, reason) naming
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -134,22 +136,72 @@ def _place(frame: SceneFrame, pts: np.ndarray, georef: Georef, path: str) -> np.
     return local
 
 
+def placed_chunks(job: Job, piece: Piece, cancel: Cancel | None = None) -> Iterator[tuple[np.ndarray, int]]:
+    """(scene-frame points, points left out for NaN/infinite coordinates) for each chunk of a piece."""
+    for xyz in read_piece(piece, job.settings.chunk_points, cancel):
+        finite = np.isfinite(xyz).all(axis=1)
+        dropped = int(len(xyz) - finite.sum())
+        if dropped:
+            xyz = xyz[finite]
+        yield (_place(job.frame, xyz, job.georef, piece.path) if len(xyz) else np.zeros((0, 3))), dropped
+
+
+def _compare_chunk(job: Job, part: Partial, local: np.ndarray, dropped: int, cancel: Cancel | None) -> None:
+    part.nonfinite += dropped
+    if len(local):
+        r = job.design.index(job.threads).query(local, max_distance=job.settings.max_distance, cancel=cancel)
+        part.add(local, r, job.settings, job.settings.edges(), keep_sample=True)
+
+
 def run_piece(job: Job, piece: Piece, cancel: Cancel | None = None) -> Partial:
     """Read one piece chunk by chunk, compare, fold into a partial result (runs on a dask worker too)."""
     part = new_partial(job.design, job.settings, job.stations)
-    index = job.design.index(job.threads)
-    edges = job.settings.edges()
-    for xyz in read_piece(piece, job.settings.chunk_points, cancel):
-        finite = np.isfinite(xyz).all(axis=1)
-        if not finite.all():
-            part.nonfinite += int((~finite).sum())
-            xyz = xyz[finite]
-        if not len(xyz):
-            continue
-        local = _place(job.frame, xyz, job.georef, piece.path)
-        r = index.query(local, max_distance=job.settings.max_distance, cancel=cancel)
-        part.add(local, r, job.settings, edges, keep_sample=True)
+    for local, dropped in placed_chunks(job, piece, cancel):
+        _compare_chunk(job, part, local, dropped, cancel)
     return part
+
+
+_END = object()
+
+
+def _prefetched(job: Job, pieces: list[Piece], cancel: Cancel | None) -> Iterator[tuple[int, np.ndarray, int]]:
+    """(piece index, placed chunk, dropped) with the next chunk read and placed on a thread while
+    this one is compared (LAZ decoding and pyproj release the GIL): at most three chunks in memory."""
+    q: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for i, piece in enumerate(pieces):
+                for local, dropped in placed_chunks(job, piece, cancel):
+                    if not put((i, local, dropped)):
+                        return
+            put(_END)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            put(exc)
+
+    worker = threading.Thread(target=produce, name="compare-reader", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join()
 
 
 def run_piece_remote(job: Job, piece: Piece) -> Partial:
@@ -171,12 +223,22 @@ def _merge(job: Job, parts: list[Partial]) -> Partial:
 
 
 def _run_serial(job: Job, pieces: list[Piece], progress: Progress | None, cancel: Cancel | None) -> Partial:
-    """Piece by piece, each merged at once: memory holds one chunk and two accumulators."""
+    """Piece by piece, each merged as soon as it is done (the dask path merges the same partials
+    in the same order); reading runs one chunk ahead on a thread."""
     total = new_partial(job.design, job.settings, job.stations)
-    for i, piece in enumerate(pieces):
-        total.merge(run_piece(job, piece, cancel))
-        if progress is not None:
-            progress(0.1 + 0.85 * (i + 1) / len(pieces), f"compared {i + 1} of {len(pieces)} pieces")
+    part, current = None, -1
+    for i, local, dropped in _prefetched(job, pieces, cancel):
+        if i != current:
+            if part is not None:
+                total.merge(part)
+                if progress is not None:
+                    progress(0.1 + 0.85 * i / len(pieces), f"compared {i} of {len(pieces)} pieces")
+            part, current = new_partial(job.design, job.settings, job.stations), i
+        _compare_chunk(job, part, local, dropped, cancel)
+    if part is not None:
+        total.merge(part)
+    if progress is not None:
+        progress(0.95, f"compared {len(pieces)} of {len(pieces)} pieces")
     return total
 
 

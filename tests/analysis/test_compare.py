@@ -257,3 +257,31 @@ def test_copc_and_e57_scans_compare_like_the_laz(files, site_scan, tmp_path, res
     r = compare_files(files / "site.ifc", tmp_path / "s.e57", CompareSettings(), scan_crs="EPSG:4547")
     assert r.summary["stations"] == 2 and r.summary["scan"]["format"] == "E57"
     assert _by_name(r) == _by_name(result)
+
+
+def test_two_design_files_are_one_design(files, site_scan, tmp_path, result) -> None:
+    """Columns and beam in a second IFC without georeferencing: it shares the first's coordinates."""
+    site, _ = site_scan
+    frame = [e for e in site if e.ifc_class in ("IfcColumn", "IfcBeam")]
+    ss.write_site_ifc(tmp_path / "shell.ifc", [e for e in site if e not in frame], unit="MILLIMETRE", map_origin=ORIGIN)
+    ss.write_site_ifc(tmp_path / "frame.ifc", frame, unit="MILLIMETRE", seed=1)
+    r = compare_files([tmp_path / "shell.ifc", tmp_path / "frame.ifc"], files / "scan.laz", CompareSettings())
+    assert _by_name(r) == _by_name(result) and len(r.verdicts) == len(site)
+    assert any("frame.ifc: no georeferencing; taken to share the coordinates of" in w for w in r.summary["warnings"])
+
+
+def test_cancel_stops_the_reader_and_the_comparison(files) -> None:
+    import threading
+
+    from loaders.base import LoadCancelled
+
+    calls = []
+
+    def cancel() -> bool:
+        calls.append(1)
+        return len(calls) > 3
+
+    before = threading.active_count()
+    with pytest.raises(LoadCancelled):
+        compare_files(files / "site.ifc", files / "scan.laz", CompareSettings(chunk_points=10_000), cancel=cancel)
+    assert threading.active_count() == before  # the read-ahead thread is gone

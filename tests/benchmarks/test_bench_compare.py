@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -95,7 +96,16 @@ def test_end_to_end_compare_against_reading_the_scan(site, capsys) -> None:
         def run(extra=extra) -> None:
             assert main(["compare", "--design", str(d / "site.ifc"), "--scan", scan, *stations, *extra, "-o", out]) == 0
         times[label] = _best(run, runs=1 if extra else 2)
-    report = json.loads(open(out).read())
+    with open(out) as fh:
+        report = json.load(fh)
+    peaks = {}
+    for chunk in (500_000, 2_000_000):  # memory is bounded by the chunk, not by the scan
+        from app.analysis.compare import CompareSettings, compare_files
+
+        tracemalloc.start()
+        compare_files(str(d / "site.ifc"), scan, CompareSettings(chunk_points=chunk))
+        peaks[chunk] = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
     capsys.readouterr()
     with capsys.disabled():
         print(f"\ncompare end to end, {n:,} points vs 100 elements ({os.cpu_count()} cores):")
@@ -104,4 +114,6 @@ def test_end_to_end_compare_against_reading_the_scan(site, capsys) -> None:
             print(f"  twinscape compare ({label}): {t:.2f} s = {t / t_load:.1f}x reading the scan "
                   f"({n / t / 1e6:.2f} M points/s)")
         print(f"  statuses: {report['summary']['elements_by_status']}")
+        print(f"  peak traced memory: " + ", ".join(f"{v:.0f} MiB with {k:,}-point chunks" for k, v in peaks.items())
+              + f" (the scan's xyz alone: {n * 24 / 2**20:.0f} MiB)")
     assert report["summary"]["points_total"] == n and len(report["elements"]) == 100

@@ -165,6 +165,8 @@ def _bad_inputs(d, scan, tmp):
     _las(tmp / "absurd.las", scan.points[:100], np.array([1e12, 1e12, 0.0]))
     _las(tmp / "nocrs.las", scan.points, np.array(ORIGIN), epsg=None)
     (tmp / "notes.txt").write_text("not a scan")
+    data = (d / "scan.laz").read_bytes()
+    (tmp / "truncated.laz").write_bytes(data[: len(data) // 2])
     site, good = str(d / "site.ifc"), str(d / "scan.laz")
     return {
         "no overlap": (["--design", site, "--scan", str(tmp / "far.las")], r"far\.las: the scan and the design do not overlap: "
@@ -177,6 +179,7 @@ def _bad_inputs(d, scan, tmp):
         "scan without CRS": (["--design", site, "--scan", str(tmp / "nocrs.las")], "no CRS.*--scan-crs"),
         "bad --scan-crs": (["--design", site, "--scan", good, "--scan-crs", "EPSG:0"], "--scan-crs 'EPSG:0' is not a CRS"),
         "missing scan": (["--design", site, "--scan", str(tmp / "nope.laz")], "nope.laz: no such file"),
+        "truncated scan": (["--design", site, "--scan", str(tmp / "truncated.laz")], r"truncated\.laz: .*(corrupt|truncated)"),
         "not a scan": (["--design", site, "--scan", str(tmp / "notes.txt")], "notes.txt: not a scan"),
         "bad report type": (["--design", site, "--scan", good, "-o", str(tmp / "r.pdf")], r"r\.pdf: unknown report type"),
         "half a schedule": (["--design", site, "--scan", good, "--schedule", str(tmp / "notes.txt")], "--links: planned versus"),
