@@ -201,7 +201,7 @@ class PointCloudVisual(Visual):
         mesh.point_data["RGB"] = style.deviation_colors(d, tol, reach)
         kwargs.update(scalars="RGB", rgb=True)
         return Legend(f"{self.layer.name}: Deviation (m)", lut=style.deviation_lut(tol, reach), range=(-reach, reach),
-                      marks=(-tol, tol), note=f"white: within \u00b1{tol:g} m   grey: far (> {far:g} m)")
+                      marks=(-tol, tol), note=f"white: \u00b1{tol:g} m   grey: far > {far:g} m")
 
     def _on_event(self, info: Any) -> None:
         """Shown, hidden or classes hidden: the frame's budget is split again over what is drawn."""

@@ -211,7 +211,7 @@ def apply_verdicts(mesh: MeshLayer, comp: ComparisonLayer, layer_index: int, set
         status[i] = str(t["status"][r])
         values = {"Status": status[i], "Coverage": round(float(t["coverage"][r]), 4), "Points": int(t["points"][r]),
                   "MeanDistance_m": _rounded(t["mean_distance"][r]), "MaxDistance_m": _rounded(t["max_distance"][r]),
-                  "Offset_m": ", ".join(f"{v:.3f}" for v in t["offset"][r]), "Tolerance_m": comp.tolerance}
+                  "Offset_m": ", ".join(f"{round(float(v), 3) + 0.0:.3f}" for v in t["offset"][r]), "Tolerance_m": comp.tolerance}
         for key, value in values.items():
             dict.__setitem__(props, PREFIX + key, value)  # no lazy read of the IFC property sets here
     before = mesh.data.get("comparison_status")
@@ -226,7 +226,7 @@ def apply_verdicts(mesh: MeshLayer, comp: ComparisonLayer, layer_index: int, set
 
 def _rounded(value: Any) -> float | None:
     v = float(value)
-    return round(v, 4) if np.isfinite(v) else None
+    return round(v, 4) + 0.0 if np.isfinite(v) else None  # + 0.0: never "-0"
 
 
 def attach(comp: ComparisonLayer, layers: Iterable[Layer], set_modes: bool = True) -> list[Layer]:

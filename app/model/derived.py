@@ -176,7 +176,7 @@ def build_derived_layers(scene: "Scene", entry: "LayerSpec", origin: tuple[float
     """One project entry whose loader is "comparison" or "derived" (app.model.opening)."""
     name = entry.state.get("name") if isinstance(entry.state.get("name"), str) else Path(entry.path).stem
     if entry.loader == COMPARISON_LOADER:
-        layer = read_comparison(entry.path, entry.state, entry.missing)
+        layer = read_comparison(entry.path, entry.state, not os.path.isfile(entry.path))
         layer.info["frame_origin"] = scene.frame.origin_lla
         return [layer]
     return read_derived(scene, entry.path, entry.options, name, origin)

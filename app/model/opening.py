@@ -215,7 +215,7 @@ def build_project_layers(scene: Scene, spec: ProjectSpec, *, progress: Progress 
             if progress:
                 progress((i + fraction) / n, message)
         try:
-            if entry.loader in DERIVED_LOADERS and (entry.loader == "comparison" or not entry.missing):
+            if entry.loader in DERIVED_LOADERS and not entry.missing:
                 layers = build_derived_layers(scene, entry, spec.frame.origin_lla)  # sidecar arrays (app.model.derived)
                 if entry.loader != "comparison":  # a comparison is built from its state already
                     _apply_state(layers, entry)

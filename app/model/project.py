@@ -163,7 +163,7 @@ def _parse(p: Path, doc: dict[str, Any]) -> ProjectSpec:
                 options=dict(src.get("options") or {}),
                 state=dict(entry.get("state") or {}),
                 tried=tried,
-                missing=missing,
+                missing=missing and src.get("loader") != "comparison",  # without its sidecar it is computed again
                 absolute=src.get("absolute"),
             )
         )

@@ -2,7 +2,8 @@
 the counts within / beyond / far, and the scan's deviation filter and colour range.
 
 Drawn with QPainter (pyqtgraph is not installed): bars in the same colours as the points (white
-within tolerance, blue negative, red positive), dashed lines at +/- tolerance, axis in metres.
+within tolerance, blue negative, red positive), dashed lines at +/- tolerance, axis in metres;
+log heights when the tails would not show.
 """
 from __future__ import annotations
 
@@ -35,6 +36,11 @@ class HistogramWidget(QWidget):
     def set_data(self, edges: np.ndarray, counts: np.ndarray, tolerance: float) -> None:
         self.edges, self.counts, self.tolerance = np.asarray(edges, float), np.asarray(counts, float), float(tolerance)
         self.update()
+
+    def log_scale(self) -> bool:
+        """Log heights when the smallest bar would be under 1% of the tallest (the report does the same)."""
+        used = self.counts[self.counts > 0]
+        return bool(len(used)) and float(used.max()) > 100 * float(used.min())
 
     def view_range(self) -> tuple[float, float]:
         """Symmetric about 0, out to the outermost bin holding points (at least 4x the tolerance,
@@ -79,7 +85,7 @@ class HistogramWidget(QWidget):
         for i, count in enumerate(self.counts):
             if count <= 0 or self.edges[i + 1] <= lo or self.edges[i] >= hi:
                 continue
-            h = plot.height() * np.sqrt(count / peak)  # square-root scale: the tails stay visible
+            h = plot.height() * (np.log1p(count) / np.log1p(peak) if self.log_scale() else count / peak)
             x0, x1 = x_of(self.edges[i]), x_of(self.edges[i + 1])
             p.setBrush(QColor(*(int(c) for c in colors[i])))
             p.drawRect(QRectF(x0, plot.bottom() - h, max(1.0, x1 - x0), h))
@@ -96,7 +102,7 @@ class HistogramWidget(QWidget):
             x = {Qt.AlignmentFlag.AlignLeft: x_of(v), Qt.AlignmentFlag.AlignRight: x_of(v) - w}.get(align, x_of(v) - w / 2)
             p.drawText(QRectF(x, y, w, metrics.height()), align, text)
         p.drawText(QRectF(plot.left(), y + metrics.height(), plot.width(), metrics.height()), Qt.AlignmentFlag.AlignHCenter,
-                   f"deviation (m), dashed: \u00b1{self.tolerance:g} m")
+                   f"deviation (m), dashed: \u00b1{self.tolerance:g} m" + (", log counts" if self.log_scale() else ""))
         p.end()
 
 

@@ -39,8 +39,8 @@ def _data() -> ComparisonData:
              "ifc_class": np.array(["IfcWall", "IfcColumn"]), "name": np.array(["W", "C"]),
              "storey": np.array(["L1", "L1"]), "status": np.array(["built", "deviating"]),
              "coverage": np.array([0.93, 0.8]), "points": np.array([4, 1], np.int64),
-             "mean_distance": np.array([0.002, 0.12]), "max_distance": np.array([0.04, 0.2]),
-             "offset": np.array([[0, 0, 0], [0.12, 0, 0]], dtype=float)}
+             "mean_distance": np.array([-0.00001, 0.12]), "max_distance": np.array([0.04, 0.2]),
+             "offset": np.array([[0, 0, 0], [0.12, -0.0001, 0]], dtype=float)}
     summary = {"overall": {"elements": 2, "built": 1, "partial": 0, "missing": 0, "deviating": 1, "progress_pct": 100.0},
                "by_storey": {"L1": {"elements": 2, "progress_pct": 100.0}}, "by_class": {}}
     return ComparisonData(distance, np.array([0, 1, 1, -1, 0, 1], np.int32), np.linspace(-1, 1, 5),
@@ -64,7 +64,8 @@ def test_attach_gives_deviations_statuses_and_properties() -> None:
     assert "status" in bim.available_color_modes()
     wall = bim.describe_element(0)
     assert wall["Comparison.Status"] == "built" and wall["Comparison.Coverage"] == 0.93
-    assert bim.describe_element(1)["Comparison.Offset_m"] == "0.120, 0.000, 0.000"
+    assert bim.describe_element(1)["Comparison.Offset_m"] == "0.120, 0.000, 0.000"  # never "-0.000"
+    assert str(wall["Comparison.MeanDistance_m"]) == "0.0"  # -0.00001 m rounds to 0, not -0
     assert comp.counts()["built"] == 1 and comp.counts()["deviating"] == 1
 
 
@@ -100,7 +101,7 @@ def test_point_counts_and_rows() -> None:
     d = _data()
     assert d.point_counts(0.05) == {"within": 2, "below": 1, "above": 2, "far": 1}
     rows = d.rows()
-    assert rows[1]["guid"] == "G-col" and rows[1]["status"] == "deviating" and rows[1]["offset"] == [0.12, 0.0, 0.0]
+    assert rows[1]["guid"] == "G-col" and rows[1]["status"] == "deviating" and rows[1]["offset"] == [0.12, -0.0001, 0.0]
 
 
 def _project_with(tmp_path: Path, las: Path, comp: ComparisonLayer) -> tuple[Scene, Path]:

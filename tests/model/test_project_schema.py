@@ -96,7 +96,7 @@ def test_demo_project_fits_the_schema() -> None:
     from app.demo import demo_project_path
 
     spec = read_project(demo_project_path())
-    assert len(spec.layers) == 3 and spec.bookmarks
+    assert len(spec.layers) == 4 and spec.bookmarks  # scan, design, district and the Block C comparison
 
 
 @pytest.mark.parametrize("command", ["info", "render"])

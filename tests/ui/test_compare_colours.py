@@ -77,7 +77,7 @@ def test_deviation_colours_status_legend_and_histogram(qtbot, window, tmp_path: 
     assert "scan.las: Deviation (m)" in titles and "design.ifc: Comparison status" in titles
     labels = window.canvas.legends.labels()
     assert {"built (1)", "missing (1)", "partial (0)", "deviating (0)"} <= set(labels)  # the space is not counted
-    assert "white: within \u00b10.05 m   grey: far (> 1 m)" in labels and "-1.00" in labels and "1.00" in labels
+    assert "white: \u00b10.05 m   grey: far > 1 m" in labels and "-1.00" in labels and "1.00" in labels
     mesh_rgba = window.canvas.visuals[id(bim)].mesh.cell_data["RGBA"]
     assert tuple(mesh_rgba[0][:3]) == (46, 160, 67) and tuple(mesh_rgba[-1][:3]) == (214, 39, 40)  # green, red
     dock = window.comparisons.deviation_dock

@@ -10,7 +10,8 @@ def test_demo_opens_with_all_three_kinds(qtbot, window) -> None:
     wait_loaded(qtbot, window)
     tree = window.layer_tree.tree
     rows = [(tree.topLevelItem(i).text(0), tree.topLevelItem(i).text(1)) for i in range(tree.topLevelItemCount())]
-    assert rows == [("District (3D Tiles)", "3D Tiles"), ("Block C design (IFC)", "BIM"), ("Site scan (LAZ)", "Point cloud")]
+    assert rows == [("District (3D Tiles)", "3D Tiles"), ("Block C design (IFC)", "BIM"), ("Site scan (LAZ)", "Point cloud"),
+                    ("Block C: scan vs design", "Comparison")]  # Block C compared with its design on open (issue 12)
     assert not window.errors
     district = window.scene.layers[0]
     assert district.streamed  # the district streams by level of detail as the camera moves
