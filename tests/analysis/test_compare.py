@@ -9,16 +9,12 @@ import math
 import numpy as np
 import pytest
 
+from app.analysis.c2m import C2MError
+from app.analysis.compare import CompareSettings, SettingError, compare_arrays, compare_files
+from app.analysis.design import DesignModel
+from app.analysis.report import ReportError, write_report
+from loaders.base import ElementInfo, LoadError, MeshData
 from tests import scan_sim as ss
-from tests.analysis import compare_standin
-
-compare_standin.install()  # only while H2's design/verdicts modules are absent
-
-from app.analysis.c2m import C2MError  # noqa: E402
-from app.analysis.compare import CompareSettings, SettingError, compare_arrays, compare_files  # noqa: E402
-from app.analysis.design import DesignModel  # noqa: E402
-from app.analysis.report import ReportError, write_report  # noqa: E402
-from loaders.base import ElementInfo, LoadError, MeshData  # noqa: E402
 
 ORIGIN = (500000.0, 2500000.0, 10.0)  # EPSG:4547 (CGCS2000 / 3-degree Gauss-Kruger CM 114E)
 STATIONS = [(2.0, 2.0, 1.5), (8.0, 6.0, 1.5)]

@@ -10,14 +10,10 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pytest
 
+from app.cli import main
+from loaders.schedule import Schedule, Task
 from tests import scan_sim as ss
-from tests.analysis import compare_standin
-
-compare_standin.install()  # only while H2's design/verdicts modules are absent
-
-from app.cli import main  # noqa: E402
-from loaders.schedule import Schedule, Task  # noqa: E402
-from tests.fourd_fixtures import schedule_csv  # noqa: E402
+from tests.fourd_fixtures import schedule_csv
 
 ORIGIN = (500000.0, 2500000.0, 10.0)
 OMIT, CUT, SHIFT = ["Column L1 11", "Beam L0 x01"], {"Wall N": 0.4}, {"Column L0 20": (0.12, 0.0, 0.0)}
