@@ -74,9 +74,9 @@ def test_new_and_removed_material_layers(epochs, result) -> None:
 
 def test_without_stations_changes_are_still_found(epochs) -> None:
     s1, s2, column = epochs
-    r = m3c2_change(s1.points, s2.points)
-    assert _in_box(r.new_points, PALLET, 0.05).sum() > 200
-    assert _in_box(r.removed_points, column, 0.05).sum() > 300
+    r = m3c2_change(s1.points, s2.points, ChangeSettings(max_core_points=2_000, max_layer_points=40_000))
+    assert _in_box(r.new_points, PALLET, 0.05).sum() > 100
+    assert _in_box(r.removed_points, column, 0.05).sum() > 150
     assert not r.occlusion_checked and r.warnings
 
 
@@ -95,10 +95,12 @@ def test_lod_follows_noise_and_registration_error(epochs) -> None:
     assert np.nanmedian(r2.lod) > 3 * np.nanmedian(r0.lod)
 
 
-def test_far_from_origin_same_answer(epochs, result) -> None:
+def test_far_from_origin_same_answer(epochs) -> None:
     s1, s2, _ = epochs
     far = np.array([500_000.0, 3_000_000.0, 50.0])
-    r = m3c2_change(s1.points + far, s2.points + far, result.settings, stations_before=STATIONS + far,
+    small = ChangeSettings(max_core_points=20_000, max_layer_points=20_000)
+    result = m3c2_change(s1.points, s2.points, small, stations_before=STATIONS, stations_after=STATIONS)
+    r = m3c2_change(s1.points + far, s2.points + far, small, stations_before=STATIONS + far,
                     stations_after=STATIONS + far)
     np.testing.assert_allclose(r.core - far, result.core, atol=1e-6)
     # the same cylinders up to points on their boundary (coordinates differ by float64 rounding)
