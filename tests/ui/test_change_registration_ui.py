@@ -44,7 +44,7 @@ def _open(qtbot, window, paths) -> None:
     assert not window.errors, window.errors
 
 
-def test_change_dialog_adds_the_change_layers(qtbot, window, files) -> None:
+def test_change_dialog_adds_the_change_layers(qtbot, window, files, tmp_path) -> None:
     from app.ui.change_dialog import open_change_dialog
 
     _open(qtbot, window, [files["e1"], files["e2"]])
@@ -82,6 +82,20 @@ def test_change_dialog_adds_the_change_layers(qtbot, window, files) -> None:
     assert inside(new.positions, (7.3, 1.3), (8.7, 2.7)) > 0.3
     assert inside(removed.positions, (2.8, 3.6), (3.6, 4.4)) > 0.3
     assert window.scene.dirty and "stations unknown" in window.statusBar().currentMessage()
+    # saved with the project as sidecar arrays, reopened without recomputing
+    from app.model.opening import open_paths
+    from app.model.project import write_project
+    from app.model.scene import Scene
+
+    write_project(window.scene, tmp_path / "site.twin")
+    again = Scene()
+    reopened = open_paths(again, [str(tmp_path / "site.twin")], on_error=lambda e: pytest.fail(str(e)))
+    by_name = {layer.name: layer for layer in reopened}
+    back = by_name["epoch1.laz \u2192 epoch2.laz: M3C2 distance"]
+    np.testing.assert_allclose(back.positions, m3c2.positions, atol=1e-6)
+    np.testing.assert_array_equal(back.data["attributes"]["significant"], m3c2.data["attributes"]["significant"])
+    assert back.info["derived"]["analysis"] == "change"
+    assert len(by_name["epoch1.laz \u2192 epoch2.laz: new material"].positions) == len(new.positions)
 
 
 def test_change_dialog_cancel_adds_nothing(qtbot, window, files) -> None:
