@@ -36,6 +36,19 @@ def reference_layers(layers: Any, moving: Layer) -> list[Layer]:
     return out
 
 
+def shown_faces(layer: MeshLayer) -> np.ndarray:
+    """The triangles drawn: spaces and openings (hidden by default) and elements the user hid or
+    filtered out are no surfaces a scan can hold, so ICP must not fit to them."""
+    faces = np.asarray(layer.data["faces"])
+    fe = layer.data.get("face_element")
+    if fe is None or not layer.elements:
+        return faces
+    fe = np.asarray(fe)
+    hidden = layer.not_drawn_mask()
+    keep = (fe < 0) | (fe >= len(hidden)) | ~hidden[np.clip(fe, 0, len(hidden) - 1)]
+    return faces[keep]
+
+
 def _angle_deg(t: np.ndarray) -> float:
     return float(np.degrees(np.arccos(np.clip((np.trace(t[:3, :3]) - 1) / 2, -1.0, 1.0))))
 
@@ -112,7 +125,7 @@ class RegistrationDialog(QDialog):
         if isinstance(ref, PointCloudLayer):
             kwargs["reference_points"] = ref.positions
         else:
-            kwargs["reference_mesh"] = (ref.data["vertices"], ref.data["faces"])
+            kwargs["reference_mesh"] = (ref.data["vertices"], shown_faces(ref))
 
         def work(task: Task) -> Any:
             return register(moving, progress=task.report, cancel=task.cancelled, **kwargs)

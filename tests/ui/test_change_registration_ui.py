@@ -128,6 +128,13 @@ def test_registration_dialog_refines_onto_the_design_and_undoes(qtbot, window, f
     _open(qtbot, window, [files["ifc"], files["e1"], files["off"]])
     design, truth, scan = window.scene.layers
     before = scan.positions.copy()
+    from app.ui.registration_dialog import shown_faces
+
+    beam = next(i for i, e in enumerate(design.elements) if e.name == "Beam AB")
+    design.set_elements_hidden([beam], True)                  # hidden elements are no reference surface
+    fe = np.asarray(design.data["face_element"])
+    assert len(shown_faces(design)) == int((fe != beam).sum()) < len(design.data["faces"])
+    design.show_all()
     open_registration_dialog(window, scan)
     dialog = window.registration_dialog
     assert dialog.reference.count() == 2 and dialog.reference.currentText().startswith("design")
