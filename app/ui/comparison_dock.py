@@ -36,7 +36,7 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 def _item(value: Any, number: bool = False, digits: int = 0) -> QTableWidgetItem:
     if number:
-        item: QTableWidgetItem = _NumberItem("" if value is None else f"{value:,.{digits}f}")
+        item: QTableWidgetItem = _NumberItem("" if value is None else f"{round(value, digits) + 0.0:,.{digits}f}")  # never "-0.000"
         item.setData(SORT_ROLE, value)
         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     else:

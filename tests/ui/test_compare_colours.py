@@ -33,7 +33,7 @@ def _data(n: int = N) -> ComparisonData:
              "ifc_class": np.array(["IfcSlab", "IfcWall"]), "name": np.array(["Slab", "Wall"]),
              "storey": np.array(["Level 1", "Level 1"]), "status": np.array(["built", "missing"]),
              "coverage": np.array([0.95, 0.0]), "points": np.array([n // 2, 0], np.int64),
-             "mean_distance": np.array([0.004, np.nan]), "max_distance": np.array([0.04, np.nan]),
+             "mean_distance": np.array([-0.0001, np.nan]), "max_distance": np.array([0.04, np.nan]),
              "offset": np.zeros((2, 3))}
     edges = np.linspace(-1.0, 1.0, 41)
     counts = np.histogram(distance[np.isfinite(distance)], edges)[0]
@@ -87,6 +87,8 @@ def test_deviation_colours_status_legend_and_histogram(qtbot, window, tmp_path: 
     progress = window.comparisons.comparison_dock
     assert progress.isVisible() and progress.by_storey.item(0, 0).text() == "Level 1"
     assert progress.by_storey.item(0, 6).text() == "50.0" and progress.elements.rowCount() == 2
+    slab_row = next(r for r in range(2) if progress.elements.item(r, 1).text() == "IfcSlab")
+    assert progress.elements.item(slab_row, 5).text() == "0.000"  # a mean of -0.0001 m is not "-0.000"
     row = window.layer_tree.item_for(comp)
     assert (row.text(1), row.text(2)) == ("Comparison", "1 built, 1 missing, 2,000 points")
     progress.elements.sortItems(1)  # IfcSlab, IfcWall
@@ -169,3 +171,19 @@ def test_bad_input_is_said_in_the_dialog_and_changes_nothing(qtbot, window, tmp_
     dialog.close()
     assert not window.tasks.tasks and [layer.kind for layer in window.scene.layers] == ["pointcloud", "bim"]
     assert window.scene.layers[0].color_mode != "deviation"
+
+
+def test_analysis_menu_and_layer_menu_open_the_analysis_dialogs(qtbot, window, tmp_path: Path) -> None:
+    scan, bim, _comp = _scene(qtbot, window, tmp_path)
+    texts = [a.text() for a in window.analysis_menu.actions() if a.text()]
+    assert texts[:4] == ["&Compare scan with design\u2026", "&Export comparison report\u2026",
+                         "C&hange between scans\u2026", "&Refine alignment (ICP)\u2026"]
+    next(a for a in window.analysis_menu.actions() if a.text().startswith("C&hange")).trigger()
+    assert window.change_dialog.isVisible()
+    window.change_dialog.close()
+    layer_menu = window.layer_tree.context_menu(window.layer_tree.item_for(bim))
+    assert not any(a.text().startswith("Refine") for a in layer_menu.actions())  # ICP aligns point clouds
+    layer_menu = window.layer_tree.context_menu(window.layer_tree.item_for(scan))
+    next(a for a in layer_menu.actions() if a.text() == "Refine alignment (ICP)\u2026").trigger()
+    assert window.registration_dialog.isVisible() and scan.name in window.registration_dialog.windowTitle()
+    window.registration_dialog.close()
