@@ -162,6 +162,10 @@ def _compare(args: argparse.Namespace, day: date | None) -> dict:
         progress(0.97, "rendering pictures")
         try:
             from app.compare_images import comparison_images
+            from app.logs import vtk_to_log
+
+            if not getattr(args, "debug", False):
+                vtk_to_log()  # VTK's own stderr lines (no X display, no FXAA) are not the user's business
 
             images = comparison_images(result)
         except Exception as exc:  # noqa: BLE001 - no OpenGL here: the report is still complete without pictures
