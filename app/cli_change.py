@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-distance", type=_distance, default=1.0, metavar="M", help="cylinder half-length (default 1 m)")
     p.add_argument("--station", type=_station, action="append", default=[], metavar="X,Y,Z",
                    help="scanner position (both epochs; repeatable), in the scans' coordinates: orients normals "
-                        "and tells hidden points from removed ones")
+                        "and tells hidden points from removed ones (E57 scan poses are used when not given)")
     p.add_argument("--max-points", type=int, default=2_000_000, metavar="N", help="points per scan used (seeded sample)")
     return p
 
@@ -81,6 +81,30 @@ def _read(path: str) -> tuple[np.ndarray, Georef]:
     if not np.isfinite(pts).all():
         raise LoadError(path, "the scan holds NaN or infinite coordinates")
     return pts, clouds[0].georef
+
+
+def _e57_stations(path: str) -> np.ndarray | None:
+    """Scanner positions of an E57 file's posed scans (the pose translation, in the file's frame,
+    as its points): they orient normals and tell hidden points from removed ones."""
+    if not path.lower().endswith(".e57"):
+        return None
+    import pye57
+
+    try:
+        e57 = pye57.E57(path)
+    except Exception:  # noqa: BLE001 - the loader already read it; no poses is no error
+        return None
+    try:
+        out = []
+        for i in range(int(e57.scan_count)):
+            header = e57.get_header(i)
+            if header.has_pose():
+                out.append(np.asarray(header.translation, dtype=np.float64).reshape(3))
+    except Exception:  # noqa: BLE001
+        return None
+    finally:
+        e57.close()
+    return np.array(out) if out else None
 
 
 def _same(a: Georef, b: Georef) -> bool:
@@ -174,10 +198,16 @@ def _compare(args: argparse.Namespace) -> None:
         raise LoadError(args.output, str(exc)) from None
     a, ga = _read(args.before)
     b, gb = _read(args.after)
-    b = _common_frame(args, a, ga, b, gb)
-    stations = np.asarray(args.station, dtype=np.float64).reshape(-1, 3) if args.station else None
+    given = np.asarray(args.station, dtype=np.float64).reshape(-1, 3) if args.station else None
+    st_a = given if given is not None else _e57_stations(args.before)
+    st_b = given if given is not None else _e57_stations(args.after)
+    if st_b is not None and given is None:       # the later scan's own poses move with its points
+        both = _common_frame(args, a, ga, np.vstack([b, st_b]), gb)
+        b, st_b = both[: len(b)], both[len(b):]
+    else:
+        b = _common_frame(args, a, ga, b, gb)
     try:
-        result = m3c2_change(a, b, settings, stations_before=stations, stations_after=stations)
+        result = m3c2_change(a, b, settings, stations_before=st_a, stations_after=st_b)
     except C2MError as exc:
         raise LoadError(args.after, str(exc)) from None
     if args.output.lower().endswith(".json"):

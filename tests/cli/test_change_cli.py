@@ -120,3 +120,30 @@ def test_empty_las_file(tmp_path, scans, capsys) -> None:
     assert main(["change", str(scans["before"]), str(path), "-o", str(tmp_path / "o.json")]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: {path}: ") and "Traceback" not in err
+
+
+def _write_e57(path: Path, scan: scan_sim.Scan) -> None:
+    """One E57 scan per station, points in the scanner's own frame, placed by its pose."""
+    import pye57
+
+    e57 = pye57.E57(str(path), mode="w")
+    for i, station in enumerate(STATIONS):
+        p = scan.points[scan.station == i] - np.asarray(station)
+        e57.write_scan_raw({"cartesianX": p[:, 0], "cartesianY": p[:, 1], "cartesianZ": p[:, 2]},
+                           translation=np.asarray(station, dtype=np.float64))
+    e57.close()
+
+
+def test_e57_scan_poses_are_the_stations(tmp_path) -> None:
+    site = scan_sim.simple_site()
+    later = scan_sim.as_built(site, omit=["Column A"]) + [PALLET]
+    s1 = scan_sim.simulate_scan(scan_sim.mesh_from_boxes(site), STATIONS, target_points=20_000, sigma=0.003, seed=1)
+    s2 = scan_sim.simulate_scan(scan_sim.mesh_from_boxes(later), STATIONS, target_points=20_000, sigma=0.003, seed=2)
+    a, b = tmp_path / "e1.e57", tmp_path / "e2.e57"
+    _write_e57(a, s1)
+    _write_e57(b, s2)
+    out = tmp_path / "change.json"
+    assert main(["change", str(a), str(b), "-o", str(out), "--cylinder-radius", "0.25", "--normal-radius", "0.5"]) == 0
+    s = json.loads(out.read_text())
+    assert s["occlusion_checked"] and s["points_before"] == len(s1) and s["new_points"] > 20
+    assert not any("stations unknown" in w for w in s["warnings"])
