@@ -134,6 +134,37 @@ def _extent_ratio(centres: np.ndarray, support: np.ndarray, cell: float, row_fra
     return ratio
 
 
+def _coarsening(acc: "VerdictAccumulator", raw_cells: np.ndarray) -> np.ndarray:
+    """(E,) block size (cells) at which each element's coverage is judged: sparse sampling (a far
+    station, a thinned cloud) leaves built cells empty by chance, so cells are merged f x f until
+    about `min_cell_density` points are expected per block. The expected count per cell, lam, is
+    estimated from the mean count of the cells that got points, lam / (1 - exp(-lam)) (Poisson
+    sampling), which does not depend on how much of the element stands."""
+    s = acc.settings
+    lam_grid = np.linspace(1e-3, 60.0, 6000)
+    mean_hit = lam_grid / -np.expm1(-lam_grid)
+    per_hit = acc.tol_n / np.maximum(raw_cells, 1)
+    lam = np.interp(np.maximum(per_hit, 1.0), mean_hit, lam_grid)
+    f = np.ceil(np.sqrt(s.min_cell_density / np.maximum(lam, 1e-3)))
+    f[raw_cells < 20] = 1          # too few cells to tell sparse sampling from stray points
+    return np.clip(f, 1, s.max_coarsen).astype(np.int64)
+
+
+def _block_counts(grid: SurfaceGrid, factor: np.ndarray, masks: list[np.ndarray], n_el: int) -> list[np.ndarray]:
+    """Per element, the number of f x f blocks (of its face grids) holding any cell of each mask."""
+    plane = grid.cell_plane
+    local = grid.cell_key - grid.plane_base[plane]
+    nv = grid.plane_nv[plane]
+    f = factor[grid.plane_element[plane]]
+    block = (plane << 40) | ((local // nv // f) << 20) | (local % nv // f)
+    el = grid.cell_element
+    out = []
+    for m in masks:
+        ub = np.unique(block[m])
+        out.append(np.bincount(grid.plane_element[ub >> 40], minlength=n_el) if len(ub) else np.zeros(n_el, np.int64))
+    return out
+
+
 def judge(acc: "VerdictAccumulator", grid: SurfaceGrid, counted: np.ndarray,
           prox: Proximity | None) -> list["ElementVerdict"]:
     """Statuses of all elements from the accumulator's merged state."""
@@ -162,13 +193,15 @@ def judge(acc: "VerdictAccumulator", grid: SurfaceGrid, counted: np.ndarray,
     n_exp = np.bincount(el[counted], minlength=n_el)
     n_tol = np.bincount(el[tol_c & counted], minlength=n_el)
     n_band = np.bincount(el[band_c & counted], minlength=n_el)
+    factor = _coarsening(acc, np.bincount(el[counted & (acc.cell_tol > 0)], minlength=n_el))
+    b_obs, b_tol, b_band = _block_counts(grid, factor, [observable, observable & tol_c, observable & band_c], n_el)
     offsets = _offsets(acc, grid)
     order = np.argsort(el, kind="stable")
     starts = np.searchsorted(el[order], np.arange(n_el + 1))
     out = []
     for e in range(n_el):
-        denom = max(int(n_obs[e]), 1)
-        cov, bcov = n_tol[e] / denom, n_band[e] / denom
+        denom = max(int(b_obs[e]), 1)
+        cov, bcov = b_tol[e] / denom, b_band[e] / denom
         off = offsets[e]
         # without stations, support on a sliver of the exposed surface is no support (a face seen
         # only where a neighbour's points spill over would otherwise look fully covered)

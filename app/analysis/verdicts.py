@@ -57,6 +57,8 @@ class VerdictSettings:
     min_points: int = 3                  # band points below this: missing
     min_cell_points: int = 1             # points that make a cell supported
     gap_fill_cells: int = 1              # closing radius on each face grid (cells)
+    min_cell_density: float = 3.0        # points expected per coverage block; sparser scans merge cells
+    max_coarsen: int = 4                 # at most f x f cells per coverage block
     contact_margin: float | None = None  # cell centre this near another element: contact (None: cell/2 + tolerance)
     contact_depth: float = 0.3           # cell centres inside another element down to this: enclosed
     deviation_threshold: float | None = None   # offset length above this: deviating (None: tolerance)
@@ -120,7 +122,9 @@ class VerdictSettings:
             v = getattr(self, name)
             if v != int(v) or v < 1:
                 raise C2MError(f"verdict setting {name} must be a whole number >= 1, got {v}")
-        for name in ("gap_fill_cells", "peak_window_bins"):
+        if self.min_cell_density <= 0:
+            raise C2MError(f"verdict setting min_cell_density must be greater than 0, got {self.min_cell_density}")
+        for name in ("gap_fill_cells", "peak_window_bins", "max_coarsen"):
             v = getattr(self, name)
             if v != int(v) or v < 0 or v > 10:
                 raise C2MError(f"verdict setting {name} must be a whole number in 0..10, got {v}")

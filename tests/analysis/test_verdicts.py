@@ -331,3 +331,15 @@ def test_thin_railing_posts_are_built_from_sparse_points_and_merge_exactly():
     for k, v in _state(one).items():
         np.testing.assert_array_equal(_state(b)[k], v, err_msg=k)
     assert b.finish() == one.finish()
+
+
+def test_sparse_scan_merges_cells_before_judging_coverage():
+    """About 1.6 degree steps: built faces hold under one point per cell, so fine cells are empty
+    by chance; coverage is judged on blocks sized to the estimated sampling density."""
+    boxes = two_storey_frame()
+    design = design_from_boxes(boxes)
+    scan = simulate_scan(mesh_from_boxes(as_built(boxes, **FRAME_CASE), clutter=FRAME_CLUTTER), FRAME_STATIONS,
+                         target_points=20_000, seed=3)
+    _, got = verdicts_for(design, scan, np.array(FRAME_STATIONS))
+    truth = truth_of(boxes, **FRAME_CASE)
+    assert {n: v.status for n, v in got.items()} == truth
