@@ -34,6 +34,7 @@ STATUS_ORDER = STATUSES + (NOT_JUDGED,)
 PREFIX = "Comparison."
 TEXT_COLUMNS = ("guid", "ifc_class", "name", "storey", "status")
 NUMBER_COLUMNS = ("coverage", "mean_distance", "max_distance")
+COUNT_COLUMNS = ("observable_cells", "exposed_cells")
 
 
 @dataclass
@@ -65,6 +66,7 @@ class ComparisonData:
             row["points"] = int(t["points"][i])
             row["offset"] = [float(v) for v in t["offset"][i]]
             row["layer"] = int(t["layer"][i])
+            row.update({k: int(t[k][i]) for k in COUNT_COLUMNS if k in t})
             out.append(row)
         return out
 
@@ -105,6 +107,8 @@ def data_from_result(result: Any) -> ComparisonData:
         "max_distance": np.array([v.max_distance for v in verdicts], dtype=np.float64).reshape(n),
         "offset": np.array([tuple(v.offset) for v in verdicts], dtype=np.float64).reshape(n, 3),
     }
+    for extra in COUNT_COLUMNS:  # the engine's cell counts, where it gives them (kept for the report)
+        table[extra] = np.array([int(getattr(v, extra, 0)) for v in verdicts], dtype=np.int64).reshape(n)
     row_of_element = np.full(len(design.elements) + 1, -1, dtype=np.int32)
     row_of_element[[v.index for v in verdicts]] = np.arange(n, dtype=np.int32)
     element = np.asarray(result.element if result.element is not None else [], dtype=np.int64)

@@ -248,7 +248,8 @@ def rebuild_result(comp: ComparisonLayer, layers: Any) -> Any:
             continue
         verdicts.append(ElementVerdict(index=index, status=row["status"], coverage=float(row["coverage"] or 0.0),
                                        points=int(row["points"]), mean_distance=_nan(row["mean_distance"]),
-                                       max_distance=_nan(row["max_distance"]), offset=tuple(row["offset"])))
+                                       max_distance=_nan(row["max_distance"]), offset=tuple(row["offset"]),
+                                       **{k: row[k] for k in ("observable_cells", "exposed_cells") if k in row}))
     settings = CompareSettings(tolerance=comp.tolerance, max_distance=comp.max_distance)
     return ComparisonResult(design=design, verdicts=verdicts, summary=comp.data.summary,
                             histogram=(comp.data.edges, comp.data.counts), distance=comp.data.distance,

@@ -146,6 +146,24 @@ def test_saved_results_reopen_without_recomputing(qtbot, window, tmp_path: Path)
     assert scan2.color_mode == "deviation" and scan2.only_beyond_tolerance
     np.testing.assert_array_equal(scan2.data["attributes"]["deviation_m"], comp.data.distance)
     assert window.comparisons.deviation_dock.histogram.counts.sum() == 3 * N // 4
+    assert window.comparisons.export_report(str(tmp_path / "r.json")) is None  # its BIM layer is not open
+    assert "BIM layers are not all open" in window.errors[-1]
+
+
+def test_report_of_saved_results_rebuilt_from_the_table(qtbot, window, tmp_path: Path) -> None:
+    """A comparison without the live engine result (a reopened project) still exports its report."""
+    import json
+
+    _scan_layer, _bim_layer, comp = _scene(qtbot, window, tmp_path)
+    assert comp.result is None
+    path = window.comparisons.export_report(str(tmp_path / "report.json"))
+    report = json.loads(Path(path).read_text())
+    rows = {row["guid"]: row for row in report["elements"]}
+    assert rows["G-slab"]["status"] == "built" and rows["G-wall"]["status"] == "missing"
+    assert rows["G-slab"]["coverage"] == 0.95 and rows["G-wall"]["mean_distance"] is None
+    assert report["summary"]["progress"]["by_storey"]["Level 1"]["progress_pct"] == 50.0
+    csv = window.comparisons.export_report(str(tmp_path / "report.csv"))
+    assert "G-wall" in Path(csv).read_text()
 
 
 def test_bad_input_is_said_in_the_dialog_and_changes_nothing(qtbot, window, tmp_path: Path) -> None:
