@@ -199,14 +199,30 @@ def register(scan: np.ndarray, *, reference_points: np.ndarray | None = None,
         f = np.asarray(reference_mesh[1], dtype=np.int64)
         if f.ndim != 2 or f.shape[1] != 3 or len(f) == 0:
             raise C2MError("the reference mesh has no triangles")
+        if f.min() < 0 or f.max() >= len(v):
+            raise C2MError("reference faces refer to vertices that do not exist")
         centre = (src.min(0) + src.max(0)) / 2
-        mesh = (v - centre, f)
-        ref = sample_mesh(mesh[0], f, max_points, seed)
+        region = _region(src, centre, max_distance)
+        tri = v[f] - centre                                     # (F, 3, 3)
+        near = ((tri.max(axis=1) >= region[0]) & (tri.min(axis=1) <= region[1])).all(axis=1)
+        if not near.any():
+            raise C2MError(f"the scan and the reference do not overlap (scan {_extent(src)}, reference {_extent(v)})")
+        used = np.unique(f[near])                               # only the part of the model the scan covers
+        remap = np.full(len(v), -1, np.int64)
+        remap[used] = np.arange(len(used))
+        mesh = (v[used] - centre, remap[f[near]])
+        ref = sample_mesh(mesh[0], mesh[1], max_points, seed)
     elif reference_points is not None:
         ref_all = _checked(reference_points, "reference points")
         centre = (src.min(0) + src.max(0)) / 2
+        region = _region(src, centre, max_distance)
+        local = ref_all - centre
+        inside = ((local >= region[0]) & (local <= region[1])).all(axis=1)
+        if inside.sum() < MIN_POINTS:
+            raise C2MError(f"the scan and the reference do not overlap (scan {_extent(src)}, "
+                           f"reference {_extent(ref_all)})")
         mesh = None
-        ref = _sample(ref_all, max_points, rng) - centre
+        ref = _sample(local[inside], max_points, rng)
     else:
         raise C2MError("give a reference: design surfaces or another point cloud")
     src = src - centre
@@ -254,6 +270,13 @@ def register(scan: np.ndarray, *, reference_points: np.ndarray | None = None,
         progress(1.0, f"residual {before * 1000:.1f} -> {after * 1000:.1f} mm")
     return RegistrationResult(out, before, after, n_after, bool(converged), used,
                               time.perf_counter() - start, warnings)
+
+
+def _region(src: np.ndarray, centre: np.ndarray, max_distance: float) -> np.ndarray:
+    """(2,3) box around the scan (local coordinates) that can hold its correspondences: the
+    reference is cropped to it, so a campus model does not thin out the samples near one block."""
+    reach = max(_STAGES) + max_distance
+    return np.array([src.min(0) - centre - reach, src.max(0) - centre + reach])
 
 
 def _extent(p: np.ndarray) -> str:

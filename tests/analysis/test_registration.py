@@ -95,3 +95,19 @@ def test_bad_input(site) -> None:
         register(scan.points, reference_mesh=(mesh.vertices, np.zeros((0, 3), np.int64)))
     with pytest.raises(LoadCancelled):
         register(scan.points, reference_mesh=ref, cancel=lambda: True)
+
+
+def test_reference_is_cropped_to_the_scan(site) -> None:
+    """A campus model: the site plus a 1 km square plaza 2 km away. Sampled whole, the plaza would
+    take nearly every reference sample; cropped to the scan's reach, the site keeps them all."""
+    mesh, scan = site
+    plaza_v = np.array([[2000.0, 0, 0], [3000.0, 0, 0], [3000.0, 1000.0, 0], [2000.0, 1000.0, 0]])
+    v = np.vstack([mesh.vertices, plaza_v])
+    f = np.vstack([mesh.triangles, np.array([[0, 1, 2], [0, 2, 3]]) + len(mesh.vertices)])
+    moved = _offset(scan.points)
+    r = register(moved, reference_mesh=(v, f), max_points=20_000)
+    assert _error(r, moved, scan.points, np.zeros(3)) < 0.01
+    cloud = np.vstack([sample_mesh(mesh.vertices, mesh.triangles, 30_000, seed=2),
+                       sample_mesh(plaza_v, np.array([[0, 1, 2], [0, 2, 3]]), 200_000, seed=3)])
+    r = register(moved, reference_points=cloud, max_points=30_000)
+    assert _error(r, moved, scan.points, np.zeros(3)) < 0.01
