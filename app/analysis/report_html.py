@@ -127,10 +127,15 @@ def _schedule_section(schedule: dict) -> str:
                     f'<td>{_fmt(g.get("elements", 0))}</td>{cells}</tr>')
     head = "".join(f'<th><span class="chip" style="background:{_rgb(SCHEDULE_RGB[k])}"></span>{k}</th>'
                    for k in ("ahead", "on_time", "behind", "not_planned"))
+    storeys = []
+    for name, g in sorted(schedule.get("by_storey", {}).items()):
+        cells = "".join(f"<td>{_fmt(g.get(k, 0))}</td>" for k in ("ahead", "on_time", "behind", "not_planned"))
+        storeys.append(f'<tr><td class="t">{html.escape(name or "(none)")}</td><td>{_fmt(g.get("elements", 0))}</td>{cells}</tr>')
     links = "".join(f"<li>{html.escape(line)}</li>" for line in schedule.get("links", {}).get("lines", []))
     return (f'<h2>Planned versus actual at {_fmt(schedule.get("date"))}</h2><ul>{links}</ul>'
             f'<table><tr><th class="t">task</th><th class="t">planned at the date</th><th>elements</th>{head}</tr>'
-            + "".join(rows) + "</table>")
+            + "".join(rows) + "</table>"
+            + f'<table><tr><th class="t">storey</th><th>elements</th>{head}</tr>' + "".join(storeys) + "</table>")
 
 
 def render_html(result, report: dict, images: dict[str, bytes]) -> str:

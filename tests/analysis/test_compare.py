@@ -281,3 +281,19 @@ def test_cancel_stops_the_reader_and_the_comparison(files) -> None:
     with pytest.raises(LoadCancelled):
         compare_files(files / "site.ifc", files / "scan.laz", CompareSettings(chunk_points=10_000), cancel=cancel)
     assert threading.active_count() == before  # the read-ahead thread is gone
+
+
+def test_points_without_coordinates_are_left_out_and_counted(files, monkeypatch, result) -> None:
+    """A reader that yields NaN rows (E57 files can): left out with a warning, the rest compared."""
+    from app.analysis import _compare_files
+    from app.analysis.scan_chunks import read_piece
+
+    def with_nan(piece, chunk_points=2_000_000, cancel=None):
+        for xyz in read_piece(piece, chunk_points, cancel):
+            yield np.vstack([xyz, np.full((7, 3), np.nan)])
+
+    monkeypatch.setattr(_compare_files, "read_piece", with_nan)
+    warned: list[str] = []
+    r = compare_files(files / "site.ifc", files / "scan.laz", CompareSettings(), warn=warned.append)
+    assert any("7 points with NaN or infinite coordinates left out" in w for w in warned + r.summary["warnings"])
+    assert _by_name(r) == _by_name(result) and r.summary["points_total"] == result.summary["points_total"]

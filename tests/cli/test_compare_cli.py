@@ -120,6 +120,14 @@ def test_planned_state_without_scan(frame_site, capsys) -> None:
     rows = {e["name"]: e for e in json.loads(out.read_text())["elements"]}
     want = {"1": "complete", "2": "started", "3": "not_started", None: None}
     assert all(rows[e.name]["planned"] == want[_task_of(e.name)] for e in site)
+    for suffix in ("csv", "html"):
+        assert main(["compare", "--design", str(d / "site.ifc"), "--schedule", str(d / "schedule.csv"), "--links",
+                     str(d / "links.csv"), "--date", DAY.date().isoformat(), "-o", str(d / f"planned.{suffix}")]) == 0
+    with (d / "planned.csv").open() as fh:
+        table = {r["name"]: r for r in csv.DictReader(fh)}
+    assert table["Wall S"]["planned"] == "not_started" and table["Wall S"]["task"] == "Walls"
+    page = (d / "planned.html").read_text()
+    assert "Planned state at 2025-06-16T23:59:59+00:00" in page and "L1 structure [2]" in page
 
 
 def test_csv_and_html_reports(small_site, capsys) -> None:
