@@ -343,3 +343,19 @@ def test_sparse_scan_merges_cells_before_judging_coverage():
     _, got = verdicts_for(design, scan, np.array(FRAME_STATIONS))
     truth = truth_of(boxes, **FRAME_CASE)
     assert {n: v.status for n, v in got.items()} == truth
+
+
+def test_same_verdicts_far_from_the_origin(simple):
+    """Projected coordinates (500 km, 3400 km): cells, rays, voxels and contacts work in local
+    offsets, so nothing changes but the frame."""
+    design, scan, _, truth = simple
+    shift = np.array([500_000.0, 3_400_000.0, 50.0])
+    far = DesignModel(design.vertices + shift, design.faces, design.face_element, design.elements,
+                      design.layer_of_element)
+    points = scan.points + shift
+    for stations in (np.array(SIMPLE_STATIONS) + shift, None):
+        acc = VerdictAccumulator(far, VerdictSettings(), stations)
+        acc.add(points, far.index().query(points, max_distance=1.0))
+        got = {far.elements[v.index].name: v for v in acc.finish()}
+        assert {n: v.status for n, v in got.items()} == truth
+        assert got["Column A"].offset[0] == pytest.approx(0.12, abs=0.01)
