@@ -108,7 +108,7 @@ def test_far_from_origin_same_answer(epochs) -> None:
     assert np.mean(np.isfinite(r.distance) == np.isfinite(result.distance)) > 0.99
     assert np.median(np.abs(r.distance[both] - result.distance[both])) < 1e-4
     assert abs(len(r.new_points) - len(result.new_points)) <= 0.03 * len(result.new_points)
-    assert r.significant.sum() == pytest.approx(result.significant.sum(), rel=0.03)
+    assert abs(int(r.significant.sum()) - int(result.significant.sum())) <= max(3, 0.03 * result.significant.sum())
 
 
 def test_bad_input_is_a_clear_error(epochs) -> None:
@@ -135,3 +135,17 @@ def test_cancel(epochs) -> None:
     m3c2_change(s1.points, s2.points, ChangeSettings(max_core_points=2_000, max_layer_points=2_000),
                 progress=lambda f, m: seen.append(f))
     assert seen[-1] == 1.0 and seen == sorted(seen)
+
+
+def test_quantised_flat_scans_keep_every_core_point() -> None:
+    """A slab stored at 1 cm resolution: most cylinders hold exactly coplanar points, which py4dgeo
+    alone answers with NaN; a 1 cm rise is still measured everywhere."""
+    rng = np.random.default_rng(0)
+    a = rng.uniform(0, 5, (50_000, 3))
+    a[:, 2] = np.round(rng.normal(0, 0.002, len(a)), 2)
+    b = rng.uniform(0, 5, (50_000, 3))
+    b[:, 2] = np.round(rng.normal(0, 0.002, len(b)), 2) + 0.03
+    r = m3c2_change(a, b, ChangeSettings(max_core_points=3_000, max_layer_points=1_000))
+    inner = np.all((r.core[:, :2] > 0.2) & (r.core[:, :2] < 4.8), axis=1)
+    assert np.isfinite(r.distance[inner]).all()
+    assert np.median(r.distance[inner]) == pytest.approx(0.03, abs=0.002) and r.significant[inner].mean() > 0.9
