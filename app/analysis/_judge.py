@@ -157,7 +157,6 @@ def _block_counts(grid: SurfaceGrid, factor: np.ndarray, masks: list[np.ndarray]
     nv = grid.plane_nv[plane]
     f = factor[grid.plane_element[plane]]
     block = (plane << 40) | ((local // nv // f) << 20) | (local % nv // f)
-    el = grid.cell_element
     out = []
     for m in masks:
         ub = np.unique(block[m])

@@ -8,8 +8,10 @@ Why this shape (the rules and every threshold are VerdictSettings fields; /work/
 - Cells in contact with other elements (a wall's foot on its slab, a column's head under a beam) or
   inside them hold the neighbour's points: they and their points are never counted, so a missing
   wall cannot borrow the slab under it. An element made only of contact cells keeps all its cells.
-- A small gap in the support (sparse far sampling) is closed by a morphological closing of
-  `gap_fill_cells` on each face grid (borders are not eroded, so a wall at 40% stays at 40%).
+- A small gap in the support is closed by a morphological closing of `gap_fill_cells` on each
+  face grid (borders are not eroded, so a wall at 40% stays at 40%); where the scan is sparse
+  for the cell size, coverage is judged on f x f cell blocks sized to the estimated density; faces
+  narrower than a cell take support from the element's points within about one cell.
 - An empty cell counts against the element only if it was observable. With stations: it faces at
   least one station (incidence <= max_incidence_deg, within max_range) and the ray to it is blocked
   neither by a standing design element (one with support) nor by scan occupancy (points away from
@@ -33,7 +35,7 @@ from typing import Sequence
 import numpy as np
 
 from app.analysis._cells import Proximity, SurfaceGrid, build_grid, contact_cells, narrow_planes
-from app.analysis._visibility import DesignRays, merge_counts, occupancy_blocked, voxel_keys
+from app.analysis._visibility import merge_counts, voxel_keys
 from app.analysis.c2m import C2MError, C2MResult
 from app.analysis.design import DesignModel
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import collections
 
 import numpy as np
-import pytest
 
 from app.analysis.design import DesignModel
 from app.analysis.verdicts import VerdictAccumulator, VerdictSettings, progress_summary
