@@ -64,7 +64,43 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _read(path: str) -> tuple[np.ndarray, Georef]:
+_CHUNK = 1_000_000     # points read at once: memory is the sample plus one chunk
+
+
+def _read(path: str, max_points: int, seed: int = 0) -> tuple[np.ndarray, Georef, np.ndarray | None]:
+    """A seeded sample of at most about `max_points` points of a scan (file coordinates), its
+    georeference and its scanner positions (E57 poses). LAS/LAZ, COPC and E57 are read chunk by
+    chunk (app/analysis/scan_chunks.py), so a scan larger than memory is fine; other point-cloud
+    formats the loaders know are read whole."""
+    from app.analysis.scan_chunks import open_scan, read_piece
+    from app.tiling.layout import TaskInputError
+
+    try:
+        source = open_scan(path, chunk_points=_CHUNK)
+    except LoadError as exc:
+        if not exc.reason.startswith("not a scan this command reads"):
+            raise
+        return (*_read_whole(path), None)
+    if source.count == 0:
+        raise LoadError(path, "the scan is empty (0 points)")
+    keep = min(1.0, max_points / source.count)
+    rng = np.random.default_rng(seed)
+    parts = []
+    try:
+        for piece in source.pieces:
+            for chunk in read_piece(piece, _CHUNK):
+                parts.append(chunk[rng.random(len(chunk)) < keep] if keep < 1.0 else chunk)
+    except TaskInputError as exc:
+        raise LoadError(exc.path, exc.reason) from None
+    pts = np.concatenate(parts) if parts else np.zeros((0, 3))
+    if len(pts) == 0:
+        raise LoadError(path, "the scan is empty (0 points)")
+    if not np.isfinite(pts).all():
+        raise LoadError(path, "the scan holds NaN or infinite coordinates")
+    return pts, source.georef, source.stations
+
+
+def _read_whole(path: str) -> tuple[np.ndarray, Georef]:
     from loaders.registry import load
 
     clouds = []
@@ -81,30 +117,6 @@ def _read(path: str) -> tuple[np.ndarray, Georef]:
     if not np.isfinite(pts).all():
         raise LoadError(path, "the scan holds NaN or infinite coordinates")
     return pts, clouds[0].georef
-
-
-def _e57_stations(path: str) -> np.ndarray | None:
-    """Scanner positions of an E57 file's posed scans (the pose translation, in the file's frame,
-    as its points): they orient normals and tell hidden points from removed ones."""
-    if not path.lower().endswith(".e57"):
-        return None
-    import pye57
-
-    try:
-        e57 = pye57.E57(path)
-    except Exception:  # noqa: BLE001 - the loader already read it; no poses is no error
-        return None
-    try:
-        out = []
-        for i in range(int(e57.scan_count)):
-            header = e57.get_header(i)
-            if header.has_pose():
-                out.append(np.asarray(header.translation, dtype=np.float64).reshape(3))
-    except Exception:  # noqa: BLE001
-        return None
-    finally:
-        e57.close()
-    return np.array(out) if out else None
 
 
 def _same(a: Georef, b: Georef) -> bool:
@@ -196,11 +208,11 @@ def _compare(args: argparse.Namespace) -> None:
         settings.validate()
     except C2MError as exc:
         raise LoadError(args.output, str(exc)) from None
-    a, ga = _read(args.before)
-    b, gb = _read(args.after)
+    a, ga, poses_a = _read(args.before, settings.max_epoch_points)
+    b, gb, poses_b = _read(args.after, settings.max_epoch_points, seed=1)
     given = np.asarray(args.station, dtype=np.float64).reshape(-1, 3) if args.station else None
-    st_a = given if given is not None else _e57_stations(args.before)
-    st_b = given if given is not None else _e57_stations(args.after)
+    st_a = given if given is not None else poses_a
+    st_b = given if given is not None else poses_b
     if st_b is not None and given is None:       # the later scan's own poses move with its points
         both = _common_frame(args, a, ga, np.vstack([b, st_b]), gb)
         b, st_b = both[: len(b)], both[len(b):]

@@ -147,3 +147,10 @@ def test_e57_scan_poses_are_the_stations(tmp_path) -> None:
     s = json.loads(out.read_text())
     assert s["occlusion_checked"] and s["points_before"] == len(s1) and s["new_points"] > 20
     assert not any("stations unknown" in w for w in s["warnings"])
+
+
+def test_max_points_bounds_what_is_read(scans, tmp_path) -> None:
+    out = tmp_path / "small.json"
+    assert main(["change", str(scans["before"]), str(scans["after"]), "-o", str(out), "--max-points", "4000"]) == 0
+    s = json.loads(out.read_text())
+    assert 3000 < s["points_before"] < 5000 and 3000 < s["points_after"] < 5000   # a seeded sample, read in chunks
