@@ -36,13 +36,46 @@ def merge_counts(keys_a: np.ndarray, counts_a: np.ndarray, keys_b: np.ndarray,
     return uk, np.bincount(inv, weights=np.concatenate([counts_a, counts_b]), minlength=len(uk)).astype(np.int64)
 
 
+def _march(start, direction, length, occupied, origin, size, skip):  # noqa: ANN001, ANN202 - numba
+    """occupancy_blocked one ray at a time, stopping at the first occupied voxel."""
+    out = np.zeros(len(start), np.bool_)
+    step = size / 3.0
+    top = (1 << _BITS) - 1
+    for r in numba.prange(len(start)):
+        t = skip
+        while t <= length[r] - skip:
+            key = np.int64(0)
+            for k in range(3):
+                i = np.int64(np.floor((start[r, k] + t * direction[r, k] - origin[k]) / size)) + _HALF
+                i = min(max(i, 0), top)
+                key = (key << _BITS) | i
+            j = np.searchsorted(occupied, key)
+            if j < len(occupied) and occupied[j] == key:
+                out[r] = True
+                break
+            t += step
+    return out
+
+
+try:                               # numba comes with py3dtiles; numpy batches otherwise
+    import numba
+
+    _march_compiled = numba.njit(cache=True, parallel=True)(_march)
+except ImportError:                # pragma: no cover - depends on the environment
+    _march_compiled = None
+
+
 def occupancy_blocked(start: np.ndarray, direction: np.ndarray, length: np.ndarray, occupied: np.ndarray,
-                      origin: np.ndarray, size: float, skip: float) -> np.ndarray:
+                      origin: np.ndarray, size: float, skip: float, compiled: bool = True) -> np.ndarray:
     """(R,) True where a ray passes an occupied voxel between `skip` from its start and `skip`
     before its end (samples every size/3: a voxel's width is never jumped)."""
     blocked = np.zeros(len(start), dtype=bool)
     if not len(occupied) or not len(start):
         return blocked
+    if compiled and _march_compiled is not None:
+        return _march_compiled(np.ascontiguousarray(start, np.float64), np.ascontiguousarray(direction, np.float64),
+                               np.asarray(length, np.float64), occupied, np.asarray(origin, np.float64),
+                               float(size), float(skip))
     step = size / 3.0
     n = np.maximum(0, np.floor((length - 2 * skip) / step).astype(np.int64) + 1)
     n[length <= 2 * skip] = 0

@@ -69,3 +69,23 @@ def test_contact_cells_are_the_neighbours_touching_faces_and_both_paths_agree(si
     slab_top = (el == 0) & (np.abs(c[:, 2]) < 1e-9)
     under_wall = slab_top & (c[:, 1] < 0.2)
     assert fast[under_wall].all() and not fast[slab_top & (np.abs(c[:, 0] - 5) < 1) & (np.abs(c[:, 1] - 2) < 0.5)].any()
+
+
+def test_occupancy_march_compiled_equals_numpy_and_honours_the_skip():
+    from app.analysis._visibility import occupancy_blocked, voxel_keys
+
+    rng = np.random.default_rng(0)
+    occ = np.unique(voxel_keys(rng.uniform(0, 10, (2000, 3)), np.zeros(3), 0.2))
+    start = rng.uniform(0, 10, (5000, 3))
+    d = rng.normal(size=(5000, 3))
+    d /= np.linalg.norm(d, axis=1, keepdims=True)
+    length = rng.uniform(0, 8, 5000)
+    fast = occupancy_blocked(start, d, length, occ, np.zeros(3), 0.2, 0.3)
+    slow = occupancy_blocked(start, d, length, occ, np.zeros(3), 0.2, 0.3, compiled=False)
+    np.testing.assert_array_equal(fast, slow)
+    assert 0 < fast.sum() < len(fast)
+    # one occupied voxel on the ray: blocked unless it lies within the skip of either end
+    one = np.unique(voxel_keys(np.array([[5.1, 0.1, 0.1]]), np.zeros(3), 0.2))
+    ray = dict(direction=np.array([[1.0, 0.0, 0.0]]), occupied=one, origin=np.zeros(3), size=0.2, skip=0.3)
+    assert occupancy_blocked(np.array([[0.0, 0.1, 0.1]]), length=np.array([10.0]), **ray)[0]
+    assert not occupancy_blocked(np.array([[0.0, 0.1, 0.1]]), length=np.array([5.1]), **ray)[0]
