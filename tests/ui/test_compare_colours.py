@@ -205,3 +205,53 @@ def test_analysis_menu_and_layer_menu_open_the_analysis_dialogs(qtbot, window, t
     next(a for a in layer_menu.actions() if a.text() == "Refine alignment (ICP)\u2026").trigger()
     assert window.registration_dialog.isVisible() and scan.name in window.registration_dialog.windowTitle()
     window.registration_dialog.close()
+
+
+def _quad_over(scan: PointCloudLayer, shift: float = 0.0) -> BimLayer:
+    """One slab element under the whole scan (shifted east by `shift` metres)."""
+    (x0, y0, _z0), (x1, y1, _z1) = scan.bounds()
+    z0 = float(np.median(scan.positions[:, 2]))  # the flat scan's own level
+    v = np.array([[x0, y0, z0], [x1, y0, z0], [x1, y1, z0], [x0, y1, z0]], dtype=float) + [shift, 0.0, 0.0]
+    element = ElementInfo(id="G-ground-slab", ifc_class="IfcSlab", name="Slab", storey="Level 0")
+    layer = BimLayer(name="slab.ifc", data={"vertices": v, "faces": np.array([[0, 1, 2], [0, 2, 3]], dtype=np.int64),
+                                            "face_element": np.zeros(2, dtype=np.int32), "elements": [element]})
+    layer.info["crs"] = "EPSG:4547"  # in the scan's frame already: not an unplaced model put at the view
+    return layer
+
+
+def _compare_from_menu(window) -> None:
+    next(a for a in window.analysis_menu.actions() if a.text().startswith("&Compare")).trigger()
+    dialog = window.compare_dialog
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    assert not dialog.isVisible()  # started: the work goes on in a worker
+
+
+def test_scan_and_design_without_overlap_is_a_readable_message(qtbot, window, tmp_path: Path) -> None:
+    window.open_paths([str(write_las(tmp_path / "scan.las", n=N))])
+    wait_loaded(qtbot, window)
+    scan = window.scene.layers[0]
+    window.scene.layers.append(_quad_over(scan, shift=5_000.0))
+    _compare_from_menu(window)
+    wait_loaded(qtbot, window, timeout=60_000)
+    assert window.errors and "overlap" in window.errors[-1].lower() and "Traceback" not in window.errors[-1]
+    assert window.message_box.isVisible() and window.message_box.windowTitle() == "Could not compare"
+    assert [layer.kind for layer in window.scene.layers] == ["pointcloud", "bim"]  # nothing added or changed
+    assert "deviation_m" not in scan.data["attributes"] and scan.color_mode != "deviation"
+
+
+def test_cancel_leaves_the_scene_as_it_was(qtbot, window, tmp_path: Path) -> None:
+    window.open_paths([str(write_las(tmp_path / "scan.las", n=N))])
+    wait_loaded(qtbot, window)
+    scan = window.scene.layers[0]
+    window.scene.layers.append(_quad_over(scan))
+    _compare_from_menu(window)
+    assert window.cancel_button.isVisible() and window.progress.format() == "Comparing %p%"
+    qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+    wait_loaded(qtbot, window, timeout=60_000)
+    assert [layer.kind for layer in window.scene.layers] == ["pointcloud", "bim"] and not window.errors
+    assert "cancelled" in window.statusBar().currentMessage()
+    _compare_from_menu(window)  # not cancelled: the flat scan (1 cm noise) lies on the slab, within tolerance
+    wait_loaded(qtbot, window, timeout=60_000)
+    [comp] = [layer for layer in window.scene.layers if isinstance(layer, ComparisonLayer)]
+    assert comp.data.point_counts(0.05)["within"] == N and scan.color_mode == "deviation"
+    assert comp.data.n_elements == 1  # 2,000 points over 100 m x 100 m cover too few 10 cm cells to judge it built
