@@ -33,6 +33,8 @@ _TIE = 1e-9             # same relative tie tolerance as _triangles._TIE
 _TIES = 64
 _BLK = 512              # points per parallel work item
 _RING = 128             # ring cells sorted by distance (more: visited unsorted)
+_SUB = 4                # level-0 cells with at least _SUB_MIN triangles get S x S x S sub-cell lists
+_SUB_MIN = 24
 
 
 @numba.njit(inline="always")
@@ -201,7 +203,11 @@ def _hash_cells(keys, offsets, bits: int, tri, h: float, eps: float):  # noqa: A
                 cbox[c, d] = lo_d
             if hi_d > cbox[c, 3 + d]:
                 cbox[c, 3 + d] = hi_d
-    return table, fbits, start, tris, cbox
+    ckey = np.empty(ncell, np.int64)
+    for s in range(cap):
+        if tmp[s, 0] != -1:
+            ckey[tmp[s, 1]] = tmp[s, 0]
+    return table, fbits, start, tris, cbox, ckey
 
 
 def build_level(tri: np.ndarray, h: float, eps: float) -> tuple:
@@ -212,7 +218,108 @@ def build_level(tri: np.ndarray, h: float, eps: float) -> tuple:
     np.cumsum(counts, out=offsets[1:])
     keys = _fill(tri, h, eps, offsets)
     bits = max(4, int(np.ceil(np.log2(max(1.25 * len(keys), 16)))))
-    return _hash_cells(keys, offsets, bits, tri, h, eps)
+    table, fbits, start, tris, cbox, ckey = _hash_cells(keys, offsets, bits, tri, h, eps)
+    heavy = np.flatnonzero(np.diff(start) >= _SUB_MIN)
+    csub = np.full(len(start) - 1, -1, np.int64)
+    csub[heavy] = np.arange(len(heavy)) * (_SUB ** 3 + 1)
+    total = _sub_count(tri, h, eps, start, tris, ckey, heavy)
+    soff = np.zeros(len(heavy) + 1, np.int64)
+    np.cumsum(total, out=soff[1:])
+    sstart, stri = _sub_fill(tri, h, eps, start, tris, ckey, heavy, soff)
+    return table, fbits, start, tris, cbox, csub, sstart, stri
+
+
+@numba.njit(inline="always")
+def _sub_cells(tri, t: int, ix: int, iy: int, iz: int, h: float, eps: float, out, test: bool) -> int:  # noqa: ANN001
+    """Store the sub-cells k = (sx * S + sy) * S + sz of cell (ix, iy, iz) that triangle t meets
+    (the same separating-axis test as the cells) and return their number; without `test`, only
+    return the number of sub-cells its bounding box covers."""
+    hs = h / _SUB
+    x0, y0, z0 = tri[t, 0], tri[t, 1], tri[t, 2]
+    x1, y1, z1 = x0 + tri[t, 3], y0 + tri[t, 4], z0 + tri[t, 5]
+    x2, y2, z2 = x0 + tri[t, 6], y0 + tri[t, 7], z0 + tri[t, 8]
+    bx, by, bz = ix * h, iy * h, iz * h
+    sx0 = max(0, int(np.floor((min(x0, x1, x2) - eps - bx) / hs)))
+    sx1 = min(_SUB - 1, int(np.floor((max(x0, x1, x2) + eps - bx) / hs)))
+    sy0 = max(0, int(np.floor((min(y0, y1, y2) - eps - by) / hs)))
+    sy1 = min(_SUB - 1, int(np.floor((max(y0, y1, y2) + eps - by) / hs)))
+    sz0 = max(0, int(np.floor((min(z0, z1, z2) - eps - bz) / hs)))
+    sz1 = min(_SUB - 1, int(np.floor((max(z0, z1, z2) + eps - bz) / hs)))
+    if not test:                        # an upper bound: the sub-cells of the bounding box
+        return (sx1 - sx0 + 1) * (sy1 - sy0 + 1) * (sz1 - sz0 + 1)
+    single = sx0 == sx1 and sy0 == sy1 and sz0 == sz1
+    v0, v1, v2 = np.empty(3), np.empty(3), np.empty(3)
+    m = 0
+    for sx in range(sx0, sx1 + 1):
+        cx = bx + (sx + 0.5) * hs
+        for sy in range(sy0, sy1 + 1):
+            cy = by + (sy + 0.5) * hs
+            for sz in range(sz0, sz1 + 1):
+                cz = bz + (sz + 0.5) * hs
+                if single:
+                    out[m] = (sx * _SUB + sy) * _SUB + sz
+                    m += 1
+                    continue
+                v0[0], v0[1], v0[2] = x0 - cx, y0 - cy, z0 - cz
+                v1[0], v1[1], v1[2] = x1 - cx, y1 - cy, z1 - cz
+                v2[0], v2[1], v2[2] = x2 - cx, y2 - cy, z2 - cz
+                if not _tri_box(v0, v1, v2, 0.5 * hs + eps):
+                    continue
+                out[m] = (sx * _SUB + sy) * _SUB + sz
+                m += 1
+    return m
+
+
+@numba.njit(inline="always")
+def _unkey(k: int) -> tuple:
+    return ((k >> 42) & ((1 << 21) - 1)) - _OFF, ((k >> 21) & ((1 << 21) - 1)) - _OFF, (k & ((1 << 21) - 1)) - _OFF
+
+
+@numba.njit(parallel=True, cache=True)
+def _sub_count(tri, h: float, eps: float, start, tris, ckey, heavy):  # noqa: ANN001, ANN202
+    total = np.zeros(len(heavy), np.int64)
+    dummy = np.empty(0, np.int64)
+    for q in numba.prange(len(heavy)):
+        c = heavy[q]
+        ix, iy, iz = _unkey(ckey[c])
+        s = 0
+        for j in range(start[c], start[c + 1]):
+            s += _sub_cells(tri, tris[j], ix, iy, iz, h, eps, dummy, False)     # bound: no tests
+        total[q] = s
+    return total
+
+
+@numba.njit(parallel=True, cache=True)
+def _sub_fill(tri, h: float, eps: float, start, tris, ckey, heavy, soff):  # noqa: ANN001, ANN202
+    """Per heavy cell: S**3 + 1 list starts (absolute) and the sub-cell lists, sub-cell by sub-cell."""
+    ns = _SUB ** 3
+    sstart = np.empty(len(heavy) * (ns + 1), np.int64)
+    stri = np.empty(soff[-1], np.int32)
+    for q in numba.prange(len(heavy)):
+        c = heavy[q]
+        ix, iy, iz = _unkey(ckey[c])
+        n = soff[q + 1] - soff[q]
+        subs = np.empty(n, np.int64)
+        owner = np.empty(n, np.int32)
+        m = 0
+        for j in range(start[c], start[c + 1]):
+            k = _sub_cells(tri, tris[j], ix, iy, iz, h, eps, subs[m:], True)
+            owner[m:m + k] = tris[j]
+            m += k
+        n = m                          # the region keeps its unused tail (bound - used)
+        count = np.zeros(ns + 1, np.int64)
+        for u in range(n):
+            count[subs[u] + 1] += 1
+        base = q * (ns + 1)
+        acc = soff[q]
+        for k in range(ns + 1):
+            acc += count[k]
+            sstart[base + k] = acc
+            count[k] = acc
+        for u in range(n):             # count[k] now is the fill position of sub-cell k
+            stri[count[subs[u]]] = owner[u]
+            count[subs[u]] += 1
+    return sstart, stri
 
 
 @numba.njit(inline="always")
@@ -238,8 +345,15 @@ def _visit(c: int, first: bool, px: float, py: float, pz: float, tri, cstart, ct
     gz = max(cbox[c, 2] - pz, 0.0, pz - cbox[c, 5])
     if gx * gx + gy * gy + gz * gz > st[2]:
         return
-    for j in range(cstart[c], cstart[c + 1]):
-        t = ctri[j]
+    _scan(cstart[c], cstart[c + 1], ctri, first, px, py, pz, tri, stamp, mark, st, bd, bp, bt, ni)
+
+
+@numba.njit(inline="always")
+def _scan(j0: int, j1: int, lst, first: bool, px: float, py: float, pz: float, tri,  # noqa: ANN001
+          stamp, mark, st, bd, bp, bt, ni) -> None:
+    """Evaluate the triangles lst[j0:j1] (see _visit)."""
+    for j in range(j0, j1):
+        t = lst[j]
         ex, ey, ez = px - tri[t, 12], py - tri[t, 13], pz - tri[t, 14]
         reach = tri[t, 15] + st[3]                      # bounding sphere beyond the bound
         if ex * ex + ey * ey + ez * ez > reach * reach:
@@ -281,7 +395,8 @@ def _visit(c: int, first: bool, px: float, py: float, pz: float, tri, cstart, ct
 
 @numba.njit(nogil=True, cache=True)
 def query_block(p, i0: int, i1: int, origin, maxd: float, lo, hi, lh, lbase, lbits, lcell, table,  # noqa: ANN001, ANN201
-                cstart, ctri, cbox, tri, face, element, stamp, base: int, out_d, out_face, out_elem, out_far):
+                cstart, ctri, cbox, csub, sstart, stri, tri, face, element, stamp, base: int,
+                out_d, out_face, out_elem, out_far):
     """Points p[i0:i1] (scene frame; origin is the design's local origin): signed distance (NaN
     when far), original face, element and far flag written at the same rows of the outputs.
     Releases the GIL: worker threads run blocks side by side (see _grid_index)."""
@@ -325,6 +440,18 @@ def query_block(p, i0: int, i1: int, origin, maxd: float, lo, hi, lh, lbase, lbi
                 if c >= 0:
                     if lev == 0:
                         c0 = c
+                    sb = csub[c] if lev == 0 else -1
+                    if sb >= 0:             # a crowded cell: its sub-cell first, often enough
+                        hs = h / _SUB
+                        sx = min(_SUB - 1, max(0, int((px - cx * h) / hs)))
+                        sy = min(_SUB - 1, max(0, int((py - cy * h) / hs)))
+                        sz = min(_SUB - 1, max(0, int((pz - cz * h) / hs)))
+                        k = sb + (sx * _SUB + sy) * _SUB + sz
+                        _scan(sstart[k], sstart[k + 1], stri, True, px, py, pz, tri, stamp, mark, st, bd, bp, bt, ni)
+                        bx, by, bz = cx * h + sx * hs, cy * h + sy * hs, cz * h + sz * hs
+                        inner = min(px - bx, bx + hs - px, py - by, by + hs - py, pz - bz, bz + hs - pz)
+                        if inner > 0 and inner * inner > st[2]:
+                            break           # every other triangle is outside this sub-cell
                     _visit(c, lev == 0, px, py, pz, tri, cstart, ctri, cbox, stamp, mark, st, bd, bp, bt, ni)
             else:
                 # the ring's cells within the bound, nearest first (the bound drops sooner)

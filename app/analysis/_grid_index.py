@@ -68,7 +68,8 @@ class GridSearch:
             toff = np.concatenate([[0], np.cumsum(ntri)[:-1]]).astype(np.int64)
             cstart = np.concatenate([x[2][:-1] + o for x, o in zip(lv, toff)] + [[sum(ntri)]]).astype(np.int64)
             packed = (lh, lbase, lbits, lcell, np.concatenate([x[0] for x in lv]), cstart,
-                      np.concatenate([x[3] for x in lv]), np.concatenate([x[4] for x in lv]))
+                      np.concatenate([x[3] for x in lv]), np.concatenate([x[4] for x in lv]),
+                      lv[0][5], lv[0][6], lv[0][7])           # sub-cells: level 0 only
             self._packed[need] = packed
             return packed
 

@@ -164,3 +164,27 @@ def test_stamp_marks_wrap_around_without_changing_answers(monkeypatch: pytest.Mo
     wrapped = DesignIndex(v, f, threads=2).query(p, max_distance=3.0, chunk_size=500)
     np.testing.assert_array_equal(whole.distance, wrapped.distance)
     np.testing.assert_array_equal(whole.face, wrapped.face)
+
+
+def test_crowded_cells_use_exact_sub_cells(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A finely tessellated sphere and a long tube in large cells: crowded cells get sub-cell
+    lists (every cell here, forced), points near and off them stay exact."""
+    from app.analysis import _grid
+    from tests.benchmarks._design_site import _cylinder, _sphere
+
+    monkeypatch.setattr(_grid, "_SUB_MIN", 1)
+    monkeypatch.setattr(_grid_index, "_CELL_FACTOR", 6.0)
+    vs, fs = _sphere(np.array([1.0, 2.0, 3.0]), 0.7, 24, 36)
+    vc, fc = _cylinder(np.array([-2.0, 0, 0]), np.array([4.0, 1, 0.5]), 0.1, 12, 30)
+    v, f = np.vstack([vs, vc]), np.vstack([fs, fc + len(vs)])
+    rng = np.random.default_rng(11)
+    on = v[f[:, 0]] + rng.normal(0, 0.01, (len(f), 3))
+    p = np.vstack([on[::3], rng.uniform(-3, 5, (600, 3))])
+    index = DesignIndex(v, f)
+    assert (index.grid._levels[0][5] >= 0).all()            # every level-0 cell has sub-cells
+    r = index.query(p, max_distance=2.0)
+    want, _ = brute_force(p, v, f)
+    np.testing.assert_array_equal(r.far, want > 2.0)
+    np.testing.assert_allclose(np.abs(r.distance[~r.far]), want[~r.far], atol=1e-9)
+    _, canon, _ = _canonical(p[~r.far][:300], v, f)
+    np.testing.assert_array_equal(r.face[~r.far][:300], canon)
