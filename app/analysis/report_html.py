@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from app.analysis.schedule_status import SCHEDULE_RGB, SCHEDULE_STATUSES
+
 STATUS_ORDER = ("built", "partial", "missing", "deviating")
-SCHEDULE_RGB = {"ahead": (40, 110, 220), "on_time": (46, 160, 67), "behind": (214, 39, 40), "not_planned": (150, 150, 150)}
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
 h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #ccc}
@@ -122,14 +123,14 @@ def _element_table(elements: list[dict], colours: dict) -> str:
 def _schedule_section(schedule: dict) -> str:
     rows = []
     for name, g in schedule.get("by_task", {}).items():
-        cells = "".join(f"<td>{_fmt(g.get(k, 0))}</td>" for k in ("ahead", "on_time", "behind", "not_planned"))
+        cells = "".join(f"<td>{_fmt(g.get(k, 0))}</td>" for k in SCHEDULE_STATUSES)
         rows.append(f'<tr><td class="t">{html.escape(name)}</td><td class="t">{_fmt(g.get("planned"))}</td>'
                     f'<td>{_fmt(g.get("elements", 0))}</td>{cells}</tr>')
     head = "".join(f'<th><span class="chip" style="background:{_rgb(SCHEDULE_RGB[k])}"></span>{k}</th>'
-                   for k in ("ahead", "on_time", "behind", "not_planned"))
+                   for k in SCHEDULE_STATUSES)
     storeys = []
     for name, g in sorted(schedule.get("by_storey", {}).items()):
-        cells = "".join(f"<td>{_fmt(g.get(k, 0))}</td>" for k in ("ahead", "on_time", "behind", "not_planned"))
+        cells = "".join(f"<td>{_fmt(g.get(k, 0))}</td>" for k in SCHEDULE_STATUSES)
         storeys.append(f'<tr><td class="t">{html.escape(name or "(none)")}</td><td>{_fmt(g.get("elements", 0))}</td>{cells}</tr>')
     links = "".join(f"<li>{html.escape(line)}</li>" for line in schedule.get("links", {}).get("lines", []))
     return (f'<h2>Planned versus actual at {_fmt(schedule.get("date"))}</h2><ul>{links}</ul>'
