@@ -56,6 +56,7 @@ class ChangeSettings:
     registration_error: float = 0.01     # added to the LoD (alignment uncertainty of the two scans)
     occlusion_radius: float = 0.1        # a line of sight passing this close to a point is blocked
     min_cluster_points: int = 10         # smaller groups of changed points are noise
+    min_cylinder_points: int = 3         # M3C2 distance only where both cylinders hold this many points
     max_core_points: int = 100_000
     max_epoch_points: int = 2_000_000
     max_layer_points: int = 200_000
@@ -71,8 +72,8 @@ class ChangeSettings:
         for name in ("max_core_points", "max_epoch_points", "max_layer_points"):
             if int(getattr(self, name)) < 100:
                 raise C2MError(f"{name.replace('_', ' ')} must be at least 100")
-        if self.min_cluster_points < 1:
-            raise C2MError("min cluster points must be at least 1")
+        if self.min_cluster_points < 1 or self.min_cylinder_points < 1:
+            raise C2MError("min cluster points and min cylinder points must be at least 1")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -208,12 +209,14 @@ class _Epochs:
     @staticmethod
     def distances(core: np.ndarray, normal: np.ndarray, first, second, s: ChangeSettings, half_length: float,
                   cancel: Cancel | None, progress: Progress | None, span: tuple[float, float], what: str
-                  ) -> tuple[np.ndarray, np.ndarray]:
-        """M3C2 distance (second minus first along the normal) and LoD95 per core point."""
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """M3C2 distance (second minus first along the normal), LoD95 and the smaller of the two
+        cylinders' point counts, per core point."""
         import _py4dgeo
 
         dist = np.full(len(core), np.nan)
         lod = np.full(len(core), np.nan)
+        count = np.zeros(len(core), np.int64)
         for c0 in range(0, len(core), _CHUNK):
             if cancel is not None and cancel():
                 raise LoadCancelled("change detection cancelled")
@@ -223,10 +226,12 @@ class _Epochs:
                                               float(s.registration_error), _py4dgeo.cylinder_workingset_finder,
                                               _py4dgeo.mean_stddev_distance)
             dist[c0:c1] = d
-            lod[c0:c1] = np.asarray(u)["lodetection"]
+            u = np.asarray(u)
+            lod[c0:c1] = u["lodetection"]
+            count[c0:c1] = np.minimum(u["num_samples1"], u["num_samples2"])
             if progress is not None:
                 progress(span[0] + (span[1] - span[0]) * c1 / len(core), f"{what}: {c1:,} of {len(core):,} points")
-        return dist, lod
+        return dist, lod, count
 
 
 def _seen_through(points: np.ndarray, normal: np.ndarray, other: cKDTree, stations: np.ndarray, radius: float,
@@ -298,7 +303,13 @@ def m3c2_change(before: np.ndarray, after: np.ndarray, settings: ChangeSettings 
     ep = _Epochs(a, b, s.normal_radius)
     core = _sample(a, s.max_core_points, rng)
     normal = ep.normals(ep.normals_a, core, s.normal_radius, st_any)
-    dist, lod = ep.distances(core, normal, ep.a, ep.b, s, s.max_distance, cancel, progress, (0.05, 0.45), "M3C2")
+    dist, lod, count = ep.distances(core, normal, ep.a, ep.b, s, s.max_distance, cancel, progress, (0.05, 0.45), "M3C2")
+    few = count < s.min_cylinder_points          # a mean of one or two points has no spread to judge it by
+    measured = np.isfinite(dist).any()
+    dist[few], lod[few] = np.nan, np.nan
+    if measured and not np.isfinite(dist).any():
+        raise C2MError(f"no cylinder holds {s.min_cylinder_points} points of both scans: raise the cylinder radius "
+                       f"({s.cylinder_radius:g} m; the points are about {max(_spacing(a), _spacing(b)):.3f} m apart)")
     if not np.isfinite(dist).any():
         raise C2MError(f"the two scans do not overlap: no core point has points of both within {s.max_distance} m "
                        f"(earlier {_extent(a_all)}, later {_extent(b_all)})")
@@ -316,13 +327,13 @@ def m3c2_change(before: np.ndarray, after: np.ndarray, settings: ChangeSettings 
         cand = _sample(own, s.max_layer_points, rng)
         n = ep.normals(own_normals, cand, s.normal_radius, None)
         span = (0.45 + 0.25 * i, 0.6 + 0.25 * i)
-        d, l = ep.distances(cand, n, own_ep, other_ep, s, s.support_distance, cancel, progress, span,
-                            "new material" if i == 0 else "removed material")
+        d, l, _ = ep.distances(cand, n, own_ep, other_ep, s, s.support_distance, cancel, progress, span,
+                               "new material" if i == 0 else "removed material")
         empty = np.flatnonzero(np.isnan(d))
         if len(empty):      # sparse (grazing) sampling leaves gaps wider than the cylinder: look wider once
             wide = replace(s, cylinder_radius=s.cylinder_radius * _WIDER)
-            d[empty], l[empty] = ep.distances(cand[empty], n[empty], own_ep, other_ep, wide, s.support_distance,
-                                              cancel, None, span, "")
+            d[empty], l[empty], _ = ep.distances(cand[empty], n[empty], own_ep, other_ep, wide, s.support_distance,
+                                                 cancel, None, span, "")
         unsupported = ~(np.isfinite(d) & (np.abs(d) <= l))
         pts, nn = cand[unsupported], n[unsupported]
         if other_st is not None and len(pts):

@@ -103,10 +103,12 @@ def test_far_from_origin_same_answer(epochs) -> None:
     r = m3c2_change(s1.points + far, s2.points + far, small, stations_before=STATIONS + far,
                     stations_after=STATIONS + far)
     np.testing.assert_allclose(r.core - far, result.core, atol=1e-6)
-    # the same cylinders up to points on their boundary (coordinates differ by float64 rounding)
+    # float64 rounding at 3,000 km moves each point by ~2e-10 m; py4dgeo's cylinders answer such a
+    # perturbation at the origin just the same (about 2% of them gain or lose a point at their edge),
+    # so: the same answers up to that, and the typical distance equal to a nanometre
     both = np.isfinite(r.distance) & np.isfinite(result.distance)
-    assert np.mean(np.isfinite(r.distance) == np.isfinite(result.distance)) > 0.99
-    assert np.median(np.abs(r.distance[both] - result.distance[both])) < 1e-4
+    assert np.mean(np.isfinite(r.distance) == np.isfinite(result.distance)) > 0.97
+    assert np.median(np.abs(r.distance[both] - result.distance[both])) < 1e-9
     assert abs(len(r.new_points) - len(result.new_points)) <= 0.03 * len(result.new_points)
     assert abs(int(r.significant.sum()) - int(result.significant.sum())) <= max(3, 0.03 * result.significant.sum())
 
@@ -123,6 +125,8 @@ def test_bad_input_is_a_clear_error(epochs) -> None:
         m3c2_change(s1.points, s2.points + [100.0, 0, 0])
     with pytest.raises(C2MError, match="cylinder radius"):
         m3c2_change(s1.points, s2.points, ChangeSettings(cylinder_radius=0))
+    with pytest.raises(C2MError, match="raise the cylinder radius"):
+        m3c2_change(s1.points, s2.points, ChangeSettings(min_cylinder_points=100_000, max_core_points=500))
     with pytest.raises(C2MError, match="stations"):
         m3c2_change(s1.points, s2.points, stations_before=np.array([[np.nan, 0, 0]]))
 
