@@ -134,28 +134,42 @@ def _extent_ratio(centres: np.ndarray, support: np.ndarray, cell: float, row_fra
     return ratio
 
 
-def _coarsening(acc: "VerdictAccumulator", raw_cells: np.ndarray) -> np.ndarray:
-    """(E,) block size (cells) at which each element's coverage is judged: sparse sampling (a far
-    station, a thinned cloud) leaves built cells empty by chance, so cells are merged f x f until
-    about `min_cell_density` points are expected per block. The expected count per cell, lam, is
-    estimated from the mean count of the cells that got points, lam / (1 - exp(-lam)) (Poisson
-    sampling), which does not depend on how much of the element stands."""
+def _coarsening(acc: "VerdictAccumulator", grid: SurfaceGrid, counted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(P,) block size (cells) at which each face plane's coverage is judged, and (P,) the expected
+    points per cell: sparse sampling (a far station, a grazing view, a thinned cloud) leaves built
+    cells empty by chance, so cells are merged f x f until about `min_cell_density` points are
+    expected per block. The expected count per cell, lam, is estimated from the mean count of the
+    plane's cells that got points, lam / (1 - exp(-lam)) (Poisson), which does not depend on how
+    much of the face stands. Planes with under 20 such cells use their element's pooled counts;
+    elements with under 20 keep f = 1 (too few to tell sparse sampling from stray points)."""
     s = acc.settings
+    n_planes = len(grid.plane_nu)
+    hit = counted & (acc.cell_tol > 0)
+    raw = np.bincount(grid.cell_plane[hit], minlength=n_planes)
+    pts = np.bincount(grid.cell_plane[hit], weights=acc.cell_tol[hit], minlength=n_planes)
+    # planes with few hit cells borrow their element's pooled counts
+    n_el = len(acc.tol_n)
+    el_raw = np.bincount(grid.plane_element, weights=raw, minlength=n_el)
+    el_pts = np.bincount(grid.plane_element, weights=pts, minlength=n_el)
+    few = raw < 20
+    raw = np.where(few, el_raw[grid.plane_element], raw)
+    pts = np.where(few, el_pts[grid.plane_element], pts)
     lam_grid = np.linspace(1e-3, 60.0, 6000)
     mean_hit = lam_grid / -np.expm1(-lam_grid)
-    per_hit = acc.tol_n / np.maximum(raw_cells, 1)
-    lam = np.interp(np.maximum(per_hit, 1.0), mean_hit, lam_grid)
+    lam = np.interp(np.maximum(pts / np.maximum(raw, 1), 1.0), mean_hit, lam_grid)
+    lam[raw == 0] = 0.0
     f = np.ceil(np.sqrt(s.min_cell_density / np.maximum(lam, 1e-3)))
-    f[raw_cells < 20] = 1          # too few cells to tell sparse sampling from stray points
-    return np.clip(f, 1, s.max_coarsen).astype(np.int64)
+    f[raw < 20] = 1
+    return np.clip(f, 1, s.max_coarsen).astype(np.int64), lam
 
 
 def _block_counts(grid: SurfaceGrid, factor: np.ndarray, masks: list[np.ndarray], n_el: int) -> list[np.ndarray]:
-    """Per element, the number of f x f blocks (of its face grids) holding any cell of each mask."""
+    """Per element, the number of f x f blocks (of its face grids, f per plane) holding any cell of
+    each mask."""
     plane = grid.cell_plane
     local = grid.cell_key - grid.plane_base[plane]
     nv = grid.plane_nv[plane]
-    f = factor[grid.plane_element[plane]]
+    f = factor[plane]
     block = (plane << 40) | ((local // nv // f) << 20) | (local % nv // f)
     out = []
     for m in masks:
@@ -185,6 +199,7 @@ def judge(acc: "VerdictAccumulator", grid: SurfaceGrid, counted: np.ndarray,
     # a face plane counts as seen (no stations) when enough of its counted cells hold support
     plane_cells = np.bincount(grid.cell_plane[counted], minlength=len(grid.plane_nu))
     plane_sup = np.bincount(grid.cell_plane[band_c], minlength=len(grid.plane_nu))
+    factor, _ = _coarsening(acc, grid, counted)
     seen_plane = (plane_sup > 0) & (plane_sup >= s.seen_plane_fraction * plane_cells)
     visible = _observable_empty(acc, grid, counted & ~band_c, present, seen_plane)
     observable = counted & (band_c | visible)
@@ -192,7 +207,6 @@ def judge(acc: "VerdictAccumulator", grid: SurfaceGrid, counted: np.ndarray,
     n_exp = np.bincount(el[counted], minlength=n_el)
     n_tol = np.bincount(el[tol_c & counted], minlength=n_el)
     n_band = np.bincount(el[band_c & counted], minlength=n_el)
-    factor = _coarsening(acc, np.bincount(el[counted & (acc.cell_tol > 0)], minlength=n_el))
     b_obs, b_tol, b_band = _block_counts(grid, factor, [observable, observable & tol_c, observable & band_c], n_el)
     offsets = _offsets(acc, grid)
     order = np.argsort(el, kind="stable")

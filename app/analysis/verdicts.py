@@ -53,7 +53,7 @@ class VerdictSettings:
     built_coverage: float = 0.80         # coverage at or above: built
     missing_coverage: float = 0.05       # coverage below (or band points < min_points): missing
     min_exposed_support: float = 0.05    # no stations: support on less than this share of the exposed cells: missing
-    partial_extent: float = 0.85         # no stations: partial only if support spans less than this
+    partial_extent: float = 0.70         # no stations: partial only if support spans less than this
     extent_row_fraction: float = 0.25    # no stations: a row across an axis counts for the span at this support
     extent_min_length: float = 1.0       # no stations: axes shorter than this (m) never make an element partial
     min_points: int = 3                  # band points below this: missing
