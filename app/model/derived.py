@@ -128,6 +128,9 @@ def read_comparison(path: str, state: dict[str, Any], missing: bool) -> Comparis
     """The comparison as saved; pending (data None) when its sidecar is not there."""
     known = {k: v for k, v in state.items() if k in ("name", "visible", "opacity", "scan", "design", "tolerance", "max_distance")}
     layer = ComparisonLayer(**known)
+    if not 0 < layer.tolerance < layer.max_distance:  # a hand-edited project: say so, never colour with it
+        raise LoadError(path, f"comparison settings out of range: tolerance {layer.tolerance:g} m must be more than 0 "
+                              f"and less than the far cut-off {layer.max_distance:g} m")
     if missing:
         layer.info["pending"] = "results not saved: computed again once its layers are loaded"
         return layer

@@ -206,3 +206,17 @@ def test_attach_sets_both_colour_modes_when_a_listener_attaches_again_meanwhile(
     scan.data_changed.connect(lambda: attach(comp, [scan, bim], set_modes=False))
     attach(comp, [scan, bim])
     assert scan.color_mode == "deviation" and bim.color_mode == "status"
+
+
+def test_hand_edited_settings_out_of_range_are_a_readable_error(tmp_path: Path) -> None:
+    from tests.fixtures import write_las
+
+    las = write_las(tmp_path / "scan.las", n=6)
+    _, path = _project_with(tmp_path, las, ComparisonLayer(name="cmp", scan="scan.las", design=("d",), data=_data()))
+    doc = json.loads(path.read_text())
+    doc["layers"][-1]["state"]["tolerance"] = -0.05
+    path.write_text(json.dumps(doc))
+    errors: list[LoadError] = []
+    reopened = open_paths(Scene(), [str(path)], on_error=errors.append)
+    assert len(errors) == 1 and "tolerance -0.05 m must be more than 0" in errors[0].reason
+    assert [layer.kind for layer in reopened] == ["pointcloud"]
