@@ -359,3 +359,16 @@ def test_same_verdicts_far_from_the_origin(simple):
         got = {far.elements[v.index].name: v for v in acc.finish()}
         assert {n: v.status for n, v in got.items()} == truth
         assert got["Column A"].offset[0] == pytest.approx(0.12, abs=0.01)
+
+
+@pytest.mark.parametrize("station", [(1.0, 1.0, 1.6), (9.0, 7.0, 1.6), (5.0, 4.0, 1.6)],
+                         ids=["corner", "far-corner", "under-the-beam"])
+def test_one_station_anywhere_in_a_built_site_gives_no_false_partial(station):
+    """From one station the beam's sides are seen edge-on (under-the-beam) and far walls at steep
+    angles: sparse, fading support is judged on coarser blocks, never as a missing part."""
+    boxes = simple_site()
+    design = design_from_boxes(boxes)
+    scan = simulate_scan(mesh_from_boxes(boxes), [station], target_points=80_000, seed=7)
+    for stations in (np.array([station]), None):
+        _, got = verdicts_for(design, scan, stations)
+        assert {n: v.status for n, v in got.items()} == {b.name: "built" for b in boxes}
