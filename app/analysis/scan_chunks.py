@@ -71,11 +71,22 @@ def _open_las(path: str, chunk_points: int) -> ScanSource:
         warnings = list(info.warnings)
         bounds = np.array([info.mins, info.maxs], dtype=np.float64) if info.count else None
         georef = georef_for(header, warnings, lambda: bounds)
-        if copc:
-            pieces = _copc_pieces(path, reader, chunk_points, warnings)
+        if copc:  # node by node; a hierarchy that is unusable or misses points: read as the plain LAZ it also is
+            try:
+                pieces = _copc_pieces(path, reader, chunk_points, warnings)
+            except LoadError as exc:
+                warnings.append(f"COPC hierarchy unusable ({exc.reason}); read as plain LAZ")
+                copc = False
+            else:
+                if sum(p.count for p in pieces) != info.count:
+                    warnings.append(f"the COPC hierarchy reaches {sum(p.count for p in pieces):,} of {info.count:,} "
+                                    "points; read as plain LAZ")
+                    copc = False
     _check_bounds(path, bounds)
     if not copc:
-        span = chunk_points if info.seekable else max(1, info.count)  # one chunk per piece (a LAZ without a chunk table cannot seek)
+        # one chunk per piece; a LAZ without a chunk table cannot seek, nor can a COPC read as plain LAZ
+        # (laspy's seek assumes the fixed-size chunks of a plain LAZ)
+        span = chunk_points if info.seekable and not is_copc(header) else max(1, info.count)
         pieces = [Piece(path, "las", start, min(span, info.count - start)) for start in range(0, info.count, span)]
     return ScanSource(path, label, info.count, georef, bounds, pieces, warnings=warnings)
 
@@ -90,7 +101,10 @@ def _copc_pieces(path: str, reader, chunk_points: int, warnings: list[str]) -> l
     header = reader.header
     size = os.path.getsize(path)
     with open(path, "rb") as stream:
-        copc = laspy.CopcReader(stream, close_fd=False)
+        try:
+            copc = laspy.CopcReader(stream, close_fd=False)
+        except Exception as exc:  # noqa: BLE001 - laspy raises many kinds on a corrupt COPC info or root page
+            raise LoadError(path, f"not a readable COPC file: {exc}") from None
         entries = _hierarchy(path, copc, size, warnings)
         nodes = _select(copc, entries, None, None, size, warnings)
         vlr = copc.laszip_vlr.record_data

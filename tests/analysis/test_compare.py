@@ -297,3 +297,21 @@ def test_points_without_coordinates_are_left_out_and_counted(files, monkeypatch,
     r = compare_files(files / "site.ifc", files / "scan.laz", CompareSettings(), warn=warned.append)
     assert any("7 points with NaN or infinite coordinates left out" in w for w in warned + r.summary["warnings"])
     assert _by_name(r) == _by_name(result) and r.summary["points_total"] == result.summary["points_total"]
+
+
+def test_copc_with_a_broken_hierarchy_is_read_as_plain_laz(files, tmp_path) -> None:
+    import struct
+
+    from app.analysis.scan_chunks import open_scan, read_piece
+    from app.tiling import tile
+
+    tile([str(files / "scan.laz")], str(tmp_path / "s.copc.laz"), workers=1, processes=False, max_leaf=4_000)
+    src = open_scan(str(tmp_path / "s.copc.laz"))
+    data = bytearray((tmp_path / "s.copc.laz").read_bytes())
+    vlr = data.index(b"copc")  # the COPC info VLR: its root hierarchy offset moved past the end of the file
+    info = vlr + 16 + 2 + 2 + 32  # user id, record id, length, description; then centre xyz, halfsize, spacing
+    struct.pack_into("<Q", data, info + 40, len(data) + 10_000)
+    (tmp_path / "broken.copc.laz").write_bytes(bytes(data))
+    broken = open_scan(str(tmp_path / "broken.copc.laz"), chunk_points=20_000)
+    assert any("read as plain LAZ" in w for w in broken.warnings) and {p.kind for p in broken.pieces} == {"las"}
+    assert sum(len(c) for p in broken.pieces for c in read_piece(p)) == src.count
