@@ -24,6 +24,7 @@ from tests import scan_sim as ss
 
 N_POINTS = int(os.environ.get("TWINSCAPE_BENCH_COMPARE_POINTS", "6000000"))
 ORIGIN = (500000.0, 2500000.0, 10.0)
+OMIT, CUT, SHIFT = ["Column L3 11", "Beam L2 x01"], {"Wall L0 N": 0.4}, {"Column L1 20": (0.12, 0.0, 0.0)}
 STATIONS = [(3.2, 2.2, 1.5), (8.8, 5.8, 1.5), (3.2, 5.8, 4.8), (8.8, 2.2, 8.1), (3.2, 2.2, 11.4), (8.8, 5.8, 11.4)]
 
 
@@ -56,8 +57,7 @@ def site(tmp_path_factory):
     design = hundred_elements()
     assert len(design) == 100
     ss.write_site_ifc(d / "site.ifc", design, unit="MILLIMETRE", map_origin=ORIGIN, epsg=4547)
-    built = ss.as_built(design, omit=["Column L3 11", "Beam L2 x01"], cut={"Wall L0 N": 0.4},
-                        shift={"Column L1 20": (0.12, 0.0, 0.0)})
+    built = ss.as_built(design, omit=OMIT, cut=CUT, shift=SHIFT)
     mesh = ss.mesh_from_boxes(built, clutter=ss.FRAME_CLUTTER)
     scan = ss.simulate_scan(mesh, STATIONS, target_points=int(N_POINTS / len(STATIONS) * 1.25), n_floating=2000, seed=5)
     keep = np.random.default_rng(0).permutation(len(scan))[:N_POINTS]
@@ -113,7 +113,11 @@ def test_end_to_end_compare_against_reading_the_scan(site, capsys) -> None:
         for label, t in times.items():
             print(f"  twinscape compare ({label}): {t:.2f} s = {t / t_load:.1f}x reading the scan "
                   f"({n / t / 1e6:.2f} M points/s)")
-        print(f"  statuses: {report['summary']['elements_by_status']}")
+        truth = {e["name"]: "missing" if e["name"] in OMIT else "partial" if e["name"] in CUT
+                 else "deviating" if e["name"] in SHIFT else "built" for e in report["elements"]}
+        wrong = {e["name"]: e["status"] for e in report["elements"] if e["status"] != truth[e["name"]]}
+        print(f"  statuses: {report['summary']['elements_by_status']}; as chosen: {100 - len(wrong)} of 100 "
+              f"(differ: {wrong})")
         print(f"  peak traced memory: " + ", ".join(f"{v:.0f} MiB with {k:,}-point chunks" for k, v in peaks.items())
               + f" (the scan's xyz alone: {n * 24 / 2**20:.0f} MiB)")
     assert report["summary"]["points_total"] == n and len(report["elements"]) == 100
