@@ -77,7 +77,11 @@ class CompareDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
-        if not self.scans or not self.designs:
+        streamed = [layer.name for layer in layers if isinstance(layer, PointCloudLayer) and layer.info.get("copc")]
+        if not self.scans and streamed:
+            self.show_message(f"{streamed[0]} streams from a COPC file too large to hold in memory: compare it with "
+                              "`twinscape compare --scan FILE --design MODEL.ifc -o report.html`, which reads it in chunks.")
+        elif not self.scans or not self.designs:
             self.show_message("Open a point cloud scan and an IFC model first: " + (
                 "no point cloud layer is open." if not self.scans else "no BIM layer with elements is open."))
 

@@ -255,3 +255,14 @@ def test_cancel_leaves_the_scene_as_it_was(qtbot, window, tmp_path: Path) -> Non
     [comp] = [layer for layer in window.scene.layers if isinstance(layer, ComparisonLayer)]
     assert comp.data.point_counts(0.05)["within"] == N and scan.color_mode == "deviation"
     assert comp.data.n_elements == 1  # 2,000 points over 100 m x 100 m cover too few 10 cm cells to judge it built
+
+
+def test_a_streamed_copc_scan_is_pointed_to_the_command_line(qtbot, window) -> None:
+    cloud = PointCloudLayer(name="big.copc.laz", data={"positions": np.zeros((10, 3)), "colors": None, "attributes": {}})
+    cloud.info.update({"copc": True, "crs": "EPSG:4547"})
+    window.scene.layers.append(cloud)
+    window.scene.layers.append(_bim())
+    next(a for a in window.analysis_menu.actions() if a.text().startswith("&Compare")).trigger()
+    dialog = window.compare_dialog
+    assert dialog.scan_box.count() == 0 and "twinscape compare" in dialog.message.text()
+    dialog.close()
