@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import shutil
 import subprocess
 import time
@@ -58,28 +59,37 @@ def _read_ply_floats(path: Path) -> tuple[list[str], np.ndarray]:
     return names, np.frombuffer(data, "<f4", count * len(names), end).reshape(count, len(names))
 
 
-def _cloudcompare(tmp: Path, extra: list[str]) -> tuple[float, np.ndarray, str]:
-    """Run CloudCompare's C2M; (its own C2M seconds, signed distances, log)."""
+def _run_cloudcompare(tmp: Path, c2m: list[str]) -> tuple[str, float]:
+    """CloudCompare loading both files, running `c2m` and saving the cloud: (log, CPU seconds)."""
+    cmd = [CLOUDCOMPARE, "-SILENT", "-AUTO_SAVE", "OFF", "-C_EXPORT_FMT", "PLY", "-O", str(tmp / "cloud.ply"),
+           "-O", str(tmp / "mesh.ply"), *c2m, "-SAVE_CLOUDS", "FILE", str(tmp / "out.ply")]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    log = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, cwd=tmp).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return log, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+
+def _cloudcompare(tmp: Path, extra: list[str]) -> tuple[float, np.ndarray, str, float]:
+    """Run CloudCompare's C2M; (its own C2M seconds, signed distances, log, CPU seconds of the run)."""
     out = tmp / "out.ply"
     out.unlink(missing_ok=True)
-    cmd = [CLOUDCOMPARE, "-SILENT", "-AUTO_SAVE", "OFF", "-C_EXPORT_FMT", "PLY", "-O", str(tmp / "cloud.ply"),
-           "-O", str(tmp / "mesh.ply"), "-C2M_DIST", *extra, "-SAVE_CLOUDS", "FILE", str(out)]
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    log = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, cwd=tmp).stdout
+    log, cpu = _run_cloudcompare(tmp, ["-C2M_DIST", *extra])
     seconds = [float(x) for x in re.findall(r"\[(?:computeApproxDistances|ComputeDistances)\] Time: ([0-9.]+) s", log)]
     assert len(seconds) == 2 and out.exists(), log
     names, values = _read_ply_floats(out)
     column = next(i for i, name in enumerate(names) if name.startswith("scalar_C2M_signed_distances"))
-    return sum(seconds), values[:, column].astype(np.float64), log
+    return sum(seconds), values[:, column].astype(np.float64), log, cpu
 
 
-def _ours(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray, elem: np.ndarray) -> tuple[float, float, object]:
-    t0 = time.perf_counter()
+def _ours(points: np.ndarray, vertices: np.ndarray, faces: np.ndarray, elem: np.ndarray) -> tuple:
+    """(seconds, index seconds, result, CPU seconds) of index build + query."""
+    c0, t0 = time.process_time(), time.perf_counter()
     index = DesignIndex(vertices, faces, elem)
     t1 = time.perf_counter()
     res = index.query(points, max_distance=MAX_DISTANCE)
     t2 = time.perf_counter()
-    return t2 - t0, t1 - t0, res
+    return t2 - t0, t1 - t0, res, time.process_time() - c0
 
 
 @pytest.mark.skipif(CLOUDCOMPARE is None, reason="CloudCompare is not installed (make bench installs the "
@@ -96,12 +106,15 @@ def test_c2m_against_cloudcompare(tmp_path: Path) -> None:
 
     # interleaved, so a burst of load from other processes hits both tools alike
     runs = [_ours(pts, verts, faces, elem)]
-    cc_full, d_full, _ = _cloudcompare(tmp_path, [])
+    cc_full, d_full, _, cpu_full = _cloudcompare(tmp_path, [])
     runs.append(_ours(pts, verts, faces, elem))
-    cc_cut, d_cut, log_cut = _cloudcompare(tmp_path, ["-MAX_DIST", str(MAX_DISTANCE)])
+    cc_cut, d_cut, log_cut, cpu_cut = _cloudcompare(tmp_path, ["-MAX_DIST", str(MAX_DISTANCE)])
     runs.append(_ours(pts, verts, faces, elem))
-    ours, build, res = min(runs, key=lambda r: r[0])
+    _, cpu_io = _run_cloudcompare(tmp_path, [])                # load + save only: its CPU is not C2M's
+    ours, build, res, _ = min(runs, key=lambda r: r[0])
+    cpu_ours = min(r[3] for r in runs)
     cc_best = min(cc_full, cc_cut)
+    cpu_cc = min(cpu_full, cpu_cut) - cpu_io
     load = os.getloadavg()[0]
 
     near = ~res.far & (np.abs(d_full) <= MAX_DISTANCE)
@@ -115,6 +128,8 @@ def test_c2m_against_cloudcompare(tmp_path: Path) -> None:
           f"{cc_cut:.2f} s = {n / cc_cut / 1e6:.2f} M pts/s | Twinscape {ours:.2f} s (index {build:.2f} s) = "
           f"{n / ours / 1e6:.2f} M pts/s | **{cc_best / ours:.2f}x** the faster CloudCompare run | "
           f"{os.cpu_count()} cores, load average {load:.1f} |")
+    print(f"| CPU time (load-independent) | CloudCompare C2M {cpu_cc:.2f} CPU s (best mode, less its load+save run) | "
+          f"Twinscape {cpu_ours:.2f} CPU s | **{cpu_cc / cpu_ours:.2f}x** less CPU |")
     print(f"| agreement on {near.sum():,} points both call near (|d| <= {MAX_DISTANCE:g} m) | mean |signed diff| "
           f"{diff.mean() * 1e3:.4f} mm | mean |unsigned diff| {diff_abs.mean() * 1e3:.4f} mm | "
           f"p99.9 {np.percentile(diff, 99.9) * 1e3:.3f} mm | same sign {sign_same:.4%} | "
