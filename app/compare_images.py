@@ -7,6 +7,7 @@ MAX_POINTS: a picture needs no more, and a 100M-point scan must not be drawn who
 from __future__ import annotations
 
 import io
+import warnings
 
 import numpy as np
 
@@ -28,7 +29,9 @@ def _plotter():
     p = pv.Plotter(off_screen=True, window_size=SIZE)
     p.set_background("#27303b", top="#4d5f75")  # deep blue-grey (LOOK.md dark theme): white points read on it
     try:
-        p.enable_anti_aliasing("fxaa")
+        with warnings.catch_warnings():  # OSMesa/EGL builds say they use SSAA instead: either is fine
+            warnings.simplefilter("ignore")
+            p.enable_anti_aliasing("fxaa")
     except Exception:  # noqa: BLE001 - some renderers have no FXAA; the picture still reads
         pass
     return p
@@ -38,10 +41,7 @@ def _snap(p, bounds: np.ndarray) -> bytes:
     p.view_isometric()
     p.reset_camera(bounds=tuple(np.asarray(bounds).T.ravel()))
     p.camera.zoom(1.15)
-    try:
-        return _png(p.screenshot(return_img=True))
-    finally:
-        p.close()
+    return _png(p.screenshot(return_img=True))
 
 
 def reach_of(distance: np.ndarray, tolerance: float, max_distance: float) -> float:
@@ -72,18 +72,22 @@ def scan_image(design, points: np.ndarray, distance: np.ndarray, tolerance: floa
     reach = reach_of(d, tolerance, max_distance)
     ramp = deviation_colors(np.linspace(-reach, reach, 256), tolerance, reach) / 255.0
     p = _plotter()
-    grey = np.tile(np.array([[200, 200, 200]], np.uint8), (len(design.faces), 1))
-    p.add_mesh(_mesh(design, grey), scalars="rgb", rgb=True, opacity=0.18, show_edges=False)
-    cloud = pv.PolyData(pts)
-    cloud.point_data["signed distance (m)"] = np.clip(d, -reach, reach)
-    p.add_mesh(cloud, scalars="signed distance (m)", cmap=ListedColormap(ramp), clim=(-reach, reach),
-               nan_color=tuple(c / 255 for c in FAR_RGB), point_size=3, render_points_as_spheres=False,
-               scalar_bar_args={"title": f"signed distance (m)\nwhite: within ±{tolerance:g} m", "fmt": "%.3f",
-                                "color": "white", "vertical": True, "position_x": 0.84, "position_y": 0.1,
-                                "height": 0.8, "width": 0.06, "title_font_size": 14, "label_font_size": 13})
-    bounds = np.array([np.minimum(pts.min(0), design.vertices.min(0)), np.maximum(pts.max(0), design.vertices.max(0))]) \
-        if len(pts) else np.array([design.vertices.min(0), design.vertices.max(0)])
-    return _snap(p, bounds)
+    try:  # closed also when drawing fails: no plotter is left behind
+        grey = np.tile(np.array([[200, 200, 200]], np.uint8), (len(design.faces), 1))
+        p.add_mesh(_mesh(design, grey), scalars="rgb", rgb=True, opacity=0.18, show_edges=False)
+        cloud = pv.PolyData(pts)
+        cloud.point_data["signed distance (m)"] = np.clip(d, -reach, reach)
+        p.add_mesh(cloud, scalars="signed distance (m)", cmap=ListedColormap(ramp), clim=(-reach, reach),
+                   nan_color=tuple(c / 255 for c in FAR_RGB), point_size=3, render_points_as_spheres=False,
+                   scalar_bar_args={"title": f"signed distance (m)\nwhite: within ±{tolerance:g} m", "fmt": "%.3f",
+                                    "color": "white", "vertical": True, "position_x": 0.84, "position_y": 0.1,
+                                    "height": 0.8, "width": 0.06, "title_font_size": 14, "label_font_size": 13})
+        lo, hi = design.vertices.min(0), design.vertices.max(0)
+        if len(pts):
+            lo, hi = np.minimum(pts.min(0), lo), np.maximum(pts.max(0), hi)
+        return _snap(p, np.array([lo, hi]))
+    finally:
+        p.close()
 
 
 def model_image(design, verdicts) -> bytes:
@@ -100,11 +104,14 @@ def model_image(design, verdicts) -> bytes:
         hit = (fe >= 0) & (status[np.clip(fe, 0, None)] == name)
         rgb[hit] = colour
     p = _plotter()
-    p.add_mesh(_mesh(design, rgb), scalars="rgb", rgb=True, show_edges=False, smooth_shading=False)
-    present = [s for s in ("built", "partial", "missing", "deviating") if (status == s).any()] or ["built"]
-    p.add_legend([[s, tuple(c / 255 for c in STATUS_RGB[s])] for s in present], bcolor="white", face="rectangle",
-                 loc="upper right", size=(0.2, 0.06 * len(present)))
-    return _snap(p, np.array([design.vertices.min(0), design.vertices.max(0)]))
+    try:
+        p.add_mesh(_mesh(design, rgb), scalars="rgb", rgb=True, show_edges=False, smooth_shading=False)
+        present = [s for s in ("built", "partial", "missing", "deviating") if (status == s).any()] or ["built"]
+        p.add_legend([[s, tuple(c / 255 for c in STATUS_RGB[s])] for s in present], bcolor="white", face="rectangle",
+                     loc="upper right", size=(0.2, 0.06 * len(present)))
+        return _snap(p, np.array([design.vertices.min(0), design.vertices.max(0)]))
+    finally:
+        p.close()
 
 
 def comparison_images(result, points: np.ndarray | None = None) -> dict[str, bytes]:
