@@ -7,7 +7,8 @@ Why this shape:
   `cylinder_radius` along it (up to `max_distance` either way) are averaged; the distance is the
   difference of the means along the normal. Level of detection at 95 %:
   LoD95 = 1.96 * (sqrt(s1^2/n1 + s2^2/n2) + registration error); a change is significant when
-  |distance| > LoD. Nearest-neighbour C2C would overstate noise by the point spacing (REFERENCE.md).
+  |distance| > LoD, and a distance is only given where both cylinders hold `min_cylinder_points`.
+  Nearest-neighbour C2C would overstate noise by the point spacing (REFERENCE.md).
 - Sign: normals point to the scanner that saw the point (the nearest station) when stations are
   known, else upwards (py4dgeo's orientation vector +z). Positive = the later surface lies in front
   (material added), negative = behind (material removed). Without stations the sign of vertical
@@ -341,8 +342,8 @@ def m3c2_change(before: np.ndarray, after: np.ndarray, settings: ChangeSettings 
                 raise LoadCancelled("change detection cancelled")
             reach = float(np.linalg.norm(hi - lo))
             pts = pts[_seen_through(pts, nn, cKDTree(other), other_st, s.occlusion_radius, reach)]
-        spacing = max(s.cylinder_radius, 2.0 * _spacing(cand))
-        pts = pts[_drop_small_clusters(pts, spacing, s.min_cluster_points)]
+        link = max(s.cylinder_radius, 2.0 * _spacing(cand))      # changed points this close form one group
+        pts = pts[_drop_small_clusters(pts, link, s.min_cluster_points)]
         changed.append(pts + centre)
     if progress:
         progress(1.0, f"{int(significant.sum()):,} significant changes")
