@@ -117,8 +117,10 @@ def scan_georef(source: ScanSource, design_georef: Georef, scan_crs: str | None,
                             f"as they are (its CRS {_crs_label(g)} is not used)")
         return Georef(kind="none")
     if g.kind == "none":
-        raise LoadError(source.path, f"the scan has no CRS but the design is georeferenced ({_crs_label(design_georef)}); "
-                                     "give the CRS of the scan's coordinates with --scan-crs EPSG:N")
+        why = next((w.split(";")[0] for w in source.warnings if "CRS" in w and "no CRS in file" not in w), "")
+        raise LoadError(source.path, f"the scan has no CRS{f' ({why})' if why else ''} but the design is georeferenced "
+                                     f"({_crs_label(design_georef)}); give the CRS of the scan's coordinates with "
+                                     "--scan-crs EPSG:N")
     if g.kind == "crs" and design_georef.kind == "crs" and not _same_crs(g, design_georef):
         warnings.append(f"{source.path}: its CRS ({_crs_label(g)}) differs from the design's "
                         f"({_crs_label(design_georef)}); reprojected")
