@@ -6,22 +6,29 @@ Why this shape (see c2m.py for the whole engine):
   triangles that touch it (CSR). A triangle is registered in exactly the cells its surface meets
   (separating-axis triangle/box test, on boxes grown by a hair), not in its whole bounding box, so
   a 40 m slab costs cells along its plane only and no triangle needs splitting.
-- Exact search, per point: visit the cells of its own cell's Chebyshev rings r = 0, 1, 2, ...
-  nearest first; a cell whose box is farther than the current bound is skipped (every triangle in it
-  is at least that far). The bound is the best exact distance so far (with the tie slack) or the
+- Each cell also keeps its tight box (its triangles' boxes clipped to the cell): a cell holding
+  only the top of a slab is a thin box that points above it skip without reading its list.
+  Crowded level-0 cells (_SUB_MIN triangles or more: tessellated pipes, equipment) get S x S x S
+  sub-cell lists: a point first evaluates its sub-cell, and when its best distance is shorter than
+  the way out of that sub-cell nothing else can be nearer (every other triangle lies outside it).
+- Exact search, per point: its own cell, then its Chebyshev rings r = 1, 2, ... with the ring's
+  cells visited nearest first; a cell whose box is farther than the current bound is skipped, and
+  so is a triangle whose bounding sphere or plane is (the distance to a triangle is at least the
+  distance to its plane). The bound is the best exact distance so far (with the tie slack) or the
   far cut-off. After ring r every unvisited triangle lies outside the (2r+1)^3 block, so it is at
   least as far as the block's nearest face: when that exceeds the bound, the answer is proven.
   Every triangle meeting a cell is listed in it, so the triangle's nearest point to p lies in a
   listed cell whose box is no farther than that point: nothing nearer can be missed.
-- Points with nothing (or nothing proven) within their 3x3x3 block go up one level (4x larger
-  cells) with the bound they have, so clutter and terrain far from the design cost a handful of
-  lookups instead of hundreds of small cells. The top level's cells are larger than the cut-off,
-  so a point with no triangle within it is settled after at most two rings there.
+- Points with nothing proven within their 3x3x3 block go up one level (4x larger cells) with the
+  bound they have, so clutter and terrain far from the design cost a handful of lookups instead of
+  hundreds of small cells. The top level's cells are larger than the cut-off, so a point with no
+  triangle within it is settled after at most two rings there.
 - A per-thread stamp array (one int32 per triangle) evaluates each triangle once per point even
-  when it spans several visited cells or levels.
+  when it spans several visited cells or levels (re-evaluating one would not change the answer).
 - Ties (edges and vertices shared by faces, equal within 1e-9 relative): the face with the
   largest |plane distance| wins, then the smallest face index, whatever the visiting order (c2m
-  module docstring explains the sign rule). Up to _TIES tied candidates are kept per point.
+  module docstring explains the sign rule). Up to _TIES tied candidates are kept per point (more
+  only around vertices shared by more than 64 faces at exactly equal distance: the nearest kept).
 """
 from __future__ import annotations
 

@@ -73,6 +73,16 @@ class GridSearch:
             self._packed[need] = packed
             return packed
 
+    def __getstate__(self) -> dict:
+        """Picklable (dask workers): without the lock and the packed views (rebuilt on demand)."""
+        state = dict(self.__dict__)
+        state["_lock"], state["_packed"] = None, {}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     @property
     def cells(self) -> int:
         """Non-empty level-0 cells (for reports)."""

@@ -188,3 +188,16 @@ def test_crowded_cells_use_exact_sub_cells(monkeypatch: pytest.MonkeyPatch) -> N
     np.testing.assert_allclose(np.abs(r.distance[~r.far]), want[~r.far], atol=1e-9)
     _, canon, _ = _canonical(p[~r.far][:300], v, f)
     np.testing.assert_array_equal(r.face[~r.far][:300], canon)
+
+
+def test_index_pickles_with_the_same_answers() -> None:
+    """A DesignIndex sent to a dask worker (pickle) answers as the original."""
+    import pickle
+
+    v, f = _mixed_mesh(12)
+    p = np.random.default_rng(13).uniform(-2, 32, (1500, 3))
+    index = DesignIndex(v, f, np.arange(len(f)))
+    before = index.query(p, max_distance=2.0)
+    after = pickle.loads(pickle.dumps(index)).query(p, max_distance=2.0)
+    np.testing.assert_array_equal(before.distance, after.distance)
+    np.testing.assert_array_equal(before.element, after.element)
