@@ -83,7 +83,7 @@ def test_points_on_cell_boundaries_and_corners() -> None:
     np.testing.assert_allclose(np.abs(r.distance), want, atol=1e-9)
 
 
-@pytest.mark.parametrize("maxd", [0.01, 0.3, 1.0, 7.0, 200.0])
+@pytest.mark.parametrize("maxd", [0.01, 0.3, 1.0, 7.0, 200.0, 5000.0])
 def test_far_points_at_any_cut_off(maxd: float) -> None:
     """Points from on the surface to 300 m away: far exactly when the true distance exceeds the
     cut-off, whatever the number of levels the cut-off needs."""
@@ -201,3 +201,23 @@ def test_index_pickles_with_the_same_answers() -> None:
     after = pickle.loads(pickle.dumps(index)).query(p, max_distance=2.0)
     np.testing.assert_array_equal(before.distance, after.distance)
     np.testing.assert_array_equal(before.element, after.element)
+
+
+def test_coplanar_faces_of_two_elements_follow_the_tie_rule() -> None:
+    """A wall standing on a slab: the wall's bottom face (normal down) lies exactly on the slab's
+    top face (normal up). Points on that patch are equally near both with equal |plane distance|:
+    the smaller face index (here the slab's) decides, on both paths and whatever the threads."""
+    vs, fs = box([0, 0, 0], [6, 4, 0.3])
+    vw, fw = box([1, 1, 0.3], [5, 1.25, 3.0])
+    v, f = np.vstack([vs, vw]), np.vstack([fs, fw + 8])
+    fe = np.repeat([0, 1], 12)
+    rng = np.random.default_rng(14)
+    p = np.column_stack([rng.uniform(1.01, 4.99, 300), rng.uniform(1.01, 1.24, 300), 0.3 + rng.normal(0, 0.003, 300)])
+    fast = DesignIndex(v, f, fe, threads=2).query(p)
+    slow = DesignIndex(v, f, fe, compiled=False).query(p)
+    _, canon, signed = _canonical(p, v, f)
+    np.testing.assert_array_equal(fast.face, canon)
+    np.testing.assert_array_equal(slow.face, canon)
+    np.testing.assert_allclose(fast.distance, signed, atol=1e-12)
+    assert (fast.element == 0).all()                        # the slab's faces come first
+    np.testing.assert_allclose(fast.distance, p[:, 2] - 0.3, atol=1e-12)   # above the slab: positive
