@@ -129,7 +129,10 @@ class ComparisonController:
             self.window.statusBar().showMessage("Comparison cancelled", 5000)
             return
         data = data_from_result(result)
-        if target is not None and any(target is other for other in self.scene.layers):
+        if target is not None and not any(target is other for other in self.scene.layers):
+            self.window.statusBar().showMessage("The comparison was removed while it ran: its result is dropped", 5000)
+            return
+        if target is not None:
             target.info.pop("pending", None)
             target.result = result
             target.data = data

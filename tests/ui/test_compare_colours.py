@@ -266,3 +266,18 @@ def test_a_streamed_copc_scan_is_pointed_to_the_command_line(qtbot, window) -> N
     dialog = window.compare_dialog
     assert dialog.scan_box.count() == 0 and "twinscape compare" in dialog.message.text()
     dialog.close()
+
+
+def test_a_comparison_removed_while_it_runs_is_not_brought_back(qtbot, window, tmp_path: Path) -> None:
+    window.open_paths([str(write_las(tmp_path / "scan.las", n=N))])
+    wait_loaded(qtbot, window)
+    scan = window.scene.layers[0]
+    slab = _quad_over(scan)
+    window.scene.layers.append(slab)
+    comp = ComparisonLayer(name="asked for", scan=scan.name, design=(slab.name,))  # no results yet
+    window.scene.layers.append(comp)
+    assert window.comparisons.start(scan, [slab], 0.05, 1.0, target=comp) is None
+    window.scene.layers.remove(comp)  # in the same turn of the GUI thread: the worker has not been answered
+    wait_loaded(qtbot, window, timeout=60_000)
+    assert [layer.kind for layer in window.scene.layers] == ["pointcloud", "bim"]
+    assert "deviation_m" not in scan.data["attributes"] and "dropped" in window.statusBar().currentMessage()
