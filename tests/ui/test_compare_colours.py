@@ -281,3 +281,15 @@ def test_a_comparison_removed_while_it_runs_is_not_brought_back(qtbot, window, t
     wait_loaded(qtbot, window, timeout=60_000)
     assert [layer.kind for layer in window.scene.layers] == ["pointcloud", "bim"]
     assert "deviation_m" not in scan.data["attributes"] and "dropped" in window.statusBar().currentMessage()
+
+
+def test_the_comparison_checkbox_turns_its_colouring_off_and_on(qtbot, window, tmp_path: Path) -> None:
+    scan, bim, comp = _scene(qtbot, window, tmp_path)
+    item = window.layer_tree.item_for(comp)
+    item.setCheckState(0, Qt.CheckState.Unchecked)
+    assert not comp.visible and "deviation_m" not in scan.data["attributes"] and "comparison_status" not in bim.data
+    window.canvas.render()
+    assert not any("Deviation" in t or "status" in t for t in window.canvas.legends.titles())
+    item.setCheckState(0, Qt.CheckState.Checked)
+    window.canvas.render()
+    assert "scan.las: Deviation (m)" in window.canvas.legends.titles() and bim.color_mode == "status"
