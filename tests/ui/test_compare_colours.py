@@ -166,6 +166,16 @@ def test_report_of_saved_results_rebuilt_from_the_table(qtbot, window, tmp_path:
     assert "G-wall" in Path(csv).read_text()
 
 
+def test_export_from_the_menu_adds_the_chosen_type(qtbot, window, tmp_path: Path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    _scene(qtbot, window, tmp_path)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *args: (str(tmp_path / "progress"), "JSON (*.json)"))  # typed without an extension
+    next(a for a in window.analysis_menu.actions() if a.text().startswith("&Export")).trigger()
+    assert (tmp_path / "progress.json").is_file() and "Report written" in window.statusBar().currentMessage()
+
+
 def test_bad_input_is_said_in_the_dialog_and_changes_nothing(qtbot, window, tmp_path: Path) -> None:
     window.open_paths([str(write_las(tmp_path / "scan.las", n=N))])
     wait_loaded(qtbot, window)
