@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QTimer
+import numpy as np
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QProgressBar, QVBoxLayout,
+    QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QProgressBar, QVBoxLayout,
 )
 
 from app.model.layers import Layer, PointCloudLayer
@@ -58,6 +59,11 @@ class ChangeDialog(QDialog):
         self.normal = _spin(0.3, 0.0, 20.0, "Radius of the neighbourhood the surface normal is fitted to")
         self.max_distance = _spin(1.0, 0.0, 100.0, "How far along the normal a change is looked for (cylinder half-length)")
         self.registration = _spin(0.01, 0.0, 10.0, "Alignment uncertainty of the two scans, added to the level of detection")
+        crs = window.scene.frame.display_crs
+        self.stations = QLineEdit()
+        self.stations.setPlaceholderText(f"optional: x, y, z; x, y, z … ({crs or 'scene metres'})")
+        self.stations.setToolTip("Where the scanner stood (both scans), in the coordinates the status bar shows: "
+                                 "normals then face the scanner, and what a scan could not see is not called change")
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet(f"color: {ERROR_RGB};")
@@ -73,6 +79,7 @@ class ChangeDialog(QDialog):
         form.addRow("Normal radius", self.normal)
         form.addRow("Max distance", self.max_distance)
         form.addRow("Registration error", self.registration)
+        form.addRow("Scanner stations", self.stations)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.run_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.run_button.setText("Compute")
@@ -102,6 +109,29 @@ class ChangeDialog(QDialog):
         return ChangeSettings(cylinder_radius=self.cylinder.value(), normal_radius=self.normal.value(),
                               max_distance=self.max_distance.value(), registration_error=self.registration.value())
 
+    def station_positions(self) -> np.ndarray | None:
+        """The stations typed ("x, y, z; x, y, z"), in the display CRS when the scene has one (as the
+        status bar shows coordinates), in scene metres otherwise; None when empty. ValueError says why."""
+        text = self.stations.text().strip()
+        if not text:
+            return None
+        try:
+            rows = [[float(v) for v in part.replace(" ", "").split(",")] for part in text.split(";") if part.strip()]
+        except ValueError:
+            raise ValueError("Scanner stations: give x, y, z numbers, stations separated by ';'") from None
+        if not rows or any(len(r) != 3 for r in rows) or not np.isfinite(rows).all():
+            raise ValueError("Scanner stations: each station is three numbers x, y, z; stations separated by ';'")
+        pts = np.asarray(rows, dtype=np.float64)
+        frame = self.window.scene.frame
+        if frame.is_set and frame.display_crs:
+            try:
+                pts = frame.to_local(pts, Georef(kind="crs", crs=frame.display_crs))
+            except Exception as exc:  # noqa: BLE001 - pyproj: not coordinates of that CRS
+                raise ValueError(f"Scanner stations are not coordinates in {frame.display_crs}: {exc}") from None
+        if not np.isfinite(pts).all():
+            raise ValueError(f"Scanner stations are not coordinates in {frame.display_crs}")
+        return pts
+
     def start(self) -> None:
         """Check the choice here (a message, nothing changes), then run the engine in a worker."""
         from app.analysis.c2m import C2MError
@@ -118,11 +148,17 @@ class ChangeDialog(QDialog):
         except C2MError as exc:
             self.show_message(str(exc))
             return
+        try:
+            stations = self.station_positions()
+        except ValueError as exc:
+            self.show_message(str(exc))
+            return
         before, after = self.layers[self.before.currentIndex()], self.layers[self.after.currentIndex()]
         a, b = before.positions, after.positions
 
         def work(task: Task) -> Any:
-            return m3c2_change(a, b, settings, progress=task.report, cancel=task.cancelled)
+            return m3c2_change(a, b, settings, stations_before=stations, stations_after=stations,
+                               progress=task.report, cancel=task.cancelled)
 
         self.show_message("")
         task = self.window.tasks.submit(f"Change {before.name} \u2192 {after.name}", work)

@@ -98,6 +98,31 @@ def test_change_dialog_adds_the_change_layers(qtbot, window, files, tmp_path) ->
     assert len(by_name["epoch1.laz \u2192 epoch2.laz: new material"].positions) == len(new.positions)
 
 
+def test_change_dialog_with_scanner_stations(qtbot, window, files) -> None:
+    """Stations typed in the scene's CRS (EPSG:4547, as the status bar shows): hidden points are
+    told from removed ones, and bad text is said in the dialog."""
+    from app.ui.change_dialog import open_change_dialog
+
+    _open(qtbot, window, [files["e1"], files["e2"]])
+    open_change_dialog(window)
+    dialog = window.change_dialog
+    assert "EPSG:4547" in dialog.stations.placeholderText()
+    qtbot.keyClicks(dialog.stations, "1, 2")
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    assert "three numbers" in dialog.message.text() and dialog.task is None
+    dialog.stations.clear()
+    qtbot.keyClicks(dialog.stations, "; ".join(f"{x + ORIGIN[0]}, {y + ORIGIN[1]}, {z + ORIGIN[2]}" for x, y, z in STATIONS))
+    dialog.cylinder.setValue(0.25)
+    dialog.normal.setValue(0.5)
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=180_000)
+    assert dialog.summary["occlusion_checked"] and len(window.scene.layers) == 5
+    assert "stations unknown" not in window.statusBar().currentMessage()
+    corner = window.scene.layers[0].bounds()[0][:2]
+    q = window.scene.layers[3].positions[:, :2] - corner            # new material, site metres
+    assert len(q) > 10 and np.mean(np.all((q >= (7.3, 1.3)) & (q <= (8.7, 2.7)), axis=1)) > 0.9   # all on the pallet
+
+
 def test_change_dialog_cancel_adds_nothing(qtbot, window, files) -> None:
     from app.ui.change_dialog import open_change_dialog
 
