@@ -17,7 +17,7 @@ without numba from a DesignIndex over the nearby other elements.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -46,6 +46,7 @@ class SurfaceGrid:
     cell_key: np.ndarray        # (C,) sorted
     cell_plane: np.ndarray      # (C,)
     cell_centre: np.ndarray     # (C,3)
+    cell_area: np.ndarray = field(default_factory=lambda: np.zeros(0))   # (C,) m2 of surface in the cell
 
     @property
     def n_cells(self) -> int:
@@ -217,8 +218,10 @@ def build_grid(vertices: np.ndarray, faces: np.ndarray, face_element: np.ndarray
         from app.analysis._raster import rasterise_exact
 
         keys, sums, counts = rasterise_exact(a[fi], b[fi], c[fi], plane_of, porig, u, vv, nu, nv, base, cell_size)
+        grid.cell_area = counts
     except ImportError:      # pragma: no cover - no numba
         keys, sums, counts = _rasterise(grid, a[fi], b[fi], c[fi], plane_of, origin)
+        grid.cell_area = np.full(len(keys), cell_size * cell_size)
     grid.cell_key = keys
     grid.cell_plane = np.searchsorted(base, keys, side="right") - 1
     grid.cell_centre = sums / counts[:, None] + origin

@@ -61,9 +61,10 @@ def _offsets(acc: "VerdictAccumulator", grid: SurfaceGrid) -> np.ndarray:
     return out
 
 
-def _observable_empty(acc: "VerdictAccumulator", grid: SurfaceGrid, cand: np.ndarray,
+def _observable_empty(acc: "VerdictAccumulator", grid: SurfaceGrid, cand: np.ndarray, counted: np.ndarray,
                       present: np.ndarray, seen_plane: np.ndarray) -> np.ndarray:
-    """(C,) True for candidate (empty, counted) cells a scanner could have seen."""
+    """(C,) True for candidate (empty, counted) cells a scanner could have seen: with stations,
+    cells the unblocked stations should have put at least min_expected_points on."""
     s, design = acc.settings, acc.design
     out = np.zeros(grid.n_cells, dtype=bool)
     idx = np.flatnonzero(cand)
@@ -84,26 +85,54 @@ def _observable_empty(acc: "VerdictAccumulator", grid: SurfaceGrid, cand: np.nda
                                         s.occupancy_voxel, s.occlusion_skip)
         out[idx[free]] = True
         return out
-    cos_max = math.cos(math.radians(s.max_incidence_deg))
+    omega = _solid_angle_per_point(acc, grid, counted)
+    expect = np.zeros(len(idx))
     for st in acc.stations:
-        todo = ~out[idx]
-        if not todo.any():
-            break
-        sub = np.flatnonzero(todo)
-        vec = st - start[sub]
-        dist = np.linalg.norm(vec, axis=1)
-        dirn = vec / np.maximum(dist, 1e-12)[:, None]
-        ok = np.einsum("ij,ij->i", dirn, normal[sub]) >= cos_max
-        if s.max_range is not None:
-            ok &= dist <= s.max_range
-        sub, dirn, dist = sub[ok], dirn[ok], dist[ok]
+        sub, cos_i, dist = _facing(s, st, start, normal)
         if not len(sub):
             continue
+        dirn = (st - start[sub]) / dist[:, None]
         free = ~rays.blocked(start[sub], dirn, dist)
         free[free] = ~occupancy_blocked(start[sub][free], dirn[free], dist[free], occ, acc.occ_origin,
                                         s.occupancy_voxel, s.occlusion_skip)
-        out[idx[sub[free]]] = True
+        # points a scan from here puts on the cell: its area seen at this range and angle
+        expect[sub[free]] += grid.cell_area[idx[sub[free]]] * cos_i[free] / dist[free] ** 2 / omega \
+            if omega > 0 else np.inf
+    out[idx[expect >= (s.min_expected_points if omega > 0 else 0.0) + 1e-300]] = True
     return out
+
+
+def _facing(s, st: np.ndarray, start: np.ndarray, normal: np.ndarray) -> tuple[np.ndarray, ...]:  # noqa: ANN001
+    """Cells (indices into start) facing station st within the incidence and range limits, with
+    the cosine of their incidence and their distance."""
+    vec = st - start
+    dist = np.linalg.norm(vec, axis=1)
+    cos_i = np.einsum("ij,ij->i", vec, normal) / np.maximum(dist, 1e-12)
+    ok = cos_i >= math.cos(math.radians(s.max_incidence_deg))
+    if s.max_range is not None:
+        ok &= dist <= s.max_range
+    sub = np.flatnonzero(ok)
+    return sub, cos_i[sub], np.maximum(dist[sub], 1e-6)
+
+
+def _solid_angle_per_point(acc: "VerdictAccumulator", grid: SurfaceGrid, counted: np.ndarray) -> float:
+    """The scans' angular sampling (solid angle per point) calibrated on the cells that got points:
+    a cell of area A at range r and incidence i from a station receives A cos(i) / (r^2 omega)
+    points; omega = sum of A cos(i) / r^2 over facing stations / sum of points. Occlusion is not
+    tested here, which can only overstate omega (and so understate what an empty cell should
+    have held): conservative. 0 when nothing is supported."""
+    s = acc.settings
+    hit = np.flatnonzero(counted & (acc.cell_tol > 0))
+    if not len(hit):
+        return 0.0
+    normal = grid.plane_normal[grid.cell_plane[hit]]
+    centre = grid.cell_centre[hit]
+    seen = np.zeros(len(hit))
+    for st in acc.stations:
+        sub, cos_i, dist = _facing(s, st, centre, normal)
+        seen[sub] += grid.cell_area[hit[sub]] * cos_i / dist ** 2
+    points = float(acc.cell_tol[hit][seen > 0].sum())
+    return float(seen.sum()) / points if points > 0 else 0.0
 
 
 def _extent_ratio(centres: np.ndarray, support: np.ndarray, cell: float, row_fraction: float,
@@ -201,7 +230,7 @@ def judge(acc: "VerdictAccumulator", grid: SurfaceGrid, counted: np.ndarray,
     plane_sup = np.bincount(grid.cell_plane[band_c], minlength=len(grid.plane_nu))
     factor, _ = _coarsening(acc, grid, counted)
     seen_plane = (plane_sup > 0) & (plane_sup >= s.seen_plane_fraction * plane_cells)
-    visible = _observable_empty(acc, grid, counted & ~band_c, present, seen_plane)
+    visible = _observable_empty(acc, grid, counted & ~band_c, counted, present, seen_plane)
     observable = counted & (band_c | visible)
     n_obs = np.bincount(el[observable], minlength=n_el)
     n_exp = np.bincount(el[counted], minlength=n_el)

@@ -69,6 +69,7 @@ class VerdictSettings:
     peak_window_bins: int = 2            # bins either side of the peak averaged for the offset
     min_group_points: int = 20           # points in a direction group's peak to constrain the offset
     max_incidence_deg: float = 70.0      # stations: steeper views do not make a cell observable
+    min_expected_points: float = 0.5     # stations: an empty cell counts if the scans should have put this many on it
     max_range: float | None = None       # stations: farther cells are not observable (None: no limit)
     occupancy_voxel: float = 0.20        # voxel of the clutter occupancy
     occupancy_min_points: int = 2        # points that make a voxel occupied
@@ -124,6 +125,8 @@ class VerdictSettings:
             v = getattr(self, name)
             if v != int(v) or v < 1:
                 raise C2MError(f"verdict setting {name} must be a whole number >= 1, got {v}")
+        if self.min_expected_points < 0:
+            raise C2MError(f"verdict setting min_expected_points must not be negative, got {self.min_expected_points}")
         if self.min_cell_density <= 0:
             raise C2MError(f"verdict setting min_cell_density must be greater than 0, got {self.min_cell_density}")
         for name in ("gap_fill_cells", "peak_window_bins", "max_coarsen"):

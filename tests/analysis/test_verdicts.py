@@ -372,3 +372,25 @@ def test_one_station_anywhere_in_a_built_site_gives_no_false_partial(station):
     for stations in (np.array([station]), None):
         _, got = verdicts_for(design, scan, stations)
         assert {n: v.status for n, v in got.items()} == {b.name: "built" for b in boxes}
+
+
+def test_far_columns_seen_between_others_are_not_partial():
+    """A 12 x 12 grid of columns scanned from two stations: far columns get a few points through
+    the gaps. An empty cell counts only where the stations should have put points on it (angular
+    sampling calibrated on the supported cells, occlusion by standing columns), so sparse far
+    columns stay built; columns hidden from both stations have no observable cell at all."""
+    from tests.scan_sim import BoxElement
+
+    boxes = [BoxElement(0, "Slab", "IfcSlab", (0.0, 0.0, -0.3), (36.0, 36.0, 0.0))]
+    for i in range(12):
+        for j in range(12):
+            lo = (3.0 * i + 1.3, 3.0 * j + 1.3, 0.0)
+            boxes.append(BoxElement(len(boxes), f"C{i}_{j}", "IfcColumn", lo, (lo[0] + 0.4, lo[1] + 0.4, 3.0)))
+    design = design_from_boxes(boxes)
+    stations = [(0.5, 0.5, 1.6), (35.5, 20.0, 1.6)]
+    scan = simulate_scan(mesh_from_boxes(boxes), stations, target_points=100_000, seed=2)
+    _, got = verdicts_for(design, scan, np.array(stations))
+    seen = [v for v in got.values() if v.observable_cells > 0]
+    assert len(seen) > 60
+    assert sum(v.status != "built" for v in seen) <= 0.05 * len(seen)
+    assert all(v.points == 0 for v in got.values() if v.observable_cells == 0)
