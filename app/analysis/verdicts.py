@@ -251,6 +251,8 @@ class VerdictAccumulator:
         s, grid = self.settings, self._grid
         d = np.asarray(c2m.distance, dtype=np.float64)
         face = np.asarray(c2m.face, dtype=np.int64)
+        if len(face) and face.max() >= len(self.design.faces):
+            raise C2MError("the C2M result names faces the design does not have: query design.index()")
         far = np.asarray(c2m.far, dtype=bool) | ~np.isfinite(d)
         ad = np.where(far, np.inf, np.abs(d))
         away = far | (ad > s.tolerance)          # occupancy: points no design surface explains

@@ -280,6 +280,9 @@ def test_bad_stations_and_mismatched_rows_raise(simple):
     acc = VerdictAccumulator(design, VerdictSettings())
     with pytest.raises(C2MError, match="rows do not match"):
         acc.add(scan.points[:10], c2m)
+    other = type(c2m)(c2m.distance[:5], c2m.element[:5], np.full(5, len(design.faces)), c2m.far[:5])
+    with pytest.raises(C2MError, match="faces the design does not have"):
+        acc.add(scan.points[:5], other)
 
 
 def test_from_meshes_drops_spaces_and_faces_without_element_and_keeps_layers():
