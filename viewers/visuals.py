@@ -174,7 +174,7 @@ class PointCloudVisual(Visual):
                 (f"{c} {ASPRS_CLASSES.get(int(c), 'User defined')}", tuple(style.classification_colors(np.array([c]))[0].tolist()))
                 for c in np.unique(classes)))
         elif mode == DEVIATION_MODE and DEVIATION_ATTR in attrs and self.layer.data.get("comparison"):
-            legend = self._deviation(mesh, attrs[DEVIATION_ATTR][self.index], kwargs)
+            legend = self._deviation(mesh, kwargs)
         elif mode in attrs and getattr(attrs[mode], "ndim", 0) == 1:
             title = mode.replace("_", " ").capitalize()
             values = attrs[mode][self.index].astype(np.float32)
@@ -190,7 +190,7 @@ class PointCloudVisual(Visual):
         self.drawn = {"points": int(len(self.index))}
         self._finish(self.canvas.plotter.add_mesh(mesh, **kwargs), legend)
 
-    def _deviation(self, mesh: pv.PolyData, d: np.ndarray, kwargs: dict[str, Any]) -> Legend:
+    def _deviation_legend(self) -> Legend:
         """Signed deviations from the design: white within tolerance, blue negative, red positive,
         clipped at +/- the range (the user's, made symmetric, else the far cut-off), far grey."""
         info = self.layer.data["comparison"]
@@ -198,10 +198,31 @@ class PointCloudVisual(Visual):
         limits = self.layer.color_limits.get(DEVIATION_MODE)
         reach = max(abs(limits[0]), abs(limits[1])) if limits else far
         reach = max(reach, tol * 1.01)
-        mesh.point_data["RGB"] = style.deviation_colors(d, tol, reach)
-        kwargs.update(scalars="RGB", rgb=True)
         return Legend(f"{self.layer.name}: Deviation (m)", lut=style.deviation_lut(tol, reach), range=(-reach, reach),
                       marks=(-tol, tol), note=f"white: \u00b1{tol:g} m   grey: far > {far:g} m")
+
+    def _deviation_rgb(self, legend: Legend) -> np.ndarray:
+        d = self.layer.data["attributes"][DEVIATION_ATTR][self.index]
+        return style.deviation_colors(d, float(self.layer.data["comparison"]["tolerance"]), legend.range[1])
+
+    def _deviation(self, mesh: pv.PolyData, kwargs: dict[str, Any]) -> Legend:
+        legend = self._deviation_legend()
+        mesh.point_data["RGB"] = self._deviation_rgb(legend)
+        kwargs.update(scalars="RGB", rgb=True)
+        return legend
+
+    def _recolour_deviation(self) -> bool:
+        """A new deviation colour range: the same points and actor, their RGB array refilled in place."""
+        attrs = self.layer.data.get("attributes", {})
+        if (self.layer.color_mode != DEVIATION_MODE or self.actor is None or DEVIATION_ATTR not in attrs
+                or not self.layer.data.get("comparison") or "RGB" not in self.mesh.point_data):
+            return False
+        legend = self._deviation_legend()
+        self.mesh.point_data["RGB"][:] = self._deviation_rgb(legend)  # a numpy view of the VTK array
+        self.mesh.GetPointData().GetArray("RGB").Modified()
+        self.legend = legend
+        self.canvas.set_legend(self, legend)
+        return True
 
     def _on_event(self, info: Any) -> None:
         """Shown, hidden or classes hidden: the frame's budget is split again over what is drawn."""
@@ -211,6 +232,8 @@ class PointCloudVisual(Visual):
             self.canvas.reallocate_points()
         elif name in ("hidden_classes", "only_beyond_tolerance"):
             self.canvas.reallocate_points(force=self)
+        elif name == "color_limits" and self._recolour_deviation():
+            self.canvas.request_render()
         else:
             super()._on_event(info)
 

@@ -107,9 +107,13 @@ def test_only_beyond_tolerance_filter_and_colour_range(qtbot, window, tmp_path: 
     assert len(d) == N // 2 and (np.abs(d) > 0.05).all()  # within-tolerance and far points hidden
     qtbot.mouseClick(dock.beyond_only, Qt.MouseButton.LeftButton)
     assert window.canvas.stats()["points_drawn"] == N
+    actor = window.canvas.visuals[id(scan)].actor
     dock.reach.setValue(0.3)
     dock.reach.editingFinished.emit()
     assert scan.color_limits["deviation"] == (-0.3, 0.3)
+    assert window.canvas.visuals[id(scan)].actor is actor  # recoloured in place, not rebuilt
+    window.canvas.render()
+    assert {"-0.300", "0.300"} <= set(window.canvas.legends.labels())
     rgb, d = _drawn_rgb(window, scan), scan.data["attributes"]["deviation_m"][window.canvas.visuals[id(scan)].index]
     assert tuple(rgb[np.isclose(d, 0.3)][0]) == (103, 0, 31)  # the end of the ramp at the narrower range
 
