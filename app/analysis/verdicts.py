@@ -12,10 +12,12 @@ Why this shape (the rules and every threshold are VerdictSettings fields; /work/
   face grid (borders are not eroded, so a wall at 40% stays at 40%); where the scan is sparse
   for the cell size, coverage is judged on f x f cell blocks sized to the estimated density; faces
   narrower than a cell take support from the element's points within about one cell.
-- An empty cell counts against the element only if it was observable. With stations: it faces at
-  least one station (incidence <= max_incidence_deg, within max_range) and the ray to it is blocked
+- An empty cell counts against the element only if it was observable. With stations: the
+  stations it faces (incidence <= max_incidence_deg, within max_range) whose ray to it is blocked
   neither by a standing design element (one with support) nor by scan occupancy (points away from
-  every design surface: clutter). Without stations: its face plane holds support (a face nobody
+  every design surface: clutter) should have put at least min_expected_points on it (area x
+  cos(incidence) / range^2 over the scans' solid angle per point, calibrated on the supported
+  cells), so far or oblique cells a sparse scan misses by chance are no evidence. Without stations: its face plane holds support (a face nobody
   saw holds none and is ignored) and the ray along its outward normal is free; and, since such
   free rays prove less, partial also needs the support's extent along one of the element's
   principal axes to fall short (partial_extent): holes inside a fully standing face stay built.
