@@ -199,6 +199,9 @@ class VerdictAccumulator:
         settings.validate()
         self.design = design
         self.settings = VerdictSettings(**settings.to_dict())
+        for name in ("min_points", "min_cell_points", "min_group_points", "occupancy_min_points",
+                     "min_observable_cells", "gap_fill_cells", "peak_window_bins", "max_coarsen"):
+            setattr(self.settings, name, int(getattr(self.settings, name)))     # 3.0 from JSON -> 3
         if stations is not None:
             st = np.asarray(stations, dtype=np.float64)
             if st.ndim == 1 and st.size == 3:

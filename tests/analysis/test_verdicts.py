@@ -236,6 +236,9 @@ def test_settings_round_trip_and_derived_defaults_follow_the_tolerance():
     assert VerdictSettings(**s.to_dict()) == s
     assert s.to_dict()["tolerance"] == 0.03
     assert (s.band(), s.margin(), s.threshold()) == (0.30, 0.05 + 0.03, 0.03)
+    acc = VerdictAccumulator(design_from_boxes(simple_site()[:2]),
+                             VerdictSettings(**{**s.to_dict(), "gap_fill_cells": 1.0, "min_points": 3.0}))
+    assert acc.finish()[0].status == "missing"          # whole numbers given as floats (JSON) work
     wide = VerdictSettings(tolerance=0.5)               # a coarse check still validates
     wide.validate()
     assert wide.band() == 2.0
