@@ -12,11 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout,
-    QComboBox,
+    QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout,
 )
 
-from app.model.comparison import ComparisonLayer
 from app.model.layers import Layer, MeshLayer, PointCloudLayer
 
 if TYPE_CHECKING:
@@ -125,6 +123,3 @@ def open_compare_dialog(window: Any) -> CompareDialog:
 
 def comparison_name(scan: Layer, designs: list[MeshLayer]) -> str:
     return f"{scan.name} vs {', '.join(d.name for d in designs)}"
-
-
-__all__ = ["CompareDialog", "ComparisonLayer", "comparison_name", "design_layers", "open_compare_dialog", "scan_layers"]

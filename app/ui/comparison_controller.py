@@ -232,8 +232,6 @@ def _mesh_data(layer: MeshLayer) -> Any:
 def rebuild_result(comp: ComparisonLayer, layers: Any) -> Any:
     """A ComparisonResult from saved results (a reopened project), for the report: the design
     again from the BIM layers, the verdicts from the saved table (matched by GlobalId)."""
-    import numpy as np
-
     from app.analysis.compare import CompareSettings, ComparisonResult
     from app.analysis.design import DesignModel
     from app.analysis.verdicts import ElementVerdict
