@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout,
+    QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+    QVBoxLayout,
 )
 
 from app.model.layers import Layer, MeshLayer, PointCloudLayer
+from app.ui.stations import parse_stations
 
 if TYPE_CHECKING:
     from app.ui.comparison_controller import ComparisonController
@@ -58,6 +60,11 @@ class CompareDialog(QDialog):
         self.tolerance = _spin(0.0, 10.0, 0.05, "Deviations within \u00b1 this are \u201cas designed\u201d (white)")
         self.max_distance = _spin(0.0, 100.0, 1.0, "Points farther than this from every design surface are far "
                                   "(clutter, scaffolding, people): grey, and not averaged in")
+        crs = controller.scene.frame.display_crs
+        self.stations = QLineEdit()
+        self.stations.setPlaceholderText(f"optional: x, y, z; x, y, z \u2026 ({crs or 'scene metres'})")
+        self.stations.setToolTip("Where the scanner stood, in the coordinates the status bar shows: faces no station "
+                                 "could see are not held against an element (see the README's verdict rules)")
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet(f"color: {ERROR_RGB};")
@@ -67,6 +74,7 @@ class CompareDialog(QDialog):
         form.addRow("Design", self.design_list)
         form.addRow("Tolerance", self.tolerance)
         form.addRow("Far cut-off", self.max_distance)
+        form.addRow("Scanner stations", self.stations)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Compare")
         self.buttons.accepted.connect(self.start)
@@ -95,7 +103,13 @@ class CompareDialog(QDialog):
 
     def start(self) -> None:
         scan, designs = self.chosen()
-        error = self.controller.start(scan, designs, float(self.tolerance.value()), float(self.max_distance.value()))
+        try:
+            stations = parse_stations(self.stations.text(), self.controller.scene.frame)
+        except ValueError as exc:
+            self.show_message(str(exc))
+            return
+        error = self.controller.start(scan, designs, float(self.tolerance.value()), float(self.max_distance.value()),
+                                      stations=stations)
         if error:
             self.show_message(error)
             return

@@ -65,8 +65,9 @@ class ComparisonController:
 
     # --- running --------------------------------------------------------------------------------
     def start(self, scan: PointCloudLayer | None, designs: list[MeshLayer], tolerance: float, max_distance: float,
-              target: ComparisonLayer | None = None) -> str | None:
-        """Start a comparison; returns why it cannot start (shown by the caller), or None."""
+              target: ComparisonLayer | None = None, stations: Any = None) -> str | None:
+        """Start a comparison; returns why it cannot start (shown by the caller), or None.
+        `stations`: scanner positions (N,3) in the scene frame, when the user gave them."""
         if scan is None:
             return "Choose a scan: no point cloud layer is open."
         if not designs:
@@ -93,8 +94,8 @@ class ComparisonController:
 
         def work(task: Task) -> Any:
             design = DesignModel.from_meshes(meshes)
-            return compare_arrays(design, points, settings, progress=lambda f, *m: task.report(f, *(str(x) for x in m[:1])),
-                                  cancel=task.cancelled)
+            return compare_arrays(design, points, settings, stations=stations, cancel=task.cancelled,
+                                  progress=lambda f, *m: task.report(f, *(str(x) for x in m[:1])))
 
         task = self.window.tasks.submit(f"Comparing {scan.name}", work)
         task.on_done = self._finish  # type: ignore[attr-defined]

@@ -307,3 +307,28 @@ def test_the_comparison_checkbox_turns_its_colouring_off_and_on(qtbot, window, t
     item.setCheckState(0, Qt.CheckState.Checked)
     window.canvas.render()
     assert "scan.las: Deviation (m)" in window.canvas.legends.titles() and bim.color_mode == "status"
+
+
+def test_scanner_stations_typed_in_the_display_crs(qtbot, window, tmp_path: Path, monkeypatch) -> None:
+    import app.analysis.compare as compare
+
+    window.open_paths([str(write_las(tmp_path / "scan.las", n=N))])
+    wait_loaded(qtbot, window)
+    scan = window.scene.layers[0]
+    window.scene.layers.append(_quad_over(scan))
+    seen: list = []
+    real = compare.compare_arrays
+    monkeypatch.setattr(compare, "compare_arrays", lambda *a, **k: seen.append(k.get("stations")) or real(*a, **k))
+    next(a for a in window.analysis_menu.actions() if a.text().startswith("&Compare")).trigger()
+    dialog = window.compare_dialog
+    assert "EPSG:4547" in dialog.stations.placeholderText()
+    dialog.stations.setText("529050, 3385050")  # two numbers: not a station
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    assert dialog.isVisible() and "three numbers" in dialog.message.text() and not window.tasks.tasks
+    dialog.stations.setText("529050, 3385050, 23.5; 529000, 3385000, 23.5")
+    dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+    wait_loaded(qtbot, window, timeout=60_000)
+    [stations] = seen
+    centre = scan.positions.mean(axis=0)
+    assert stations.shape == (2, 3) and np.allclose(stations[0, :2], centre[:2], atol=3.0)  # the scan's middle
+    assert abs(stations[0, 2] - 1.5) < 0.05  # 23.5 m ellipsoidal = 1.5 m above the scan at 22 m
