@@ -136,6 +136,7 @@ class ComparisonLayer(Layer):
     design: tuple[str, ...] = ()
     tolerance: float = 0.05
     max_distance: float = 1.0
+    stations: str = ""  # scanner positions as the user typed them ("x, y, z; ..." in the display CRS)
 
     kind: ClassVar[str] = "comparison"
     color_modes: ClassVar[tuple[str, ...]] = ("default",)

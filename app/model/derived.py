@@ -126,7 +126,7 @@ def _load(path: str) -> dict[str, np.ndarray]:
 
 def read_comparison(path: str, state: dict[str, Any], missing: bool) -> ComparisonLayer:
     """The comparison as saved; pending (data None) when its sidecar is not there."""
-    known = {k: v for k, v in state.items() if k in ("name", "visible", "opacity", "scan", "design", "tolerance", "max_distance")}
+    known = {k: v for k, v in state.items() if k in ("name", "visible", "opacity", "scan", "design", "tolerance", "max_distance", "stations")}
     layer = ComparisonLayer(**known)
     if not 0 < layer.tolerance < layer.max_distance:  # a hand-edited project: say so, never colour with it
         raise LoadError(path, f"comparison settings out of range: tolerance {layer.tolerance:g} m must be more than 0 "

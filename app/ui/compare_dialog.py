@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.model.layers import Layer, MeshLayer, PointCloudLayer
-from app.ui.stations import parse_stations
 
 if TYPE_CHECKING:
     from app.ui.comparison_controller import ComparisonController
@@ -103,13 +102,8 @@ class CompareDialog(QDialog):
 
     def start(self) -> None:
         scan, designs = self.chosen()
-        try:
-            stations = parse_stations(self.stations.text(), self.controller.scene.frame)
-        except ValueError as exc:
-            self.show_message(str(exc))
-            return
         error = self.controller.start(scan, designs, float(self.tolerance.value()), float(self.max_distance.value()),
-                                      stations=stations)
+                                      stations=self.stations.text().strip())
         if error:
             self.show_message(error)
             return

@@ -17,6 +17,7 @@ from app.tasks import Task
 from app.ui.compare_dialog import comparison_name, design_layers, scan_layers
 from app.ui.comparison_dock import ComparisonDock
 from app.ui.deviation_dock import DeviationDock
+from app.ui.stations import parse_stations
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -65,9 +66,9 @@ class ComparisonController:
 
     # --- running --------------------------------------------------------------------------------
     def start(self, scan: PointCloudLayer | None, designs: list[MeshLayer], tolerance: float, max_distance: float,
-              target: ComparisonLayer | None = None, stations: Any = None) -> str | None:
+              target: ComparisonLayer | None = None, stations: str = "") -> str | None:
         """Start a comparison; returns why it cannot start (shown by the caller), or None.
-        `stations`: scanner positions (N,3) in the scene frame, when the user gave them."""
+        `stations`: scanner positions as typed ("x, y, z; ..." in the display CRS), or ""."""
         if scan is None:
             return "Choose a scan: no point cloud layer is open."
         if not designs:
@@ -89,18 +90,22 @@ class ComparisonController:
             settings.validate()
         except C2MError as exc:
             return str(exc)
+        try:
+            positions = parse_stations(stations, self.scene.frame)
+        except ValueError as exc:
+            return str(exc)
         meshes = [(_mesh_data(layer), layer.data["vertices"]) for layer in designs]
         points = scan.positions
 
         def work(task: Task) -> Any:
             design = DesignModel.from_meshes(meshes)
-            return compare_arrays(design, points, settings, stations=stations, cancel=task.cancelled,
+            return compare_arrays(design, points, settings, stations=positions, cancel=task.cancelled,
                                   progress=lambda f, *m: task.report(f, *(str(x) for x in m[:1])))
 
         task = self.window.tasks.submit(f"Comparing {scan.name}", work)
         task.on_done = self._finish  # type: ignore[attr-defined]
         task.keeps_clean = target is not None  # type: ignore[attr-defined]  # a project asked for it: nothing unsaved
-        task.comparison = (scan, designs, tolerance, max_distance, target)  # type: ignore[attr-defined]
+        task.comparison = (scan, designs, tolerance, max_distance, target, stations)  # type: ignore[attr-defined]
         self.task = task
         self.window.progress.setValue(0)
         self.window.progress.setFormat("Comparing %p%")
@@ -112,7 +117,7 @@ class ComparisonController:
         return None
 
     def _finish(self, task: Task) -> None:
-        scan, designs, tolerance, max_distance, target = task.comparison  # type: ignore[attr-defined]
+        scan, designs, tolerance, max_distance, target, stations = task.comparison  # type: ignore[attr-defined]
         self.task = None
         try:
             result = task.future.result()  # type: ignore[union-attr]
@@ -142,7 +147,7 @@ class ComparisonController:
             for old in [c for c in self.comparisons() if c.scan == scan.name]:  # one comparison colours a scan
                 self.scene.layers.remove(old)
             layer = ComparisonLayer(name=comparison_name(scan, designs), scan=scan.name, design=tuple(d.name for d in designs),
-                                    tolerance=tolerance, max_distance=max_distance, data=data)
+                                    tolerance=tolerance, max_distance=max_distance, stations=stations, data=data)
             layer.result = result
             self.scene.layers.append(layer)
         self.refresh()
@@ -176,7 +181,8 @@ class ComparisonController:
         if scan is None or len(designs) != len(comp.design):
             comp.info["pending"] = "not computed: its scan or design layers are not open"
             return
-        error = self.start(scan, designs, comp.tolerance, comp.max_distance, target=comp)  # type: ignore[arg-type]
+        error = self.start(scan, designs, comp.tolerance, comp.max_distance, target=comp,  # type: ignore[arg-type]
+                           stations=comp.stations)
         if error:
             comp.info["pending"] = f"not computed: {error}"
 

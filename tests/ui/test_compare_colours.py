@@ -332,3 +332,5 @@ def test_scanner_stations_typed_in_the_display_crs(qtbot, window, tmp_path: Path
     centre = scan.positions.mean(axis=0)
     assert stations.shape == (2, 3) and np.allclose(stations[0, :2], centre[:2], atol=3.0)  # the scan's middle
     assert abs(stations[0, 2] - 1.5) < 0.05  # 23.5 m ellipsoidal = 1.5 m above the scan at 22 m
+    [comp] = [layer for layer in window.scene.layers if isinstance(layer, ComparisonLayer)]
+    assert comp.get_state()["stations"] == "529050, 3385050, 23.5; 529000, 3385000, 23.5"  # saved, for a recompute
