@@ -99,7 +99,7 @@ class DesignIndex:
         f = np.asarray(faces)
         if f.ndim != 2 or f.shape[1] != 3 or len(f) == 0:
             raise C2MError("the design has no triangles to compare with")
-        f = f.astype(np.int64)
+        f = f.astype(np.int64, copy=False)
         if f.min() < 0 or f.max() >= len(v):
             raise C2MError("design faces refer to vertices that do not exist")
         fe = np.full(len(f), -1, np.int64) if face_element is None else np.asarray(face_element, np.int64)
@@ -108,7 +108,8 @@ class DesignIndex:
         self.origin = v.min(axis=0)
         v = np.ascontiguousarray(v - self.origin)
         area2 = face_area2(v, f)
-        ok = area2 > 1e-12 * max(float(np.ptp(v, axis=0).max()), 1e-9) ** 2
+        top = v.max(axis=0)                # the local frame starts at 0: this is the extent
+        ok = area2 > 1e-12 * max(float(top.max()), 1e-9) ** 2
         if not ok.any():
             raise C2MError("every design triangle is degenerate (zero area)")
         orig = np.flatnonzero(ok)          # degenerate triangles have no normal: their edges are shared
@@ -116,7 +117,7 @@ class DesignIndex:
         self.n_faces = len(f)
         self.grid = None
         if compiled and _grid is not None:
-            self.grid = GridSearch(rows, orig, fe[orig], np.zeros(3), v.max(axis=0),
+            self.grid = GridSearch(rows, orig, fe[orig], np.zeros(3), top,
                                    float(area2[orig].mean()) / 2.0, threads=self.threads)
             self.face, self.element = self.grid.face, self.grid.element
             return
