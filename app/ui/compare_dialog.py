@@ -43,6 +43,7 @@ class CompareDialog(QDialog):
         super().__init__(parent)
         self.controller = controller
         self.setWindowTitle("Compare scan with design")
+        self.setMinimumWidth(460)  # the stations' hint stays readable
         layers = list(controller.scene.layers)
         self.scans = scan_layers(layers)
         self.designs = design_layers(layers)
