@@ -16,7 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 
-from app.analysis._grid import build_level, query_block
+from app.analysis._grid import query_block
+from app.analysis._grid_build import build_level
 from loaders.base import LoadCancelled
 
 _CELL_FACTOR = 3.0

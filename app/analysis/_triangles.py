@@ -62,7 +62,8 @@ def closest_sq_distance(p: np.ndarray, a: np.ndarray, ab: np.ndarray, ac: np.nda
 def plane_distance(p: np.ndarray, plane: np.ndarray) -> np.ndarray:
     """Signed distance of p[i] to plane[i] = (unit normal n, point a on the plane): n . (p - a), in
     the same order of operations as the compiled kernels (bit-identical)."""
-    return (p[:, 0] - plane[:, 3]) * plane[:, 0] + (p[:, 1] - plane[:, 4]) * plane[:, 1] + (p[:, 2] - plane[:, 5]) * plane[:, 2]
+    return ((p[:, 0] - plane[:, 3]) * plane[:, 0] + (p[:, 1] - plane[:, 4]) * plane[:, 1]
+            + (p[:, 2] - plane[:, 5]) * plane[:, 2])
 
 
 def _segments_numpy(p: np.ndarray, row: np.ndarray, cand: np.ndarray, starts: np.ndarray, a: np.ndarray,

@@ -51,13 +51,13 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from app.analysis._triangles import _TIE, face_area2, face_rows, nearest_in_rows, nearest_in_segments
+from loaders.base import Cancel, LoadCancelled, Progress
 
 try:                            # numba (installed with py3dtiles): the compiled grid search
     from app.analysis import _grid
     from app.analysis._grid_index import GridSearch
 except ImportError:             # pragma: no cover - depends on the environment
     _grid = None
-from loaders.base import Cancel, LoadCancelled, Progress
 
 _BLOCK = 65_536             # points per worker task
 _K0, _KB = 2, 48           # nearest centroids: first bound; then up to _KB under a radius

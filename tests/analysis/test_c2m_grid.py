@@ -169,10 +169,10 @@ def test_stamp_marks_wrap_around_without_changing_answers(monkeypatch: pytest.Mo
 def test_crowded_cells_use_exact_sub_cells(monkeypatch: pytest.MonkeyPatch) -> None:
     """A finely tessellated sphere and a long tube in large cells: crowded cells get sub-cell
     lists (every cell here, forced), points near and off them stay exact."""
-    from app.analysis import _grid
+    from app.analysis import _grid_build
     from tests.benchmarks._design_site import _cylinder, _sphere
 
-    monkeypatch.setattr(_grid, "_SUB_MIN", 1)
+    monkeypatch.setattr(_grid_build, "_SUB_MIN", 1)
     monkeypatch.setattr(_grid_index, "_CELL_FACTOR", 6.0)
     vs, fs = _sphere(np.array([1.0, 2.0, 3.0]), 0.7, 24, 36)
     vc, fc = _cylinder(np.array([-2.0, 0, 0]), np.array([4.0, 1, 0.5]), 0.1, 12, 30)

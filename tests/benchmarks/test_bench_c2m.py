@@ -140,7 +140,8 @@ def test_c2m_against_cloudcompare(tmp_path: Path) -> None:
     print(f"| agreement on {near.sum():,} points both call near (|d| <= {MAX_DISTANCE:g} m) | mean |signed diff| "
           f"{diff.mean() * 1e3:.4f} mm | mean |unsigned diff| {diff_abs.mean() * 1e3:.4f} mm | "
           f"p99.9 {np.percentile(diff, 99.9) * 1e3:.3f} mm | same sign {sign_same:.4%} | "
-          f"far: ours {res.far.mean():.2%}, CloudCompare > {MAX_DISTANCE:g} m {np.mean(np.abs(d_full) > MAX_DISTANCE):.2%} |")
+          f"far: ours {res.far.mean():.2%}, CloudCompare > {MAX_DISTANCE:g} m "
+          f"{np.mean(np.abs(d_full) > MAX_DISTANCE):.2%} |")
     # exactness of ours on a sample, against brute force (a fast wrong index cannot pass)
     sample = np.random.default_rng(1).choice(n, 100, replace=False)
     want, _ = brute_force(pts[sample], verts, faces)
