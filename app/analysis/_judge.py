@@ -83,6 +83,21 @@ def _observable_empty(acc: "VerdictAccumulator", grid: SurfaceGrid, cand: np.nda
         free = ~rays.blocked(start, normal, length)
         free[free] = ~occupancy_blocked(start[free], normal[free], length[free], occ, acc.occ_origin,
                                         s.occupancy_voxel, s.occlusion_skip)
+        guess = _pseudo_stations(acc, grid, counted) if s.pseudo_stations else np.zeros((0, 3))
+        if len(guess):                     # ...and in view of a position a scanner seems to have stood
+            sub = np.flatnonzero(free)
+            seen = np.zeros(len(sub), dtype=bool)
+            for st in guess:                 # any facing view counts: the guess is rough
+                hit, _, dist = _facing(s, st, start[sub], normal[sub], max_incidence_deg=89.0)
+                hit, dist = hit[~seen[hit]], dist[~seen[hit]]
+                if not len(hit):
+                    continue
+                dirn = (st - start[sub[hit]]) / dist[:, None]
+                ok = ~rays.blocked(start[sub[hit]], dirn, dist)
+                ok[ok] = ~occupancy_blocked(start[sub[hit]][ok], dirn[ok], dist[ok], occ, acc.occ_origin,
+                                            s.occupancy_voxel, s.occlusion_skip)
+                seen[hit[ok]] = True
+            free[sub[~seen]] = False
         out[idx[free]] = True
         return out
     omega = _solid_angle_per_point(acc, grid, counted)
@@ -102,13 +117,50 @@ def _observable_empty(acc: "VerdictAccumulator", grid: SurfaceGrid, cand: np.nda
     return out
 
 
-def _facing(s, st: np.ndarray, start: np.ndarray, normal: np.ndarray) -> tuple[np.ndarray, ...]:  # noqa: ANN001
+def _pseudo_stations(acc: "VerdictAccumulator", grid: SurfaceGrid, counted: np.ndarray) -> np.ndarray:
+    """Where terrestrial scanners seem to have stood, when no station is given: a scanner puts
+    the most points per square metre on the floor around its own feet (density falls with the
+    square of the range), so the peaks of the point density on upward-facing design surfaces
+    (smoothed over `pseudo_station_radius`; the densest within 3 radii and at least
+    `pseudo_station_peak` of the highest) are taken as station feet, `pseudo_station_height`
+    below the scanner.
+    Used only to rule empty cells out (a room no scanner stood in or saw into is not evidence)."""
+    s = acc.settings
+    up = counted & (grid.plane_normal[grid.cell_plane][:, 2] > 0.9) & (acc.cell_tol > 0)
+    cells = np.flatnonzero(up)
+    if len(cells) < 20:
+        return np.zeros((0, 3))
+    from scipy.spatial import cKDTree
+
+    c = grid.cell_centre[cells]
+    tree = cKDTree(c)
+    near = tree.query_ball_point(c, s.pseudo_station_radius)
+    counts = acc.cell_tol[cells].astype(np.float64)
+    area = grid.cell_area[cells]
+    dens = np.array([counts[n].sum() / max(area[n].sum(), 1e-9) for n in near])
+    # peaks: the densest cell within 3 radii (ties: the first), and not a faint one
+    around = tree.query_ball_point(c, 3 * s.pseudo_station_radius)
+    peak = np.array([dens[i] >= dens[n].max() and i == min(j for j in n if dens[j] == dens[i])
+                     for i, n in enumerate(around)])
+    peak &= dens >= s.pseudo_station_peak * dens.max()
+    # the foot: centre of the dense ring around it (under the scanner is a blind spot)
+    feet = []
+    for i in np.flatnonzero(peak):
+        n = np.asarray(tree.query_ball_point(c[i], 2 * s.pseudo_station_radius))
+        w = dens[n] ** 2
+        feet.append((c[n] * w[:, None]).sum(axis=0) / w.sum())
+    return np.asarray(feet).reshape(-1, 3) + np.array([0.0, 0.0, s.pseudo_station_height])
+
+
+def _facing(s, st: np.ndarray, start: np.ndarray, normal: np.ndarray,  # noqa: ANN001
+            max_incidence_deg: float | None = None) -> tuple[np.ndarray, ...]:
     """Cells (indices into start) facing station st within the incidence and range limits, with
     the cosine of their incidence and their distance."""
     vec = st - start
     dist = np.linalg.norm(vec, axis=1)
     cos_i = np.einsum("ij,ij->i", vec, normal) / np.maximum(dist, 1e-12)
-    ok = cos_i >= math.cos(math.radians(s.max_incidence_deg))
+    limit = s.max_incidence_deg if max_incidence_deg is None else max_incidence_deg
+    ok = cos_i >= math.cos(math.radians(limit))
     if s.max_range is not None:
         ok &= dist <= s.max_range
     sub = np.flatnonzero(ok)

@@ -18,7 +18,9 @@ Why this shape (the rules and every threshold are VerdictSettings fields; /work/
   every design surface: clutter) should have put at least min_expected_points on it (area x
   cos(incidence) / range^2 over the scans' solid angle per point, calibrated on the supported
   cells), so far or oblique cells a sparse scan misses by chance are no evidence. Without stations: its face plane holds support (a face nobody
-  saw holds none and is ignored) and the ray along its outward normal is free; and, since such
+  saw holds none and is ignored), the ray along its outward normal is free, and it faces a
+  position a scanner seems to have stood at (peaks of point density on the floors) with a free
+  line of sight, so a room nobody stood in is not evidence; and, since such
   free rays prove less, partial also needs the support's extent along one of the element's
   principal axes to fall short (partial_extent): holes inside a fully standing face stay built.
 - Deviation: per direction group (faces of one element with one outward normal) a histogram of
@@ -78,6 +80,10 @@ class VerdictSettings:
     occlusion_skip: float = 0.30         # occupancy ignored this near either end of a ray
     normal_ray_length: float = 1.0       # no stations: free length needed along the outward normal
     seen_plane_fraction: float = 0.10    # no stations: supported share that makes a face plane seen
+    pseudo_stations: bool = True         # no stations: guess scanner positions from floor point density
+    pseudo_station_radius: float = 1.0   # smoothing radius of that density (m)
+    pseudo_station_peak: float = 0.2     # a density peak this share of the highest is a station
+    pseudo_station_height: float = 1.5   # scanner above the floor (m)
     ray_offset: float = 0.01             # rays start this far out of the surface
     min_observable_cells: int = 10       # fewer observable cells: judged on support alone (min_points)
 
@@ -94,6 +100,10 @@ class VerdictSettings:
         """Raise C2MError naming the first bad setting."""
         for f in fields(self):
             v = getattr(self, f.name)
+            if f.name == "pseudo_stations":
+                if not isinstance(v, bool):
+                    raise C2MError(f"verdict setting pseudo_stations must be true or false, got {v!r}")
+                continue
             if v is None:
                 if f.name in ("contact_margin", "deviation_threshold", "max_range", "deviation_band"):
                     continue
@@ -101,6 +111,7 @@ class VerdictSettings:
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 raise C2MError(f"verdict setting {f.name} must be a finite number, got {v!r}")
         pos = ("tolerance", "cell_size", "histogram_bin", "occupancy_voxel", "extent_min_length",
+               "pseudo_station_radius", "pseudo_station_height",
                "normal_ray_length", "ray_offset", "contact_depth")
         for name in pos:
             if getattr(self, name) <= 0:
@@ -111,7 +122,7 @@ class VerdictSettings:
             if v is not None and v <= 0:
                 raise C2MError(f"verdict setting {name} must be greater than 0, got {v}")
         for name in ("built_coverage", "missing_coverage", "partial_extent", "deviation_min_coverage",
-                     "seen_plane_fraction", "extent_row_fraction", "min_exposed_support"):
+                     "seen_plane_fraction", "extent_row_fraction", "min_exposed_support", "pseudo_station_peak"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise C2MError(f"verdict setting {name} must be between 0 and 1, got {getattr(self, name)}")
         if self.missing_coverage > self.built_coverage:

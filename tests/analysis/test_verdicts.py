@@ -400,3 +400,21 @@ def test_far_columns_seen_between_others_are_not_partial():
     assert len(seen) > 60
     assert sum(v.status != "built" for v in seen) <= 0.05 * len(seen)
     assert all(v.points == 0 for v in got.values() if v.observable_cells == 0)
+
+
+def test_without_stations_a_room_nobody_stood_in_does_not_make_its_walls_partial():
+    """A partition with a door splits the site; the only scanner stands in the west room and
+    sees the east room through the door. Without stations given, scanner positions are guessed
+    from the floor's point density, so the unseen east halves of the long walls and the east wall
+    glimpsed through the door are not taken as empty."""
+    from tests.scan_sim import BoxElement
+
+    site = simple_site()[:5]
+    boxes = site + [BoxElement(5, "Partition a", "IfcWall", (5.0, 0.2, 0.0), (5.1, 3.5, 3.0)),
+                    BoxElement(6, "Partition b", "IfcWall", (5.0, 4.5, 0.0), (5.1, 7.8, 3.0))]
+    design = design_from_boxes(boxes)
+    scan = simulate_scan(mesh_from_boxes(boxes), [(2.5, 4.0, 1.6)], target_points=150_000, seed=1)
+    _, got = verdicts_for(design, scan, None)
+    assert {n: v.status for n, v in got.items()} == {b.name: "built" for b in boxes}
+    _, blind = verdicts_for(design, scan, None, VerdictSettings(pseudo_stations=False))
+    assert blind["Wall N"].status == "partial"          # what the guess avoids
