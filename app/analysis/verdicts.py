@@ -17,12 +17,13 @@ Why this shape (the rules and every threshold are VerdictSettings fields; /work/
   neither by a standing design element (one with support) nor by scan occupancy (points away from
   every design surface: clutter) should have put at least min_expected_points on it (area x
   cos(incidence) / range^2 over the scans' solid angle per point, calibrated on the supported
-  cells), so far or oblique cells a sparse scan misses by chance are no evidence. Without stations: its face plane holds support (a face nobody
-  saw holds none and is ignored), the ray along its outward normal is free, and it faces a
-  position a scanner seems to have stood at (peaks of point density on the floors) with a free
-  line of sight, so a room nobody stood in is not evidence; and, since such
-  free rays prove less, partial also needs the support's extent along one of the element's
-  principal axes to fall short (partial_extent): holes inside a fully standing face stay built.
+  cells), so far or oblique cells a sparse scan misses by chance are no evidence. Without
+  stations: its face plane holds support (a face nobody saw holds none and is ignored), the ray
+  along its outward normal is free, and it faces a position a scanner seems to have stood at
+  (peaks of point density on the floors) with a free line of sight, so a room nobody stood in is
+  not evidence; and, since all this proves less, partial also needs the support's extent along
+  one of the element's principal axes to fall short (partial_extent): holes inside a fully
+  standing face stay built.
 - Deviation: per direction group (faces of one element with one outward normal) a histogram of
   band distances; the peak window's mean is that group's offset along its normal; a least-squares
   translation over the groups, solved only along directions the groups constrain. Its length above
