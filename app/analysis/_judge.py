@@ -132,21 +132,26 @@ def _pseudo_stations(acc: "VerdictAccumulator", grid: SurfaceGrid, counted: np.n
         return np.zeros((0, 3))
     from scipy.spatial import cKDTree
 
-    c = grid.cell_centre[cells]
+    # point counts and surface area in bins of half a radius (bounded by the floor area, not cells)
+    r = s.pseudo_station_radius
+    key, inv = np.unique(np.floor(grid.cell_centre[cells] / (r / 2)).astype(np.int64), axis=0, return_inverse=True)
+    inv = inv.reshape(-1)
+    counts = np.bincount(inv, weights=acc.cell_tol[cells].astype(np.float64), minlength=len(key))
+    area = np.bincount(inv, weights=grid.cell_area[cells], minlength=len(key))
+    c = np.column_stack([np.bincount(inv, weights=grid.cell_centre[cells, k] * grid.cell_area[cells],
+                                     minlength=len(key)) for k in range(3)]) / area[:, None]
     tree = cKDTree(c)
-    near = tree.query_ball_point(c, s.pseudo_station_radius)
-    counts = acc.cell_tol[cells].astype(np.float64)
-    area = grid.cell_area[cells]
+    near = tree.query_ball_point(c, r)
     dens = np.array([counts[n].sum() / max(area[n].sum(), 1e-9) for n in near])
-    # peaks: the densest cell within 3 radii (ties: the first), and not a faint one
-    around = tree.query_ball_point(c, 3 * s.pseudo_station_radius)
+    # peaks: the densest bin within 3 radii (ties: the first), and not a faint one
+    around = tree.query_ball_point(c, 3 * r)
     peak = np.array([dens[i] >= dens[n].max() and i == min(j for j in n if dens[j] == dens[i])
                      for i, n in enumerate(around)])
     peak &= dens >= s.pseudo_station_peak * dens.max()
     # the foot: centre of the dense ring around it (under the scanner is a blind spot)
     feet = []
     for i in np.flatnonzero(peak):
-        n = np.asarray(tree.query_ball_point(c[i], 2 * s.pseudo_station_radius))
+        n = np.asarray(tree.query_ball_point(c[i], 2 * r))
         w = dens[n] ** 2
         feet.append((c[n] * w[:, None]).sum(axis=0) / w.sum())
     return np.asarray(feet).reshape(-1, 3) + np.array([0.0, 0.0, s.pseudo_station_height])
