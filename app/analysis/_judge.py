@@ -121,7 +121,7 @@ def _pseudo_stations(acc: "VerdictAccumulator", grid: SurfaceGrid, counted: np.n
     """Where terrestrial scanners seem to have stood, when no station is given: a scanner puts
     the most points per square metre on the floor around its own feet (density falls with the
     square of the range), so the peaks of the point density on upward-facing design surfaces
-    (smoothed over `pseudo_station_radius`; the densest within 3 radii and at least
+    (binned at half `pseudo_station_radius`, smoothed over it; the densest within 3 radii and at least
     `pseudo_station_peak` of the highest) are taken as station feet, `pseudo_station_height`
     below the scanner.
     Used only to rule empty cells out (a room no scanner stood in or saw into is not evidence)."""
