@@ -38,7 +38,9 @@ class GridSearch:
         self.lo, self.hi = np.asarray(lo, np.float64), np.asarray(hi, np.float64)
         extent = float(max((self.hi - self.lo).max(), 1e-9))
         h = _CELL_FACTOR * float(np.sqrt(mean_area))
-        # at most 2**19 cells a side (the packed keys hold 2**20 either way of the origin)
+        # at most 2**18 cells a side (the packed keys hold 2**20 either way of the origin). The
+        # listings stay near the triangle count: a surface of total area A in cells of side h
+        # meets about A / h**2 = T / 9 cells, plus a few per triangle along its edges.
         self.h0 = max(h, extent / 2 ** 18, 1e-6)
         self.eps = 1e-9 * max(extent, self.h0)
         self._levels: list[tuple] = []

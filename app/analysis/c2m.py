@@ -109,7 +109,9 @@ class DesignIndex:
         v = np.ascontiguousarray(v - self.origin)
         area2 = face_area2(v, f)
         top = v.max(axis=0)                # the local frame starts at 0: this is the extent
-        ok = area2 > 1e-12 * max(float(top.max()), 1e-9) ** 2
+        # degenerate: below what float64 rounding can produce for collinear points in this frame
+        # (about 2e-16 x extent x edge), so millimetre detail on a 20 km site is kept
+        ok = area2 > 1e-15 * max(float(top.max()), 1e-9) ** 2
         if not ok.any():
             raise C2MError("every design triangle is degenerate (zero area)")
         orig = np.flatnonzero(ok)          # degenerate triangles have no normal: their edges are shared

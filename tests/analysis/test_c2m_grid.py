@@ -221,3 +221,22 @@ def test_coplanar_faces_of_two_elements_follow_the_tie_rule() -> None:
     np.testing.assert_allclose(fast.distance, signed, atol=1e-12)
     assert (fast.element == 0).all()                        # the slab's faces come first
     np.testing.assert_allclose(fast.distance, p[:, 2] - 0.3, atol=1e-12)   # above the slab: positive
+
+
+def test_centimetre_triangles_on_a_20_km_site_are_kept_and_exact() -> None:
+    """A 20 km terrain triangle beside 20,000 centimetre triangles: the small ones are not taken
+    for degenerate (they were, below 1e-12 x extent**2 twice-area), the index stays small, answers
+    stay exact on both paths."""
+    rng = np.random.default_rng(15)
+    tiny = rng.uniform(0, 50, (20_000, 1, 3)) + rng.normal(0, 0.01, (20_000, 3, 3))
+    big = np.array([[[-10_000, -10_000, -1], [10_000, -10_000, -1], [0, 10_000, -1.0]]])
+    tris = np.vstack([tiny, big])
+    v, f = tris.reshape(-1, 3), np.arange(3 * len(tris)).reshape(-1, 3)
+    p = np.vstack([rng.uniform(0, 50, (300, 3)), rng.uniform(-5000, 5000, (100, 3)) * [1, 1, 0] + [0, 0, -0.5]])
+    want, _ = brute_force(p, v, f)
+    for compiled in (True, False):
+        index = DesignIndex(v, f, compiled=compiled)
+        r = index.query(p, max_distance=5.0)
+        np.testing.assert_array_equal(r.far, want > 5.0)
+        np.testing.assert_allclose(np.abs(r.distance[~r.far]), want[~r.far], atol=1e-9)
+    assert len(DesignIndex(v, f).grid._levels[0][3]) < 200_000
