@@ -33,9 +33,9 @@ Why this shape:
   nearest triangle.
 - Precision: all coordinates are shifted to a local origin (the design's minimum corner) and kept
   in float64, so a site 10 km or 1000 km from the CRS origin is as exact as one at the origin.
-- Speed (5M points vs 1M triangles, 2 cores): 2.7 M points/s index build included, 5x
-  CloudCompare 2.11's C2M wall-clock and 2.6x less CPU in the same run
-  (tests/benchmarks/test_bench_c2m.py). The numpy path is the slow fallback.
+- Speed (5M points vs 1M triangles on a shared 2-core machine, index build included): 2.8-5 M
+  points/s, 2.4-2.9x CloudCompare 2.11's C2M wall-clock at moderate load and 2.4-2.75x less
+  CPU, in the same run (tests/benchmarks/test_bench_c2m.py). The numpy path is the slow fallback.
 - Memory is bounded by chunk_size points plus the index (grid: about 130 bytes a triangle, 4 bytes
   a cell or sub-cell listing, 4 bytes a triangle per thread for stamps); results do not depend on
   the thread count or chunk size.
