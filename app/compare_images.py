@@ -38,9 +38,18 @@ def _plotter():
 
 
 def _snap(p, bounds: np.ndarray) -> bytes:
-    p.view_isometric()
-    p.reset_camera(bounds=tuple(np.asarray(bounds).T.ravel()))
-    p.camera.zoom(1.15)
+    # The camera is placed by hand on the bounds' sphere: with pyvista 0.49 / VTK 9.7 both
+    # reset_camera(bounds=...) and ResetCamera(bounds) framed every actor instead (measured), which
+    # shrank the compared building to a speck amid the far ground points.
+    b = np.asarray(bounds, dtype=np.float64)
+    centre, radius = b.mean(axis=0), max(float(np.linalg.norm(b[1] - b[0])) / 2.0, 1e-3)
+    cam = p.camera
+    half_angle = np.radians(float(cam.view_angle) / 2.0)
+    direction = np.array([1.0, 1.0, 1.0]) / np.sqrt(3.0)     # isometric: from the north-east, above
+    cam.focal_point = tuple(centre)
+    cam.position = tuple(centre + direction * radius / np.sin(half_angle) / 1.1)
+    cam.up = (0.0, 0.0, 1.0)
+    p.renderer.ResetCameraClippingRange()
     return _png(p.screenshot(return_img=True))
 
 
@@ -83,8 +92,9 @@ def scan_image(design, points: np.ndarray, distance: np.ndarray, tolerance: floa
                                     "color": "white", "vertical": True, "position_x": 0.84, "position_y": 0.1,
                                     "height": 0.8, "width": 0.06, "title_font_size": 14, "label_font_size": 13})
         lo, hi = design.vertices.min(0), design.vertices.max(0)
-        if len(pts):
-            lo, hi = np.minimum(pts.min(0), lo), np.maximum(pts.max(0), hi)
+        near = pts[np.isfinite(d)]    # framed on the design and the points near it: far ground and clutter
+        if len(near):                 # would shrink the compared part to a speck
+            lo, hi = np.minimum(near.min(0), lo), np.maximum(near.max(0), hi)
         return _snap(p, np.array([lo, hi]))
     finally:
         p.close()
@@ -107,8 +117,8 @@ def model_image(design, verdicts) -> bytes:
     try:
         p.add_mesh(_mesh(design, rgb), scalars="rgb", rgb=True, show_edges=False, smooth_shading=False)
         present = [s for s in ("built", "partial", "missing", "deviating") if (status == s).any()] or ["built"]
-        p.add_legend([[s, tuple(c / 255 for c in STATUS_RGB[s])] for s in present], bcolor="white", face="rectangle",
-                     loc="upper right", size=(0.2, 0.06 * len(present)))
+        p.add_legend([[f"{s} ({int((status == s).sum())})", tuple(c / 255 for c in STATUS_RGB[s])] for s in present],
+                     bcolor="white", face="rectangle", loc="upper left", size=(0.3, 0.07 * len(present)))
         return _snap(p, np.array([design.vertices.min(0), design.vertices.max(0)]))
     finally:
         p.close()

@@ -44,7 +44,7 @@ class CompareSettings:
 
     tolerance: float = 0.05
     max_distance: float = 1.0
-    histogram_bins: int = 101
+    histogram_bins: int = 400               # 5 mm bins at the default 1 m cut-off: the report zooms in on the points
     chunk_points: int = 2_000_000
     verdict: VerdictSettings = field(default_factory=VerdictSettings)
 

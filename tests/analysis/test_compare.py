@@ -67,7 +67,7 @@ def test_arrays_verdicts_summary_and_per_point(result, site_scan) -> None:
     assert set(s["progress"]) >= {"overall", "by_storey", "by_class"} and "Level 0" in s["progress"]["by_storey"]
     assert s["tolerance"] == 0.05 and s["settings"]["verdict"]["tolerance"] == 0.05
     edges, counts = result.histogram
-    assert len(edges) == 102 and counts.sum() == s["points_used"]
+    assert len(edges) == CompareSettings().histogram_bins + 1 and counts.sum() == s["points_used"]
     assert result.distance.dtype == np.float32 and len(result.distance) == len(scan)
     assert np.isnan(result.distance).sum() == s["far_points"] and (result.element[~np.isnan(result.distance)] >= 0).all()
 
