@@ -192,10 +192,11 @@ class PointCloudVisual(Visual):
 
     def _deviation_legend(self) -> Legend:
         """Signed deviations from the design: white within tolerance, blue negative, red positive,
-        clipped at +/- the range (the user's, made symmetric, else the far cut-off), far grey."""
+        clipped at +/- the range (the user's, made symmetric, else the layer's default: where 99% of
+        the near points are, from 3x the tolerance to the far cut-off), far grey."""
         info = self.layer.data["comparison"]
         tol, far = float(info["tolerance"]), float(info["max_distance"])
-        limits = self.layer.color_limits.get(DEVIATION_MODE)
+        limits = self.layer.color_limits.get(DEVIATION_MODE) or self.layer.data_range(DEVIATION_MODE)
         reach = max(abs(limits[0]), abs(limits[1])) if limits else far
         reach = max(reach, tol * 1.01)
         return Legend(f"{self.layer.name}: Deviation (m)", lut=style.deviation_lut(tol, reach), range=(-reach, reach),

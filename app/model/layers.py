@@ -113,9 +113,19 @@ class PointCloudLayer(Layer):
         """The colour ramp's default range over the whole cloud, not what is drawn (which changes
         with the camera, the budget and hidden classes): heights from min to max, attributes from
         the 2nd to the 98th percentile (outliers would flatten the ramp). Computed once per mode."""
-        if mode == "deviation":  # centred on zero, out to the far cut-off
-            reach = float((self.data.get("comparison") or {}).get("max_distance", 1.0))
-            return (-reach, reach)
+        if mode == "deviation":  # centred on zero, out to where 99% of the near points are
+            comp = self.data.get("comparison") or {}
+            cut, tol = float(comp.get("max_distance", 1.0)), float(comp.get("tolerance", 0.05))
+            d = self.data.get("attributes", {}).get("deviation_m")
+            key = ("deviation", cut, tol, id(d), 0 if d is None else len(d))  # a new comparison, a new range
+            cache = self.data.setdefault("value_ranges", {})
+            if key not in cache:  # the same rule as the report's pictures (app/compare_images.reach_of)
+                a = np.abs(np.asarray(d[:: max(1, len(d) // 2_000_000)], dtype=np.float64)) if d is not None else np.zeros(0)
+                a = a[np.isfinite(a)]
+                p99 = float(np.percentile(a, 99)) if len(a) else cut
+                reach = float(min(cut, max(3.0 * tol, p99)))
+                cache[key] = (-reach, reach)
+            return cache[key]
         cache = self.data.setdefault("value_ranges", {})
         key = (mode, len(self.positions))  # a cloud still loading grows: its range follows once per step
         if key in cache:

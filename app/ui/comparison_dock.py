@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QDockWidget, QLabel, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QBrush, QColor, QPainter
+from PySide6.QtWidgets import (QDockWidget, QLabel, QStyledItemDelegate, QStyleOptionViewItem, QTableWidget,
+                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from app.model.comparison import STATUSES, ComparisonLayer, find_layer
 from app.model.layers import MeshLayer
@@ -45,6 +46,29 @@ def _item(value: Any, number: bool = False, digits: int = 0) -> QTableWidgetItem
     return item
 
 
+class _ProgressBarDelegate(QStyledItemDelegate):
+    """The progress % cell as a bar filled to its value with the number on it: a column of bars
+    reads at a glance across storeys, a right-aligned number in a wide column does not."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Any) -> None:
+        super().paint(painter, option, index)
+        value = index.data(SORT_ROLE)
+        if value is None:
+            return
+        r = option.rect.adjusted(3, 3, -3, -3)
+        painter.save()
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(225, 229, 235))
+        painter.drawRect(r)
+        filled = r.adjusted(0, 0, -int(round(r.width() * (1.0 - min(max(float(value), 0.0), 100.0) / 100.0))), 0)
+        painter.setBrush(QColor(*(int(v) for v in STATUS_RGB["built"])))
+        painter.drawRect(filled)
+        painter.setPen(QColor(20, 24, 30))
+        painter.drawText(r.adjusted(6, 0, 0, 0), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                         f"{float(value):.1f} %")
+        painter.restore()
+
+
 def _table(headers: list[str]) -> QTableWidget:
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
@@ -67,6 +91,9 @@ class ComparisonDock(QDockWidget):
         self.overall.setWordWrap(True)
         self.by_storey = _table(["storey", *GROUP_COLUMNS])
         self.by_class = _table(["IFC class", *GROUP_COLUMNS])
+        self._bars = _ProgressBarDelegate(self)
+        for table in (self.by_storey, self.by_class):
+            table.setItemDelegateForColumn(len(GROUP_COLUMNS), self._bars)
         self.elements = _table(ELEMENT_COLUMNS)
         self.elements.cellClicked.connect(self._on_element_clicked)
         self.tabs = QTabWidget()

@@ -46,9 +46,17 @@ class HistogramWidget(QWidget):
         """Symmetric about 0, out to the outermost bin holding points (at least 4x the tolerance,
         at most the histogram's own range): a scan within centimetres is not one spike in 2 m."""
         full = float(max(abs(self.edges[0]), abs(self.edges[-1])))
-        used = np.flatnonzero(self.counts > 0)
-        outer = max(abs(self.edges[used[0]]), abs(self.edges[used[-1] + 1])) if len(used) else full
-        reach = float(min(full, max(outer, 4 * self.tolerance)))
+        total = float(self.counts.sum())
+        if total <= 0:
+            return -full, full
+        # out to where 99.5% of the points are: a thin tail of a few hundred points out to the cut-off
+        # would otherwise squeeze the scan's centimetres into one bar (the tail is still counted below)
+        outer = np.maximum(np.abs(self.edges[:-1]), np.abs(self.edges[1:]))
+        order = np.argsort(outer, kind="stable")
+        within = np.cumsum(self.counts[order]) / total
+        k = int(np.searchsorted(within, 0.995))
+        reach_995 = float(outer[order][min(k, len(order) - 1)])
+        reach = float(min(full, max(reach_995, 4 * self.tolerance)))
         return -reach, reach
 
     def bar_colors(self) -> np.ndarray:
@@ -171,7 +179,8 @@ class DeviationDock(QDockWidget):
             self.beyond_only.setChecked(scan.only_beyond_tolerance)
             self.beyond_only.blockSignals(False)
             limits = scan.color_limits.get("deviation")
-            self.reach.setValue(max(abs(limits[0]), abs(limits[1])) if limits else self.layer.max_distance)
+            default = scan.data_range("deviation") or (-self.layer.max_distance, self.layer.max_distance)
+            self.reach.setValue(max(abs(limits[0]), abs(limits[1])) if limits else default[1])
 
     def _on_beyond_only(self, on: bool) -> None:
         scan = self.scan_layer()
@@ -182,4 +191,5 @@ class DeviationDock(QDockWidget):
         scan, value = self.scan_layer(), float(self.reach.value())
         if scan is None or self.layer is None:
             return
-        scan.set_color_limits("deviation", None if abs(value - self.layer.max_distance) < 1e-9 else (-value, value))
+        default = scan.data_range("deviation") or (-self.layer.max_distance, self.layer.max_distance)
+        scan.set_color_limits("deviation", None if abs(value - default[1]) < 5e-3 else (-value, value))

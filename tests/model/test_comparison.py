@@ -59,7 +59,9 @@ def test_attach_gives_deviations_statuses_and_properties() -> None:
     assert scan.color_mode == "deviation" and bim.color_mode == "status"
     assert scan.data["attributes"][DEVIATION_ATTR].dtype == np.float32
     assert "deviation" in scan.available_color_modes() and "deviation_m" not in scan.available_color_modes()
-    assert scan.data_range("deviation") == (-1.0, 1.0)
+    near = np.abs(_data().distance[np.isfinite(_data().distance)]).astype(np.float64)
+    lo, hi = scan.data_range("deviation")  # where 99% of the near points are, 3x tolerance to the cut-off
+    assert hi == pytest.approx(float(np.percentile(near, 99))) and lo == -hi
     assert list(bim.data["comparison_status"]) == ["built", "deviating", NOT_JUDGED]
     assert "status" in bim.available_color_modes()
     wall = bim.describe_element(0)

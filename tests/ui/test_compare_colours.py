@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 
 from app.model.comparison import ComparisonData, ComparisonLayer
@@ -77,7 +78,8 @@ def test_deviation_colours_status_legend_and_histogram(qtbot, window, tmp_path: 
     assert "scan.las: Deviation (m)" in titles and "design.ifc: Comparison status" in titles
     labels = window.canvas.legends.labels()
     assert {"built (1)", "missing (1)", "partial (0)", "deviating (0)"} <= set(labels)  # the space is not counted
-    assert "white: \u00b10.05 m   grey: far > 1 m" in labels and "-1.00" in labels and "1.00" in labels
+    # the ramp spans where 99% of the near points are (here +/-0.3 m), not the whole 1 m cut-off
+    assert "white: \u00b10.05 m   grey: far > 1 m" in labels and "-0.300" in labels and "0.300" in labels
     mesh_rgba = window.canvas.visuals[id(bim)].mesh.cell_data["RGBA"]
     assert tuple(mesh_rgba[0][:3]) == (46, 160, 67) and tuple(mesh_rgba[-1][:3]) == (214, 39, 40)  # green, red
     dock = window.comparisons.deviation_dock
@@ -108,14 +110,16 @@ def test_only_beyond_tolerance_filter_and_colour_range(qtbot, window, tmp_path: 
     qtbot.mouseClick(dock.beyond_only, Qt.MouseButton.LeftButton)
     assert window.canvas.stats()["points_drawn"] == N
     actor = window.canvas.visuals[id(scan)].actor
-    dock.reach.setValue(0.3)
+    assert scan.data_range("deviation") == pytest.approx((-0.3, 0.3))  # default: where 99% of the near points are
+    assert dock.reach.value() == pytest.approx(0.3)
+    dock.reach.setValue(0.2)
     dock.reach.editingFinished.emit()
-    assert scan.color_limits["deviation"] == (-0.3, 0.3)
+    assert scan.color_limits["deviation"] == (-0.2, 0.2)
     assert window.canvas.visuals[id(scan)].actor is actor  # recoloured in place, not rebuilt
     window.canvas.render()
-    assert {"-0.300", "0.300"} <= set(window.canvas.legends.labels())
+    assert {"-0.200", "0.200"} <= set(window.canvas.legends.labels())
     rgb, d = _drawn_rgb(window, scan), scan.data["attributes"]["deviation_m"][window.canvas.visuals[id(scan)].index]
-    assert tuple(rgb[np.isclose(d, 0.3)][0]) == (103, 0, 31)  # the end of the ramp at the narrower range
+    assert tuple(rgb[np.isclose(d, 0.3)][0]) == (103, 0, 31)  # beyond the narrower range: the ramp's end
 
 
 def test_removing_the_comparison_takes_its_colours_away(qtbot, window, tmp_path: Path) -> None:
