@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from app.analysis._triangles import closest_offset
 from app.analysis._visibility import voxel_keys
 
 try:                             # numba comes with py3dtiles
@@ -23,33 +24,7 @@ _TIE = 1e-9
 
 
 def _closest(px, py, pz, ax, ay, az, bx, by, bz, cx, cy, cz):  # noqa: ANN001, ANN202 - numba
-    abx, aby, abz = bx - ax, by - ay, bz - az
-    acx, acy, acz = cx - ax, cy - ay, cz - az
-    apx, apy, apz = px - ax, py - ay, pz - az
-    d1, d2 = abx * apx + aby * apy + abz * apz, acx * apx + acy * apy + acz * apz
-    bpx, bpy, bpz = apx - abx, apy - aby, apz - abz
-    d3, d4 = abx * bpx + aby * bpy + abz * bpz, acx * bpx + acy * bpy + acz * bpz
-    cpx, cpy, cpz = apx - acx, apy - acy, apz - acz
-    d5, d6 = abx * cpx + aby * cpy + abz * cpz, acx * cpx + acy * cpy + acz * cpz
-    va, vb, vc = d3 * d6 - d5 * d4, d5 * d2 - d1 * d6, d1 * d4 - d3 * d2
-    if d1 <= 0 and d2 <= 0:
-        v, w = 0.0, 0.0
-    elif d3 >= 0 and d4 <= d3:
-        v, w = 1.0, 0.0
-    elif vc <= 0 and d1 >= 0 and d3 <= 0:
-        v, w = d1 / (d1 - d3), 0.0
-    elif d6 >= 0 and d5 <= d6:
-        v, w = 0.0, 1.0
-    elif vb <= 0 and d2 >= 0 and d6 <= 0:
-        v, w = 0.0, d2 / (d2 - d6)
-    elif va <= 0 and (d4 - d3) >= 0 and (d5 - d6) >= 0:
-        w = (d4 - d3) / ((d4 - d3) + (d5 - d6))
-        v = 1.0 - w
-    else:
-        den = va + vb + vc
-        den = den if den != 0.0 else 1.0
-        v, w = vb / den, vc / den
-    dx, dy, dz = apx - v * abx - w * acx, apy - v * aby - w * acy, apz - v * abz - w * acz
+    dx, dy, dz = closest_offset(px - ax, py - ay, pz - az, bx - ax, by - ay, bz - az, cx - ax, cy - ay, cz - az)
     return dx * dx + dy * dy + dz * dz
 
 

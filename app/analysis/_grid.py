@@ -36,6 +36,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from app.analysis._triangles import closest_offset
+
 _OFF = 1 << 20          # cell indices are stored with this offset in 21 bits per axis
 _TIE = 1e-9             # same relative tie tolerance as _triangles._TIE
 _TIES = 64
@@ -255,34 +257,9 @@ def query_block(p, i0: int, i1: int, origin, maxd: float, lo, hi,  # noqa: ANN00
 
 @numba.njit(inline="always")
 def _pair(px: float, py: float, pz: float, tri, t: int):  # noqa: ANN001, ANN202
-    """Squared distance from p to triangle t and its signed plane distance (Ericson 5.1.5), the
-    same arithmetic as _triangles._pair_loop (bit-identical answers on both paths)."""
+    """Squared distance from p to triangle t and its signed plane distance (Ericson 5.1.5), through
+    the same closest_offset as _triangles._pair_loop (bit-identical answers on both paths)."""
     apx, apy, apz = px - tri[t, 0], py - tri[t, 1], pz - tri[t, 2]
-    abx, aby, abz = tri[t, 3], tri[t, 4], tri[t, 5]
-    acx, acy, acz = tri[t, 6], tri[t, 7], tri[t, 8]
-    d1, d2 = abx * apx + aby * apy + abz * apz, acx * apx + acy * apy + acz * apz
-    bpx, bpy, bpz = apx - abx, apy - aby, apz - abz
-    d3, d4 = abx * bpx + aby * bpy + abz * bpz, acx * bpx + acy * bpy + acz * bpz
-    cpx, cpy, cpz = apx - acx, apy - acy, apz - acz
-    d5, d6 = abx * cpx + aby * cpy + abz * cpz, acx * cpx + acy * cpy + acz * cpz
-    va, vb, vc = d3 * d6 - d5 * d4, d5 * d2 - d1 * d6, d1 * d4 - d3 * d2
-    if d1 <= 0 and d2 <= 0:
-        v, w = 0.0, 0.0
-    elif d3 >= 0 and d4 <= d3:
-        v, w = 1.0, 0.0
-    elif vc <= 0 and d1 >= 0 and d3 <= 0:
-        v, w = d1 / (d1 - d3), 0.0
-    elif d6 >= 0 and d5 <= d6:
-        v, w = 0.0, 1.0
-    elif vb <= 0 and d2 >= 0 and d6 <= 0:
-        v, w = 0.0, d2 / (d2 - d6)
-    elif va <= 0 and (d4 - d3) >= 0 and (d5 - d6) >= 0:
-        w = (d4 - d3) / ((d4 - d3) + (d5 - d6))
-        v = 1.0 - w
-    else:
-        den = va + vb + vc
-        den = den if den != 0.0 else 1.0
-        v, w = vb / den, vc / den
-    dx, dy, dz = apx - v * abx - w * acx, apy - v * aby - w * acy, apz - v * abz - w * acz
+    dx, dy, dz = closest_offset(apx, apy, apz, tri[t, 3], tri[t, 4], tri[t, 5], tri[t, 6], tri[t, 7], tri[t, 8])
     return dx * dx + dy * dy + dz * dz, apx * tri[t, 9] + apy * tri[t, 10] + apz * tri[t, 11]
 
