@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from app.model.schedule_layer import ScheduleLayer
+from viewers.schedule_status_colours import ScheduleStatusFollower
 from viewers.visuals import MeshVisual, Visual, register_visual
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class ScheduleVisual(Visual):
         self._relink()
         self._on_time(self.clock.time)
         self._apply()
+        self.status_follower = ScheduleStatusFollower(layer, canvas)  # planned versus actual colours, if compared
 
     def build(self) -> None:
         self.actor = None
@@ -93,6 +95,7 @@ class ScheduleVisual(Visual):
         return {}
 
     def close(self) -> None:
+        self.status_follower.close()
         self.clock.time_changed.disconnect(self._on_time)
         self.layer.states_changed.disconnect(self._apply)
         self.layer.highlight_changed.disconnect(self._on_highlight)

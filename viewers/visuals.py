@@ -16,8 +16,9 @@ from app.model.comparison import (
 )
 from app.model.fourd import APPEARANCE, HIDDEN
 from app.model.layers import ASPRS_CLASSES, Layer, MeshLayer, MissingLayer, PointCloudLayer, TilesetLayer
+from app.model.schedule_progress import SCHEDULE_STATUS_MODE
 from app.model.scene import Selection
-from viewers import style
+from viewers import schedule_status_colours, style
 from viewers.legends import Legend
 
 if TYPE_CHECKING:
@@ -264,7 +265,7 @@ class MeshVisual(Visual):
         """Faces of elements not hidden by the user, the filter or the 4D state."""
         fe = self.layer.data.get("face_element")
         hidden = self.layer.not_drawn_mask()  # user-hidden or filtered out
-        states = self.element_states
+        states = self._fourd_states()
         if states is not None and len(states) == len(hidden):
             hidden = hidden | (states == HIDDEN)
         if fe is not None and hidden.any() and len(fe) == n_faces:
@@ -295,6 +296,8 @@ class MeshVisual(Visual):
             self._color_by_element(mesh, mode, kwargs)
         elif len(drawn) and mode == STATUS_MODE and d.get("comparison_status") is not None and d.get("face_element") is not None:
             self._color_by_status(mesh, kwargs)
+        elif len(drawn) and mode == SCHEDULE_STATUS_MODE and schedule_status_colours.has_statuses(self.layer):
+            schedule_status_colours.colour_by_schedule_status(self, mesh, kwargs)
         else:
             base = self._face_colors(len(faces), len(mesh.points)) if len(drawn) else None
             if base is not None and base.shape[0] == len(faces):
@@ -410,7 +413,7 @@ class MeshVisual(Visual):
     def _tinted(self, rgba: np.ndarray) -> np.ndarray:
         """Drawn faces' colours with the 4D appearance of their element's state (amber and
         translucent while built, red while demolished, yellow while temporary)."""
-        states, fe = self.element_states, self.layer.data.get("face_element")
+        states, fe = self._fourd_states(), self.layer.data.get("face_element")
         if states is None or fe is None:
             return rgba
         face_el = np.asarray(fe)[self.face_ids]
@@ -426,6 +429,11 @@ class MeshVisual(Visual):
                     out[mask, :3] = np.round(np.asarray(rgb) * 255).astype(np.uint8)
                 out[mask, 3] = int(round(opacity * 255))
         return out
+
+    def _fourd_states(self) -> np.ndarray | None:
+        """The 4D states to show: none while coloured by schedule status (an element built ahead of plan
+        is one 4D would hide; there it shows blue)."""
+        return None if self.layer.color_mode == SCHEDULE_STATUS_MODE else self.element_states
 
     def set_element_states(self, states: np.ndarray | None) -> None:
         """Show each element as its 4D state says (None: as without 4D). The same mesh's triangle list

@@ -337,6 +337,8 @@ class MeshLayer(Layer):
             return modes
         if self.data.get("comparison_status") is not None:  # compared with a scan (app.model.comparison)
             modes.append("status")
+        if self.data.get("schedule_status") is not None:  # and a schedule linked to it (app.model.schedule_progress)
+            modes.append("schedule_status")
         for key in ("class", "storey", "material"):
             if any(v != "(none)" for v in self.element_values(key)):
                 modes.append(key)

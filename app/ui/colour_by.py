@@ -20,6 +20,7 @@ LABELS = {
     "default": "Default colours", "elevation": "Elevation", "rgb": "RGB (true colour)", "intensity": "Intensity",
     "classification": "Classification (ASPRS)", "class": "Class", "storey": "Storey", "material": "Material",
     "deviation": "Deviation from design (m)", "status": "Comparison status",
+    "schedule_status": "Schedule status (planned vs actual)",
 }
 PROPERTIES_GROUP = "Properties"
 

@@ -226,6 +226,7 @@ class ComparisonController:
 
     def close(self) -> None:
         self._pending.stop()
+        self.comparison_dock.schedule_tab.detach()  # the scene may outlive the window
 
 
 def _mesh_data(layer: MeshLayer) -> Any:

@@ -100,6 +100,10 @@ class ComparisonDock(QDockWidget):
         self.tabs.addTab(self.by_storey, "By storey")
         self.tabs.addTab(self.by_class, "By class")
         self.tabs.addTab(self.elements, "Elements")
+        from app.ui.schedule_status_tab import ScheduleStatusTab  # here: that module borrows this one's table helpers
+
+        self.schedule_tab = ScheduleStatusTab(scene)  # planned versus actual at the clock's time
+        self.tabs.addTab(self.schedule_tab, "Schedule")
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
