@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import traceback
-from typing import Any, Sequence
+from typing import Sequence
 
+from app.jsonsafe import clean as _clean
 from loaders.base import LoadError
 
 EXIT_BAD_INPUT = 2
@@ -17,19 +17,6 @@ SUBCOMMANDS = ("info", "render", "tile", "compare", "change")
 
 def _error(path: str, reason: str) -> None:
     print(f"error: {path}: {reason}", file=sys.stderr)
-
-
-def _clean(value: Any) -> Any:
-    """JSON without NaN/inf and without numpy types."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if hasattr(value, "tolist"):
-        return _clean(value.tolist())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def _run_guarded(paths: Sequence[str], debug: bool, fn) -> bool:

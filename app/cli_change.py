@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from app.analysis.c2m import C2MError
+from app.jsonsafe import clean as _clean
 from loaders.base import Georef, LoadError, PointCloudData
 
 EXIT_BAD_INPUT = 2
@@ -175,18 +176,6 @@ def _write_laz(path: str, result: Any, georef: Georef) -> None:
     las.significant = np.concatenate([result.significant, np.zeros(len(pad), bool)]).astype(np.uint8)
     las.change = kind
     las.write(path)
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if hasattr(value, "tolist"):
-        return _clean(value.tolist())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def _check_output(path: str) -> None:

@@ -14,6 +14,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from app.jsonsafe import clean
+
 SUFFIXES = (".json", ".csv", ".html", ".htm")
 CSV_COLUMNS = ("guid", "ifc_class", "name", "storey", "status", "coverage", "mean_distance", "max_distance", "points",
                "offset_x", "offset_y", "offset_z")
@@ -22,19 +24,6 @@ SCHEDULE_COLUMNS = ("task", "schedule_status")
 
 class ReportError(ValueError):
     """The report cannot be written there (unknown suffix, unwritable folder): the message says why."""
-
-
-def clean(value: Any) -> Any:
-    """JSON-safe: NaN/inf -> None, numpy scalars and arrays -> Python, tuples -> lists."""
-    if isinstance(value, dict):
-        return {str(k): clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [clean(v) for v in value]
-    if hasattr(value, "tolist"):
-        return clean(value.tolist())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def report_dict(result) -> dict:

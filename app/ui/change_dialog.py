@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.model.layers import Layer, PointCloudLayer
 from app.tasks import Task
+from app.ui.stations import parse_stations
 from loaders.base import Georef
 
 ERROR_RGB = "#c62828"
@@ -110,27 +111,9 @@ class ChangeDialog(QDialog):
                               max_distance=self.max_distance.value(), registration_error=self.registration.value())
 
     def station_positions(self) -> np.ndarray | None:
-        """The stations typed ("x, y, z; x, y, z"), in the display CRS when the scene has one (as the
-        status bar shows coordinates), in scene metres otherwise; None when empty. ValueError says why."""
-        text = self.stations.text().strip()
-        if not text:
-            return None
-        try:
-            rows = [[float(v) for v in part.replace(" ", "").split(",")] for part in text.split(";") if part.strip()]
-        except ValueError:
-            raise ValueError("Scanner stations: give x, y, z numbers, stations separated by ';'") from None
-        if not rows or any(len(r) != 3 for r in rows) or not np.isfinite(rows).all():
-            raise ValueError("Scanner stations: each station is three numbers x, y, z; stations separated by ';'")
-        pts = np.asarray(rows, dtype=np.float64)
-        frame = self.window.scene.frame
-        if frame.is_set and frame.display_crs:
-            try:
-                pts = frame.to_local(pts, Georef(kind="crs", crs=frame.display_crs))
-            except Exception as exc:  # noqa: BLE001 - pyproj: not coordinates of that CRS
-                raise ValueError(f"Scanner stations are not coordinates in {frame.display_crs}: {exc}") from None
-        if not np.isfinite(pts).all():
-            raise ValueError(f"Scanner stations are not coordinates in {frame.display_crs}")
-        return pts
+        """The stations typed ("x, y, z; x, y, z") in the coordinates the status bar shows, as scene
+        metres; None when empty. ValueError says why (the compare dialog's rule: app/ui/stations.py)."""
+        return parse_stations(self.stations.text(), self.window.scene.frame)
 
     def start(self) -> None:
         """Check the choice here (a message, nothing changes), then run the engine in a worker."""
