@@ -40,6 +40,8 @@ class ScheduleStatusTab(QWidget):
         self.by_task = _table(TASK_COLUMNS)
         self.by_storey = _table(STOREY_COLUMNS)
         self.by_task.cellClicked.connect(self._on_task_clicked)
+        for table in (self.by_task, self.by_storey):  # schedule and storey order until a header is clicked
+            table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.tables = QTabWidget()
         self.tables.addTab(self.by_task, "By task")
         self.tables.addTab(self.by_storey, "By storey")

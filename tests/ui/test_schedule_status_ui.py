@@ -120,8 +120,8 @@ def test_the_schedule_tab_sums_up_by_task_and_storey_at_the_clock(qtbot, window,
                                  "Task 3 [3]": ["2025-01-26", "2025-02-05", "not started", "2", "1", "1", "0", "0"]}
     assert rows(tab.by_storey) == {"Level 1": ["3", "1", "1", "1", "0"], "Level 2": ["4", "1", "1", "1", "1"]}
     assert "2025-01-21 08:00 +00:00 UTC" in tab.label.text() and "2 ahead, 2 on time, 2 behind, 1 not planned" in tab.label.text()
-    first = next(r for r in range(3) if tab.by_task.item(r, 0).text() == "Task 1 [1]")
-    behind = tab.by_task.item(first, 7)
+    assert [tab.by_task.item(r, 0).text() for r in range(3)] == ["Task 1 [1]", "Task 2 [2]", "Task 3 [3]"]  # schedule order
+    behind = tab.by_task.item(0, 7)
     assert behind.background().color().getRgb()[:3] == RED  # a non-zero count on its status colour
 
     window.scene.clock.set_time(T0 + timedelta(days=25))
