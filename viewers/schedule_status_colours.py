@@ -37,9 +37,12 @@ def has_statuses(layer: MeshLayer) -> bool:
 
 def face_rgba(layer: MeshLayer) -> np.ndarray:
     """(F,4) uint8 per face of the layer: its element's status colour; faces of no element grey."""
-    status = layer.data[STATUS_KEY]
+    status = np.asarray(layer.data[STATUS_KEY], dtype=object)
     fe = np.asarray(layer.data["face_element"])
-    lut = np.array([RGB.get(str(s), RGB["not_planned"]) for s in status] + [RGB["not_planned"]], dtype=np.uint8).reshape(-1, 3)
+    lut = np.empty((len(status) + 1, 3), dtype=np.uint8)
+    lut[:] = RGB["not_planned"]
+    for name, rgb in RGB.items():  # four comparisons, no per-element Python loop
+        lut[:-1][status == name] = rgb
     rgba = np.full((len(fe), 4), 255, dtype=np.uint8)
     rgba[:, :3] = lut[np.where((fe >= 0) & (fe < len(status)), fe, len(status))]
     return rgba
@@ -96,11 +99,12 @@ class ScheduleStatusFollower:
         self.clock = canvas.scene.clock
         self.target: MeshLayer | None = None  # the layer whose data we follow (and may have written to)
         self._busy = False
+        self._done: tuple | None = None  # what the statuses on the target were computed from
         self.clock.time_changed.connect(self.refresh)
         schedule.states_changed.connect(self.refresh)  # linked, relinked or unlinked
         schedule.events.visible.connect(self.refresh)
-        canvas.scene.layers.inserted.connect(self.refresh)  # another schedule or the comparison arrives
-        canvas.scene.layers.removed.connect(self.refresh)
+        canvas.scene.layers.inserted.connect(self._on_layers)  # another schedule or the comparison arrives
+        canvas.scene.layers.removed.connect(self._on_layers)
         self.refresh()
 
     def _follow(self, target: MeshLayer | None) -> None:
@@ -117,11 +121,25 @@ class ScheduleStatusFollower:
     def refresh(self, *_args: Any) -> None:
         if self._busy:  # storing the statuses emits data_changed on the target: no re-entry
             return
+        if self._key() == self._done:  # a clock step announced twice (time_changed, then the 4D states_changed)
+            return
         self._busy = True
         try:
             self._refresh()
         finally:
             self._busy = False
+        self._done = self._key()
+
+    def _key(self) -> tuple:
+        """What the statuses depend on, besides the scene's layers (their changes always recompute)."""
+        target = self.schedule.target_layer
+        data = target.data if target is not None else {}
+        return (self.clock.time, id(self.schedule.links), self.schedule.visible, id(target),
+                id(data.get("comparison_status")), data.get(STATUS_KEY) is not None)
+
+    def _on_layers(self, *_args: Any) -> None:
+        self._done = None
+        self.refresh()
 
     def _refresh(self) -> None:
         target = self.schedule.target_layer if self.schedule.links is not None else None
@@ -147,6 +165,6 @@ class ScheduleStatusFollower:
         self.clock.time_changed.disconnect(self.refresh)
         self.schedule.states_changed.disconnect(self.refresh)
         self.schedule.events.visible.disconnect(self.refresh)
-        self.canvas.scene.layers.inserted.disconnect(self.refresh)
-        self.canvas.scene.layers.removed.disconnect(self.refresh)
+        self.canvas.scene.layers.inserted.disconnect(self._on_layers)
+        self.canvas.scene.layers.removed.disconnect(self._on_layers)
         self._follow(None)  # takes the statuses off once no schedule in the scene links the model

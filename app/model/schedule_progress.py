@@ -62,8 +62,19 @@ def element_statuses(mesh: MeshLayer, schedule: ScheduleLayer, when: datetime) -
     if observed_status is None or len(observed_status) != n or schedule.links is None or when is None:
         return None
     planned, planned_mask = planned_progress(schedule.schedule, schedule.links, n, when)
-    judged = np.asarray(observed_status, dtype=object) != NOT_JUDGED
-    return np.array(schedule_status(observed_progress(list(observed_status)), planned, planned_mask & judged), dtype=object)
+    observed, judged = _observed(observed_status)
+    return np.array(schedule_status(observed, planned, planned_mask & judged), dtype=object)
+
+
+_OBSERVED_CACHE: list = [None, None]  # [the comparison's status array, (observed progress, judged)]
+
+
+def _observed(status: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Observed progress and the judged mask, kept for the status array last seen: the comparison does
+    not change while the clock moves (a new comparison brings a new array)."""
+    if _OBSERVED_CACHE[0] is not status:
+        _OBSERVED_CACHE[:] = [status, (observed_progress(list(status)), np.asarray(status, dtype=object) != NOT_JUDGED)]
+    return _OBSERVED_CACHE[1]
 
 
 def apply_statuses(mesh: MeshLayer, statuses: np.ndarray, when: datetime) -> str:
