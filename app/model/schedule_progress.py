@@ -4,7 +4,8 @@ that a schedule links to gets its `schedule_status` at the clock's time. No Qt, 
 The rule is app.analysis.schedule_status's, the one `twinscape compare --schedule` uses (observed
 progress from the comparison against planned progress from the planned dates); this module only finds
 the pairs (a BIM layer with comparison results and a visible ScheduleLayer linked to it), feeds the rule
-the scene's data and groups the answer by task and storey. Two differences from the command, both
+the scene's data and groups the answer by task and storey. Planned progress always reads the planned
+dates, whichever dates the schedule layer's 4D view shows. Two differences from the command, both
 because the GUI has the exact time: the clock's moment is used as it is (the command takes the end of a
 day), and an element the comparison did not judge (a space, an element left out of the comparison) has
 no observed progress: it is counted with the grey `not_planned`, never called behind.

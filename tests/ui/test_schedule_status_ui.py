@@ -148,3 +148,8 @@ def test_without_a_linked_schedule_the_mode_and_tab_say_what_is_missing(qtbot, w
     window.layer_tree.item_for(schedule).setCheckState(0, Qt.CheckState.Checked)  # shown again: the colours come back
     assert model.data["schedule_status"].tolist() == AT_15
     assert _element_colours(window, model)[2] == BLUE
+    comp = next(la for la in window.scene.layers if isinstance(la, ComparisonLayer))
+    window.scene.layers.remove(comp)  # no observed side either: the statuses go, the model draws its own colours
+    assert "schedule_status" not in model.data and _element_colours(window, model)[2] == (204, 204, 204)
+    window.undo.undo()
+    assert model.data["schedule_status"].tolist() == AT_15 and _element_colours(window, model)[2] == BLUE
