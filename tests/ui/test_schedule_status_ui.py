@@ -40,7 +40,8 @@ def _scene(qtbot, window, tmp_path: Path):
     for i, e in enumerate(model.elements):
         e.storey = "Level 1" if i < 3 else "Level 2"
     window.scene.layers.append(model)
-    window.scene.layers.append(ComparisonLayer(name="scan vs design", scan="scan.las", design=("design.ifc",), data=_comparison()))
+    comparison = ComparisonLayer(name="scan vs design", scan="scan.las", design=("design.ifc",), data=_comparison())
+    window.scene.layers.append(comparison)
     schedule = ScheduleLayer(name="plan", data={"schedule": sequence(3)})
     window.scene.layers.append(schedule)
     links = tmp_path / "links.csv"
