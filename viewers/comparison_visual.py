@@ -87,5 +87,8 @@ class ComparisonVisual(Visual):
         for other in self._watched:
             other.data_changed.disconnect(self._on_target_data)
         self._watched = []
-        detach(self.layer)
+        # Removing the comparison takes its colouring away; a canvas closing with the window does not
+        # touch the model (changing layers then re-entered docks being torn down: a Qt crash, seen)
+        if not any(other is self.layer for other in self.canvas.scene.layers):
+            detach(self.layer)
         super().close()
