@@ -21,6 +21,8 @@ ASPRS_CLASSES = {
     15: "Transmission tower", 16: "Wire connector", 17: "Bridge deck", 18: "High noise",
 }
 
+VIEW_SIDES = ("auto", "left", "right", "both")
+
 
 @dataclass(eq=False)
 class Layer:
@@ -32,6 +34,9 @@ class Layer:
     color_mode: str = "default"
     # user-set colour ramp limits per colour mode ({"intensity": (lo, hi)}); absent: the data's range
     color_limits: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # the side of the split view and the swipe that draws it: "auto" (viewers.split.default_side),
+    # "left", "right" or "both"; a field so that a project keeps the user's choice
+    view_side: str = "auto"
     data: Any = field(default=None, repr=False, metadata={"state": False})
 
     kind: ClassVar[str] = "layer"
@@ -42,6 +47,7 @@ class Layer:
     def __post_init__(self) -> None:
         self.opacity = float(min(1.0, max(0.0, self.opacity)))
         self.color_limits = _clean_limits(self.color_limits)
+        self.view_side = clean_view_side(self.view_side)
         self.source: dict[str, Any] | None = None  # {"path", "loader", "options"} for project files
         self.warnings: list[str] = []
         self.info: dict[str, Any] = {}  # format, crs, counts: shown in the layer tree tooltip
@@ -425,6 +431,11 @@ class MissingLayer(Layer):
 
     def get_state(self) -> dict[str, Any]:
         return dict(self.saved_state) if self.saved_state else super().get_state()
+
+
+def clean_view_side(value: Any) -> str:
+    """One of VIEW_SIDES; anything else (a hand-edited project, an older version) is "auto"."""
+    return value if isinstance(value, str) and value in VIEW_SIDES else "auto"
 
 
 def _clean_limits(limits: Any) -> dict[str, tuple[float, float]]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from app.model.frame import SceneFrame
+from app.model.layers import clean_view_side
 from app.model.project_schema import SchemaError, check_project
 from app.model.scene import Bookmark, Camera, Scene
 from loaders.base import LoadError, check_input
@@ -161,7 +162,7 @@ def _parse(p: Path, doc: dict[str, Any]) -> ProjectSpec:
                 path=found,
                 loader=src.get("loader"),
                 options=dict(src.get("options") or {}),
-                state=dict(entry.get("state") or {}),
+                state=_layer_state(entry),
                 tried=tried,
                 missing=missing and src.get("loader") != "comparison",  # without its sidecar it is computed again
                 absolute=src.get("absolute"),
@@ -173,6 +174,14 @@ def _parse(p: Path, doc: dict[str, Any]) -> ProjectSpec:
     return ProjectSpec(str(p), str(doc.get("name", p.stem)), frame, camera, layers, bookmarks,
                        {k: v for k, v in ui.items() if isinstance(v, dict)} if isinstance(ui, dict) else {},
                        dict(doc["clock"]) if doc.get("clock") is not None else None)
+
+
+def _layer_state(entry: dict[str, Any]) -> dict[str, Any]:
+    """A layer's saved state; a side that is not one (a hand edit) opens as "auto"."""
+    state = dict(entry.get("state") or {})
+    if "view_side" in state:
+        state["view_side"] = clean_view_side(state["view_side"])
+    return state
 
 
 def _saved_source(source: dict[str, Any], folder: Path) -> dict[str, Any]:

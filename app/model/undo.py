@@ -186,7 +186,8 @@ class UndoStack:
 
 
 _FIELD_LABELS = {"visible": "Visibility", "opacity": "Opacity", "color_mode": "Colour", "point_size": "Point size",
-                 "hidden_classes": "Classes", "hidden": "Hidden elements", "feature_filter": "Filter"}
+                 "hidden_classes": "Classes", "hidden": "Hidden elements", "feature_filter": "Filter",
+                 "view_side": "Side"}
 
 
 def placement_step(stack: UndoStack, layer: Layer, place: Callable[[], None], label: str = "") -> None:
