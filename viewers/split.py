@@ -6,11 +6,14 @@ point clouds (octree nodes re-selected), meshes/BIM, merged and streamed 3D Tile
 tile, attached while streaming). Actors are re-sorted before each render (the render window's
 StartEvent), which also catches actors a visual re-created since the last frame.
 
+- A layer's side is its model field `view_side` (saved with the project, undoable): "auto" follows
+  default_side, else "left", "right" or "both".
 - Split: the plotter's renderer becomes the left half; a second renderer in the right half shares
   its vtkCamera (linked by construction), lights and background. A layer's actors are members of
   the renderers of the sides that show it (an actor may be in two renderers of one window).
   Membership, not visibility: toggling visibility per renderer would touch the actor's MTime and
-  re-upload its buffers every frame.
+  re-upload its buffers every frame. Eye-dome lighting, when on, is a pass on both halves; the
+  overlays (legends, north arrow, scale bar) live in the canvas's full-window overlay renderer.
 - Swipe: one renderer; layers on the left are clipped by a world-space plane through the eye and
   the screen's vertical line at the swipe position, layers on the right by the opposite plane;
   the plane is recomputed from the camera before every render.
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
 
 MODES = ("single", "split", "swipe")
 SIDES = ("left", "right", "both")
+CHOICES = ("auto",) + SIDES  # what a layer's view_side may hold (app.model.layers.VIEW_SIDES)
 LINE_RGB = (1.0, 1.0, 1.0)
 LINE_SHADOW_RGB = (0.1, 0.12, 0.16)
 
@@ -84,7 +88,6 @@ class SideBySide:
         self.canvas = canvas
         self.mode = "single"
         self.swipe_fraction = 0.5
-        self._sides: dict[int, tuple[Layer, str]] = {}  # id(layer) -> (layer, side) the user chose
         self.right: Any = None  # the right half's renderer in split mode
         self._in_right: dict[int, Any] = {}  # id(actor) -> actor in the right renderer
         self._planes = {"left": vtk.vtkPlane(), "right": vtk.vtkPlane()}
@@ -95,14 +98,63 @@ class SideBySide:
 
     # --- choices --------------------------------------------------------------------------------
     def side(self, layer: Layer) -> str:
-        chosen = self._sides.get(id(layer))
-        return chosen[1] if chosen is not None and chosen[0] is layer else default_side(layer)
+        """Where the layer is drawn: its own choice, or default_side when that is "auto"."""
+        chosen = getattr(layer, "view_side", "auto")
+        return chosen if chosen in SIDES else default_side(layer)
 
     def set_side(self, layer: Layer, side: str) -> None:
-        if side not in SIDES:
-            raise ValueError(f"side must be one of {SIDES}, not {side!r}")
-        self._sides[id(layer)] = (layer, side)
+        """Set the layer's view_side (a model field: saved, undoable); "auto" gives it back to default_side."""
+        if side not in CHOICES:
+            raise ValueError(f"side must be one of {CHOICES}, not {side!r}")
+        layer.view_side = side
         self.canvas.request_render()
+
+    def set_eye_dome_lighting(self, on: bool) -> None:
+        """The right half gets its own EDL pass (a pass belongs to one renderer; the left half is
+        the plotter's renderer, whose pass pyvista sets).
+
+        vtkEDLShading's compose step clears the whole window, not its viewport, so the right
+        half's pass would wipe the left half drawn just before it: the left half's pixels are
+        kept (colour and depth) when it ends and put back when the right half ends (one read and
+        one write of half the window per frame, only while split view and EDL are both on)."""
+        if self.right is None:
+            return
+        if on:
+            steps = vtk.vtkRenderPassCollection()  # the chain pyvista builds for the left half
+            steps.AddItem(vtk.vtkRenderStepsPass())
+            sequence = vtk.vtkSequencePass()
+            sequence.SetPasses(steps)
+            camera = vtk.vtkCameraPass()
+            camera.SetDelegatePass(sequence)
+            edl = vtk.vtkEDLShading()
+            edl.SetDelegatePass(camera)
+            self.right.SetPass(edl)
+        else:
+            self._drop_pass()
+
+    def _drop_pass(self) -> None:
+        """Give the right half's EDL pass back its GL objects (VTK complains when a pass dies holding them)."""
+        edl = self.right.GetPass() if self.right is not None else None
+        if edl is not None:
+            edl.ReleaseGraphicsResources(self.canvas.plotter.render_window)
+            self.right.SetPass(None)
+
+    def _keep_left(self, *_: Any) -> None:
+        if self.right is None or self.right.GetPass() is None:
+            return
+        main = self.canvas.plotter.renderer
+        (x0, y0), (w, h) = main.GetOrigin(), main.GetSize()
+        self._left_box = (x0, y0, x0 + w - 1, y0 + h - 1)
+        window = self.canvas.plotter.render_window
+        window.GetRGBACharPixelData(*self._left_box, 0, self._left_pixels)
+        window.GetZbufferData(*self._left_box, self._left_depth)  # navigation reads it under the cursor
+
+    def _restore_left(self, *_: Any) -> None:
+        if self._left_box is not None and self.right is not None and self.right.GetPass() is not None:
+            window = self.canvas.plotter.render_window
+            window.SetRGBACharPixelData(*self._left_box, self._left_pixels, 0, 0)
+            window.SetZbufferData(*self._left_box, self._left_depth)
+        self._left_box = None
 
     def set_mode(self, mode: str) -> None:
         if mode not in MODES:
@@ -153,8 +205,12 @@ class SideBySide:
             right.AddLight(lights.GetNextItem())
         right.SetUseFXAA(main.GetUseFXAA())
         main.SetViewport(0.0, 0.0, 0.5, 1.0)
-        self.canvas.plotter.render_window.AddRenderer(right)
+        self.canvas.plotter.render_window.AddRenderer(right)  # after the left half: drawn after it
         self.right = right
+        self._left_pixels, self._left_depth, self._left_box = vtk.vtkUnsignedCharArray(), vtk.vtkFloatArray(), None
+        self._keep_tag = main.AddObserver("EndEvent", self._keep_left)
+        right.AddObserver("EndEvent", self._restore_left)
+        self.set_eye_dome_lighting(bool(getattr(self.canvas, "eye_dome_lighting", False)))
 
     def _leave(self) -> None:
         main = self.canvas.plotter.renderer
@@ -162,6 +218,9 @@ class SideBySide:
             mapper.RemoveAllClippingPlanes()
         self._clipped.clear()
         if self.right is not None:
+            main.RemoveObserver(self._keep_tag)
+            self.right.RemoveAllObservers()
+            self._drop_pass()
             self.right.RemoveAllViewProps()
             self.canvas.plotter.render_window.RemoveRenderer(self.right)
             self.right = None
@@ -232,9 +291,6 @@ class SideBySide:
             yield selected, marker
 
     def _before_render(self, *_: Any) -> None:
-        live = {id(layer) for layer in self.canvas.scene.layers}
-        for key in [k for k in self._sides if k not in live]:  # removed layers: forget their side
-            del self._sides[key]
         if self.mode == "split" and self.right is not None:
             self._sync_split()
         elif self.mode == "swipe":

@@ -8,7 +8,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QMenu, QVBoxLayout
 
-from viewers.split import SIDES
+from viewers.split import CHOICES, default_side
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -16,6 +16,11 @@ if TYPE_CHECKING:
 GRAB_PX = 8  # how near the swipe line (in widget pixels) a press grabs it
 MODE_ACTIONS = (("single", "&Single view", "Ctrl+1"), ("split", "S&plit view", "Ctrl+2"), ("swipe", "S&wipe", "Ctrl+3"))
 SIDE_LABELS = {"left": "Left", "right": "Right", "both": "Both"}
+
+
+def choice_label(layer: Any, choice: str) -> str:
+    """"Left"..., or for "auto" the side it gives this layer now: "Automatic (Right)"."""
+    return f"Automatic ({SIDE_LABELS[default_side(layer)]})" if choice == "auto" else SIDE_LABELS[choice]
 
 
 class SplitControls(QObject):
@@ -68,6 +73,9 @@ class SplitControls(QObject):
             self.win.showNormal()
 
     def show_sides(self) -> "SidesDialog":
+        if self.dialog is not None:  # one dialog: the old one stops following the scene
+            self.dialog.close()
+            self.dialog.deleteLater()
         self.dialog = SidesDialog(self.win.scene, self.split, self.win)
         self.dialog.show()
         return self.dialog
@@ -107,28 +115,72 @@ class SplitControls(QObject):
 
 
 class SidesDialog(QDialog):
-    """One row per layer: show it on the Left, the Right or Both (split view and swipe)."""
+    """One row per layer: show it on the Left, the Right, Both, or Automatic (design left, scan
+    right, city tiles both). The choice is the layer's `view_side` field: saved with the project,
+    undoable. The rows follow layers added, removed or renamed while the dialog is open, and a
+    side set elsewhere (undo, a project, a script)."""
 
     def __init__(self, scene: Any, split: Any, parent: Any = None) -> None:
         super().__init__(parent)
+        self.scene, self.split = scene, split
         self.setWindowTitle("Side by side: layers per side")
         self.setModal(False)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Each layer shows on the left, the right or both sides\n"
                                 "(split view: the two halves; swipe: the two sides of the line)."))
-        form = QFormLayout()
-        self.combos: dict[str, QComboBox] = {}
-        for layer in scene.layers:
-            combo = QComboBox()
-            for side in SIDES:
-                combo.addItem(SIDE_LABELS[side], side)
-            combo.setCurrentIndex(SIDES.index(split.side(layer)))
-            combo.currentIndexChanged.connect(lambda _i, c=combo, lay=layer: split.set_side(lay, c.currentData()))
-            form.addRow(layer.name or "(unnamed)", combo)
-            self.combos[layer.name] = combo
-        if not len(scene.layers):
-            form.addRow(QLabel("No layers open."))
-        layout.addLayout(form)
+        self.form = QFormLayout()
+        layout.addLayout(self.form)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)
         layout.addWidget(buttons)
+        self.combos: dict[str, QComboBox] = {}
+        self._watched: list[Any] = []  # layers whose name/view_side signals we listen to
+        scene.layers.inserted.connect(self._rebuild)
+        scene.layers.removed.connect(self._rebuild)
+        self.finished.connect(self._disconnect)
+        self._rebuild()
+
+    def _rebuild(self, *_: Any) -> None:
+        """One row per layer open now (called again whenever the layer list changes)."""
+        self._unwatch()
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.combos = {}
+        for layer in self.scene.layers:
+            combo = QComboBox()
+            for choice in CHOICES:
+                combo.addItem(choice_label(layer, choice), choice)
+            combo.setCurrentIndex(combo.findData(getattr(layer, "view_side", "auto")))
+            combo.currentIndexChanged.connect(lambda _i, c=combo, lay=layer: self._chosen(lay, c))
+            self.form.addRow(layer.name or "(unnamed)", combo)
+            self.combos[layer.name] = combo
+            layer.events.view_side.connect(self._on_side)
+            layer.events.name.connect(self._rebuild)
+            self._watched.append(layer)
+        if not len(self.scene.layers):
+            self.form.addRow(QLabel("No layers open."))
+
+    def _chosen(self, layer: Any, combo: QComboBox) -> None:
+        if combo.currentData() != layer.view_side:
+            self.split.set_side(layer, combo.currentData())
+
+    def _on_side(self, *_: Any) -> None:
+        """A side set elsewhere (undo, a project reopened): the combos show what is in force."""
+        for layer in self._watched:
+            combo = self.combos.get(layer.name)
+            if combo is not None and combo.currentData() != layer.view_side:
+                combo.blockSignals(True)
+                combo.setCurrentIndex(combo.findData(layer.view_side))
+                combo.blockSignals(False)
+
+    def _unwatch(self) -> None:
+        for layer in self._watched:
+            layer.events.view_side.disconnect(self._on_side)
+            layer.events.name.disconnect(self._rebuild)
+        self._watched = []
+
+    def _disconnect(self, *_: Any) -> None:
+        """Closed: stop following the scene (a closed dialog must not rebuild, nor keep layers alive)."""
+        self._unwatch()
+        for signal in (self.scene.layers.inserted, self.scene.layers.removed):
+            signal.disconnect(self._rebuild)

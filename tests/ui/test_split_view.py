@@ -28,9 +28,11 @@ def test_swipe_drag_and_split_in_full_screen(qtbot, window) -> None:
     win.scene.layers.append(scan)
     controls = win.split_controls
     dialog = controls.show_sides()  # defaults: design left, scan right; the user puts both on the left...
-    assert dialog.combos["design"].currentText() == "Left" and dialog.combos["scan"].currentText() == "Right"
+    assert dialog.combos["design"].currentText() == "Automatic (Left)"
+    assert dialog.combos["scan"].currentText() == "Automatic (Right)"
     dialog.combos["scan"].setCurrentIndex(dialog.combos["scan"].findText("Left"))
     assert win.canvas.side_by_side.side(scan) == "left"
+    assert scan.view_side == "left"  # the layer's own field: saved with the project
     dialog.combos["scan"].setCurrentIndex(dialog.combos["scan"].findText("Right"))  # ...and back
     dialog.close()
     controls.mode_actions["swipe"].trigger()
@@ -68,3 +70,26 @@ def test_swipe_drag_and_split_in_full_screen(qtbot, window) -> None:
     assert not win.isFullScreen() and win.menuBar().isVisible()
     controls.mode_actions["single"].trigger()
     assert win.canvas.side_by_side.right is None
+
+
+def test_sides_dialog_follows_layers_added_removed_and_undone(qtbot, window) -> None:
+    win = window
+    design = _wall("design", (1.0, 0.0, 0.0))
+    win.scene.layers.append(design)
+    dialog = win.split_controls.show_sides()
+    assert list(dialog.combos) == ["design"]
+    scan = _cloud("scan", (20, 20, 230))
+    win.scene.layers.append(scan)  # opened while the dialog is open: a row appears
+    assert list(dialog.combos) == ["design", "scan"]
+    assert dialog.combos["scan"].currentText() == "Automatic (Right)"
+    combo = dialog.combos["scan"]
+    combo.setCurrentIndex(combo.findText("Both"))
+    assert scan.view_side == "both" and win.canvas.side_by_side.side(scan) == "both"
+    win.undo.undo()  # Edit > Undo: the side goes back to automatic
+    assert scan.view_side == "auto"
+    assert dialog.combos["scan"].currentData() == "auto"  # the row shows the side in force
+    win.scene.layers.remove(design)  # removed while open: its row goes
+    assert list(dialog.combos) == ["scan"]
+    dialog.close()
+    win.scene.layers.append(_wall("later", (0.0, 1.0, 0.0)))  # a closed dialog follows nothing
+    assert list(dialog.combos) == ["scan"]
