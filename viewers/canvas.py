@@ -77,10 +77,12 @@ class Canvas:
         self._boxes: dict[int, tuple[Any, Any, np.ndarray | None]] = {}  # id(layer) -> (array ref, shape, bounds)
         p.add_light(pv.Light(light_type="headlight", intensity=0.35))
         self._enable_antialiasing()
-        p.add_north_arrow_widget(viewport=NORTH_ARROW_VIEWPORT, color="#c0392b", interactive=False)
-        self.scale_bar = ScaleBar(p.renderer)
-        self.legends = LegendStack(p.renderer)
-        self.stats_overlay = StatsOverlay(p.renderer)
+        self.overlay = self._make_overlay_renderer()
+        arrow = p.add_north_arrow_widget(viewport=NORTH_ARROW_VIEWPORT, color="#c0392b", interactive=False)
+        arrow.SetCurrentRenderer(self.overlay)  # its viewport is a fraction of this renderer's: the window's
+        self.scale_bar = ScaleBar(p.renderer, self.overlay)
+        self.legends = LegendStack(self.overlay)
+        self.stats_overlay = StatsOverlay(self.overlay)
         if getattr(p, "iren", None) is not None:  # a real window: refine the clouds when the user lets go
             self.set_navigation(DEFAULT_NAVIGATION)
             p.iren.add_observer("EndInteractionEvent", lambda *_: self.update_lod())
@@ -89,6 +91,22 @@ class Canvas:
         self._t_start = 0.0
         p.render_window.AddObserver("StartEvent", self._on_render_start)
         p.render_window.AddObserver("EndEvent", self._on_rendered)
+
+    def _make_overlay_renderer(self) -> Any:
+        """A renderer over the whole window, on a layer above the scene, for 2D overlays (legends,
+        north arrow, scale bar, statistics): in split view the scene's renderer is only the left
+        half, and these belong to the whole view. It shares the scene's camera (the north arrow
+        turns with it), takes no mouse events and clears neither colour (a layer above 0) nor depth."""
+        window = self.plotter.render_window
+        overlay = vtk.vtkRenderer()
+        window.SetNumberOfLayers(max(2, window.GetNumberOfLayers()))
+        overlay.SetLayer(1)
+        overlay.SetViewport(0.0, 0.0, 1.0, 1.0)
+        overlay.InteractiveOff()
+        overlay.PreserveDepthBufferOn()  # navigation reads the scene's depth under the cursor
+        overlay.SetActiveCamera(self.plotter.renderer.GetActiveCamera())
+        window.AddRenderer(overlay)
+        return overlay
 
     def set_navigation(self, mode: str) -> None:
         """Terrain (turntable, z up, the default) or trackball. Either way VTK's and pyvista's
@@ -131,6 +149,7 @@ class Canvas:
             else:
                 self.plotter.disable_eye_dome_lighting()
         self.eye_dome_lighting = on
+        self.side_by_side.set_eye_dome_lighting(on)  # the split view's right half too
         self.request_render()
 
     def set_legend(self, owner: object, legend: Legend | None) -> None:
@@ -156,7 +175,7 @@ class Canvas:
         """Every overlay in its own corner for the current view size (called before each render):
         legends stacked top-right, below the statistics panel when the view is too narrow for
         both, above the north arrow and the scale bar. The pick marker follows its layer."""
-        size = tuple(int(v) for v in self.plotter.renderer.GetSize())
+        size = tuple(int(v) for v in self.overlay.GetSize())
         stats = self.stats_overlay.rect(size)
         if stats:  # rounded out to 32 px: a new frame time must not rebuild the legends every frame
             stats = (stats[0], stats[1] // 32 * 32, -(-stats[2] // 32) * 32, stats[3])
@@ -168,7 +187,7 @@ class Canvas:
 
     def overlay_rects(self) -> dict[str, Rect]:
         """Pixel rectangles (x0, y0, x1, y1; y up) of what is drawn over the scene, for checks."""
-        size = tuple(int(v) for v in self.plotter.renderer.GetSize())
+        size = tuple(int(v) for v in self.overlay.GetSize())
         out: dict[str, Rect] = {"north arrow": north_arrow_rect(size), "scale bar": self.scale_bar.rect}
         stats = self.stats_overlay.rect(size)
         if stats:

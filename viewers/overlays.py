@@ -34,8 +34,9 @@ class ScaleBar:
 
     TARGET_PX = 140
 
-    def __init__(self, renderer: vtk.vtkRenderer) -> None:
-        self.renderer = renderer
+    def __init__(self, renderer: vtk.vtkRenderer, draw_on: vtk.vtkRenderer | None = None) -> None:
+        self.renderer = renderer  # measured in: the scene's renderer (its camera, its height)
+        self.draw_on = renderer if draw_on is None else draw_on  # drawn in: the whole view's overlay
         self.points = vtk.vtkPoints()
         self.points.SetNumberOfPoints(6)
         lines = vtk.vtkCellArray()
@@ -60,8 +61,8 @@ class ScaleBar:
         tp.SetBackgroundOpacity(0.6)  # a halo so the label reads over any scene
         tp.SetJustificationToCentered()
         self.poly = poly
-        renderer.AddActor(self.bar)
-        renderer.AddActor(self.text)
+        self.draw_on.AddActor(self.bar)
+        self.draw_on.AddActor(self.text)
         self.length_m = 0.0
         self.rect = (0.0, 0.0, 0.0, 0.0)
 
@@ -77,7 +78,7 @@ class ScaleBar:
         mpp = self.metres_per_pixel()
         length = nice_length(self.TARGET_PX * mpp)
         px = length / mpp if mpp > 0 else self.TARGET_PX
-        x0, y0 = north_arrow_rect(tuple(self.renderer.GetSize()))[2] + 14.0, 22.0
+        x0, y0 = north_arrow_rect(tuple(self.draw_on.GetSize()))[2] + 14.0, 22.0
         for i, (x, y) in enumerate(((x0, y0), (x0 + px, y0), (x0, y0 - 5), (x0, y0 + 6), (x0 + px, y0 - 5), (x0 + px, y0 + 6))):
             self.points.SetPoint(i, x, y, 0)
         self.points.Modified()
