@@ -72,6 +72,8 @@ class Visual:
             self.actor.GetProperty().SetOpacity(float(self.layer.opacity))
         elif name == "point_size":
             self.actor.GetProperty().SetPointSize(float(self.layer.point_size))
+        elif name == "view_side":  # viewers/split.py re-sorts the actors before the next frame: nothing to rebuild
+            pass
         else:
             self.rebuild()
         self.canvas.request_render()

@@ -77,3 +77,15 @@ def test_depth_under_the_cursor_survives_the_overlay_and_edl(canvas) -> None:
         depth = vtk.vtkFloatArray()
         window.GetZbufferData(x, H // 2, x, H // 2, depth)
         assert depth.GetValue(0) < 0.999999, (x, depth.GetValue(0))
+
+
+def test_moving_a_layer_to_the_other_side_keeps_its_actor(canvas) -> None:
+    """A side change re-sorts actors before the next frame; the visual is not rebuilt."""
+    _split_scene(canvas)
+    canvas.render()
+    scan = canvas.scene.layers[1]
+    actor = canvas.visuals[id(scan)].actor
+    scan.view_side = "left"
+    canvas.render()
+    assert canvas.visuals[id(scan)].actor is actor
+    assert canvas.plotter.renderer.HasViewProp(actor) and not canvas.side_by_side.right.HasViewProp(actor)
