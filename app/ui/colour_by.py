@@ -67,13 +67,29 @@ class _Popup(QFrame):
         layout.addWidget(self.search)
         layout.addWidget(self.empty)
         layout.addWidget(self.tree)
-        self.leaves: dict[str, QTreeWidgetItem] = {}
+        self._leaves: dict[str, QTreeWidgetItem] = {}
+        self._keys: list[str] = []
+        self._dirty = False
 
     def fill(self, keys: list[str]) -> None:
-        # Not tree.clear(): clearing while an item chosen by typing + Enter was still current crashed
-        # (segfault inside QTreeWidget.clear in about half the runs of tests/ui/test_schedule_status_ui.py,
-        # PySide6 6.11.3); no current item, items taken back one by one and freed by Python: 12 of 12 clean.
-        self.leaves = {}
+        """Remember the keys; the tree is rebuilt when it is next needed (the popup opens, a search,
+        a test reads `leaves`), not inside the model-event cascades that change the modes (a
+        streamed IFC's snapshots, a comparison's results). Rebuilding there crashed in QTreeWidget
+        (segfaults while deleting items, PySide6 6.11.3, seen in about half the runs of one test)."""
+        self._keys = list(keys)
+        self._dirty = True
+
+    @property
+    def leaves(self) -> dict[str, QTreeWidgetItem]:
+        self._build()
+        return self._leaves
+
+    def _build(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        keys = self._keys
+        self._leaves = {}
         self.tree.setCurrentItem(None)
         while self.tree.topLevelItemCount():
             self.tree.takeTopLevelItem(self.tree.topLevelItemCount() - 1)
@@ -92,7 +108,7 @@ class _Popup(QFrame):
             leaf.setData(0, KEY_ROLE, key)
             leaf.setToolTip(0, key)
             (parent.addChild(leaf) if parent is not None else self.tree.addTopLevelItem(leaf))
-            self.leaves[key] = leaf
+            self._leaves[key] = leaf
         for key, node in groups.items():
             node.setText(0, f"{key[-1]} ({_count_leaves(node)})")
             node.setExpanded(len(key) == 1)
@@ -118,6 +134,7 @@ class _Popup(QFrame):
         self.empty.setVisible(first is None and bool(words))
 
     def _first_visible(self) -> QTreeWidgetItem | None:
+        self._build()
         it = QTreeWidgetItemIterator(self.tree)
         while it.value():
             item = it.value()
@@ -127,6 +144,7 @@ class _Popup(QFrame):
         return None
 
     def choose_first(self) -> None:
+        self._build()
         item = self.tree.currentItem()
         if item is None or not item.data(0, KEY_ROLE) or _hidden(item):
             item = self._first_visible()
