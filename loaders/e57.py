@@ -133,9 +133,9 @@ def _reason(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-@register_loader(".e57", sniff=_sniff, priority=5, name="E57")
-def read_e57(path: str, *, progress: Progress | None = None, cancel: Cancel | None = None) -> list[LayerData]:
-    """Every scan of an E57 file, in the file's common frame, as one point cloud (`scan` attribute)."""
+def open_e57(path: str):  # noqa: ANN201 - a pye57.E57
+    """The file opened by libE57 after its header was checked; LoadError with the reason otherwise
+    (the loader and the comparison's chunked reader open E57 files the same way)."""
     import pye57
 
     try:
@@ -143,11 +143,17 @@ def read_e57(path: str, *, progress: Progress | None = None, cancel: Cancel | No
     except OSError as exc:
         raise LoadError(path, f"cannot read: {exc.strerror or exc}") from None
     _check_header(path, file_size)
-    warnings: list[str] = []
     try:
-        e57 = pye57.E57(path)
+        return pye57.E57(path)
     except Exception as exc:  # noqa: BLE001 - libE57 reports bad files as E57Exception/RuntimeError
         raise LoadError(path, f"not a readable E57 file: {_reason(exc)}") from None
+
+
+@register_loader(".e57", sniff=_sniff, priority=5, name="E57")
+def read_e57(path: str, *, progress: Progress | None = None, cancel: Cancel | None = None) -> list[LayerData]:
+    """Every scan of an E57 file, in the file's common frame, as one point cloud (`scan` attribute)."""
+    e57 = open_e57(path)
+    warnings: list[str] = []
     try:
         scans = []
         n_scans = int(e57.scan_count)

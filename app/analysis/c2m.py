@@ -79,7 +79,7 @@ class C2MResult:
     far: np.ndarray
 
 
-def _as_points(points: np.ndarray, what: str) -> np.ndarray:
+def as_points(points: np.ndarray, what: str) -> np.ndarray:
     p = np.asarray(points, dtype=np.float64)
     if p.ndim != 2 or p.shape[1] != 3:
         raise C2MError(f"{what} must be an (N, 3) array, got shape {p.shape}")
@@ -95,7 +95,7 @@ class DesignIndex:
                  threads: int | None = None, compiled: bool = True) -> None:
         self.threads = max(1, threads or os.cpu_count() or 1)
         self.compiled = compiled
-        v = _as_points(vertices, "design vertices")
+        v = as_points(vertices, "design vertices")
         f = np.asarray(faces)
         if f.ndim != 2 or f.shape[1] != 3 or len(f) == 0:
             raise C2MError("the design has no triangles to compare with")
@@ -291,7 +291,7 @@ class DesignIndex:
     def query(self, points: np.ndarray, *, max_distance: float = 1.0, chunk_size: int = 200_000,
               progress: Progress | None = None, cancel: Cancel | None = None) -> C2MResult:
         """C2M of scene-frame points (float64 (N,3)); see the module docstring."""
-        p = _as_points(points, "scan points")
+        p = as_points(points, "scan points")
         if not (np.isfinite(max_distance) and max_distance > 0):
             raise C2MError(f"the far cut-off must be a positive distance, got {max_distance}")
         if chunk_size < 1:

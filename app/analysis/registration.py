@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.spatial import cKDTree
 
-from app.analysis.c2m import C2MError, DesignIndex
+from app.analysis.c2m import C2MError, DesignIndex, as_points
 from loaders.base import Cancel, LoadCancelled, Progress
 
 MIN_POINTS = 50
@@ -51,11 +51,7 @@ class RegistrationResult:
 
 
 def _checked(points: np.ndarray, what: str) -> np.ndarray:
-    p = np.asarray(points, dtype=np.float64)
-    if p.ndim != 2 or p.shape[1] != 3:
-        raise C2MError(f"{what} must be an (N, 3) array, got shape {p.shape}")
-    if not np.isfinite(p).all():
-        raise C2MError(f"{what} hold NaN or infinite coordinates")
+    p = as_points(points, what)  # (N, 3) float64, finite: C2M's check
     if len(p) < MIN_POINTS:
         raise C2MError(f"{what} have {len(p)} points; at least {MIN_POINTS} are needed to register")
     return p

@@ -116,16 +116,10 @@ def _copc_pieces(path: str, reader, chunk_points: int, warnings: list[str]) -> l
 
 
 def _open_e57(path: str) -> ScanSource:
-    import pye57
+    from loaders.e57 import _georef, open_e57
 
-    from loaders.e57 import _check_header, _georef, _reason
-
-    _check_header(path, os.path.getsize(path))
+    e57 = open_e57(path)
     warnings: list[str] = []
-    try:
-        e57 = pye57.E57(path)
-    except Exception as exc:  # noqa: BLE001 - libE57 reports bad files as E57Exception/RuntimeError
-        raise LoadError(path, f"not a readable E57 file: {_reason(exc)}") from None
     try:
         pieces, stations = [], []
         for i in range(int(e57.scan_count)):
