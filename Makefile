@@ -7,7 +7,8 @@ XVFB := xvfb-run -a -s "-screen 0 1600x1000x24"
 APT_PACKAGES := xvfb xauth libgl1 libegl1 libgl1-mesa-dri libglx-mesa0 libxkbcommon-x11-0 libxcb-cursor0 \
 	libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-xinerama0 \
 	libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 libdbus-1-3 libfontconfig1 fonts-dejavu-core libxrender1 \
-	libxi6 libxtst6 libxrandr2 libxcomposite1 libxdamage1 libnss3 libasound2
+	libxi6 libxtst6 libxrandr2 libxcomposite1 libxdamage1 libnss3 libasound2 \
+	mosquitto mosquitto-clients ffmpeg fonts-noto-cjk
 
 .PHONY: setup system-deps run test bench lint-imports clean demo-data screenshot
 
