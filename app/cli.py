@@ -12,7 +12,9 @@ from app.jsonsafe import clean as _clean
 from loaders.base import LoadError
 
 EXIT_BAD_INPUT = 2
-SUBCOMMANDS = ("info", "render", "tile", "compare", "change")
+# Subcommands that live in their own module app/cli_<name>.py, each with build_parser() and run(args).
+MODULE_SUBCOMMANDS = ("compare", "change", "feed", "sun", "flood", "video")
+SUBCOMMANDS = ("info", "render", "tile") + MODULE_SUBCOMMANDS
 
 
 def _error(path: str, reason: str) -> None:
@@ -191,7 +193,7 @@ def build_parser(sub: str | None) -> argparse.ArgumentParser:
                        help="replace an existing file that Twinscape did not write (COPC), or write into a folder "
                             "beside files it did not write (3dtiles; those are kept, never deleted)")
         p.add_argument("--progress", action="store_true", help="print progress to stderr")
-    elif sub in ("compare", "change"):  # each lives in its own module: app/cli_compare.py, app/cli_change.py
+    elif sub in MODULE_SUBCOMMANDS:  # each lives in its own module: app/cli_compare.py, app/cli_feed.py...
         import importlib
 
         p = importlib.import_module(f"app.cli_{sub}").build_parser()
@@ -215,7 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(debug=args.debug, vtk=sub in (None, "render"))  # library warnings go to the log file, never to the terminal
     os.environ.setdefault("PYVISTA_OFF_SCREEN", "false")
     handler = {"info": cmd_info, "render": cmd_render, "tile": cmd_tile}.get(sub or "", cmd_gui)
-    if sub in ("compare", "change"):
+    if sub in MODULE_SUBCOMMANDS:
         import importlib
 
         handler = importlib.import_module(f"app.cli_{sub}").run
