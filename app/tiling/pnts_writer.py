@@ -14,18 +14,19 @@ import json
 import os
 import struct
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
 from app.tiling.layout import Layout
 
 
-@lru_cache(maxsize=4)
-def _to_ecef(crs_wkt: str):
-    from pyproj import CRS, Transformer
+def _to_ecef(crs_wkt: str, xyz: np.ndarray) -> np.ndarray:
+    """Source CRS -> ECEF exactly as the loaders' scene frame places the source file
+    (`app.model.frame.crs_to_ecef`): a 2D CRS in US feet takes z in feet too, so z is scaled
+    with x and y (passing feet on as metres put autzen's root 320 m too high)."""
+    from app.model.frame import crs_to_ecef
 
-    return Transformer.from_crs(CRS.from_wkt(crs_wkt), "EPSG:4978", always_xy=True)
+    return crs_to_ecef(np.asarray(xyz, np.float64).reshape(-1, 3), crs_wkt)
 
 
 def enu_frame(layout: Layout) -> tuple[np.ndarray, np.ndarray] | None:
@@ -34,12 +35,11 @@ def enu_frame(layout: Layout) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     from pyproj import CRS, Transformer
 
-    src = CRS.from_wkt(layout.crs_wkt)
     center = layout.data_center or layout.center
-    lon, lat, _ = Transformer.from_crs(src, "EPSG:4979", always_xy=True).transform(*center)
-    origin = np.array(_to_ecef(layout.crs_wkt).transform(*center), np.float64)
+    origin = _to_ecef(layout.crs_wkt, np.asarray([center], np.float64))[0]
     if not np.all(np.isfinite(origin)):
         raise ValueError("the CRS cannot place the cloud's centre on the globe")
+    lon, lat, _ = Transformer.from_crs(CRS.from_epsg(4978), CRS.from_epsg(4979), always_xy=True).transform(*origin)
     lo, la = np.radians(lon), np.radians(lat)
     east = [-np.sin(lo), np.cos(lo), 0.0]
     north = [-np.sin(la) * np.cos(lo), -np.sin(la) * np.sin(lo), np.cos(la)]
@@ -89,7 +89,7 @@ class PntsSink:
         xyz = np.column_stack([records[n].astype(np.float64) * s[i] + o[i] for i, n in enumerate("XYZ")])
         if self.frame is not None:
             origin, rot = self.frame
-            ecef = np.column_stack(_to_ecef(self.layout.crs_wkt).transform(xyz[:, 0], xyz[:, 1], xyz[:, 2]))
+            ecef = _to_ecef(self.layout.crs_wkt, xyz)
             xyz = (ecef - origin) @ rot  # ECEF -> ENU (rot columns are E, N, U)
         rgb = None
         if "red" in records.dtype.names:
