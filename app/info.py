@@ -21,10 +21,11 @@ from pyproj.exceptions import ProjError
 
 from app.model.frame import SceneFrame, _transformer
 from app.model.project import is_project, read_project
+from app.model.tours import missing_message
 from loaders.base import LayerData
 from loaders.registry import load
 
-COUNT_KEYS = ("points", "triangles", "elements", "tiles", "tasks", "bookmarks")
+COUNT_KEYS = ("points", "triangles", "elements", "tiles", "tasks")
 
 
 def _corners(b: np.ndarray) -> np.ndarray:
@@ -123,12 +124,16 @@ def describe(path: str, deep: bool = False) -> dict[str, Any]:
         spec = read_project(path)
         out = {"path": path, "kind": "project", "format": "Twinscape project v1", "crs": spec.frame.display_crs,
                "bounds": None, "origin_lla": list(spec.frame.origin_lla) if spec.frame.origin_lla else None,
-               "name": spec.name, "layers": len(spec.layers), "bookmarks": len(spec.bookmarks)}
+               "name": spec.name, "layers": len(spec.layers), "bookmarks": [b.name for b in spec.bookmarks],
+               "tours": [t.name for t in spec.tours]}
+        tour_problems = [m for m in (missing_message(t, spec.bookmarks) for t in spec.tours) if m]
         missing = [layer for layer in spec.layers if layer.missing]
         if missing:  # a moved project says which files it could not find, and where it looked
             out["missing"] = [{"path": layer.path, "tried": layer.tried} for layer in missing]
             out["warnings"] = [f"{len(missing)} of {len(spec.layers)} layers are missing: "
                                + "; ".join(f"{Path(m.path).name} (tried {', '.join(m.tried)})" for m in missing[:5])]
+        if tour_problems:
+            out["warnings"] = out.get("warnings", []) + tour_problems
         return out
     if loader == "LAS/LAZ":
         from loaders.las import summarize_las

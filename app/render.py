@@ -73,6 +73,21 @@ def check_view(view: str | None, bookmarks: list[str]) -> None:
     raise LoadError(view, f"unknown view (use {known})")
 
 
+def _project_bookmarks(paths: list[str]) -> list[str] | None:
+    """Bookmark names of the projects among `paths`, read from their files (cheap: no layer loads);
+    None when a project cannot be read: the load reports why, and the view is checked after it."""
+    from app.model.project import read_project
+
+    names: list[str] = []
+    for path in paths:
+        if is_project(path):
+            try:
+                names += [b.name for b in read_project(path).bookmarks]
+            except LoadError:
+                return None
+    return names
+
+
 def _open_each(scene: Scene, paths: list[str], report: Callable[[LoadError], None],
                stream_tiles: bool) -> list[Layer]:
     """Each input on its own, so one that yields nothing without an error still gets a reason."""
@@ -147,8 +162,9 @@ def render_offscreen(paths: list[str], output: str, *, size: tuple[int, int] = (
     if frames < 1:
         raise ValueError(f"frames must be at least 1, not {frames}")
     output = check_output(output)
-    if not any(is_project(p) for p in paths):
-        check_view(view, [])  # no project, no bookmarks: an unknown view is known to be wrong now
+    names = _project_bookmarks(paths)
+    if names is not None:
+        check_view(view, names)  # an unknown view is refused before anything loads
     report = on_error or (lambda exc: None)
     warn = on_warning or (lambda path, message: None)
     scene = Scene()

@@ -269,6 +269,7 @@ class OpenedProject:
     bookmarks: list[Bookmark]
     ui: dict[str, Any] = field(default_factory=dict)
     clock: dict[str, Any] | None = None
+    tours: list[Any] = field(default_factory=list)  # app.model.tours.Tour
 
 
 class Opened(list):
@@ -295,6 +296,7 @@ def apply_opened(scene: Scene, projects: list[OpenedProject]) -> None:
             if project.frame.display_crs and not scene.frame.display_crs:
                 scene.frame.display_crs = project.frame.display_crs
         scene.bookmarks.extend(project.bookmarks)
+        scene.tours.extend(project.tours)
         scene.ui_state.update(project.ui)
         if project.clock is not None:
             scene.clock.set_state(project.clock)
@@ -315,7 +317,7 @@ def _open_project(scene: Scene, path: str, on_error: Callable[[LoadError], None]
         return layers, None
     frame = target.frame if target is not scene else spec.frame
     return layers, OpenedProject(path, SceneFrame(frame.origin_lla, frame.display_crs), spec.camera,
-                                 list(spec.bookmarks), dict(spec.ui), spec.clock)
+                                 list(spec.bookmarks), dict(spec.ui), spec.clock, list(spec.tours))
 
 
 def open_paths(scene: Scene, paths: list[str], *, on_error: Callable[[LoadError], None],

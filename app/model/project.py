@@ -52,6 +52,7 @@ class ProjectSpec:
     bookmarks: list[Bookmark]
     ui: dict[str, Any] = field(default_factory=dict)  # view settings (the model tree's grouping...)
     clock: dict[str, Any] | None = None  # the SceneClock's state (ISO times with offsets), checked on read
+    tours: list[Any] = field(default_factory=list)  # app.model.tours.Tour, stops naming bookmarks
 
 
 def is_project(path: str | os.PathLike) -> bool:
@@ -168,12 +169,32 @@ def _parse(p: Path, doc: dict[str, Any]) -> ProjectSpec:
                 absolute=src.get("absolute"),
             )
         )
-    bookmarks = [Bookmark(b["name"], Camera.from_dict(b["camera"])) for b in doc.get("bookmarks") or []]
+    bookmarks, tours = read_bookmarks_and_tours(doc)
     camera = Camera.from_dict(doc["camera"]) if doc.get("camera") else None
     ui = doc.get("ui")
     return ProjectSpec(str(p), str(doc.get("name", p.stem)), frame, camera, layers, bookmarks,
                        {k: v for k, v in ui.items() if isinstance(v, dict)} if isinstance(ui, dict) else {},
-                       dict(doc["clock"]) if doc.get("clock") is not None else None)
+                       dict(doc["clock"]) if doc.get("clock") is not None else None, tours)
+
+
+def read_bookmarks_and_tours(doc: dict[str, Any]) -> tuple[list[Bookmark], list[Any]]:
+    """Bookmarks (a name given twice by hand gets " (2)": tours need unique names) and tours."""
+    from app.model.tours import Tour, thumbnail_from_text, unique_name
+
+    bookmarks: list[Bookmark] = []
+    for i, b in enumerate(doc.get("bookmarks") or []):
+        png = thumbnail_from_text(b.get("thumbnail"), f"bookmarks[{i}].thumbnail")
+        bookmarks.append(Bookmark(unique_name(bookmarks, b["name"]), Camera.from_dict(b["camera"]), thumbnail=png))
+    return bookmarks, [Tour.from_dict(t) for t in doc.get("tours") or []]
+
+
+def bookmark_entry(mark: Bookmark) -> dict[str, Any]:
+    from app.model.tours import thumbnail_to_text
+
+    entry: dict[str, Any] = {"name": mark.name, "camera": mark.camera.to_dict()}
+    if mark.thumbnail:
+        entry["thumbnail"] = thumbnail_to_text(mark.thumbnail)
+    return entry
 
 
 def _layer_state(entry: dict[str, Any]) -> dict[str, Any]:
@@ -223,7 +244,8 @@ def write_project(scene: Scene, path: str | os.PathLike, name: str = "") -> None
         "frame": scene.frame.get_state(),
         "camera": scene.camera.to_dict(),
         "layers": layers,
-        "bookmarks": [{"name": b.name, "camera": b.camera.to_dict()} for b in scene.bookmarks],
+        "bookmarks": [bookmark_entry(b) for b in scene.bookmarks],
+        "tours": [t.to_dict() for t in scene.tours],
         "ui": {k: dict(v) for k, v in scene.ui_state.items() if isinstance(v, dict)},
         "clock": scene.clock.get_state(),
     }

@@ -229,3 +229,40 @@ def check_project(doc: dict[str, Any]) -> None:
         mark = obj(mark, key)
         text(mark.get("name"), f"{key}.name", nonempty=True)
         check_camera(mark.get("camera"), f"{key}.camera")
+        if mark.get("thumbnail") is not None:
+            from app.model.tours import thumbnail_from_text
+
+            try:
+                thumbnail_from_text(mark["thumbnail"], f"{key}.thumbnail")
+            except ValueError as exc:
+                raise SchemaError(f"{key}.thumbnail", str(exc).split(": ", 1)[-1]) from None
+    for i, tour in enumerate(seq(doc.get("tours"), "tours", optional=True)):
+        check_tour(tour, f"tours[{i}]")
+
+
+def check_tour(value: Any, key: str) -> None:
+    """A tour: a name and stops (bookmark name, pause and transition seconds, optional layer
+    visibility by layer name and an ISO clock time). A stop naming a deleted bookmark is valid:
+    it is skipped with a message when the tour plays."""
+    from app.model.tours import MAX_PAUSE_S, MAX_TRANSITION_S
+
+    tour = obj(value, key)
+    text(tour.get("name"), f"{key}.name", nonempty=True)
+    for j, stop in enumerate(seq(tour.get("stops"), f"{key}.stops", optional=True)):
+        k = f"{key}.stops[{j}]"
+        stop = obj(stop, k)
+        text(stop.get("bookmark"), f"{k}.bookmark", nonempty=True)
+        number(stop.get("pause", 0.0), f"{k}.pause", 0.0, MAX_PAUSE_S)
+        if stop.get("transition") is not None:
+            number(stop["transition"], f"{k}.transition", 0.0, MAX_TRANSITION_S)
+        for name, visible in obj(stop.get("layers"), f"{k}.layers", optional=True).items():
+            if not isinstance(visible, bool):
+                raise _fail(f"{k}.layers.{name}", "true or false", visible)
+        if stop.get("time") is not None:
+            from datetime import datetime
+
+            when = text(stop["time"], f"{k}.time", nonempty=True)
+            try:
+                datetime.fromisoformat(str(when).strip())
+            except ValueError:
+                raise SchemaError(f"{k}.time", f"not an ISO date/time: {_show(when)} (e.g. 2015-06-01T14:00+02:00)") from None

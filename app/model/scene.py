@@ -41,6 +41,7 @@ class Camera:
 class Bookmark:
     name: str
     camera: Camera
+    thumbnail: bytes | None = field(default=None, repr=False, compare=False)  # small PNG (app/model/tours.py)
 
 
 @dataclass
@@ -61,6 +62,7 @@ class Scene:
     camera_requested = Signal(object)  # a Camera the view should move to
     camera_changed = Signal(object)  # scene.camera was set (the saved view, not every frame's camera)
     bookmarks_changed = Signal()
+    tours_changed = Signal()  # scene.tours changed (app/model/tours.py: Tour, TourStop)
     origin_moved = Signal(object)  # the 4x4 float64 matrix from the old scene ENU to the new one
 
     def __init__(self, frame: SceneFrame | None = None) -> None:
@@ -70,6 +72,9 @@ class Scene:
         self._bookmarks: EventedList = EventedList()
         for event in ("inserted", "removed", "changed", "reordered"):
             getattr(self._bookmarks.events, event).connect(lambda *_: self.bookmarks_changed.emit())
+        self._tours: EventedList = EventedList()
+        for event in ("inserted", "removed", "changed", "reordered"):
+            getattr(self._tours.events, event).connect(lambda *_: self.tours_changed.emit())
         self.clock = SceneClock()  # the one current time (app/model/clock.py)
         self.selection = Selection()
         self._frame_lock = threading.Lock()
@@ -96,6 +101,16 @@ class Scene:
     def bookmarks(self, marks: list[Bookmark]) -> None:
         self._bookmarks.clear()
         self._bookmarks.extend(marks)
+
+    @property
+    def tours(self) -> EventedList:
+        """Tour objects (app.model.tours.Tour); emits `tours_changed` on every change."""
+        return self._tours
+
+    @tours.setter
+    def tours(self, tours: list[Any]) -> None:
+        self._tours.clear()
+        self._tours.extend(tours)
 
     def select(self, selection: Selection) -> None:
         self.selection = selection

@@ -127,6 +127,7 @@ class ProjectFiles:
             scene.select(Selection())
             scene.layers.clear()
         scene.bookmarks.clear()
+        scene.tours.clear()
         scene.frame.origin_lla = None
         scene.frame.display_crs = None
         scene.camera = Camera()
