@@ -26,7 +26,7 @@ class _Entry:
 
 _REGISTRY: list[_Entry] = []
 _BUILTINS = ("loaders.las", "loaders.copc", "loaders.e57", "loaders.ifc", "loaders.tiles3d", "loaders.mesh", "loaders.cityjson", "loaders.geojson", "loaders.xyz",
-             "loaders.schedule")
+             "loaders.schedule", "loaders.results_raster")
 
 
 def _ensure_builtins() -> None:
@@ -67,6 +67,10 @@ def find_loader(path: str | Path) -> _Entry:
         tileset = os.path.join(p, "tileset.json")
         if os.path.isfile(tileset):
             return find_loader(tileset)
+        from loaders.results_raster import is_raster_folder  # a folder of GeoTIFFs: a raster time series
+
+        if is_raster_folder(p):
+            return _named(p, "GeoTIFF")
         raise LoadError(p, "is a directory (open a file inside it, or a folder holding tileset.json)")
     size = max([SNIFF_BYTES] + [e.sniff_bytes for e in _REGISTRY if e.sniff is not None])
     head = read_head(p, size)  # missing, unreadable or empty: the same words everywhere
@@ -127,7 +131,7 @@ def load(path: str | Path, *, progress: Progress | None = None, cancel: Cancel |
     entry = find_loader(path)  # also checks that the path exists and is readable
     if loader is not None:  # a project file names the loader that read it
         entry = _named(path, loader)
-    if os.path.isdir(path):  # a tileset folder: find_loader chose by its tileset.json
+    if os.path.isdir(path) and os.path.isfile(os.path.join(path, "tileset.json")):  # find_loader chose by its tileset.json
         path = os.path.join(path, "tileset.json")
     with loader_errors(path, entry.name):
         layers = entry.func(str(path), progress=progress, cancel=cancel)
