@@ -35,7 +35,7 @@ run: setup
 	else echo "no display: running under Xvfb"; $(XVFB) $(VENV)/bin/twinscape; fi
 
 test: setup
-	QT_QPA_PLATFORM=xcb $(PY) -m pytest -q --ignore=tests/benchmarks
+	QT_QPA_PLATFORM=xcb $(PY) -m pytest -q -n 2 --ignore=tests/benchmarks
 
 # CloudCompare (Debian package) is the reference the C2M benchmark measures against.
 bench: setup
