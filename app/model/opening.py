@@ -13,6 +13,7 @@ from app.model.layers import Layer, MissingLayer
 from app.model.placement import apply_placement_option
 from app.model.project import LayerSpec, ProjectSpec, read_project
 from app.model.scene import Bookmark, Camera, Scene
+from app.model.sensors import FEED_LOADER, sensor_layer_from_project
 from loaders.base import Cancel, LoadCancelled, LoadError, Progress, check_input
 from loaders.registry import load, loader_errors
 
@@ -215,6 +216,9 @@ def build_project_layers(scene: Scene, spec: ProjectSpec, *, progress: Progress 
             if progress:
                 progress((i + fraction) / n, message)
         try:
+            if entry.loader == FEED_LOADER:  # a live feed (app.model.sensors): nothing to read now
+                out.append(sensor_layer_from_project(entry.path, entry.options, entry.state))
+                continue
             if entry.loader in DERIVED_LOADERS and not entry.missing:
                 layers = build_derived_layers(scene, entry, spec.frame.origin_lla)  # sidecar arrays (app.model.derived)
                 if entry.loader != "comparison":  # a comparison is built from its state already

@@ -78,7 +78,7 @@ def _expand(source: str, base: Path, variables: dict[str, Callable[[], Path]]) -
             source = source.replace(token, str(resolve()))
     if "${" in source:
         raise ValueError(f"unknown variable in source path '{source}'")
-    if source.lower().startswith(("http://", "https://")):  # a URL stays a URL (Path would fold its "//")
+    if "://" in source:  # a URL (http, mqtt, sim://demo...) stays a URL (Path would fold its "//")
         return source
     p = Path(source)
     if p.is_absolute():
