@@ -10,7 +10,9 @@ as a MissingLayer that saves back untouched. Every document is checked against t
 from __future__ import annotations
 
 import json
+import logging
 import os
+import shutil
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -221,10 +223,13 @@ def _saved_source(source: dict[str, Any], folder: Path) -> dict[str, Any]:
     return src
 
 
-def write_project(scene: Scene, path: str | os.PathLike, name: str = "") -> None:
+def write_project(scene: Scene, path: str | os.PathLike, name: str = "", *, backup: bool = True,
+                  camera: Camera | None = None) -> None:
     """Save layers that came from files, and derived layers (comparisons, analysis results) with
     their arrays in sidecar files next to the project (app.model.derived), written first.
-    Layers whose file is missing are saved too, with their source and state as they were read."""
+    Layers whose file is missing are saved too, with their source and state as they were read.
+    `backup`: the file this save replaces is kept as `NAME.twin.bak` (one backup; the autosave
+    recovery file keeps none). `camera`: the view to save instead of `scene.camera`."""
     from app.model.derived import write_sidecars
 
     p = Path(path)
@@ -242,7 +247,7 @@ def write_project(scene: Scene, path: str | os.PathLike, name: str = "") -> None
         "schema_version": SCHEMA_VERSION,
         "name": name or p.stem,
         "frame": scene.frame.get_state(),
-        "camera": scene.camera.to_dict(),
+        "camera": (camera or scene.camera).to_dict(),
         "layers": layers,
         "bookmarks": [bookmark_entry(b) for b in scene.bookmarks],
         "tours": [t.to_dict() for t in scene.tours],
@@ -251,4 +256,31 @@ def write_project(scene: Scene, path: str | os.PathLike, name: str = "") -> None
     }
     tmp = p.with_suffix(p.suffix + ".tmp")
     tmp.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    if backup:
+        keep_backup(p)
     os.replace(tmp, p)
+
+
+BACKUP_SUFFIX = ".bak"
+
+
+def keep_backup(path: Path) -> Path | None:
+    """The project file about to be replaced becomes `NAME.twin.bak` (the one backup), swapped in
+    atomically: a crash at any moment leaves the project, its backup, or both, never neither.
+    A backup that cannot be written (a full disk, a read-only folder) does not stop the save."""
+    if not path.is_file():
+        return None
+    bak = path.with_name(path.name + BACKUP_SUFFIX)
+    part = path.with_name(path.name + BACKUP_SUFFIX + ".tmp")
+    try:
+        part.unlink(missing_ok=True)
+        try:
+            os.link(path, part)  # no copy: the old file's bytes, under a second name
+        except OSError:
+            shutil.copy2(path, part)
+        os.replace(part, bak)
+        return bak
+    except OSError:
+        logging.getLogger(__name__).warning("could not keep a backup of %s", path, exc_info=True)
+        part.unlink(missing_ok=True)
+        return None
