@@ -13,6 +13,8 @@ from typing import Any
 
 import vtk
 
+from viewers.fonts import apply_font
+
 TEXT_RGB = (0.1, 0.12, 0.15)
 FONT, SMALL = 14, 12
 LINE = 20  # one category row
@@ -39,8 +41,7 @@ def text_size(text: str, size: int, bold: bool = False, courier: bool = False) -
     tp = vtk.vtkTextProperty()
     tp.SetFontSize(size)
     tp.SetBold(bold)
-    if courier:
-        tp.SetFontFamilyToCourier()
+    apply_font(tp, mono=courier)  # measured with the font it is drawn with (CJK-capable)
     bbox = [0, 0, 0, 0]
     vtk.vtkTextRenderer().GetBoundingBox(tp, text or " ", bbox, 72)
     return bbox[1] - bbox[0] + 1, bbox[3] - bbox[2] + 1
@@ -78,20 +79,26 @@ class Legend:
             rows.append((f"+{len(self.entries) - max_rows} more", None))
         return rows
 
-    def size(self, max_rows: int = MAX_ROWS) -> tuple[int, int]:
-        """Box width and height in pixels."""
-        title_w, _ = text_size(self.title, FONT, bold=True)
+    def size(self, max_rows: int = MAX_ROWS, scale: float = 1.0) -> tuple[int, int]:
+        """Box width and height in pixels (`scale`: the canvas's font scale, briefing or hi-res)."""
+        font, small, line, pad = (scaled(v, scale) for v in (FONT, SMALL, LINE, PAD))
+        title_w, _ = text_size(self.title, font, bold=True)
         if self.is_bar:
-            labels_w = sum(text_size(t, SMALL)[0] for t in self.tick_labels()) + 2 * PAD
-            note_w = text_size(self.note, SMALL)[0] if self.note else 0
-            return (max(title_w, BAR_W, labels_w, note_w) + 2 * PAD,
-                    LINE + BAR_H + LINE + (LINE if self.note else 0) + 2 * PAD)
+            labels_w = sum(text_size(t, small)[0] for t in self.tick_labels()) + 2 * pad
+            note_w = text_size(self.note, small)[0] if self.note else 0
+            return (max(title_w, scaled(BAR_W, scale), labels_w, note_w) + 2 * pad,
+                    line + scaled(BAR_H, scale) + line + (line if self.note else 0) + 2 * pad)
         rows = self.rows(max_rows)
-        width = max([title_w] + [22 + text_size(label, FONT)[0] for label, _ in rows])
-        return width + 2 * PAD, LINE * (1 + len(rows)) + 2 * PAD
+        width = max([title_w] + [scaled(22, scale) + text_size(label, font)[0] for label, _ in rows])
+        return width + 2 * pad, line * (1 + len(rows)) + 2 * pad
 
 
 Rect = tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels, y up
+
+
+def scaled(pixels: float, scale: float) -> int:
+    """A size in pixels at a font scale (1.5 in briefing mode, 2-4 in a hi-res export)."""
+    return max(1, int(round(pixels * scale)))
 
 
 def intersects(a: Rect, b: Rect) -> bool:
@@ -108,33 +115,35 @@ class LegendStack:
         self.drawn: list[Legend] = []
         self.rects: list[Rect] = []
         self._key: tuple | None = None
+        self.scale = 1.0  # font scale (Canvas.set_font_scale): every size below is multiplied by it
 
     def show(self, legends: list[Legend], size: tuple[int, int], avoid: list[Rect], floor: float) -> None:
-        key = (tuple(legend.key() for legend in legends), tuple(size), tuple(avoid), floor)
+        key = (tuple(legend.key() for legend in legends), tuple(size), tuple(avoid), floor, self.scale)
         if key == self._key:
             return
         self._key = key
         self.clear_actors()
         w, h = size
-        top = h - 10.0
+        margin, gap = 10.0 * self.scale, scaled(GAP, self.scale)
+        top = h - margin
         for legend in legends:
             rows = MAX_ROWS
-            bw, bh = legend.size(rows)
-            rect = (w - 10.0 - bw, top - bh, w - 10.0, top)
+            bw, bh = legend.size(rows, self.scale)
+            rect = (w - margin - bw, top - bh, w - margin, top)
             for other in avoid:  # a narrow window: go below the statistics rather than over them
                 if intersects(rect, other):
-                    top = min(top, other[1] - GAP)
+                    top = min(top, other[1] - gap)
                     rect = (rect[0], top - bh, rect[2], top)
             while rect[1] < floor and not legend.is_bar and rows > 1:  # fewer rows before giving up
                 rows = max(1, rows - 4)
-                bw, bh = legend.size(rows)
-                rect = (w - 10.0 - bw, top - bh, w - 10.0, top)
+                bw, bh = legend.size(rows, self.scale)
+                rect = (w - margin - bw, top - bh, w - margin, top)
             if rect[1] < floor or rect[0] < 0:
                 break  # no room left: the rest are not drawn rather than drawn over something
             self._draw(legend, rect, size, rows)
             self.drawn.append(legend)
             self.rects.append(rect)
-            top = rect[1] - GAP
+            top = rect[1] - gap
 
     def titles(self) -> list[str]:
         return [legend.title for legend in self.drawn]
@@ -158,6 +167,7 @@ class LegendStack:
         actor = vtk.vtkTextActor()
         actor.SetInput(text)
         tp = actor.GetTextProperty()
+        apply_font(tp)
         tp.SetFontSize(font)
         tp.SetBold(bold)
         tp.SetColor(*TEXT_RGB)
@@ -196,15 +206,21 @@ class LegendStack:
         self.actors.append(actor)
 
     def _draw(self, legend: Legend, rect: Rect, size: tuple[int, int], rows: int) -> None:
-        """Box and colours first, texts after: 2D props draw in the order they were added."""
+        """Box and colours first, texts after: 2D props draw in the order they were added.
+        Every size is at the stack's font scale (`px`)."""
         x0, y0, x1, y1 = rect
+
+        def px(v: float) -> int:
+            return scaled(v, self.scale)
+
+        font, small, line, pad = px(FONT), px(SMALL), px(LINE), px(PAD)
         quads: list[tuple[float, float, float, float, tuple[int, int, int]]] = [(x0, y0, x1, y1, (248, 249, 250))]
-        texts: list[tuple] = [(legend.title, x0 + PAD, y1 - PAD - LINE + 4, FONT, True, "left")]
+        texts: list[tuple] = [(legend.title, x0 + pad, y1 - pad - line + px(4), font, True, "left")]
         if legend.is_bar:
             lo, hi = legend.range
-            by1 = y1 - PAD - LINE - 2
-            by0 = by1 - BAR_H
-            bx0, bx1 = x0 + PAD, x1 - PAD
+            by1 = y1 - pad - line - px(2)
+            by0 = by1 - px(BAR_H)
+            bx0, bx1 = x0 + pad, x1 - pad
             steps = 48
             rgb = [0.0, 0.0, 0.0]
             for i in range(steps):
@@ -214,18 +230,18 @@ class LegendStack:
             for value in legend.marks:  # a dark tick across the bar, 2 px wide
                 if lo < value < hi:
                     mx = bx0 + (bx1 - bx0) * (value - lo) / (hi - lo)
-                    quads.append((mx - 1, by0 - 3, mx + 1, by1 + 3, (40, 40, 40)))
-            ty = by0 - 4 - SMALL - 2  # tick labels wholly below the bar
+                    quads.append((mx - px(1), by0 - px(3), mx + px(1), by1 + px(3), (40, 40, 40)))
+            ty = by0 - px(4) - small - px(2)  # tick labels wholly below the bar
             for text, x, justify in zip(legend.tick_labels(), (bx0, (bx0 + bx1) / 2, bx1), ("left", "center", "right")):
-                texts.append((text, x, ty, SMALL, False, justify))
+                texts.append((text, x, ty, small, False, justify))
             if legend.note:
-                texts.append((legend.note, bx0, ty - LINE, SMALL, False, "left"))
+                texts.append((legend.note, bx0, ty - line, small, False, "left"))
         else:
             for i, (label, rgb) in enumerate(legend.rows(rows)):
-                y = y1 - PAD - LINE * (i + 2) + 4
+                y = y1 - pad - line * (i + 2) + px(4)
                 if rgb is not None:
-                    quads.append((x0 + PAD, y, x0 + PAD + 13, y + 13, rgb))
-                texts.append((label, x0 + PAD + 20, y, FONT, False, "left"))
+                    quads.append((x0 + pad, y, x0 + pad + px(13), y + px(13), rgb))
+                texts.append((label, x0 + pad + px(20), y, font, False, "left"))
         self._quads(quads, size)
         for text, x, y, font, bold, justify in texts:
             self._text(text, x, y, size, font, bold, justify)

@@ -7,6 +7,7 @@ import math
 
 import vtk
 
+from viewers.fonts import apply_font
 from viewers.legends import Rect, text_size
 
 NORTH_ARROW_VIEWPORT = (0.015, 0.015, 0.105, 0.145)  # x0, y0, x1, y1 as fractions of the view
@@ -55,6 +56,7 @@ class ScaleBar:
         self.bar.GetProperty().SetLineWidth(3)
         self.text = vtk.vtkTextActor()
         tp = self.text.GetTextProperty()
+        apply_font(tp)
         tp.SetFontSize(15)
         tp.SetColor(0.1, 0.12, 0.15)
         tp.SetBackgroundColor(1, 1, 1)
@@ -65,6 +67,7 @@ class ScaleBar:
         self.draw_on.AddActor(self.text)
         self.length_m = 0.0
         self.rect = (0.0, 0.0, 0.0, 0.0)
+        self.scale = 1.0  # font scale (Canvas.set_font_scale): text, bar length and line width grow with it
 
     def metres_per_pixel(self) -> float:
         cam = self.renderer.GetActiveCamera()
@@ -75,18 +78,23 @@ class ScaleBar:
         return 2 * dist * math.tan(math.radians(cam.GetViewAngle() / 2)) / height
 
     def update(self) -> None:
+        k = self.scale
         mpp = self.metres_per_pixel()
-        length = nice_length(self.TARGET_PX * mpp)
-        px = length / mpp if mpp > 0 else self.TARGET_PX
-        x0, y0 = north_arrow_rect(tuple(self.draw_on.GetSize()))[2] + 14.0, 22.0
-        for i, (x, y) in enumerate(((x0, y0), (x0 + px, y0), (x0, y0 - 5), (x0, y0 + 6), (x0 + px, y0 - 5), (x0 + px, y0 + 6))):
+        length = nice_length(self.TARGET_PX * k * mpp)
+        px = length / mpp if mpp > 0 else self.TARGET_PX * k
+        x0, y0 = north_arrow_rect(tuple(self.draw_on.GetSize()))[2] + 14.0 * k, 22.0 * k
+        for i, (x, y) in enumerate(((x0, y0), (x0 + px, y0), (x0, y0 - 5 * k), (x0, y0 + 6 * k), (x0 + px, y0 - 5 * k),
+                                    (x0 + px, y0 + 6 * k))):
             self.points.SetPoint(i, x, y, 0)
         self.points.Modified()
         self.length_m = length
+        font = max(1, round(15 * k))
+        self.text.GetTextProperty().SetFontSize(font)
+        self.bar.GetProperty().SetLineWidth(3 * k)
         self.text.SetInput(f"{length:g} m" if length >= 1 else f"{length * 100:g} cm")
-        self.text.SetPosition(x0 + px / 2, y0 + 8)
-        tw, th = text_size(self.text.GetInput(), 15)
-        self.rect: Rect = (min(x0, x0 + px / 2 - tw / 2), y0 - 6, max(x0 + px, x0 + px / 2 + tw / 2), y0 + 8 + th)
+        self.text.SetPosition(x0 + px / 2, y0 + 8 * k)
+        tw, th = text_size(self.text.GetInput(), font)
+        self.rect: Rect = (min(x0, x0 + px / 2 - tw / 2), y0 - 6 * k, max(x0 + px, x0 + px / 2 + tw / 2), y0 + 8 * k + th)
 
 
 def stats_lines(stats: dict, frame_ms: float) -> list[str]:
@@ -108,7 +116,7 @@ class StatsOverlay:
         self.text = vtk.vtkTextActor()
         tp = self.text.GetTextProperty()
         tp.SetFontSize(13)
-        tp.SetFontFamilyToCourier()
+        apply_font(tp, mono=True)
         tp.SetColor(0.1, 0.12, 0.15)
         tp.SetBackgroundColor(1, 1, 1)
         tp.SetBackgroundOpacity(0.7)
