@@ -20,6 +20,8 @@ from loaders.results_base import ResultData, check_result, iso_to_epoch, raster_
 
 RASTER_EXTENSIONS = (".tif", ".tiff")
 MAX_VALUES = 200_000_000  # width * height * bands (or files) read into memory
+STYLES = {"flood": {"color_mode": "depth", "height_by": "water_level", "cmap": "water"},  # app/analysis/flood.py's files
+          "dem": {"height_by": "ground", "cmap": "cividis"}}  # the demo's DEM
 TIME_TAGS = ("TIME", "time", "DATETIME", "datetime", "TIMESTAMP")
 NAME_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})[T_ ](\d{2})[-:]?(\d{2})(?:[-:]?(\d{2}))?")
 
@@ -95,29 +97,33 @@ def read_geotiff(path: str, *, progress: Progress | None = None, cancel: Cancel 
     with _open(path) as src:
         _check_size(path, src.width, src.height, src.count)
         georef = _georef(src, warnings, path)
-        name = src.tags().get("RESULT_NAME") or "value"
-        units = {name: src.tags().get("RESULT_UNITS", "")}
+        default = src.tags().get("RESULT_NAME") or "value"
+        names = [src.tags(i).get("RESULT_NAME") or (default if src.count == 1 else src.descriptions[i - 1] or f"band_{i}")
+                 for i in range(1, src.count + 1)]
+        units = {n: src.tags(i + 1).get("RESULT_UNITS") or src.tags().get("RESULT_UNITS", "") for i, n in enumerate(names)}
         times = [_time_of(src.tags(i), src.descriptions[i - 1]) for i in range(1, src.count + 1)]
-        steps: list[dict[str, np.ndarray]] = []
-        if src.count > 1 and all(t is not None for t in times):
+        if src.count > 1 and all(t is not None for t in times):  # bands are time steps, maybe several arrays each
+            by_time: dict[float, dict[str, np.ndarray]] = {}
             for i in range(1, src.count + 1):
                 if cancel and cancel():
                     raise LoadCancelled()
-                steps.append({name: _band(src, i)})
+                by_time.setdefault(times[i - 1], {})[names[i - 1]] = _band(src, i)
                 if progress:
                     progress(i / src.count, f"band {i} of {src.count}")
-            order = np.argsort(times)
-            steps, tvals = [steps[i] for i in order], np.asarray(times, dtype=np.float64)[order]
+            tvals = np.array(sorted(by_time), dtype=np.float64)
+            steps = [by_time[t] for t in sorted(by_time)]
         else:
-            names = [name] if src.count == 1 else [src.descriptions[i] or f"band_{i + 1}" for i in range(src.count)]
+            if len(set(names)) < len(names):
+                names = [f"{n}_{i + 1}" for i, n in enumerate(names)]
             steps = [{n: _band(src, i + 1) for i, n in enumerate(names)}]
-            units = {n: src.tags().get("RESULT_UNITS", "") for n in names}
+            units = {n: units.get(n, "") for n in names}
             tvals = None
         data = ResultData(name=os.path.basename(path), kind="simulation", format="GeoTIFF", georef=georef, warnings=warnings,
                           points=raster_corners(src.width, src.height, tuple(src.transform)[:6]),
                           grid_shape=(src.width + 1, src.height + 1, 1), steps=steps, cell_arrays=set(steps[0]),
                           times=tvals, times_absolute=tvals is not None, units=units,
-                          metadata={"raster": {"width": src.width, "height": src.height, "transform": list(src.transform)[:6],
+                          metadata={"style": STYLES.get(src.tags().get("RESULT_STYLE", ""), {}),
+                                    "raster": {"width": src.width, "height": src.height, "transform": list(src.transform)[:6],
                                                "crs": georef.crs}})
     return [check_result(path, data)]
 

@@ -210,21 +210,25 @@ def touched(depth: np.ndarray, dem: Dem, footprints: Sequence[object | None]) ->
 
 
 def write_depth_geotiff(path: str, dem: Dem, floods: Sequence[Flood], times: Sequence[str] | None = None) -> None:
-    """Depth per level as bands (nodata NaN), tagged RESULT_NAME=depth and, for a series, each
-    band's TIME (ISO): the GeoTIFF loader reads it back as a time series."""
+    """Two bands per level, depth and water_level (m, nodata NaN where dry), each tagged with its
+    RESULT_NAME and, for a series, its TIME (ISO): the GeoTIFF loader reads it back as a time
+    series coloured by depth and lifted to the water's surface."""
     import rasterio
     from rasterio.transform import Affine
 
     rows, cols = dem.z.shape
-    profile = {"driver": "GTiff", "width": cols, "height": rows, "count": len(floods), "dtype": "float32",
+    profile = {"driver": "GTiff", "width": cols, "height": rows, "count": 2 * len(floods), "dtype": "float32",
                "nodata": float("nan"), "transform": Affine(*dem.transform), "compress": "deflate"}
     if dem.crs:
         profile["crs"] = dem.crs
     with rasterio.open(path, "w", **profile) as dst:
-        dst.update_tags(RESULT_NAME="depth", RESULT_UNITS="m")
+        dst.update_tags(RESULT_NAME="depth", RESULT_UNITS="m", RESULT_STYLE="flood")
         for i, f in enumerate(floods):
-            dst.write(f.depth.astype(np.float32), i + 1)
-            tags = {"LEVEL": f"{f.level:.3f}"}
-            if times is not None:
-                tags["TIME"] = times[i]
-            dst.update_tags(i + 1, **tags)
+            surface = np.where(np.isfinite(f.depth), np.float32(f.level), np.float32(np.nan))
+            for band, (name, values) in enumerate((("depth", f.depth), ("water_level", surface)), start=2 * i + 1):
+                dst.write(values.astype(np.float32), band)
+                tags = {"RESULT_NAME": name, "RESULT_UNITS": "m", "LEVEL": f"{f.level:.3f}"}
+                if times is not None:
+                    tags["TIME"] = times[i]
+                dst.update_tags(band, **tags)
+                dst.set_band_description(band, name)

@@ -358,6 +358,10 @@ def _make_layers(frame: SceneFrame, data: LayerData, progress: Any = None, cance
         layer.warnings = list(data.warnings)
         out.append(layer)
     if isinstance(data, TilesetData) and data.points is not None and len(data.points.positions):
+    if data.kind == "simulation":  # results: VTK, NetCDF, rasters, flood series (app/model/results.py)
+        from app.model.results import result_layer_from
+
+        return [result_layer_from(frame, data)]  # type: ignore[arg-type]
         pts = data.points
         if pts.georef.kind == "none" and data.georef.kind != "none":
             pts.georef = data.georef

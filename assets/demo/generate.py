@@ -110,6 +110,9 @@ def generate_demo_data(out_dir: str | os.PathLike) -> dict:
     lod = write_lod_tileset(site, out / "district_lod")
     ifc = write_ifc(site, out / IFC_FILE, site.rngs[3])
     scan = write_laz(site, out / LAZ_FILE, site.rngs[2])
+    from assets.demo._flood import write_flood  # the DEM and the flood time series over the low street
+
+    flood = write_flood(site, out / "flood")
     rot = math.radians(STREET_ROTATION_DEG)
     manifest = {
         "version": DEMO_VERSION,
@@ -144,6 +147,7 @@ def generate_demo_data(out_dir: str | os.PathLike) -> dict:
         "terrain": {"size_m": 600.0, "cells": site.terrain.h.shape[0] - 1,
                     "height_min": float(site.terrain.h.min()), "height_max": float(site.terrain.h.max())},
         "tiles": tiles["tiles"],
+        "flood": flood,
         "lod_tileset": {"file": LOD_TILESET, **lod},
         "buildings": [
             {
@@ -156,7 +160,7 @@ def generate_demo_data(out_dir: str | os.PathLike) -> dict:
         ],
     }
     (district / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    summary = {"version": DEMO_VERSION, "files": [TILESET, LOD_TILESET, MANIFEST, IFC_FILE, LAZ_FILE],
+    summary = {"version": DEMO_VERSION, "files": [TILESET, LOD_TILESET, MANIFEST, IFC_FILE, LAZ_FILE, flood["dem"], flood["series"]],
                "generation_seconds": round(time.perf_counter() - t0, 3)}
     # the marker is the only file with a varying field (timing): it is written last, never compared
     (out / MARKER).write_text(json.dumps(summary, indent=1), encoding="utf-8")

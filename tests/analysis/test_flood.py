@@ -144,4 +144,5 @@ def test_depth_geotiff_series_carries_times(tmp_path) -> None:
     [data] = load(tmp_path / "s.tif")
     assert len(data.steps) == 3 and data.times_absolute
     assert data.times[1] - data.times[0] == 3600.0
-    assert data.units == {"depth": "m"}
+    assert data.units == {"depth": "m", "water_level": "m"}
+    assert np.nanmax(data.steps[1]["water_level"]) == pytest.approx(25.0)
