@@ -47,7 +47,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     from app.info import describe
 
     def one(path: str) -> None:
-        print(json.dumps(_clean(describe(path, deep=args.deep)), allow_nan=False), flush=True)
+        print(json.dumps(_clean(describe(path, deep=args.deep)), allow_nan=False, ensure_ascii=False), flush=True)
 
     return 0 if _run_guarded(args.paths, args.debug, one) else EXIT_BAD_INPUT
 
@@ -111,7 +111,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         if args.debug:
             traceback.print_exc()
     if result is not None:
-        print(json.dumps(_clean(result), allow_nan=False), flush=True)
+        print(json.dumps(_clean(result), allow_nan=False, ensure_ascii=False), flush=True)
     return EXIT_BAD_INPUT if errors or result is None else 0
 
 
@@ -132,7 +132,7 @@ def cmd_tile(args: argparse.Namespace) -> int:
             print(f"warning: {warning}", file=sys.stderr)
         print(json.dumps({"output": result.output, "format": result.format, "points": result.points,
                           "nodes": result.nodes, "seconds": round(result.seconds, 3),
-                          "points_per_second": round(result.points_per_second)}), flush=True)
+                          "points_per_second": round(result.points_per_second)}, ensure_ascii=False), flush=True)
 
     try:
         return 0 if _run_guarded([args.output], args.debug, run) else EXIT_BAD_INPUT

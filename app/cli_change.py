@@ -214,13 +214,13 @@ def _compare(args: argparse.Namespace) -> None:
     if args.output.lower().endswith(".json"):
         summary = {"before": args.before, "after": args.after, "crs": ga.crs_label(), **result.summary()}
         with open(args.output, "w", encoding="utf-8") as fh:
-            json.dump(_clean(summary), fh, indent=1, allow_nan=False)
+            json.dump(_clean(summary), fh, indent=1, allow_nan=False, ensure_ascii=False)
     else:
         _write_laz(args.output, result, ga)
     s = result.summary()
     print(json.dumps(_clean({"output": args.output, "compared": s["compared"], "significant": s["significant"],
                              "new_points": s["new_points"], "removed_points": s["removed_points"],
-                             "seconds": s["seconds"]})), flush=True)
+                             "seconds": s["seconds"]}), ensure_ascii=False), flush=True)
 
 
 def run(args: argparse.Namespace) -> int:

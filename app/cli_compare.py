@@ -218,5 +218,5 @@ def run(args: argparse.Namespace) -> int:
         _error(*failed)
         return EXIT_BAD_INPUT
     out["seconds"] = round(time.perf_counter() - t0, 3)
-    print(json.dumps(out), flush=True)
+    print(json.dumps(out, ensure_ascii=False), flush=True)
     return 0

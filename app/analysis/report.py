@@ -17,6 +17,7 @@ from typing import Any
 from app.jsonsafe import clean
 
 SUFFIXES = (".json", ".csv", ".html", ".htm")
+CSV_BOM = "\ufeff"  # Excel reads a CSV as UTF-8 only with a BOM: without it Chinese names turn to mojibake
 CSV_COLUMNS = ("guid", "ifc_class", "name", "storey", "status", "coverage", "mean_distance", "max_distance", "points",
                "offset_x", "offset_y", "offset_z")
 SCHEDULE_COLUMNS = ("task", "schedule_status")
@@ -79,7 +80,7 @@ def write_report(result, path, images: dict[str, bytes] | None = None) -> None:
         raise ReportError(f"the folder {p.parent} does not exist")
     report = report_dict(result)
     if suffix == ".json":
-        _write_text(p, json.dumps(report, indent=1, allow_nan=False) + "\n")
+        _write_text(p, json.dumps(report, indent=1, allow_nan=False, ensure_ascii=False) + "\n")
     elif suffix == ".csv":
         import io
 
@@ -88,7 +89,7 @@ def write_report(result, path, images: dict[str, bytes] | None = None) -> None:
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)
-        _write_text(p, buf.getvalue())
+        _write_text(p, CSV_BOM + buf.getvalue())
     else:
         from app.analysis.report_html import render_html
 
@@ -105,7 +106,7 @@ def write_planned_report(report: dict, path) -> None:
     report = clean(report)
     header = ["guid", "ifc_class", "name", "storey", "task", "planned"]
     if suffix == ".json":
-        _write_text(p, json.dumps(report, indent=1, allow_nan=False) + "\n")
+        _write_text(p, json.dumps(report, indent=1, allow_nan=False, ensure_ascii=False) + "\n")
     elif suffix == ".csv":
         import io
 
@@ -113,7 +114,7 @@ def write_planned_report(report: dict, path) -> None:
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(header)
         writer.writerows([[_cell(e.get(k)) for k in header] for e in report["elements"]])
-        _write_text(p, buf.getvalue())
+        _write_text(p, CSV_BOM + buf.getvalue())
     else:
         from app.analysis.report_html import render_planned_html
 

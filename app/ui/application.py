@@ -59,7 +59,7 @@ def run_gui(paths: list[str], demo: bool = False, screenshot: str | None = None,
             for message in window.errors:
                 print(f"error: {message}", file=sys.stderr, flush=True)
             stats = window.canvas.stats()  # what the picture shows, as `render` reports it
-            print(json.dumps({"screenshot": screenshot, **{k: v for k, v in stats.items() if isinstance(v, (int, float))}}),
+            print(json.dumps({"screenshot": screenshot, **{k: v for k, v in stats.items() if isinstance(v, (int, float))}}, ensure_ascii=False),
                   flush=True)
             app.exit(2 if window.errors else 0)
 

@@ -107,7 +107,7 @@ def test_json_csv_html_reports(result, tmp_path) -> None:
                             "points", "offset"}
     assert missing["status"] == "missing" and missing["mean_distance"] is None and missing["guid"] == "G6"
     write_report(result, tmp_path / "r.csv")
-    with (tmp_path / "r.csv").open() as fh:
+    with (tmp_path / "r.csv").open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == len(result.verdicts) and rows[6]["name"] == "Column B" and rows[6]["mean_distance"] == ""
     shifted = next(r for r in rows if r["name"] == "Column A")

@@ -123,7 +123,7 @@ def test_planned_state_without_scan(frame_site, capsys) -> None:
     for suffix in ("csv", "html"):
         assert main(["compare", "--design", str(d / "site.ifc"), "--schedule", str(d / "schedule.csv"), "--links",
                      str(d / "links.csv"), "--date", DAY.date().isoformat(), "-o", str(d / f"planned.{suffix}")]) == 0
-    with (d / "planned.csv").open() as fh:
+    with (d / "planned.csv").open(encoding="utf-8-sig") as fh:
         table = {r["name"]: r for r in csv.DictReader(fh)}
     assert table["Wall S"]["planned"] == "not_started" and table["Wall S"]["task"] == "Walls"
     page = (d / "planned.html").read_text()
@@ -133,7 +133,7 @@ def test_planned_state_without_scan(frame_site, capsys) -> None:
 def test_csv_and_html_reports(small_site, capsys) -> None:
     d, scan = small_site
     assert main(["compare", "--design", str(d / "site.ifc"), "--scan", str(d / "scan.laz"), "-o", str(d / "r.csv")]) == 0
-    with (d / "r.csv").open() as fh:
+    with (d / "r.csv").open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 8 and {r["name"]: r["status"] for r in rows}["Column B"] == "missing"
     assert list(rows[0])[:5] == ["guid", "ifc_class", "name", "storey", "status"]
