@@ -177,6 +177,12 @@ class MeshData(LayerData):
     vertex_colors: np.ndarray | None = None  # (V,3|4) uint8
     face_element: np.ndarray | None = None
     elements: list[ElementInfo] = field(default_factory=list)
+    # drawn as authored (loaders.gltf_materials): per-vertex UVs / unit normals (NaN rows: none),
+    # per-face index into `materials`; None / empty when the format has no materials
+    uvs: np.ndarray | None = None
+    normals: np.ndarray | None = None
+    face_material: np.ndarray | None = None
+    materials: list[Any] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         out = {"triangles": int(len(self.faces))}

@@ -5,7 +5,10 @@ texture, feature ids (_BATCHID, EXT_mesh_features, EXT_instance_features) and th
 they index (EXT_structural_metadata), KHR_mesh_quantization (any accessor type, sparse accessors),
 EXT_mesh_gpu_instancing. Node transforms are applied, then y-up -> z-up, then `post`
 (RTC centre and tile transform), all in float64. Draco primitives are decoded with DracoPy; meshopt
-primitives are skipped with a warning. Textures become vertex colours (sampled at each vertex's UV).
+primitives are skipped with a warning. Materials come out as plain data (loaders.gltf_materials:
+base colour, texture image and sampler, alpha mode, double-sidedness, unlit) with per-vertex UVs
+and normals and a per-face material, so a visual draws textures as textures; textures are also
+sampled into vertex colours, the fallback colour of whatever cannot draw a texture.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ import numpy as np
 from loaders._binary import BinaryError, as_int, as_vec, check_range, gunzip, parse_json, read_file, strided, u32
 from loaders._draco import DracoData, decode_draco
 from loaders._gltf_images import sample_texture
+from loaders.gltf_materials import MaterialSet
 from loaders.tile_metadata import property_table
 
 COMPONENT = {5120: np.int8, 5121: np.uint8, 5122: np.int16, 5123: np.uint16, 5125: np.uint32, 5126: np.float32}
@@ -43,6 +47,11 @@ class GltfGeometry:
     point_feature_ids: np.ndarray | None = None  # (P,) int64, -1 = none
     point_normals: np.ndarray | None = None  # (P,3) float64 unit vectors (pnts NORMAL)
     property_table: int | None = None  # EXT_structural_metadata table the feature ids index
+    # drawing as authored (loaders.gltf_materials): per-vertex UVs and normals, per-face material
+    uvs: np.ndarray | None = None  # (V,2) float32 texture coordinates of each face's material (0 where none)
+    normals: np.ndarray | None = None  # (V,3) float32 unit normals; NaN rows: none authored (flat shading)
+    face_material: np.ndarray | None = None  # (F,) int32 index into `materials`
+    materials: list = field(default_factory=list)  # loaders.gltf_materials.Material
     properties: dict[str, list] = field(default_factory=dict)  # per-feature values from that table
     warnings: list[str] = field(default_factory=list)
 
@@ -318,6 +327,32 @@ def _material_color(reader: _Reader, prim: dict, materials: list, p: _Primitive,
     return None
 
 
+def _uv_normal(p: _Primitive, material, n: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The texture coordinates a textured material reads, and NORMAL, when present and sized right."""
+    uv = None
+    if material.texture is not None:
+        raw = p.get(f"TEXCOORD_{material.tex_coord}")
+        if raw is not None and len(raw) == n and raw.shape[1] >= 2 and np.all(np.isfinite(raw[:, :2])):
+            uv = raw[:, :2].astype(np.float32)
+    normal = p.get("NORMAL")
+    if normal is None or len(normal) != n or normal.shape[1] != 3:
+        normal = None
+    return uv, normal
+
+
+def _transform_normals(normal: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Normals follow the inverse transpose of the placement's linear part; renormalised."""
+    try:
+        lin = np.linalg.inv(m[:3, :3]).T
+    except np.linalg.LinAlgError:
+        return np.full((len(normal), 3), np.nan, np.float32)
+    out = normal @ lin.T
+    length = np.linalg.norm(out, axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(length > 1e-12, out / length, np.nan)
+    return out.astype(np.float32)
+
+
 def _feature_ids(p: _Primitive, prim: dict, n: int, out: GltfGeometry) -> np.ndarray | None:
     """_BATCHID (1.0 glTF-in-b3dm) or the first EXT_mesh_features attribute feature id set."""
     pext = prim.get("extensions") if isinstance(prim.get("extensions"), dict) else {}
@@ -359,6 +394,8 @@ def parse_gltf(doc: dict, bin_chunk=None, *, base_dir: str | None = None, root_d
     meshes = doc.get("meshes") if isinstance(doc.get("meshes"), list) else []
     materials = doc.get("materials") if isinstance(doc.get("materials"), list) else []
     pos_l, face_l, col_l, fid_l, pts_l, pcol_l, pfid_l = [], [], [], [], [], [], []
+    uv_l, nrm_l, fmat_l = [], [], []
+    mats = MaterialSet()
     n_v = 0
     any_color = any_fid = any_pcol = any_pfid = False
     for mesh_index, world, node in _mesh_instances(doc):
@@ -393,6 +430,8 @@ def parse_gltf(doc: dict, bin_chunk=None, *, base_dir: str | None = None, root_d
                     if len(idx) and (idx.min() < 0 or idx.max() >= len(local)):
                         raise BinaryError("primitive indices point past its vertices")
                     tri = _triangles(mode, idx)
+                    mat = mats.index_for(reader, prim.get("material"))
+                    uv, normal = _uv_normal(p, mats.materials[mat], len(local))
             except BinaryError as exc:
                 out.warnings.append(f"primitive skipped: {exc}")
                 continue
@@ -412,6 +451,9 @@ def parse_gltf(doc: dict, bin_chunk=None, *, base_dir: str | None = None, root_d
                     continue
                 pos_l.append(pos)
                 face_l.append(tri + n_v)
+                uv_l.append(uv)
+                nrm_l.append(_transform_normals(normal, mk) if normal is not None else None)
+                fmat_l.append(np.full(len(tri), mat, np.int32))
                 col_l.append(color)
                 fid_l.append(fk if fk is not None else np.full(len(pos), -1, np.int64))
                 any_color |= color is not None
@@ -424,6 +466,12 @@ def parse_gltf(doc: dict, bin_chunk=None, *, base_dir: str | None = None, root_d
             out.colors = np.concatenate([c if c is not None else np.full((len(p), 3), 200, np.uint8) for c, p in zip(col_l, pos_l)])
         if any_fid:
             out.feature_ids = np.concatenate(fid_l)
+        out.face_material = np.concatenate(fmat_l)
+        out.materials = mats.materials
+        if any(u is not None for u in uv_l):
+            out.uvs = np.concatenate([u if u is not None else np.zeros((len(q), 2), np.float32) for u, q in zip(uv_l, pos_l)])
+        if any(nm is not None for nm in nrm_l):
+            out.normals = np.concatenate([nm if nm is not None else np.full((len(q), 3), np.nan, np.float32) for nm, q in zip(nrm_l, pos_l)])
     if pts_l:
         out.points = np.concatenate(pts_l)
         if any_pcol:

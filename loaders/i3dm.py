@@ -113,6 +113,15 @@ def parse_i3dm(data: bytes, transform: np.ndarray, y_up: bool = True, base_dir: 
         out.faces = (model.faces[None] + (np.arange(keep) * len(model.positions))[:, None, None]).reshape(-1, 3)
         out.colors = np.tile(model.colors, (keep, 1)) if model.colors is not None else None
         out.feature_ids = np.repeat(ids[:keep], len(model.positions))
+        out.materials = model.materials
+        if model.face_material is not None:
+            out.face_material = np.tile(model.face_material, keep)
+        if model.uvs is not None:
+            out.uvs = np.tile(model.uvs, (keep, 1))
+        if model.normals is not None:
+            from loaders.gltf import _transform_normals
+
+            out.normals = np.concatenate([_transform_normals(model.normals, m) for m in full])
     if len(model.points):
         p = np.einsum("kij,vj->kvi", full[:, :3, :3], model.points) + full[:, None, :3, 3]
         out.points = p.reshape(-1, 3)

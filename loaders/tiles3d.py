@@ -324,6 +324,7 @@ class _Merger:
         self.verts, self.faces, self.colors, self.fe, self.points, self.pcolors = [], [], [], [], [], []
         self.elements: list[ElementInfo] = []
         self.n_verts = 0
+        self.uvs, self.normals, self.face_material, self.materials = [], [], [], []
 
     def add(self, content: TileContent, uri: str) -> None:
         g = content.geometry
@@ -346,9 +347,32 @@ class _Merger:
             self.colors.append(g.colors)
             self.fe.append(fe.astype(np.int32))
             self.n_verts += len(g.positions)
+            self.uvs.append(g.uvs)
+            self.normals.append(g.normals)
+            if g.face_material is not None and g.materials:
+                self.face_material.append(g.face_material + len(self.materials))
+                self.materials.extend(g.materials)
+            else:
+                self.face_material.append(None)
         if len(g.points):
             self.points.append(g.points)
             self.pcolors.append(g.point_colors)
+
+    def _materials(self, layer: TilesetData) -> None:
+        """Per-content materials, UVs and normals merged into one index space (textures drawn as textures)."""
+        if not self.materials:
+            return
+        from loaders.gltf_materials import Material
+
+        fallback = len(self.materials)  # faces of contents without materials: the default material
+        layer.materials = self.materials + [Material(authored=False)]
+        layer.face_material = np.concatenate([fm if fm is not None else np.full(len(f), fallback, np.int32)
+                                              for fm, f in zip(self.face_material, self.faces)]).astype(np.int32)
+        sizes = [len(v) for v in self.verts]
+        if any(u is not None for u in self.uvs):
+            layer.uvs = np.concatenate([u if u is not None else np.zeros((n, 2), np.float32) for u, n in zip(self.uvs, sizes)])
+        if any(nm is not None for nm in self.normals):
+            layer.normals = np.concatenate([nm if nm is not None else np.full((n, 3), np.nan, np.float32) for nm, n in zip(self.normals, sizes)])
 
     @staticmethod
     def _colors(parts: list, sizes: list[int]) -> np.ndarray | None:
@@ -365,6 +389,7 @@ class _Merger:
             layer.vertex_colors = self._colors(self.colors, [len(v) for v in self.verts])
             layer.face_element = np.concatenate(self.fe)
             layer.elements = self.elements
+            self._materials(layer)
         if self.points:
             pts = np.concatenate(self.points)
             layer.points = PointCloudData(name=layer.name + " points", kind="pointcloud", format=fmt, source=path,

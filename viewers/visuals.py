@@ -20,6 +20,7 @@ from app.model.schedule_progress import SCHEDULE_STATUS_MODE
 from app.model.scene import Selection
 from viewers import schedule_status_colours, style
 from viewers.legends import Legend
+from viewers.textures import mesh_look
 
 if TYPE_CHECKING:
     from viewers.canvas import Canvas
@@ -289,6 +290,7 @@ class MeshVisual(Visual):
                                   "smooth_shading": False, "ambient": 0.22, "diffuse": 0.8, "specular": 0.05}
         self.legend: Legend | None = None
         self.base_colors = None
+        look = None
         mode = self.layer.color_mode
         if mode == "elevation":
             mesh.point_data["Elevation (m)"] = mesh.points[:, 2] + self.offset[2]
@@ -312,11 +314,15 @@ class MeshVisual(Visual):
                 kwargs.update(scalars="RGBA", rgba=True)
             else:
                 kwargs.update(color=style.DEFAULT_MESH_RGB)
+            look = mesh_look(d, mesh, self.face_ids)  # glTF materials: textures, normals, unlit, culling
         self.mesh = mesh
         self.drawn = {"triangles": int(len(drawn))}
         if isinstance(self.layer, TilesetLayer) and len(faces):
             self.drawn["tiles"] = int(d.get("tiles", 0))
         self._finish(self.canvas.plotter.add_mesh(mesh, **kwargs), self.legend)
+        if look is not None:
+            look.apply(self.actor)
+            self.drawn["tiles_texture_bytes"] = look.texture_bytes
 
     def _color_by_element(self, mesh: pv.PolyData, mode: str, kwargs: dict[str, Any]) -> None:
         fe = self.layer.data.get("face_element")

@@ -14,6 +14,7 @@ from app.model.clock import SceneClock
 from app.model.frame import SceneFrame
 from app.model.layer_list import LayerList
 from app.model.layers import Layer, PointCloudLayer, layer_class_for
+from loaders.gltf_materials import material_payload
 from loaders.base import Georef, LayerData, MeshData, PointCloudData, TilesetData
 
 
@@ -351,6 +352,7 @@ def _make_layers(frame: SceneFrame, data: LayerData, progress: Any = None, cance
             "face_element": data.face_element,
             "elements": data.elements,
             "tiles": getattr(data, "contents", 0) or getattr(data, "tiles", 0),
+            **material_payload(data, lambda p: frame.to_local(p, data.georef)),  # textures, normals (viewers/textures.py)
         }
         layer = cls(name=data.name, data=payload)
         layer.info = _info(data)

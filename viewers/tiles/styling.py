@@ -37,6 +37,11 @@ def filtered_poly(poly: Any, cell_feature: np.ndarray | None, properties: dict, 
     out = pv.PolyData(poly.points, faces.ravel())
     for name in poly.point_data.keys():
         out.point_data[name] = poly.point_data[name]
+    src, dst = poly.GetPointData(), out.GetPointData()
+    if src.GetTCoords() is not None:  # a textured part keeps drawing its texture when filtered
+        dst.SetActiveTCoords(src.GetTCoords().GetName())
+    if src.GetNormals() is not None:
+        dst.SetActiveNormals(src.GetNormals().GetName())
     return out, kept
 
 

@@ -30,6 +30,7 @@ from viewers.tiles.cache import TileCache
 from viewers.tiles.selection import View, select_tiles
 from viewers.legends import Legend
 from viewers.tiles.styling import TileColoring, filtered_poly
+from viewers.textures import TextureBank, dress_actor, material_pieces, texture_bytes
 from viewers.visuals import MeshVisual, register_visual
 
 WORKERS = 2
@@ -48,6 +49,9 @@ class TilePart:
     uri: str = ""
     actor: Any = None
     kept: np.ndarray | None = None  # original cells drawn when a filter leaves some out
+    material: Any = None  # loaders.gltf_materials.Material of a triangle part, None: not glTF-authored
+    textured: bool = False  # draws its material's texture with its UVs
+    tinted: bool = False  # RGBA holds a highlight tint over white: modulates the texture
 
 
 @dataclass
@@ -56,6 +60,7 @@ class LoadedTile:
     nbytes: int
     triangles: int
     points: int
+    texture_bytes: int = 0
 
 
 def _vtk_matrix(m: np.ndarray) -> vtk.vtkMatrix4x4:
@@ -68,7 +73,7 @@ def _vtk_matrix(m: np.ndarray) -> vtk.vtkMatrix4x4:
 
 def prepare_tile(contents: list, origin: np.ndarray, uri: str) -> LoadedTile:
     """Parsed contents -> unattached polydata relative to `origin` (worker thread)."""
-    parts, nbytes, tris, pts = [], 0, 0, 0
+    parts, nbytes, tris, pts, tex_bytes = [], 0, 0, 0, 0
     for c in contents:
         g = c.geometry
         props = dict(getattr(c, "properties", None) or getattr(g, "properties", None) or {})
@@ -76,16 +81,16 @@ def prepare_tile(contents: list, origin: np.ndarray, uri: str) -> LoadedTile:
         if len(g.faces):
             verts = np.asarray(g.positions - origin, dtype=np.float32)
             faces = np.asarray(g.faces, dtype=np.int64)
-            poly = pv.PolyData(verts, np.hstack([np.full((len(faces), 1), 3, np.int64), faces]).ravel())
-            if g.colors is not None and len(g.colors) == len(verts):
-                rgba = np.full((len(verts), 4), 255, np.uint8)
-                rgba[:, : min(4, g.colors.shape[1])] = g.colors[:, :4]
-                poly.point_data["RGBA"] = rgba
             fid = None
             if g.feature_ids is not None and len(g.feature_ids) == len(verts):
                 fid = np.asarray(g.feature_ids, np.int64)[faces[:, 0]]
-            parts.append(TilePart(poly, fid, props, uri))
-            nbytes += verts.nbytes + faces.nbytes * 4 // 3 + (len(verts) * 4 if g.colors is not None else 0)
+            pieces = material_pieces(verts, faces, g.colors, g)
+            for piece in pieces:
+                parts.append(TilePart(piece.poly, None if fid is None else fid[piece.faces], props, uri,
+                                      material=piece.material, textured=piece.textured))
+            extra = sum(int(p.poly.point_data[k].nbytes) for p in pieces for k in ("TCoords", "Normals") if k in p.poly.point_data)
+            tex_bytes += texture_bytes(pieces)
+            nbytes += verts.nbytes + faces.nbytes * 4 // 3 + (len(verts) * 4 if g.colors is not None else 0) + extra
             tris += len(faces)
         if len(g.points):
             p = np.asarray(g.points - origin, dtype=np.float32)
@@ -96,7 +101,7 @@ def prepare_tile(contents: list, origin: np.ndarray, uri: str) -> LoadedTile:
             parts.append(TilePart(poly, None if pf is None else np.asarray(pf, np.int64), props, uri))
             nbytes += p.nbytes * 2 + len(p) * 4
             pts += len(p)
-    return LoadedTile(parts, max(nbytes, 1), tris, pts)
+    return LoadedTile(parts, max(nbytes + tex_bytes, 1), tris, pts, tex_bytes)
 
 
 @register_visual(TilesetLayer)
@@ -134,6 +139,7 @@ class TilesetStreamVisual(MeshVisual):
         self.counters = {"visited": 0, "selected": 0, "culled": 0, "requests": 0}
         self.ranges = tileset_ranges(self.layer)  # declared, else the root's: fixed while tiles stream
         self.coloring = self._new_coloring()
+        self.textures = TextureBank()
         self.frame = 0
         self.cancelled = 0
         for index, contents in (d.get("preloaded") or {}).items():
@@ -200,7 +206,11 @@ class TilesetStreamVisual(MeshVisual):
             return
         node = self.tree.nodes[index]
         try:
-            item: Any = prepare_tile(self.tree.load_content(index), node.center, node.contents[0])
+            contents = self.tree.load_content(index)
+            for c in contents:  # the tree keeps one copy of each text: a tileset warns once per kind
+                for w in c.geometry.warnings[:5]:
+                    self.tree._warn(w)
+            item: Any = prepare_tile(contents, node.center, node.contents[0])
         except LoadError as exc:
             item = f"{exc.path[-80:]}: {exc.reason}"
         except Exception as exc:  # noqa: BLE001 - any bad tile is a failed tile, never a crash
@@ -244,7 +254,9 @@ class TilesetStreamVisual(MeshVisual):
             if part.actor is not None:
                 renderer.RemoveActor(part.actor)
                 self._actor_part.pop(id(part.actor), None)
+                part.actor.SetTexture(None)
                 part.actor = None
+        self.textures.release([p.material.texture for p in tile.parts if p.textured])
 
     def _style_part(self, part: TilePart) -> None:
         actor, mapper = part.actor, part.actor.GetMapper()
@@ -276,6 +288,16 @@ class TilesetStreamVisual(MeshVisual):
                 mapper.SetScalarRange(*self.coloring.scalar_range())
                 mapper.SetColorModeToMapScalars()
             mapper.ScalarVisibilityOn()
+        elif part.textured and self.layer.color_mode != "elevation":
+            if part.tinted:  # a highlight tint over white modulates the texture
+                mapper.SetScalarModeToUsePointFieldData()
+                mapper.SelectColorArray("RGBA")
+                mapper.SetColorModeToDirectScalars()
+                mapper.ScalarVisibilityOn()
+            else:
+                mapper.ScalarVisibilityOff()
+            dress_actor(actor, part.material, self.textures.get(part.material), float(self.layer.opacity))
+            return
         elif has_rgba and self.layer.color_mode != "elevation":
             mapper.SetScalarModeToUsePointFieldData()
             mapper.SelectColorArray("RGBA")
@@ -284,6 +306,8 @@ class TilesetStreamVisual(MeshVisual):
         else:
             mapper.ScalarVisibilityOff()
             prop.SetColor(*[c / 255.0 for c in style.DEFAULT_MESH_RGB])
+        if part.material is not None and not (part.poly.n_cells == part.poly.n_verts):
+            dress_actor(actor, part.material if styled is None else None, None, float(self.layer.opacity))
 
     def _apply_style(self) -> None:
         for tile in self.loaded.values():
@@ -431,7 +455,9 @@ class TilesetStreamVisual(MeshVisual):
         out.update({"tiles_visited": self.counters["visited"], "tiles_selected": self.counters["selected"],
                     "tiles_culled": self.counters["culled"], "tiles_loaded": len(self.loaded),
                     "tiles_failed": len(self.failed), "tiles_pending": len(self.futures) + len(self.expanding),
-                    "tiles_known": len(self.tree.nodes), "tiles_geometry_bytes": int(self.cache.total_bytes),
+                    "tiles_known": len(self.tree.nodes),
+                    "tiles_texture_bytes": sum(t.texture_bytes for t in self.loaded.values()),
+                    "tiles_geometry_bytes": int(self.cache.total_bytes) - sum(t.texture_bytes for t in self.loaded.values()),
                     "tiles_evicted": self.cache.evictions, "tiles_cancelled": self.cancelled})
         return out
 
@@ -466,6 +492,10 @@ class TilesetStreamVisual(MeshVisual):
             part, base = lit
             part.poly.point_data["RGBA"] = base
             part.poly.Modified()
+            if part.tinted:
+                part.tinted = False
+                if part.actor is not None:
+                    self._style_part(part)
             self._lit = None
         picked = getattr(self, "_picked", None)
         if index is None or index < 0 or picked is None or picked[1] != index or picked[0].actor is None:
@@ -476,7 +506,8 @@ class TilesetStreamVisual(MeshVisual):
         rgba = part.poly.point_data.get("RGBA")
         base = np.array(rgba) if rgba is not None else np.tile(np.array([*style.DEFAULT_MESH_RGB, 255], np.uint8), (part.poly.n_points, 1))
         faces = np.asarray(part.poly.faces).reshape(-1, 4)[:, 1:]
-        lit_rgba = base.copy()
+        lit_rgba = np.full_like(base, 255) if part.textured else base.copy()
+        part.tinted = part.textured
         lit_rgba[np.unique(faces[part.cell_feature == index]), :3] = style.HIGHLIGHT_RGB
         part.poly.point_data["RGBA"] = lit_rgba
         part.poly.Modified()

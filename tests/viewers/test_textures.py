@@ -1,0 +1,107 @@
+"""Textures drawn as textures: a rendered pixel takes its texel's colour (a 2x2 checker with sharp
+texels on a quad filling the view), not a blend of colours sampled at the four vertices; texture
+bytes count in the memory statistics; colour by property still works on a textured tile.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import pyvista as pv
+
+from app.model import Scene
+from app.model.opening import build_layers
+from app.model.scene import Camera
+from loaders.gltf import parse_glb
+from loaders.gltf_materials import KTX2_WARNING
+from loaders.tile_tree import STREAMED_LOADER
+from tests.viewers.texture_fixtures import CHECKER, NE, NW, SE, SW, b3dm, image_bytes, quad_tileset, textured_quad_glb
+from viewers.canvas import Canvas
+
+PROBES = {NW: (100, 75), NE: (300, 75), SW: (100, 225), SE: (300, 225)}  # (x, y) pixels of each quadrant's centre
+
+
+def _open(tmp_path, content: bytes, *, stream: bool = True):
+    path = quad_tileset(tmp_path / "ts", content)
+    scene = Scene()
+    [layer] = build_layers(scene, str(path), loader=STREAMED_LOADER if stream else None, stream_tiles=stream)
+    plotter = pv.Plotter(off_screen=True, window_size=(400, 300))
+    canvas = Canvas(plotter, scene)
+    scene.layers.append(layer)
+    lo, hi = layer.bounds()
+    centre = (np.asarray(lo) + np.asarray(hi)) / 2
+    canvas.set_camera(Camera(tuple(centre + [0.0, 0.0, 100.0]), tuple(centre), (0.0, 1.0, 0.0)))
+    start = time.perf_counter()
+    while canvas.tick(render=False) and time.perf_counter() - start < 20:
+        time.sleep(0.01)
+    canvas.tick(render=False)
+    canvas.render()
+    return scene, layer, canvas, plotter
+
+
+@pytest.fixture()
+def opened(request, tmp_path):
+    made = []
+
+    def make(content: bytes, **kw):
+        out = _open(tmp_path, content, **kw)
+        made.append(out)
+        return out
+
+    yield make
+    for _scene, _layer, canvas, plotter in made:
+        canvas.close()
+        plotter.close()
+
+
+def _pixels(plotter) -> np.ndarray:
+    return np.asarray(plotter.screenshot(return_img=True))[..., :3].astype(int)
+
+
+def test_loader_keeps_the_texture_uvs_and_material() -> None:
+    g = parse_glb(textured_quad_glb(normals=True))
+    [m] = g.materials
+    assert m.unlit and m.texture is not None and m.texture.nearest and m.texture.pixels.shape == (2, 2, 3)
+    assert np.array_equal(m.texture.pixels, CHECKER)
+    assert g.uvs.shape == (4, 2) and np.array_equal(g.face_material, [0, 0])
+    assert np.allclose(g.normals, [0, 0, 1])  # y-up NORMAL turned z-up with the positions
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_a_pixel_takes_its_texels_colour(opened, stream: bool) -> None:
+    _scene, _layer, canvas, plotter = opened(b3dm(textured_quad_glb()), stream=stream)
+    img = _pixels(plotter)
+    for colour, (x, y) in PROBES.items():
+        # vertex colours would blend all four texels at each quadrant's centre (about 128, 128, 64)
+        assert np.abs(img[y, x] - colour).max() <= 3, (colour, img[y, x].tolist())
+
+
+def test_webp_texture_and_texture_bytes_in_the_statistics(opened) -> None:
+    glb = textured_quad_glb(image=image_bytes(CHECKER, "WEBP"), mime="image/webp", texture_ext="EXT_texture_webp")
+    _scene, _layer, canvas, plotter = opened(b3dm(glb))
+    img = _pixels(plotter)
+    assert np.abs(img[75, 300] - NE).max() <= 3
+    stats = canvas.stats()
+    assert stats["tiles_texture_bytes"] >= CHECKER.nbytes and stats["tiles_geometry_bytes"] > 0
+
+
+def test_colour_by_property_overrides_the_texture_and_back(opened) -> None:
+    content = b3dm(textured_quad_glb(batch_ids=True), 2, {"height": [5.0, 50.0]})
+    _scene, layer, canvas, plotter = opened(content)
+    layer.color_mode = "property:height"
+    canvas.render()
+    styled = _pixels(plotter)[75, 100]
+    assert np.abs(styled - NW).max() > 30  # drawn in the ramp's colour, not the texel's
+    layer.color_mode = layer.available_color_modes()[0]
+    canvas.render()
+    assert np.abs(_pixels(plotter)[75, 100] - NW).max() <= 3
+
+
+def test_ktx2_falls_back_to_the_material_colour_with_one_warning() -> None:
+    ktx = b"\xabKTX 20\xbb\r\n\x1a\n" + b"\0" * 64
+    glb = textured_quad_glb(image=ktx, mime="image/ktx2", texture_ext="KHR_texture_basisu",
+                            material={"pbrMetallicRoughness": {"baseColorTexture": {"index": 0}, "baseColorFactor": [0.2, 0.4, 0.6, 1]}})
+    g = parse_glb(glb)
+    assert g.materials[0].texture is None and g.warnings == [KTX2_WARNING]
+    assert np.allclose(g.colors[0], [51, 102, 153], atol=1)
