@@ -24,6 +24,8 @@ from viewers.budget import PointBudget
 from viewers.legends import GAP, Legend, LegendStack, Rect
 from viewers.overlays import NORTH_ARROW_VIEWPORT, ScaleBar, StatsOverlay, nice_length, north_arrow_rect
 from viewers.split import SideBySide
+from viewers.annotation_visual import AnnotationOverlay
+from viewers.section import SectionView
 from viewers.visuals import Visual, visual_class_for
 from viewers.tiles import visual as _tiles_visual  # noqa: F401  (registers the streamed tileset visual)
 
@@ -54,6 +56,8 @@ class Canvas:
         self.budget = PointBudget(self)  # one allocation of point_budget over every visible point layer
         self._setup_look()
         self.side_by_side = SideBySide(self)  # split view and swipe (viewers/split.py)
+        self.section = SectionView(self)  # clipping plane / section box cutting every layer (viewers/section.py)
+        self.annotations = AnnotationOverlay(self)  # measurements and labels over the view (viewers/annotation_visual.py)
         scene.layers.inserted.connect(self._on_inserted)
         scene.layers.removed.connect(self._on_removed)
         scene.selection_changed.connect(self._on_selection)
@@ -481,6 +485,8 @@ class Canvas:
         self.scene.layers.removed.disconnect(self._on_removed)
         self.scene.selection_changed.disconnect(self._on_selection)
         self.scene.origin_moved.disconnect(self._on_origin_moved)
+        self.section.close()
+        self.annotations.close()
         self.side_by_side.close()
         for visual in list(self.visuals.values()):
             visual.close()

@@ -215,7 +215,7 @@ class SideBySide:
     def _leave(self) -> None:
         main = self.canvas.plotter.renderer
         for mapper in self._clipped.values():
-            mapper.RemoveAllClippingPlanes()
+            self._unclip(mapper)  # only the swipe's planes: the section's stay (viewers/section.py)
         self._clipped.clear()
         if self.right is not None:
             main.RemoveObserver(self._keep_tag)
@@ -268,18 +268,24 @@ class SideBySide:
             if mapper is None:
                 continue
             planes = mapper.GetClippingPlanes()
-            has = planes.GetItemAsObject(0) if planes is not None and planes.GetNumberOfItems() == 1 else None
+            has = planes is not None and plane is not None and planes.IsItemPresent(plane)
             if plane is None:
                 if id(mapper) in self._clipped:
-                    mapper.RemoveAllClippingPlanes()
+                    self._unclip(mapper)
                 continue
             seen.add(id(mapper))
-            if has is not plane:
-                mapper.RemoveAllClippingPlanes()
+            if not has:  # the other side's plane out, ours in; a section's planes are left alone
+                self._unclip(mapper)
                 mapper.AddClippingPlane(plane)
             self._clipped[id(mapper)] = mapper
         for key in [k for k in self._clipped if k not in seen]:
             del self._clipped[key]
+
+    def _unclip(self, mapper: Any) -> None:
+        planes = mapper.GetClippingPlanes()
+        for plane in self._planes.values():
+            if planes is not None and planes.IsItemPresent(plane):
+                mapper.RemoveClippingPlane(plane)
 
     def _layer_actors(self) -> Iterator[tuple[Layer, Any]]:
         """(layer, actor) for every visual's actors, and the pick marker with its selected layer."""

@@ -88,8 +88,9 @@ class Measurement:
             return f"{value:.2f} m  (\u2194 {rows[1][1]:.2f}, \u2195 {rows[2][1]:+.2f})"
         if self.kind == "point":
             return f"E {rows[0][1]:.2f}  N {rows[1][1]:.2f}  U {rows[2][1]:.2f} m"
-        if self.kind == "polygon":
-            return f"{value:.1f} m\u00b2 (surface {rows[1][1]:.1f} m\u00b2)"
+        if self.kind == "polygon":  # the surface area too where the polygon is not level
+            flat = abs(rows[1][1] - value) <= 0.005 * max(value, 1e-9)
+            return f"{value:.1f} m\u00b2" + ("" if flat else f" (surface {rows[1][1]:.1f} m\u00b2)")
         if self.kind == "angle":
             return f"{value:.1f}\u00b0"
         return f"{value:.2f} {unit}"

@@ -274,6 +274,8 @@ class OpenedProject:
     ui: dict[str, Any] = field(default_factory=dict)
     clock: dict[str, Any] | None = None
     tours: list[Any] = field(default_factory=list)  # app.model.tours.Tour
+    annotations: list[Any] = field(default_factory=list)  # app.model.annotations Measurement / Annotation
+    section: Any = None  # app.model.annotations.Section or None
 
 
 class Opened(list):
@@ -301,6 +303,9 @@ def apply_opened(scene: Scene, projects: list[OpenedProject]) -> None:
                 scene.frame.display_crs = project.frame.display_crs
         scene.bookmarks.extend(project.bookmarks)
         scene.tours.extend(project.tours)
+        scene.annotations.extend(project.annotations)
+        if project.section is not None:
+            scene.section = project.section
         scene.ui_state.update(project.ui)
         if project.clock is not None:
             scene.clock.set_state(project.clock)
@@ -321,7 +326,8 @@ def _open_project(scene: Scene, path: str, on_error: Callable[[LoadError], None]
         return layers, None
     frame = target.frame if target is not scene else spec.frame
     return layers, OpenedProject(path, SceneFrame(frame.origin_lla, frame.display_crs), spec.camera,
-                                 list(spec.bookmarks), dict(spec.ui), spec.clock, list(spec.tours))
+                                 list(spec.bookmarks), dict(spec.ui), spec.clock, list(spec.tours),
+                                 list(spec.annotations), spec.section)
 
 
 def open_paths(scene: Scene, paths: list[str], *, on_error: Callable[[LoadError], None],

@@ -159,9 +159,12 @@ def check_crs(text: str) -> str:
     """A CRS the user typed ("4547", "EPSG:4547", WKT, PROJ) -> canonical text; ValueError says why not."""
     import pyproj
 
+    from loaders.crs_names import normalise_crs_text
+
     text = text.strip()
     if text.isdigit():
         text = f"EPSG:{text}"
+    text = normalise_crs_text(text)  # "CGCS2000 3度带 中央经线114°" -> EPSG:4547, as Chinese tools write it
     try:
         crs = pyproj.CRS.from_user_input(text)
     except pyproj.exceptions.CRSError:

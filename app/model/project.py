@@ -55,6 +55,8 @@ class ProjectSpec:
     ui: dict[str, Any] = field(default_factory=dict)  # view settings (the model tree's grouping...)
     clock: dict[str, Any] | None = None  # the SceneClock's state (ISO times with offsets), checked on read
     tours: list[Any] = field(default_factory=list)  # app.model.tours.Tour, stops naming bookmarks
+    annotations: list[Any] = field(default_factory=list)  # app.model.annotations Measurement / Annotation
+    section: Any = None  # app.model.annotations.Section or None
 
 
 def is_project(path: str | os.PathLike) -> bool:
@@ -174,9 +176,12 @@ def _parse(p: Path, doc: dict[str, Any]) -> ProjectSpec:
     bookmarks, tours = read_bookmarks_and_tours(doc)
     camera = Camera.from_dict(doc["camera"]) if doc.get("camera") else None
     ui = doc.get("ui")
+    from app.model.annotations import parse_annotations, parse_section
+
     return ProjectSpec(str(p), str(doc.get("name", p.stem)), frame, camera, layers, bookmarks,
                        {k: v for k, v in ui.items() if isinstance(v, dict)} if isinstance(ui, dict) else {},
-                       dict(doc["clock"]) if doc.get("clock") is not None else None, tours)
+                       dict(doc["clock"]) if doc.get("clock") is not None else None, tours,
+                       parse_annotations(doc.get("annotations")), parse_section(doc.get("section")))
 
 
 def read_bookmarks_and_tours(doc: dict[str, Any]) -> tuple[list[Bookmark], list[Any]]:
@@ -251,6 +256,8 @@ def write_project(scene: Scene, path: str | os.PathLike, name: str = "", *, back
         "layers": layers,
         "bookmarks": [bookmark_entry(b) for b in scene.bookmarks],
         "tours": [t.to_dict() for t in scene.tours],
+        "annotations": [item.to_dict() for item in scene.annotations],
+        "section": scene.section.to_dict() if scene.section is not None else None,
         "ui": {k: dict(v) for k, v in scene.ui_state.items() if isinstance(v, dict)},
         "clock": scene.clock.get_state(),
     }

@@ -238,6 +238,10 @@ def check_project(doc: dict[str, Any]) -> None:
                 raise SchemaError(f"{key}.thumbnail", str(exc).split(": ", 1)[-1]) from None
     for i, tour in enumerate(seq(doc.get("tours"), "tours", optional=True)):
         check_tour(tour, f"tours[{i}]")
+    from app.model.annotations import check_annotations, check_section
+
+    check_annotations(doc.get("annotations"))
+    check_section(doc.get("section"))
 
 
 def check_tour(value: Any, key: str) -> None:

@@ -65,6 +65,8 @@ class Scene:
     bookmarks_changed = Signal()
     tours_changed = Signal()  # scene.tours changed (app/model/tours.py: Tour, TourStop)
     origin_moved = Signal(object)  # the 4x4 float64 matrix from the old scene ENU to the new one
+    annotations_changed = Signal()  # scene.annotations (measurements and labels) changed
+    section_changed = Signal(object)  # scene.section was set (an app.model.annotations.Section or None)
 
     def __init__(self, frame: SceneFrame | None = None) -> None:
         self.layers = LayerList()
@@ -83,6 +85,10 @@ class Scene:
         self.dirty = False  # unsaved changes (app/model/undo.py keeps it)
         self.layers.inserted.connect(self._conform_inserted)  # first, before any visual is built
         self.ui_state: dict[str, Any] = {}  # view settings saved with the project (the model tree's grouping...)
+        self.annotations: EventedList = EventedList()  # app.model.annotations Measurement / Annotation
+        for event in ("inserted", "removed", "changed", "reordered"):
+            getattr(self.annotations.events, event).connect(lambda *_: self.annotations_changed.emit())
+        self._section: Any = None
 
     @property
     def camera(self) -> Camera:
@@ -112,6 +118,16 @@ class Scene:
     def tours(self, tours: list[Any]) -> None:
         self._tours.clear()
         self._tours.extend(tours)
+
+    @property
+    def section(self) -> Any:
+        """The clipping plane or section box (app.model.annotations.Section), or None."""
+        return self._section
+
+    @section.setter
+    def section(self, section: Any) -> None:
+        self._section = section
+        self.section_changed.emit(section)
 
     def select(self, selection: Selection) -> None:
         self.selection = selection
@@ -204,6 +220,10 @@ class Scene:
             bookmark.camera = transform_camera(matrix, bookmark.camera)
         if len(self.bookmarks):
             self.bookmarks_changed.emit()  # their cameras moved with the origin
+        if len(self.annotations):  # measurements and labels keep their place on Earth
+            self.annotations[:] = [item.transformed(matrix) for item in self.annotations]
+        if self.section is not None:
+            self.section = self.section.transformed(matrix)
         self.select(Selection())
         for layer in self.layers:
             layer.data_changed.emit()

@@ -100,6 +100,9 @@ class MainWindow(QMainWindow):
         self.scene.layers.inserted.connect(lambda *_: self._update_stats())
         self.scene.layers.removed.connect(lambda *_: self._update_stats())
         self.scene.bookmarks_changed.connect(self._refresh_bookmarks)  # the menu follows the model
+        from app.ui.measure_menu import install_measure
+
+        install_measure(self)  # Tools: measure, section box/plane, labels; Measurements dock (after the view's filters)
 
     # --- construction -------------------------------------------------------------------------
     def _build_status_bar(self) -> None:

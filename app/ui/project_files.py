@@ -127,6 +127,8 @@ class ProjectFiles:
             scene.select(Selection())
             scene.layers.clear()
         scene.bookmarks.clear()
+        scene.annotations.clear()  # measurements and labels belong to the project closed
+        scene.section = None
         scene.tours.clear()
         scene.frame.origin_lla = None
         scene.frame.display_crs = None

@@ -1,0 +1,336 @@
+"""The section: one clipping plane or a section box (6 planes) that cuts every layer at once,
+its draggable handles (vtkImplicitPlaneWidget2 / vtkBoxWidget2) and the cut's outline on meshes.
+
+Which actors are cut: every pickable vtkActor of the scene's renderers (both halves in split
+view). What can be picked is data (meshes, BIM, point clouds, each streamed tile's actor); the
+ground grid, the pick marker, the outline and the measurement overlays are not pickable and stay.
+Tile actors come and go while streaming, so the planes are re-applied to the actors present before
+every render (the render window's StartEvent), like the split view's sorting; a mapper is touched
+only when it lacks a plane. VTK draws at most 6 clipping planes per mapper: with the swipe's plane
+on as well, the box's floor is left out. Camera near/far clipping (viewers/clipping.py) is unrelated.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyvista as pv
+import vtk
+
+from app.model.annotations import Section
+from app.model.layers import MeshLayer
+
+if TYPE_CHECKING:
+    from viewers.canvas import Canvas
+
+OUTLINE_RGB = (0.85, 0.1, 0.1)
+OUTLINE_WIDTH = 4.0
+MAX_PLANES = 6  # vtkOpenGLPolyDataMapper's limit
+
+
+def cut_segments(vertices: np.ndarray, faces: np.ndarray, point: np.ndarray, normal: np.ndarray) -> np.ndarray:
+    """Segments (S, 2, 3) where triangles cross the plane: what vtkCutter gives, in numpy (float64,
+    no pipeline, fast enough to redo when a handle is let go)."""
+    v = np.asarray(vertices, dtype=np.float64)
+    f = np.asarray(faces, dtype=np.int64)
+    if not len(f):
+        return np.zeros((0, 2, 3))
+    d = (v - point) @ normal
+    df = d[f]
+    pos = df > 0
+    cross = pos.any(1) & ~pos.all(1)
+    f, df = f[cross], df[cross]
+    if not len(f):
+        return np.zeros((0, 2, 3))
+    pos = df > 0
+    lone = np.where(pos.sum(1) == 1, np.argmax(pos, 1), np.argmin(pos, 1))  # the vertex alone on its side
+    i0 = f[np.arange(len(f)), lone]
+    i1 = f[np.arange(len(f)), (lone + 1) % 3]
+    i2 = f[np.arange(len(f)), (lone + 2) % 3]
+
+    def edge(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        da, db = d[a], d[b]
+        t = da / np.where(da - db == 0, 1e-300, da - db)
+        return v[a] + t[:, None] * (v[b] - v[a])
+
+    return np.stack([edge(i0, i1), edge(i0, i2)], axis=1)
+
+
+def clip_segments(segments: np.ndarray, planes: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Keep the parts of segments on the kept side of every plane (Liang-Barsky per plane)."""
+    s = np.asarray(segments, dtype=np.float64)
+    if not len(s):
+        return s
+    a, b = s[:, 0], s[:, 1]
+    t0, t1 = np.zeros(len(s)), np.ones(len(s))
+    for q, n in planes:
+        da, db = (a - q) @ n, (b - q) @ n
+        denom = da - db
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.where(denom != 0, da / denom, 0.0)
+        entering = (da < 0) & (db >= 0)
+        leaving = (da >= 0) & (db < 0)
+        t0 = np.where(entering, np.maximum(t0, t), t0)
+        t1 = np.where(leaving, np.minimum(t1, t), t1)
+        t1 = np.where((da < 0) & (db < 0), -1.0, t1)
+    keep = t1 > t0 + 1e-12
+    d = b - a
+    return np.stack([a[keep] + t0[keep, None] * d[keep], a[keep] + t1[keep, None] * d[keep]], axis=1)
+
+
+def section_outline(layers: list[Any], section: Section) -> np.ndarray:
+    """The cut's outline on the visible mesh layers: for each plane, its crossing with the meshes,
+    kept within the other planes (a box's faces)."""
+    planes = section.planes()
+    out = []
+    for layer in layers:
+        if not (isinstance(layer, MeshLayer) and layer.visible and isinstance(layer.data, dict)):
+            continue
+        v, f = layer.data.get("vertices"), layer.data.get("faces")
+        if v is None or f is None or not len(f):
+            continue
+        f = np.asarray(f)
+        hidden = layer.not_drawn_mask() if hasattr(layer, "not_drawn_mask") else None
+        fe = layer.data.get("face_element")
+        if hidden is not None and hidden.any() and fe is not None and len(fe) == len(f):
+            fe = np.asarray(fe)
+            f = f[(fe < 0) | ~hidden[np.clip(fe, 0, max(len(hidden) - 1, 0))]]
+        for k, (q, n) in enumerate(planes):
+            seg = cut_segments(v, f, q, n)
+            out.append(clip_segments(seg, [p for j, p in enumerate(planes) if j != k]))
+    return np.concatenate(out) if out else np.zeros((0, 2, 3))
+
+
+class SectionView:
+    """Draws the scene's section: planes on every data mapper, handles, outline."""
+
+    def __init__(self, canvas: "Canvas") -> None:
+        self.canvas = canvas
+        self.planes = [vtk.vtkPlane() for _ in range(MAX_PLANES)]
+        self.active: list[Any] = []  # the planes in use now, in order (a box's floor last)
+        self._mappers: dict[int, Any] = {}  # id(mapper) -> mapper holding our planes
+        self.outline_actor: Any = None
+        self.widget: Any = None
+        self._widget_kind = ""
+        self._updating = False
+        self.handles = True  # draggable handles shown while a section is on (a real window only)
+        canvas.plotter.render_window.AddObserver("StartEvent", self._before_render)
+        canvas.scene.section_changed.connect(self._on_section)
+        self._on_section(canvas.scene.section)
+
+    # --- state -----------------------------------------------------------------------------------
+    def _on_section(self, section: Section | None) -> None:
+        on = section is not None and section.enabled
+        self.active = self._set_planes(section if on else None)
+        if not self._updating:  # a handle drag moves the planes; the widget already shows the box
+            self._sync_widget(section if on else None)
+        self._sync_all()
+        self.update_outline()
+        self.canvas.request_render()
+
+    def _set_planes(self, section: Section | None) -> list[Any]:
+        """Our vtkPlanes take the section's planes (a box's floor last: the one left out when the
+        swipe's plane needs the sixth slot); returns those in use."""
+        planes = section.planes() if section is not None else []
+        if len(planes) == 6:
+            planes = planes[:4] + [planes[5], planes[4]]
+        for plane, (q, n) in zip(self.planes, planes):
+            plane.SetOrigin(*(float(x) for x in q))
+            plane.SetNormal(*(float(x) for x in n))
+        return self.planes[: len(planes)]
+
+    def _scene_renderers(self) -> list[Any]:
+        out = [self.canvas.plotter.renderer]
+        right = getattr(self.canvas.side_by_side, "right", None)
+        if right is not None:
+            out.append(right)
+        return out
+
+    def _before_render(self, *_: Any) -> None:
+        self._sync_all()
+
+    def _sync_all(self) -> None:
+        """Give every data mapper the active planes (and take them from mappers that no longer draw)."""
+        seen: dict[int, Any] = {}
+        for renderer in self._scene_renderers():
+            actors = renderer.GetActors()
+            actors.InitTraversal()
+            for _ in range(actors.GetNumberOfItems()):
+                actor = actors.GetNextActor()
+                mapper = actor.GetMapper() if actor is not None and actor.GetPickable() else None
+                if mapper is None or id(mapper) in seen:
+                    continue
+                seen[id(mapper)] = mapper
+                self._apply(mapper)
+        for key, mapper in list(self._mappers.items()):
+            if key not in seen:
+                self._strip(mapper)
+                del self._mappers[key]
+
+    def _apply(self, mapper: Any) -> None:
+        current = mapper.GetClippingPlanes()
+        ours = [p for p in self.planes if current is not None and current.IsItemPresent(p)]
+        others = (current.GetNumberOfItems() if current is not None else 0) - len(ours)
+        if getattr(self.canvas.side_by_side, "mode", "single") == "swipe":
+            others = max(others, 1)  # the swipe's plane comes (or came) this frame
+        wanted = self.active[: max(0, MAX_PLANES - others)]
+        if ours == wanted:
+            if wanted:
+                self._mappers[id(mapper)] = mapper
+            return
+        for p in ours:
+            mapper.RemoveClippingPlane(p)
+        for p in wanted:
+            mapper.AddClippingPlane(p)
+        if wanted:
+            self._mappers[id(mapper)] = mapper
+        else:
+            self._mappers.pop(id(mapper), None)
+
+    def _strip(self, mapper: Any) -> None:
+        current = mapper.GetClippingPlanes()
+        for p in self.planes:
+            if current is not None and current.IsItemPresent(p):
+                mapper.RemoveClippingPlane(p)
+
+    def clipped_mappers(self) -> int:
+        return len(self._mappers)
+
+    # --- outline ---------------------------------------------------------------------------------
+    def update_outline(self) -> None:
+        """The thick line where the section cuts the meshes (recomputed when a handle is let go)."""
+        if self.outline_actor is not None:
+            self.canvas.plotter.remove_actor(self.outline_actor, render=False)
+            self.outline_actor = None
+        section = self.canvas.scene.section
+        if section is None or not section.enabled or not section.outline:
+            return
+        seg = section_outline(list(self.canvas.scene.layers), section)
+        if not len(seg):
+            return
+        origin = np.round(np.asarray(section.origin))  # float32 relative to the section: exact far from the origin
+        pts = (seg.reshape(-1, 3) - origin).astype(np.float32)
+        lines = np.hstack([np.full((len(seg), 1), 2), np.arange(2 * len(seg)).reshape(-1, 2)]).ravel()
+        poly = pv.PolyData(pts, lines=lines)
+        actor = self.canvas.plotter.add_mesh(poly, color=OUTLINE_RGB, line_width=OUTLINE_WIDTH, lighting=False,
+                                             pickable=False, reset_camera=False, render=False)
+        actor.SetPosition(*origin)
+        actor.GetMapper().SetResolveCoincidentTopologyToPolygonOffset()
+        self.outline_actor = actor
+        self.outline_segments = seg
+
+    # --- handles ---------------------------------------------------------------------------------
+    def set_handles(self, on: bool) -> None:
+        self.handles = bool(on)
+        self._sync_widget(self.canvas.scene.section if self.canvas.scene.section and self.canvas.scene.section.enabled else None)
+        self.canvas.request_render()
+
+    def _interactor(self) -> Any:
+        iren = getattr(self.canvas.plotter, "iren", None)
+        return getattr(iren, "interactor", None) if iren is not None else None
+
+    def _drop_widget(self) -> None:
+        if self.widget is not None:
+            self.widget.Off()
+            self.widget.RemoveAllObservers()
+            self.widget.SetInteractor(None)
+            self.widget = None
+            self._widget_kind = ""
+
+    def _sync_widget(self, section: Section | None) -> None:
+        interactor = self._interactor()
+        if section is None or not self.handles or interactor is None or getattr(self.canvas.plotter, "off_screen", False):
+            self._drop_widget()
+            return
+        if self._widget_kind != section.kind:
+            self._drop_widget()
+            self.widget = self._make_box(interactor) if section.kind == "box" else self._make_plane(interactor)
+            self._widget_kind = section.kind
+        rep = self.widget.GetRepresentation()
+        if section.kind == "box":
+            h = section.half_size
+            rep.PlaceWidget([-h[0], h[0], -h[1], h[1], -h[2], h[2]])
+            m = np.eye(4)
+            m[:3, :3] = np.asarray(section.axes).T
+            m[:3, 3] = section.origin
+            t = vtk.vtkTransform()
+            t.SetMatrix(m.ravel().tolist())
+            rep.SetTransform(t)
+        else:
+            b = self.canvas.scene.local_bounds()
+            o = np.asarray(section.origin)
+            r = float(np.linalg.norm(b[1] - b[0])) / 2 if b is not None else 50.0
+            rep.PlaceWidget([o[0] - r, o[0] + r, o[1] - r, o[1] + r, o[2] - r, o[2] + r])
+            rep.SetOrigin(*section.origin)
+            rep.SetNormal(*section.normal)
+        self.widget.On()
+
+    def _make_box(self, interactor: Any) -> Any:
+        rep = vtk.vtkBoxRepresentation()
+        rep.SetPlaceFactor(1.0)
+        rep.GetOutlineProperty().SetColor(*OUTLINE_RGB)
+        rep.GetOutlineProperty().SetLineWidth(2.0)
+        rep.SetInsideOut(False)
+        widget = vtk.vtkBoxWidget2()
+        widget.SetInteractor(interactor)
+        widget.SetRepresentation(rep)
+        widget.SetCurrentRenderer(self.canvas.plotter.renderer)
+        widget.AddObserver("InteractionEvent", lambda *_: self._from_widget(final=False))
+        widget.AddObserver("EndInteractionEvent", lambda *_: self._from_widget(final=True))
+        return widget
+
+    def _make_plane(self, interactor: Any) -> Any:
+        rep = vtk.vtkImplicitPlaneRepresentation()
+        rep.SetPlaceFactor(1.0)
+        rep.OutlineTranslationOff()
+        rep.ScaleEnabledOff()
+        rep.SetDrawOutline(False)
+        rep.GetPlaneProperty().SetOpacity(0.15)
+        widget = vtk.vtkImplicitPlaneWidget2()
+        widget.SetInteractor(interactor)
+        widget.SetRepresentation(rep)
+        widget.SetCurrentRenderer(self.canvas.plotter.renderer)
+        widget.AddObserver("InteractionEvent", lambda *_: self._from_widget(final=False))
+        widget.AddObserver("EndInteractionEvent", lambda *_: self._from_widget(final=True))
+        return widget
+
+    def widget_section(self) -> Section | None:
+        """What the handles show now, as a Section."""
+        current = self.canvas.scene.section
+        if self.widget is None or current is None:
+            return None
+        rep = self.widget.GetRepresentation()
+        if self._widget_kind == "box":
+            poly = vtk.vtkPolyData()
+            rep.GetPolyData(poly)
+            p = np.array([poly.GetPoint(i) for i in range(8)])
+            edges = np.array([p[1] - p[0], p[3] - p[0], p[4] - p[0]])
+            size = np.linalg.norm(edges, axis=1)
+            axes = edges / np.maximum(size, 1e-9)[:, None]
+            return Section("box", origin=tuple(p.mean(0)), half_size=tuple(size / 2), axes=tuple(map(tuple, axes)),
+                           enabled=current.enabled, outline=current.outline)
+        return Section("plane", origin=rep.GetOrigin(), normal=rep.GetNormal(), enabled=current.enabled,
+                       outline=current.outline)
+
+    def _from_widget(self, final: bool) -> None:
+        """A handle moved: the model follows (planes at once; the outline when let go)."""
+        section = self.widget_section()
+        if section is None:
+            return
+        self._updating = True
+        try:
+            if final:
+                self.canvas.scene.section = section
+            else:  # while dragging: the planes only, no outline, no project change per mouse move
+                self._set_planes(section)
+                if self.outline_actor is not None:
+                    self.outline_actor.SetVisibility(False)
+        finally:
+            self._updating = False
+
+    def close(self) -> None:
+        self.canvas.scene.section_changed.disconnect(self._on_section)
+        self._drop_widget()
+        for mapper in self._mappers.values():
+            self._strip(mapper)
+        self._mappers.clear()
