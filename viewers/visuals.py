@@ -479,3 +479,4 @@ class MeshVisual(Visual):
 from viewers import schedule_visual  # noqa: E402,F401 - registers the schedule layer's visual
 from viewers import comparison_visual  # noqa: E402,F401 - registers the comparison layer's visual
 from viewers import results_visual  # noqa: E402,F401 - registers the result layer visual
+from viewers import sensor_visual  # noqa: E402,F401 - registers the live sensor layer's visual

@@ -85,6 +85,9 @@ class MainWindow(QMainWindow):
         self.project_files = ProjectFiles(self)
         self._build_menus()
         self.gantt = install_gantt(self)  # schedule tasks, linked both ways with the view (app/ui/gantt.py)
+        from app.ui.sensor_live import install_sensors
+
+        self.live = install_sensors(self)  # Live menu, feed timer, alerts dock, sensor chart (app/ui/sensor_live.py)
 
         self._press_pos: tuple[int, int] | None = None
         self._hover_pos: tuple[int, int] | None = None
