@@ -7,8 +7,8 @@ moved back must show the city as it was, so every reading goes into a bounded ri
 visual draws `view()` once per frame.
 
 Live or history: the layer is live (newest readings, staleness against the wall clock) while the
-scene clock is at or after "now" minus LIVE_SLACK_S; a clock moved further back shows the state at
-that time, and playing the clock replays it.
+scene clock is at or after "now" minus LIVE_SLACK_S, or after its newest reading; a clock moved
+further back shows the state at that time, and playing the clock replays it.
 
 In a project the layer is an ordinary entry: source {"path": URL, "loader": "feed", "options":
 {"mapping": FeedMapping.to_dict()}} and state (style, thresholds). Credentials and personal values
@@ -45,6 +45,7 @@ class SensorView:
     pulsing: np.ndarray  # (S,) bool: an alert not acknowledged (live only)
     mover: np.ndarray  # (S,) bool
     known: np.ndarray  # (S,) bool: a reading at or before the time
+    values: np.ndarray  # (S,Q) every quantity (the store's order), for labels of other quantities
 
 
 @dataclass(eq=False)
@@ -65,6 +66,7 @@ class SensorLayer(Layer):
     stale_after_s: float = 300.0
     track_points: int = 60
     history_per_sensor: int = DEFAULT_RING
+    sensor_types: tuple[str, ...] = ()  # only sensors whose meta "type" is one of these (empty: all)
     # briefing mode's override (BRIEFING calls set_privacy_density): not saved with the project
     privacy_density: bool = field(default=False, metadata={"state": False})
 
@@ -85,6 +87,7 @@ class SensorLayer(Layer):
         self.density_min_count = int(max(1, self.density_min_count))
         self.stale_after_s = float(max(1.0, self.stale_after_s))
         self.track_points = int(min(2_000, max(2, self.track_points)))
+        self.sensor_types = tuple(str(t) for t in (self.sensor_types or ()) if isinstance(t, str))
         self.alerts = AlertLog()
         self.view_time: float | None = None  # None: live
         self.status: dict[str, Any] = {"state": "idle", "received": 0, "malformed": 0, "dropped": 0, "refused": 0,
@@ -129,6 +132,9 @@ class SensorLayer(Layer):
         threshold crossings. `frame` (SceneFrame) places lon/lat positions; `infos` (sensor id ->
         SensorInfo) gives fixed positions for readings without one. Returns readings taken."""
         readings = list(readings)
+        if self.sensor_types:
+            wanted = set(self.sensor_types)
+            readings = [r for r in readings if (getattr(r, "meta", None) or {}).get("type") in wanted]
         if not readings:
             return 0
         store = self.store
@@ -177,7 +183,9 @@ class SensorLayer(Layer):
         """Follow the scene clock (an aware datetime or epoch seconds): live near now, else history."""
         t = when.timestamp() if hasattr(when, "timestamp") else float(when)
         wall = time.time() if now is None else now
-        view = None if t >= wall - LIVE_SLACK_S else t
+        newest = self.store.time_span()
+        live = t >= wall - LIVE_SLACK_S or (newest is not None and t >= newest[1])  # nothing newer to hide
+        view = None if live else t
         if view != self.view_time:
             self.view_time = view
             self.view_time_changed.emit(view)
@@ -212,7 +220,7 @@ class SensorLayer(Layer):
             pulsing[self.alerts.pulsing_rows(store)] = True
             pulsing &= level >= 2
         return SensorView(self.view_time is None, st.positions, value, stale, level, pulsing,
-                          store.mover[: len(store)].copy(), st.known)
+                          store.mover[: len(store)].copy(), st.known, st.values)
 
     def tracks(self) -> list[np.ndarray]:
         """Recent positions of each mover up to the view time, oldest first."""
