@@ -94,9 +94,10 @@ def parse_mqtt_url(url: str, require_topic: bool = True) -> MqttTarget:
             raise FeedError(url, "silent must be between 0.1 and 86,400 seconds")
     client_id = query.get("client_id", [""])[-1]
     clean = query.get("clean", ["0"])[-1] in ("1", "true", "yes")
-    safe_url = f"{scheme}://{hostport}/{path}" + (f"?{query_text}" if query_text else "")
-    if creds and creds.username and not creds.password:
-        safe_url = f"{scheme}://{userinfo}@{hostport}/{path}" + (f"?{query_text}" if query_text else "")
+    tail = (f"/{path}" if path else "") + (f"?{query_text}" if query_text else "")
+    safe_url = f"{scheme}://{hostport}{tail}"
+    if creds and creds.username and not creds.password:  # a user name alone is no secret
+        safe_url = f"{scheme}://{userinfo}@{hostport}{tail}"
     return MqttTarget(safe_url, host, port, topics, tls, version, _int(url, query, "qos", 1, 0, 2), silent,
                       client_id, _int(url, query, "keepalive", 30, 5, 3600), clean, creds)
 
