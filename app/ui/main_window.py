@@ -85,15 +85,9 @@ class MainWindow(QMainWindow):
         self.project_files = ProjectFiles(self)
         self._build_menus()
         self.gantt = install_gantt(self)  # schedule tasks, linked both ways with the view (app/ui/gantt.py)
-        from app.ui.briefing import install_briefing
-
-        self.briefing = install_briefing(self)  # Present > Briefing mode (F11), File > Export image..., autosave
         from app.ui.sensor_live import install_sensors
 
         self.live = install_sensors(self)  # Live menu, feed timer, alerts dock, sensor chart (app/ui/sensor_live.py)
-        from app.ui.flood_dialog import install_planning
-
-        install_planning(self)  # Analysis > Planning: Flood..., Height limits...; result layers on the clock (FLOOD)
 
         self._press_pos: tuple[int, int] | None = None
         self._hover_pos: tuple[int, int] | None = None
@@ -163,7 +157,7 @@ class MainWindow(QMainWindow):
 
     def _show_timeline_for(self, _index: int, layer: Layer) -> None:
         """A time-aware layer (its class says `time_aware = True`, e.g. a schedule) brings the timeline."""
-        if getattr(layer, "time_aware", False) and not self.timeline.isVisible():  # a result layer: with >1 step
+        if getattr(type(layer), "time_aware", False) and not self.timeline.isVisible():
             self.timeline.show()
 
     def _refresh_bookmarks(self) -> None:
@@ -384,8 +378,6 @@ class MainWindow(QMainWindow):
         """A readable, non-blocking message: other work goes on while it is shown."""
         text = "\n".join(f"{Path(e.path).name}: {e.reason}" for e in errors)
         self.errors.append(text)
-        if self.briefing.divert(text):  # briefing mode: a count on a small indicator, never a box over the audience
-            return
         self.message_box = QMessageBox(QMessageBox.Icon.Warning, "Could not open", text, QMessageBox.StandardButton.Ok, self)
         self.message_box.setModal(False)
         self.message_box.show()
