@@ -7,13 +7,12 @@ NaN values (dry cells, no data) are not drawn (nan_opacity 0).
 """
 from __future__ import annotations
 
-import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyvista as pv
 
-from app.model.results import ResultLayer
+from app.model.results import ResultLayer, corner_heights
 from app.model.scene import Selection
 from viewers.legends import Legend, format_number
 from viewers.visuals import Visual, register_visual
@@ -24,19 +23,6 @@ if TYPE_CHECKING:
 VALUES = "values"
 FILTERED = ("iso", "contour", "slice")
 WATER = ["#a6d8f0", "#5aa9dc", "#2171b5", "#08306b"]  # shallow water light blue (never white), deep water dark
-
-
-def corner_heights(cells: np.ndarray, grid_shape: tuple[int, int, int]) -> np.ndarray:
-    """Per-pixel values of a raster -> per-corner values: the mean of the finite pixels around
-    each corner (NaN where none is)."""
-    nx, ny = grid_shape[0], grid_shape[1]
-    c = np.asarray(cells, dtype=np.float64).reshape(ny - 1, nx - 1)
-    pad = np.full((ny + 1, nx + 1), np.nan)
-    pad[1:-1, 1:-1] = c
-    stack = np.stack([pad[:-1, :-1], pad[:-1, 1:], pad[1:, :-1], pad[1:, 1:]])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # corners with no finite pixel: NaN
-        return np.nanmean(stack, axis=0).ravel()
 
 
 @register_visual(ResultLayer)

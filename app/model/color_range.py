@@ -80,6 +80,8 @@ def data_range(layer: Layer, mode: str) -> tuple[float, float] | None:
     known before the tiles that carry it load)."""
     if isinstance(layer, PointCloudLayer):
         return layer.data_range(mode)
+    if getattr(layer, "kind", "") == "result":  # app.model.results: any array, over every time step
+        return layer.data_range(mode)  # type: ignore[attr-defined]
     if isinstance(layer, TilesetLayer) and layer.streamed:
         if mode == "elevation":
             b = layer.bounds()

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 
 COMPARISON_LOADER = "comparison"
 DERIVED_LOADER = "derived"
-LOADERS = (COMPARISON_LOADER, DERIVED_LOADER)
+RESULT_LOADER = "results"  # an app.model.results.ResultLayer an analysis made (a flood series): arrays per time step
+LOADERS = (COMPARISON_LOADER, DERIVED_LOADER, RESULT_LOADER)
 SIDECAR_SUFFIX = ".derived"
 MAX_TABLE_ROWS = 10_000_000
 
@@ -48,7 +49,8 @@ def is_derived(layer: Layer) -> bool:
     """Saved through a sidecar: comparisons, and point clouds or meshes an analysis made."""
     if isinstance(layer, ComparisonLayer):
         return True
-    return derived_info(layer) is not None and not layer.source and isinstance(layer, (PointCloudLayer, MeshLayer))
+    return derived_info(layer) is not None and not layer.source and (isinstance(layer, (PointCloudLayer, MeshLayer))
+                                                                      or layer.kind == "result")
 
 
 def sidecar_dir(project: str | os.PathLike) -> Path:
@@ -66,6 +68,10 @@ def _file_name(layer: Layer, used: set[str]) -> str:
 
 
 def _arrays(layer: Layer) -> dict[str, np.ndarray]:
+    if layer.kind == "result":
+        from app.model.results import result_arrays
+
+        return result_arrays(layer)  # type: ignore[arg-type]
     if isinstance(layer, ComparisonLayer):
         d: ComparisonData = layer.data
         out = {"distance": d.distance, "element": d.element, "edges": d.edges, "counts": d.counts,
@@ -98,10 +104,10 @@ def write_sidecars(layers: list[Layer], project: str | os.PathLike) -> dict[int,
     if todo:
         folder.mkdir(parents=True, exist_ok=True)
     for layer in [layer for layer in layers if is_derived(layer)]:
-        loader = COMPARISON_LOADER if isinstance(layer, ComparisonLayer) else DERIVED_LOADER
+        loader = COMPARISON_LOADER if isinstance(layer, ComparisonLayer) else RESULT_LOADER if layer.kind == "result" else DERIVED_LOADER
         name = _file_name(layer, used)
         options: dict[str, Any] = {}
-        if loader == DERIVED_LOADER:
+        if loader in (DERIVED_LOADER, RESULT_LOADER):
             options["derived"] = {**derived_info(layer), "kind": layer.kind}  # type: ignore[dict-item]
         if any(layer is t for t in todo):
             tmp = folder / (name + ".tmp.npz")
@@ -182,4 +188,25 @@ def build_derived_layers(scene: "Scene", entry: "LayerSpec", origin: tuple[float
         layer = read_comparison(entry.path, entry.state, not os.path.isfile(entry.path))
         layer.info["frame_origin"] = scene.frame.origin_lla
         return [layer]
+    if entry.loader == RESULT_LOADER:
+        return read_results(scene, entry.path, entry.options, name, origin)
     return read_derived(scene, entry.path, entry.options, name, origin)
+
+
+def read_results(scene: "Scene", path: str, options: dict[str, Any], name: str,
+                 origin: tuple[float, float, float] | None) -> list[Layer]:
+    """A result layer an analysis made, in the frame of the project it was saved with."""
+    from app.model.results import result_data_from_arrays
+
+    info = dict(options.get("derived") or {})
+    info.pop("kind", None)
+    a = _load(path)
+    georef = Georef(kind="enu", origin_lla=tuple(origin)) if origin else Georef()
+    try:
+        data = result_data_from_arrays(a, name, georef, path, {"derived": info, "loader": RESULT_LOADER})
+        layers = scene.make_layers(data)
+    except (KeyError, ValueError, TypeError, IndexError) as exc:
+        raise LoadError(path, f"damaged result layer ({exc})") from None
+    for layer in layers:
+        layer.info["derived"] = info
+    return layers

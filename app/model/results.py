@@ -171,6 +171,22 @@ class ResultLayer(Layer):
         return f"step {i + 1} of {n}" if j == i else f"between steps {i + 1} and {j + 1} ({f:.0%})"
 
 
+def corner_heights(cells: np.ndarray, grid_shape: tuple[int, int, int]) -> np.ndarray:
+    """Per-pixel values of a raster -> per-corner values: the mean of the finite pixels around
+    each corner (NaN where none is)."""
+    nx, ny = grid_shape[0], grid_shape[1]
+    c = np.asarray(cells, dtype=np.float64).reshape(ny - 1, nx - 1)
+    pad = np.full((ny + 1, nx + 1), np.nan)
+    pad[1:-1, 1:-1] = c
+    stack = np.stack([pad[:-1, :-1], pad[:-1, 1:], pad[1:, :-1], pad[1:, 1:]])
+    finite = np.isfinite(stack)
+    total = np.where(finite, stack, 0.0).sum(0)
+    count = finite.sum(0)
+    out = np.full(total.shape, np.nan)
+    np.divide(total, count, out=out, where=count > 0)  # corners with no finite pixel: NaN
+    return out.ravel()
+
+
 def _scalar(values: Any) -> np.ndarray:
     v = np.asarray(values)
     if v.ndim == 2:
@@ -189,7 +205,8 @@ def result_layer_from(frame: SceneFrame, data: ResultData) -> ResultLayer:
     up = lifted[0] / max(float(np.linalg.norm(lifted[0])), 1e-12)
     payload = {"vertices": base, "up": up, "grid_shape": data.grid_shape, "cells": data.cells, "cell_types": data.cell_types,
                "steps": data.steps, "cell_arrays": set(data.cell_arrays), "times": data.times,
-               "times_absolute": bool(data.times_absolute), "units": dict(data.units)}
+               "times_absolute": bool(data.times_absolute), "units": dict(data.units),
+               "raster": data.metadata.get("raster")}  # width, height, transform, crs: for GeoTIFF export
     layer = ResultLayer(name=data.name, data=payload)
     for key in ("height_by", "color_mode", "cmap"):
         if key in data.metadata.get("style", {}):
@@ -197,3 +214,43 @@ def result_layer_from(frame: SceneFrame, data: ResultData) -> ResultLayer:
     layer.info = {"format": data.format, "crs": data.georef.crs_label(), "kind": data.kind, **data.counts()}
     layer.warnings = list(data.warnings)
     return layer
+
+
+def result_arrays(layer: ResultLayer) -> dict[str, np.ndarray]:
+    """A result layer's heavy data for its sidecar (app/model/derived.py): plain arrays and JSON
+    text, read back with allow_pickle=False."""
+    import json
+
+    d = layer.data
+    out: dict[str, np.ndarray] = {"vertices": np.asarray(d["vertices"], dtype=np.float64),
+                                  "meta": np.array(json.dumps({
+                                      "grid_shape": list(d["grid_shape"]) if d.get("grid_shape") is not None else None,
+                                      "cell_arrays": sorted(d.get("cell_arrays", ())), "units": d.get("units", {}),
+                                      "times_absolute": bool(d.get("times_absolute")), "raster": d.get("raster"),
+                                      "steps": len(d["steps"])}))}
+    if d.get("cells") is not None:
+        out["cells"], out["cell_types"] = np.asarray(d["cells"], dtype=np.int64), np.asarray(d["cell_types"], dtype=np.uint8)
+    if d.get("times") is not None:
+        out["times"] = np.asarray(d["times"], dtype=np.float64)
+    for i, step in enumerate(d["steps"]):
+        for name, values in step.items():
+            out[f"step.{i}.{name}"] = np.asarray(values)
+    return out
+
+
+def result_data_from_arrays(a: dict[str, np.ndarray], name: str, georef: Any, source: str, meta: dict[str, Any]) -> ResultData:
+    """The sidecar's arrays -> loader data (in the frame `georef` says); KeyError/ValueError when damaged."""
+    import json
+
+    info = json.loads(str(a["meta"]))
+    steps: list[dict[str, np.ndarray]] = [{} for _ in range(int(info["steps"]))]
+    for key, values in a.items():
+        if key.startswith("step."):
+            _, i, array = key.split(".", 2)
+            steps[int(i)][array] = values
+    raster = info.get("raster")
+    return ResultData(name=name, kind="simulation", format="derived", georef=georef, source=source,
+                      points=a["vertices"], grid_shape=tuple(info["grid_shape"]) if info.get("grid_shape") else None,
+                      cells=a.get("cells"), cell_types=a.get("cell_types"), steps=steps, cell_arrays=set(info["cell_arrays"]),
+                      times=a.get("times"), times_absolute=bool(info["times_absolute"]), units=dict(info["units"]),
+                      metadata={**meta, "raster": raster})

@@ -18,6 +18,7 @@ from app.model.undo import UndoStack, placement_step
 from app.ui.colour_by import ColourByBox
 from app.ui.place_dialog import PlaceDialog
 from app.ui.color_range_controls import ColorRangeControls
+from app.ui.layer_controls import KindControls
 from app.ui.tileset_controls import TilesetControls
 
 DOCK_MIN_WIDTH = 240  # docks may shrink this far (their controls scroll) so that the 3D view keeps its room
@@ -34,7 +35,7 @@ def scrolling(body: QWidget) -> QScrollArea:
 
 
 KIND_LABELS = {"pointcloud": "Point cloud", "bim": "BIM", "tileset": "3D Tiles", "mesh": "Mesh", "tile": "3D Tiles",
-               "missing": "Missing", "comparison": "Comparison"}
+               "missing": "Missing", "comparison": "Comparison", "result": "Result"}
 MISSING_RGB = "#9e9e9e"
 Relink = Callable[[list[tuple[MissingLayer, str]]], None]
 ERROR_RGB, WARN_RGB = "#c62828", "#b26a00"
@@ -168,6 +169,7 @@ class LayerTreeDock(QDockWidget):
         form.addWidget(self.points_row)
         self.tiles_row = TilesetControls()
         form.addWidget(self.tiles_row)
+        self.kind_controls = KindControls(scene, form.addWidget)  # per-kind rows (app/ui/layer_controls.py)
         self.filter_row = QWidget()
         column = QVBoxLayout(self.filter_row)
         column.setContentsMargins(0, 0, 0, 0)
@@ -325,6 +327,7 @@ class LayerTreeDock(QDockWidget):
         self.points_row.setVisible(isinstance(layer, PointCloudLayer))
         self.filter_row.setVisible(_filterable(layer))
         self.tiles_row.set_layer(layer)
+        self.kind_controls.show_for(layer if enabled else None)
         self.range_row.set_layer(layer if enabled else None)
         if layer is None:
             return

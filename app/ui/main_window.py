@@ -91,6 +91,9 @@ class MainWindow(QMainWindow):
 
         self._press_pos: tuple[int, int] | None = None
         self._hover_pos: tuple[int, int] | None = None
+        from app.ui.flood_dialog import install_planning
+
+        install_planning(self)  # Analysis > Planning: Flood..., Height limits...; result layers on the clock (FLOOD)
         self.view.installEventFilter(self)
         self.view.installEventFilter(self.split_controls)  # moved in front: dragging the swipe line is not a pick
         self.view.setMouseTracking(True)
@@ -157,7 +160,7 @@ class MainWindow(QMainWindow):
 
     def _show_timeline_for(self, _index: int, layer: Layer) -> None:
         """A time-aware layer (its class says `time_aware = True`, e.g. a schedule) brings the timeline."""
-        if getattr(type(layer), "time_aware", False) and not self.timeline.isVisible():
+        if getattr(layer, "time_aware", False) and not self.timeline.isVisible():  # a result layer: with >1 step
             self.timeline.show()
 
     def _refresh_bookmarks(self) -> None:
