@@ -3,12 +3,13 @@
 Only what a viewer needs: triangle and point primitives, COLOR_0 / base colour / base-colour
 texture, feature ids (_BATCHID, EXT_mesh_features, EXT_instance_features) and the property table
 they index (EXT_structural_metadata), KHR_mesh_quantization (any accessor type, sparse accessors),
-EXT_mesh_gpu_instancing. Node transforms are applied, then y-up -> z-up, then `post`
-(RTC centre and tile transform), all in float64. Draco primitives are decoded with DracoPy; meshopt
-primitives are skipped with a warning. Materials come out as plain data (loaders.gltf_materials:
-base colour, texture image and sampler, alpha mode, double-sidedness, unlit) with per-vertex UVs
-and normals and a per-face material, so a visual draws textures as textures; textures are also
-sampled into vertex colours, the fallback colour of whatever cannot draw a texture.
+EXT_mesh_gpu_instancing, EXT_/KHR_meshopt_compression (loaders._gltf_meshopt); glTF 1.0 is
+upgraded in memory first (loaders._gltf_legacy). Node transforms are applied, then y-up -> z-up,
+then `post` (RTC centre and tile transform), all in float64. Draco primitives are decoded with
+DracoPy. Materials come out as plain data (loaders.gltf_materials: base colour, texture image and
+sampler, alpha mode, double-sidedness, unlit) with per-vertex UVs and normals and a per-face
+material, so a visual draws textures as textures; textures are also sampled into vertex colours,
+the fallback colour of whatever cannot draw a texture.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import numpy as np
 
 from loaders._binary import BinaryError, as_int, as_vec, check_range, gunzip, parse_json, read_file, strided, u32
 from loaders._draco import DracoData, decode_draco
+from loaders import _gltf_meshopt as meshopt
 from loaders._gltf_images import sample_texture
 from loaders.gltf_materials import MaterialSet
 from loaders.tile_metadata import property_table
@@ -62,8 +64,12 @@ def split_glb(data: bytes) -> tuple[dict, memoryview | None]:
     if magic != b"glTF":
         raise BinaryError("not a GLB file (bad magic)")
     version, length = u32(data, 4, 2)
+    if version == 1:  # KHR_binary_glTF (glTF 1.0): upgraded in parse_gltf
+        from loaders._gltf_legacy import split_glb_v1
+
+        return split_glb_v1(data)
     if version != 2:
-        raise BinaryError(f"glTF version {version} is not supported (only glTF 2.0)")
+        raise BinaryError(f"glTF version {version} is not supported (only glTF 1.0 and 2.0)")
     if length > len(data):
         raise BinaryError(f"GLB header declares {length} bytes but only {len(data)} are present")
     view = memoryview(data)[:length]
@@ -106,6 +112,8 @@ class _Reader:
         self.doc, self.bin, self.base_dir, self.root_dir = doc, bin_chunk, base_dir, root_dir
         self._buffers: dict[int, bytes | memoryview] = {}
         self._images: dict[str, np.ndarray | None] = {}  # decoded textures (loaders._gltf_images)
+        self._decoded: dict[int, bytes] = {}  # meshopt-decoded bufferViews
+        self.quantized: dict[int, tuple] = {}  # glTF 1.0 quantized accessors (loaders._gltf_legacy)
         self.warnings: list[str] = []
 
     def _item(self, key: str, index) -> dict:
@@ -146,8 +154,12 @@ class _Reader:
     def buffer_view(self, index) -> memoryview:
         """The bytes of one bufferView, bounds-checked."""
         bv = self._item("bufferViews", index)
-        if isinstance(bv.get("extensions"), dict) and "EXT_meshopt_compression" in bv["extensions"]:
-            raise BinaryError("meshopt-compressed buffers are not supported")
+        spec = meshopt.compression(bv)
+        if spec is not None:  # EXT_/KHR_meshopt_compression: decoded once, in place of the view
+            key = as_int(index, "bufferView index")
+            if key not in self._decoded:
+                self._decoded[key] = meshopt.decode_view(spec, self.buffer(spec.get("buffer")))
+            return memoryview(self._decoded[key])
         buf = self.buffer(bv.get("buffer"))
         off = as_int(bv.get("byteOffset", 0), "bufferView byteOffset")
         length = as_int(bv.get("byteLength"), "bufferView byteLength")
@@ -156,6 +168,15 @@ class _Reader:
 
     def accessor(self, index) -> np.ndarray:
         """(count, ncomp) float64, normalised integers scaled to 0..1 / -1..1."""
+        q = self.quantized.get(index) if isinstance(index, int) else None
+        if q is not None:  # glTF 1.0 WEB3D_quantized_attributes: integers through a decode matrix
+            from loaders._gltf_legacy import decode_quantized
+
+            self.quantized = {k: v for k, v in self.quantized.items() if k != index}  # read raw, then decode
+            try:
+                return decode_quantized(self.accessor(index), *q)
+            finally:
+                self.quantized = {**self.quantized, index: q}
         acc = self._item("accessors", index)
         ctype = acc.get("componentType")
         if ctype not in COMPONENT or acc.get("type") not in NCOMP:
@@ -380,9 +401,15 @@ def parse_gltf(doc: dict, bin_chunk=None, *, base_dir: str | None = None, root_d
     """Geometry of a parsed glTF document; see module docstring for the transform order."""
     out = GltfGeometry()
     version = str((doc.get("asset") or {}).get("version", "2.0")) if isinstance(doc.get("asset"), dict) else "2.0"
-    if not version.startswith("2"):
-        raise BinaryError(f"glTF version {version} is not supported (only glTF 2.0)")
+    quantized: dict = {}
+    if version.startswith("1") or (not isinstance(doc.get("asset"), dict) and isinstance(doc.get("meshes"), dict)):
+        from loaders._gltf_legacy import upgrade
+
+        doc, quantized = upgrade(doc)
+    elif not version.startswith("2"):
+        raise BinaryError(f"glTF version {version} is not supported (only glTF 1.0 and 2.0)")
     reader = _Reader(doc, bin_chunk, base_dir, root_dir)
+    reader.quantized = quantized
     frame = np.eye(4) if post is None else np.asarray(post, dtype=np.float64)
     ext = doc.get("extensions") if isinstance(doc.get("extensions"), dict) else {}
     if isinstance(ext.get("CESIUM_RTC"), dict) and "center" in ext["CESIUM_RTC"]:

@@ -156,6 +156,13 @@ def read_material(reader: _Reader, index: int) -> Material:
     except BinaryError as exc:
         reader.warnings.append(f"material {index}: {exc}")
     tex = pbr.get("baseColorTexture")
+    technique = ext.get("KHR_techniques_webgl") if isinstance(ext.get("KHR_techniques_webgl"), dict) else None
+    if tex is None and technique is not None and isinstance(technique.get("values"), dict):
+        diffuse = technique["values"].get("u_diffuse")  # glTF 1.0 materials converted to techniques
+        if isinstance(diffuse, dict):
+            tex = diffuse
+        elif isinstance(diffuse, list) and len(diffuse) >= 3:
+            out.base_color = tuple(float(v) for v in np.clip(np.r_[np.asarray(diffuse[:4], float), [1.0] * (4 - len(diffuse[:4]))], 0, 1))
     if isinstance(tex, dict):
         out.texture = texture_image(reader, tex.get("index"))
         out.tex_coord = tex["texCoord"] if isinstance(tex.get("texCoord"), int) and 0 <= tex["texCoord"] < 8 else 0
