@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from loaders._binary import (
-    BinaryError, as_int, batch_properties, check_range, feature_ids, parse_json, quantized_positions, read_file, table_value, u32,
+    BinaryError, as_int, check_range, feature_ids, parse_json, quantized_positions, read_file, table_value, u32,
 )
 from loaders.gltf import GltfGeometry, parse_glb, parse_gltf, resolve_uri
 
@@ -129,7 +129,9 @@ def parse_i3dm(data: bytes, transform: np.ndarray, y_up: bool = True, base_dir: 
         out.point_feature_ids = np.repeat(ids[:keep], len(model.points))
     batch_length = as_int(ft.get("BATCH_LENGTH", 0), "BATCH_LENGTH", 0, 2**31) if batch is not None else n
     batch_length = batch_length or (int(ids.max(initial=-1)) + 1)
-    return TileContent(out, batch_length, batch_properties(bt, bb, batch_length))
+    from loaders.tiles3d import feature_properties
+
+    return TileContent(out, batch_length, feature_properties(bt, bb, batch_length, out.warnings))
 
 
 def gpu_instances(reader, node: dict, out: GltfGeometry) -> tuple[np.ndarray, np.ndarray | None]:

@@ -125,3 +125,77 @@ def property_table(reader: _Reader, ext: Any, index: int, warnings: list[str]) -
         except (BinaryError, KeyError, ValueError, OverflowError) as exc:
             warnings.append(f"property '{str(name)[:40]}' ignored: {exc}")
     return out
+
+
+MAX_HIERARCHY_DEPTH = 64
+
+
+def hierarchy_properties(table: dict, binary, batch_length: int, warnings: list[str]) -> dict[str, list]:
+    """3DTILES_batch_table_hierarchy: every feature's own class properties plus those it inherits
+    from its ancestors (the nearest first, as CesiumJS's getProperty walks up), and its class name
+    under "class". {} when the batch table has no hierarchy; a broken one is one warning."""
+    from loaders._binary import TABLE_TYPE, table_value
+
+    ext = table.get("extensions") if isinstance(table.get("extensions"), dict) else {}
+    h = ext.get("3DTILES_batch_table_hierarchy") or table.get("HIERARCHY")  # the draft's name
+    if not isinstance(h, dict) or batch_length <= 0:
+        return {}
+    try:
+        n = as_int(h.get("instancesLength"), "instancesLength", 0, MAX_ROWS)
+        classes = h.get("classes") if isinstance(h.get("classes"), list) else []
+
+        def ints(key: str, count: int, default: int | None) -> np.ndarray | None:
+            value = h.get(key)
+            if value is None:
+                return None if default is None else np.full(count, default, np.int64)
+            if isinstance(value, dict):
+                spec = dict(value, componentType=value.get("componentType", "UNSIGNED_SHORT"))
+                return table_value({key: spec}, binary, key, count, 1, "UNSIGNED_SHORT")[:, 0].astype(np.int64)
+            return table_value({key: value}, binary, key, count, 1, "UNSIGNED_SHORT")[:, 0].astype(np.int64)
+
+        class_ids = ints("classIds", n, None)
+        if class_ids is None or np.any((class_ids < 0) | (class_ids >= len(classes))):
+            raise BinaryError("classIds are missing or name no class")
+        counts = ints("parentCounts", n, 1 if "parentIds" in h else 0)
+        parent_ids = ints("parentIds", int(counts.sum()), None) if counts.sum() else np.zeros(0, np.int64)
+        if parent_ids is not None and np.any((parent_ids < 0) | (parent_ids >= n)):
+            raise BinaryError("parentIds point past the instances")
+        starts = np.concatenate([[0], np.cumsum(counts)])
+        index_in_class = np.zeros(n, np.int64)
+        seen = np.zeros(len(classes), np.int64)
+        for i, c in enumerate(class_ids):
+            index_in_class[i] = seen[c]
+            seen[c] += 1
+        columns: list[dict[str, list]] = []
+        for c, cls in enumerate(classes):
+            inst = cls.get("instances") if isinstance(cls, dict) and isinstance(cls.get("instances"), dict) else {}
+            cols: dict[str, list] = {}
+            for name, value in inst.items():
+                if isinstance(value, list):
+                    cols[name] = value
+                elif isinstance(value, dict) and value.get("type") in TABLE_TYPE:
+                    arr = table_value({name: value}, binary, name, int(seen[c]), TABLE_TYPE[value["type"]], "FLOAT")
+                    cols[name] = arr[:, 0].tolist() if arr.shape[1] == 1 else arr.tolist()
+            columns.append(cols)
+    except (BinaryError, TypeError, ValueError) as exc:
+        warnings.append(f"3DTILES_batch_table_hierarchy ignored: {exc}")
+        return {}
+    names = ["class"] + sorted({k for cols in columns for k in cols})
+    out: dict[str, list] = {k: [None] * min(batch_length, n) for k in names}
+    for f in range(min(batch_length, n)):
+        stack, visited, depth = [f], set(), 0
+        while stack and depth < MAX_HIERARCHY_DEPTH * 4:
+            i = stack.pop(0)
+            depth += 1
+            if i in visited:
+                continue  # a cycle in a broken hierarchy: each instance once
+            visited.add(i)
+            c = int(class_ids[i])
+            if out["class"][f] is None:
+                out["class"][f] = str(classes[c].get("name", c)) if isinstance(classes[c], dict) else str(c)
+            for name, col in columns[c].items():
+                j = int(index_in_class[i])
+                if out[name][f] is None and j < len(col):
+                    out[name][f] = col[j]
+            stack.extend(int(p) for p in parent_ids[starts[i]:starts[i + 1]] if int(p) != i)
+    return out

@@ -98,7 +98,16 @@ def parse_b3dm(data: bytes, transform: np.ndarray, y_up: bool = True, base_dir: 
         batch_length = as_int(ft.get("BATCH_LENGTH", 0), "BATCH_LENGTH", 0, 2**31)
     rtc = table_value(ft, _ft_bin, "RTC_CENTER", 1, 3, "FLOAT")
     geom = parse_glb(bytes(view[glb_start:]), y_up=y_up, post=transform @ rtc_matrix(rtc), base_dir=base_dir, root_dir=root_dir)
-    return TileContent(geom, batch_length, batch_properties(bt, bt_bin, batch_length))
+    return TileContent(geom, batch_length, feature_properties(bt, bt_bin, batch_length, geom.warnings))
+
+
+def feature_properties(bt: dict, bt_bin, batch_length: int, warnings: list[str]) -> dict[str, list]:
+    """Batch-table properties per feature, with those a 3DTILES_batch_table_hierarchy gives it."""
+    from loaders.tile_metadata import hierarchy_properties
+
+    props = batch_properties(bt, bt_bin, batch_length)
+    props.update(hierarchy_properties(bt, bt_bin, batch_length, warnings))
+    return props
 
 
 def _gunzip(data: bytes) -> bytes:

@@ -159,3 +159,37 @@ def test_corrupt_meshopt_data_is_a_readable_warning() -> None:
     broken[doc_end + 8: doc_end + 12] = b"\xff\xff\xff\xff"  # the vertex stream's header byte and more
     g = parse_glb(bytes(broken))
     assert len(g.faces) == 0 and any("meshopt" in w for w in g.warnings)
+
+
+def test_batch_table_hierarchy_gives_each_feature_its_inherited_properties() -> None:
+    """The 3D Tiles 1.0 specification's example: walls in buildings owned by owners."""
+    from tests.loaders.builders import box, make_b3dm, make_glb
+
+    v, f = box(1.0)
+    glb = make_glb(v, f, batch_ids=np.arange(8) % 6)
+    hierarchy = {"classes": [
+        {"name": "Wall", "length": 6, "instances": {"color": ["white", "red", "yellow", "gray", "brown", "black"]}},
+        {"name": "Building", "length": 3, "instances": {"name": ["unit29", "unit20", "unit93"],
+                                                        "address": ["100 Main St", "102 Main St", "104 Main St"]}},
+        {"name": "Owner", "length": 3, "instances": {"type": ["city", "resident", "commercial"], "id": [1120, 1250, 6445]}}],
+        "instancesLength": 12, "classIds": [0, 0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2],
+        "parentCounts": [1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0], "parentIds": [6, 6, 7, 7, 8, 8, 9, 10, 11]}
+    data = make_b3dm(glb, batch_length=6, batch_table={"extensions": {"3DTILES_batch_table_hierarchy": hierarchy}})
+    [content] = parse_content(data, np.eye(4))
+    p = content.properties
+    assert p["class"] == ["Wall"] * 6 and p["color"][1] == "red"
+    assert p["name"][2] == "unit20" and p["address"][5] == "104 Main St"
+    assert p["type"][0] == "city" and p["id"][4] == 6445
+    assert len(content.geometry.faces) == 12
+
+
+def test_broken_hierarchy_is_one_warning_not_an_error() -> None:
+    from tests.loaders.builders import box, make_b3dm, make_glb
+
+    v, f = box(1.0)
+    bad = {"classes": [{"name": "Wall", "length": 2, "instances": {}}], "instancesLength": 2, "classIds": [0, 5]}
+    data = make_b3dm(make_glb(v, f, batch_ids=np.zeros(8)), batch_length=2,
+                     batch_table={"extensions": {"3DTILES_batch_table_hierarchy": bad}})
+    [content] = parse_content(data, np.eye(4))
+    assert len(content.geometry.faces) == 12
+    assert any("3DTILES_batch_table_hierarchy ignored" in w for w in content.geometry.warnings)
