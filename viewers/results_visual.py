@@ -54,7 +54,7 @@ class ResultVisual(Visual):
     def build(self) -> None:
         self.offset = self.canvas.render_offset(self.layer)
         self.grid = self._dataset()
-        self.points_only = self.grid.n_cells == 0 or isinstance(self.grid, pv.PolyData) and not self.grid.n_faces_strict
+        self.points_only = self.grid.n_cells == 0 or isinstance(self.grid, pv.PolyData) and self.grid.GetNumberOfPolys() == 0
         self._set_values(self.clock.time)
         mode, clim = self.layer.color_mode, self._clim()
         kwargs: dict[str, Any] = {"reset_camera": False, "render": False, "show_scalar_bar": False, "pickable": True,

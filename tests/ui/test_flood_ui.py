@@ -105,3 +105,28 @@ def test_raster_without_crs_opens_with_a_warning(qtbot, window, tmp_path) -> Non
     [layer] = window.scene.layers
     assert any("no CRS" in w for w in layer.warnings)
     assert window.layer_tree.item_for(layer).text(0).endswith("\u26a0")
+
+
+def test_height_limits_dialog_lists_highlights_and_exports(qtbot, window, tmp_path) -> None:
+    from app.model.results import ResultLayer as Result
+
+    win = window
+    low, high = box_building(np.array([0.0, 0.0, 0.0]), height=20.0), box_building(np.array([30.0, 0.0, 0.0]), height=70.0)
+    high.name = "Tower"
+    high.elements = [ElementInfo("t1", "Building", "Tower")]
+    for data in (low, high):
+        for layer in win.scene.make_layers(data):
+            win.scene.layers.append(layer)
+    win.height_limits_action.trigger()
+    dialog = win.height_limit_dialog
+    dialog.max_height.setValue(60.0)
+    qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
+    assert dialog.table.rowCount() == 1
+    assert [dialog.table.item(0, c).text() for c in (0, 4)] == ["Tower", "10.0"]
+    assert "1 of 2 buildings" in dialog.status.text()
+    tower = win.scene.layers[1]
+    assert list(win.canvas.visuals[id(tower)].highlighted) == [0]
+    assert isinstance(win.scene.layers[-1], Result) and win.scene.layers[-1].info["derived"]["analysis"] == "height_limits"
+    dialog.export_csv(str(tmp_path / "breaches.csv"))
+    assert "Tower,70.00,60.00,10.00" in (tmp_path / "breaches.csv").read_text()
+    dialog.close()

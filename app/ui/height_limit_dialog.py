@@ -1,0 +1,168 @@
+"""Analysis > Planning > Height limits...: one maximum height everywhere, or zones from GeoJSON; the
+buildings above their limit are highlighted in the view and listed with the excess (m), the list
+exports as CSV, and the breaches become a result layer (saved with the project)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import (
+    QAbstractItemView, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+    QRadioButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from app.model.layers import MeshLayer, TilesetLayer
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+COLUMNS = ("Building", "Layer", "Height (m)", "Limit (m)", "Excess (m)", "Zone")
+
+
+def building_layers(scene: Any) -> list[MeshLayer]:
+    return [layer for layer in scene.layers if isinstance(layer, MeshLayer) and len(layer.data["faces"])
+            and not (isinstance(layer, TilesetLayer) and layer.streamed)]
+
+
+class HeightLimitDialog(QDialog):
+    def __init__(self, win: "MainWindow") -> None:
+        super().__init__(win)
+        self.win = win
+        self.setWindowTitle("Height limits")
+        self.breaches: list[Any] = []
+        self.zones: list[Any] = []
+        self.everywhere = QRadioButton("Everywhere")
+        self.everywhere.setChecked(True)
+        self.max_height = QDoubleSpinBox()
+        self.max_height.setRange(0.0, 2000.0)
+        self.max_height.setValue(60.0)
+        self.max_height.setSuffix(" m above ground")
+        self.from_file = QRadioButton("Zones (GeoJSON polygons with max_height)")
+        self.path = QLineEdit()
+        self.path.setPlaceholderText("zones.geojson")
+        browse = QPushButton("Browse\u2026")
+        browse.clicked.connect(self._browse)
+        self.check_button = QPushButton("Check")
+        self.check_button.clicked.connect(self.check)
+        self.export_button = QPushButton("Export CSV\u2026")
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self._export_dialog)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.itemSelectionChanged.connect(self._zoom_to_selected)
+        form = QFormLayout()
+        row = QHBoxLayout()
+        row.addWidget(self.everywhere)
+        row.addWidget(self.max_height, 1)
+        form.addRow("Limit", row)
+        zones = QWidget()
+        zrow = QHBoxLayout(zones)
+        zrow.setContentsMargins(0, 0, 0, 0)
+        zrow.addWidget(self.from_file)
+        zrow.addWidget(self.path, 1)
+        zrow.addWidget(browse)
+        form.addRow("", zones)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.check_button)
+        buttons.addWidget(self.export_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+        layout.addWidget(self.table, 1)
+        self.resize(620, 360)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Height limit zones", "", "GeoJSON (*.geojson *.json);;All files (*)")
+        if path:
+            self.path.setText(path)
+            self.from_file.setChecked(True)
+
+    def _zones(self) -> list[Any]:
+        from app.analysis.height_limits import Zone, zones_from_geojson
+
+        if self.everywhere.isChecked():
+            return [Zone("everywhere", float(self.max_height.value()))]
+        frame = self.win.scene.frame
+        if not frame.is_set:
+            raise ValueError("the scene is not georeferenced: zones on the map cannot be placed")
+        return zones_from_geojson(self.path.text().strip(), frame.to_local)
+
+    def check(self) -> list[Any]:
+        """Find the buildings above their limit; highlight, list and add them as a layer."""
+        from app.analysis.footprints import mesh_footprints
+        from app.analysis.height_limits import LimitError, breach_data, check_heights
+        from loaders.base import LoadError
+
+        layers = building_layers(self.win.scene)
+        try:
+            self.zones = self._zones()
+            buildings = [(layer.name, id(layer), mesh_footprints(layer.data)) for layer in layers]
+            self.breaches = check_heights(buildings, self.zones)
+        except (LimitError, ValueError) as exc:
+            self.status.setText(f"\u26a0 {exc}")
+            return []
+        except LoadError as exc:
+            self.status.setText(f"\u26a0 {exc.reason}")
+            return []
+        count = sum(len(b[2]) for b in buildings)
+        self.status.setText(f"{len(self.breaches)} of {count} buildings above their limit" if count else
+                            "No buildings to check: open a city model, a merged tileset, meshes or an IFC model")
+        self._fill()
+        self._highlight(layers)
+        self.export_button.setEnabled(bool(self.breaches))
+        if self.breaches:
+            for layer in self.win.scene.make_layers(breach_data(self.breaches, self.zones)):
+                layer.info["buildings above"] = len(self.breaches)
+                self.win.scene.layers.append(layer)
+        return self.breaches
+
+    def _fill(self) -> None:
+        self.table.setRowCount(len(self.breaches))
+        for r, b in enumerate(self.breaches):
+            values = (b.name, b.layer, f"{b.height:.1f}", f"{b.limit:.1f}", f"{b.excess:.1f}", b.zone)
+            for c, text in enumerate(values):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
+
+    def _highlight(self, layers: list[MeshLayer]) -> None:
+        for layer in layers:
+            visual = self.win.canvas.visuals.get(id(layer))
+            if visual is not None and hasattr(visual, "set_highlight_elements"):
+                visual.set_highlight_elements([b.index for b in self.breaches if b.layer_key == id(layer) and b.index >= 0])
+        self.win.canvas.request_render()
+
+    def _zoom_to_selected(self) -> None:
+        rows = {i.row() for i in self.table.selectedIndexes()}
+        if len(rows) == 1:
+            b = self.breaches[rows.pop()]
+            import numpy as np
+
+            c = np.asarray(b.centre)
+            self.win.canvas.zoom_to(np.array([c - 40.0, c + 40.0]))
+
+    def _export_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export height-limit breaches", "height_limits.csv", "CSV (*.csv)")
+        if path:
+            self.export_csv(path)
+
+    def export_csv(self, path: str) -> None:
+        from app.analysis.height_limits import write_csv
+
+        try:
+            write_csv(self.breaches, path)
+        except OSError as exc:
+            self.status.setText(f"\u26a0 cannot write {path}: {exc.strerror or exc}")
+
+
+def open_height_limit_dialog(win: "MainWindow") -> HeightLimitDialog:
+    dialog = HeightLimitDialog(win)
+    win.height_limit_dialog = dialog
+    dialog.setModal(False)
+    dialog.show()
+    return dialog
+
