@@ -13,7 +13,8 @@ import statistics
 import tempfile
 import time
 import warnings
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 from app.model.layers import Layer, TilesetLayer
 from app.model.opening import apply_opened, open_paths
@@ -175,9 +176,11 @@ def render_offscreen(paths: list[str], output: str, *, size: tuple[int, int] = (
     return _draw(scene, layers, output, size, view, budget, frames, settle_s, report, warn)
 
 
-def _draw(scene: Scene, layers: list[Layer], output: str, size: tuple[int, int], view: str | None,
-          budget: int | None, frames: int, settle_s: float, report: Callable[[LoadError], None],
-          warn: Warn) -> dict[str, Any] | None:
+@contextmanager
+def offscreen_canvas(scene: Scene, layers: list[Layer], size: tuple[int, int],
+                     budget: int | None = None) -> Iterator[Any]:
+    """An off-screen plotter and canvas showing `layers` (added to `scene`), closed on exit.
+    Shared by `render` and `video` (app/video.py), so both draw the scene the same way."""
     import pyvista as pv
     import vtk
 
@@ -192,6 +195,17 @@ def _draw(scene: Scene, layers: list[Layer], output: str, size: tuple[int, int],
     try:
         for layer in layers:
             scene.layers.append(layer)
+        yield canvas
+    finally:
+        canvas.close()
+        plotter.close()
+
+
+def _draw(scene: Scene, layers: list[Layer], output: str, size: tuple[int, int], view: str | None,
+          budget: int | None, frames: int, settle_s: float, report: Callable[[LoadError], None],
+          warn: Warn) -> dict[str, Any] | None:
+    with offscreen_canvas(scene, layers, size, budget) as canvas:
+        plotter = canvas.plotter
         bookmark = next((b for b in scene.bookmarks if view and b.name.lower() == view.lower()), None)
         if bookmark is not None:
             canvas.set_camera(bookmark.camera)
@@ -210,8 +224,5 @@ def _draw(scene: Scene, layers: list[Layer], output: str, size: tuple[int, int],
             times.append((time.perf_counter() - t0) * 1000.0)
         _write_image(plotter, output)
         stats = canvas.stats()
-    finally:
-        canvas.close()
-        plotter.close()
     return {"output": output, "frame_ms": round(statistics.median(times), 2), **stats,
             "layers": len(layers), "size": list(size), "point_budget": canvas.point_budget}

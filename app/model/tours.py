@@ -174,3 +174,14 @@ def find_tour(tours: Iterable[Tour], name: str | None) -> Tour | None:
     if name is None:
         return tours[0] if tours else None
     return next((t for t in tours if _key(t.name) == _key(name)), None)
+
+
+def set_clock_time(clock: Any, iso: str) -> Any:
+    """Set the scene clock for a tour stop, widening its range when the stop's time lies outside it
+    (a stop that shows 11:30 of a flood must not be clamped to a range that ends at 09:00)."""
+    from app.model.clock import parse_time, zone_of
+
+    when = parse_time(iso, zone_of(clock.zone))
+    if when < clock.start or when > clock.end:
+        clock.set_range(min(clock.start, when), max(clock.end, when))
+    return clock.set_time(when)

@@ -94,3 +94,12 @@ def test_a_hand_written_project_naming_a_bookmark_twice_opens_with_a_unique_name
     path.write_text(json.dumps({"schema_version": 1, "layers": [], "bookmarks": [{"name": "A", "camera": cam},
                                                                                {"name": "a", "camera": cam}]}))
     assert [b.name for b in read_project(path).bookmarks] == ["A", "a (2)"]
+
+
+def test_a_stop_time_outside_the_clock_range_widens_it_instead_of_being_clamped() -> None:
+    from app.model.clock import SceneClock
+    from app.model.tours import set_clock_time
+
+    clock = SceneClock(zone="Asia/Shanghai", time="2026-11-30T10:00", start="2026-11-30T00:00", end="2026-12-01T00:00")
+    t = set_clock_time(clock, "2026-12-21T11:30:00+08:00")
+    assert t.isoformat() == "2026-12-21T11:30:00+08:00" and clock.end == t

@@ -20,7 +20,7 @@ def test_demo_opens_with_all_three_kinds(qtbot, window) -> None:
     stats = window.canvas.stats()
     assert stats["points_drawn"] == 150_000 and stats["triangles_drawn"] > 8000 and stats["tiles_failed"] == 0
     bookmarks = [a.text() for a in window.bookmark_menu.actions()]
-    assert bookmarks == ["Overview", "Construction site", "Top"]
+    assert bookmarks[:2] == ["Overview", "Construction site"] and len(bookmarks) >= 4  # issue 15: the demo tour's stops
     design = window.scene.layers[1]
     assert design.opacity == 0.55 and window.layer_tree.opacity.value() in (55, 100)
     assert window.scene.frame.display_crs == "EPSG:4547"
