@@ -168,13 +168,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     pub = MqttPublisher(args.broker, credentials=_credentials(args, args.broker))
     prefix = args.topic.strip("/") or "city"
     topics = [f"{prefix}/{s.type}/{s.id}" for s in sim.sensors]
-    sent, t0 = 0, time.monotonic()
+    sent, t0, total = 0, time.monotonic(), max(1, round(args.duration * args.rate))
     try:
-        while True:
-            elapsed = time.monotonic() - t0
-            if elapsed >= args.duration:
-                break
-            due = min(int(elapsed * args.rate) + 1, int(args.duration * args.rate))
+        while sent < total:
+            due = min(int((time.monotonic() - t0) * args.rate) + 1, total)
             while sent < due:
                 i = sent % len(sim.sensors)
                 pub.publish(topics[i], sim.message(i, time.time(), sent), qos=args.qos)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import select
 import socket
 import ssl
 import time
@@ -191,6 +192,8 @@ class MqttFeed(BaseFeed):
         next_health = time.monotonic() + HEALTH_EVERY_S
         while not self._stop.is_set():
             rc = client.loop(timeout=0.1)
+            if rc == mqtt.MQTT_ERR_SUCCESS:
+                rc = self._read_buffered(client)
             if rc != mqtt.MQTT_ERR_SUCCESS:
                 if self.stats.state == "connected":
                     self.stats.state = "reconnecting"
@@ -201,6 +204,20 @@ class MqttFeed(BaseFeed):
             if now >= next_health:
                 next_health = now + HEALTH_EVERY_S
                 self._health(client, now)
+
+    @staticmethod
+    def _read_buffered(client, limit: int = 500) -> int:
+        """paho's loop() reads one packet per call (a subscriber has nothing in flight): read what is
+        already waiting, so a burst is not delayed by one select() per message."""
+        sock = client.socket()
+        for _ in range(limit):
+            if sock is None or not (getattr(sock, "pending", lambda: 0)() or select.select([sock], [], [], 0)[0]):
+                return 0
+            rc = client.loop_read()
+            if rc:
+                return rc
+            sock = client.socket()
+        return 0
 
     def _health(self, client, now: float) -> None:
         """Mark silent subscriptions and subscribe to them again (a broker may have lost them)."""
