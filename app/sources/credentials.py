@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, fields, replace
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 log = logging.getLogger("twinscape.feeds")
 SERVICE = "twinscape-feeds"
@@ -40,6 +40,19 @@ class Credentials:
     def from_secret(cls, text: str) -> "Credentials":
         data = json.loads(text)
         return cls(**{f.name: data.get(f.name) for f in fields(cls)})
+
+
+def split_credentials(url: str) -> tuple[str, Credentials | None]:
+    """The URL without `user:password@` (what a project may save) and the credentials it carried."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url, None
+    netloc, slash, tail = rest.partition("/")
+    userinfo, at, hostport = netloc.rpartition("@")
+    if not at:
+        return url, None
+    user, _, password = userinfo.partition(":")
+    return f"{scheme}://{hostport}{slash}{tail}", Credentials(unquote(user) or None, unquote(password) or None)
 
 
 def keyring_key(url: str) -> str:

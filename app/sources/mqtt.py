@@ -16,6 +16,7 @@ import select
 import socket
 import ssl
 import time
+from dataclasses import replace
 
 from app.sources.base import BaseFeed
 from app.sources.credentials import Credentials
@@ -234,8 +235,10 @@ class MqttFeed(BaseFeed):
                 self._last_seen[t] = now - self.target.silent_after / 2
 
     def _close(self) -> None:
-        """Leave cleanly; an MQTT 5 session is ended (expiry 0) so the broker keeps nothing for us."""
+        """Leave cleanly and end the session (MQTT 5: expiry 0; 3.1.1: a clean connect with our id), so
+        the broker keeps no subscriptions or queued messages for a feed that was closed on purpose."""
         client = self._client
+        was_connected = self.stats.state == "connected"
         if self._thread is not None:
             self._thread.join(timeout=2.0)
         try:
@@ -254,3 +257,22 @@ class MqttFeed(BaseFeed):
             client._sock_close()  # noqa: SLF001 - paho has no public close without a DISCONNECT
         except Exception:  # noqa: BLE001
             pass
+        if was_connected and self.target.version != 5 and not self.target.clean:
+            self._forget_session()
+
+    def _forget_session(self) -> None:
+        import paho.mqtt.client as mqtt
+
+        t = replace(self.target, clean=True)
+        try:
+            c = make_client(t, self.credentials, self.client_id)
+            c.connect_timeout = 1.0
+            c.connect(t.host, t.port, 5)
+            end = time.monotonic() + 1.0
+            while c.is_connected() is False and time.monotonic() < end:
+                if c.loop(timeout=0.05) != mqtt.MQTT_ERR_SUCCESS:
+                    break
+            c.disconnect()
+            c.loop(timeout=0.05)
+        except Exception as exc:  # noqa: BLE001 - best effort: the broker expires it in the end
+            log.debug("could not end the MQTT session: %s", type(exc).__name__)

@@ -18,7 +18,7 @@ from typing import Any, Iterator
 from urllib.parse import parse_qs, urlencode, urljoin
 
 from app.sources.base import BaseFeed
-from app.sources.credentials import Credentials
+from app.sources.credentials import Credentials, split_credentials
 from app.sources.mapping import FeedMapping, Malformed, SensorInfo, UnknownSensor
 from app.sources.readings import FeedError, finite
 
@@ -57,6 +57,8 @@ class SensorThingsFeed(BaseFeed):
 
     def __init__(self, url: str, mapping: FeedMapping | None = None, *, credentials: Credentials | None = None,
                  queue_size: int = 50_000) -> None:
+        url, in_url = split_credentials(url)
+        credentials = (credentials or Credentials()).merged(in_url) if (credentials or in_url) else None
         scheme, sep, rest = url.partition("://")
         if scheme.lower() not in ("sta+http", "sta+https") or not rest.split("/")[0]:
             raise FeedError(url, "a SensorThings URL looks like sta+http://host:port/v1.1")

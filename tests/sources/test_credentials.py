@@ -81,3 +81,13 @@ def test_a_feed_logs_in_with_keyring_credentials_and_saves_none(broker_factory, 
     from app.cli import main  # the CLI reads the same keyring entry
     assert main(["feed", "listen", url, "--duration", "0.2", "--json"]) == 0
     assert json.loads(capsys.readouterr().out.splitlines()[-1])["state"] == "stopped"
+
+
+def test_split_credentials_from_urls() -> None:
+    from app.sources.credentials import split_credentials
+    from app.sources.sensorthings import SensorThingsFeed
+
+    assert split_credentials("mqtts://u%40x:p%3Aw@h:8883/a/#") == ("mqtts://h:8883/a/#", Credentials("u@x", "p:w"))
+    assert split_credentials("sim://demo") == ("sim://demo", None)
+    feed = SensorThingsFeed("sta+http://reader:pw-9@h:8080/v1.1")
+    assert feed.url == "sta+http://h:8080/v1.1" and feed.credentials == Credentials("reader", "pw-9")

@@ -211,3 +211,26 @@ def test_unreachable_broker_and_bad_urls() -> None:
                         ("mqtt://h/x?colour=red", "unknown option"), ("ftp://x", "not a feed URL")):
         with pytest.raises(FeedError, match=reason):
             open_feed(url)
+
+
+@pytest.mark.parametrize("version", ["3.1.1", "5"])
+def test_a_stopped_feed_leaves_no_session_at_the_broker(broker, version: str) -> None:
+    import paho.mqtt.client as mqtt
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    feed = open_feed(broker.url("s/#") + f"?version={version}&client_id=twinscape-session-test")
+    feed.start()
+    assert feed.wait_ready(5)
+    feed.stop()
+    flags: list = []
+    proto = mqtt.MQTTv5 if version == "5" else mqtt.MQTTv311
+    kwargs = {} if version == "5" else {"clean_session": False}
+    probe = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="twinscape-session-test", protocol=proto, **kwargs)
+    probe.on_connect = lambda c, u, f, rc, p: flags.append(f.session_present)
+    if version == "5":
+        probe.connect("127.0.0.1", broker.port, clean_start=False)
+    else:
+        probe.connect("127.0.0.1", broker.port)
+    assert wait_until(lambda: probe.loop(0.05) == 0 and bool(flags), 5)
+    probe.disconnect()
+    assert flags == [False]
