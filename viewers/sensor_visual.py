@@ -36,6 +36,7 @@ ALERT_RGB = (220, 30, 30)
 STALE_RGB = (150, 150, 150)
 TRACK_RGB = (30, 70, 140)
 PULSE_HZ = 1.5
+TRACK_JUMP_M = 60.0  # a step longer than this between two positions is a jump, not a path
 LIVE_REFRESH_S = 1.0  # staleness is checked against the wall clock at least this often while live
 
 
@@ -60,6 +61,14 @@ def _lut(table: np.ndarray, lo: float, hi: float) -> vtk.vtkLookupTable:
     lut.SetTableRange(lo, hi)
     lut.Build()
     return lut
+
+
+def _split_jumps(track: np.ndarray, jump_m: float = TRACK_JUMP_M) -> list[np.ndarray]:
+    """A track cut where it jumps (a vehicle that re-enters at the other end of its street)."""
+    if len(track) < 2:
+        return [track]
+    cuts = np.flatnonzero(np.linalg.norm(np.diff(track, axis=0), axis=1) > jump_m) + 1
+    return np.split(track, cuts)
 
 
 @register_visual(SensorLayer)
@@ -244,7 +253,7 @@ class SensorVisual(Visual):
         poly.Modified()
 
     def _draw_tracks(self, density: bool) -> None:
-        tracks = [] if density else [t for t in self.layer.tracks() if len(t) >= 2]
+        tracks = [] if density else [part for t in self.layer.tracks() for part in _split_jumps(t) if len(part) >= 2]
         if not tracks:
             self.tracks.copy_from(pv.PolyData())
             return

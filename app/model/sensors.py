@@ -237,23 +237,21 @@ class SensorLayer(Layer):
         return density_cells(np.concatenate(tracks), self.density_cell_m, self.density_min_count)
 
     def value_range(self) -> tuple[float, float] | None:
-        """The colour ramp: the user's limits, else 0..alert level x 1.25, else the values seen so far."""
+        """The colour ramp: the user's limits, else from 0 (or the lowest value) to the alert level or
+        the highest value seen, whichever is higher, rounded up to a round number."""
         quantity = self.shown_quantity()
         if quantity in self.color_limits:
             return self.color_limits[quantity]
         levels = self.thresholds.get(quantity, {})
         top = levels.get("alert", levels.get("warn"))
-        if top is not None and top > 0:
-            return 0.0, float(top) * 1.25
         q = self.store.qindex.get(quantity)
-        if q is None:
+        v = self.store.values[: len(self.store), :, q] if q is not None else np.zeros((0, 0))
+        seen = None if not v.size or np.isnan(v).all() else (float(np.nanmin(v)), float(np.nanmax(v)))
+        if seen is None and top is None:
             return None
-        v = self.store.values[: len(self.store), :, q]
-        if np.isnan(v).all():
-            return None
-        lo, hi = float(np.nanmin(v)), float(np.nanmax(v))
-        lo = min(lo, 0.0) if lo >= 0 else lo
-        return lo, hi if hi > lo else lo + 1.0
+        lo = min(0.0, seen[0]) if seen is not None else 0.0
+        hi = max(v for v in (top, seen[1] if seen else None) if v is not None)
+        return lo, nice_ceiling(hi) if hi > lo else lo + 1.0
 
     # --- layer ------------------------------------------------------------------------------------
     def bounds(self) -> np.ndarray | None:
@@ -282,6 +280,17 @@ class SensorLayer(Layer):
                 unit = store.units.get(name, "")
                 out[f"{name} ({unit})" if unit else name] = round(float(v), 3)
         return out
+
+
+def nice_ceiling(value: float) -> float:
+    """The next 1, 2, 2.5 or 5 x 10^k at or above `value` (a ramp from 0 to 100 %, not to 98.4)."""
+    if value <= 0 or not math.isfinite(value):
+        return value
+    power = 10.0 ** math.floor(math.log10(value))
+    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if step * power >= value * (1 - 1e-9):
+            return step * power
+    return 10.0 * power
 
 
 def clean_thresholds(value: Any) -> dict[str, dict[str, float]]:

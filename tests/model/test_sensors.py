@@ -135,3 +135,14 @@ def test_project_round_trip_keeps_style_not_secrets(tmp_path) -> None:
     back = layers[0]
     assert isinstance(back, SensorLayer) and back.url == "sim://demo" and back.mapping == {"id": "$.id"}
     assert back.thresholds == {"pm25": {"alert": 75.0}} and back.show_labels is False and back.quantity == "pm25"
+
+
+def test_colour_range_reaches_round_numbers_over_alert_level_and_values() -> None:
+    layer = _layer(thresholds={"occupancy": {"warn": 90}})
+    layer.ingest([R("a", T0, {"occupancy": 98.4}, {"occupancy": "%"}, (0, 0, 0))])
+    assert layer.value_range() == (0.0, 100.0)
+    layer.set_threshold("occupancy", None, None)
+    layer.ingest([R("a", T0 + 1, {"occupancy": 31.0})])
+    assert layer.value_range() == (0.0, 100.0)  # the highest value seen so far
+    layer.color_limits = {"occupancy": (10.0, 20.0)}
+    assert layer.value_range() == (10.0, 20.0)

@@ -10,8 +10,15 @@ def test_demo_opens_with_all_three_kinds(qtbot, window) -> None:
     wait_loaded(qtbot, window)
     tree = window.layer_tree.tree
     rows = [(tree.topLevelItem(i).text(0), tree.topLevelItem(i).text(1)) for i in range(tree.topLevelItemCount())]
-    assert rows == [("District (3D Tiles)", "3D Tiles"), ("Block C design (IFC)", "BIM"), ("Site scan (LAZ)", "Point cloud"),
-                    ("Block C: scan vs design", "Comparison")]  # Block C compared with its design on open (issue 12)
+    assert rows[:4] == [("District (3D Tiles)", "3D Tiles"), ("Block C design (IFC)", "BIM"), ("Site scan (LAZ)", "Point cloud"),
+                        ("Block C: scan vs design", "Comparison")]  # Block C compared with its design on open (issue 12)
+    live = [layer for layer in window.scene.layers if layer.kind == "sensors"]  # issue 13: live when the demo opens
+    assert [layer.name for layer in live] == ["Air quality (live)", "Traffic (live)", "Parking (live)",
+                                              "Site crane and vehicles (live)"]
+    qtbot.waitUntil(lambda: all(len(layer.store) and window.canvas.visuals[id(layer)].drawn.get("sensors") for layer in live),
+                    timeout=30_000)
+    crane = live[-1]
+    assert {"load", "hook_height", "speed"} <= set(crane.store.quantities) and crane.store.mover.any()
     assert not window.errors
     district = window.scene.layers[0]
     assert district.streamed  # the district streams by level of detail as the camera moves
