@@ -26,7 +26,8 @@ class _Entry:
 
 _REGISTRY: list[_Entry] = []
 _BUILTINS = ("loaders.las", "loaders.copc", "loaders.e57", "loaders.ifc", "loaders.tiles3d", "loaders.mesh", "loaders.cityjson", "loaders.geojson", "loaders.xyz",
-             "loaders.schedule", "loaders.results_raster")
+             "loaders.schedule", "loaders.results_raster", "loaders.results_vtk",
+             "loaders.results_netcdf", "loaders.results_csv")
 
 
 def _ensure_builtins() -> None:

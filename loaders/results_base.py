@@ -89,8 +89,15 @@ def check_result(path: str, data: ResultData) -> ResultData:
             raise LoadError(path, "time values must be finite and increasing")
         data.times = t
     numeric = [k for k, v in data.steps[0].items() if np.issubdtype(np.asarray(v).dtype, np.number)]
-    if numeric and not any(np.isfinite(np.asarray(step[k], dtype=np.float64)).any() for k in numeric for step in data.steps):
-        raise LoadError(path, "every value is NaN: nothing to show")
+    empty = [k for k in numeric if not any(np.isfinite(np.asarray(step[k], dtype=np.float64)).any() for step in data.steps)]
+    if numeric and len(empty) == len(numeric):
+        raise LoadError(path, f"every value is NaN ({', '.join(empty)[:120]}): nothing to show")
+    if empty:  # an array with no value anywhere colours nothing: left out, and said
+        data.warnings.append(f"left out, NaN everywhere: {', '.join(empty)[:200]}")
+        for step in data.steps:
+            for k in empty:
+                step.pop(k, None)
+        data.cell_arrays -= set(empty)
     return data
 
 
