@@ -123,13 +123,32 @@ class Broker:
             if require_certificate:
                 lines += ["require_certificate true"]
         self.config = folder / "mosquitto.conf"
-        self.config.write_text("\n".join(lines) + "\n")
+        self._lines = lines
+        self._write_config()
+        self._started_once = False
+
+    def _write_config(self) -> None:
+        self._lines[0] = f"listener {self.port} 127.0.0.1"
+        self.config.write_text("\n".join(self._lines) + "\n")
 
     def url(self, topic: str = "", scheme: str | None = None) -> str:
         scheme = scheme or ("mqtts" if self.tls else "mqtt")
         return f"{scheme}://127.0.0.1:{self.port}/{topic}"
 
     def start(self, timeout: float = 10.0) -> None:
+        """Start on this broker's port; a first start whose free port was taken meanwhile (xdist) moves on."""
+        for attempt in range(3):
+            try:
+                self._start(timeout)
+                self._started_once = True
+                return
+            except RuntimeError:
+                if self._started_once or attempt == 2:
+                    raise
+                self.port = free_port()
+                self._write_config()
+
+    def _start(self, timeout: float) -> None:
         self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.config)], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE)
         end = time.monotonic() + timeout
