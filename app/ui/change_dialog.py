@@ -21,6 +21,7 @@ from app.model.layers import Layer, PointCloudLayer
 from app.tasks import Task
 from app.ui.stations import parse_stations
 from loaders.base import Georef
+from app.ui.i18n import tr
 
 ERROR_RGB = "#c62828"
 
@@ -36,7 +37,7 @@ def _spin(value: float, low: float, high: float, tip: str) -> QDoubleSpinBox:
     spin.setRange(low, high)
     spin.setDecimals(3)
     spin.setSingleStep(0.01)
-    spin.setSuffix(" m")
+    spin.setSuffix(tr(" m"))
     spin.setValue(value)
     spin.setToolTip(tip)
     return spin
@@ -48,23 +49,23 @@ class ChangeDialog(QDialog):
     def __init__(self, window: Any) -> None:
         super().__init__(window)
         self.window = window
-        self.setWindowTitle("Change between scans")
+        self.setWindowTitle(tr("Change between scans"))
         self.layers = point_layers(window.scene.layers)
         self.before, self.after = QComboBox(), QComboBox()
         for box in (self.before, self.after):
             for layer in self.layers:
-                box.addItem(f"{layer.name}  ({len(layer.positions):,} points)")
+                box.addItem(tr('{v0}  ({v1:,} points)').format(v0=layer.name, v1=len(layer.positions)))
         if len(self.layers) > 1:
             self.after.setCurrentIndex(1)
-        self.cylinder = _spin(0.1, 0.0, 10.0, "M3C2 cylinder radius: the points of each scan within it are averaged")
-        self.normal = _spin(0.3, 0.0, 20.0, "Radius of the neighbourhood the surface normal is fitted to")
-        self.max_distance = _spin(1.0, 0.0, 100.0, "How far along the normal a change is looked for (cylinder half-length)")
-        self.registration = _spin(0.01, 0.0, 10.0, "Alignment uncertainty of the two scans, added to the level of detection")
+        self.cylinder = _spin(0.1, 0.0, 10.0, tr("M3C2 cylinder radius: the points of each scan within it are averaged"))
+        self.normal = _spin(0.3, 0.0, 20.0, tr("Radius of the neighbourhood the surface normal is fitted to"))
+        self.max_distance = _spin(1.0, 0.0, 100.0, tr("How far along the normal a change is looked for (cylinder half-length)"))
+        self.registration = _spin(0.01, 0.0, 10.0, tr("Alignment uncertainty of the two scans, added to the level of detection"))
         crs = window.scene.frame.display_crs
         self.stations = QLineEdit()
-        self.stations.setPlaceholderText(f"optional: x, y, z; x, y, z … ({crs or 'scene metres'})")
-        self.stations.setToolTip("Where the scanner stood (both scans), in the coordinates the status bar shows: "
-                                 "normals then face the scanner, and what a scan could not see is not called change")
+        self.stations.setPlaceholderText(tr('optional: x, y, z; x, y, z … ({v0})').format(v0=crs or tr('scene metres')))
+        self.stations.setToolTip(tr("Where the scanner stood (both scans), in the coordinates the status bar shows: "
+                                 "normals then face the scanner, and what a scan could not see is not called change"))
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet(f"color: {ERROR_RGB};")
@@ -74,16 +75,16 @@ class ChangeDialog(QDialog):
         self.bar.setRange(0, 100)
         self.bar.hide()
         form = QFormLayout()
-        form.addRow("Earlier scan", self.before)
-        form.addRow("Later scan", self.after)
-        form.addRow("Cylinder radius", self.cylinder)
-        form.addRow("Normal radius", self.normal)
-        form.addRow("Max distance", self.max_distance)
-        form.addRow("Registration error", self.registration)
-        form.addRow("Scanner stations", self.stations)
+        form.addRow(tr("Earlier scan"), self.before)
+        form.addRow(tr("Later scan"), self.after)
+        form.addRow(tr("Cylinder radius"), self.cylinder)
+        form.addRow(tr("Normal radius"), self.normal)
+        form.addRow(tr("Max distance"), self.max_distance)
+        form.addRow(tr("Registration error"), self.registration)
+        form.addRow(tr("Scanner stations"), self.stations)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.run_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.run_button.setText("Compute")
+        self.run_button.setText(tr("Compute"))
         self.buttons.accepted.connect(self.start)
         self.buttons.rejected.connect(self.cancel)
         layout = QVBoxLayout(self)
@@ -97,7 +98,7 @@ class ChangeDialog(QDialog):
         self.summary: dict | None = None
         self._timer = QTimer(self, interval=100, timeout=self._show_progress)
         if len(self.layers) < 2:
-            self.show_message("Open two point cloud scans of the same place first (an earlier and a later one).")
+            self.show_message(tr("Open two point cloud scans of the same place first (an earlier and a later one)."))
             self.run_button.setEnabled(False)
 
     def show_message(self, text: str) -> None:
@@ -123,7 +124,7 @@ class ChangeDialog(QDialog):
         if self.task is not None:
             return
         if self.before.currentIndex() == self.after.currentIndex():
-            self.show_message("Choose two different scans: the earlier and the later one.")
+            self.show_message(tr("Choose two different scans: the earlier and the later one."))
             return
         settings = self.settings()
         try:
@@ -144,16 +145,16 @@ class ChangeDialog(QDialog):
                                progress=task.report, cancel=task.cancelled)
 
         self.show_message("")
-        task = self.window.tasks.submit(f"Change {before.name} \u2192 {after.name}", work)
+        task = self.window.tasks.submit(tr('Change {v0} → {v1}').format(v0=before.name, v1=after.name), work)
         task.on_done = self._finish  # type: ignore[attr-defined]
         task.change_names = (before.name, after.name)  # type: ignore[attr-defined]
         self.task = task
         self.run_button.setEnabled(False)
-        self.status.setText("Computing the change\u2026")
+        self.status.setText(tr("Computing the change\u2026"))
         self.bar.setValue(0)
         self.bar.show()
         self.window.progress.setValue(0)
-        self.window.progress.setFormat("Change %p%")
+        self.window.progress.setFormat(tr("Change %p%"))
         self.window.progress.show()
         self.window.cancel_button.show()
         self._timer.start()
@@ -168,7 +169,7 @@ class ChangeDialog(QDialog):
         """Cancel stops a running computation (nothing is added), else closes the dialog."""
         if self.task is not None and not self.task.done:
             self.task.cancel()
-            self.status.setText("Cancelling\u2026")
+            self.status.setText(tr("Cancelling\u2026"))
             return
         self.reject()
 
@@ -182,23 +183,22 @@ class ChangeDialog(QDialog):
             result = task.future.result()  # type: ignore[union-attr]
         except Exception as exc:  # noqa: BLE001 - bad input (C2MError) or a bug: a message, never a traceback
             if task.cancelled():
-                self.status.setText("Cancelled: nothing was added.")
+                self.status.setText(tr("Cancelled: nothing was added."))
             elif isinstance(exc, ValueError):
                 self.status.setText("")
                 self.show_message(str(exc))
             else:
                 self.status.setText("")
-                self.show_message(f"internal error: {type(exc).__name__}: {exc}")
+                self.show_message(tr('internal error: {v0}: {exc}').format(v0=type(exc).__name__, exc=exc))
             return
         if task.cancelled():
-            self.status.setText("Cancelled: nothing was added.")
+            self.status.setText(tr("Cancelled: nothing was added."))
             return
         self.added = add_change_layers(self.window, result, "{} \u2192 {}".format(*task.change_names))  # type: ignore[attr-defined]
         s = result.summary()
         self.summary = s
         self.window.statusBar().showMessage(
-            f"Change: {s['significant']:,} significant of {s['compared']:,} compared, "
-            f"{s['new_points']:,} new and {s['removed_points']:,} removed points"
+            tr('Change: {v0:,} significant of {v1:,} compared, {v2:,} new and {v3:,} removed points').format(v0=s['significant'], v1=s['compared'], v2=s['new_points'], v3=s['removed_points'])
             + "".join(f"; {w}" for w in result.warnings), 15000)
         self.accept()
 
@@ -217,7 +217,7 @@ def add_change_layers(window: Any, result: Any, name: str) -> list[Layer]:
             layer.source = None
             layer.info["derived"] = data.metadata["derived"]
             if not scene.frame.is_set:
-                layer.info["crs"] = "scene frame"
+                layer.info["crs"] = tr("scene frame")
             if "m3c2_m" in data.attributes:
                 layer.color_mode = "m3c2_m"
                 layer.set_color_limits("m3c2_m", (-0.5, 0.5))

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, 
 from app.model.color_range import height_datum, shown_range
 from app.model.layers import Layer
 from app.model.scene import Scene
+from app.ui.i18n import tr
 
 
 def _box(tip: str) -> QDoubleSpinBox:
@@ -30,14 +31,14 @@ class ColorRangeControls(QWidget):
         self.scene = scene
         self.layer: Layer | None = None
         self._filling = False
-        self.minimum = _box("Value at the low end of the colour ramp")
-        self.maximum = _box("Value at the high end of the colour ramp")
+        self.minimum = _box(tr("Value at the low end of the colour ramp"))
+        self.maximum = _box(tr("Value at the high end of the colour ramp"))
         self.unit = QLabel()
-        self.reset = QPushButton("Reset to data range")
-        self.reset.setToolTip("Use the range of the whole layer (not only what is drawn)")
+        self.reset = QPushButton(tr("Reset to data range"))
+        self.reset.setToolTip(tr("Use the range of the whole layer (not only what is drawn)"))
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Range"))
+        row.addWidget(QLabel(tr("Range")))
         row.addWidget(self.minimum, 1)
         row.addWidget(QLabel("\u2013"))
         row.addWidget(self.maximum, 1)
@@ -72,7 +73,7 @@ class ColorRangeControls(QWidget):
             box.setSingleStep(10 ** -decimals if decimals else max(1.0, round(span / 50)))
             box.setValue(value)
         self.unit.setText("m" if layer.color_mode == "elevation" else "")
-        self.unit.setToolTip(f"Heights ({height_datum(self.scene.frame)[1]})" if layer.color_mode == "elevation" else "")
+        self.unit.setToolTip(tr('Heights ({v0})').format(v0=height_datum(self.scene.frame)[1]) if layer.color_mode == "elevation" else "")
         self.reset.setEnabled(layer.color_mode in layer.color_limits)
         self._filling = False
 

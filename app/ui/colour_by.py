@@ -13,23 +13,24 @@ from PySide6.QtWidgets import (
     QFrame, QLabel, QLineEdit, QPushButton, QSizePolicy, QTreeWidget, QTreeWidgetItem, QTreeWidgetItemIterator, QVBoxLayout,
     QWidget,
 )
+from app.ui.i18n import QT_TR_NOOP, tr
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
 PROPERTY_PREFIX = "property:"
 LABELS = {
-    "default": "Default colours", "elevation": "Elevation", "rgb": "RGB (true colour)", "intensity": "Intensity",
-    "classification": "Classification (ASPRS)", "class": "Class", "storey": "Storey", "material": "Material",
-    "deviation": "Deviation from design (m)", "status": "Comparison status",
-    "schedule_status": "Schedule status (planned vs actual)",
+    "default": QT_TR_NOOP("Default colours"), "elevation": QT_TR_NOOP("Elevation"), "rgb": QT_TR_NOOP("RGB (true colour)"), "intensity": QT_TR_NOOP("Intensity"),
+    "classification": QT_TR_NOOP("Classification (ASPRS)"), "class": QT_TR_NOOP("Class"), "storey": QT_TR_NOOP("Storey"), "material": QT_TR_NOOP("Material"),
+    "deviation": QT_TR_NOOP("Deviation from design (m)"), "status": QT_TR_NOOP("Comparison status"),
+    "schedule_status": QT_TR_NOOP("Schedule status (planned vs actual)"),
 }
-PROPERTIES_GROUP = "Properties"
+PROPERTIES_GROUP = QT_TR_NOOP("Properties")
 
 
 def mode_label(key: str) -> str:
     """A readable name for a colour-mode key: "property:Pset_WallCommon.IsExternal" ->
     "Pset_WallCommon \u203a IsExternal", "return_number" -> "Return number"."""
     if key in LABELS:
-        return LABELS[key]
+        return tr(LABELS[key])
     if key.startswith(PROPERTY_PREFIX):
         return " \u203a ".join(_property_path(key))
     text = key.replace("_", " ").strip()
@@ -50,7 +51,7 @@ class _Popup(QFrame):
         super().__init__(owner, Qt.WindowType.Popup)
         self.owner = owner
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.search = QLineEdit(placeholderText="Search colour modes")
+        self.search = QLineEdit(placeholderText=tr("Search colour modes"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.filter)
         self.search.returnPressed.connect(self.choose_first)
@@ -95,7 +96,7 @@ class _Popup(QFrame):
             self.tree.takeTopLevelItem(self.tree.topLevelItemCount() - 1)
         groups: dict[tuple[str, ...], QTreeWidgetItem] = {}
         for key in keys:
-            path = (PROPERTIES_GROUP, *_property_path(key)) if key.startswith(PROPERTY_PREFIX) else (mode_label(key),)
+            path = (tr(PROPERTIES_GROUP), *_property_path(key)) if key.startswith(PROPERTY_PREFIX) else (mode_label(key),)
             parent: QTreeWidgetItem | None = None
             for depth in range(len(path) - 1):
                 node = groups.get(path[: depth + 1])
@@ -110,7 +111,7 @@ class _Popup(QFrame):
             (parent.addChild(leaf) if parent is not None else self.tree.addTopLevelItem(leaf))
             self._leaves[key] = leaf
         for key, node in groups.items():
-            node.setText(0, f"{key[-1]} ({_count_leaves(node)})")
+            node.setText(0, tr('{v0} ({v1})').format(v0=key[-1], v1=_count_leaves(node)))
             node.setExpanded(len(key) == 1)
 
     def filter(self, text: str) -> None:
@@ -130,7 +131,7 @@ class _Popup(QFrame):
         first = self._first_visible()
         if first is not None:
             self.tree.setCurrentItem(first)
-        self.empty.setText(f"No colour mode matches \u201c{text.strip()}\u201d" if first is None and words else "")
+        self.empty.setText(tr("No colour mode matches \u201c{text}\u201d").format(text=text.strip()) if first is None and words else "")
         self.empty.setVisible(first is None and bool(words))
 
     def _first_visible(self) -> QTreeWidgetItem | None:
@@ -242,7 +243,7 @@ class ColourByBox(QWidget):
     def _show_current(self) -> None:
         label = self.current_label()
         self.button.setText(f"{label}  \u25be" if label else "\u25be")
-        self.button.setToolTip(f"{self._current}\nClick to choose; type to search" if self._current else "")
+        self.button.setToolTip(self._current + "\n" + tr("Click to choose; type to search") if self._current else "")
         self.button.setEnabled(bool(self._keys))
 
     def show_popup(self) -> None:

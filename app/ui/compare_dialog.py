@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.model.layers import Layer, MeshLayer, PointCloudLayer
+from app.ui.i18n import tr
 
 if TYPE_CHECKING:
     from app.ui.comparison_controller import ComparisonController
@@ -42,41 +43,41 @@ class CompareDialog(QDialog):
     def __init__(self, controller: "ComparisonController", parent=None) -> None:
         super().__init__(parent)
         self.controller = controller
-        self.setWindowTitle("Compare scan with design")
+        self.setWindowTitle(tr("Compare scan with design"))
         self.setMinimumWidth(460)  # the stations' hint stays readable
         layers = list(controller.scene.layers)
         self.scans = scan_layers(layers)
         self.designs = design_layers(layers)
         self.scan_box = QComboBox()
         for layer in self.scans:
-            self.scan_box.addItem(f"{layer.name}  ({len(layer.positions):,} points)")
+            self.scan_box.addItem(tr('{v0}  ({v1:,} points)').format(v0=layer.name, v1=len(layer.positions)))
         self.design_list = QListWidget()
         self.design_list.setMaximumHeight(110)
         for layer in self.designs:
-            item = QListWidgetItem(f"{layer.name}  ({len(layer.elements):,} elements)")
+            item = QListWidgetItem(tr('{v0}  ({v1:,} elements)').format(v0=layer.name, v1=len(layer.elements)))
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked)
             self.design_list.addItem(item)
-        self.tolerance = _spin(0.0, 10.0, 0.05, "Deviations within \u00b1 this are \u201cas designed\u201d (white)")
-        self.max_distance = _spin(0.0, 100.0, 1.0, "Points farther than this from every design surface are far "
-                                  "(clutter, scaffolding, people): grey, and not averaged in")
+        self.tolerance = _spin(0.0, 10.0, 0.05, tr("Deviations within \u00b1 this are \u201cas designed\u201d (white)"))
+        self.max_distance = _spin(0.0, 100.0, 1.0, tr("Points farther than this from every design surface are far "
+                                  "(clutter, scaffolding, people): grey, and not averaged in"))
         crs = controller.scene.frame.display_crs
         self.stations = QLineEdit()
-        self.stations.setPlaceholderText(f"optional: x, y, z; x, y, z \u2026 ({crs or 'scene metres'})")
-        self.stations.setToolTip("Where the scanner stood, in the coordinates the status bar shows: faces no station "
-                                 "could see are not held against an element (see the README's verdict rules)")
+        self.stations.setPlaceholderText(tr('optional: x, y, z; x, y, z … ({v0})').format(v0=crs or tr('scene metres')))
+        self.stations.setToolTip(tr("Where the scanner stood, in the coordinates the status bar shows: faces no station "
+                                 "could see are not held against an element (see the README's verdict rules)"))
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet(f"color: {ERROR_RGB};")
         self.message.hide()
         form = QFormLayout()
-        form.addRow("Scan", self.scan_box)
-        form.addRow("Design", self.design_list)
-        form.addRow("Tolerance", self.tolerance)
-        form.addRow("Far cut-off", self.max_distance)
-        form.addRow("Scanner stations", self.stations)
+        form.addRow(tr("Scan"), self.scan_box)
+        form.addRow(tr("Design"), self.design_list)
+        form.addRow(tr("Tolerance"), self.tolerance)
+        form.addRow(tr("Far cut-off"), self.max_distance)
+        form.addRow(tr("Scanner stations"), self.stations)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Compare")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Compare"))
         self.buttons.accepted.connect(self.start)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -85,11 +86,10 @@ class CompareDialog(QDialog):
         layout.addWidget(self.buttons)
         streamed = [layer.name for layer in layers if isinstance(layer, PointCloudLayer) and layer.info.get("copc")]
         if not self.scans and streamed:
-            self.show_message(f"{streamed[0]} streams from a COPC file too large to hold in memory: compare it with "
-                              "`twinscape compare --scan FILE --design MODEL.ifc -o report.html`, which reads it in chunks.")
+            self.show_message(tr('{v0} streams from a COPC file too large to hold in memory: compare it with `twinscape compare --scan FILE --design MODEL.ifc -o report.html`, which reads it in chunks.').format(v0=streamed[0]))
         elif not self.scans or not self.designs:
-            self.show_message("Open a point cloud scan and an IFC model first: " + (
-                "no point cloud layer is open." if not self.scans else "no BIM layer with elements is open."))
+            self.show_message(tr("Open a point cloud scan and an IFC model first: ") + (
+                tr("no point cloud layer is open.") if not self.scans else tr("no BIM layer with elements is open.")))
 
     def chosen(self) -> tuple[PointCloudLayer | None, list[MeshLayer]]:
         scan = self.scans[self.scan_box.currentIndex()] if self.scans and self.scan_box.currentIndex() >= 0 else None
@@ -116,7 +116,7 @@ def _spin(low: float, high: float, value: float, tip: str) -> QDoubleSpinBox:
     spin.setRange(low, high)
     spin.setDecimals(3)
     spin.setSingleStep(0.01)
-    spin.setSuffix(" m")
+    spin.setSuffix(tr(" m"))
     spin.setValue(value)
     spin.setToolTip(tip)
     return spin

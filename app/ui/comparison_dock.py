@@ -17,6 +17,7 @@ from app.model.comparison import STATUSES, ComparisonLayer, find_layer
 from app.model.layers import MeshLayer
 from app.model.scene import Scene, Selection
 from viewers.style import STATUS_RGB
+from app.ui.i18n import tr
 
 GROUP_COLUMNS = ["elements", *STATUSES, "progress %"]
 ELEMENT_COLUMNS = ["status", "class", "name", "storey", "coverage %", "mean (m)", "max (m)", "points", "GlobalId"]
@@ -83,27 +84,27 @@ class ComparisonDock(QDockWidget):
     """Progress by storey and class, and every judged element, for the current comparison."""
 
     def __init__(self, scene: Scene, parent: QWidget | None = None) -> None:
-        super().__init__("Construction progress", parent)
+        super().__init__(tr("Construction progress"), parent)
         self.setObjectName("ComparisonDock")
         self.scene = scene
         self.layer: ComparisonLayer | None = None
         self.overall = QLabel()
         self.overall.setWordWrap(True)
         self.by_storey = _table(["storey", *GROUP_COLUMNS])
-        self.by_class = _table(["IFC class", *GROUP_COLUMNS])
+        self.by_class = _table([tr("IFC class"), *GROUP_COLUMNS])
         self._bars = _ProgressBarDelegate(self)
         for table in (self.by_storey, self.by_class):
             table.setItemDelegateForColumn(len(GROUP_COLUMNS), self._bars)
         self.elements = _table(ELEMENT_COLUMNS)
         self.elements.cellClicked.connect(self._on_element_clicked)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.by_storey, "By storey")
-        self.tabs.addTab(self.by_class, "By class")
-        self.tabs.addTab(self.elements, "Elements")
+        self.tabs.addTab(self.by_storey, tr("By storey"))
+        self.tabs.addTab(self.by_class, tr("By class"))
+        self.tabs.addTab(self.elements, tr("Elements"))
         from app.ui.schedule_status_tab import ScheduleStatusTab  # here: that module borrows this one's table helpers
 
         self.schedule_tab = ScheduleStatusTab(scene)  # planned versus actual at the clock's time
-        self.tabs.addTab(self.schedule_tab, "Schedule")
+        self.tabs.addTab(self.schedule_tab, tr("Schedule"))
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -119,15 +120,13 @@ class ComparisonDock(QDockWidget):
             table.setRowCount(0)
         if self.layer is None:
             pending = layer is not None and not layer.computed
-            self.overall.setText("Comparing\u2026" if pending else "No comparison yet: Analysis \u203a Compare scan with design\u2026")
+            self.overall.setText(tr("Comparing\u2026") if pending else tr("No comparison yet: Analysis \u203a Compare scan with design\u2026"))
             return
         summary = self.layer.data.summary
         summary = summary.get("progress") or summary  # the report's summary keeps progress_summary() there
         overall = summary.get("overall") or {}
         counts = ", ".join(f"{overall.get(s, 0)} {s}" for s in STATUSES)
-        self.overall.setText(f"<b>{self.layer.name}</b>: progress {float(overall.get('progress_pct', 0.0)):.1f}% of "
-                             f"{overall.get('elements', self.layer.data.n_elements)} elements ({counts}); "
-                             f"tolerance \u00b1{self.layer.tolerance:g} m")
+        self.overall.setText(tr('<b>{v0}</b>: progress {v1:.1f}% of {v2} elements ({counts}); tolerance ±{v4:g} m').format(v0=self.layer.name, v1=float(overall.get('progress_pct', 0.0)), v2=overall.get('elements', self.layer.data.n_elements), counts=counts, v4=self.layer.tolerance))
         self._fill_groups(self.by_storey, summary.get("by_storey") or {})
         self._fill_groups(self.by_class, summary.get("by_class") or {})
         self._fill_elements()

@@ -18,6 +18,7 @@ from app.model.comparison import ComparisonLayer, find_layer
 from app.model.layers import PointCloudLayer
 from app.model.scene import Scene
 from viewers.style import deviation_colors
+from app.ui.i18n import tr
 
 AXIS_RGB = "#37414b"
 
@@ -79,7 +80,7 @@ class HistogramWidget(QWidget):
         plot = QRectF(left, top, max(10, self.width() - left - right), max(10, self.height() - top - bottom))
         if len(self.edges) < 2 or not self.counts.sum():
             p.setPen(QColor(AXIS_RGB))
-            p.drawText(plot, Qt.AlignmentFlag.AlignCenter, "No comparison yet\nAnalysis \u203a Compare scan with design\u2026")
+            p.drawText(plot, Qt.AlignmentFlag.AlignCenter, tr("No comparison yet\nAnalysis \u203a Compare scan with design\u2026"))
             p.end()
             return
         lo, hi = self.view_range()
@@ -110,7 +111,7 @@ class HistogramWidget(QWidget):
             x = {Qt.AlignmentFlag.AlignLeft: x_of(v), Qt.AlignmentFlag.AlignRight: x_of(v) - w}.get(align, x_of(v) - w / 2)
             p.drawText(QRectF(x, y, w, metrics.height()), align, text)
         p.drawText(QRectF(plot.left(), y + metrics.height(), plot.width(), metrics.height()), Qt.AlignmentFlag.AlignHCenter,
-                   f"deviation (m), dashed: \u00b1{self.tolerance:g} m" + (", log counts" if self.log_scale() else ""))
+                   tr('deviation (m), dashed: ±{v0:g} m').format(v0=self.tolerance) + (tr(", log counts") if self.log_scale() else ""))
         p.end()
 
 
@@ -118,7 +119,7 @@ class DeviationDock(QDockWidget):
     """The current comparison's histogram and counts, and its scan's filter and colour range."""
 
     def __init__(self, scene: Scene, parent: QWidget | None = None) -> None:
-        super().__init__("Deviation histogram", parent)
+        super().__init__(tr("Deviation histogram"), parent)
         self.setObjectName("DeviationDock")
         self.scene = scene
         self.layer: ComparisonLayer | None = None
@@ -126,16 +127,16 @@ class DeviationDock(QDockWidget):
         self.counts_label = QLabel()
         self.counts_label.setWordWrap(True)
         self.counts_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.beyond_only = QCheckBox("Only beyond tolerance")
-        self.beyond_only.setToolTip("Hide the scan's points within \u00b1 tolerance and the far points")
+        self.beyond_only = QCheckBox(tr("Only beyond tolerance"))
+        self.beyond_only.setToolTip(tr("Hide the scan's points within \u00b1 tolerance and the far points"))
         self.beyond_only.toggled.connect(self._on_beyond_only)
         self.reach = QDoubleSpinBox()
         self.reach.setRange(0.01, 100.0)
         self.reach.setDecimals(2)
         self.reach.setSingleStep(0.05)
         self.reach.setPrefix("\u00b1 ")
-        self.reach.setSuffix(" m")
-        self.reach.setToolTip("Colour range of the deviations: the ramp is clipped beyond \u00b1 this")
+        self.reach.setSuffix(tr(" m"))
+        self.reach.setToolTip(tr("Colour range of the deviations: the ramp is clipped beyond \u00b1 this"))
         self.reach.editingFinished.connect(self._on_reach)
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -145,7 +146,7 @@ class DeviationDock(QDockWidget):
         row = QHBoxLayout()
         row.addWidget(self.beyond_only)
         row.addStretch(1)
-        row.addWidget(QLabel("Colours"))
+        row.addWidget(QLabel(tr("Colours")))
         row.addWidget(self.reach)
         layout.addLayout(row)
         self.setWidget(body)
@@ -171,9 +172,7 @@ class DeviationDock(QDockWidget):
         c = d.point_counts(tol)
         total = max(1, sum(c.values()))
         self.counts_label.setText(
-            f"<b>{self.layer.name}</b><br>within \u00b1{tol:g} m: {c['within']:,} ({100 * c['within'] / total:.1f}%)"
-            f" &nbsp; beyond: {c['below'] + c['above']:,} ({c['below']:,} \u2212, {c['above']:,} +)"
-            f" &nbsp; far (&gt; {self.layer.max_distance:g} m): {c['far']:,}")
+            tr('<b>{v0}</b><br>within ±{tol:g} m: {v2:,} ({v3:.1f}%) &nbsp; beyond: {v4:,} ({v5:,} −, {v6:,} +) &nbsp; far (&gt; {v7:g} m): {v8:,}').format(v0=self.layer.name, tol=tol, v2=c['within'], v3=100 * c['within'] / total, v4=c['below'] + c['above'], v5=c['below'], v6=c['above'], v7=self.layer.max_distance, v8=c['far']))
         if scan is not None:
             self.beyond_only.blockSignals(True)
             self.beyond_only.setChecked(scan.only_beyond_tolerance)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.model.scene import Scene, Selection
 from app.model.schedule_layer import ScheduleLayer
+from app.ui.i18n import tr
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -66,7 +67,7 @@ class _BarDelegate(QStyledItemDelegate):
 
 class GanttDock(QDockWidget):
     def __init__(self, scene: Scene, parent: QWidget | None = None) -> None:
-        super().__init__("Gantt", parent)
+        super().__init__(tr("Gantt"), parent)
         self.setObjectName("GanttDock")
         self.scene = scene
         self.layer: ScheduleLayer | None = None
@@ -76,23 +77,23 @@ class GanttDock(QDockWidget):
         box = QVBoxLayout(body)
         box.setContentsMargins(2, 2, 2, 2)
         buttons = QHBoxLayout()
-        self.link_button = QPushButton("Link to model...")
-        self.start_button = QPushButton("Go to start")
-        self.start_button.setToolTip("Move the clock to the chosen task's start")
+        self.link_button = QPushButton(tr("Link to model..."))
+        self.start_button = QPushButton(tr("Go to start"))
+        self.start_button.setToolTip(tr("Move the clock to the chosen task's start"))
         self.start_button.setEnabled(False)
         buttons.addWidget(self.link_button)
         buttons.addWidget(self.start_button)
         buttons.addStretch(1)
         box.addLayout(buttons)
         self.tree = QTreeWidget(body)
-        self.tree.setHeaderLabels(["Task", "Start", "Finish", "Schedule"])
+        self.tree.setHeaderLabels([tr("Task"), tr("Start"), tr("Finish"), tr("Schedule")])
         self.tree.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
         self.tree.setItemDelegateForColumn(BAR_COLUMN, _BarDelegate(self))
         self.tree.setColumnWidth(0, 220)
         self.tree.setColumnWidth(BAR_COLUMN, 360)
         box.addWidget(self.tree)
         self.setWidget(body)
-        self.link_action = QAction("&Link schedule to model...", self, triggered=self.open_link_dialog)
+        self.link_action = QAction(tr("&Link schedule to model..."), self, triggered=self.open_link_dialog)
         self.link_button.clicked.connect(self.open_link_dialog)
         self.start_button.clicked.connect(self.go_to_start)
         self.tree.itemSelectionChanged.connect(self._on_rows_chosen)
@@ -155,7 +156,7 @@ class GanttDock(QDockWidget):
             item = QTreeWidgetItem(parents[-1][1] if parents else self.tree, texts)
             item.setData(0, TASK_ROLE, i)
             item.setData(BAR_COLUMN, TASK_ROLE, i)
-            item.setToolTip(0, f"UID {t.uid}  WBS {t.wbs}  {t.task_type}")
+            item.setToolTip(0, tr('UID {v0}  WBS {v1}  {v2}').format(v0=t.uid, v1=t.wbs, v2=t.task_type))
             if t.summary:
                 font = item.font(0)
                 font.setBold(True)
@@ -164,7 +165,7 @@ class GanttDock(QDockWidget):
             self._rows[i] = item
         self.tree.expandAll()
         self._syncing = False
-        self.setWindowTitle(f"Gantt: {self.layer.name}" if self.layer is not None else "Gantt")
+        self.setWindowTitle(tr('Gantt: {v0}').format(v0=self.layer.name) if self.layer is not None else tr("Gantt"))
 
     # --- both ways with the 3D view ---------------------------------------------------------------
     def chosen_tasks(self) -> list[int]:

@@ -16,12 +16,13 @@ from PySide6.QtWidgets import (
 from app.model.scene import Scene
 from app.model.schedule_layer import LinkError, ScheduleLayer, model_layers
 from app.model.schedule_links import LinkReport
+from app.ui.i18n import tr
 
 
 class LinkDialog(QDialog):
     def __init__(self, scene: Scene, layer: ScheduleLayer, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Link {layer.name} to a model")
+        self.setWindowTitle(tr('Link {v0} to a model').format(v0=layer.name))
         self.scene, self.layer = scene, layer
         self.report: LinkReport | None = None
         self.on_linked: Callable[[], None] | None = None  # e.g. mark the scene unsaved
@@ -31,22 +32,22 @@ class LinkDialog(QDialog):
         self.model_box.addItems([m.name for m in self.models])
         if layer.target in [m.name for m in self.models]:
             self.model_box.setCurrentText(layer.target)
-        form.addRow("Model layer", self.model_box)
-        self.table_radio = QRadioButton("Link table (CSV)")
-        self.property_radio = QRadioButton("IFC property")
-        self.ifc_radio = QRadioButton("The IFC's own 4D (IfcTask)")
+        form.addRow(tr("Model layer"), self.model_box)
+        self.table_radio = QRadioButton(tr("Link table (CSV)"))
+        self.property_radio = QRadioButton(tr("IFC property"))
+        self.ifc_radio = QRadioButton(tr("The IFC's own 4D (IfcTask)"))
         self.kinds = QButtonGroup(self)
         for button in (self.table_radio, self.property_radio, self.ifc_radio):
             self.kinds.addButton(button)
         self.table_path = QLineEdit()
-        self.table_path.setPlaceholderText("links.csv: a GUID column and a task column (UID, ID, WBS or name)")
-        browse = QPushButton("Browse...")
+        self.table_path.setPlaceholderText(tr("links.csv: a GUID column and a task column (UID, ID, WBS or name)"))
+        browse = QPushButton(tr("Browse..."))
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
         row.addWidget(self.table_path)
         row.addWidget(browse)
         self.property_name = QLineEdit()
-        self.property_name.setPlaceholderText("Pset.Property, e.g. Pset_4D.Task")
+        self.property_name.setPlaceholderText(tr("Pset.Property, e.g. Pset_4D.Task"))
         form.addRow(self.table_radio, row)
         form.addRow(self.property_radio, self.property_name)
         form.addRow(self.ifc_radio, QLabel(""))
@@ -57,11 +58,11 @@ class LinkDialog(QDialog):
             self.property_name.setText(layer.link_source)
         self.table_path.textEdited.connect(lambda _: self.table_radio.setChecked(True))
         self.property_name.textEdited.connect(lambda _: self.property_radio.setChecked(True))
-        self.result_label = QLabel("" if self.models else "No model with elements is open: open an IFC or a BIM model first.")
+        self.result_label = QLabel("" if self.models else tr("No model with elements is open: open an IFC or a BIM model first."))
         self.result_label.setWordWrap(True)
         self.result_label.setMinimumWidth(420)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.link_button = buttons.addButton("Link", QDialogButtonBox.ButtonRole.ApplyRole)
+        self.link_button = buttons.addButton(tr("Link"), QDialogButtonBox.ButtonRole.ApplyRole)
         self.link_button.setEnabled(bool(self.models))
         self.link_button.clicked.connect(self.apply)
         buttons.rejected.connect(self.reject)
@@ -71,7 +72,7 @@ class LinkDialog(QDialog):
         box.addWidget(buttons)
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Link table", "", "Link tables (*.csv *.txt);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, tr("Link table"), "", tr("Link tables (*.csv *.txt);;All files (*)"))
         if path:
             self.table_path.setText(path)
             self.table_radio.setChecked(True)
@@ -89,13 +90,13 @@ class LinkDialog(QDialog):
         if not self.models:
             return None
         if kind != "ifc" and not source:
-            self.result_label.setText("Choose a link table file." if kind == "table" else "Name the property as Pset.Property.")
+            self.result_label.setText(tr("Choose a link table file.") if kind == "table" else tr("Name the property as Pset.Property."))
             return None
         model = self.models[self.model_box.currentIndex()]
         try:
             self.report = self.layer.link(model, kind, source)
         except LinkError as exc:
-            self.result_label.setText(f"No links made: {exc}")
+            self.result_label.setText(tr('No links made: {exc}').format(exc=exc))
             return None
         self.result_label.setText(self.summary(self.report))
         if self.on_linked is not None:

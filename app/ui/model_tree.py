@@ -21,12 +21,13 @@ from PySide6.QtWidgets import (
 from app.model.layers import Layer, MeshLayer, element_bounds
 from app.model.scene import Scene, Selection
 from loaders.base import ElementInfo
+from app.ui.i18n import QT_TR_NOOP, tr
 
 INDEX_ROLE = Qt.ItemDataRole.UserRole
 LAYER_ROLE = Qt.ItemDataRole.UserRole + 1
 LABEL_ROLE = Qt.ItemDataRole.UserRole + 2  # a group's label without its count
 STRUCTURED_KINDS = ("bim", "citymodel")
-GROUPINGS = ("Spatial structure", "Class", "Storey")
+GROUPINGS = (QT_TR_NOOP("Spatial structure"), QT_TR_NOOP("Class"), QT_TR_NOOP("Storey"))
 UI_STATE_KEY = "model_tree"  # scene.ui_state entry saved with the project
 CHECKABLE = Qt.ItemFlag.ItemIsUserCheckable
 GROUP_FLAGS = Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsAutoTristate
@@ -51,7 +52,7 @@ def _structured(layer: object) -> bool:
 
 class ModelTreeDock(QDockWidget):
     def __init__(self, scene: Scene, zoom_to: Callable, parent: QWidget | None = None) -> None:
-        super().__init__("Model", parent)
+        super().__init__(tr("Model"), parent)
         self.setObjectName("ModelTreeDock")
         self.scene = scene
         self._zoom_to = zoom_to
@@ -62,21 +63,21 @@ class ModelTreeDock(QDockWidget):
         self._grown: set[int] = set()  # layers with a snapshot not yet shown (one update per event-loop turn)
         self.items_created = 0  # rows made since the dock was built (tests check snapshots add only new rows)
 
-        self.search = QLineEdit(placeholderText="Search name or GlobalId (Enter selects)")
+        self.search = QLineEdit(placeholderText=tr("Search name or GlobalId (Enter selects)"))
         self.search.textChanged.connect(self._filter)
         self.search.returnPressed.connect(self._select_first_match)
         self.group_by = QComboBox()
-        self.group_by.addItems(list(GROUPINGS))
+        self.group_by.addItems([tr(g) for g in GROUPINGS])  # shown translated; saved by their English key
         self.group_by.currentIndexChanged.connect(self._on_group_by)
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Element", "Class"])
+        self.tree.setHeaderLabels([tr("Element"), tr("Class")])
         self.tree.setColumnWidth(0, 230)
         self.tree.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
         self.tree.itemChanged.connect(self._on_item_changed)
         self.tree.itemSelectionChanged.connect(self._on_tree_selection)
         self.tree.itemDoubleClicked.connect(lambda item, _c: self._zoom_items([item]))
         buttons = QHBoxLayout()
-        for label, slot in (("Isolate", self.isolate_selected), ("Hide", self.hide_selected), ("Show all", self.show_all)):
+        for label, slot in ((tr("Isolate"), self.isolate_selected), (tr("Hide"), self.hide_selected), (tr("Show all"), self.show_all)):
             button = QPushButton(label)
             button.clicked.connect(slot)
             buttons.addWidget(button)
@@ -99,11 +100,11 @@ class ModelTreeDock(QDockWidget):
     # --- grouping, saved with the project ---------------------------------------------------------
     @property
     def grouping(self) -> str:
-        return self.group_by.currentText()
+        return GROUPINGS[max(0, self.group_by.currentIndex())]
 
     def set_grouping(self, name: str) -> None:
         if name in GROUPINGS and name != self.grouping:
-            self.group_by.setCurrentText(name)
+            self.group_by.setCurrentIndex(GROUPINGS.index(name))
 
     def _on_group_by(self, _index: int) -> None:
         self._ui_state()["group_by"] = self.grouping
@@ -142,7 +143,7 @@ class ModelTreeDock(QDockWidget):
         def on_renamed(*_args) -> None:  # a finished load or a project may rename a streamed layer
             rows = self._rows.get(key)
             if rows is not None:
-                rows.root.setText(0, f"{layer.name} ({len(rows.leaves)})")
+                rows.root.setText(0, tr('{v0} ({v1})').format(v0=layer.name, v1=len(rows.leaves)))
 
         layer.data_changed.connect(on_data)
         layer.events.hidden.connect(on_hidden)
@@ -238,7 +239,7 @@ class ModelTreeDock(QDockWidget):
         mode = self.group_by.currentIndex()
         if mode == 0:
             return element.spatial
-        return (element.ifc_class or "(none)",) if mode == 1 else (element.storey or "(no storey)",)
+        return (element.ifc_class or "(none)",) if mode == 1 else (element.storey or tr("(no storey)"),)
 
     def _append(self, rows: _LayerRows, start: int) -> None:
         """Rows for elements[start:], under their groups (new groups as needed); counts follow."""
@@ -267,9 +268,9 @@ class ModelTreeDock(QDockWidget):
             parent.addChild(leaf)
             rows.leaves.append(leaf)
         rows.first, rows.last = (els[0], els[-1]) if els else (None, None)
-        rows.root.setText(0, f"{layer.name} ({len(rows.leaves)})")
+        rows.root.setText(0, tr('{v0} ({v1})').format(v0=layer.name, v1=len(rows.leaves)))
         for key, group in rows.groups.items():
-            group.setText(0, f"{group.data(0, LABEL_ROLE)} ({rows.counts.get(key, 0)})")
+            group.setText(0, tr('{v0} ({v1})').format(v0=group.data(0, LABEL_ROLE), v1=rows.counts.get(key, 0)))
         for key, group in new_groups:
             group.setExpanded(len(key) < 4)
         self._updating = False

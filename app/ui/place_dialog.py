@@ -8,6 +8,7 @@ from typing import Any, Callable
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QLabel, QLineEdit, QWidget,
 )
+from app.ui.i18n import tr
 
 # apply(crs or None, origin_lla, rotation) -> None when done, else a readable reason
 Apply = Callable[[str | None, tuple[float, float, float], float], str | None]
@@ -29,16 +30,16 @@ class PlaceDialog(QDialog):
     def __init__(self, layer_name: str, origin_lla: tuple[float, float, float], parent: QWidget | None = None,
                  apply: Apply | None = None, placement: dict[str, Any] | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Place {layer_name}")
+        self.setWindowTitle(tr('Place {layer_name}').format(layer_name=layer_name))
         self._apply = apply
         form = QFormLayout(self)
-        form.addRow(QLabel("This layer has no georeference. Either name the CRS its coordinates are in:"))
+        form.addRow(QLabel(tr("This layer has no georeference. Either name the CRS its coordinates are in:")))
         self.crs = QLineEdit()
-        self.crs.setPlaceholderText("e.g. 4547 or EPSG:32650; leave empty to place by latitude/longitude")
+        self.crs.setPlaceholderText(tr("e.g. 4547 or EPSG:32650; leave empty to place by latitude/longitude"))
         self.crs.setClearButtonEnabled(True)
         self.crs.textChanged.connect(self._on_crs_text)
-        form.addRow("Coordinate system", self.crs)
-        form.addRow(QLabel("or say where its local origin (0, 0, 0) stands:"))
+        form.addRow(tr("Coordinate system"), self.crs)
+        form.addRow(QLabel(tr("or say where its local origin (0, 0, 0) stands:")))
         self.lat = _spin(-90, 90, 7, origin_lla[0], " \u00b0")
         self.lon = _spin(-180, 180, 7, origin_lla[1], " \u00b0")
         self.height = _spin(-1000, 9000, 3, origin_lla[2], " m")
@@ -49,11 +50,11 @@ class PlaceDialog(QDialog):
             self.lon.setValue(origin_lla[1])
             self.height.setValue(origin_lla[2])
         self.rotation = _spin(-360, 360, 3, float(placement.get("rotation_deg", 0.0)), " \u00b0")
-        self.rotation.setToolTip("Direction of the model's +y axis, clockwise from north")
-        form.addRow("Latitude (WGS84)", self.lat)
-        form.addRow("Longitude (WGS84)", self.lon)
-        form.addRow("Ellipsoidal height", self.height)
-        form.addRow("Rotation (+y from north, clockwise)", self.rotation)
+        self.rotation.setToolTip(tr("Direction of the model's +y axis, clockwise from north"))
+        form.addRow(tr("Latitude (WGS84)"), self.lat)
+        form.addRow(tr("Longitude (WGS84)"), self.lon)
+        form.addRow(tr("Ellipsoidal height"), self.height)
+        form.addRow(tr("Rotation (+y from north, clockwise)"), self.rotation)
         self.error = QLabel("")
         self.error.setStyleSheet("color: #c0392b;")
         self.error.setWordWrap(True)

@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QMenu, QWidget
 
 from viewers.canvas import DEFAULT_POINT_BUDGET, Canvas
+from app.ui.i18n import tr
 
 GPU_POINT_BUDGET = 1_000_000
 MIN_BUDGET, MAX_BUDGET = 10_000, 100_000_000
@@ -71,7 +72,7 @@ class PointBudgetControl(QObject):
         self.canvas, self.settings, self._parent = canvas, settings, parent
         self.renderer = ""
         self.dialog: QInputDialog | None = None
-        self.action = QAction("Point &budget\u2026", parent, triggered=self.ask)
+        self.action = QAction(tr("Point &budget\u2026"), parent, triggered=self.ask)
         menu.addAction(self.action)
         self._wait = QTimer(self, interval=100)
         if (user := _stored(settings)) is not None:
@@ -97,8 +98,8 @@ class PointBudgetControl(QObject):
     def ask(self) -> None:
         """Non-modal, so the view keeps rendering while the user types."""
         d = QInputDialog(self._parent)
-        d.setWindowTitle("Point budget")
-        d.setLabelText("Points drawn per frame, all clouds together:")
+        d.setWindowTitle(tr("Point budget"))
+        d.setLabelText(tr("Points drawn per frame, all clouds together:"))
         d.setInputMode(QInputDialog.InputMode.IntInput)
         d.setIntRange(MIN_BUDGET, MAX_BUDGET)
         d.setIntStep(100_000)

@@ -13,6 +13,7 @@ from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QHeaderView, QLabel, QMenu, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from app.model.scene import Scene, Selection
+from app.ui.i18n import tr
 
 KEY_ROLE = Qt.ItemDataRole.UserRole  # the full key ("Pset_WallCommon.IsExternal") of a value row
 GROUPED_KINDS = ("bim",)  # layers whose "A.B" keys are property sets (IFC); others keep their keys whole
@@ -54,13 +55,13 @@ class _PropertyTree(QTreeWidget):
 
 class PropertiesDock(QDockWidget):
     def __init__(self, scene: Scene, parent: QWidget | None = None) -> None:
-        super().__init__("Properties", parent)
+        super().__init__(tr("Properties"), parent)
         self.setObjectName("PropertiesDock")
-        self.title = QLabel("Click an object in the view to see its properties.")
+        self.title = QLabel(tr("Click an object in the view to see its properties."))
         self.title.setWordWrap(True)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.tree = _PropertyTree(self.copy_selection)
-        self.tree.setHeaderLabels(["Property", "Value"])
+        self.tree.setHeaderLabels([tr("Property"), tr("Value")])
         self.tree.setColumnCount(2)
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
@@ -88,10 +89,10 @@ class PropertiesDock(QDockWidget):
         self.tree.clear()
         self._rows = {}
         if sel.layer is None:
-            self.title.setText("Nothing picked. Click an object in the view to see its properties.")
+            self.title.setText(tr("Nothing picked. Click an object in the view to see its properties."))
             return
-        head = props.get("class") or ("Point" if "point" in props else sel.layer.kind)
-        self.title.setText(f"<b>{head}</b> {props.get('name', '')} \u2014 {sel.layer.name}")
+        head = props.get("class") or (tr("Point") if "point" in props else sel.layer.kind)
+        self.title.setText(tr('<b>{head}</b> {v1} — {v2}').format(head=head, v1=props.get('name', ''), v2=sel.layer.name))
         grouped = sel.layer.kind in GROUPED_KINDS
         groups: dict[str, QTreeWidgetItem] = {}
         for key, value in props.items():
@@ -108,7 +109,7 @@ class PropertiesDock(QDockWidget):
                     parent.setFont(0, font)
             self._add_row(key, name, value, parent)
         for name, group in groups.items():  # a set's row spans both columns: its name is never cut
-            group.setText(0, f"{name} ({group.childCount()})")
+            group.setText(0, tr('{name} ({v1})').format(name=name, v1=group.childCount()))
             self.tree.addTopLevelItem(group)
             group.setFirstColumnSpanned(True)
             group.setExpanded(True)
@@ -168,13 +169,13 @@ class PropertiesDock(QDockWidget):
         """Right-click a row: copy its value, or its name and value; a set: copy the whole set."""
         menu = QMenu(self.tree)
         if item.childCount() == 0:
-            menu.addAction("Copy value", lambda: self.copy_value(item))
-            menu.addAction("Copy name and value",
-                           lambda: QGuiApplication.clipboard().setText(f"{item.data(0, KEY_ROLE)}\t{item.data(1, KEY_ROLE)}"))
+            menu.addAction(tr("Copy value"), lambda: self.copy_value(item))
+            menu.addAction(tr("Copy name and value"),
+                           lambda: QGuiApplication.clipboard().setText(tr('{v0}\t{v1}').format(v0=item.data(0, KEY_ROLE), v1=item.data(1, KEY_ROLE))))
         else:
             self.tree.clearSelection()
             item.setSelected(True)
-            menu.addAction("Copy property set", self.copy_selection)
+            menu.addAction(tr("Copy property set"), self.copy_selection)
         return menu
 
     def _on_context_menu(self, pos) -> None:

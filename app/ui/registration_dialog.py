@@ -20,6 +20,7 @@ from app.model.layers import Layer, MeshLayer, PointCloudLayer
 from app.model.refinement import can_refine, refine_layer
 from app.model.undo import placement_step
 from app.tasks import Task
+from app.ui.i18n import tr
 
 ERROR_RGB = "#c62828"
 
@@ -60,20 +61,20 @@ class RegistrationDialog(QDialog):
         super().__init__(window)
         self.window = window
         self.layer = layer
-        self.setWindowTitle(f"Refine alignment of {layer.name}")
+        self.setWindowTitle(tr('Refine alignment of {v0}').format(v0=layer.name))
         self.references = reference_layers(window.scene.layers, layer)
         self.reference = QComboBox()
         for ref in self.references:
             kind = "points" if isinstance(ref, PointCloudLayer) else "triangles"
             count = len(ref.positions) if isinstance(ref, PointCloudLayer) else len(ref.data["faces"])
-            self.reference.addItem(f"{ref.name}  ({count:,} {kind})")
+            self.reference.addItem(tr('{v0}  ({count:,} {kind})').format(v0=ref.name, count=count, kind=kind))
         self.max_distance = QDoubleSpinBox()
         self.max_distance.setRange(0.01, 100.0)
         self.max_distance.setDecimals(2)
         self.max_distance.setValue(1.0)
-        self.max_distance.setSuffix(" m")
-        self.max_distance.setToolTip("Points farther than this from the reference (clutter) are left out of the residual")
-        self.result_label = QLabel("Run ICP to see the residual before and after.")
+        self.max_distance.setSuffix(tr(" m"))
+        self.max_distance.setToolTip(tr("Points farther than this from the reference (clutter) are left out of the residual"))
+        self.result_label = QLabel(tr("Run ICP to see the residual before and after."))
         self.result_label.setWordWrap(True)
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -83,14 +84,14 @@ class RegistrationDialog(QDialog):
         self.bar.setRange(0, 100)
         self.bar.hide()
         form = QFormLayout()
-        form.addRow("Layer to move", QLabel(layer.name))
-        form.addRow("Reference", self.reference)
-        form.addRow("Residual cut-off", self.max_distance)
+        form.addRow(tr("Layer to move"), QLabel(layer.name))
+        form.addRow(tr("Reference"), self.reference)
+        form.addRow(tr("Residual cut-off"), self.max_distance)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Apply | QDialogButtonBox.StandardButton.Close)
         self.apply_button = self.buttons.button(QDialogButtonBox.StandardButton.Apply)
         self.apply_button.setEnabled(False)
         self.apply_button.clicked.connect(self.apply)
-        self.run_button = QPushButton("Run ICP")
+        self.run_button = QPushButton(tr("Run ICP"))
         self.buttons.addButton(self.run_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.run_button.clicked.connect(self.run)
         self.buttons.rejected.connect(self.close_or_cancel)
@@ -104,10 +105,10 @@ class RegistrationDialog(QDialog):
         self.result: Any = None
         self._timer = QTimer(self, interval=100, timeout=self._show_progress)
         if not can_refine(layer):
-            self.show_message(f"{layer.name} has no coordinates that can be moved here (a streamed layer?).")
+            self.show_message(tr('{v0} has no coordinates that can be moved here (a streamed layer?).').format(v0=layer.name))
             self.run_button.setEnabled(False)
         elif not self.references:
-            self.show_message("Open a reference first: a BIM model, a mesh or another point cloud of the same place.")
+            self.show_message(tr("Open a reference first: a BIM model, a mesh or another point cloud of the same place."))
             self.run_button.setEnabled(False)
 
     def show_message(self, text: str) -> None:
@@ -133,16 +134,16 @@ class RegistrationDialog(QDialog):
         self.show_message("")
         self.result = None
         self.apply_button.setEnabled(False)
-        task = self.window.tasks.submit(f"Refine {self.layer.name}", work)
+        task = self.window.tasks.submit(tr('Refine {v0}').format(v0=self.layer.name), work)
         task.on_done = self._finish  # type: ignore[attr-defined]
         task.moving_positions = moving  # type: ignore[attr-defined]
         self.task = task
         self.run_button.setEnabled(False)
-        self.result_label.setText(f"Refining against {ref.name}\u2026")
+        self.result_label.setText(tr('Refining against {v0}…').format(v0=ref.name))
         self.bar.setValue(0)
         self.bar.show()
         self.window.progress.setValue(0)
-        self.window.progress.setFormat("ICP %p%")
+        self.window.progress.setFormat(tr("ICP %p%"))
         self.window.progress.show()
         self.window.cancel_button.show()
         self._timer.start()
@@ -154,7 +155,7 @@ class RegistrationDialog(QDialog):
     def close_or_cancel(self) -> None:
         if self.task is not None and not self.task.done:
             self.task.cancel()
-            self.result_label.setText("Cancelling\u2026")
+            self.result_label.setText(tr("Cancelling\u2026"))
             return
         self.reject()
 
@@ -166,24 +167,26 @@ class RegistrationDialog(QDialog):
         try:
             result = task.future.result()  # type: ignore[union-attr]
         except Exception as exc:  # noqa: BLE001 - bad input (C2MError) or a bug: a message, never a traceback
-            self.result_label.setText("Cancelled: nothing changed." if task.cancelled() else "")
+            self.result_label.setText(tr("Cancelled: nothing changed.") if task.cancelled() else "")
             if not task.cancelled():
-                self.show_message(str(exc) if isinstance(exc, ValueError) else f"internal error: {type(exc).__name__}: {exc}")
+                self.show_message(str(exc) if isinstance(exc, ValueError) else tr('internal error: {v0}: {exc}').format(v0=type(exc).__name__, exc=exc))
             return
         if task.cancelled():
-            self.result_label.setText("Cancelled: nothing changed.")
+            self.result_label.setText(tr("Cancelled: nothing changed."))
             return
         if task.moving_positions is not (self.layer.positions if isinstance(self.layer, PointCloudLayer)  # type: ignore[attr-defined]
                                          else self.layer.data["vertices"]):
-            self.show_message("The layer moved while ICP ran: run it again.")
+            self.show_message(tr("The layer moved while ICP ran: run it again."))
             return
         self.result = result
         t = result.transform
         shift = float(np.linalg.norm(t[:3, 3] + t[:3, :3] @ self._centre() - self._centre()))
         self.result_label.setText(
-            f"RMS residual {result.rms_before * 1000:.1f} mm \u2192 {result.rms_after * 1000:.1f} mm "
-            f"over {result.correspondences:,} points; moves {shift:.3f} m and {_angle_deg(t):.2f}\u00b0 "
-            f"({result.method}{'' if result.converged else ', not converged'}, {result.seconds:.1f} s)."
+            tr("RMS residual {before:.1f} mm \u2192 {after:.1f} mm over {n:,} points; moves {shift:.3f} m and "
+               "{angle:.2f}\u00b0 ({method}{converged}, {seconds:.1f} s).").format(
+                before=result.rms_before * 1000, after=result.rms_after * 1000, n=result.correspondences, shift=shift,
+                angle=_angle_deg(t), method=result.method, converged="" if result.converged else tr(", not converged"),
+                seconds=result.seconds)
             + ("".join(f"\n{w}" for w in result.warnings)))
         self.apply_button.setEnabled(True)
 
@@ -199,13 +202,13 @@ class RegistrationDialog(QDialog):
         scene = self.window.scene
         try:
             placement_step(self.window.undo, self.layer, lambda: refine_layer(scene, self.layer, transform),
-                           f"Refine alignment of {self.layer.name}")
+                           tr('Refine alignment of {v0}').format(v0=self.layer.name))
         except ValueError as exc:
             self.show_message(str(exc))
             return
         self.result = None
         self.apply_button.setEnabled(False)
-        self.result_label.setText(self.result_label.text() + "\nApplied (Edit \u203a Undo to go back).")
+        self.result_label.setText(self.result_label.text() + tr("\nApplied (Edit \u203a Undo to go back)."))
         self.window.canvas.request_render()
 
 

@@ -21,12 +21,13 @@ from app.model.scene import Scene
 from app.model.schedule_layer import ScheduleLayer
 from app.model.schedule_progress import LABELS, RGB, element_statuses, pairs, summaries
 from app.ui.comparison_dock import _item, _table  # the progress tables' look: formatted, sortable numbers
+from app.ui.i18n import QT_TR_NOOP, tr
 
 COUNT_HEADERS = [LABELS[s].split(" /")[0] for s in SCHEDULE_STATUSES]  # ahead, on time, behind, not planned
 TASK_COLUMNS = ["task", "start", "finish", "planned", "elements", *COUNT_HEADERS]
 STOREY_COLUMNS = ["storey", "elements", *COUNT_HEADERS]
-HINT = ("Planned versus actual needs a comparison of a scan with a BIM model (Analysis \u203a Compare scan with "
-        "design\u2026) and a schedule linked to that model (Gantt dock \u203a Link\u2026).")
+HINT = (QT_TR_NOOP("Planned versus actual needs a comparison of a scan with a BIM model (Analysis \u203a Compare scan with "
+        "design\u2026) and a schedule linked to that model (Gantt dock \u203a Link\u2026)."))
 
 
 class ScheduleStatusTab(QWidget):
@@ -43,8 +44,8 @@ class ScheduleStatusTab(QWidget):
         for table in (self.by_task, self.by_storey):  # schedule and storey order until a header is clicked
             table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.tables = QTabWidget()
-        self.tables.addTab(self.by_task, "By task")
-        self.tables.addTab(self.by_storey, "By storey")
+        self.tables.addTab(self.by_task, tr("By task"))
+        self.tables.addTab(self.by_storey, tr("By storey"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(self.label)
@@ -117,7 +118,7 @@ class ScheduleStatusTab(QWidget):
             prefix = f"{mesh.name}: " if len(found) > 1 else ""
             tasks += [(prefix + key, schedule, row) for key, row in parts["by_task"].items()]
             storeys += [(prefix + (key or "(none)"), row) for key, row in parts["by_storey"].items()]
-        self.label.setText(f"At {iso_label(when, zone)}<br>" + "<br>".join(lines))
+        self.label.setText(tr('At {v0}<br>').format(v0=iso_label(when, zone)) + "<br>".join(lines))
         self._fill_tasks(tasks)
         self._fill_storeys(storeys)
 

@@ -6,6 +6,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QHeaderView, QLabel, QMenu, QMenuBar, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
+from app.ui.i18n import tr
 
 
 def _label(text: str) -> str:
@@ -33,10 +34,10 @@ def menu_shortcuts(bar: QMenuBar) -> list[tuple[str, str, str]]:
 class ShortcutsDialog(QDialog):
     def __init__(self, bar: QMenuBar, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Keyboard shortcuts")
+        self.setWindowTitle(tr("Keyboard shortcuts"))
         rows = menu_shortcuts(bar)
         self.table = QTableWidget(len(rows), 3)
-        self.table.setHorizontalHeaderLabels(["Keys", "Action", "Menu"])
+        self.table.setHorizontalHeaderLabels([tr("Keys"), tr("Action"), tr("Menu")])
         for r, (menu, action, keys) in enumerate(rows):
             for c, text in enumerate((keys, action, menu)):
                 self.table.setItem(r, c, QTableWidgetItem(text))
@@ -44,8 +45,8 @@ class ShortcutsDialog(QDialog):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        note = ("Mouse in the 3D view: left drag orbits, middle or Shift+left drag pans, the wheel zooms toward the "
-                "cursor, right drag zooms; a click picks.")
+        note = (tr("Mouse in the 3D view: left drag orbits, middle or Shift+left drag pans, the wheel zooms toward the "
+                "cursor, right drag zooms; a click picks."))
         label = QLabel(note)
         label.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

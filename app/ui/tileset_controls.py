@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from app.model.layers import Layer, TilesetLayer
+from app.ui.i18n import tr
 
 
 class TilesetControls(QWidget):
@@ -15,20 +16,20 @@ class TilesetControls(QWidget):
         self.sse.setRange(1.0, 256.0)
         self.sse.setDecimals(1)
         self.sse.setSingleStep(2.0)
-        self.sse.setSuffix(" px")
-        self.sse.setToolTip("Maximum screen-space error: lower draws finer tiles sooner (more data); "
-                            "CesiumJS's default is 16 px")
+        self.sse.setSuffix(tr(" px"))
+        self.sse.setToolTip(tr("Maximum screen-space error: lower draws finer tiles sooner (more data); "
+                            "CesiumJS's default is 16 px"))
         self.memory = QSpinBox()
         self.memory.setRange(16, 65536)
         self.memory.setSingleStep(128)
-        self.memory.setSuffix(" MiB")
-        self.memory.setToolTip("Memory for this tileset's loaded tiles; least recently used tiles out of view are "
-                               "dropped past it, and detail is lowered gradually while the view alone needs more")
+        self.memory.setSuffix(tr(" MiB"))
+        self.memory.setToolTip(tr("Memory for this tileset's loaded tiles; least recently used tiles out of view are "
+                               "dropped past it, and detail is lowered gradually while the view alone needs more"))
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Detail"))
+        row.addWidget(QLabel(tr("Detail")))
         row.addWidget(self.sse)
-        row.addWidget(QLabel("Memory"))
+        row.addWidget(QLabel(tr("Memory")))
         row.addWidget(self.memory)
         self.sse.valueChanged.connect(self._on_sse)
         self.memory.valueChanged.connect(self._on_memory)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.model.clock import SPEED_PRESETS, STEPS, SceneClock, shifted
+from app.ui.i18n import tr
 
 SLIDER_STEPS = 10_000
 TICK_HZ = 20
@@ -112,7 +113,7 @@ class SetTimeDialog(QDialog):
     def __init__(self, clock: SceneClock, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.clock = clock
-        self.setWindowTitle("Set time")
+        self.setWindowTitle(tr("Set time"))
         self.editor = QDateTimeEdit(_qt(clock.time))
         self.editor.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.editor.setCalendarPopup(True)
@@ -122,7 +123,7 @@ class SetTimeDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         form = QFormLayout(self)
-        form.addRow(f"Time ({clock.zone}):", self.editor)
+        form.addRow(tr('Time ({v0}):').format(v0=clock.zone), self.editor)
         form.addRow(buttons)
 
     def accept(self) -> None:
@@ -140,12 +141,12 @@ def _speed_text(speed: float) -> str:
     for label, value in SPEED_PRESETS.items():
         if value == speed:
             return label
-    return f"{speed:,.0f}x" if speed < 86400 else f"{speed / 86400:,.3g} days per second"
+    return f"{speed:,.0f}x" if speed < 86400 else tr('{v0:,.3g} days per second').format(v0=speed / 86400)
 
 
 class TimelineDock(QDockWidget):
     def __init__(self, clock: SceneClock, parent: QWidget | None = None) -> None:
-        super().__init__("Timeline", parent)
+        super().__init__(tr("Timeline"), parent)
         self.setObjectName("TimelineDock")
         self.clock = clock
         body = QWidget(self)
@@ -158,12 +159,12 @@ class TimelineDock(QDockWidget):
         self.time_label = QLabel()
         self.time_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.speed_box = QComboBox()
-        self.speed_box.setToolTip("Simulated time per real second while playing")
+        self.speed_box.setToolTip(tr("Simulated time per real second while playing"))
         for label, value in SPEED_PRESETS.items():
             self.speed_box.addItem(label, value)
         self.speed_box.activated.connect(lambda i: self.clock.set_speed(float(self.speed_box.itemData(i))))
         self.step_box = QComboBox()
-        self.step_box.setToolTip("How far the step buttons and Left/Right move")
+        self.step_box.setToolTip(tr("How far the step buttons and Left/Right move"))
         self.step_box.addItems(STEPS)
         self.step_box.activated.connect(lambda i: self.clock.set_step(self.step_box.itemText(i)))
         self._build_actions()
@@ -184,9 +185,9 @@ class TimelineDock(QDockWidget):
         set_button.setDefaultAction(self.set_time_action)
         set_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         row.addWidget(set_button)
-        row.addWidget(QLabel("Step"))
+        row.addWidget(QLabel(tr("Step")))
         row.addWidget(self.step_box)
-        row.addWidget(QLabel("Speed"))
+        row.addWidget(QLabel(tr("Speed")))
         row.addWidget(self.speed_box)
         layout = QVBoxLayout(body)
         layout.setContentsMargins(6, 4, 6, 4)
@@ -210,24 +211,24 @@ class TimelineDock(QDockWidget):
 
     def _build_actions(self) -> None:
         specs = {  # key: (text, shortcut, slot, tooltip)
-            "play": ("&Play", "Space", self.clock.toggle, "Play or pause the scene clock"),
-            "back": ("Step &Back", "Left", lambda: self.clock.step_by(-1), "One step back"),
-            "forward": ("Step &Forward", "Right", lambda: self.clock.step_by(1), "One step forward"),
-            "start": ("Go to &Start", "Home", self.clock.to_start, "The start of the range"),
-            "end": ("Go to &End", "End", self.clock.to_end, "The end of the range"),
+            "play": (tr("&Play"), "Space", self.clock.toggle, tr("Play or pause the scene clock")),
+            "back": (tr("Step &Back"), "Left", lambda: self.clock.step_by(-1), tr("One step back")),
+            "forward": (tr("Step &Forward"), "Right", lambda: self.clock.step_by(1), tr("One step forward")),
+            "start": (tr("Go to &Start"), "Home", self.clock.to_start, tr("The start of the range")),
+            "end": (tr("Go to &End"), "End", self.clock.to_end, tr("The end of the range")),
         }
         self.actions_by_key: dict[str, QAction] = {}
         for key, (text, keys, slot, tip) in specs.items():
             action = QAction(text, self)
             action.setShortcut(QKeySequence(keys))
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)  # only while the dock has focus
-            action.setToolTip(f"{tip} ({keys}, while the timeline has the focus)")
+            action.setToolTip(tr('{tip} ({keys}, while the timeline has the focus)').format(tip=tip, keys=keys))
             action.triggered.connect(lambda _=False, s=slot: s())
             self.addAction(action)
             self.actions_by_key[key] = action
         self.play_action = self.actions_by_key["play"]
-        self.set_time_action = QAction("Set &Time\u2026", self)
-        self.set_time_action.setToolTip("Type a date and time")
+        self.set_time_action = QAction(tr("Set &Time\u2026"), self)
+        self.set_time_action.setToolTip(tr("Type a date and time"))
         self.set_time_action.triggered.connect(lambda _=False: self.open_set_time())
 
     def time_actions(self) -> list[QAction]:
@@ -261,8 +262,8 @@ class TimelineDock(QDockWidget):
         self.ticks.update()
 
     def _on_playing(self, playing: bool) -> None:
-        self.play_action.setText("&Pause" if playing else "&Play")
-        self.buttons["play"].setText("Pause" if playing else "Play")
+        self.play_action.setText(tr("&Pause") if playing else tr("&Play"))
+        self.buttons["play"].setText(tr("Pause") if playing else tr("Play"))
         icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
         self.buttons["play"].setIcon(self.style().standardIcon(icon))
         if playing:
