@@ -48,7 +48,9 @@ class TlsFiles:
 
 
 def make_certs(folder: Path, server_names: tuple[str, ...] = ("localhost", "127.0.0.1")) -> TlsFiles:
-    """A CA, a server certificate for `server_names` and a client certificate, all signed by the CA."""
+    """A CA, a server certificate for `server_names` and a client certificate, all signed by the CA.
+    (`cryptography` comes with keyring's SecretStorage on Linux; skip where it is absent.)"""
+    pytest.importorskip("cryptography", reason="the cryptography package makes the test certificates")
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec

@@ -147,6 +147,7 @@ class MqttFeed(BaseFeed):
         client.on_connect, client.on_disconnect, client.on_message = (
             self._on_connect, self._on_disconnect, self._on_message)
         backoff, first = BACKOFF_MIN_S, True
+        self._refused = False
         while not self._stop.is_set():
             if self._refused:  # a wrong login does not get right by retrying: wait for new credentials
                 self._stop.wait(0.5)
