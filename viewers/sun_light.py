@@ -1,0 +1,179 @@
+"""The sun of the view: follows the scene clock, lights from the sun's direction and casts shadows.
+
+Why not VTK shadow maps: tried first (vtkShadowMapPass + vtkSequencePass through pyvista's
+enable_shadows) under Mesa llvmpipe with this canvas. A directional light shades a flat ground
+unevenly and darkens everything outside a frustum VTK picks itself; a far spotlight (the usual
+workaround) casts correct shadows from small meshes but leaves large, wrong dark regions on
+scenes of few big triangles (a two-triangle ground, box buildings: exactly BIM and city models),
+whatever the cone, resolution, normals or anti-aliasing. Shadows that are sometimes wrong are
+worse than none for a planning tool, so the view shows computed shadows instead:
+
+- the canvas's sun light turns to the clock's sun (directional; walls facing away read dark);
+- the ground and roofs in shadow are covered by a translucent dark layer (darkness ~0.4, like
+  CesiumJS's 0.3 darkness on its lit colour), from the same ray casting as the sunlight-hours
+  analysis (app/analysis/rays.py, sunlight.shadow_mask): what the view shows is what the
+  analysis counts. A grid of at most ~160k cells over the layers (1 m cells up to 400 m across),
+  recomputed on each clock step (~0.1-0.3 s of ray casting on this machine), hard-edged at the
+  cell size.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from viewers.canvas import Canvas
+
+MAX_CELLS_SIDE = 400
+MIN_CELL_M = 1.0
+LIFT_M = 0.12  # above the surface: no z-fighting with the ground it darkens
+SHADOW_OPACITY = 0.42
+NIGHT_INTENSITY = 0.08
+SUN_INTENSITY = 0.85
+DEFAULT_LAT_LON = (30.5928, 114.3055)  # an unplaced scene: the demo's place (Wuhan)
+
+
+class SunLight:
+    """Owned by the canvas (`canvas.sun_light`); `enabled` is the View > Shadows toggle."""
+
+    def __init__(self, canvas: "Canvas") -> None:
+        self.canvas = canvas
+        self.enabled = False
+        self.azimuth = 0.0
+        self.elevation = 0.0
+        self.shadowed_cells = 0
+        self._direction: np.ndarray | None = None
+        self._rays: Any = None  # app.analysis.rays.RayScene of the visible meshes, built when first needed
+        self._grid: tuple[np.ndarray, float] | None = None  # (N,3) cell centres on the top surfaces, cell size
+        self._actor: Any = None
+        self._drawn_for: Any = None
+        canvas.scene.clock.time_changed.connect(self._on_time)
+        canvas.scene.layers.inserted.connect(self._on_layers)
+        canvas.scene.layers.removed.connect(self._on_layers)
+
+    # --- the sun ------------------------------------------------------------------------------
+    def place_of_scene(self) -> tuple[float, float]:
+        frame = self.canvas.scene.frame
+        if frame.is_set and frame.origin_lla is not None:
+            return float(frame.origin_lla[0]), float(frame.origin_lla[1])
+        return DEFAULT_LAT_LON
+
+    def direction(self) -> np.ndarray:
+        """Unit ENU vector towards the sun at the clock's time (cached until the time changes)."""
+        if self._direction is None:
+            from app.analysis.sun import sun_position
+
+            lat, lon = self.place_of_scene()
+            pos = sun_position(self.canvas.scene.clock.time, lat, lon)
+            self.azimuth, self.elevation = pos.azimuth, pos.elevation
+            self._direction = pos.vector()
+        return self._direction
+
+    def describe(self) -> str:
+        self.direction()
+        return f"sun azimuth {self.azimuth:.1f}\u00b0, elevation {self.elevation:.1f}\u00b0"
+
+    def place(self, light: Any) -> bool:
+        """Called at each render start (Canvas._orient_sun): aim the light; False when off."""
+        if not self.enabled:
+            return False
+        d = self.direction()
+        light.positional = False
+        light.focal_point = (0.0, 0.0, 0.0)
+        light.position = tuple(float(v) for v in (d if d[2] > 0 else np.array([0.0, 0.0, 1.0])))
+        light.intensity = SUN_INTENSITY if d[2] > 0 else NIGHT_INTENSITY
+        return True
+
+    # --- events ---------------------------------------------------------------------------------
+    def _on_time(self, _t: object = None) -> None:
+        self._direction = None
+        if self.enabled:
+            self.update_shadows()
+            self.canvas.request_render()
+
+    def _on_layers(self, *_: object) -> None:
+        self._rays = self._grid = None
+        if self.enabled:
+            self.update_shadows()
+
+    def set_enabled(self, on: bool) -> None:
+        if bool(on) == self.enabled:
+            return
+        self.enabled = bool(on)
+        if self.enabled:
+            self._rays = self._grid = None  # layers may have been hidden or shown meanwhile
+            self.update_shadows()
+        else:
+            self._remove_actor()
+            light = self.canvas._sun
+            light.positional = False
+            light.focal_point = (0.0, 0.0, 0.0)
+            light.intensity = 0.75
+            self.canvas._sun_axes = np.zeros((3, 3))  # the canvas puts its fixed look light back
+        self.canvas.request_render()
+
+    # --- computed shadows -----------------------------------------------------------------------
+    def _ensure_grid(self) -> bool:
+        from app.analysis.rays import RayScene, scene_parts
+
+        if self._rays is None:
+            self._rays = RayScene(scene_parts(self.canvas.scene))
+            self._grid = None
+        rs = self._rays
+        if rs.bounds is None:
+            return False
+        if self._grid is None:
+            lo, hi = rs.bounds
+            extent = float(max(hi[:2] - lo[:2]))
+            cell = max(MIN_CELL_M, extent / MAX_CELLS_SIDE)
+            xs = np.arange(lo[0] + cell / 2, hi[0], cell)
+            ys = np.arange(lo[1] + cell / 2, hi[1], cell)
+            gx, gy = np.meshgrid(xs, ys)
+            xy = np.column_stack([gx.ravel(), gy.ravel()])
+            z = rs.ground_heights(xy, float(lo[2]))
+            self._grid = (np.column_stack([xy, z]), cell)
+        return True
+
+    def update_shadows(self) -> None:
+        """Shadowed cells for the clock's sun, drawn as one translucent dark mesh."""
+        from app.analysis.sunlight import shadow_mask
+
+        self._remove_actor()
+        self.shadowed_cells = 0
+        if not self._ensure_grid():
+            return
+        pts, cell = self._grid  # type: ignore[misc]
+        d = self.direction()
+        if d[2] <= 0:
+            return  # night: the dim light says it; no shadow layer over everything
+        mask = shadow_mask(self._rays, pts, d)
+        self.shadowed_cells = int(mask.sum())
+        if not self.shadowed_cells:
+            return
+        self._actor = self.canvas.plotter.add_mesh(_cell_quads(pts[mask], cell), color="black", opacity=SHADOW_OPACITY,
+                                                   lighting=False, pickable=False, reset_camera=False, render=False,
+                                                   name="sun-shadows")
+
+    def _remove_actor(self) -> None:
+        if self._actor is not None:
+            self.canvas.plotter.remove_actor(self._actor, render=False)
+            self._actor = None
+
+    def close(self) -> None:
+        self.canvas.scene.clock.time_changed.disconnect(self._on_time)
+        self.canvas.scene.layers.inserted.disconnect(self._on_layers)
+        self.canvas.scene.layers.removed.disconnect(self._on_layers)
+        self._remove_actor()
+
+
+def _cell_quads(centres: np.ndarray, cell: float) -> Any:
+    """One quad per shadowed cell, lifted a little above its surface (float32 vertices)."""
+    import pyvista as pv
+
+    h = cell / 2
+    corners = np.array([[-h, -h, 0], [h, -h, 0], [h, h, 0], [-h, h, 0]])
+    v = (centres[:, None, :] + corners[None, :, :] + np.array([0.0, 0.0, LIFT_M])).reshape(-1, 3)
+    n = len(centres)
+    faces = np.column_stack([np.full(n, 4), np.arange(4 * n).reshape(n, 4)]).ravel()
+    return pv.PolyData(v.astype(np.float32), faces)
