@@ -24,6 +24,7 @@ from viewers.budget import PointBudget
 from viewers.legends import GAP, Legend, LegendStack, Rect
 from viewers.overlays import NORTH_ARROW_VIEWPORT, ScaleBar, StatsOverlay, nice_length, north_arrow_rect
 from viewers.split import SideBySide
+from viewers.sun_light import SunLight
 from viewers.annotation_visual import AnnotationOverlay
 from viewers.section import SectionView
 from viewers.visuals import Visual, visual_class_for
@@ -56,6 +57,7 @@ class Canvas:
         self.budget = PointBudget(self)  # one allocation of point_budget over every visible point layer
         self._setup_look()
         self.side_by_side = SideBySide(self)  # split view and swipe (viewers/split.py)
+        self.sun_light = SunLight(self)  # the sun follows the clock and casts shadows when on (viewers/sun_light.py)
         self.section = SectionView(self)  # clipping plane / section box cutting every layer (viewers/section.py)
         self.annotations = AnnotationOverlay(self)  # measurements and labels over the view (viewers/annotation_visual.py)
         scene.layers.inserted.connect(self._on_inserted)
@@ -391,6 +393,8 @@ class Canvas:
     def _orient_sun(self) -> None:
         """The sun shines from the same sky wherever the camera looks: 12,000 km from the
         origin the scene's "up" points sideways, and a fixed sun would light the data from below."""
+        if getattr(self, "sun_light", None) is not None and self.sun_light.place(self._sun):
+            return  # View > Shadows: the clock's sun (viewers/sun_light.py)
         focal = np.asarray(self.plotter.camera.GetFocalPoint(), dtype=np.float64)
         axes = self.scene.frame.axes_at(focal) if self._far_from_origin(focal) else np.eye(3)
         if np.allclose(axes, self._sun_axes, atol=1e-3):
@@ -487,6 +491,7 @@ class Canvas:
         self.scene.origin_moved.disconnect(self._on_origin_moved)
         self.section.close()
         self.annotations.close()
+        self.sun_light.close()
         self.side_by_side.close()
         for visual in list(self.visuals.values()):
             visual.close()
