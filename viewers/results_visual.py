@@ -22,7 +22,15 @@ if TYPE_CHECKING:
 
 VALUES = "values"
 FILTERED = ("iso", "contour", "slice")
-WATER = ["#a6d8f0", "#5aa9dc", "#2171b5", "#08306b"]  # shallow water light blue (never white), deep water dark
+WATER_RGB = ["#a6d8f0", "#5aa9dc", "#2171b5", "#08306b"]  # shallow water light blue (never white), deep water dark
+
+
+def _cmap(name: str) -> Any:
+    if name != "water":
+        return name
+    from matplotlib.colors import LinearSegmentedColormap
+
+    return LinearSegmentedColormap.from_list("water", WATER_RGB)
 
 
 @register_visual(ResultLayer)
@@ -58,7 +66,7 @@ class ResultVisual(Visual):
         self._set_values(self.clock.time)
         mode, clim = self.layer.color_mode, self._clim()
         kwargs: dict[str, Any] = {"reset_camera": False, "render": False, "show_scalar_bar": False, "pickable": True,
-                                  "cmap": WATER if self.layer.cmap == "water" else self.layer.cmap, "nan_opacity": 0.0, "ambient": 0.3, "diffuse": 0.75}
+                                  "cmap": _cmap(self.layer.cmap), "nan_opacity": 0.0, "ambient": 0.3, "diffuse": 0.75}
         if clim is not None:
             kwargs["clim"] = clim
         shown = self._shown()

@@ -40,9 +40,11 @@ def _height_property(props: dict[str, Any]) -> float | None:
     return None
 
 
-def mesh_footprints(data: dict[str, Any], min_area: float = 1.0, skip_classes: tuple[str, ...] = ("terrain",)) -> list[Footprint]:
-    """Footprints of a mesh layer's elements (or of the whole mesh when it has none). Elements
-    with a footprint under `min_area` m2 (a lamp post, a sliver) or named like terrain are left out."""
+def mesh_footprints(data: dict[str, Any], min_area: float = 1.0, skip_classes: tuple[str, ...] = ("terrain",),
+                    whole: bool = False, name: str = "mesh") -> list[Footprint]:
+    """Footprints of a mesh layer's elements (or of the whole mesh when it has none, or `whole`: an
+    IFC model is one building, not 60 walls and slabs). Elements with a footprint under `min_area`
+    m2 (a lamp post, a sliver) or named like terrain are left out."""
     import shapely
 
     vertices = np.asarray(data.get("vertices", np.zeros((0, 3))), dtype=np.float64)
@@ -51,7 +53,7 @@ def mesh_footprints(data: dict[str, Any], min_area: float = 1.0, skip_classes: t
     elements = data.get("elements") or []
     if not len(faces):
         return []
-    if fe is None or not elements:
+    if fe is None or not elements or whole:
         groups = [(-1, faces)]
     else:
         fe = np.asarray(fe)
@@ -61,14 +63,19 @@ def mesh_footprints(data: dict[str, Any], min_area: float = 1.0, skip_classes: t
     out = []
     for index, f in groups:
         element = elements[index] if 0 <= index < len(elements) else None
-        name = (element.name or element.id) if element is not None else "mesh"
+        label = (element.name or element.id) if element is not None else name
         kind = (element.ifc_class if element is not None else "").lower()
-        if any(s in kind or s in name.lower() for s in skip_classes):
+        if any(s in kind or s in label.lower() for s in skip_classes):
             continue
         v = vertices[np.unique(f)]
         hull = shapely.MultiPoint(v[:, :2]).convex_hull
         if hull.area < min_area:
             continue
-        out.append(Footprint(index, str(name), hull, float(v[:, 2].min()), float(v[:, 2].max()),
+        out.append(Footprint(index, str(label), hull, float(v[:, 2].min()), float(v[:, 2].max()),
                              _height_property(element.properties) if element is not None else None))
     return out
+
+
+def element_indices(index: int, n_elements: int) -> list[int]:
+    """The elements to highlight for a footprint: its own, or all of them for a whole-model one."""
+    return list(range(n_elements)) if index < 0 else [index]

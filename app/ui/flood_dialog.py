@@ -15,8 +15,9 @@ from PySide6.QtWidgets import (
     QPlainTextEdit, QWidget,
 )
 
+from app.analysis.footprints import element_indices
 from app.model.color_range import height_datum
-from app.model.layers import Layer, MeshLayer, PointCloudLayer, TilesetLayer
+from app.model.layers import BimLayer, Layer, MeshLayer, PointCloudLayer, TilesetLayer
 from app.model.results import ResultLayer
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def open_height_limits(win: "MainWindow") -> None:
 
 def fit_clock(scene: Any, layer: Layer) -> None:
     """A result series on the timeline: relative times start at the clock's start; the clock's
-    range grows to cover the series when it does not (a saved clock that does stays)."""
+    range becomes the series' when it does not cover it (a saved clock that does stays)."""
     if not isinstance(layer, ResultLayer) or not layer.time_aware:
         return
     clock = scene.clock
@@ -60,7 +61,7 @@ def fit_clock(scene: Any, layer: Layer) -> None:
         layer.time_origin = clock.start.isoformat()
     span = layer.span()
     if span is not None and not (clock.start <= span[0] and span[1] <= clock.end):
-        clock.set_range(min(clock.start, span[0]), max(clock.end, span[1]))
+        clock.set_range(span[0], span[1])
         clock.set_time(span[0])
 
 
@@ -196,7 +197,8 @@ class FloodDialog(QDialog):
             epochs: list[float] | None = [t for t, _ in curve]
         else:
             levels, epochs = [self.level.value() - self.offset], None
-        buildings = [(id(other), mesh_footprints(other.data)) for other in self.win.scene.layers
+        buildings = [(id(other), mesh_footprints(other.data, whole=isinstance(other, BimLayer), name=other.name))
+                     for other in self.win.scene.layers
                      if isinstance(other, MeshLayer) and other is not layer and not (isinstance(other, TilesetLayer) and other.streamed)]
         seed = (self.seed_e.value(), self.seed_n.value()) if self.use_seed.isChecked() else None
         shown = [round(lv + self.offset, 3) for lv in levels]
@@ -266,7 +268,8 @@ def highlight_touched(win: "MainWindow", touched: dict[int, list[int]]) -> None:
         indices = touched.get(id(layer))
         visual = win.canvas.visuals.get(id(layer))
         if indices and visual is not None and hasattr(visual, "set_highlight_elements"):
-            visual.set_highlight_elements(indices)
+            n = len(getattr(layer, "elements", ()))
+            visual.set_highlight_elements([k for i in indices for k in element_indices(i, n)])
     win.canvas.request_render()
 
 

@@ -10,7 +10,8 @@ from PySide6.QtWidgets import (
     QRadioButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from app.model.layers import MeshLayer, TilesetLayer
+from app.analysis.footprints import element_indices
+from app.model.layers import BimLayer, MeshLayer, TilesetLayer
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -101,7 +102,8 @@ class HeightLimitDialog(QDialog):
         layers = building_layers(self.win.scene)
         try:
             self.zones = self._zones()
-            buildings = [(layer.name, id(layer), mesh_footprints(layer.data)) for layer in layers]
+            buildings = [(layer.name, id(layer), mesh_footprints(layer.data, whole=isinstance(layer, BimLayer), name=layer.name))
+                         for layer in layers]
             self.breaches = check_heights(buildings, self.zones)
         except (LimitError, ValueError) as exc:
             self.status.setText(f"\u26a0 {exc}")
@@ -133,7 +135,8 @@ class HeightLimitDialog(QDialog):
         for layer in layers:
             visual = self.win.canvas.visuals.get(id(layer))
             if visual is not None and hasattr(visual, "set_highlight_elements"):
-                visual.set_highlight_elements([b.index for b in self.breaches if b.layer_key == id(layer) and b.index >= 0])
+                visual.set_highlight_elements([i for b in self.breaches if b.layer_key == id(layer)
+                                               for i in element_indices(b.index, len(layer.elements))])
         self.win.canvas.request_render()
 
     def _zoom_to_selected(self) -> None:
