@@ -109,6 +109,9 @@ class MainWindow(QMainWindow):
         from app.ui.measure_menu import install_measure
 
         install_measure(self)  # Tools: measure, section box/plane, labels; Measurements dock (after the view's filters)
+        from app.ui.sunlight_dialog import install_sun
+
+        install_sun(self)  # Analysis > Planning: Sunlight hours, Line of sight, Viewshed; View > Shadows (SUN)
 
     # --- construction -------------------------------------------------------------------------
     def _build_status_bar(self) -> None:

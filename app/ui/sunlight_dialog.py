@@ -1,0 +1,312 @@
+"""Analysis > Planning > Sunlight hours...: hours of direct sun on the ground and facades over a day.
+
+The day is a GB 50180 reference day (winter solstice, Great Cold) or the clock's date; the window
+8:00-16:00 or 9:00-15:00 in true solar time (the standard's) or clock time. The analysis runs as a
+task (progress, Cancel); the GUI thread adds the result layers (heat map with an hours legend,
+failing facades in red), which are saved with the project and exported from here.
+
+`install_sun(win)` builds SUN's part of Analysis > Planning (shared with FLOOD, found by title):
+Sunlight hours..., Line of sight, Viewshed..., Export result..., and the Shadows toggle (also in View).
+"""
+from __future__ import annotations
+
+from datetime import date, time
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout, QLabel, QMenu,
+    QProgressBar, QSpinBox, QVBoxLayout,
+)
+
+from app.model.layers import Layer
+from app.tasks import Task
+from loaders.base import Georef
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+PLANNING_TITLE = "&Planning"
+DAYS = (("winter solstice", "Winter solstice (\u51ac\u81f3)"), ("great cold", "Great Cold (\u5927\u5bd2)"),
+        ("clock", "The clock's date"))
+WINDOWS = ((time(8), time(16)), (time(9), time(15)))
+ERROR_RGB = "#b00020"
+
+
+def planning_menu(win: "MainWindow") -> QMenu:
+    """Analysis > Planning: made by whichever helper's installer runs first (FLOOD's or SUN's)."""
+    for action in win.analysis_menu.actions():
+        menu = action.menu()
+        if menu is not None and menu.title() == PLANNING_TITLE:
+            return menu
+    return win.analysis_menu.addMenu(PLANNING_TITLE)
+
+
+def install_sun(win: "MainWindow") -> None:
+    from app.ui.sight_tool import SightTool
+
+    menu = planning_menu(win)
+    menu.addSeparator()
+    win.sunlight_action = menu.addAction("&Sunlight hours\u2026", lambda: open_sunlight_dialog(win))
+    win.sight_tool = SightTool(win)
+    win.line_of_sight_action = menu.addAction("&Line of sight (pick two points)", win.sight_tool.start_line)
+    win.viewshed_action = menu.addAction("&Viewshed (pick the observer)\u2026", win.sight_tool.start_viewshed)
+    win.export_result_action = menu.addAction("E&xport sunlight or viewshed layer\u2026", lambda: export_current(win))
+    shadows = QAction("S&hadows (sun follows the clock)", win, checkable=True)
+    shadows.setToolTip("Light from the sun at the clock's time and place; ground and roofs in shadow darkened")
+    shadows.toggled.connect(lambda on: set_shadows(win, on))
+    menu.addAction(shadows)
+    for action in win.menuBar().actions():  # the same toggle in View
+        if action.menu() is not None and action.text().replace("&", "") == "View":
+            action.menu().addAction(shadows)
+            break
+    win.shadows_action = shadows
+
+
+def set_shadows(win: "MainWindow", on: bool) -> None:
+    sun = win.canvas.sun_light
+    sun.set_enabled(on)
+    if on:
+        win.statusBar().showMessage(f"Shadows at {win.scene.clock.label()}: {sun.describe()}", 8000)
+        if not win.timeline.isVisible():
+            win.timeline.show()  # the sun follows the clock: show the clock
+
+
+class SunlightDialog(QDialog):
+    """Stays open while it computes (progress, Cancel); closes once the layers are added."""
+
+    def __init__(self, win: "MainWindow") -> None:
+        super().__init__(win)
+        self.win = win
+        self.setWindowTitle("Sunlight hours")
+        clock = win.scene.clock
+        self.day = QComboBox()
+        for _key, label in DAYS:
+            self.day.addItem(label)
+        self.year = QSpinBox()
+        self.year.setRange(1900, 2200)
+        self.year.setValue(clock.time.year)
+        self.window_box = QComboBox()
+        for a, b in WINDOWS:
+            self.window_box.addItem(f"{a:%H:%M}\u2013{b:%H:%M}")
+        self.basis = QComboBox()
+        self.basis.addItems(["True solar time (GB 50180)", f"Clock time ({clock.zone})"])
+        self.step = _spin(15, 1, 120, " min", "Sun positions every this many minutes")
+        self.grid = _spin(1.0, 0.25, 50, " m", "Ground grid cell and facade sample spacing")
+        self.min_hours = _spin(2.0, 0, 12, " h", "Facades with less direct sun than this are highlighted")
+        self.ground = QCheckBox("Ground and roofs")
+        self.ground.setChecked(True)
+        self.facades = QCheckBox("Facades")
+        self.facades.setChecked(True)
+        form = QFormLayout()
+        form.addRow("Day", self.day)
+        form.addRow("Year", self.year)
+        form.addRow("Window", self.window_box)
+        form.addRow("Window in", self.basis)
+        form.addRow("Step", self.step)
+        form.addRow("Grid", self.grid)
+        form.addRow("Minimum", self.min_hours)
+        form.addRow("Surfaces", self.ground)
+        form.addRow("", self.facades)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(f"color: {ERROR_RGB};")
+        self.message.hide()
+        self.status = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 100)
+        self.bar.hide()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.run_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.run_button.setText("Compute")
+        self.buttons.accepted.connect(self.start)
+        self.buttons.rejected.connect(self.cancel)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.status)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.buttons)
+        self.task: Task | None = None
+        self.added: list[Layer] = []
+        self.summary: dict | None = None
+        self._timer = QTimer(self, interval=100, timeout=self._show_progress)
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def params(self) -> Any:
+        from app.analysis.sun import reference_day
+        from app.analysis.sunlight import SunlightParams
+        from app.ui.sight_tool import scene_place
+
+        scene = self.win.scene
+        key = DAYS[self.day.currentIndex()][0]
+        day: date = scene.clock.time.date() if key == "clock" else reference_day(key, self.year.value(), scene.clock.zone)
+        start, end = WINDOWS[self.window_box.currentIndex()]
+        lat, lon = scene_place(scene)
+        return SunlightParams(day=day, zone=scene.clock.zone, lat=lat, lon=lon, start=start, end=end,
+                              solar_time=self.basis.currentIndex() == 0, step_minutes=self.step.value(),
+                              grid_m=self.grid.value(), min_hours=self.min_hours.value(),
+                              ground=self.ground.isChecked(), facades=self.facades.isChecked())
+
+    def start(self) -> None:
+        from app.analysis.rays import scene_parts
+        from app.analysis.sunlight import SunlightError, compute_sunlight
+
+        if self.task is not None:
+            return
+        p = self.params()
+        try:
+            p.check()
+        except SunlightError as exc:
+            self.show_message(str(exc))
+            return
+        scene = self.win.scene
+
+        def work(task: Task) -> Any:
+            parts = scene_parts(scene, cancel=task.cancelled)
+            return compute_sunlight(parts, p, progress=task.report, cancel=task.cancelled)
+
+        self.show_message("")
+        task = self.win.tasks.submit(f"Sunlight hours {p.day.isoformat()}", work)
+        task.on_done = self._finish  # type: ignore[attr-defined]
+        self.task = task
+        self.run_button.setEnabled(False)
+        self.status.setText("Casting rays towards the sun\u2026")
+        self.bar.setValue(0)
+        self.bar.show()
+        self.win.progress.setValue(0)
+        self.win.progress.setFormat("Sunlight %p%")
+        self.win.progress.show()
+        self.win.cancel_button.show()
+        self._timer.start()
+
+    def _show_progress(self) -> None:
+        if self.task is not None:
+            self.bar.setValue(int(self.task.progress * 100))
+            if self.task.message:
+                self.status.setText(self.task.message)
+
+    def cancel(self) -> None:
+        if self.task is not None and not self.task.done:
+            self.task.cancel()
+            self.status.setText("Cancelling\u2026")
+            return
+        self.reject()
+
+    def _finish(self, task: Task) -> None:
+        from app.analysis.sun_layers import sunlight_layer_data
+
+        self._timer.stop()
+        self.task = None
+        self.bar.hide()
+        self.run_button.setEnabled(True)
+        error = task_error(task)
+        if error is not None:
+            self.status.setText("" if error else "Cancelled: nothing was added.")
+            self.show_message(error)
+            return
+        result = task.future.result()  # type: ignore[union-attr]
+        self.added = add_result_layers(self.win, sunlight_layer_data(result, scene_georef(self.win.scene)))
+        s = self.summary = result.summary
+        ground, facades = s["ground"], s["facades"]
+        text = f"Sunlight hours ({s['steps']} steps, {s['window_h']:g} h window): "
+        if ground["points"]:
+            text += f"ground {ground['min_h']:g}\u2013{ground['max_h']:g} h; "
+        if facades["points"]:
+            text += f"{s['facade_points_below_min']:,} of {facades['points']:,} facade points under {result.params.min_hours:g} h; "
+        text += f"{s['rays']:,} rays in {s['seconds']:.1f} s"
+        self.win.statusBar().showMessage(text, 20000)
+        self.accept()
+
+
+def task_error(task: Task) -> str | None:
+    """None: the task gave a result; "": cancelled; else the message to show (never a traceback)."""
+    from app.analysis.rays import RaysCancelled
+
+    if task.cancelled():
+        return ""
+    try:
+        task.future.result()  # type: ignore[union-attr]
+    except RaysCancelled:
+        return ""
+    except ValueError as exc:
+        return str(exc)
+    except MemoryError:
+        return "not enough memory: use a coarser grid or a smaller area"
+    except Exception as exc:  # noqa: BLE001 - a bug must not take the window down
+        return f"internal error: {type(exc).__name__}: {exc}"
+    return None
+
+
+def scene_georef(scene: Any) -> Georef:
+    return Georef(kind="enu", origin_lla=scene.frame.origin_lla) if scene.frame.is_set else Georef()
+
+
+def add_result_layers(win: "MainWindow", datas: list) -> list[Layer]:
+    """Result data -> layers in the scene (GUI thread), styled, marked unsaved."""
+    from app.analysis.sun_layers import style_layer
+
+    scene, added = win.scene, []
+    for data in datas:
+        for layer in scene.make_layers(data):
+            layer.source = None
+            layer.info["derived"] = data.metadata["derived"]
+            if not scene.frame.is_set:
+                layer.info["crs"] = "scene frame"
+            style_layer(layer)
+            scene.layers.append(layer)
+            added.append(layer)
+    win.undo.set_dirty(True)
+    return added
+
+
+def export_current(win: "MainWindow", path: str | None = None) -> str | None:
+    """Export the selected sunlight-hours or viewshed layer as CSV, VTK (.vtp) or GeoTIFF."""
+    import numpy as np
+
+    from app.analysis.sun_layers import ExportError, export_points, ground_grid
+    from app.analysis.sunlight import HOURS_ATTR
+
+    layer = win.layer_tree.current_layer()
+    info = (layer.info.get("derived") or {}) if layer is not None else {}
+    if info.get("analysis") not in ("sunlight_hours", "sunlight_below_min", "viewshed"):
+        win.statusBar().showMessage("Select a sunlight-hours or viewshed layer in the Layers dock first.", 8000)
+        return None
+    if path is None:
+        path, _ = QFileDialog.getSaveFileName(win, "Export result", f"{layer.name}.csv",
+                                              "CSV (*.csv);;VTK PolyData (*.vtp);;GeoTIFF, ground grid (*.tif)")
+        if not path:
+            return None
+    attrs = {k: np.asarray(v) for k, v in layer.data.get("attributes", {}).items() if getattr(v, "ndim", 0) == 1}
+    grid = None
+    if path.lower().endswith((".tif", ".tiff")) and HOURS_ATTR in attrs and "facade" in attrs:
+        grid_m = float((info.get("params") or {}).get("grid_m") or 1.0)
+        grid = ground_grid(layer.positions, attrs[HOURS_ATTR], attrs["facade"], grid_m)
+    try:
+        export_points(path, layer.positions, attrs, grid=grid)
+    except ExportError as exc:
+        win.statusBar().showMessage(f"Export failed: {exc}", 10000)
+        return None
+    win.statusBar().showMessage(f"Exported {layer.name} to {path}", 8000)
+    return path
+
+
+def open_sunlight_dialog(win: "MainWindow") -> SunlightDialog:
+    dialog = SunlightDialog(win)
+    win.sunlight_dialog = dialog
+    dialog.show()
+    return dialog
+
+
+def _spin(value: float, low: float, high: float, suffix: str, tip: str) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox()
+    spin.setRange(low, high)
+    spin.setDecimals(2)
+    spin.setSuffix(suffix)
+    spin.setValue(value)
+    spin.setToolTip(tip)
+    return spin
