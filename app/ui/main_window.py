@@ -85,6 +85,9 @@ class MainWindow(QMainWindow):
         self.project_files = ProjectFiles(self)
         self._build_menus()
         self.gantt = install_gantt(self)  # schedule tasks, linked both ways with the view (app/ui/gantt.py)
+        from app.ui.bookmarks_dock import install_tours
+
+        install_tours(self)  # Present: Bookmarks and tours dock, next/previous bookmark, play tour (app/ui/bookmarks_dock.py)
         from app.ui.sensor_live import install_sensors
 
         self.live = install_sensors(self)  # Live menu, feed timer, alerts dock, sensor chart (app/ui/sensor_live.py)
@@ -167,9 +170,9 @@ class MainWindow(QMainWindow):
             self.timeline.show()
 
     def _refresh_bookmarks(self) -> None:
-        self.bookmark_menu.clear()
-        for bookmark in self.scene.bookmarks:
-            self.bookmark_menu.addAction(QAction(bookmark.name, self, triggered=lambda _=False, b=bookmark: self.canvas.set_camera(b.camera)))
+        from app.ui.bookmarks_dock import refresh_bookmark_menu
+
+        refresh_bookmark_menu(self)  # View > Bookmarks: each flies there, like the Bookmarks dock
 
     # --- opening ------------------------------------------------------------------------------
     def open_dialog(self) -> None:
@@ -485,6 +488,7 @@ class MainWindow(QMainWindow):
         self.comparisons.close()
         self.timeline.detach()  # the scene's clock may outlive the window
         self.gantt.detach()
+        self.bookmarks_dock.detach()
         self.scene.bookmarks_changed.disconnect(self._refresh_bookmarks)
         self.notices.close()
         self.canvas.close()

@@ -31,5 +31,6 @@ def test_demo_opens_with_all_three_kinds(qtbot, window) -> None:
     design = window.scene.layers[1]
     assert design.opacity == 0.55 and window.layer_tree.opacity.value() in (55, 100)
     assert window.scene.frame.display_crs == "EPSG:4547"
-    window.bookmark_menu.actions()[1].trigger()
+    window.bookmark_menu.actions()[1].trigger()  # flies there (issue 15)
+    qtbot.waitUntil(lambda: not window.flyer.flying, timeout=10_000)
     assert window.canvas.get_camera().focal_point[0] == 34.3

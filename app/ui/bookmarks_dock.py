@@ -1,0 +1,294 @@
+"""The Bookmarks dock (Present > Bookmarks and tours): views you save with a name and a thumbnail,
+rename (F2), reorder (drag or Up/Down), delete, and fly to (double-click, or Ctrl+PageDown /
+Ctrl+PageUp for the next / previous one). Its second tab edits tours (app/ui/tour_editor.py).
+
+The list mirrors `scene.bookmarks` (rebuilt on `bookmarks_changed`); every edit goes through
+app.model.tours so a name given twice is refused with a free name to use, and tours follow renames.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, QSize, Qt
+from PySide6.QtGui import QAction, QIcon, QImage, QKeySequence, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView, QDockWidget, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
+    QTabWidget, QVBoxLayout, QWidget,
+)
+
+from app.model.scene import Bookmark
+from app.model.tours import THUMBNAIL_SIZE, BookmarkError, add_bookmark, move_bookmark, rename_bookmark, unique_name
+from app.ui.present_menu import present_menu
+from app.ui.tour_editor import TourEditor
+from app.ui.tour_player import install_player
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+ICON_SIZE = QSize(96, 54)
+
+
+def grab_thumbnail(win: "MainWindow") -> bytes | None:
+    """The view as a small PNG (160x90, centre-cropped): what the list shows and the project keeps."""
+    try:
+        img = np.ascontiguousarray(win.canvas.plotter.screenshot(None, return_img=True)[:, :, :3])
+    except (RuntimeError, AttributeError, ValueError):  # no render window yet: no thumbnail, not an error
+        return None
+    h, w = img.shape[:2]
+    qimg = QImage(img.data, w, h, 3 * w, QImage.Format.Format_RGB888)
+    tw, th = THUMBNAIL_SIZE
+    scaled = qimg.scaled(tw, th, Qt.AspectRatioMode.KeepAspectRatioByExpanding, Qt.TransformationMode.SmoothTransformation)
+    cropped = scaled.copy((scaled.width() - tw) // 2, (scaled.height() - th) // 2, tw, th)
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    cropped.save(buffer, "PNG")
+    return bytes(data.data())
+
+
+def _icon(mark: Bookmark) -> QIcon:
+    pixmap = QPixmap()
+    if mark.thumbnail and pixmap.loadFromData(mark.thumbnail, "PNG"):
+        return QIcon(pixmap)
+    blank = QPixmap(THUMBNAIL_SIZE[0], THUMBNAIL_SIZE[1])
+    blank.fill(Qt.GlobalColor.lightGray)
+    return QIcon(blank)
+
+
+class BookmarksDock(QDockWidget):
+    def __init__(self, win: "MainWindow") -> None:
+        super().__init__("Bookmarks and tours", win)
+        self.setObjectName("bookmarks_dock")
+        self.win = win
+        self.scene = win.scene
+        page = QWidget()
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("Name for the current view")
+        self.name_edit.returnPressed.connect(self.add_current_view)
+        self.add_button = QPushButton("Add view")
+        self.add_button.setToolTip("Save the current view as a bookmark (with a thumbnail)")
+        self.add_button.clicked.connect(self.add_current_view)
+        top = QHBoxLayout()
+        top.addWidget(self.name_edit, 1)
+        top.addWidget(self.add_button)
+        self.list = QListWidget()
+        self.list.setIconSize(ICON_SIZE)
+        self.list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.list.itemDoubleClicked.connect(lambda item: self.fly_to(self.list.row(item)))
+        self.list.itemChanged.connect(self._renamed)
+        self.list.model().rowsMoved.connect(self._dragged)
+        self.list.installEventFilter(self)
+        buttons = QHBoxLayout()
+        self.fly_button = self._button(buttons, "Fly to", lambda: self.fly_to(self.list.currentRow()))
+        self.rename_button = self._button(buttons, "Rename", self.rename_current)
+        self.up_button = self._button(buttons, "Up", lambda: self.move_current(-1))
+        self.down_button = self._button(buttons, "Down", lambda: self.move_current(1))
+        self.delete_button = self._button(buttons, "Delete", self.delete_current)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setStyleSheet("color: #b3261e")
+        layout = QVBoxLayout(page)
+        layout.addLayout(top)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+        self.tours = TourEditor(win, self)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(page, "Bookmarks")
+        self.tabs.addTab(self.tours, "Tours")
+        self.setWidget(self.tabs)
+        self._rebuilding = False
+        self.scene.bookmarks_changed.connect(self.refresh)
+        self.refresh()
+
+    @staticmethod
+    def _button(row: QHBoxLayout, text: str, slot: object) -> QPushButton:
+        button = QPushButton(text)
+        button.clicked.connect(lambda _=False: slot())  # type: ignore[operator]
+        row.addWidget(button)
+        return button
+
+    # --- the list mirrors scene.bookmarks ------------------------------------------------------
+    def refresh(self) -> None:
+        row = self.list.currentRow()
+        self._rebuilding = True
+        try:
+            self.list.clear()
+            for mark in self.scene.bookmarks:
+                item = QListWidgetItem(_icon(mark), mark.name)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsDragEnabled)
+                item.setToolTip(mark.name)
+                self.list.addItem(item)
+            if self.list.count():
+                self.list.setCurrentRow(min(max(row, 0), self.list.count() - 1))
+        finally:
+            self._rebuilding = False
+        self.name_edit.setPlaceholderText(f"Name for the current view, e.g. {unique_name(self.scene.bookmarks, 'View 1')}")
+        self.tours.refresh_bookmarks()
+
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+        if text:
+            self.win.statusBar().showMessage(text, 8000)
+
+    def _changed(self) -> None:
+        self.win.undo.set_dirty(True)
+
+    # --- editing --------------------------------------------------------------------------------
+    def add_current_view(self) -> Bookmark | None:
+        name = self.name_edit.text().strip() or unique_name(self.scene.bookmarks, "View 1")
+        try:
+            mark = add_bookmark(self.scene.bookmarks, name, self.win.canvas.get_camera(), grab_thumbnail(self.win))
+        except BookmarkError as exc:
+            self._say(str(exc))
+            return None
+        self.name_edit.clear()
+        self._say("")
+        self.list.setCurrentRow(len(self.scene.bookmarks) - 1)
+        self._changed()
+        return mark
+
+    def rename_current(self) -> None:
+        item = self.list.currentItem()
+        if item is not None:
+            self.list.editItem(item)
+
+    def _renamed(self, item: QListWidgetItem) -> None:
+        if self._rebuilding:
+            return
+        row = self.list.row(item)
+        if not 0 <= row < len(self.scene.bookmarks):
+            return
+        mark = self.scene.bookmarks[row]
+        if item.text() == mark.name:
+            return
+        try:
+            rename_bookmark(self.scene.bookmarks, mark, item.text(), self.scene.tours)
+        except BookmarkError as exc:
+            self._say(str(exc))
+            self.refresh()  # the old name back
+            return
+        self._say("")
+        self._changed()
+
+    def move_current(self, delta: int) -> None:
+        row = self.list.currentRow()
+        to = row + delta
+        if 0 <= row < len(self.scene.bookmarks) and 0 <= to < len(self.scene.bookmarks):
+            move_bookmark(self.scene.bookmarks, row, to)
+            self.list.setCurrentRow(to)
+            self._changed()
+
+    def _dragged(self, _parent: object, start: int, _end: int, _dest: object, row: int) -> None:
+        if self._rebuilding:
+            return
+        to = row - 1 if row > start else row
+        move_bookmark(self.scene.bookmarks, start, to)
+        self.list.setCurrentRow(to)
+        self._changed()
+
+    def delete_current(self) -> None:
+        row = self.list.currentRow()
+        if not 0 <= row < len(self.scene.bookmarks):
+            return
+        name = self.scene.bookmarks[row].name
+        del self.scene.bookmarks[row]
+        users = [t.name for t in self.scene.tours if any(s.bookmark.strip().casefold() == name.strip().casefold()
+                                                         for s in t.stops)]
+        self._say(f"deleted '{name}'; tour {', '.join(repr(u) for u in users)} will skip that stop" if users else "")
+        self._changed()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if obj is self.list and event.type() == QEvent.Type.KeyPress and self.list.state() != QAbstractItemView.State.EditingState:
+            if event.key() == Qt.Key.Key_Delete:
+                self.delete_current()
+                return True
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.fly_to(self.list.currentRow())
+                return True
+        return super().eventFilter(obj, event)
+
+    # --- flying ---------------------------------------------------------------------------------
+    def fly_to(self, row: int) -> None:
+        if 0 <= row < len(self.scene.bookmarks):
+            self.list.setCurrentRow(row)
+            self.win.tour_player.stop()
+            self.win.flyer.fly_to(self.scene.bookmarks[row].camera)
+
+    def step(self, delta: int) -> None:
+        """Next (+1) / previous (-1) bookmark, wrapping around."""
+        n = len(self.scene.bookmarks)
+        if n:
+            row = self.list.currentRow()
+            self.fly_to((row + delta) % n if row >= 0 else (0 if delta > 0 else n - 1))
+
+    def selected_tour(self) -> object:
+        return self.tours.current_tour()
+
+    def detach(self) -> None:
+        self.scene.bookmarks_changed.disconnect(self.refresh)
+        self.tours.detach()
+
+
+def refresh_bookmark_menu(win: "MainWindow") -> None:
+    """View > Bookmarks: one action per bookmark, flying there."""
+    win.bookmark_menu.clear()
+    for i, mark in enumerate(win.scene.bookmarks):
+        win.bookmark_menu.addAction(QAction(mark.name, win, triggered=lambda _=False, i=i: win.bookmarks_dock.fly_to(i)))
+
+
+class _CloseGuard(QObject):
+    """Flights and tours stop before the window closes its canvas."""
+
+    def __init__(self, win: "MainWindow") -> None:
+        super().__init__(win)
+        self.win = win
+        win.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if obj is self.win and event.type() == QEvent.Type.Close:
+            self.win.tour_player._timer.stop()
+            self.win.flyer._timer.stop()
+            self.win.flyer.flight = None
+        return False
+
+
+def _action(win: "MainWindow", text: str, slot: object, keys: str | None = None) -> QAction:
+    action = QAction(text, win)
+    if keys:
+        action.setShortcut(QKeySequence(keys))
+    action.triggered.connect(lambda _=False: slot())  # type: ignore[operator]
+    return action
+
+
+def install_tours(win: "MainWindow") -> BookmarksDock:
+    """The flyer, the tour player, the Bookmarks dock and their Present menu actions."""
+    install_player(win)
+    dock = BookmarksDock(win)
+    win.bookmarks_dock = dock  # type: ignore[attr-defined]
+    win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    win._tours_close_guard = _CloseGuard(win)  # type: ignore[attr-defined]
+    menu = present_menu(win)
+    toggle = dock.toggleViewAction()
+    toggle.setText("&Bookmarks and tours")
+    menu.addAction(toggle)
+
+    def add() -> None:
+        dock.show()
+        dock.raise_()
+        dock.tabs.setCurrentIndex(0)
+        dock.add_current_view()
+
+    win.add_bookmark_action = _action(win, "&Add bookmark (current view)", add, "Ctrl+Shift+B")  # type: ignore[attr-defined]
+    win.next_bookmark_action = _action(win, "&Next bookmark", lambda: dock.step(1), "Ctrl+PgDown")  # type: ignore[attr-defined]
+    win.previous_bookmark_action = _action(win, "&Previous bookmark", lambda: dock.step(-1), "Ctrl+PgUp")  # type: ignore[attr-defined]
+    win.play_tour_action = _action(win, "&Play tour", dock.tours.play, "F5")  # type: ignore[attr-defined]
+    win.stop_tour_action = _action(win, "&Stop tour", win.tour_player.stop, "Shift+F5")  # type: ignore[attr-defined]
+    for action in (win.add_bookmark_action, win.next_bookmark_action, win.previous_bookmark_action):  # type: ignore[attr-defined]
+        menu.addAction(action)
+    menu.addSeparator()
+    menu.addAction(win.play_tour_action)  # type: ignore[attr-defined]
+    menu.addAction(win.stop_tour_action)  # type: ignore[attr-defined]
+    return dock

@@ -1,0 +1,125 @@
+"""Bookmarks you make (dock: add with a typed name, rename, reorder, delete, fly, next/previous keys)
+and a tour played in the GUI, driven as a user would."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit
+
+from app.model.scene import Camera
+from app.model.tours import Tour, TourStop
+from tests.fixtures import write_las
+from tests.ui.conftest import wait_loaded
+
+A = Camera((120.0, -90.0, 70.0), (10.0, 10.0, 0.0))
+B = Camera((-60.0, -140.0, 40.0), (-10.0, 20.0, 0.0))
+
+
+def _scan(qtbot, window, tmp_path) -> None:
+    window.open_paths([str(write_las(tmp_path / "scan.las", n=3000, size=60.0, z_spread=8.0))])
+    wait_loaded(qtbot, window)
+
+
+def _close(cam: Camera, other: Camera) -> bool:
+    return np.allclose(cam.position, other.position, atol=1e-6) and np.allclose(cam.focal_point, other.focal_point, atol=1e-6)
+
+
+def test_make_rename_reorder_and_fly_between_bookmarks(qtbot, window, tmp_path) -> None:
+    _scan(qtbot, window, tmp_path)
+    dock = window.bookmarks_dock
+    window.flyer.speed = 4.0  # quarter-length flights: the easing itself is tested in tests/viewers/test_flight.py
+    window.canvas.set_camera(A)
+    qtbot.keyClicks(dock.name_edit, "Gate")
+    qtbot.keyClick(dock.name_edit, Qt.Key.Key_Return)
+    window.canvas.set_camera(B)
+    qtbot.keyClicks(dock.name_edit, "Roof")
+    qtbot.mouseClick(dock.add_button, Qt.MouseButton.LeftButton)
+    assert [dock.list.item(i).text() for i in range(dock.list.count())] == ["Gate", "Roof"]
+    assert window.scene.bookmarks[0].thumbnail.startswith(b"\x89PNG") and window.scene.dirty
+    assert [a.text() for a in window.bookmark_menu.actions()] == ["Gate", "Roof"]  # View > Bookmarks follows
+
+    qtbot.keyClicks(dock.name_edit, "gate")  # a name given twice: refused, with a free one to use
+    qtbot.keyClick(dock.name_edit, Qt.Key.Key_Return)
+    assert dock.status.text() == "a bookmark named 'Gate' already exists (try 'gate (2)')" and len(window.scene.bookmarks) == 2
+    dock.name_edit.clear()
+
+    dock.list.setCurrentRow(1)  # rename in place with F2, as a user types
+    dock.list.setFocus()
+    qtbot.keyClick(dock.list, Qt.Key.Key_F2)
+    editor = dock.list.findChild(QLineEdit)
+    assert editor is not None
+    editor.selectAll()
+    qtbot.keyClicks(editor, "Roof terrace")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.scene.bookmarks[1].name == "Roof terrace")
+
+    qtbot.mouseClick(dock.up_button, Qt.MouseButton.LeftButton)  # reorder
+    assert [b.name for b in window.scene.bookmarks] == ["Roof terrace", "Gate"] and dock.list.currentRow() == 0
+
+    item = dock.list.item(1)  # double-click flies (smoothly) to "Gate"
+    dock.list.scrollToItem(item)
+    rect = dock.list.visualItemRect(item)
+    qtbot.mouseClick(dock.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())  # a double-click's first press
+    qtbot.mouseDClick(dock.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.flyer.flying
+    qtbot.waitUntil(lambda: not window.flyer.flying, timeout=8000)
+    assert _close(window.canvas.get_camera(), A) and _close(window.scene.camera, A)
+
+    window.next_bookmark_action.trigger()  # Ctrl+PgDown: the next one, wrapping round
+    qtbot.waitUntil(lambda: not window.flyer.flying, timeout=8000)
+    assert dock.list.currentRow() == 0 and _close(window.canvas.get_camera(), B)
+    window.previous_bookmark_action.trigger()
+    qtbot.waitUntil(lambda: not window.flyer.flying, timeout=8000)
+    assert dock.list.currentRow() == 1 and _close(window.canvas.get_camera(), A)
+    keys = {a.text(): a.shortcut().toString() for a in window.findChild(type(window.menuBar().actions()[0].menu()),
+                                                                         "present_menu").actions()}
+    assert keys["&Next bookmark"] == "Ctrl+PgDown" and keys["&Previous bookmark"] == "Ctrl+PgUp"
+
+    dock.list.setCurrentRow(1)
+    qtbot.mouseClick(dock.delete_button, Qt.MouseButton.LeftButton)
+    assert [b.name for b in window.scene.bookmarks] == ["Roof terrace"]
+
+
+def test_play_a_two_stop_tour_sets_layers_and_clock_and_ends_at_the_last_stop(qtbot, window, tmp_path) -> None:
+    _scan(qtbot, window, tmp_path)
+    scan = window.scene.layers[0]
+    dock = window.bookmarks_dock
+    window.canvas.set_camera(A)
+    qtbot.keyClicks(dock.name_edit, "One")
+    qtbot.keyClick(dock.name_edit, Qt.Key.Key_Return)
+    window.canvas.set_camera(B)
+    qtbot.keyClicks(dock.name_edit, "Two")
+    qtbot.keyClick(dock.name_edit, Qt.Key.Key_Return)
+    editor = dock.tours
+    dock.tabs.setCurrentIndex(1)
+    for row in (0, 1):  # build the tour in the Tours tab: each selected bookmark becomes a stop
+        dock.list.setCurrentRow(row)
+        qtbot.mouseClick(editor.add_stop_button, Qt.MouseButton.LeftButton)
+    tour = window.scene.tours[0]
+    assert [s.bookmark for s in tour.stops] == ["One", "Two"] and editor.table.rowCount() == 2
+    scan.visible = False
+    qtbot.mouseClick(editor.layers_button, Qt.MouseButton.LeftButton)  # stop 2 hides the scan
+    window.scene.clock.set_zone("Asia/Shanghai")
+    window.scene.clock.set_range("2026-12-21T00:00+08:00", "2026-12-22T00:00+08:00")
+    window.scene.clock.set_time("2026-12-21T11:30+08:00")
+    qtbot.mouseClick(editor.clock_button, Qt.MouseButton.LeftButton)
+    assert editor.table.item(1, 3).text() == "0 on, 1 off" and editor.table.item(1, 4).text().startswith("2026-12-21T11:30")
+    for stop in tour.stops:
+        stop.pause, stop.transition = 0.2, 0.4
+    scan.visible = True
+    window.scene.clock.set_time("2026-12-21T08:00+08:00")
+    tour.stops.insert(1, TourStop("Deleted"))  # a stop whose bookmark is gone: said, skipped
+    window.canvas.set_camera(Camera((300.0, 300.0, 200.0), (0.0, 0.0, 0.0)))
+    reached: list[int] = []
+    window.tour_player.stop_reached.connect(reached.append)
+    window.play_tour_action.trigger()
+    assert window.tour_player.playing
+    assert "no bookmark named 'Deleted'" in window.tour_player.messages[0]
+    qtbot.waitUntil(lambda: not window.tour_player.playing, timeout=10_000)
+    assert reached == [0, 1]
+    assert _close(window.canvas.get_camera(), B) and not scan.visible
+    assert window.scene.clock.time.isoformat().startswith("2026-12-21T11:30")
+
+    window.tour_player.go_to(0)  # stepping back (briefing mode's PageUp): fly there, then that stop's state
+    qtbot.waitUntil(lambda: reached == [0, 1, 0], timeout=8000)
+    assert _close(window.canvas.get_camera(), A) and not window.flyer.flying
