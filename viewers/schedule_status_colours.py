@@ -22,6 +22,7 @@ from app.model.schedule_progress import (
     LABELS, RGB, SCHEDULE_STATUS_MODE, STATUS_KEY, TIME_KEY, apply_statuses, clear_statuses, element_statuses,
     linked_schedule, status_counts,
 )
+from viewers.text import tr
 from viewers.legends import Legend
 
 if TYPE_CHECKING:
@@ -53,8 +54,9 @@ def legend(layer: MeshLayer, zone: str) -> Legend:
     shown = ~np.fromiter((e.hidden_by_default for e in layer.elements), bool, len(layer.elements))
     counts = status_counts(layer.data[STATUS_KEY], shown)
     when = layer.data.get(TIME_KEY)
-    title = f"{layer.name}: Schedule status" + (f" at {iso_label(when, zone)}" if when is not None else "")
-    return Legend(title, tuple((f"{LABELS[s]} ({counts[s]})", RGB[s]) for s in LABELS))
+    title = f"{layer.name}: " + (tr("Schedule status at {time}").format(time=iso_label(when, zone)) if when is not None
+                                 else tr("Schedule status"))
+    return Legend(title, tuple((f"{tr(LABELS[s])} ({counts[s]})", RGB[s]) for s in LABELS))
 
 
 def colour_by_schedule_status(visual: "MeshVisual", mesh: Any, kwargs: dict[str, Any]) -> None:

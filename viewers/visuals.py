@@ -19,6 +19,7 @@ from app.model.layers import ASPRS_CLASSES, Layer, MeshLayer, MissingLayer, Poin
 from app.model.schedule_progress import SCHEDULE_STATUS_MODE
 from app.model.scene import Selection
 from viewers import schedule_status_colours, style
+from viewers.text import tr
 from viewers.legends import Legend
 from viewers.textures import mesh_look
 
@@ -119,7 +120,7 @@ class Visual:
         frame = self.canvas.scene.frame
         offset = value_offset(mode, frame)
         if mode == "elevation":
-            quantity = f"Elevation ({height_datum(frame)[1]})"
+            quantity = tr("Elevation ({datum})").format(datum=height_datum(frame)[1])
         shown = shown_range(self.layer, mode, frame)
         kwargs["show_scalar_bar"] = False
         if shown is None:
@@ -174,8 +175,8 @@ class PointCloudVisual(Visual):
             classes = attrs["classification"][self.index]
             mesh.point_data["RGB"] = style.classification_colors(classes)
             kwargs.update(scalars="RGB", rgb=True)
-            legend = Legend(f"{self.layer.name}: Classification (ASPRS)", tuple(
-                (f"{c} {ASPRS_CLASSES.get(int(c), 'User defined')}", tuple(style.classification_colors(np.array([c]))[0].tolist()))
+            legend = Legend(f"{self.layer.name}: {tr('Classification (ASPRS)')}", tuple(
+                (f"{c} {tr(ASPRS_CLASSES.get(int(c), 'User defined'))}", tuple(style.classification_colors(np.array([c]))[0].tolist()))
                 for c in np.unique(classes)))
         elif mode == DEVIATION_MODE and DEVIATION_ATTR in attrs and self.layer.data.get("comparison"):
             legend = self._deviation(mesh, kwargs)
@@ -185,7 +186,7 @@ class PointCloudVisual(Visual):
             mesh.point_data[title] = values
             cmap = style.INTENSITY_CMAP if mode == "intensity" else style.ELEVATION_CMAP
             kwargs.update(scalars=title, cmap=cmap)
-            legend = self._ramp(mode, title, kwargs)
+            legend = self._ramp(mode, tr(title), kwargs)  # the array keeps its English name; the legend is translated
         else:
             mesh.point_data["Elevation (m)"] = mesh.points[:, 2] + self.offset[2]
             kwargs.update(scalars="Elevation (m)", cmap=style.ELEVATION_CMAP)
@@ -203,8 +204,8 @@ class PointCloudVisual(Visual):
         limits = self.layer.color_limits.get(DEVIATION_MODE) or self.layer.data_range(DEVIATION_MODE)
         reach = max(abs(limits[0]), abs(limits[1])) if limits else far
         reach = max(reach, tol * 1.01)
-        return Legend(f"{self.layer.name}: Deviation (m)", lut=style.deviation_lut(tol, reach), range=(-reach, reach),
-                      marks=(-tol, tol), note=f"white: \u00b1{tol:g} m   grey: far > {far:g} m")
+        return Legend(f"{self.layer.name}: {tr('Deviation (m)')}", lut=style.deviation_lut(tol, reach), range=(-reach, reach),
+                      marks=(-tol, tol), note=tr("white: \u00b1{tol:g} m   grey: far > {far:g} m").format(tol=tol, far=far))
 
     def _deviation_rgb(self, legend: Legend) -> np.ndarray:
         d = self.layer.data["attributes"][DEVIATION_ATTR][self.index]
@@ -337,7 +338,7 @@ class MeshVisual(Visual):
             per_face = np.where(face_el >= 0, numbers[np.clip(face_el, 0, None)], np.nan)
             mesh.cell_data[title] = per_face
             kwargs.update(scalars=title, cmap=style.ELEVATION_CMAP, nan_color=style.OTHER_RGB)
-            self.legend = self._ramp(mode, title, kwargs)
+            self.legend = self._ramp(mode, tr(title), kwargs)
             return
         colors, legend = style.category_colors(values, natural_order=(mode == "storey"))
         all_el = np.asarray(fe)
@@ -347,7 +348,7 @@ class MeshVisual(Visual):
         self.base_colors = self._tinted(rgba[self.face_ids])
         mesh.cell_data["RGBA"] = self.base_colors.copy()
         kwargs.update(scalars="RGBA", rgba=True)
-        self.legend = Legend(f"{self.layer.name}: {title}", tuple(legend))
+        self.legend = Legend(f"{self.layer.name}: {tr(title)}", tuple(legend))
 
     def _color_by_status(self, mesh: pv.PolyData, kwargs: dict[str, Any]) -> None:
         """Comparison statuses in their fixed colours; the legend counts elements per status."""
@@ -363,9 +364,9 @@ class MeshVisual(Visual):
         kwargs.update(scalars="RGBA", rgba=True)
         shown = ~np.fromiter((e.hidden_by_default for e in self.layer.elements), bool, len(self.layer.elements))
         values = np.asarray(status, dtype=object)[shown[: len(status)]] if len(shown) == len(status) else status
-        entries = tuple((f"{s} ({int(np.count_nonzero(values == s))})", style.STATUS_RGB[s]) for s in STATUS_ORDER
+        entries = tuple((f"{tr(s)} ({int(np.count_nonzero(values == s))})", style.STATUS_RGB[s]) for s in STATUS_ORDER
                         if s in STATUSES or np.count_nonzero(values == s))
-        self.legend = Legend(f"{self.layer.name}: Comparison status", entries)
+        self.legend = Legend(f"{self.layer.name}: {tr('Comparison status')}", entries)
 
     def _face_colors(self, n_faces: int, n_points: int) -> np.ndarray | None:
         d = self.layer.data

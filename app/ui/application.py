@@ -35,9 +35,15 @@ def run_gui(paths: list[str], demo: bool = False, screenshot: str | None = None,
     setup_logging(vtk=True)  # library warnings go to the log file, never to the terminal or a dialog
     _qt_messages_to_log()
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Twinscape")
+    app.setApplicationName("Twinscape")  # i18n: not shown (settings and log paths)
     app.setApplicationVersion(__version__)
-    window = MainWindow()
+    from PySide6.QtCore import QSettings
+
+    from app.ui.i18n import chosen_language, install_translator
+
+    settings = QSettings("Twinscape", "Twinscape")
+    install_translator(chosen_language(settings))  # the system's language unless View > Language chose one
+    window = MainWindow(settings=settings)
     window.resize(*size)
     window.show()
     window.open_paths([str(demo_project_path())] if demo else paths)

@@ -17,10 +17,13 @@ from app.model.comparison import STATUSES, ComparisonLayer, find_layer
 from app.model.layers import MeshLayer
 from app.model.scene import Scene, Selection
 from viewers.style import STATUS_RGB
-from app.ui.i18n import tr
+from app.ui.i18n import QT_TR_NOOP, tr
 
 GROUP_COLUMNS = ["elements", *STATUSES, "progress %"]
 ELEMENT_COLUMNS = ["status", "class", "name", "storey", "coverage %", "mean (m)", "max (m)", "points", "GlobalId"]
+_HEADER_WORDS = (QT_TR_NOOP("elements"), QT_TR_NOOP("progress %"), QT_TR_NOOP("status"), QT_TR_NOOP("class"),  # shown translated
+                 QT_TR_NOOP("name"), QT_TR_NOOP("storey"), QT_TR_NOOP("coverage %"), QT_TR_NOOP("mean (m)"),
+                 QT_TR_NOOP("max (m)"), QT_TR_NOOP("points"))
 
 
 class _NumberItem(QTableWidgetItem):
@@ -72,7 +75,7 @@ class _ProgressBarDelegate(QStyledItemDelegate):
 
 def _table(headers: list[str]) -> QTableWidget:
     table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
+    table.setHorizontalHeaderLabels([tr(h) for h in headers])  # the keys stay English
     table.verticalHeader().hide()
     table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
     table.setAlternatingRowColors(True)
@@ -135,7 +138,7 @@ class ComparisonDock(QDockWidget):
     def _fill_groups(table: QTableWidget, groups: dict[str, dict]) -> None:
         table.setRowCount(len(groups))
         for r, (name, g) in enumerate(groups.items()):
-            table.setItem(r, 0, _item(name or "(none)"))
+            table.setItem(r, 0, _item(name or tr("(none)")))
             for c, key in enumerate(GROUP_COLUMNS, start=1):
                 value = g.get("progress_pct" if key == "progress %" else key)
                 table.setItem(r, c, _item(None if value is None else float(value), True, 1 if key == "progress %" else 0))

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
 TS_DIR = ROOT / "assets" / "i18n"
 BUILD_DIR = ROOT / "build" / "i18n"
-LANGUAGES = {"en": "English", "zh_CN": "中文 (简体)"}  # code -> name shown in View > Language, in its own language
+LANGUAGES = {"en": "English", "zh_CN": "中文 (简体)"}  # i18n: not shown (each in its own language) code -> name shown in View > Language, in its own language
 SETTING = "language"  # "" or absent: follow the system
 _installed: list[QTranslator] = []
 
@@ -119,6 +119,28 @@ def install_translator(language: str) -> bool:
             app.installTranslator(translator)
             _installed.append(translator)
     return bool(_installed)
+
+
+def add_language_menu(win, parent_menu) -> None:
+    """View > Language: System, English, 中文 (简体); remembered, applied at the next start."""
+    from PySide6.QtGui import QAction, QActionGroup
+
+    menu = parent_menu.addMenu(tr("&Language"))
+    group = QActionGroup(menu)
+    current = str(win.settings.value(SETTING, "") or "")
+    for code, name in (("", tr("System")), *LANGUAGES.items()):
+        action = QAction(name, menu, checkable=True)
+        action.setChecked(code == current)
+        action.setData(code)
+        action.triggered.connect(lambda _=False, c=code: _choose(win, c))
+        group.addAction(action)
+        menu.addAction(action)
+    win.language_menu = menu
+
+
+def _choose(win, code: str) -> None:
+    win.settings.setValue(SETTING, code)
+    win.statusBar().showMessage(tr("The language changes when Twinscape starts next."), 8000)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from viewers.navigation import DEFAULT_NAVIGATION, NAVIGATION_MODES
+from app.ui.i18n import tr
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -27,26 +28,26 @@ def _action(win: "MainWindow", text: str, triggered: Callable, shortcut: object 
 
 def build_file_menu(win: "MainWindow") -> QMenu:
     files = win.project_files
-    menu = win.menuBar().addMenu("&File")
-    menu.addAction(_action(win, "&New Project", files.close_project, Keys.New))
-    menu.addAction(_action(win, "&Open\u2026", win.open_dialog, Keys.Open))
-    menu.addAction(_action(win, "Open &URL\u2026", win.open_url_dialog))
-    win.recent_menu = menu.addMenu("Open &Recent")
+    menu = win.menuBar().addMenu(tr("&File"))
+    menu.addAction(_action(win, tr("&New Project"), files.close_project, Keys.New))
+    menu.addAction(_action(win, tr("&Open\u2026"), win.open_dialog, Keys.Open))
+    menu.addAction(_action(win, tr("Open &URL\u2026"), win.open_url_dialog))
+    win.recent_menu = menu.addMenu(tr("Open &Recent"))
     win._refresh_recent()
     menu.addSeparator()
-    win.save_action = _action(win, "&Save", files.save, Keys.Save)
+    win.save_action = _action(win, tr("&Save"), files.save, Keys.Save)
     menu.addAction(win.save_action)
-    menu.addAction(_action(win, "Save &As\u2026", files.save_as, "Ctrl+Shift+S"))
-    menu.addAction(_action(win, "&Close Project", files.close_project, "Ctrl+W"))
+    menu.addAction(_action(win, tr("Save &As\u2026"), files.save_as, "Ctrl+Shift+S"))
+    menu.addAction(_action(win, tr("&Close Project"), files.close_project, "Ctrl+W"))
     menu.addSeparator()
-    menu.addAction(_action(win, "&Quit", win.close, Keys.Quit))
+    menu.addAction(_action(win, tr("&Quit"), win.close, Keys.Quit))
     return menu
 
 
 def build_edit_menu(win: "MainWindow") -> QMenu:
-    menu = win.menuBar().addMenu("&Edit")
-    win.undo_action = _action(win, "&Undo", win.undo.undo, Keys.Undo)
-    win.redo_action = _action(win, "&Redo", win.undo.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
+    menu = win.menuBar().addMenu(tr("&Edit"))
+    win.undo_action = _action(win, tr("&Undo"), win.undo.undo, Keys.Undo)
+    win.redo_action = _action(win, tr("&Redo"), win.undo.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
     menu.addAction(win.undo_action)
     menu.addAction(win.redo_action)
 
@@ -63,12 +64,12 @@ def build_edit_menu(win: "MainWindow") -> QMenu:
 
 def add_navigation_menu(win: "MainWindow", view_menu: QMenu) -> QMenu:
     """View > Navigation: Terrain (turntable, the horizon stays level) or Trackball; remembered."""
-    menu = view_menu.addMenu("&Navigation")
+    menu = view_menu.addMenu(tr("&Navigation"))
     group = QActionGroup(menu)
     saved = str(win.settings.value("navigation", DEFAULT_NAVIGATION))
     mode = saved if saved in NAVIGATION_MODES else DEFAULT_NAVIGATION
-    tips = {"terrain": "Orbit about the vertical: the horizon stays level (drag: orbit, middle/Shift: pan, wheel: zoom)",
-            "trackball": "Free rotation: the horizon may roll"}
+    tips = {"terrain": tr("Orbit about the vertical: the horizon stays level (drag: orbit, middle/Shift: pan, wheel: zoom)"),
+            "trackball": tr("Free rotation: the horizon may roll")}
     for name in NAVIGATION_MODES:
         action = QAction(name.title(), menu, checkable=True)
         action.setToolTip(tips[name])
@@ -88,7 +89,7 @@ def set_navigation(win: "MainWindow", mode: str) -> None:
 
 def build_time_menu(win: "MainWindow", view_menu: QMenu) -> QMenu:
     """View > Time: the timeline's play/step actions (their keys work while the timeline has the focus)."""
-    menu = view_menu.addMenu("T&ime")
+    menu = view_menu.addMenu(tr("T&ime"))
     for action in win.timeline.time_actions():
         menu.addAction(action)
     return menu
@@ -100,14 +101,14 @@ def build_analysis_menu(win: "MainWindow") -> QMenu:
     from app.ui.comparison_controller import install_comparisons
 
     win.comparisons = install_comparisons(win)
-    menu = win.menuBar().addMenu("&Analysis")
+    menu = win.menuBar().addMenu(tr("&Analysis"))
     win.layer_tree.refine_alignment = lambda layer: open_registration(win, layer)  # its context menu, point clouds
-    menu.addAction(_action(win, "&Compare scan with design\u2026", lambda: open_compare(win)))
-    win.export_report_action = _action(win, "&Export comparison report\u2026", lambda: win.comparisons.export_report())
+    menu.addAction(_action(win, tr("&Compare scan with design\u2026"), lambda: open_compare(win)))
+    win.export_report_action = _action(win, tr("&Export comparison report\u2026"), lambda: win.comparisons.export_report())
     menu.addAction(win.export_report_action)
     menu.addSeparator()
-    menu.addAction(_action(win, "C&hange between scans\u2026", lambda: open_change(win)))
-    menu.addAction(_action(win, "&Refine alignment (ICP)\u2026", lambda: open_registration(win, win.layer_tree.current_layer())))
+    menu.addAction(_action(win, tr("C&hange between scans\u2026"), lambda: open_change(win)))
+    menu.addAction(_action(win, tr("&Refine alignment (ICP)\u2026"), lambda: open_registration(win, win.layer_tree.current_layer())))
     menu.addSeparator()
     menu.addAction(win.comparisons.deviation_dock.toggleViewAction())
     menu.addAction(win.comparisons.comparison_dock.toggleViewAction())
@@ -131,8 +132,8 @@ def open_registration(win: "MainWindow", layer: object) -> None:
     from app.model.layers import PointCloudLayer
 
     if not isinstance(layer, PointCloudLayer):
-        box = QMessageBox(QMessageBox.Icon.Information, "Refine alignment (ICP)",
-                          "Select the point cloud to align in the Layers dock first.", QMessageBox.StandardButton.Ok, win)
+        box = QMessageBox(QMessageBox.Icon.Information, tr("Refine alignment (ICP)"),
+                          tr("Select the point cloud to align in the Layers dock first."), QMessageBox.StandardButton.Ok, win)
         box.setModal(False)
         box.show()
         win.message_box = box
@@ -143,9 +144,9 @@ def open_registration(win: "MainWindow", layer: object) -> None:
 
 
 def build_help_menu(win: "MainWindow") -> QMenu:
-    menu = win.menuBar().addMenu("&Help")
-    menu.addAction(_action(win, "&Keyboard Shortcuts", lambda: show_shortcuts(win), Keys.HelpContents))
-    menu.addAction(_action(win, "&About Twinscape", lambda: show_about(win)))
+    menu = win.menuBar().addMenu(tr("&Help"))
+    menu.addAction(_action(win, tr("&Keyboard Shortcuts"), lambda: show_shortcuts(win), Keys.HelpContents))
+    menu.addAction(_action(win, tr("&About Twinscape"), lambda: show_about(win)))
     return menu
 
 
@@ -159,7 +160,7 @@ def show_shortcuts(win: "MainWindow") -> None:
 def show_about(win: "MainWindow") -> None:
     from app.ui.shortcuts import about_text
 
-    box = QMessageBox(QMessageBox.Icon.Information, "About Twinscape", about_text(), QMessageBox.StandardButton.Ok, win)
+    box = QMessageBox(QMessageBox.Icon.Information, tr("About Twinscape"), about_text(), QMessageBox.StandardButton.Ok, win)
     box.setModal(False)
     box.show()
     win.about_box = box

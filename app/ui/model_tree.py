@@ -239,7 +239,7 @@ class ModelTreeDock(QDockWidget):
         mode = self.group_by.currentIndex()
         if mode == 0:
             return element.spatial
-        return (element.ifc_class or "(none)",) if mode == 1 else (element.storey or tr("(no storey)"),)
+        return (element.ifc_class or tr("(none)"),) if mode == 1 else (element.storey or tr("(no storey)"),)
 
     def _append(self, rows: _LayerRows, start: int) -> None:
         """Rows for elements[start:], under their groups (new groups as needed); counts follow."""

@@ -117,7 +117,7 @@ class ScheduleStatusTab(QWidget):
             lines.append(f"<b>{mesh.name}</b> against <b>{schedule.name}</b>: {counts}")
             prefix = f"{mesh.name}: " if len(found) > 1 else ""
             tasks += [(prefix + key, schedule, row) for key, row in parts["by_task"].items()]
-            storeys += [(prefix + (key or "(none)"), row) for key, row in parts["by_storey"].items()]
+            storeys += [(prefix + (key or tr("(none)")), row) for key, row in parts["by_storey"].items()]
         self.label.setText(tr('At {v0}<br>').format(v0=iso_label(when, zone)) + "<br>".join(lines))
         self._fill_tasks(tasks)
         self._fill_storeys(storeys)

@@ -9,18 +9,19 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QMenu, QVBoxLayout
 
 from viewers.split import CHOICES, default_side
+from app.ui.i18n import QT_TR_NOOP, tr
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
 GRAB_PX = 8  # how near the swipe line (in widget pixels) a press grabs it
-MODE_ACTIONS = (("single", "&Single view", "Ctrl+1"), ("split", "S&plit view", "Ctrl+2"), ("swipe", "S&wipe", "Ctrl+3"))
-SIDE_LABELS = {"left": "Left", "right": "Right", "both": "Both"}
+MODE_ACTIONS = (("single", QT_TR_NOOP("&Single view"), "Ctrl+1"), ("split", QT_TR_NOOP("S&plit view"), "Ctrl+2"), ("swipe", QT_TR_NOOP("S&wipe"), "Ctrl+3"))
+SIDE_LABELS = {"left": QT_TR_NOOP("Left"), "right": QT_TR_NOOP("Right"), "both": QT_TR_NOOP("Both")}
 
 
 def choice_label(layer: Any, choice: str) -> str:
     """"Left"..., or for "auto" the side it gives this layer now: "Automatic (Right)"."""
-    return f"Automatic ({SIDE_LABELS[default_side(layer)]})" if choice == "auto" else SIDE_LABELS[choice]
+    return tr("Automatic ({side})").format(side=tr(SIDE_LABELS[default_side(layer)])) if choice == "auto" else tr(SIDE_LABELS[choice])
 
 
 class SplitControls(QObject):
@@ -31,14 +32,14 @@ class SplitControls(QObject):
         self.win = win
         self.split = win.canvas.side_by_side
         self.dragging = False
-        self.menu = view_menu.addMenu("Side &by side")
+        self.menu = view_menu.addMenu(tr("Side &by side"))
         group = QActionGroup(self.menu)
         self.mode_actions: dict[str, QAction] = {}
-        tips = {"single": "One view with every layer",
-                "split": "Two halves with one linked camera: each side shows its own layers (Sides...)",
-                "swipe": "One view; drag the vertical line: left-side layers to its left, right-side layers to its right"}
+        tips = {"single": tr("One view with every layer"),
+                "split": tr("Two halves with one linked camera: each side shows its own layers (Sides...)"),
+                "swipe": tr("One view; drag the vertical line: left-side layers to its left, right-side layers to its right")}
         for mode, text, key in MODE_ACTIONS:
-            action = QAction(text, self.menu, checkable=True, shortcut=QKeySequence(key))
+            action = QAction(tr(text), self.menu, checkable=True, shortcut=QKeySequence(key))
             action.setToolTip(tips[mode])
             action.setChecked(mode == self.split.mode)
             action.triggered.connect(lambda _=False, m=mode: self.set_mode(m))
@@ -46,10 +47,10 @@ class SplitControls(QObject):
             self.menu.addAction(action)
             self.mode_actions[mode] = action
         self.menu.addSeparator()
-        self.sides_action = QAction("S&ides\u2026", self.menu, triggered=lambda: self.show_sides())
-        self.sides_action.setToolTip("Which layers the left and the right side show")
+        self.sides_action = QAction(tr("S&ides\u2026"), self.menu, triggered=lambda: self.show_sides())
+        self.sides_action.setToolTip(tr("Which layers the left and the right side show"))
         self.menu.addAction(self.sides_action)
-        self.full_screen_action = QAction("&Full screen", win, checkable=True, shortcut=QKeySequence("Ctrl+Shift+F"))
+        self.full_screen_action = QAction(tr("&Full screen"), win, checkable=True, shortcut=QKeySequence("Ctrl+Shift+F"))
         self.full_screen_action.toggled.connect(self.set_full_screen)
         view_menu.addAction(self.full_screen_action)
         win.addAction(self.full_screen_action)  # its key still works in full screen with the menu bar hidden
@@ -60,8 +61,8 @@ class SplitControls(QObject):
         self.split.set_mode(mode)
         self.mode_actions[mode].setChecked(True)
         self.win.statusBar().showMessage(
-            {"single": "", "split": "Split view: Side by side > Sides... chooses each side's layers",
-             "swipe": "Swipe: drag the vertical line"}[mode], 5000)
+            {"single": "", "split": tr("Split view: Side by side > Sides... chooses each side's layers"),
+             "swipe": tr("Swipe: drag the vertical line")}[mode], 5000)
 
     def set_full_screen(self, on: bool) -> None:
         """The view fills the screen (split and swipe stay as they are: they live in the render window)."""
@@ -123,11 +124,11 @@ class SidesDialog(QDialog):
     def __init__(self, scene: Any, split: Any, parent: Any = None) -> None:
         super().__init__(parent)
         self.scene, self.split = scene, split
-        self.setWindowTitle("Side by side: layers per side")
+        self.setWindowTitle(tr("Side by side: layers per side"))
         self.setModal(False)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Each layer shows on the left, the right or both sides\n"
-                                "(split view: the two halves; swipe: the two sides of the line)."))
+        layout.addWidget(QLabel(tr("Each layer shows on the left, the right or both sides\n"
+                                "(split view: the two halves; swipe: the two sides of the line).")))
         self.form = QFormLayout()
         layout.addLayout(self.form)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -152,13 +153,13 @@ class SidesDialog(QDialog):
                 combo.addItem(choice_label(layer, choice), choice)
             combo.setCurrentIndex(combo.findData(getattr(layer, "view_side", "auto")))
             combo.currentIndexChanged.connect(lambda _i, c=combo, lay=layer: self._chosen(lay, c))
-            self.form.addRow(layer.name or "(unnamed)", combo)
+            self.form.addRow(layer.name or tr("(unnamed)"), combo)
             self.combos[layer.name] = combo
             layer.events.view_side.connect(self._on_side)
             layer.events.name.connect(self._rebuild)
             self._watched.append(layer)
         if not len(self.scene.layers):
-            self.form.addRow(QLabel("No layers open."))
+            self.form.addRow(QLabel(tr("No layers open.")))
 
     def _chosen(self, layer: Any, combo: QComboBox) -> None:
         if combo.currentData() != layer.view_side:

@@ -32,7 +32,7 @@ def _shown_like(text: str) -> bool:
         return False
     if re.fullmatch(KEYS, text) or text.startswith("SP_") or "yyyy" in text or text in NOT_WORDS:
         return False  # key names, icon names, date formats
-    return len(words) >= 2 or text[:1].isupper() or text.startswith("&")
+    return len(words) >= 2 or text[:1].isupper() or text.startswith("&") or bool(re.fullmatch(r"\(\w[\w ]*\)", text))
 
 
 def leftovers(path: Path) -> list[tuple[int, str]]:
