@@ -10,9 +10,19 @@ APT_PACKAGES := xvfb xauth libgl1 libegl1 libgl1-mesa-dri libglx-mesa0 libxkbcom
 	libxi6 libxtst6 libxrandr2 libxcomposite1 libxdamage1 libnss3 libasound2 \
 	mosquitto mosquitto-clients ffmpeg fonts-noto-cjk
 
-.PHONY: setup system-deps run test bench lint-imports clean demo-data screenshot
+.PHONY: setup system-deps run test bench lint-imports clean demo-data screenshot i18n
 
-setup: system-deps $(STAMP)
+QM := build/i18n/twinscape_zh_CN.qm
+
+setup: system-deps $(STAMP) $(QM)
+
+# The interface's translations: Qt Linguist .ts (committed) compiled to .qm (built, never committed).
+$(QM): assets/i18n/twinscape_zh_CN.ts $(STAMP)
+	$(PY) -m app.ui.i18n
+
+# After changing user-visible strings: collect them into the .ts (translations kept), then translate the new ones.
+i18n: $(STAMP)
+	$(VENV)/bin/pyside6-lupdate -no-obsolete -locations none $$(git ls-files 'app/*.py' 'viewers/*.py') -ts assets/i18n/twinscape_zh_CN.ts
 
 # System libraries Qt and VTK need, installed only when missing (root on Debian, as in CI).
 system-deps:

@@ -1,0 +1,1173 @@
+<?xml version='1.0' encoding='utf-8'?>
+<!DOCTYPE TS>
+<TS version="2.1">
+<context>
+    <name />
+    <message>
+        <source> m</source>
+        <translation> m</translation>
+    </message>
+    <message>
+        <source>Change between scans</source>
+        <translation>两期扫描间的变化</translation>
+    </message>
+    <message>
+        <source>{v0}  ({v1:,} points)</source>
+        <translation>{v0}  （{v1:,} 个点）</translation>
+    </message>
+    <message>
+        <source>M3C2 cylinder radius: the points of each scan within it are averaged</source>
+        <translation>M3C2 圆柱半径：对每期扫描中落在其内的点取平均</translation>
+    </message>
+    <message>
+        <source>Radius of the neighbourhood the surface normal is fitted to</source>
+        <translation>拟合表面法向所用邻域的半径</translation>
+    </message>
+    <message>
+        <source>How far along the normal a change is looked for (cylinder half-length)</source>
+        <translation>沿法向搜索变化的距离（圆柱半长）</translation>
+    </message>
+    <message>
+        <source>Alignment uncertainty of the two scans, added to the level of detection</source>
+        <translation>两期扫描的配准不确定度，计入检测阈值</translation>
+    </message>
+    <message>
+        <source>optional: x, y, z; x, y, z … ({v0})</source>
+        <translation>可选：x, y, z; x, y, z …（{v0}）</translation>
+    </message>
+    <message>
+        <source>scene metres</source>
+        <translation>场景米制坐标</translation>
+    </message>
+    <message>
+        <source>Where the scanner stood (both scans), in the coordinates the status bar shows: normals then face the scanner, and what a scan could not see is not called change</source>
+        <translation>扫描仪站点位置（两期扫描），使用状态栏所示坐标：法向将朝向扫描仪，扫描看不到的部分不判为变化</translation>
+    </message>
+    <message>
+        <source>Earlier scan</source>
+        <translation>较早的扫描</translation>
+    </message>
+    <message>
+        <source>Later scan</source>
+        <translation>较晚的扫描</translation>
+    </message>
+    <message>
+        <source>Cylinder radius</source>
+        <translation>圆柱半径</translation>
+    </message>
+    <message>
+        <source>Normal radius</source>
+        <translation>法向半径</translation>
+    </message>
+    <message>
+        <source>Max distance</source>
+        <translation>最大距离</translation>
+    </message>
+    <message>
+        <source>Registration error</source>
+        <translation>配准误差</translation>
+    </message>
+    <message>
+        <source>Scanner stations</source>
+        <translation>扫描仪站点</translation>
+    </message>
+    <message>
+        <source>Compute</source>
+        <translation>计算</translation>
+    </message>
+    <message>
+        <source>Open two point cloud scans of the same place first (an earlier and a later one).</source>
+        <translation>请先打开同一地点的两期点云扫描（一期较早，一期较晚）。</translation>
+    </message>
+    <message>
+        <source>Choose two different scans: the earlier and the later one.</source>
+        <translation>请选择两期不同的扫描：较早的和较晚的。</translation>
+    </message>
+    <message>
+        <source>Change {v0} → {v1}</source>
+        <translation>变化 {v0} → {v1}</translation>
+    </message>
+    <message>
+        <source>Computing the change…</source>
+        <translation>正在计算变化…</translation>
+    </message>
+    <message>
+        <source>Change %p%</source>
+        <translation>变化 %p%</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <source>Cancelled: nothing was added.</source>
+        <translation>已取消：未添加任何内容。</translation>
+    </message>
+    <message>
+        <source>internal error: {v0}: {exc}</source>
+        <translation>内部错误：{v0}：{exc}</translation>
+    </message>
+    <message>
+        <source>Change: {v0:,} significant of {v1:,} compared, {v2:,} new and {v3:,} removed points</source>
+        <translation>变化：已比较 {v1:,} 点，其中显著变化 {v0:,} 点，新增 {v2:,} 点，移除 {v3:,} 点</translation>
+    </message>
+    <message>
+        <source>scene frame</source>
+        <translation>场景坐标系</translation>
+    </message>
+    <message>
+        <source>Value at the low end of the colour ramp</source>
+        <translation>色带低端对应的值</translation>
+    </message>
+    <message>
+        <source>Value at the high end of the colour ramp</source>
+        <translation>色带高端对应的值</translation>
+    </message>
+    <message>
+        <source>Reset to data range</source>
+        <translation>恢复为数据范围</translation>
+    </message>
+    <message>
+        <source>Use the range of the whole layer (not only what is drawn)</source>
+        <translation>使用整个图层的范围（不仅是当前绘制的部分）</translation>
+    </message>
+    <message>
+        <source>Range</source>
+        <translation>范围</translation>
+    </message>
+    <message>
+        <source>Heights ({v0})</source>
+        <translation>高程（{v0}）</translation>
+    </message>
+    <message>
+        <source>Default colours</source>
+        <translation>默认颜色</translation>
+    </message>
+    <message>
+        <source>Elevation</source>
+        <translation>高程</translation>
+    </message>
+    <message>
+        <source>RGB (true colour)</source>
+        <translation>RGB（真彩色）</translation>
+    </message>
+    <message>
+        <source>Intensity</source>
+        <translation>强度</translation>
+    </message>
+    <message>
+        <source>Classification (ASPRS)</source>
+        <translation>分类（ASPRS）</translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Storey</source>
+        <translation>楼层</translation>
+    </message>
+    <message>
+        <source>Material</source>
+        <translation>材质</translation>
+    </message>
+    <message>
+        <source>Deviation from design (m)</source>
+        <translation>与设计的偏差（m）</translation>
+    </message>
+    <message>
+        <source>Comparison status</source>
+        <translation>比对状态</translation>
+    </message>
+    <message>
+        <source>Schedule status (planned vs actual)</source>
+        <translation>进度状态（计划与实际）</translation>
+    </message>
+    <message>
+        <source>Properties</source>
+        <translation>属性</translation>
+    </message>
+    <message>
+        <source>Search colour modes</source>
+        <translation>搜索着色方式</translation>
+    </message>
+    <message>
+        <source>{v0} ({v1})</source>
+        <translation>{v0} ({v1})</translation>
+    </message>
+    <message>
+        <source>No colour mode matches “{text}”</source>
+        <translation>没有与“{text}”匹配的着色方式</translation>
+    </message>
+    <message>
+        <source>Click to choose; type to search</source>
+        <translation>单击选择；输入以搜索</translation>
+    </message>
+    <message>
+        <source>Compare scan with design</source>
+        <translation>扫描与设计比对</translation>
+    </message>
+    <message>
+        <source>{v0}  ({v1:,} elements)</source>
+        <translation>{v0}  （{v1:,} 个构件）</translation>
+    </message>
+    <message>
+        <source>Deviations within ± this are “as designed” (white)</source>
+        <translation>偏差在 ± 此值以内视为“符合设计”（白色）</translation>
+    </message>
+    <message>
+        <source>Points farther than this from every design surface are far (clutter, scaffolding, people): grey, and not averaged in</source>
+        <translation>距所有设计表面都超过此距离的点视为远点（杂物、脚手架、行人）：显示为灰色，不参与平均</translation>
+    </message>
+    <message>
+        <source>Where the scanner stood, in the coordinates the status bar shows: faces no station could see are not held against an element (see the README's verdict rules)</source>
+        <translation>扫描仪站点位置，使用状态栏所示坐标：任何站点都看不到的面不计入构件判定（见 README 中的判定规则）</translation>
+    </message>
+    <message>
+        <source>Scan</source>
+        <translation>扫描</translation>
+    </message>
+    <message>
+        <source>Design</source>
+        <translation>设计</translation>
+    </message>
+    <message>
+        <source>Tolerance</source>
+        <translation>容差</translation>
+    </message>
+    <message>
+        <source>Far cut-off</source>
+        <translation>远点阈值</translation>
+    </message>
+    <message>
+        <source>Compare</source>
+        <translation>比对</translation>
+    </message>
+    <message>
+        <source>{v0} streams from a COPC file too large to hold in memory: compare it with `twinscape compare --scan FILE --design MODEL.ifc -o report.html`, which reads it in chunks.</source>
+        <translation>{v0} 来自一个过大、无法全部载入内存的 COPC 文件（流式加载）：请用 `twinscape compare --scan FILE --design MODEL.ifc -o report.html` 比对，它会分块读取。</translation>
+    </message>
+    <message>
+        <source>Open a point cloud scan and an IFC model first: </source>
+        <translation>请先打开一个点云扫描和一个 IFC 模型：</translation>
+    </message>
+    <message>
+        <source>no point cloud layer is open.</source>
+        <translation>没有打开的点云图层。</translation>
+    </message>
+    <message>
+        <source>no BIM layer with elements is open.</source>
+        <translation>没有打开含构件的 BIM 图层。</translation>
+    </message>
+    <message>
+        <source>elements</source>
+        <translation>构件数</translation>
+    </message>
+    <message>
+        <source>progress %</source>
+        <translation>进度 %</translation>
+    </message>
+    <message>
+        <source>status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>storey</source>
+        <translation>楼层</translation>
+    </message>
+    <message>
+        <source>coverage %</source>
+        <translation>覆盖率 %</translation>
+    </message>
+    <message>
+        <source>mean (m)</source>
+        <translation>平均（m）</translation>
+    </message>
+    <message>
+        <source>max (m)</source>
+        <translation>最大（m）</translation>
+    </message>
+    <message>
+        <source>points</source>
+        <translation>点数</translation>
+    </message>
+    <message>
+        <source>Construction progress</source>
+        <translation>施工进度</translation>
+    </message>
+    <message>
+        <source>IFC class</source>
+        <translation>IFC 类</translation>
+    </message>
+    <message>
+        <source>By storey</source>
+        <translation>按楼层</translation>
+    </message>
+    <message>
+        <source>By class</source>
+        <translation>按类别</translation>
+    </message>
+    <message>
+        <source>Elements</source>
+        <translation>构件</translation>
+    </message>
+    <message>
+        <source>Schedule</source>
+        <translation>进度计划</translation>
+    </message>
+    <message>
+        <source>Comparing…</source>
+        <translation>正在比对…</translation>
+    </message>
+    <message>
+        <source>No comparison yet: Analysis › Compare scan with design…</source>
+        <translation>尚无比对：分析 › 扫描与设计比对…</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{v0}&lt;/b&gt;: progress {v1:.1f}% of {v2} elements ({counts}); tolerance ±{v4:g} m</source>
+        <translation>&lt;b&gt;{v0}&lt;/b&gt;：{v2} 个构件完成 {v1:.1f}%（{counts}）；容差 ±{v4:g} m</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <source>No comparison yet
+Analysis › Compare scan with design…</source>
+        <translation>尚无比对
+分析 › 扫描与设计比对…</translation>
+    </message>
+    <message>
+        <source>deviation (m), dashed: ±{v0:g} m</source>
+        <translation>偏差（m），虚线：±{v0:g} m</translation>
+    </message>
+    <message>
+        <source>, log counts</source>
+        <translation>，对数计数</translation>
+    </message>
+    <message>
+        <source>Deviation histogram</source>
+        <translation>偏差直方图</translation>
+    </message>
+    <message>
+        <source>Only beyond tolerance</source>
+        <translation>仅显示超出容差的点</translation>
+    </message>
+    <message>
+        <source>Hide the scan's points within ± tolerance and the far points</source>
+        <translation>隐藏扫描中 ± 容差以内的点和远点</translation>
+    </message>
+    <message>
+        <source>Colour range of the deviations: the ramp is clipped beyond ± this</source>
+        <translation>偏差的着色范围：超出 ± 此值的部分按端色显示</translation>
+    </message>
+    <message>
+        <source>Colours</source>
+        <translation>颜色</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{v0}&lt;/b&gt;&lt;br&gt;within ±{tol:g} m: {v2:,} ({v3:.1f}%) &amp;nbsp; beyond: {v4:,} ({v5:,} −, {v6:,} +) &amp;nbsp; far (&amp;gt; {v7:g} m): {v8:,}</source>
+        <translation>&lt;b&gt;{v0}&lt;/b&gt;&lt;br&gt;±{tol:g} m 以内：{v2:,}（{v3:.1f}%） &amp;nbsp; 超出：{v4:,}（{v5:,} −，{v6:,} +） &amp;nbsp; 远点（&amp;gt; {v7:g} m）：{v8:,}</translation>
+    </message>
+    <message>
+        <source>Gantt</source>
+        <translation>甘特图</translation>
+    </message>
+    <message>
+        <source>Link to model...</source>
+        <translation>关联到模型...</translation>
+    </message>
+    <message>
+        <source>Go to start</source>
+        <translation>转到开始</translation>
+    </message>
+    <message>
+        <source>Move the clock to the chosen task's start</source>
+        <translation>将时钟移到所选任务的开始时间</translation>
+    </message>
+    <message>
+        <source>Task</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>&amp;Link schedule to model...</source>
+        <translation>将进度计划关联到模型(&amp;L)...</translation>
+    </message>
+    <message>
+        <source>UID {v0}  WBS {v1}  {v2}</source>
+        <translation>UID {v0}  WBS {v1}  {v2}</translation>
+    </message>
+    <message>
+        <source>Gantt: {v0}</source>
+        <translation>甘特图：{v0}</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>The language changes when Twinscape starts next.</source>
+        <translation>语言将在下次启动 Twinscape 时切换。</translation>
+    </message>
+    <message>
+        <source>Link {v0} to a model</source>
+        <translation>将 {v0} 关联到模型</translation>
+    </message>
+    <message>
+        <source>Model layer</source>
+        <translation>模型图层</translation>
+    </message>
+    <message>
+        <source>Link table (CSV)</source>
+        <translation>关联表（CSV）</translation>
+    </message>
+    <message>
+        <source>IFC property</source>
+        <translation>IFC 属性</translation>
+    </message>
+    <message>
+        <source>The IFC's own 4D (IfcTask)</source>
+        <translation>IFC 自带的 4D（IfcTask）</translation>
+    </message>
+    <message>
+        <source>links.csv: a GUID column and a task column (UID, ID, WBS or name)</source>
+        <translation>links.csv：一列 GUID 和一列任务（UID、ID、WBS 或名称）</translation>
+    </message>
+    <message>
+        <source>Browse...</source>
+        <translation>浏览...</translation>
+    </message>
+    <message>
+        <source>Pset.Property, e.g. Pset_4D.Task</source>
+        <translation>属性集.属性，例如 Pset_4D.Task</translation>
+    </message>
+    <message>
+        <source>No model with elements is open: open an IFC or a BIM model first.</source>
+        <translation>没有打开含构件的模型：请先打开 IFC 或 BIM 模型。</translation>
+    </message>
+    <message>
+        <source>Link</source>
+        <translation>关联</translation>
+    </message>
+    <message>
+        <source>Link table</source>
+        <translation>关联表</translation>
+    </message>
+    <message>
+        <source>Link tables (*.csv *.txt);;All files (*)</source>
+        <translation>关联表 (*.csv *.txt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Choose a link table file.</source>
+        <translation>请选择关联表文件。</translation>
+    </message>
+    <message>
+        <source>Name the property as Pset.Property.</source>
+        <translation>请按 属性集.属性 的格式填写属性名。</translation>
+    </message>
+    <message>
+        <source>No links made: {exc}</source>
+        <translation>未建立关联：{exc}</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;New Project</source>
+        <translation>新建项目(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Open…</source>
+        <translation>打开(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>Open &amp;URL…</source>
+        <translation>打开 URL(&amp;U)…</translation>
+    </message>
+    <message>
+        <source>Open &amp;Recent</source>
+        <translation>最近打开(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Save</source>
+        <translation>保存(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Save &amp;As…</source>
+        <translation>另存为(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>&amp;Close Project</source>
+        <translation>关闭项目(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Undo</source>
+        <translation>撤销(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Redo</source>
+        <translation>重做(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Navigation</source>
+        <translation>导航(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Orbit about the vertical: the horizon stays level (drag: orbit, middle/Shift: pan, wheel: zoom)</source>
+        <translation>绕竖直轴环绕：地平线保持水平（拖动：环绕，中键/Shift：平移，滚轮：缩放）</translation>
+    </message>
+    <message>
+        <source>Free rotation: the horizon may roll</source>
+        <translation>自由旋转：地平线可能倾斜</translation>
+    </message>
+    <message>
+        <source>T&amp;ime</source>
+        <translation>时间(&amp;I)</translation>
+    </message>
+    <message>
+        <source>&amp;Analysis</source>
+        <translation>分析(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;Compare scan with design…</source>
+        <translation>扫描与设计比对(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>&amp;Export comparison report…</source>
+        <translation>导出比对报告(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>C&amp;hange between scans…</source>
+        <translation>两期扫描间的变化(&amp;H)…</translation>
+    </message>
+    <message>
+        <source>&amp;Refine alignment (ICP)…</source>
+        <translation>精细配准（ICP）(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>Refine alignment (ICP)</source>
+        <translation>精细配准（ICP）</translation>
+    </message>
+    <message>
+        <source>Select the point cloud to align in the Layers dock first.</source>
+        <translation>请先在图层面板中选择要配准的点云。</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;Keyboard Shortcuts</source>
+        <translation>键盘快捷键(&amp;K)</translation>
+    </message>
+    <message>
+        <source>&amp;About Twinscape</source>
+        <translation>关于 Twinscape(&amp;A)</translation>
+    </message>
+    <message>
+        <source>About Twinscape</source>
+        <translation>关于 Twinscape</translation>
+    </message>
+    <message>
+        <source>Spatial structure</source>
+        <translation>空间结构</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Search name or GlobalId (Enter selects)</source>
+        <translation>搜索名称或 GlobalId（回车选中）</translation>
+    </message>
+    <message>
+        <source>Element</source>
+        <translation>构件</translation>
+    </message>
+    <message>
+        <source>Isolate</source>
+        <translation>隔离显示</translation>
+    </message>
+    <message>
+        <source>Hide</source>
+        <translation>隐藏</translation>
+    </message>
+    <message>
+        <source>Show all</source>
+        <translation>全部显示</translation>
+    </message>
+    <message>
+        <source>(no storey)</source>
+        <translation>（无楼层）</translation>
+    </message>
+    <message>
+        <source>Place {layer_name}</source>
+        <translation>放置 {layer_name}</translation>
+    </message>
+    <message>
+        <source>This layer has no georeference. Either name the CRS its coordinates are in:</source>
+        <translation>此图层没有地理参考。请指定其坐标所在的坐标系：</translation>
+    </message>
+    <message>
+        <source>e.g. 4547 or EPSG:32650; leave empty to place by latitude/longitude</source>
+        <translation>例如 4547 或 EPSG:32650；留空则按经纬度放置</translation>
+    </message>
+    <message>
+        <source>Coordinate system</source>
+        <translation>坐标系</translation>
+    </message>
+    <message>
+        <source>or say where its local origin (0, 0, 0) stands:</source>
+        <translation>或者指定其局部原点 (0, 0, 0) 的位置：</translation>
+    </message>
+    <message>
+        <source>Direction of the model's +y axis, clockwise from north</source>
+        <translation>模型 +y 轴的方向，自北顺时针</translation>
+    </message>
+    <message>
+        <source>Latitude (WGS84)</source>
+        <translation>纬度（WGS84）</translation>
+    </message>
+    <message>
+        <source>Longitude (WGS84)</source>
+        <translation>经度（WGS84）</translation>
+    </message>
+    <message>
+        <source>Ellipsoidal height</source>
+        <translation>椭球高</translation>
+    </message>
+    <message>
+        <source>Rotation (+y from north, clockwise)</source>
+        <translation>旋转（+y 自北顺时针）</translation>
+    </message>
+    <message>
+        <source>Point &amp;budget…</source>
+        <translation>点数预算(&amp;B)…</translation>
+    </message>
+    <message>
+        <source>Point budget</source>
+        <translation>点数预算</translation>
+    </message>
+    <message>
+        <source>Points drawn per frame, all clouds together:</source>
+        <translation>每帧绘制的点数（所有点云合计）：</translation>
+    </message>
+    <message>
+        <source>Click an object in the view to see its properties.</source>
+        <translation>在视图中单击对象以查看其属性。</translation>
+    </message>
+    <message>
+        <source>Property</source>
+        <translation>属性</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <source>Nothing picked. Click an object in the view to see its properties.</source>
+        <translation>未选中任何对象。在视图中单击对象以查看其属性。</translation>
+    </message>
+    <message>
+        <source>Point</source>
+        <translation>点</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{head}&lt;/b&gt; {v1} — {v2}</source>
+        <translation>&lt;b&gt;{head}&lt;/b&gt; {v1} — {v2}</translation>
+    </message>
+    <message>
+        <source>{name} ({v1})</source>
+        <translation>{name} ({v1})</translation>
+    </message>
+    <message>
+        <source>Copy value</source>
+        <translation>复制值</translation>
+    </message>
+    <message>
+        <source>Copy name and value</source>
+        <translation>复制名称和值</translation>
+    </message>
+    <message>
+        <source>{v0}	{v1}</source>
+        <translation>{v0}	{v1}</translation>
+    </message>
+    <message>
+        <source>Copy property set</source>
+        <translation>复制属性集</translation>
+    </message>
+    <message>
+        <source>Refine alignment of {v0}</source>
+        <translation>精细配准 {v0}</translation>
+    </message>
+    <message>
+        <source>{v0}  ({count:,} {kind})</source>
+        <translation>{v0}  （{count:,} {kind}）</translation>
+    </message>
+    <message>
+        <source>Points farther than this from the reference (clutter) are left out of the residual</source>
+        <translation>距参考超过此距离的点（杂物）不计入残差</translation>
+    </message>
+    <message>
+        <source>Run ICP to see the residual before and after.</source>
+        <translation>运行 ICP 以查看配准前后的残差。</translation>
+    </message>
+    <message>
+        <source>Layer to move</source>
+        <translation>要移动的图层</translation>
+    </message>
+    <message>
+        <source>Reference</source>
+        <translation>参考</translation>
+    </message>
+    <message>
+        <source>Residual cut-off</source>
+        <translation>残差阈值</translation>
+    </message>
+    <message>
+        <source>Run ICP</source>
+        <translation>运行 ICP</translation>
+    </message>
+    <message>
+        <source>{v0} has no coordinates that can be moved here (a streamed layer?).</source>
+        <translation>{v0} 没有可在此移动的坐标（是流式图层吗？）。</translation>
+    </message>
+    <message>
+        <source>Open a reference first: a BIM model, a mesh or another point cloud of the same place.</source>
+        <translation>请先打开参考：同一地点的 BIM 模型、网格或另一期点云。</translation>
+    </message>
+    <message>
+        <source>Refine {v0}</source>
+        <translation>精细配准 {v0}</translation>
+    </message>
+    <message>
+        <source>Refining against {v0}…</source>
+        <translation>正在以 {v0} 为参考精细配准…</translation>
+    </message>
+    <message>
+        <source>ICP %p%</source>
+        <translation>ICP %p%</translation>
+    </message>
+    <message>
+        <source>Cancelled: nothing changed.</source>
+        <translation>已取消：未做任何更改。</translation>
+    </message>
+    <message>
+        <source>The layer moved while ICP ran: run it again.</source>
+        <translation>ICP 运行期间图层被移动：请重新运行。</translation>
+    </message>
+    <message>
+        <source>RMS residual {before:.1f} mm → {after:.1f} mm over {n:,} points; moves {shift:.3f} m and {angle:.2f}° ({method}{converged}, {seconds:.1f} s).</source>
+        <translation>RMS 残差 {before:.1f} mm → {after:.1f} mm（{n:,} 个点）；平移 {shift:.3f} m，旋转 {angle:.2f}°（{method}{converged}，{seconds:.1f} 秒）。</translation>
+    </message>
+    <message>
+        <source>, not converged</source>
+        <translation>，未收敛</translation>
+    </message>
+    <message>
+        <source>
+Applied (Edit › Undo to go back).</source>
+        <translation>
+已应用（编辑 › 撤销 可恢复）。</translation>
+    </message>
+    <message>
+        <source>Planned versus actual needs a comparison of a scan with a BIM model (Analysis › Compare scan with design…) and a schedule linked to that model (Gantt dock › Link…).</source>
+        <translation>计划与实际对比需要：一次扫描与 BIM 模型的比对（分析 › 扫描与设计比对…），以及关联到该模型的进度计划（甘特图面板 › 关联…）。</translation>
+    </message>
+    <message>
+        <source>By task</source>
+        <translation>按任务</translation>
+    </message>
+    <message>
+        <source>At {v0}&lt;br&gt;</source>
+        <translation>时间 {v0}&lt;br&gt;</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <source>Keys</source>
+        <translation>按键</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>Menu</source>
+        <translation>菜单</translation>
+    </message>
+    <message>
+        <source>Mouse in the 3D view: left drag orbits, middle or Shift+left drag pans, the wheel zooms toward the cursor, right drag zooms; a click picks.</source>
+        <translation>三维视图中的鼠标：左键拖动环绕，中键或 Shift+左键拖动平移，滚轮向光标处缩放，右键拖动缩放；单击拾取。</translation>
+    </message>
+    <message>
+        <source>&amp;Single view</source>
+        <translation>单视图(&amp;S)</translation>
+    </message>
+    <message>
+        <source>S&amp;plit view</source>
+        <translation>分屏视图(&amp;P)</translation>
+    </message>
+    <message>
+        <source>S&amp;wipe</source>
+        <translation>卷帘(&amp;W)</translation>
+    </message>
+    <message>
+        <source>Left</source>
+        <translation>左侧</translation>
+    </message>
+    <message>
+        <source>Right</source>
+        <translation>右侧</translation>
+    </message>
+    <message>
+        <source>Both</source>
+        <translation>两侧</translation>
+    </message>
+    <message>
+        <source>Automatic ({side})</source>
+        <translation>自动（{side}）</translation>
+    </message>
+    <message>
+        <source>Side &amp;by side</source>
+        <translation>并排对比(&amp;B)</translation>
+    </message>
+    <message>
+        <source>One view with every layer</source>
+        <translation>一个视图显示所有图层</translation>
+    </message>
+    <message>
+        <source>Two halves with one linked camera: each side shows its own layers (Sides...)</source>
+        <translation>左右两半共用联动相机：每侧显示各自的图层（两侧设置...）</translation>
+    </message>
+    <message>
+        <source>One view; drag the vertical line: left-side layers to its left, right-side layers to its right</source>
+        <translation>一个视图；拖动竖线：左侧图层显示在线左边，右侧图层显示在线右边</translation>
+    </message>
+    <message>
+        <source>S&amp;ides…</source>
+        <translation>两侧设置(&amp;I)…</translation>
+    </message>
+    <message>
+        <source>Which layers the left and the right side show</source>
+        <translation>左侧和右侧各显示哪些图层</translation>
+    </message>
+    <message>
+        <source>&amp;Full screen</source>
+        <translation>全屏(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Split view: Side by side &gt; Sides... chooses each side's layers</source>
+        <translation>分屏视图：并排对比 &gt; 两侧设置... 选择每侧的图层</translation>
+    </message>
+    <message>
+        <source>Swipe: drag the vertical line</source>
+        <translation>卷帘：拖动竖线</translation>
+    </message>
+    <message>
+        <source>Side by side: layers per side</source>
+        <translation>并排对比：各侧图层</translation>
+    </message>
+    <message>
+        <source>Each layer shows on the left, the right or both sides
+(split view: the two halves; swipe: the two sides of the line).</source>
+        <translation>每个图层可显示在左侧、右侧或两侧
+（分屏视图：左右两半；卷帘：竖线两边）。</translation>
+    </message>
+    <message>
+        <source>(unnamed)</source>
+        <translation>（未命名）</translation>
+    </message>
+    <message>
+        <source>No layers open.</source>
+        <translation>没有打开的图层。</translation>
+    </message>
+    <message>
+        <source> px</source>
+        <translation> 像素</translation>
+    </message>
+    <message>
+        <source>Maximum screen-space error: lower draws finer tiles sooner (more data); CesiumJS's default is 16 px</source>
+        <translation>最大屏幕空间误差：越低越早绘制更精细的瓦片（数据更多）；CesiumJS 默认 16 像素</translation>
+    </message>
+    <message>
+        <source> MiB</source>
+        <translation> MiB</translation>
+    </message>
+    <message>
+        <source>Memory for this tileset's loaded tiles; least recently used tiles out of view are dropped past it, and detail is lowered gradually while the view alone needs more</source>
+        <translation>此瓦片集已加载瓦片的内存上限；超出时丢弃视野外最久未用的瓦片，若当前视图本身需要更多则逐步降低细节</translation>
+    </message>
+    <message>
+        <source>Detail</source>
+        <translation>细节</translation>
+    </message>
+    <message>
+        <source>Memory</source>
+        <translation>内存</translation>
+    </message>
+    <message>
+        <source>Set time</source>
+        <translation>设置时间</translation>
+    </message>
+    <message>
+        <source>Time ({v0}):</source>
+        <translation>时间（{v0}）：</translation>
+    </message>
+    <message>
+        <source>{v0:,.3g} days per second</source>
+        <translation>每秒 {v0:,.3g} 天</translation>
+    </message>
+    <message>
+        <source>Timeline</source>
+        <translation>时间轴</translation>
+    </message>
+    <message>
+        <source>Simulated time per real second while playing</source>
+        <translation>播放时每真实秒对应的模拟时间</translation>
+    </message>
+    <message>
+        <source>How far the step buttons and Left/Right move</source>
+        <translation>步进按钮和左/右方向键每次移动的时长</translation>
+    </message>
+    <message>
+        <source>Step</source>
+        <translation>步长</translation>
+    </message>
+    <message>
+        <source>Speed</source>
+        <translation>速度</translation>
+    </message>
+    <message>
+        <source>&amp;Play</source>
+        <translation>播放(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Play or pause the scene clock</source>
+        <translation>播放或暂停场景时钟</translation>
+    </message>
+    <message>
+        <source>Step &amp;Back</source>
+        <translation>后退一步(&amp;B)</translation>
+    </message>
+    <message>
+        <source>One step back</source>
+        <translation>后退一步</translation>
+    </message>
+    <message>
+        <source>Step &amp;Forward</source>
+        <translation>前进一步(&amp;F)</translation>
+    </message>
+    <message>
+        <source>One step forward</source>
+        <translation>前进一步</translation>
+    </message>
+    <message>
+        <source>Go to &amp;Start</source>
+        <translation>转到开始(&amp;S)</translation>
+    </message>
+    <message>
+        <source>The start of the range</source>
+        <translation>时间范围的开始</translation>
+    </message>
+    <message>
+        <source>Go to &amp;End</source>
+        <translation>转到结束(&amp;E)</translation>
+    </message>
+    <message>
+        <source>The end of the range</source>
+        <translation>时间范围的结束</translation>
+    </message>
+    <message>
+        <source>{tip} ({keys}, while the timeline has the focus)</source>
+        <translation>{tip}（{keys}，时间轴获得焦点时）</translation>
+    </message>
+    <message>
+        <source>Set &amp;Time…</source>
+        <translation>设置时间(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>Type a date and time</source>
+        <translation>输入日期和时间</translation>
+    </message>
+    <message>
+        <source>&amp;Pause</source>
+        <translation>暂停(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+    <message>
+        <source>Schedule status at {time}</source>
+        <translation>{time} 的进度状态</translation>
+    </message>
+    <message>
+        <source>Schedule status</source>
+        <translation>进度状态</translation>
+    </message>
+    <message>
+        <source>built</source>
+        <translation>已建成</translation>
+    </message>
+    <message>
+        <source>partial</source>
+        <translation>部分建成</translation>
+    </message>
+    <message>
+        <source>missing</source>
+        <translation>缺失</translation>
+    </message>
+    <message>
+        <source>deviating</source>
+        <translation>有偏差</translation>
+    </message>
+    <message>
+        <source>not judged</source>
+        <translation>未判定</translation>
+    </message>
+    <message>
+        <source>ahead</source>
+        <translation>提前</translation>
+    </message>
+    <message>
+        <source>on time</source>
+        <translation>按期</translation>
+    </message>
+    <message>
+        <source>behind</source>
+        <translation>滞后</translation>
+    </message>
+    <message>
+        <source>not planned / not linked</source>
+        <translation>无计划 / 未关联</translation>
+    </message>
+    <message>
+        <source>Never classified</source>
+        <translation>从未分类</translation>
+    </message>
+    <message>
+        <source>Unclassified</source>
+        <translation>未分类</translation>
+    </message>
+    <message>
+        <source>Ground</source>
+        <translation>地面</translation>
+    </message>
+    <message>
+        <source>Low vegetation</source>
+        <translation>低矮植被</translation>
+    </message>
+    <message>
+        <source>Medium vegetation</source>
+        <translation>中等植被</translation>
+    </message>
+    <message>
+        <source>High vegetation</source>
+        <translation>高植被</translation>
+    </message>
+    <message>
+        <source>Building</source>
+        <translation>建筑</translation>
+    </message>
+    <message>
+        <source>Low point (noise)</source>
+        <translation>低点（噪声）</translation>
+    </message>
+    <message>
+        <source>Model key-point</source>
+        <translation>模型关键点</translation>
+    </message>
+    <message>
+        <source>Water</source>
+        <translation>水体</translation>
+    </message>
+    <message>
+        <source>Rail</source>
+        <translation>铁路</translation>
+    </message>
+    <message>
+        <source>Road surface</source>
+        <translation>路面</translation>
+    </message>
+    <message>
+        <source>Overlap</source>
+        <translation>重叠</translation>
+    </message>
+    <message>
+        <source>Wire guard</source>
+        <translation>电线护线</translation>
+    </message>
+    <message>
+        <source>Wire conductor</source>
+        <translation>导线</translation>
+    </message>
+    <message>
+        <source>Transmission tower</source>
+        <translation>输电塔</translation>
+    </message>
+    <message>
+        <source>Wire connector</source>
+        <translation>电线连接器</translation>
+    </message>
+    <message>
+        <source>Bridge deck</source>
+        <translation>桥面</translation>
+    </message>
+    <message>
+        <source>High noise</source>
+        <translation>高噪声</translation>
+    </message>
+    <message>
+        <source>User defined</source>
+        <translation>用户定义</translation>
+    </message>
+    <message>
+        <source>Height</source>
+        <translation>高度</translation>
+    </message>
+    <message>
+        <source>Elevation ({datum})</source>
+        <translation>高程（{datum}）</translation>
+    </message>
+    <message>
+        <source>white: ±{tol:g} m   grey: far &gt; {far:g} m</source>
+        <translation>白色：±{tol:g} m   灰色：远点 &gt; {far:g} m</translation>
+    </message>
+</context>
+</TS>
