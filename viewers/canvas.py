@@ -54,6 +54,7 @@ class Canvas:
         self.eye_dome_lighting = False
         self.navigation = DEFAULT_NAVIGATION
         self._legends: dict[int, Legend] = {}  # id(visual) -> its legend; drawn while its layer is visible
+        self.font_scale = 1.0  # texts over the scene (set_font_scale): larger in briefing mode and hi-res exports
         self.budget = PointBudget(self)  # one allocation of point_budget over every visible point layer
         self._setup_look()
         self.side_by_side = SideBySide(self)  # split view and swipe (viewers/split.py)
@@ -156,6 +157,16 @@ class Canvas:
                 self.plotter.disable_eye_dome_lighting()
         self.eye_dome_lighting = on
         self.side_by_side.set_eye_dome_lighting(on)  # the split view's right half too
+        self.request_render()
+
+    def set_font_scale(self, scale: float) -> None:
+        """Every text and 2D overlay drawn over the scene at `scale` x its size: 1.5 in briefing
+        mode (readable on a projector), 2-4 in a hi-res export (the same share of the picture).
+        Visuals that draw labels read `font_scale` too."""
+        self.font_scale = max(0.25, float(scale))
+        self.legends.scale = self.font_scale
+        self.scale_bar.scale = self.font_scale
+        self.legends.clear()
         self.request_render()
 
     def set_legend(self, owner: object, legend: Legend | None) -> None:

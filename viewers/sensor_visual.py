@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyvista as pv
 import vtk
-from vtkmodules.util.numpy_support import numpy_to_vtk, vtk_to_numpy
+from vtkmodules.util.numpy_support import numpy_to_vtk, numpy_to_vtkIdTypeArray, vtk_to_numpy
 
 from app.model.scene import Selection
 from app.model.sensors import SensorLayer, SensorView
 from viewers import style
 from viewers.legends import Legend, format_number
-from viewers.sensor_labels import SensorLabels
+from viewers.sensor_labels import MAX_LABELS, SensorLabels
 from viewers.visuals import Visual, register_visual
 
 if TYPE_CHECKING:
@@ -36,6 +36,16 @@ ALERT_RGB = (220, 30, 30)
 STALE_RGB = (150, 150, 150)
 TRACK_RGB = (30, 70, 140)
 PULSE_HZ = 1.5
+GLYPH_RESOLUTION = ((500, (16, 12)), (10**12, (10, 7)))  # sensors -> sphere resolution
+SPLAT_ABOVE = 500
+SPLAT_SHADER = (  # a disc shaded like a sphere seen from the camera
+    "//VTK::Color::Impl\n"
+    "float dist = dot(offsetVCVSOutput.xy, offsetVCVSOutput.xy);\n"
+    "if (dist > 1.0) { discard; }\n"
+    "float shade = 0.5 + 0.5 * sqrt(1.0 - dist);\n"
+    "ambientColor *= shade;\n"
+    "diffuseColor *= shade;\n"
+)
 TRACK_JUMP_M = 60.0  # a step longer than this between two positions is a jump, not a path
 LIVE_REFRESH_S = 1.0  # staleness is checked against the wall clock at least this often while live
 
@@ -117,6 +127,18 @@ class SensorVisual(Visual):
         mapper.SelectColorArray("rgba")
         mapper.SetColorModeToDirectScalars()
         mapper.ScalarVisibilityOn()
+        self.glyph_mapper = mapper
+        splat = vtk.vtkPointGaussianMapper()  # many sensors: one shaded disc per sensor, not a sphere mesh
+        splat.SetInputData(self.points)
+        splat.SetScaleArray("size")
+        splat.SetScaleFactor(0.5)  # "size" is a diameter
+        splat.SetSplatShaderCode(SPLAT_SHADER)
+        splat.EmissiveOff()
+        splat.SetScalarModeToUsePointFieldData()
+        splat.SelectColorArray("rgba")
+        splat.SetColorModeToDirectScalars()
+        splat.ScalarVisibilityOn()
+        self.splat_mapper = splat
         actor = vtk.vtkActor()
         actor.SetMapper(mapper)
         prop = actor.GetProperty()
@@ -212,6 +234,7 @@ class SensorVisual(Visual):
             mark = rows == self.highlighted
             rgba[mark, :3] = style.HIGHLIGHT_RGB
             size[mark] *= np.float32(1.3)
+        self._set_resolution(len(rows))
         self._fill_points(view.positions[rows].astype(np.float32), size, rgba)
         self.shown = rows
         self._draw_tracks(layer.shows_density)
@@ -220,6 +243,17 @@ class SensorVisual(Visual):
         self._update_legend(lo, hi)
         self.drawn = {"sensors": int(len(rows))}
         self._set_visible()
+
+    def _set_resolution(self, n: int) -> None:
+        """Coarser spheres for more sensors; past SPLAT_ABOVE one shaded disc each (vtkPointGaussianMapper):
+        10,000 spheres of even 36 triangles cost this software renderer several times the frame."""
+        mapper = self.splat_mapper if n > SPLAT_ABOVE else self.glyph_mapper
+        if self.actor is not None and self.actor.GetMapper() is not mapper:
+            self.actor.SetMapper(mapper)
+        theta, phi = next(res for limit, res in GLYPH_RESOLUTION if n <= limit)
+        if (self.sphere.GetThetaResolution(), self.sphere.GetPhiResolution()) != (theta, phi):
+            self.sphere.SetThetaResolution(theta)
+            self.sphere.SetPhiResolution(phi)
 
     def _fill_points(self, pts: np.ndarray, size: np.ndarray, rgba: np.ndarray) -> None:
         """Same count as before: the VTK arrays are written in place through numpy views; else new
@@ -238,7 +272,10 @@ class SensorVisual(Visual):
             points = vtk.vtkPoints()
             points.SetData(numpy_to_vtk(np.ascontiguousarray(pts, dtype=np.float32).reshape(-1, 3), deep=1))
             poly.SetPoints(points)
-            verts = vtk.vtkCellArray()
+            verts = vtk.vtkCellArray()  # one vertex cell per point: the splats are picked as these cells
+            if n:
+                verts.SetData(numpy_to_vtkIdTypeArray(np.arange(n + 1, dtype=np.int64), deep=1),
+                              numpy_to_vtkIdTypeArray(np.arange(n, dtype=np.int64), deep=1))
             poly.SetVerts(verts)
             sizes = numpy_to_vtk(np.ascontiguousarray(size, dtype=np.float32), deep=1)
             sizes.SetName("size")
@@ -289,11 +326,12 @@ class SensorVisual(Visual):
         if not self.layer.show_labels or not len(rows):
             self.labels.update(np.zeros((0, 3)), [], np.zeros(0, dtype=np.int64))
             return
-        texts = self.label_texts(rows, view)
-        pos = view.positions[rows].copy()
-        pos[:, 2] += size * 0.75
         priority = view.level[rows].astype(np.int64) * 10 + (~view.stale[rows]).astype(np.int64)
-        self.labels.update(pos, texts, priority)
+        pick = np.argsort(-priority, kind="stable")[:MAX_LABELS]  # only these are formatted and placed
+        texts = self.label_texts(rows[pick], view)
+        pos = view.positions[rows[pick]].copy()
+        pos[:, 2] += size[pick] * 0.75
+        self.labels.update(pos, texts, priority[pick])
 
     def label_texts(self, rows: np.ndarray, view: SensorView) -> list[str]:
         """The shown quantity's latest value with its unit; a sensor without it shows its own first
@@ -347,6 +385,8 @@ class SensorVisual(Visual):
 
     # --- picking ------------------------------------------------------------------------------
     def row_for_cell(self, cell_id: int) -> int | None:
+        if self.actor.GetMapper() is self.splat_mapper:  # a vertex cell of the input points
+            return int(self.shown[cell_id]) if 0 <= cell_id < len(self.shown) else None
         out = self.glyph.GetOutput()
         if not (0 <= cell_id < out.GetNumberOfCells()):
             return None

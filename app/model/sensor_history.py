@@ -63,6 +63,11 @@ class SensorStore:
         self.values = np.full((sensors, r, quantities), np.nan, dtype=np.float32)
         self.pos = np.full((sensors, r, 3), np.nan, dtype=np.float32)
         self.head = np.zeros(sensors, dtype=np.int64)  # readings written (ring slot = head % ring)
+        if not hasattr(self, "value_min") or len(self.value_min) < quantities:  # per quantity, every reading so far
+            keep_min, keep_max = getattr(self, "value_min", np.zeros(0)), getattr(self, "value_max", np.zeros(0))
+            self.value_min = np.full(quantities, np.nan)
+            self.value_max = np.full(quantities, np.nan)
+            self.value_min[: len(keep_min)], self.value_max[: len(keep_max)] = keep_min, keep_max
         self.latest_time = np.full(sensors, np.nan)
         self.latest_values = np.full((sensors, quantities), np.nan, dtype=np.float32)
         self.latest_pos = np.full((sensors, 3), np.nan)
@@ -169,6 +174,9 @@ class SensorStore:
             pos[missing] = self.fixed_pos[rows_s[missing]]
         self.pos[rows_s, slot] = pos
         np.add.at(self.head, rows_s, 1)
+        if q:  # fmin/fmax skip NaN: a quantity absent from the batch keeps its range
+            self.value_min[:q] = np.fmin(self.value_min[:q], np.fmin.reduce(values, axis=0))
+            self.value_max[:q] = np.fmax(self.value_max[:q], np.fmax.reduce(values, axis=0))
         # newest per sensor and per quantity: a late (older) reading does not replace a newer one
         for k in range(n):
             i, t = rows_s[k], times[order[k]]

@@ -245,8 +245,9 @@ class SensorLayer(Layer):
         levels = self.thresholds.get(quantity, {})
         top = levels.get("alert", levels.get("warn"))
         q = self.store.qindex.get(quantity)
-        v = self.store.values[: len(self.store), :, q] if q is not None else np.zeros((0, 0))
-        seen = None if not v.size or np.isnan(v).all() else (float(np.nanmin(v)), float(np.nanmax(v)))
+        seen = None
+        if q is not None and not np.isnan(self.store.value_min[q]):
+            seen = (float(self.store.value_min[q]), float(self.store.value_max[q]))
         if seen is None and top is None:
             return None
         lo = min(0.0, seen[0]) if seen is not None else 0.0

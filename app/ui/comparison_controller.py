@@ -156,6 +156,9 @@ class ComparisonController:
 
     def show_error(self, text: str) -> None:
         self.window.errors.append(text)
+        briefing = getattr(self.window, "briefing", None)
+        if briefing is not None and briefing.divert(text):  # briefing mode: no box over the audience
+            return
         box = QMessageBox(QMessageBox.Icon.Warning, "Could not compare", text, QMessageBox.StandardButton.Ok, self.window)
         box.setModal(False)
         box.show()

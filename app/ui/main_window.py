@@ -88,6 +88,9 @@ class MainWindow(QMainWindow):
         from app.ui.bookmarks_dock import install_tours
 
         install_tours(self)  # Present: Bookmarks and tours dock, next/previous bookmark, play tour (app/ui/bookmarks_dock.py)
+        from app.ui.briefing import install_briefing
+
+        self.briefing = install_briefing(self)  # Present > Briefing mode (F11), File > Export image..., autosave
         from app.ui.sensor_live import install_sensors
 
         self.live = install_sensors(self)  # Live menu, feed timer, alerts dock, sensor chart (app/ui/sensor_live.py)
@@ -387,6 +390,8 @@ class MainWindow(QMainWindow):
         """A readable, non-blocking message: other work goes on while it is shown."""
         text = "\n".join(f"{Path(e.path).name}: {e.reason}" for e in errors)
         self.errors.append(text)
+        if self.briefing.divert(text):  # briefing mode: a count on a small indicator, never a box over the audience
+            return
         self.message_box = QMessageBox(QMessageBox.Icon.Warning, "Could not open", text, QMessageBox.StandardButton.Ok, self)
         self.message_box.setModal(False)
         self.message_box.show()

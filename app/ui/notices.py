@@ -60,6 +60,7 @@ class NoticeArea(QWidget):
         self.notices: dict[str, Notice] = {}
         self.shown_with: QWidget | None = None  # a container (the toolbar) shown and hidden with the notices
         self.expanded = False
+        self.held: Callable[[str], None] | None = None  # briefing mode: notices are counted there, not shown
         # Seven models opened at once must not push the 3D view off the screen: the newest few
         # notices show, the rest fold behind one "N more" row that unfolds on demand.
         self.more = QPushButton()
@@ -70,7 +71,16 @@ class NoticeArea(QWidget):
         self.more.hide()
 
     def _show(self, visible: bool) -> None:
-        (self.shown_with or self).setVisible(visible)
+        (self.shown_with or self).setVisible(visible and self.held is None)
+
+    def hold(self, report: Callable[[str], None]) -> None:
+        """Briefing mode: new notices go to `report` and wait, unseen, until `release`."""
+        self.held = report
+        self._show(False)
+
+    def release(self) -> None:
+        self.held = None
+        self._show(bool(self.notices))
 
     def is_shown(self) -> bool:
         return bool(self.notices) and (self.shown_with or self).isVisible()
@@ -80,6 +90,8 @@ class NoticeArea(QWidget):
         notice = Notice(text, actions or [], lambda: self.remove(key))
         self.notices[key] = notice
         self._column.insertWidget(self._column.count() - 1, notice)  # above the "more" row
+        if self.held is not None:
+            self.held(text)
         self._show(True)
         self._fold()
         return notice

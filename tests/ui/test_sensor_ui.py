@@ -131,6 +131,21 @@ def test_picking_a_sensor_shows_metadata_and_chart(qtbot, live) -> None:
     assert live.properties.value("sensor") == "a"
 
 
+def test_many_sensors_draw_as_splats_and_still_pick(qtbot, live) -> None:
+    now = time.time()
+    layer = live.live.add_feed("sim://test", name="Grid", glyph_size_m=8, show_labels=False)
+    xs = np.arange(-12, 13) * 20.0  # 625 sensors on a 20 m grid, the middle one at the origin
+    _push(qtbot, live, layer, [r(f"s{i}_{j}", float(i + j), now, pos=(x, y, 0)) for i, x in enumerate(xs)
+                               for j, y in enumerate(xs)])
+    visual = live.canvas.visuals[id(layer)]
+    assert visual.actor.GetMapper() is visual.splat_mapper and visual.drawn["sensors"] == 625
+    live.canvas.zoom_to(view="top")
+    live.canvas.render()
+    qtbot.mouseClick(live.view, Qt.MouseButton.LeftButton, pos=QPoint(live.view.width() // 2, live.view.height() // 2))
+    qtbot.waitUntil(lambda: live.scene.selection.layer is layer, timeout=3000)
+    assert live.properties.value("sensor") == "s12_12"
+
+
 def test_density_mode_hides_individual_movers(qtbot, live) -> None:
     now = time.time()
     layer = live.live.add_feed("sim://test", name="People", density_cell_m=20, density_min_count=3)
