@@ -234,7 +234,7 @@ class TileTree:
                 self._warn(f"content '{uri[:80]}' {exc.reason}; skipped")
                 continue
             (external if _is_tileset_uri(uri) else locations).append(loc)
-        node = TileNode(len(self.nodes), parent, depth, transform, np.asarray(centre, float), radius, half,
+        node = TileNode(-1, parent, depth, transform, np.asarray(centre, float), radius, half,
                         max(ge, 0.0) * _scale(transform), str(t.get("refine", refine)).upper(), locations, None, y_up, base)
         if node.refine not in ("ADD", "REPLACE"):
             node.refine = "REPLACE"
@@ -248,7 +248,8 @@ class TileTree:
             node.pending = ("external", external, chain)
         elif isinstance(t.get("implicitTiling"), dict) and contents is None:
             node.pending = self._implicit(t, base, node)
-        with self._lock:
+        with self._lock:  # the index is taken where the node is appended: two expansions never share one
+            node.index = len(self.nodes)
             self.nodes.append(node)
             if parent >= 0 and self.nodes[parent].children is not None and node.index not in self.nodes[parent].children:
                 self.nodes[parent].children.append(node.index)
@@ -397,7 +398,6 @@ def _property_ranges(props: Any) -> dict[str, tuple[float, float] | None]:
 
 
 STREAMED_LOADER = "3D Tiles tileset (streamed)"
-PRELOAD_TILES = 4
 
 
 def is_tileset_location(path: str) -> bool:
@@ -425,29 +425,16 @@ def worth_streaming(tree: TileTree) -> bool:
 
 
 def read_tileset_streamed(path: str, *, progress=None, cancel=None, only_if_worth: bool = False) -> list | None:
-    """A tileset for streaming: TilesetData with `tree` set and no merged geometry; the
-    shallowest contents are parsed now (into `tree.preloaded`) so something shows at once.
+    """A tileset for streaming: TilesetData with `tree` set and no merged geometry. No content
+    is read here: the view fetches exactly the tiles it selects (CesiumJS does the same), so a
+    tile the first real camera never needs is never fetched.
     With `only_if_worth`, None when `worth_streaming` says the merged loader is the better fit."""
     from loaders.base import Georef, TilesetData
 
     tree = open_tile_tree(path)
     if only_if_worth and not worth_streaming(tree):
         return None
-    tree.preloaded = {}  # type: ignore[attr-defined]
-    queue, loaded = [0], 0
-    while queue and loaded < PRELOAD_TILES:
-        if cancel is not None and cancel():
-            break
-        i = queue.pop(0)
-        node = tree.nodes[i]
-        if node.contents:
-            try:
-                tree.preloaded[i] = tree.load_content(i)  # type: ignore[attr-defined]
-            except LoadError as exc:
-                tree._warn(f"tile {i}: {exc.reason}")
-            loaded += 1
-            continue  # its content stands for its subtree until the view asks for more
-        queue.extend(tree.expand(i))
+    tree.preloaded = {}  # type: ignore[attr-defined]  # kept empty: the scene model still reads it
     if progress is not None:
         progress(1.0, f"{len(tree.nodes)} tiles known")
     fmt = "3D Tiles 1.1" if tree.version.startswith("1.1") else "3D Tiles 1.0"

@@ -408,6 +408,7 @@ class TilesetLayer(MeshLayer):
         for contents in (self.data.get("preloaded") or {}).values():
             for content in contents:
                 names.update(dict.fromkeys(getattr(content, "properties", None) or {}))
+        names.update(dict.fromkeys(self.data.get("seen_properties") or {}))  # of the tiles drawn so far
         return ["default", "elevation"] + [f"property:{k}" for k in sorted(names)[:max_properties]]
 
     def counts(self) -> dict[str, int]:

@@ -75,7 +75,7 @@ def test_remote_tileset_streams_with_query_string_and_gzip(server) -> None:
     base, _ = server
     scene = Scene()
     [layer] = build_layers(scene, f"{base}/city/tileset.json?key=secret", stream_tiles=True)
-    assert layer.streamed and layer.data["preloaded"]  # the root tile is already there
+    assert layer.streamed and not layer.data["preloaded"]  # no tile fetched before the view asks
     plotter = pv.Plotter(off_screen=True, window_size=(400, 300))
     canvas = Canvas(plotter, scene)
     try:

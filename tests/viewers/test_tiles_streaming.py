@@ -48,10 +48,11 @@ def _look_at(canvas: Canvas, target: np.ndarray, offset: tuple[float, float, flo
     settle(canvas)
 
 
-def test_streamed_layer_is_placed_and_preloaded(streamed) -> None:
+def test_streamed_layer_is_placed_and_reads_no_tile_before_the_view_asks(streamed) -> None:
     scene, layer, canvas = streamed
     assert isinstance(layer, TilesetLayer) and layer.streamed and layer.source["loader"] == STREAMED_LOADER
-    assert layer.data["preloaded"] and layer.counts()["tiles"] == 22
+    assert not layer.data["preloaded"] and layer.counts()["tiles"] == 22
+    assert canvas.stats()["tiles_pending"] == 0 and canvas.stats()["tiles_loaded"] == 0  # no step with the default camera
     b = layer.bounds()
     assert b is not None and np.all(np.abs(b) < 700) and b[0][2] > -60  # ENU metres round the origin
     lat, lon, _ = scene.frame.origin_lla

@@ -129,6 +129,9 @@ def select_tiles(tree: TileTree, view: View, max_sse: float, is_ready: Callable[
         if not kids:
             return ([i] if node.contents else []), want(i, sse)
         shown = [k for k in kids if visible(tree.nodes[k], view.planes, view.eye)]
+        if node.refine == "ADD":  # CesiumJS: a child already fine at the parent's error is skipped
+            shown = [k for k in shown if node.geometric_error * view.sse_factor
+                     > max_sse * max(distance_to(tree.nodes[k], eye), 1e-9)]
         sel.culled += len(kids) - len(shown)
         parts = [visit(k) for k in shown]
         below = [t for p in parts for t in p[0]]

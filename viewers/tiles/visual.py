@@ -115,7 +115,9 @@ class TilesetStreamVisual(MeshVisual):
             super().build()
             return
         if not hasattr(self, "tree"):
-            self._start()
+            self._start()  # no streaming step yet: the camera may still be the default one, and
+            self._apply_style()  # tiles it selects would be fetched for nothing (the next tick
+            return  # runs with the real camera: render's settle, the GUI's poll timer)
         self._apply_style()
         self.update_view()
 
@@ -240,6 +242,9 @@ class TilesetStreamVisual(MeshVisual):
             renderer.AddActor(actor)
             self._actor_part[id(actor)] = (index, part)
         self.loaded[index] = tile
+        seen = self.layer.data.setdefault("seen_properties", {})  # colour-by offers what tiles brought
+        for part in tile.parts:
+            seen.update(dict.fromkeys(part.properties))
         self.cache.add(index, tile.nbytes)
         self._sync_coloring()
 
