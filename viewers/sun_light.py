@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 MAX_CELLS_SIDE = 400
 MIN_CELL_M = 1.0
-LIFT_M = 0.12  # above the surface: no z-fighting with the ground it darkens
+LIFT_M = 0.4  # above the cell-centre height: on hills (1-2 m cells) the quad stays above the terrain
 SHADOW_OPACITY = 0.42
 NIGHT_INTENSITY = 0.08
 SUN_INTENSITY = 0.85
@@ -47,7 +47,7 @@ class SunLight:
         self._rays: Any = None  # app.analysis.rays.RayScene of the visible meshes, built when first needed
         self._grid: tuple[np.ndarray, float] | None = None  # (N,3) cell centres on the top surfaces, cell size
         self._actor: Any = None
-        self._drawn_for: Any = None
+        self._pending = False
         canvas.scene.clock.time_changed.connect(self._on_time)
         canvas.scene.layers.inserted.connect(self._on_layers)
         canvas.scene.layers.removed.connect(self._on_layers)
@@ -94,8 +94,23 @@ class SunLight:
 
     def _on_layers(self, *_: object) -> None:
         self._rays = self._grid = None
+        if self.enabled:  # a project's layers arrive one by one: one update after them
+            self._request_update()
+
+    def _request_update(self) -> None:
+        schedule = getattr(self.canvas, "_schedule", None)
+        if schedule is None:
+            self.update_shadows()
+            return
+        if not self._pending:
+            self._pending = True
+            schedule(self._deferred_update)
+
+    def _deferred_update(self) -> None:
+        self._pending = False
         if self.enabled:
             self.update_shadows()
+            self.canvas.request_render()
 
     def set_enabled(self, on: bool) -> None:
         if bool(on) == self.enabled:

@@ -69,7 +69,7 @@ def style_layer(layer: Any) -> None:
         window = float((info.get("params") or {}).get("summary", {}).get("window_h") or 8.0)
         layer.color_mode = HOURS_ATTR
         layer.set_color_limits(HOURS_ATTR, (0.0, window))
-        layer.point_size = 4.0
+        layer.point_size = 6.0
     elif analysis == "sunlight_below_min":
         layer.color_mode = "rgb"
         layer.point_size = 7.0

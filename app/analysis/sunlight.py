@@ -209,6 +209,9 @@ def compute_sunlight(parts: list[MeshPart], p: SunlightParams, progress: Progres
         facade.append(np.zeros(len(g), bool))
     if p.facades:
         fp, fn = facade_samples(parts, p.grid_m)
+        if p.area is not None:  # only the walls inside the area asked about
+            inside = (fp[:, 0] >= area[0]) & (fp[:, 1] >= area[1]) & (fp[:, 0] <= area[2]) & (fp[:, 1] <= area[3])
+            fp, fn = fp[inside], fn[inside]
         pts.append(fp)
         nrm.append(fn)
         facade.append(np.ones(len(fp), bool))

@@ -63,3 +63,24 @@ def test_exports_csv_vtk_geotiff(result, tmp_path: Path) -> None:
         export_points(tmp_path / "s.xyz", result.points, attrs)
     with pytest.raises(ExportError, match="cannot write"):
         export_points(tmp_path / "missing" / "s.csv", result.points, attrs)
+
+
+def test_demo_shadow_study_is_on_the_solstice_with_its_sunlight_layer() -> None:
+    """The demo opens on the 2026 winter solstice (the flood series and the tour use that day) with
+    the Block C site's sunlight hours, precomputed by assets/demo/_sun.py, as a hidden layer."""
+    from app.demo import demo_project_path
+    from app.model.derived import build_derived_layers
+    from app.model.project import read_project
+    from app.analysis.sun import reference_day
+
+    spec = read_project(demo_project_path())
+    assert spec.clock["start"] == "2026-12-21T08:00:00+08:00" and spec.clock["end"] == "2026-12-21T16:00:00+08:00"
+    assert abs((reference_day("winter solstice", 2026, "UTC") - date(2026, 12, 21)).days) == 0
+    entry = next(e for e in spec.layers if e.loader == "derived" and e.state["name"].startswith("Sunlight hours"))
+    assert not entry.missing and entry.state["visible"] is False
+    scene = Scene()
+    layer = build_derived_layers(scene, entry, spec.frame.origin_lla)[0]
+    hours = layer.data["attributes"][HOURS_ATTR]
+    facade = layer.data["attributes"]["facade"].astype(bool)
+    assert hours.min() >= 0 and hours.max() == pytest.approx(8.0) and 0 < hours[~facade].mean() < 8
+    assert (facade & (hours < 2.0)).sum() == entry.options["derived"]["params"]["summary"]["facade_points_below_min"]

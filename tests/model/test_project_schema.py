@@ -97,7 +97,8 @@ def test_demo_project_fits_the_schema() -> None:
 
     spec = read_project(demo_project_path())
     files = [layer for layer in spec.layers if layer.loader != "feed"]  # besides the live sensor layers (issue 13)
-    assert len(files) == 5 and spec.bookmarks  # scan, design, district, the Block C comparison and the flood series
+    assert len(files) == 6 and spec.bookmarks  # scan, design, district, the Block C comparison, the flood series
+    # and the shadow study's sunlight hours (issue 14)
 
 
 @pytest.mark.parametrize("command", ["info", "render"])

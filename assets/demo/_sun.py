@@ -1,0 +1,80 @@
+"""The demo's shadow study: Block C's site on the winter solstice (SUN, issue 14).
+
+`python -m assets.demo._sun` (after the demo data exist) computes sunlight hours around the
+construction site (the district and Block C's design as occluders; the 2026 solstice, 8:00-16:00
+true solar time, 15-minute steps, 1 m grid), writes them as a derived-layer sidecar next to the
+project (assets/demo/sunlight/), and edits assets/demo/demo.twin by load-edit-dump: the clock on
+2026-12-21 08:00-16:00 Asia/Shanghai (only if the project has no clock yet; the flood series and
+the tour use that day) and the sunlight layer, hidden, at the end (only if absent).
+Headless: no Qt.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+DEMO_DIR = Path(__file__).resolve().parent
+SIDE = DEMO_DIR / "sunlight" / "block_c_solstice.npz"
+LAYER_NAME = "Sunlight hours, Block C site (winter solstice)"
+SITE_CENTRE = (34.3, 40.9)  # the "Construction site" bookmark's focal point (scene ENU m)
+HALF = 90.0
+CLOCK = {"zone": "Asia/Shanghai", "time": "2026-12-21T10:00:00+08:00", "start": "2026-12-21T08:00:00+08:00",
+         "end": "2026-12-21T16:00:00+08:00", "speed": 1800.0, "step": "hour"}
+
+
+def compute(data_dir: Path) -> tuple[dict[str, np.ndarray], dict]:
+    from app.analysis.rays import MeshPart
+    from app.analysis.sunlight import SunlightParams, compute_sunlight
+    from app.model.scene import Scene
+    from assets.demo._site import DEMO_ORIGIN_LLA
+    from loaders.ifc import read_ifc
+    from loaders.tiles3d import read_tileset
+
+    scene = Scene()
+    scene.frame.origin_lla = DEMO_ORIGIN_LLA
+    parts = []
+    for data in read_tileset(str(data_dir / "district" / "tileset.json")) + read_ifc(str(data_dir / "site_building.ifc")):
+        for layer in scene.make_layers(data):
+            v, f = layer.data.get("vertices"), layer.data.get("faces")
+            if v is not None and f is not None and len(f):
+                parts.append(MeshPart(layer.name, np.asarray(v, float), np.asarray(f, np.int64)))
+    cx, cy = SITE_CENTRE
+    p = SunlightParams(day=date(2026, 12, 21), zone="Asia/Shanghai", lat=DEMO_ORIGIN_LLA[0], lon=DEMO_ORIGIN_LLA[1],
+                       step_minutes=15, grid_m=1.0, min_hours=2.0, area=(cx - HALF, cy - HALF, cx + HALF, cy + HALF))
+    r = compute_sunlight(parts, p)
+    arrays = {"positions": r.points, "attr.sun_hours (h)": r.hours.astype(np.float32), "attr.facade": r.facade.astype(np.uint8)}
+    params = {**p.to_dict(), "summary": r.summary}
+    return arrays, params
+
+
+def edit_project(params: dict, project: Path = DEMO_DIR / "demo.twin") -> None:
+    doc = json.loads(project.read_text(encoding="utf-8"))
+    doc.setdefault("clock", CLOCK)
+    if not any((entry.get("state") or {}).get("name") == LAYER_NAME for entry in doc["layers"]):
+        window = float(params["summary"]["window_h"])
+        doc["layers"].append({
+            "source": {"path": str(SIDE.relative_to(project.parent)), "loader": "derived",
+                       "options": {"derived": {"analysis": "sunlight_hours", "params": params, "kind": "pointcloud"}}},
+            "state": {"name": LAYER_NAME, "visible": False, "opacity": 1.0, "color_mode": "sun_hours (h)",
+                      "color_limits": {"sun_hours (h)": [0.0, window]}, "point_size": 6.0}})
+    with open(project, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+
+
+def main() -> int:
+    from assets.demo.generate import ensure_demo_data
+
+    arrays, params = compute(ensure_demo_data())
+    SIDE.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(SIDE, **arrays)
+    edit_project(params)
+    print(json.dumps(params["summary"], ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
