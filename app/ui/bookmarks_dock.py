@@ -31,10 +31,18 @@ ICON_SIZE = QSize(96, 54)
 
 def grab_thumbnail(win: "MainWindow") -> bytes | None:
     """The view as a small PNG (160x90, centre-cropped): what the list shows and the project keeps."""
+    overlay = getattr(win.canvas, "overlay", None)  # legends, north arrow, scale bar: unreadable at 160x90
+    if overlay is not None:
+        overlay.DrawOff()
     try:
+        win.canvas.render()
         img = np.ascontiguousarray(win.canvas.plotter.screenshot(None, return_img=True)[:, :, :3])
     except (RuntimeError, AttributeError, ValueError):  # no render window yet: no thumbnail, not an error
         return None
+    finally:
+        if overlay is not None:
+            overlay.DrawOn()
+            win.canvas.request_render()
     h, w = img.shape[:2]
     qimg = QImage(img.data, w, h, 3 * w, QImage.Format.Format_RGB888)
     tw, th = THUMBNAIL_SIZE
@@ -212,10 +220,23 @@ class BookmarksDock(QDockWidget):
 
     # --- flying ---------------------------------------------------------------------------------
     def fly_to(self, row: int) -> None:
-        if 0 <= row < len(self.scene.bookmarks):
-            self.list.setCurrentRow(row)
-            self.win.tour_player.stop()
-            self.win.flyer.fly_to(self.scene.bookmarks[row].camera)
+        """Fly there; a bookmark without a thumbnail (one from a hand-written project) gets one on arrival."""
+        if not 0 <= row < len(self.scene.bookmarks):
+            return
+        mark = self.scene.bookmarks[row]
+        self.list.setCurrentRow(row)
+        self.win.tour_player.stop()
+        if mark.thumbnail is None:
+            def arrived(_cam: object) -> None:
+                self.win.flyer.arrived.disconnect(arrived)
+                if any(m is mark for m in self.scene.bookmarks) and mark.thumbnail is None:
+                    mark.thumbnail = grab_thumbnail(self.win)
+                    item = self.list.item(next(i for i, m in enumerate(self.scene.bookmarks) if m is mark))
+                    if item is not None:
+                        item.setIcon(_icon(mark))
+
+            self.win.flyer.arrived.connect(arrived)
+        self.win.flyer.fly_to(mark.camera)
 
     def step(self, delta: int) -> None:
         """Next (+1) / previous (-1) bookmark, wrapping around."""
@@ -268,17 +289,21 @@ def install_tours(win: "MainWindow") -> BookmarksDock:
     install_player(win)
     dock = BookmarksDock(win)
     win.bookmarks_dock = dock  # type: ignore[attr-defined]
-    win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    win.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+    win.tabifyDockWidget(win.model_tree, dock)  # a tab beside Layers and Model: full height, nothing squeezed
+    win.layer_tree.raise_()
     win._tours_close_guard = _CloseGuard(win)  # type: ignore[attr-defined]
     menu = present_menu(win)
-    toggle = dock.toggleViewAction()
-    toggle.setText("&Bookmarks and tours")
-    menu.addAction(toggle)
 
-    def add() -> None:
+    def show_dock(tab: int = 0) -> None:
         dock.show()
         dock.raise_()
-        dock.tabs.setCurrentIndex(0)
+        dock.tabs.setCurrentIndex(tab)
+
+    menu.addAction(_action(win, "&Bookmarks and tours", show_dock))
+
+    def add() -> None:
+        show_dock(0)
         dock.add_current_view()
 
     win.add_bookmark_action = _action(win, "&Add bookmark (current view)", add, "Ctrl+Shift+B")  # type: ignore[attr-defined]

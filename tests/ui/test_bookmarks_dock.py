@@ -6,7 +6,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
-from app.model.scene import Camera
+from app.model.scene import Bookmark, Camera
 from app.model.tours import Tour, TourStop
 from tests.fixtures import write_las
 from tests.ui.conftest import wait_loaded
@@ -74,6 +74,12 @@ def test_make_rename_reorder_and_fly_between_bookmarks(qtbot, window, tmp_path) 
     keys = {a.text(): a.shortcut().toString() for a in window.findChild(type(window.menuBar().actions()[0].menu()),
                                                                          "present_menu").actions()}
     assert keys["&Next bookmark"] == "Ctrl+PgDown" and keys["&Previous bookmark"] == "Ctrl+PgUp"
+
+    window.scene.bookmarks.append(Bookmark("Plain", B))  # from a hand-written project: no thumbnail yet
+    dock.fly_to(2)
+    qtbot.waitUntil(lambda: window.scene.bookmarks[2].thumbnail is not None, timeout=8000)
+    assert window.scene.bookmarks[2].thumbnail.startswith(b"\x89PNG")
+    del window.scene.bookmarks[2]
 
     dock.list.setCurrentRow(1)
     qtbot.mouseClick(dock.delete_button, Qt.MouseButton.LeftButton)
