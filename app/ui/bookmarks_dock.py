@@ -273,6 +273,9 @@ class _CloseGuard(QObject):
             self.win.tour_player._timer.stop()
             self.win.flyer._timer.stop()
             self.win.flyer.flight = None
+            export = getattr(self.win, "tour_export", None)
+            if export is not None:
+                export.cancel()
         return False
 
 
@@ -316,4 +319,9 @@ def install_tours(win: "MainWindow") -> BookmarksDock:
     menu.addSeparator()
     menu.addAction(win.play_tour_action)  # type: ignore[attr-defined]
     menu.addAction(win.stop_tour_action)  # type: ignore[attr-defined]
+    from app.ui.tour_export import TourExport
+
+    win.tour_export = TourExport(win)  # type: ignore[attr-defined]
+    win.export_tour_action = _action(win, "&Export tour as video\u2026", win.tour_export.ask)  # type: ignore[attr-defined]
+    menu.addAction(win.export_tour_action)  # type: ignore[attr-defined]
     return dock

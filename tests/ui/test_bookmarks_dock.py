@@ -129,3 +129,35 @@ def test_play_a_two_stop_tour_sets_layers_and_clock_and_ends_at_the_last_stop(qt
     window.tour_player.go_to(0)  # stepping back (briefing mode's PageUp): fly there, then that stop's state
     qtbot.waitUntil(lambda: reached == [0, 1, 0], timeout=8000)
     assert _close(window.canvas.get_camera(), A) and not window.flyer.flying
+
+
+def test_export_a_tour_as_video_from_the_present_menu(qtbot, window, tmp_path, monkeypatch) -> None:
+    import json
+    import sys
+
+    from PySide6.QtWidgets import QFileDialog
+
+    write_las(tmp_path / "scan.las", n=2000, size=40.0, z_spread=5.0)
+    project = tmp_path / "p.twin"
+    project.write_text(json.dumps({
+        "schema_version": 1, "layers": [{"source": {"path": "scan.las"}, "state": {"name": "Scan"}}],
+        "bookmarks": [{"name": "Near", "camera": {"position": [30.0, -30.0, 25.0], "focal_point": [0.0, 0.0, 0.0]}}],
+        "tours": [{"name": "Short", "stops": [{"bookmark": "Near", "pause": 0.4, "transition": 0.6}]}]}))
+    window.open_paths([str(project)])
+    wait_loaded(qtbot, window)
+    assert window.project_files.path == str(project) and not window.scene.dirty
+    out = tmp_path / "short.mp4"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "no" / "x.mp4"), ""))
+    window.export_tour_action.trigger()  # a folder that does not exist: said at once, nothing started
+    assert "x.mp4: folder" in window.tour_export.errors[-1] and window.tour_export.process is None
+    command = window.tour_export.command(str(project), "Short", str(out), "64x48", 5)
+    assert command[1:] == ["-m", "app", "video", str(project), "--tour", "Short", "-o", str(out), "--size", "64x48",
+                           "--fps", "5"]  # what the child runs (the export itself: tests/cli/test_video.py)
+    child = ("import sys, time; sys.stderr.write('video:  50% frame 3/6\\n'); sys.stderr.flush(); time.sleep(0.3); "
+             "sys.stderr.write('error: {}: cannot write the video: disk full\\n'); sys.exit(2)").format(out)
+    monkeypatch.setattr(type(window.tour_export), "command", staticmethod(lambda *a: [sys.executable, "-c", child]))
+    assert window.tour_export.start(str(project), "Short", str(out), size="64x48", fps=5)
+    qtbot.waitUntil(lambda: "50% (frame 3 of 6)" in window.statusBar().currentMessage(), timeout=10_000)
+    qtbot.waitUntil(lambda: not window.tour_export.running, timeout=10_000)
+    assert window.tour_export.errors[-1] == f"error: {out}: cannot write the video: disk full"
+    assert window.tour_export.box.isVisible() and not window.tour_export.box.isModal()
