@@ -89,6 +89,25 @@ class RayScene:
                 progress(e / n, f"{e:,} of {n:,} rays")
         return out
 
+    def local_rays(self, origins: np.ndarray) -> np.ndarray:
+        """(N,6) float32 rays with origins shifted to the local origin and no direction yet: build
+        once, set directions per sun step (`occluded_rays`), no float64 work per step."""
+        r = np.empty((len(origins), 6), dtype=np.float32)
+        r[:, :3] = origins - self.origin
+        return r
+
+    def occluded_rays(self, rays: np.ndarray, cancel: Cancel | None = None) -> np.ndarray:
+        """(N,) bool for prepared float32 rays (local origins, unit directions)."""
+        out = np.zeros(len(rays), dtype=bool)
+        if not self.triangles:
+            return out
+        for s in range(0, len(rays), CHUNK):
+            if cancel is not None and cancel():
+                raise RaysCancelled()
+            e = min(len(rays), s + CHUNK)
+            out[s:e] = self.scene.test_occlusions(self._o3d.core.Tensor(rays[s:e])).numpy()
+        return out
+
     def first_hit(self, origins: np.ndarray, dirs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(N,) distance to the first hit (inf: none) and (N,) part index (-1: none)."""
         n = len(origins)

@@ -169,20 +169,31 @@ def hours_of_sun(rs: RayScene, points: np.ndarray, normals: np.ndarray, dirs: np
     """(N,) hours lit over the steps and the number of rays cast."""
     hours = np.zeros(len(points), dtype=np.float32)
     start = points + OFFSET_M * normals
+    up = normals[:, 2] > 0.999  # ground and roofs face every sun above the horizon: no per-step test
+    i_up, i_wall = np.flatnonzero(up), np.flatnonzero(~up)
+    rays_up = rs.local_rays(start[i_up])  # float32, shifted once; directions set per step in place
+    rays_wall = rs.local_rays(start[i_wall])
+    n_wall = normals[i_wall]
     rays = 0
     for k, d in enumerate(dirs):
         if cancel is not None and cancel():
             raise RaysCancelled()
         if progress is not None:
             progress(k / max(1, len(dirs)), f"sun step {k + 1} of {len(dirs)}")
-        if not d.any():
-            continue
-        front = np.flatnonzero(normals @ d > 1e-6)
-        if not len(front):
-            continue
-        blocked = rs.occluded(start[front], d, cancel=cancel)
-        rays += len(front)
-        hours[front[~blocked]] += step_h
+        if d[2] <= 0:
+            continue  # below the horizon
+        if len(i_up):
+            rays_up[:, 3:] = d
+            lit = ~rs.occluded_rays(rays_up, cancel=cancel)
+            hours[i_up[lit]] += step_h
+            rays += len(i_up)
+        sel = np.flatnonzero(n_wall @ d > 1e-6)  # walls the sun is in front of
+        if len(sel):
+            batch = rays_wall[sel]
+            batch[:, 3:] = d
+            lit = ~rs.occluded_rays(batch, cancel=cancel)
+            hours[i_wall[sel[lit]]] += step_h
+            rays += len(sel)
     return hours, rays
 
 
