@@ -18,6 +18,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
+from app.ui.i18n import tr
 from app.model.recovery import RecoverySession, RecoveryStore, pending_sessions, remove_session
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ class Autosave(QObject):
         self.timer.start(max(100, int(minutes * 60_000)))
 
     def ask_interval(self) -> None:
-        minutes, ok = QInputDialog.getDouble(self.win, "Autosave", "Autosave every (minutes, 0 = off):",
+        minutes, ok = QInputDialog.getDouble(self.win, tr("Autosave"), tr("Autosave every (minutes, 0 = off):"),
                                              self.interval_minutes(), 0.0, 120.0, 1)
         if ok:
             self.set_interval_minutes(minutes)
@@ -102,7 +103,8 @@ class Autosave(QObject):
             self.store.write(self.win.scene, self.win.canvas.get_camera(), files.path, files.name)
         except (OSError, ValueError, TypeError) as exc:  # a full disk must not interrupt the user
             log.warning("autosave failed: %s", exc)
-            self.win.statusBar().showMessage(f"Autosave failed: {getattr(exc, 'strerror', None) or exc}", 10_000)
+            self.win.statusBar().showMessage(tr("Autosave failed: {reason}").format(reason=getattr(exc, "strerror", None) or exc),
+                                             10_000)
             return False
         self.changed = False
         self._drop_recovered()
@@ -137,19 +139,26 @@ class Autosave(QObject):
         if not sessions:
             return None
         session = self.offered = sessions[0]
-        more = f"\n\n{len(sessions) - 1} older recovery file(s) will be offered next time." if len(sessions) > 1 else ""
-        box = QMessageBox(QMessageBox.Icon.Question, "Recover unsaved work",
-                          f"Twinscape did not close normally. Recover the autosaved copy of\n{session.describe()}?{more}",
-                          QMessageBox.StandardButton.NoButton, self.win)
-        self.recover_button = box.addButton("Recover", QMessageBox.ButtonRole.AcceptRole)
-        self.discard_button = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
-        self.later_button = box.addButton("Later", QMessageBox.ButtonRole.RejectRole)
+        text = tr("Twinscape did not close normally. Recover the autosaved copy of\n{what}?").format(what=self._describe(session))
+        if len(sessions) > 1:
+            text += "\n\n" + tr("{n} older recovery file(s) will be offered next time.").format(n=len(sessions) - 1)
+        box = QMessageBox(QMessageBox.Icon.Question, tr("Recover unsaved work"), text, QMessageBox.StandardButton.NoButton,
+                          self.win)
+        self.recover_button = box.addButton(tr("Recover"), QMessageBox.ButtonRole.AcceptRole)
+        self.discard_button = box.addButton(tr("Discard"), QMessageBox.ButtonRole.DestructiveRole)
+        self.later_button = box.addButton(tr("Later"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(self.recover_button)
         box.setModal(False)
         box.buttonClicked.connect(lambda button: self._answered(session, button))
         box.show()
         self.offer_box = box
         return box
+
+    @staticmethod
+    def _describe(session: RecoverySession) -> str:
+        where = session.project_path or tr("an untitled project")
+        return tr("{name} ({where}), autosaved {when}").format(name=session.name, where=where,
+                                                               when=f"{session.saved_at.astimezone():%Y-%m-%d %H:%M}")
 
     def _answered(self, session: RecoverySession, button: Any) -> None:
         if button is self.recover_button:
@@ -185,7 +194,7 @@ class Autosave(QObject):
         win.undo.set_dirty(True)
         files.update_title()
         self.changed = True
-        win.statusBar().showMessage(f"Recovered {session.name}: save it to keep the changes", 15_000)
+        win.statusBar().showMessage(tr("Recovered {name}: save it to keep the changes").format(name=session.name), 15_000)
 
     def close(self) -> None:
         """Disconnect from the scene (the window is going away)."""
@@ -204,8 +213,8 @@ def install_autosave(win: "MainWindow", file_menu: Any = None) -> Autosave:
     once the window is up."""
     autosave = Autosave(win)
     if file_menu is not None:
-        action = QAction("Auto&save interval\u2026", win, triggered=autosave.ask_interval)
-        action.setToolTip("How often unsaved changes are copied to a recovery file (0 = off)")
+        action = QAction(tr("Auto&save interval\u2026"), win, triggered=autosave.ask_interval)
+        action.setToolTip(tr("How often unsaved changes are copied to a recovery file (0 = off)"))
         file_menu.addAction(action)
     QTimer.singleShot(0, autosave.offer_recovery)
     return autosave

@@ -22,6 +22,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QMessageBox, QToolBar, QWidget
 
+from app.ui.i18n import tr
 from app.ui.briefing_widgets import LaserPointer, ProblemIndicator, TitleCard
 from app.ui.present_menu import present_menu
 
@@ -61,15 +62,15 @@ class BriefingMode(QObject):
         self.laser: LaserPointer | None = None
         self.indicator: ProblemIndicator | None = None
         self._laser_idle = QTimer(self, singleShot=True, interval=LASER_IDLE_MS, timeout=self._hide_laser)
-        self.action = QAction("&Briefing mode", win, checkable=True, shortcut=QKeySequence(Qt.Key.Key_F11))
-        self.action.setToolTip("Full screen for an audience: large fonts, no docks, PageDown steps the tour, "
-                               "errors go to a small indicator (Esc leaves)")
+        self.action = QAction(tr("&Briefing mode"), win, checkable=True, shortcut=QKeySequence(Qt.Key.Key_F11))
+        self.action.setToolTip(tr("Full screen for an audience: large fonts, no docks, PageDown steps the tour, "
+                                  "errors go to a small indicator (Esc leaves)"))
         self.action.toggled.connect(self._toggled)
         present_menu(win).addAction(self.action)
         win.addAction(self.action)  # F11 still works with the menu bar hidden
-        self.leave_action = self._key_action("Leave briefing mode", [Qt.Key.Key_Escape], lambda: self.action.setChecked(False))
-        self.next_action = self._key_action("Next stop", [Qt.Key.Key_PageDown, Qt.Key.Key_Right], self.next)
-        self.previous_action = self._key_action("Previous stop", [Qt.Key.Key_PageUp, Qt.Key.Key_Left], self.previous)
+        self.leave_action = self._key_action(tr("Leave briefing mode"), [Qt.Key.Key_Escape], lambda: self.action.setChecked(False))
+        self.next_action = self._key_action(tr("Next stop"), [Qt.Key.Key_PageDown, Qt.Key.Key_Right], self.next)
+        self.previous_action = self._key_action(tr("Previous stop"), [Qt.Key.Key_PageUp, Qt.Key.Key_Left], self.previous)
         win.installEventFilter(self)  # closing the window leaves briefing mode first
 
     def _key_action(self, text: str, keys: list[Qt.Key], slot: Any) -> QAction:
@@ -178,7 +179,8 @@ class BriefingMode(QObject):
             area.release()
         self._saved = {}
         if problems:  # the audience has gone: now the presenter may read them
-            win.statusBar().showMessage(f"{len(problems)} problem(s) during the briefing: {problems[-1]}", 20_000)
+            win.statusBar().showMessage(tr("{n} problem(s) during the briefing: {last}").format(n=len(problems), last=problems[-1]),
+                                        20_000)
         self.left.emit()
 
     # --- widgets over the view ----------------------------------------------------------------
@@ -205,8 +207,10 @@ class BriefingMode(QObject):
             return
         files = self.win.project_files
         stops = len(self._stops())
-        subtitle = f"{self.tour.name} \u00b7 {stops} stop{'s' if stops != 1 else ''}" if self.tour is not None else ""
-        self.card.set_text(files.name if files.name != "Untitled" else "Twinscape", subtitle)
+        subtitle = ""
+        if self.tour is not None:
+            subtitle = (tr("{tour} \u00b7 1 stop") if stops == 1 else tr("{tour} \u00b7 {n} stops")).format(tour=self.tour.name, n=stops)
+        self.card.set_text(files.name if files.name != "Untitled" else "Twinscape", subtitle)  # i18n: not shown (the window's key, the app's name)
         self.card.show()
         self.card.raise_()
         if self.indicator is not None:

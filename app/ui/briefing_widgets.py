@@ -11,6 +11,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QRadialGradient
 from PySide6.QtWidgets import QWidget
 
+from app.ui.i18n import tr
+
 INK = QColor("#f4f6f8")
 CARD_TOP, CARD_BOTTOM = QColor("#13202d"), QColor("#0b1117")
 ACCENT = QColor("#e74c3c")
@@ -26,10 +28,10 @@ class TitleCard(QWidget):
         self.title = ""
         self.subtitle = ""
         self.date_text = ""
-        self.hint = "PageDown or \u2192 to begin  \u00b7  Esc to leave"
+        self.hint = tr("PageDown or \u2192 to begin  \u00b7  Esc to leave")
 
     def set_text(self, title: str, subtitle: str = "", when: date | None = None) -> None:
-        self.title = title or "Twinscape"
+        self.title = title or "Twinscape"  # i18n: not shown (the app's name)
         self.subtitle = subtitle
         self.date_text = f"{(when or date.today()):%d %B %Y}".lstrip("0")
         self.update()
@@ -113,8 +115,10 @@ class ProblemIndicator(QWidget):
         self.problems.append(text)
         listed = self.problems[-MAX_LISTED:]
         more = len(self.problems) - len(listed)
-        head = f"{len(self.problems)} problem{'s' if len(self.problems) > 1 else ''} during the briefing"
-        self.setToolTip("\n".join([head + (f" ({more} older not listed)" if more else "") + ":"] +
+        head = tr("{n} problem(s) during the briefing").format(n=len(self.problems))
+        if more:
+            head += " " + tr("({n} older not listed)").format(n=more)
+        self.setToolTip("\n".join([head + ":"] +
                                   [f"\u2022 {t}" for t in listed]))
         self.show()
         self.raise_()

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QPushButton, QVBoxLayout,
 )
 
+from app.ui.i18n import tr
 from viewers.hires import SCALES, ExportError, ExportOptions, export_size, render_hires, save_png
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ class ExportImageDialog(QDialog):
     def __init__(self, win: "MainWindow") -> None:
         super().__init__(win)
         self.win = win
-        self.setWindowTitle("Export image")
+        self.setWindowTitle(tr("Export image"))
         self.written: str | None = None
         settings = win.settings
         form = QFormLayout()
@@ -63,30 +64,30 @@ class ExportImageDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.scale)
         row.addWidget(self.size_label, 1)
-        form.addRow("Size", row)
-        self.title = QLineEdit(win.project_files.name if win.project_files.name != "Untitled" else "")
-        self.title.setPlaceholderText("No title")
-        form.addRow("Title", self.title)
-        self.legend = QCheckBox("Legends")
-        self.north_arrow = QCheckBox("North arrow")
-        self.scale_bar = QCheckBox("Scale bar")
-        self.date = QCheckBox(f"Date: {clock_text(win.scene.clock)}")
+        form.addRow(tr("Size"), row)
+        self.title = QLineEdit(win.project_files.name if win.project_files.name != "Untitled" else "")  # i18n: not shown (ProjectFiles' key)
+        self.title.setPlaceholderText(tr("No title"))
+        form.addRow(tr("Title"), self.title)
+        self.legend = QCheckBox(tr("Legends"))
+        self.north_arrow = QCheckBox(tr("North arrow"))
+        self.scale_bar = QCheckBox(tr("Scale bar"))
+        self.date = QCheckBox(tr("Date: {time}").format(time=clock_text(win.scene.clock)))
         for box, key in ((self.legend, "legend"), (self.north_arrow, "north_arrow"), (self.scale_bar, "scale_bar"),
                          (self.date, "date")):
             box.setChecked(str(settings.value(f"{SETTINGS}/{key}", "true")).lower() == "true")
             form.addRow("", box)
         self.path = QLineEdit(self._default_path())
-        browse = QPushButton("Browse\u2026")
+        browse = QPushButton(tr("Browse\u2026"))
         browse.clicked.connect(self.browse)
         row = QHBoxLayout()
         row.addWidget(self.path, 1)
         row.addWidget(browse)
-        form.addRow("File", row)
+        form.addRow(tr("File"), row)
         self.problem = QLabel()
         self.problem.setStyleSheet("color: #b00020;")
         self.problem.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.export_button = self.buttons.addButton(tr("Export"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self.export)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -110,7 +111,7 @@ class ExportImageDialog(QDialog):
             self.export_button.setEnabled(False)
 
     def browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export image", self.path.text(), "PNG image (*.png)")
+        path, _ = QFileDialog.getSaveFileName(self, tr("Export image"), self.path.text(), tr("PNG image (*.png)"))
         if path:
             self.path.setText(path)
 
@@ -126,12 +127,12 @@ class ExportImageDialog(QDialog):
             pixels, _ = render_hires(self.win.canvas, self.options())
             save_png(pixels, path)
         except (ValueError, OSError) as exc:
-            self.problem.setText(f"Could not export: {getattr(exc, 'strerror', None) or exc}")
+            self.problem.setText(tr("Could not export: {reason}").format(reason=getattr(exc, "strerror", None) or exc))
             return False
         self.written = path
         self._remember(path)
         h, w = pixels.shape[:2]
-        self.win.statusBar().showMessage(f"Exported {w:,} x {h:,} px to {path}", 8000)
+        self.win.statusBar().showMessage(tr("Exported {w:,} x {h:,} px to {path}").format(w=w, h=h, path=path), 8000)
         self.accept()
         return True
 
@@ -146,15 +147,15 @@ class ExportImageDialog(QDialog):
 
 def file_menu(win: "MainWindow") -> QMenu | None:
     for action in win.menuBar().actions():
-        if action.menu() is not None and action.text().replace("&", "") == "File":
+        if action.menu() is not None and action.text() == tr("&File"):
             return action.menu()
     return None
 
 
 def install_export_image(win: "MainWindow") -> QAction:
     """File > Export image... (Ctrl+Shift+E), before Quit."""
-    action = QAction("&Export image\u2026", win, shortcut=QKeySequence("Ctrl+Shift+E"))
-    action.setToolTip("Save the view as a PNG at 2-4x the window's size, with title, legends and date")
+    action = QAction(tr("&Export image\u2026"), win, shortcut=QKeySequence("Ctrl+Shift+E"))
+    action.setToolTip(tr("Save the view as a PNG at 2-4x the window's size, with title, legends and date"))
 
     def show() -> ExportImageDialog:
         dialog = ExportImageDialog(win)
@@ -165,7 +166,7 @@ def install_export_image(win: "MainWindow") -> QAction:
     action.triggered.connect(show)
     menu = file_menu(win)
     if menu is not None:
-        quit_action = next((a for a in menu.actions() if a.text().replace("&", "") == "Quit"), None)
+        quit_action = next((a for a in menu.actions() if a.text() == tr("&Quit")), None)
         before = quit_action
         actions = menu.actions()
         if quit_action is not None and actions.index(quit_action) > 0 and actions[actions.index(quit_action) - 1].isSeparator():

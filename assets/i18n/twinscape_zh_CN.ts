@@ -1169,5 +1169,171 @@ Applied (Edit › Undo to go back).</source>
         <source>white: ±{tol:g} m   grey: far &gt; {far:g} m</source>
         <translation>白色：±{tol:g} m   灰色：远点 &gt; {far:g} m</translation>
     </message>
+    <message>
+        <source>&amp;Briefing mode</source>
+        <translation>简报模式(&amp;B)</translation>
+    </message>
+    <message>
+        <source>Full screen for an audience: large fonts, no docks, PageDown steps the tour, errors go to a small indicator (Esc leaves)</source>
+        <translation>面向观众的全屏：大字体、无停靠窗口，PageDown 逐站播放导览，错误进入一个小指示器（Esc 退出）</translation>
+    </message>
+    <message>
+        <source>Leave briefing mode</source>
+        <translation>退出简报模式</translation>
+    </message>
+    <message>
+        <source>Next stop</source>
+        <translation>下一站</translation>
+    </message>
+    <message>
+        <source>Previous stop</source>
+        <translation>上一站</translation>
+    </message>
+    <message>
+        <source>{n} problem(s) during the briefing: {last}</source>
+        <translation>简报期间出现 {n} 个问题：{last}</translation>
+    </message>
+    <message>
+        <source>{tour} · 1 stop</source>
+        <translation>{tour} · 1 站</translation>
+    </message>
+    <message>
+        <source>{tour} · {n} stops</source>
+        <translation>{tour} · {n} 站</translation>
+    </message>
+    <message>
+        <source>PageDown or → to begin  ·  Esc to leave</source>
+        <translation>按 PageDown 或 → 开始  ·  Esc 退出</translation>
+    </message>
+    <message>
+        <source>{n} problem(s) during the briefing</source>
+        <translation>简报期间出现 {n} 个问题</translation>
+    </message>
+    <message>
+        <source>({n} older not listed)</source>
+        <translation>（另有 {n} 个较早的未列出）</translation>
+    </message>
+    <message>
+        <source>Export image</source>
+        <translation>导出图像</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>尺寸</translation>
+    </message>
+    <message>
+        <source>No title</source>
+        <translation>无标题</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Legends</source>
+        <translation>图例</translation>
+    </message>
+    <message>
+        <source>North arrow</source>
+        <translation>指北针</translation>
+    </message>
+    <message>
+        <source>Scale bar</source>
+        <translation>比例尺</translation>
+    </message>
+    <message>
+        <source>Date: {time}</source>
+        <translation>日期：{time}</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>PNG image (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+    <message>
+        <source>Could not export: {reason}</source>
+        <translation>无法导出：{reason}</translation>
+    </message>
+    <message>
+        <source>Exported {w:,} x {h:,} px to {path}</source>
+        <translation>已导出 {w:,} x {h:,} 像素到 {path}</translation>
+    </message>
+    <message>
+        <source>&amp;Export image…</source>
+        <translation>导出图像(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>Save the view as a PNG at 2-4x the window's size, with title, legends and date</source>
+        <translation>将视图保存为窗口尺寸 2-4 倍的 PNG，可带标题、图例和日期</translation>
+    </message>
+    <message>
+        <source>Autosave</source>
+        <translation>自动保存</translation>
+    </message>
+    <message>
+        <source>Autosave every (minutes, 0 = off):</source>
+        <translation>自动保存间隔（分钟，0 = 关闭）：</translation>
+    </message>
+    <message>
+        <source>Autosave failed: {reason}</source>
+        <translation>自动保存失败：{reason}</translation>
+    </message>
+    <message>
+        <source>Twinscape did not close normally. Recover the autosaved copy of
+{what}?</source>
+        <translation>Twinscape 上次未正常关闭。是否恢复以下项目的自动保存副本：
+{what}？</translation>
+    </message>
+    <message>
+        <source>{n} older recovery file(s) will be offered next time.</source>
+        <translation>另有 {n} 个较早的恢复文件，将在下次启动时提供。</translation>
+    </message>
+    <message>
+        <source>Recover unsaved work</source>
+        <translation>恢复未保存的工作</translation>
+    </message>
+    <message>
+        <source>Recover</source>
+        <translation>恢复</translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation>放弃</translation>
+    </message>
+    <message>
+        <source>Later</source>
+        <translation>稍后</translation>
+    </message>
+    <message>
+        <source>an untitled project</source>
+        <translation>未命名项目</translation>
+    </message>
+    <message>
+        <source>{name} ({where}), autosaved {when}</source>
+        <translation>{name}（{where}），自动保存于 {when}</translation>
+    </message>
+    <message>
+        <source>Recovered {name}: save it to keep the changes</source>
+        <translation>已恢复 {name}：请保存以保留这些更改</translation>
+    </message>
+    <message>
+        <source>Auto&amp;save interval…</source>
+        <translation>自动保存间隔(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>How often unsaved changes are copied to a recovery file (0 = off)</source>
+        <translation>未保存的更改多久复制一次到恢复文件（0 = 关闭）</translation>
+    </message>
 </context>
 </TS>
