@@ -13,8 +13,8 @@ worse than none for a planning tool, so the view shows computed shadows instead:
   CesiumJS's 0.3 darkness on its lit colour), from the same ray casting as the sunlight-hours
   analysis (app/analysis/rays.py, sunlight.shadow_mask): what the view shows is what the
   analysis counts. A grid of at most ~160k cells over the layers (1 m cells up to 400 m across),
-  recomputed on each clock step (~0.1-0.3 s of ray casting on this machine), hard-edged at the
-  cell size.
+  recomputed on each clock step (~0.1-0.3 s of ray casting on this machine). The shadow's alpha
+  is set per lattice corner and blends across each cell: edges are soft over one cell, not stairs.
 """
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 MAX_CELLS_SIDE = 400
 MIN_CELL_M = 1.0
-LIFT_M = 0.4  # above the cell-centre height: on hills (1-2 m cells) the quad stays above the terrain
+LIFT_M = 0.15  # above the surface: the corners follow the terrain, no z-fighting
+STEP_M = 1.5  # corner heights differing more than this: a wall's foot, not terrain
 SHADOW_OPACITY = 0.42
 NIGHT_INTENSITY = 0.08
 SUN_INTENSITY = 0.85
@@ -45,7 +46,7 @@ class SunLight:
         self.shadowed_cells = 0
         self._direction: np.ndarray | None = None
         self._rays: Any = None  # app.analysis.rays.RayScene of the visible meshes, built when first needed
-        self._grid: tuple[np.ndarray, float] | None = None  # (N,3) cell centres on the top surfaces, cell size
+        self._grid: tuple[np.ndarray, tuple[int, int]] | None = None  # (N,3) lattice on the top surfaces, (ny, nx)
         self._actor: Any = None
         self._pending = False
         canvas.scene.clock.time_changed.connect(self._on_time)
@@ -147,7 +148,7 @@ class SunLight:
             gx, gy = np.meshgrid(xs, ys)
             xy = np.column_stack([gx.ravel(), gy.ravel()])
             z = rs.ground_heights(xy, float(lo[2]))
-            self._grid = (np.column_stack([xy, z]), cell)
+            self._grid = (np.column_stack([xy, z]), gx.shape)
         return True
 
     def update_shadows(self) -> None:
@@ -158,7 +159,7 @@ class SunLight:
         self.shadowed_cells = 0
         if not self._ensure_grid():
             return
-        pts, cell = self._grid  # type: ignore[misc]
+        pts, shape = self._grid  # type: ignore[misc]
         d = self.direction()
         if d[2] <= 0:
             return  # night: the dim light says it; no shadow layer over everything
@@ -166,7 +167,7 @@ class SunLight:
         self.shadowed_cells = int(mask.sum())
         if not self.shadowed_cells:
             return
-        self._actor = self.canvas.plotter.add_mesh(_cell_quads(pts[mask], cell), color="black", opacity=SHADOW_OPACITY,
+        self._actor = self.canvas.plotter.add_mesh(_shadow_surface(pts, shape, mask), scalars="RGBA", rgba=True,
                                                    lighting=False, pickable=False, reset_camera=False, render=False,
                                                    name="sun-shadows")
 
@@ -182,13 +183,34 @@ class SunLight:
         self._remove_actor()
 
 
-def _cell_quads(centres: np.ndarray, cell: float) -> Any:
-    """One quad per shadowed cell, lifted a little above its surface (float32 vertices)."""
+def _shadow_surface(pts: np.ndarray, shape: tuple[int, int], mask: np.ndarray) -> Any:
+    """The lattice cells with a shadowed corner, draped on the surface heights, black with an
+    alpha per corner: the alpha blends across each cell, so shadow edges are soft (one cell
+    wide) instead of stair-stepped. A cell across a height step (a wall's foot: roof corners and
+    ground corners) lies flat at its lowest corner instead of as a slanted sheet over the wall."""
     import pyvista as pv
 
-    h = cell / 2
-    corners = np.array([[-h, -h, 0], [h, -h, 0], [h, h, 0], [-h, h, 0]])
-    v = (centres[:, None, :] + corners[None, :, :] + np.array([0.0, 0.0, LIFT_M])).reshape(-1, 3)
-    n = len(centres)
-    faces = np.column_stack([np.full(n, 4), np.arange(4 * n).reshape(n, 4)]).ravel()
-    return pv.PolyData(v.astype(np.float32), faces)
+    ny, nx = shape
+    m = mask.reshape(ny, nx)
+    z = pts[:, 2].reshape(ny, nx)
+    any_corner = m[:-1, :-1] | m[1:, :-1] | m[:-1, 1:] | m[1:, 1:]
+    zs = np.stack([z[:-1, :-1], z[:-1, 1:], z[1:, 1:], z[1:, :-1]])
+    step = (zs.max(0) - zs.min(0)) > STEP_M
+    jj, ii = np.nonzero(any_corner)
+    a = jj * nx + ii
+    corners = np.column_stack([a, a + 1, a + nx + 1, a + nx])  # lattice indices, counter-clockwise
+    flat = step[jj, ii]
+    alpha = np.where(mask, int(255 * SHADOW_OPACITY), 0).astype(np.uint8)
+    # smooth cells share the lattice's vertices; step cells get their own four, at the lowest corner
+    fc = corners[flat]
+    own = pts[fc.ravel()].copy()
+    own[:, 2] = np.repeat(zs.min(0)[jj[flat], ii[flat]], 4)
+    verts = np.concatenate([pts, own]) + np.array([0.0, 0.0, LIFT_M])
+    own_idx = len(pts) + np.arange(4 * len(fc)).reshape(-1, 4)
+    cells = np.concatenate([corners[~flat], own_idx])
+    quads = np.column_stack([np.full(len(cells), 4), cells]).ravel()
+    mesh = pv.PolyData(verts.astype(np.float32), quads)
+    rgba = np.zeros((len(verts), 4), dtype=np.uint8)
+    rgba[:, 3] = np.concatenate([alpha, alpha[fc.ravel()]])
+    mesh.point_data["RGBA"] = rgba
+    return mesh.clean(point_merging=False) if len(cells) else mesh
