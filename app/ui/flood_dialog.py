@@ -66,15 +66,19 @@ def fit_clock(scene: Any, layer: Layer) -> None:
 
 
 def terrain_candidates(scene: Any) -> list[Layer]:
-    out = []
+    """Layers that can be the ground: rasters (a DEM) first, then terrain meshes, then point clouds
+    (their ground class). Not IFC models, streamed tilesets or earlier flood results."""
+    rasters, meshes, clouds = [], [], []
     for layer in scene.layers:
         if isinstance(layer, ResultLayer) and layer.data.get("grid_shape") is not None:
-            out.append(layer)
+            if (layer.info.get("derived") or {}).get("analysis") != "flood" and "depth" not in layer.available_color_modes():
+                rasters.append(layer)
         elif isinstance(layer, PointCloudLayer) and len(layer.positions):
-            out.append(layer)
-        elif isinstance(layer, MeshLayer) and not (isinstance(layer, TilesetLayer) and layer.streamed) and len(layer.data["faces"]):
-            out.append(layer)
-    return out
+            clouds.append(layer)
+        elif (isinstance(layer, MeshLayer) and not isinstance(layer, BimLayer) and len(layer.data["faces"])
+              and not (isinstance(layer, TilesetLayer) and layer.streamed)):
+            meshes.append(layer)
+    return rasters + meshes + clouds
 
 
 def parse_curve(text: str, day: datetime) -> list[tuple[float, float]]:

@@ -169,7 +169,7 @@ class LayerTreeDock(QDockWidget):
         form.addWidget(self.points_row)
         self.tiles_row = TilesetControls()
         form.addWidget(self.tiles_row)
-        self.kind_controls = KindControls(scene, form.addWidget)  # per-kind rows (app/ui/layer_controls.py)
+        self.kind_controls = KindControls(scene, lambda w: form.insertWidget(form.count() - 1, w))  # above Zoom to; layer_controls.py
         self.filter_row = QWidget()
         column = QVBoxLayout(self.filter_row)
         column.setContentsMargins(0, 0, 0, 0)

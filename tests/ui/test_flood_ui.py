@@ -130,3 +130,17 @@ def test_height_limits_dialog_lists_highlights_and_exports(qtbot, window, tmp_pa
     dialog.export_csv(str(tmp_path / "breaches.csv"))
     assert "Tower,70.00,60.00,10.00" in (tmp_path / "breaches.csv").read_text()
     dialog.close()
+
+
+def test_relative_series_start_at_the_clock_and_fit_it() -> None:
+    from app.model.scene import Scene
+    from app.ui.flood_dialog import fit_clock
+    from tests.model.test_results import series
+
+    scene = Scene()
+    start = datetime(2026, 12, 21, 0, 0, tzinfo=timezone.utc)
+    scene.clock.set_range(start, start + timedelta(minutes=5))
+    [layer] = scene.make_layers(series([0.0, 600.0], absolute=False))
+    fit_clock(scene, layer)
+    assert layer.time_origin == start.isoformat()  # a simulation's t = 0 is the clock's start
+    assert (scene.clock.start, scene.clock.end) == (start, start + timedelta(minutes=10))  # widened to the series
