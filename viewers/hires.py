@@ -22,6 +22,8 @@ import vtk
 from vtk.util.numpy_support import numpy_to_vtk, vtk_to_numpy
 
 from viewers.fonts import apply_font
+from viewers.legends import GAP, intersects, text_size
+from viewers.overlays import north_arrow_rect
 
 SCALES = (2, 3, 4)
 MAX_SIDE_PX = 16384  # OpenGL framebuffers of common drivers (and llvmpipe) stop here
@@ -135,26 +137,40 @@ def _export_look(canvas: Any, options: ExportOptions) -> Iterator[dict[str, Any]
         canvas.set_font_scale(before_scale)
 
 
-def _place_texts(texts: dict[str, Any], size: tuple[int, int], font_scale: float) -> dict[str, tuple[float, float, float, float]]:
-    """Title centred at the top (legends are pushed below it), date bottom-right. Returns their
-    pixel rectangles (x0, y0, x1, y1; y up)."""
-    from viewers.legends import text_size
+def _fitted(actor: Any, font: int, width: float, bold: bool) -> tuple[int, int]:
+    """The text's font shrunk until it fits `width` pixels; returns its drawn size."""
+    tw, th = text_size(actor.GetInput(), font, bold=bold)
+    if tw > width > 0:
+        font = max(6, int(font * width / tw))
+        tw, th = text_size(actor.GetInput(), font, bold=bold)
+    actor.GetTextProperty().SetFontSize(font)
+    return tw, th
 
+
+def _place_texts(texts: dict[str, Any], size: tuple[int, int], font_scale: float,
+                 avoid: list[tuple[float, float, float, float]]) -> dict[str, tuple[float, float, float, float]]:
+    """Title centred at the top (legends are pushed below it), date bottom-right above the north
+    arrow and scale bar when they would meet; each shrunk to fit the picture's width. Returns
+    their pixel rectangles (x0, y0, x1, y1; y up)."""
     w, h = size
     margin = 12 * font_scale
     rects = {}
     title = texts.get("title")
     if title is not None:
-        tw, th = text_size(title.GetInput(), round(TITLE_FONT * font_scale), bold=True)
+        tw, th = _fitted(title, round(TITLE_FONT * font_scale), w - 2 * margin, bold=True)
         title.GetTextProperty().SetJustificationToCentered()
         title.SetPosition(w / 2, h - margin - th)
         rects["title"] = (w / 2 - tw / 2, h - margin - th, w / 2 + tw / 2, h - margin)
     date = texts.get("date")
     if date is not None:
-        dw, dh = text_size(date.GetInput(), round(DATE_FONT * font_scale))
+        dw, dh = _fitted(date, round(DATE_FONT * font_scale), w - 2 * margin, bold=False)
+        rect = (w - margin - dw, margin, w - margin, margin + dh)
+        if any(intersects(rect, other) for other in avoid):  # a narrow view: above the scale bar
+            y0 = max(other[3] for other in avoid) + margin / 2
+            rect = (rect[0], y0, rect[2], y0 + dh)
         date.GetTextProperty().SetJustificationToRight()
-        date.SetPosition(w - margin, margin)
-        rects["date"] = (w - margin - dw, margin, w - margin, margin + dh)
+        date.SetPosition(w - margin, rect[1])
+        rects["date"] = rect
     return rects
 
 
@@ -168,7 +184,9 @@ def render_hires(canvas: Any, options: ExportOptions) -> tuple[np.ndarray, dict[
     with _export_look(canvas, options) as texts:
         try:
             window.SetSize(width, height)
-            rects = _place_texts(texts, (width, height), canvas.font_scale)
+            canvas.scale_bar.update()  # where it will be at this size (the render does it again)
+            avoid = [north_arrow_rect((width, height))] + ([canvas.scale_bar.rect] if options.scale_bar else [])
+            rects = _place_texts(texts, (width, height), canvas.font_scale, avoid)
             if "title" in rects:  # legends start below the title rather than under it
                 canvas.legends.clear()
                 original = canvas.layout_overlays
@@ -198,9 +216,6 @@ def render_hires(canvas: Any, options: ExportOptions) -> tuple[np.ndarray, dict[
 
 def _push_legends_below(canvas: Any, title: tuple[float, float, float, float]) -> None:
     """Lay the legends out again with the title as a rectangle to avoid (the stack's own rule)."""
-    from viewers.legends import GAP
-    from viewers.overlays import north_arrow_rect
-
     size = tuple(int(v) for v in canvas.overlay.GetSize())
     floor = max(north_arrow_rect(size)[3], canvas.scale_bar.rect[3]) + GAP
     canvas.legends.show(canvas.visible_legends(), size, [title], floor)

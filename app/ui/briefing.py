@@ -187,7 +187,7 @@ class BriefingMode(QObject):
     def _make_widgets(self) -> None:
         view = self.win.view
         self.indicator = ProblemIndicator(view, diameter=int(22 * FONT_SCALE))
-        self.laser = LaserPointer(view, diameter=int(24 * FONT_SCALE))
+        self.laser = LaserPointer(view, diameter=int(32 * FONT_SCALE))
         self.laser.hide()
         self.card = TitleCard(view)
         self._place_widgets()

@@ -13,6 +13,7 @@ import vtk
 from tests.viewers.test_legends import _cloud
 from viewers.canvas import Canvas
 from viewers.hires import ExportError, ExportOptions, export_size, render_hires, save_png
+from viewers.legends import intersects
 from app.model import Scene
 
 SIZE = (320, 200)
@@ -94,3 +95,16 @@ def test_sizes_that_cannot_be_exported_are_refused(canvas: Canvas) -> None:
     canvas.plotter.render_window.SetSize(5000, 3000)
     with pytest.raises(ExportError, match="larger than"):
         export_size(canvas, 4)
+
+
+def test_a_long_title_fits_and_the_date_keeps_clear_of_the_scale_bar(canvas: Canvas) -> None:
+    canvas.render()
+    title = "Riverside district: construction site, phase 2 (design against scan)"
+    pixels, rects = render_hires(canvas, ExportOptions(scale=3, title=title, date="2026-12-21T10:00+08:00 Asia/Shanghai"))
+    w = pixels.shape[1]
+    x0, _, x1, _ = rects["title"]
+    assert 0 <= x0 and x1 <= w  # shrunk to the picture's width, not cut at its edges
+    canvas.plotter.render_window.SetSize(SIZE[0] * 3, SIZE[1] * 3)  # the scale bar where the export drew it
+    canvas.set_font_scale(3)
+    canvas.render()
+    assert not intersects(rects["date"], canvas.scale_bar.rect)
