@@ -11,14 +11,14 @@ on as well, the box's floor is left out. Camera near/far clipping (viewers/clipp
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
 import pyvista as pv
 import vtk
+from vtkmodules.util.numpy_support import vtk_to_numpy
 
 from app.model.annotations import Section
-from app.model.layers import MeshLayer
 
 if TYPE_CHECKING:
     from viewers.canvas import Canvas
@@ -78,27 +78,57 @@ def clip_segments(segments: np.ndarray, planes: list[tuple[np.ndarray, np.ndarra
     return np.stack([a[keep] + t0[keep, None] * d[keep], a[keep] + t1[keep, None] * d[keep]], axis=1)
 
 
-def section_outline(layers: list[Any], section: Section) -> np.ndarray:
-    """The cut's outline on the visible mesh layers: for each plane, its crossing with the meshes,
-    kept within the other planes (a box's faces)."""
+def section_outline(surfaces: Iterable[tuple[np.ndarray, np.ndarray]], section: Section) -> np.ndarray:
+    """The cut's outline on triangle surfaces ((vertices, faces) in ENU): for each plane, its
+    crossing with them, kept within the other planes (a box's faces)."""
     planes = section.planes()
     out = []
-    for layer in layers:
-        if not (isinstance(layer, MeshLayer) and layer.visible and isinstance(layer.data, dict)):
-            continue
-        v, f = layer.data.get("vertices"), layer.data.get("faces")
-        if v is None or f is None or not len(f):
-            continue
-        f = np.asarray(f)
-        hidden = layer.not_drawn_mask() if hasattr(layer, "not_drawn_mask") else None
-        fe = layer.data.get("face_element")
-        if hidden is not None and hidden.any() and fe is not None and len(fe) == len(f):
-            fe = np.asarray(fe)
-            f = f[(fe < 0) | ~hidden[np.clip(fe, 0, max(len(hidden) - 1, 0))]]
+    for v, f in surfaces:
         for k, (q, n) in enumerate(planes):
             seg = cut_segments(v, f, q, n)
-            out.append(clip_segments(seg, [p for j, p in enumerate(planes) if j != k]))
+            if len(seg):
+                out.append(clip_segments(seg, [p for j, p in enumerate(planes) if j != k]))
     return np.concatenate(out) if out else np.zeros((0, 2, 3))
+
+
+def _actor_matrix(actor: Any) -> np.ndarray:
+    m = actor.GetMatrix()  # position and user matrix: far layers and tiles draw relative to a centre
+    return np.array([[m.GetElement(r, c) for c in range(4)] for r in range(4)])
+
+
+def drawn_triangle_actors(renderer: Any, xy: Sequence[float] | None = None) -> list[Any]:
+    """Visible, pickable actors drawing triangles (meshes, BIM, each streamed tile), optionally only
+    those whose box spans the point (x, y)."""
+    out = []
+    actors = renderer.GetActors()
+    actors.InitTraversal()
+    for _ in range(actors.GetNumberOfItems()):
+        actor = actors.GetNextActor()
+        if actor is None or not actor.GetVisibility() or not actor.GetPickable() or actor.GetMapper() is None:
+            continue
+        data = actor.GetMapper().GetInput()
+        polys = data.GetPolys() if data is not None and hasattr(data, "GetPolys") else None
+        if polys is None or polys.GetNumberOfCells() == 0:
+            continue
+        if xy is not None:
+            x0, x1, y0, y1, _z0, _z1 = actor.GetBounds()
+            if not (x0 <= xy[0] <= x1 and y0 <= xy[1] <= y1):
+                continue
+        out.append(actor)
+    return out
+
+
+def actor_triangles(actor: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """(vertices in ENU, faces) an actor draws, or None when its cells are not all triangles."""
+    data = actor.GetMapper().GetInput()
+    polys = data.GetPolys()
+    offsets = vtk_to_numpy(polys.GetOffsetsArray())
+    if not len(offsets) or not np.all(np.diff(offsets) == 3):
+        return None
+    faces = vtk_to_numpy(polys.GetConnectivityArray()).reshape(-1, 3)
+    mat = _actor_matrix(actor)
+    local = vtk_to_numpy(data.GetPoints().GetData()).astype(np.float64)
+    return local @ mat[:3, :3].T + mat[:3, 3], faces
 
 
 class SectionView:
@@ -113,6 +143,9 @@ class SectionView:
         self.widget: Any = None
         self._widget_kind = ""
         self._updating = False
+        self._dragging = False
+        self._outline_drawn: tuple = ()
+        self.outline_segments = np.zeros((0, 2, 3))
         self.handles = True  # draggable handles shown while a section is on (a real window only)
         canvas.plotter.render_window.AddObserver("StartEvent", self._before_render)
         canvas.scene.section_changed.connect(self._on_section)
@@ -148,6 +181,8 @@ class SectionView:
 
     def _before_render(self, *_: Any) -> None:
         self._sync_all()
+        if not self._dragging:
+            self.update_outline(force=False)  # tiles came or went: the outline follows
 
     def _sync_all(self) -> None:
         """Give every data mapper the active planes (and take them from mappers that no longer draw)."""
@@ -197,27 +232,45 @@ class SectionView:
         return len(self._mappers)
 
     # --- outline ---------------------------------------------------------------------------------
-    def update_outline(self) -> None:
-        """The thick line where the section cuts the meshes (recomputed when a handle is let go)."""
-        if self.outline_actor is not None:
-            self.canvas.plotter.remove_actor(self.outline_actor, render=False)
-            self.outline_actor = None
-        section = self.canvas.scene.section
+    def _outline_key(self, section: Section | None) -> tuple:
         if section is None or not section.enabled or not section.outline:
+            return ()
+        actors = drawn_triangle_actors(self.canvas.plotter.renderer)
+        return (id(section), tuple(sorted((id(a), a.GetMapper().GetInput().GetMTime()) for a in actors)))
+
+    def update_outline(self, force: bool = True) -> None:
+        """The thick line where the section cuts what the view draws (meshes, BIM, loaded tiles):
+        again when the section changes or the set of drawn meshes does (tiles streaming in)."""
+        section = self.canvas.scene.section
+        key = self._outline_key(section)
+        if not force and key == self._outline_drawn:
             return
-        seg = section_outline(list(self.canvas.scene.layers), section)
-        if not len(seg):
+        self._outline_drawn = key
+        if not key:
+            self._set_outline(np.zeros((0, 2, 3)), np.zeros(3))
             return
-        origin = np.round(np.asarray(section.origin))  # float32 relative to the section: exact far from the origin
-        pts = (seg.reshape(-1, 3) - origin).astype(np.float32)
-        lines = np.hstack([np.full((len(seg), 1), 2), np.arange(2 * len(seg)).reshape(-1, 2)]).ravel()
-        poly = pv.PolyData(pts, lines=lines)
-        actor = self.canvas.plotter.add_mesh(poly, color=OUTLINE_RGB, line_width=OUTLINE_WIDTH, lighting=False,
-                                             pickable=False, reset_camera=False, render=False)
-        actor.SetPosition(*origin)
-        actor.GetMapper().SetResolveCoincidentTopologyToPolygonOffset()
-        self.outline_actor = actor
+        surfaces = [t for a in drawn_triangle_actors(self.canvas.plotter.renderer) for t in [actor_triangles(a)] if t]
+        self._set_outline(section_outline(surfaces, section), np.round(np.asarray(section.origin)))
+
+    def _set_outline(self, seg: np.ndarray, origin: np.ndarray) -> None:
+        """Fill the one outline actor's lines in place (float32 relative to the section's origin)."""
         self.outline_segments = seg
+        if self.outline_actor is None:
+            if not len(seg):
+                return
+            actor = self.canvas.plotter.add_mesh(pv.PolyData(np.zeros((2, 3), np.float32), lines=[2, 0, 1]),
+                                                 color=OUTLINE_RGB, line_width=OUTLINE_WIDTH, lighting=False,
+                                                 pickable=False, reset_camera=False, render=False)
+            actor.GetMapper().SetResolveCoincidentTopologyToPolygonOffset()
+            self.outline_actor = actor
+        poly = self.outline_actor.GetMapper().GetInput()
+        if len(seg):
+            fresh = pv.PolyData((seg.reshape(-1, 3) - origin).astype(np.float32),
+                                lines=np.hstack([np.full((len(seg), 1), 2), np.arange(2 * len(seg)).reshape(-1, 2)]).ravel())
+            poly.ShallowCopy(fresh)
+            poly.Modified()
+        self.outline_actor.SetPosition(*origin)
+        self.outline_actor.SetVisibility(bool(len(seg)))
 
     # --- handles ---------------------------------------------------------------------------------
     def set_handles(self, on: bool) -> None:
@@ -318,6 +371,7 @@ class SectionView:
         if section is None:
             return
         self._updating = True
+        self._dragging = not final
         try:
             if final:
                 self.canvas.scene.section = section

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QInputDialog
 
 from app.analysis import measure
 from app.model.annotations import Annotation, Measurement
-from app.model.layers import MeshLayer, PointCloudLayer
+from app.model.layers import PointCloudLayer
+from viewers.section import actor_triangles, drawn_triangle_actors
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -118,18 +119,21 @@ class MeasureTool(QObject):
         return local @ mat[:3, :3].T + mat[:3, 3]
 
     def ground_under(self, point: np.ndarray) -> measure.Height | None:
-        """Height over the lowest surface under the point: visible meshes and clouds, else the ground grid."""
-        meshes, clouds = [], []
+        """Height over the lowest surface under the point: the triangles the view draws there (meshes,
+        BIM, each streamed tile), ground-classified cloud points, else the ground grid's level."""
+        b = self.win.scene.local_bounds()
+        clouds = []
         for layer in self.win.scene.layers:
-            if not layer.visible or not isinstance(layer.data, dict):
-                continue
-            if isinstance(layer, MeshLayer) and layer.data.get("faces") is not None and len(layer.data.get("vertices", ())):
-                meshes.append((layer.data["vertices"], layer.data["faces"]))
-            elif isinstance(layer, PointCloudLayer) and len(layer.positions):
+            if layer.visible and isinstance(layer, PointCloudLayer) and isinstance(layer.data, dict) and len(layer.positions):
                 cls = layer.data.get("attributes", {}).get("classification")
                 clouds.append((layer.positions, None if cls is None else np.asarray(cls) == 2))
-        b = self.win.scene.local_bounds()
-        return measure.height_above_ground(point, meshes, clouds, None if b is None else float(b[0][2]))
+        return measure.height_above_ground(point, self._drawn_surfaces(point), clouds,
+                                           None if b is None else float(b[0][2]))
+
+    def _drawn_surfaces(self, point: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(vertices in ENU, triangles) of every visible, pickable mesh actor over the point's x, y."""
+        actors = drawn_triangle_actors(self.win.canvas.plotter.renderer, point[:2])
+        return [t for a in actors for t in [actor_triangles(a)] if t is not None]
 
     # --- clicks ----------------------------------------------------------------------------------
     def click(self, x: int, y: int) -> None:

@@ -40,7 +40,7 @@ def test_cut_and_clip_segments() -> None:
     half = clip_segments(seg, [(np.zeros(3), np.array([1.0, 0, 0]))])  # keep x >= 0
     assert np.isclose(np.linalg.norm(half[:, 1] - half[:, 0], axis=1).sum(), 40.0)
     box = Section.box_from_bounds((0, -20, -5), (20, 20, 10))
-    outline = section_outline([layer], box)
+    outline = section_outline([(layer.data["vertices"], layer.data["faces"])], box)
     assert len(outline) and (outline[:, :, 0] >= -1e-9).all()
 
 
@@ -54,7 +54,7 @@ def test_box_hides_the_part_outside_and_follows_new_actors(canvas: Canvas) -> No
     cut = _pixel(canvas, 170, 150)
     assert cut[2] > cut[0] + 20, cut  # sky (or ground grid) where the left half was
     assert abs(int(_pixel(canvas, 230, 150)[0]) - int(left[0])) < 30  # the right half stays
-    assert canvas.section.outline_actor is not None  # the cut's outline on the mesh
+    assert canvas.section.outline_actor is not None and len(canvas.section.outline_segments)  # the cut's outline
     cloud = PointCloudLayer(name="pts", data={"positions": np.array([[-5.0, 0, 25], [5.0, 0, 25]]), "colors": None,
                                               "attributes": {}})
     canvas.scene.layers.append(cloud)
@@ -96,3 +96,25 @@ def test_labels_are_drawn_over_the_scene(canvas: Canvas) -> None:
     assert amber.sum() > 50  # the amber line across the roof
     canvas.scene.annotations.clear()
     assert canvas.annotations.items == []
+
+
+def test_outline_follows_tiles_that_stream_in(canvas: Canvas) -> None:
+    canvas.scene.layers.append(_box_layer())
+    canvas.scene.section = Section("plane", origin=(0, 0, 10), normal=(0, 0, -1))  # keep below 10 m
+    canvas.render()
+    before = len(canvas.section.outline_segments)
+    assert before == 8  # the box's four walls, two triangles each
+    tile = pv.Box((30, 40, 0, 10, 0, 20)).triangulate()  # a tile's actor, vertices relative to its centre
+    centre = np.array([35.0, 5.0, 10.0])
+    mapper = vtk.vtkPolyDataMapper()
+    mapper.SetInputData(pv.PolyData(np.asarray(tile.points) - centre, tile.faces))
+    actor = vtk.vtkActor()
+    actor.SetMapper(mapper)
+    actor.SetPosition(*centre)
+    canvas.plotter.renderer.AddActor(actor)
+    canvas.render()
+    seg = canvas.section.outline_segments
+    assert len(seg) == 16 and np.allclose(seg[8:, :, 2], 10.0) and seg[8:, :, 0].min() >= 30.0 - 1e-9
+    canvas.plotter.renderer.RemoveActor(actor)
+    canvas.render()
+    assert len(canvas.section.outline_segments) == 8
