@@ -32,6 +32,7 @@ DAYS = (("winter solstice", "Winter solstice (\u51ac\u81f3)"), ("great cold", "G
         ("clock", "The clock's date"))
 WINDOWS = ((time(8), time(16)), (time(9), time(15)))
 ERROR_RGB = "#b00020"
+UI_STATE_KEY = "sun"  # scene.ui_state entry saved with the project: {"shadows": bool}
 
 
 def planning_menu(win: "MainWindow") -> QMenu:
@@ -63,9 +64,22 @@ def install_sun(win: "MainWindow") -> None:
             break
     win.shadows_action = shadows
 
+    def follow_project(*_: object) -> None:
+        """A project saved with shadows on opens with them on (its ui state arrives with its clock)."""
+        saved = win.scene.ui_state.get(UI_STATE_KEY)
+        try:
+            if isinstance(saved, dict) and isinstance(saved.get("shadows"), bool) and saved["shadows"] != shadows.isChecked():
+                shadows.setChecked(saved["shadows"])
+        except RuntimeError:  # the window is gone; its scene lives on (tests, recovery)
+            pass
+
+    win.scene.clock.range_changed.connect(follow_project)
+    win.scene.layers.inserted.connect(follow_project)
+
 
 def set_shadows(win: "MainWindow", on: bool) -> None:
     sun = win.canvas.sun_light
+    win.scene.ui_state[UI_STATE_KEY] = {"shadows": bool(on)}  # saved with the project
     sun.set_enabled(on)
     if on:
         win.statusBar().showMessage(f"Shadows at {win.scene.clock.label()}: {sun.describe()}", 8000)

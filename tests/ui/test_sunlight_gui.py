@@ -56,7 +56,10 @@ def test_shadows_toggle_in_view_and_planning(qtbot, win) -> None:
     win.scene.clock.set_time("2026-12-22T12:00")  # noon: shorter shadows
     assert win.canvas.sun_light.shadowed_cells < before
     shadows.trigger()
-    assert not win.canvas.sun_light.enabled
+    assert not win.canvas.sun_light.enabled and win.scene.ui_state["sun"] == {"shadows": False}
+    win.scene.ui_state["sun"] = {"shadows": True}  # a project saved with shadows on: its clock arrives last
+    win.scene.clock.set_range("2026-12-22T09:00", "2026-12-22T15:00")
+    assert shadows.isChecked() and win.canvas.sun_light.enabled
 
 
 def test_sunlight_hours_dialog_adds_heat_map_legend_and_failing_facades(qtbot, win, tmp_path: Path) -> None:
