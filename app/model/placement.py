@@ -30,7 +30,8 @@ def _key(layer: Layer) -> str:
 
 
 def can_place(layer: Layer) -> bool:
-    return isinstance(layer, (MeshLayer, PointCloudLayer)) and (layer.info.get("crs") is None or "placement" in layer.info)
+    placeable = isinstance(layer, (MeshLayer, PointCloudLayer)) or layer.kind == "result"  # a raster without CRS too
+    return placeable and (layer.info.get("crs") is None or "placement" in layer.info)
 
 
 def needs_placement(layer: Layer) -> bool:

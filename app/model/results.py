@@ -211,7 +211,8 @@ def result_layer_from(frame: SceneFrame, data: ResultData) -> ResultLayer:
     for key in ("height_by", "color_mode", "cmap"):
         if key in data.metadata.get("style", {}):
             setattr(layer, key, data.metadata["style"][key])
-    layer.info = {"format": data.format, "crs": data.georef.crs_label(), "kind": data.kind, **data.counts()}
+    layer.info = {"format": data.format, "crs": data.georef.crs_label(), "kind": data.kind, **data.counts(),
+                  "recentre_shift": data.metadata.get("recentre_shift")}
     layer.warnings = list(data.warnings)
     return layer
 

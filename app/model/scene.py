@@ -358,10 +358,6 @@ def _make_layers(frame: SceneFrame, data: LayerData, progress: Any = None, cance
         from app.model.schedule_layer import schedule_layer_from
 
         return [schedule_layer_from(data)]  # type: ignore[arg-type]
-    if data.kind == "simulation":  # results: VTK, NetCDF, rasters, flood series (app/model/results.py)
-        from app.model.results import result_layer_from
-
-        return [result_layer_from(frame, data)]  # type: ignore[arg-type]
     if data.georef.kind == "crs":  # 1985 heights without a geoid model: said on the layer, never swapped silently
         from loaders.crs_names import height_datum_note
 
@@ -369,6 +365,10 @@ def _make_layers(frame: SceneFrame, data: LayerData, progress: Any = None, cance
         if note and note not in data.warnings:
             data.warnings.append(note)
     _recentre_if_far(data)
+    if data.kind == "simulation":  # results: VTK, NetCDF, rasters, flood series (app/model/results.py)
+        from app.model.results import result_layer_from
+
+        return [result_layer_from(frame, data)]  # type: ignore[arg-type]
     if isinstance(data, PointCloudData):  # an empty cloud is no layer: the caller says "holds no points"
         return [_point_layer(frame, data, data.name, progress, cancel)] if len(data.positions) else []
     out: list[Layer] = []

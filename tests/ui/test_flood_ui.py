@@ -105,6 +105,12 @@ def test_raster_without_crs_opens_with_a_warning(qtbot, window, tmp_path) -> Non
     [layer] = window.scene.layers
     assert any("no CRS" in w for w in layer.warnings)
     assert window.layer_tree.item_for(layer).text(0).endswith("\u26a0")
+    assert window.layer_tree.place_button.isEnabled()  # the user sets its CRS with Place...
+    from app.model.placement import assign_crs
+
+    assign_crs(window.scene, layer, "EPSG:4547")
+    assert layer.info["crs"] == "EPSG:4547" and window.scene.frame.is_set
+    assert np.abs(layer.bounds()).max() < 1000  # in the scene near the origin its coordinates set
 
 
 def test_height_limits_dialog_lists_highlights_and_exports(qtbot, window, tmp_path) -> None:
