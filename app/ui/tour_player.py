@@ -1,7 +1,9 @@
 """Camera flights and tours in the GUI, driven by a timer on the GUI thread.
 
 The flight and the tour are functions of time (viewers/flight.py); the timer only samples them at
-the time elapsed, so a slow frame makes the motion coarser, never longer. Intermediate frames move
+the time elapsed, so a slow frame makes the motion coarser, never longer. A tour's clock advances
+at most 0.5 s per tick, so a window that stalls (a burst of feed data) delays the tour instead of
+jumping past a stop the audience should see. Intermediate frames move
 the VTK camera and clipping only; the scene's saved camera (and the point budget's allocation) is
 set at arrival and a few times a second on the way, as during a mouse drag.
 """
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 
 FRAME_MS = 16
 LOD_INTERVAL_S = 0.25
+MAX_TICK_S = 0.5  # tour time advances at most this much per timer tick
 
 
 def ground_z(win: "MainWindow") -> float | None:
@@ -120,6 +123,7 @@ class TourPlayer(QObject):
         self.messages: list[str] = []
         self._t0 = 0.0
         self._applied = -1
+        self._t = 0.0
         self._shown: Camera | None = None
         self._last_lod = 0.0
         self._said: set[str] = set()
@@ -163,6 +167,7 @@ class TourPlayer(QObject):
         self.flyer.stop()
         self.timeline = TourTimeline(self.tour, marks, self.win.canvas.get_camera(), ground_z(self.win))
         self._t0 = self._last_lod = time.perf_counter()
+        self._t = 0.0
         self._applied = -1
         self._shown: Camera | None = None
         self._said.clear()
@@ -177,7 +182,9 @@ class TourPlayer(QObject):
     def _step(self) -> None:
         assert self.timeline is not None
         now = time.perf_counter()
-        t = now - self._t0
+        self._t += min(now - self._t0, MAX_TICK_S)  # a stalled frame delays the tour, never skips a stop
+        self._t0 = now
+        t = self._t
         state = self.timeline.state(t)
         if state.stop != self._applied:  # arrived: this stop's layers and time, the view saved
             self._apply(state.layers, state.time)
