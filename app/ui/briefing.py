@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 FONT_SCALE = 1.5
 LASER_IDLE_MS = 2500  # the dot goes when the mouse rests (a presenter talking, not pointing)
+FEED_WATCH_MS = 1000
+BAD_FEED_STATES = ("reconnecting", "refused", "error")
 DIVERTED_ICONS = (QMessageBox.Icon.Warning, QMessageBox.Icon.Critical)
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,8 @@ class BriefingMode(QObject):
         self.laser: LaserPointer | None = None
         self.indicator: ProblemIndicator | None = None
         self._laser_idle = QTimer(self, singleShot=True, interval=LASER_IDLE_MS, timeout=self._hide_laser)
+        self._feed_watch = QTimer(self, interval=FEED_WATCH_MS, timeout=self._watch_feeds)
+        self._feed_states: dict[str, str] = {}  # feed -> the state last seen (a change to a bad one is counted once)
         self.action = QAction(tr("&Briefing mode"), win, checkable=True, shortcut=QKeySequence(Qt.Key.Key_F11))
         self.action.setToolTip(tr("Full screen for an audience: large fonts, no docks, PageDown steps the tour, "
                                   "errors go to a small indicator (Esc leaves)"))
@@ -121,6 +125,9 @@ class BriefingMode(QObject):
             player.message.connect(self.divert)  # a stop's missing bookmark or layer: counted, not said aloud
         app.installEventFilter(self)
         win.view.installEventFilter(self)
+        self._feed_states = {}
+        self._watch_feeds()  # feeds already down are said once; then only changes
+        self._feed_watch.start()
         self._make_widgets()
         for action in (self.leave_action, self.next_action, self.previous_action):
             action.setEnabled(True)
@@ -141,6 +148,7 @@ class BriefingMode(QObject):
         self.active = False
         app.removeEventFilter(self)
         win.view.removeEventFilter(self)
+        self._feed_watch.stop()
         win.scene.layers.inserted.disconnect(self._on_layer_added)
         player = getattr(win, "tour_player", None)
         if player is not None and hasattr(player, "message"):
@@ -313,6 +321,18 @@ class BriefingMode(QObject):
             setter(True)
 
     # --- problems -----------------------------------------------------------------------------
+    def _watch_feeds(self) -> None:
+        """A live feed that lost its broker or its login (the network cable pulled) is counted on the
+        indicator; the feed keeps reconnecting by itself and the briefing goes on."""
+        hubs = getattr(getattr(self.win, "live", None), "hubs", None) or {}
+        for key, hub in list(hubs.items()):
+            stats = getattr(getattr(hub, "feed", None), "stats", None)
+            state = str(getattr(stats, "state", ""))
+            if state in BAD_FEED_STATES and self._feed_states.get(key) != state:
+                url = getattr(hub.feed, "url", "") or key
+                self.divert(f"{url}: {getattr(stats, 'message', '') or state}")
+            self._feed_states[key] = state
+
     def divert(self, text: str) -> bool:
         """While briefing, a problem becomes a count on the indicator (True); otherwise False and
         the caller shows it as it always does."""
