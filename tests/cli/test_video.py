@@ -84,6 +84,10 @@ def test_a_tour_naming_a_deleted_bookmark_plays_the_rest_with_a_warning(tmp_path
     assert f"warning: {project}: tour 'Short': no bookmark named 'Gone'; that stop is skipped" in captured.err
     assert f"warning: {project}: tour 'Short': no layer named 'Ghost'" in captured.err
     assert json.loads(captured.out)["frames"] == 31 == int(_probe(out)["nb_read_frames"])  # 3 s at 10 fps, both ends
+    assert main(["info", str(project)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["bookmarks"] == ["Far", "Near"] and info["tours"] == ["Short"]
+    assert info["warnings"] == ["tour 'Short': no bookmark named 'Gone'; that stop is skipped"]
 
 
 def test_odd_sizes_round_down_to_even() -> None:

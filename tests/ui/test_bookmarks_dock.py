@@ -161,3 +161,20 @@ def test_export_a_tour_as_video_from_the_present_menu(qtbot, window, tmp_path, m
     qtbot.waitUntil(lambda: not window.tour_export.running, timeout=10_000)
     assert window.tour_export.errors[-1] == f"error: {out}: cannot write the video: disk full"
     assert window.tour_export.box.isVisible() and not window.tour_export.box.isModal()
+
+
+def test_a_stalled_window_delays_the_tour_instead_of_skipping_a_stop(qtbot, window, monkeypatch) -> None:
+    import app.ui.tour_player as player_module
+
+    window.scene.bookmarks.extend([Bookmark("One", A), Bookmark("Two", B)])
+    tour = Tour("t", [TourStop("One", pause=0.8, transition=0.0), TourStop("Two", pause=0.8, transition=0.0)])
+    clock = [100.0]
+    monkeypatch.setattr(player_module.time, "perf_counter", lambda: clock[0])
+    reached: list[int] = []
+    window.tour_player.stop_reached.connect(reached.append)
+    window.tour_player.play(tour)
+    window.tour_player._timer.stop()  # ticks by hand: each one after a 5 s stall
+    for _ in range(4):
+        clock[0] += 5.0
+        window.tour_player._step()
+    assert reached == [0, 1] and not window.tour_player.playing
