@@ -75,7 +75,7 @@ class ResultVisual(Visual):
         else:
             kwargs["color"] = "lightgrey"
         if self.layer.representation == "points" or self.points_only:
-            kwargs.update(style="points", point_size=6.0, render_points_as_spheres=True)
+            kwargs.update(style="points", point_size=12.0 if self.points_only else 6.0, render_points_as_spheres=True)
         elif self.layer.representation == "contour":
             kwargs.update(line_width=2.0)
         legend = None

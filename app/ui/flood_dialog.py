@@ -256,7 +256,7 @@ def finish_flood(win: "MainWindow", task: Any) -> None:
 
         win.show_errors([LoadError(task.label, str(outcome))])
         return
-    layers = win.scene.make_layers(outcome.data)
+    layers = win.scene.make_layers(in_scene_frame(win.scene, outcome.data))
     for layer in layers:
         layer.info.update({k.replace("_", " "): v for k, v in outcome.summary.items()})
         layer.info["buildings touched"] = sum(len(v) for v in outcome.touched.values())
@@ -265,6 +265,16 @@ def finish_flood(win: "MainWindow", task: Any) -> None:
     s = outcome.summary
     win.statusBar().showMessage(f"{task.label}: {s['peak_area_m2']:,.0f} m2 flooded, {s['peak_volume_m3']:,.0f} m3 "
                                 f"at the peak; {sum(len(v) for v in outcome.touched.values())} building(s) reached", 15000)
+
+
+def in_scene_frame(scene: Any, data: Any) -> Any:
+    """Data an analysis made in scene ENU is georeferenced there (ENU at the scene's origin), so it
+    is never taken for unplaced data and stays put when the origin moves or the project reopens."""
+    from loaders.base import Georef
+
+    if scene.frame.is_set and data.georef.kind == "none":
+        data.georef = Georef(kind="enu", origin_lla=tuple(scene.frame.origin_lla))
+    return data
 
 
 def highlight_touched(win: "MainWindow", touched: dict[int, list[int]]) -> None:

@@ -19,9 +19,28 @@ if TYPE_CHECKING:
 COLUMNS = ("Building", "Layer", "Height (m)", "Limit (m)", "Excess (m)", "Zone")
 
 
+MAX_STREAMED_TILES = 2000  # a streamed tileset's features are read merged up to this many tiles
+
+
 def building_layers(scene: Any) -> list[MeshLayer]:
-    return [layer for layer in scene.layers if isinstance(layer, MeshLayer) and len(layer.data["faces"])
-            and not (isinstance(layer, TilesetLayer) and layer.streamed)]
+    return [layer for layer in scene.layers if isinstance(layer, MeshLayer)
+            and (len(layer.data["faces"]) or (isinstance(layer, TilesetLayer) and layer.streamed))]
+
+
+def layer_footprints(scene: Any, layer: MeshLayer) -> list[Any]:
+    """Its buildings: an IFC model as one, a city model's or tileset's features each; a streamed
+    tileset is read merged at its finest level for this (its features' heights and places)."""
+    from app.analysis.footprints import mesh_footprints
+    from loaders.registry import load
+
+    if isinstance(layer, TilesetLayer) and layer.streamed:
+        tiles = len(layer.data["tree"].nodes)
+        path = (layer.source or {}).get("path")
+        if tiles > MAX_STREAMED_TILES or not path:
+            raise ValueError(f"{layer.name}: {tiles:,} tiles are too many to read at once; open a smaller tileset")
+        merged = [m for data in load(path, loader="3D Tiles tileset") for m in scene.make_layers(data) if isinstance(m, MeshLayer)]
+        return [fp for m in merged for fp in mesh_footprints(m.data)]
+    return mesh_footprints(layer.data, whole=isinstance(layer, BimLayer), name=layer.name)
 
 
 class HeightLimitDialog(QDialog):
@@ -95,15 +114,13 @@ class HeightLimitDialog(QDialog):
 
     def check(self) -> list[Any]:
         """Find the buildings above their limit; highlight, list and add them as a layer."""
-        from app.analysis.footprints import mesh_footprints
         from app.analysis.height_limits import LimitError, breach_data, check_heights
         from loaders.base import LoadError
 
         layers = building_layers(self.win.scene)
         try:
             self.zones = self._zones()
-            buildings = [(layer.name, id(layer), mesh_footprints(layer.data, whole=isinstance(layer, BimLayer), name=layer.name))
-                         for layer in layers]
+            buildings = [(layer.name, id(layer), layer_footprints(self.win.scene, layer)) for layer in layers]
             self.breaches = check_heights(buildings, self.zones)
         except (LimitError, ValueError) as exc:
             self.status.setText(f"\u26a0 {exc}")
@@ -118,7 +135,9 @@ class HeightLimitDialog(QDialog):
         self._highlight(layers)
         self.export_button.setEnabled(bool(self.breaches))
         if self.breaches:
-            for layer in self.win.scene.make_layers(breach_data(self.breaches, self.zones)):
+            from app.ui.flood_dialog import in_scene_frame
+
+            for layer in self.win.scene.make_layers(in_scene_frame(self.win.scene, breach_data(self.breaches, self.zones))):
                 layer.info["buildings above"] = len(self.breaches)
                 self.win.scene.layers.append(layer)
         return self.breaches
@@ -134,7 +153,7 @@ class HeightLimitDialog(QDialog):
     def _highlight(self, layers: list[MeshLayer]) -> None:
         for layer in layers:
             visual = self.win.canvas.visuals.get(id(layer))
-            if visual is not None and hasattr(visual, "set_highlight_elements"):
+            if visual is not None and hasattr(visual, "set_highlight_elements") and len(layer.data["faces"]):
                 visual.set_highlight_elements([i for b in self.breaches if b.layer_key == id(layer)
                                                for i in element_indices(b.index, len(layer.elements))])
         self.win.canvas.request_render()

@@ -66,6 +66,9 @@ def test_flood_dialog_makes_a_layer_with_legend_on_the_timeline(qtbot, window, t
     flood = win.scene.layers[-1]
     assert isinstance(flood, ResultLayer) and flood.name == "Flood 12-30 m" and flood.time_aware
     assert flood.info["derived"]["analysis"] == "flood" and flood.info["buildings touched"] == 1
+    assert flood.info["crs"] == "EPSG:4979" and "placement" not in flood.info  # in the scene frame: never "unplaced"
+    b = flood.bounds()
+    assert abs((b[0][0] + b[1][0]) / 2 - centre[0]) < 2 and abs((b[0][1] + b[1][1]) / 2 - centre[1]) < 2  # where it was computed
     item = win.layer_tree.item_for(flood)
     assert item is not None and item.text(1) == "Result"
     titles = [legend.title for legend in win.canvas.visible_legends()]
