@@ -95,12 +95,14 @@ def _marker_actor(anchor: Sequence[float], kind: str, rgb: Sequence[float], size
     return out
 
 
-def _label_actor(text: str, anchor: Sequence[float], frame_rgb: Sequence[float], dy: float = 0.0) -> vtk.vtkTextActor:
-    """A label at a world point, offset `dy` pixels up, on a dark background with a coloured frame."""
+def _label_actor(text: str, anchor: Sequence[float], frame_rgb: Sequence[float], dy: float = 0.0,
+                 scale: float = 1.0) -> vtk.vtkTextActor:
+    """A label at a world point, offset `dy` pixels up, on a dark background with a coloured frame;
+    `scale`: the canvas's font scale (briefing mode, hi-res exports)."""
     actor = vtk.vtkTextActor()
     actor.SetInput(text)
     tp = actor.GetTextProperty()
-    tp.SetFontSize(FONT_SIZE)
+    tp.SetFontSize(max(1, round(FONT_SIZE * scale)))
     tp.SetColor(1.0, 1.0, 1.0)
     tp.SetBackgroundColor(*LABEL_BG)
     tp.SetBackgroundOpacity(0.78)
@@ -169,7 +171,7 @@ class AnnotationOverlay:
         if label and len(pts):
             m = Measurement(kind, [tuple(p) for p in pts]) if kind else None
             anchor = m.anchor() if m is not None else tuple(pts[-1])
-            actors.append(_label_actor(label, anchor, rgb, dy=8.0))
+            actors.append(_label_actor(label, anchor, rgb, dy=8.0, scale=self.canvas.font_scale))
             self.labels.append(label)
         return actors
 
@@ -178,7 +180,8 @@ class AnnotationOverlay:
         actors: list[Any] = []
         if item.marker != "none":
             actors += _marker_actor(item.anchor, item.marker, rgb)
-        actors.append(_label_actor(item.text, item.anchor, rgb, dy=24.0 if item.marker != "none" else 0.0))
+        actors.append(_label_actor(item.text, item.anchor, rgb, dy=24.0 if item.marker != "none" else 0.0,
+                                   scale=self.canvas.font_scale))
         self.labels.append(item.text)
         return actors
 

@@ -167,6 +167,7 @@ class Canvas:
         self.legends.scale = self.font_scale
         self.scale_bar.scale = self.font_scale
         self.legends.clear()
+        self.annotations.rebuild()  # measurement and annotation labels
         self.request_render()
 
     def set_legend(self, owner: object, legend: Legend | None) -> None:

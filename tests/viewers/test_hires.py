@@ -108,3 +108,16 @@ def test_a_long_title_fits_and_the_date_keeps_clear_of_the_scale_bar(canvas: Can
     canvas.set_font_scale(3)
     canvas.render()
     assert not intersects(rects["date"], canvas.scale_bar.rect)
+
+
+def test_annotation_labels_follow_the_font_scale(canvas: Canvas) -> None:
+    from app.model.annotations import Annotation
+
+    canvas.scene.annotations.append(Annotation("Gate", (0.0, 0.0, 5.0)))
+    sizes = lambda: [a.GetTextProperty().GetFontSize() for _, actors in canvas.annotations.items for a in actors  # noqa: E731
+                     if isinstance(a, vtk.vtkTextActor)]
+    assert sizes() == [15]
+    canvas.set_font_scale(1.5)  # briefing mode
+    assert sizes() == [22] or sizes() == [23]
+    canvas.set_font_scale(1.0)
+    assert sizes() == [15]
