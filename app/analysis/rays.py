@@ -63,7 +63,7 @@ class RayScene:
     def _rays(self, origins: np.ndarray, dirs: np.ndarray) -> "object":
         r = np.empty((len(origins), 6), dtype=np.float32)
         r[:, :3] = origins - self.origin
-        r[:, 3:] = dirs
+        r[:, 3:] = dirs  # one direction for all, or one per ray
         return self._o3d.core.Tensor(r)
 
     def occluded(self, origins: np.ndarray, dirs: np.ndarray, tfar: float | np.ndarray = np.inf,
@@ -125,6 +125,19 @@ class RayScene:
             t_out[s:e][hit] = t[hit]
             g_out[s:e][hit] = g[hit]
         return t_out, g_out
+
+    def up_hits_backface(self, origins: np.ndarray) -> np.ndarray:
+        """(N,) bool: straight up, the first surface is seen from its back (its normal points up
+        too): the point is under the terrain or inside a closed solid, not under a roof or canopy."""
+        out = np.zeros(len(origins), dtype=bool)
+        if not self.triangles or not len(origins):
+            return out
+        for s in range(0, len(origins), CHUNK):
+            e = min(len(origins), s + CHUNK)
+            ans = self.scene.cast_rays(self._rays(origins[s:e], np.array([0.0, 0.0, 1.0])))
+            hit = np.isfinite(ans["t_hit"].numpy())
+            out[s:e] = hit & (ans["primitive_normals"].numpy()[:, 2] > 0)
+        return out
 
     def ground_heights(self, xy: np.ndarray, default: float) -> np.ndarray:
         """The top surface under each (x, y): terrain, a roof, a slab; `default` where nothing is."""

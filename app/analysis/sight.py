@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from app.analysis.rays import Cancel, MeshPart, Progress, RayScene
-from app.analysis.sunlight import OFFSET_M, facade_samples, ground_samples
+from app.analysis.sunlight import OFFSET_M, above_ground, facade_samples, ground_samples
 
 TARGET_TOLERANCE_M = 0.05
 MAX_RADIUS_M = 5_000.0
@@ -84,6 +84,7 @@ def viewshed(parts: list[MeshPart], eye: np.ndarray, radius: float, grid_m: floa
     pts, nrm = [g], [np.tile([0.0, 0.0, 1.0], (len(g), 1))]
     if facades:
         fp, fn = facade_samples(parts, grid_m)
+        fp, fn = above_ground(rs, fp, fn)
         pts.append(fp)
         nrm.append(fn)
     points, normals = np.concatenate(pts), np.concatenate(nrm)

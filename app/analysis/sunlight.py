@@ -164,6 +164,18 @@ def facade_samples(parts: list[MeshPart], spacing: float, max_points: int = MAX_
     return p, q
 
 
+def above_ground(rs: RayScene, points: np.ndarray, normals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Facade samples not buried: a wall sunk into the terrain (buildings stand on their lowest
+    ground) would count its buried samples as walls without sun. Buried: straight up from just in
+    front of the sample, the first surface is met from its back (terrain's normal points up);
+    under a roof or canopy the first surface faces down and the sample stays."""
+    if not len(points):
+        return points, normals
+    outside = np.column_stack([points[:, :2] + OFFSET_M * normals[:, :2], points[:, 2]])
+    buried = rs.up_hits_backface(outside)
+    return points[~buried], normals[~buried]
+
+
 def hours_of_sun(rs: RayScene, points: np.ndarray, normals: np.ndarray, dirs: np.ndarray, step_h: float,
                  progress: Progress | None = None, cancel: Cancel | None = None) -> tuple[np.ndarray, int]:
     """(N,) hours lit over the steps and the number of rays cast."""
@@ -223,6 +235,7 @@ def compute_sunlight(parts: list[MeshPart], p: SunlightParams, progress: Progres
         if p.area is not None:  # only the walls inside the area asked about
             inside = (fp[:, 0] >= area[0]) & (fp[:, 1] >= area[1]) & (fp[:, 0] <= area[2]) & (fp[:, 1] <= area[3])
             fp, fn = fp[inside], fn[inside]
+        fp, fn = above_ground(rs, fp, fn)
         pts.append(fp)
         nrm.append(fn)
         facade.append(np.ones(len(fp), bool))

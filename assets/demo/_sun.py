@@ -5,7 +5,7 @@ construction site (the district and Block C's design as occluders; the 2026 sols
 true solar time, 15-minute steps, 1 m grid), writes them as a derived-layer sidecar next to the
 project (assets/demo/sunlight/), and edits assets/demo/demo.twin by load-edit-dump: the clock on
 2026-12-21 08:00-16:00 Asia/Shanghai (only if the project has no clock yet; the flood series and
-the tour use that day) and the sunlight layer, hidden, at the end (only if absent).
+the tour use that day) and the sunlight layer, hidden, at the end (its source replaced when present).
 Headless: no Qt.
 """
 from __future__ import annotations
@@ -53,13 +53,16 @@ def compute(data_dir: Path) -> tuple[dict[str, np.ndarray], dict]:
 def edit_project(params: dict, project: Path = DEMO_DIR / "demo.twin") -> None:
     doc = json.loads(project.read_text(encoding="utf-8"))
     doc.setdefault("clock", CLOCK)
-    if not any((entry.get("state") or {}).get("name") == LAYER_NAME for entry in doc["layers"]):
-        window = float(params["summary"]["window_h"])
-        doc["layers"].append({
-            "source": {"path": str(SIDE.relative_to(project.parent)), "loader": "derived",
-                       "options": {"derived": {"analysis": "sunlight_hours", "params": params, "kind": "pointcloud"}}},
-            "state": {"name": LAYER_NAME, "visible": False, "opacity": 1.0, "color_mode": "sun_hours (h)",
-                      "color_limits": {"sun_hours (h)": [0.0, window]}, "point_size": 6.0}})
+    window = float(params["summary"]["window_h"])
+    entry = {"source": {"path": str(SIDE.relative_to(project.parent)), "loader": "derived",
+                        "options": {"derived": {"analysis": "sunlight_hours", "params": params, "kind": "pointcloud"}}},
+             "state": {"name": LAYER_NAME, "visible": False, "opacity": 1.0, "color_mode": "sun_hours (h)",
+                       "color_limits": {"sun_hours (h)": [0.0, window]}, "point_size": 6.0}}
+    mine = [i for i, e in enumerate(doc["layers"]) if (e.get("state") or {}).get("name") == LAYER_NAME]
+    if mine:  # computed again: new results, the user's state (visibility...) kept
+        doc["layers"][mine[0]]["source"] = entry["source"]
+    else:
+        doc["layers"].append(entry)
     with open(project, "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=2)
         f.write("\n")

@@ -85,3 +85,16 @@ def test_solar_time_window_moves_with_longitude_and_bad_parameters() -> None:
         compute_sunlight([], SunlightParams(day=date(2026, 12, 22)))
     with pytest.raises(RaysCancelled):
         compute_sunlight([box(0, 0, 10, 10, 10)], SunlightParams(day=date(2026, 12, 22)), cancel=lambda: True)
+
+
+def test_buried_facade_samples_are_left_out_but_walls_under_an_overhang_stay() -> None:
+    from app.analysis.sunlight import above_ground, facade_samples
+
+    sunk = box(-10, -10, 10, 10, 20, z0=-3.0)  # a building standing 3 m into flat ground
+    overhang = box(-12, -12, 12, 12, 0.5, z0=5.0)  # a canopy slab around it at 5 m
+    rs = RayScene([sunk, ground(40), overhang])
+    pts, nrm = facade_samples([sunk], 1.0)
+    kept, _ = above_ground(rs, pts, nrm)
+    assert (pts[:, 2] < 0).sum() > 100 and kept[:, 2].min() > 0  # the buried 3 m are gone
+    under = (kept[:, 2] > 0.2) & (kept[:, 2] < 4.8)
+    assert under.sum() > 0.9 * ((pts[:, 2] > 0.2) & (pts[:, 2] < 4.8)).sum()  # under the canopy: kept
