@@ -1,8 +1,9 @@
 """Hours of direct sun on the ground and on facades over a day, by ray casting (app/analysis/rays.py).
 
-GB 50180 (China's residential planning standard) checks sunlight on the winter solstice or on
-Great Cold (大寒) within an effective window, 8:00-16:00 (solstice) or 9:00-15:00 (Great Cold) in
-TRUE SOLAR TIME; e.g. "at least 2 hours on Great Cold". The window here is true solar time by
+GB 50180-2018 (China's residential planning standard, table 4.0.9) checks sunlight on Great Cold
+(大寒, climate zones I-III and VII: at least 2 or 3 hours within 8:00-16:00) or on the winter
+solstice (冬至, zones IV-VI: at least 1 hour within 9:00-15:00), the windows in TRUE SOLAR TIME
+(GB_WINDOWS below; the minimum is the user's: 2 h by default). The window here is true solar time by
 default (`solar_time=True`: the window is moved by longitude and the equation of time; in Wuhan
 solar noon is ~12:21 Beijing time), or clock time of the zone with `solar_time=False`.
 
@@ -32,6 +33,7 @@ OFFSET_M = 0.05
 FACADE_MAX_NZ = 0.3  # |normal z| below this: a wall (about 17 deg from vertical at most)
 MAX_POINTS = 4_000_000
 HOURS_ATTR = "sun_hours (h)"  # the point attribute: the legend reads "Sun hours (h)"
+GB_WINDOWS = {"great cold": (time(8), time(16)), "winter solstice": (time(9), time(15))}  # GB 50180 table 4.0.9
 
 
 class SunlightError(ValueError):

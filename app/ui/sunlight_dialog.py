@@ -1,7 +1,8 @@
 """Analysis > Planning > Sunlight hours...: hours of direct sun on the ground and facades over a day.
 
 The day is a GB 50180 reference day (winter solstice, Great Cold) or the clock's date; the window
-8:00-16:00 or 9:00-15:00 in true solar time (the standard's) or clock time. The analysis runs as a
+follows the day as the standard sets it (Great Cold 8:00-16:00, winter solstice 9:00-15:00, both
+true solar time) and can be changed, also to clock time. The analysis runs as a
 task (progress, Cancel); the GUI thread adds the result layers (heat map with an hours legend,
 failing facades in red), which are saved with the project and exported from here.
 
@@ -104,6 +105,8 @@ class SunlightDialog(QDialog):
         self.window_box = QComboBox()
         for a, b in WINDOWS:
             self.window_box.addItem(f"{a:%H:%M}\u2013{b:%H:%M}")
+        self.day.currentIndexChanged.connect(self._standard_window)
+        self._standard_window(0)
         self.basis = QComboBox()
         self.basis.addItems(["True solar time (GB 50180)", f"Clock time ({clock.zone})"])
         self.step = _spin(15, 1, 120, " min", "Sun positions every this many minutes")
@@ -150,6 +153,14 @@ class SunlightDialog(QDialog):
     def show_message(self, text: str) -> None:
         self.message.setText(text)
         self.message.setVisible(bool(text))
+
+    def _standard_window(self, index: int) -> None:
+        """GB 50180's window for the chosen day (Great Cold 8-16, winter solstice 9-15)."""
+        from app.analysis.sunlight import GB_WINDOWS
+
+        window = GB_WINDOWS.get(DAYS[index][0])
+        if window in WINDOWS:
+            self.window_box.setCurrentIndex(WINDOWS.index(window))
 
     def params(self) -> Any:
         from app.analysis.sun import reference_day

@@ -1,8 +1,8 @@
 """The demo's shadow study: Block C's site on the winter solstice (SUN, issue 14).
 
 `python -m assets.demo._sun` (after the demo data exist) computes sunlight hours around the
-construction site (the district and Block C's design as occluders; the 2026 solstice, 8:00-16:00
-true solar time, 15-minute steps, 1 m grid), writes them as a derived-layer sidecar next to the
+construction site (the district and Block C's design as occluders; the 2026 solstice, 9:00-15:00
+true solar time as GB 50180 sets it for that day, 15-minute steps, 1 m grid), writes them as a derived-layer sidecar next to the
 project (assets/demo/sunlight/), and edits assets/demo/demo.twin by load-edit-dump: the clock on
 2026-12-21 08:00-16:00 Asia/Shanghai (only if the project has no clock yet; the flood series and
 the tour use that day) and the sunlight layer, hidden, at the end (its source replaced when present).
@@ -27,7 +27,7 @@ CLOCK = {"zone": "Asia/Shanghai", "time": "2026-12-21T10:00:00+08:00", "start": 
 
 def compute(data_dir: Path) -> tuple[dict[str, np.ndarray], dict]:
     from app.analysis.rays import MeshPart
-    from app.analysis.sunlight import SunlightParams, compute_sunlight
+    from app.analysis.sunlight import GB_WINDOWS, SunlightParams, compute_sunlight
     from app.model.scene import Scene
     from assets.demo._site import DEMO_ORIGIN_LLA
     from loaders.ifc import read_ifc
@@ -42,8 +42,9 @@ def compute(data_dir: Path) -> tuple[dict[str, np.ndarray], dict]:
             if v is not None and f is not None and len(f):
                 parts.append(MeshPart(layer.name, np.asarray(v, float), np.asarray(f, np.int64)))
     cx, cy = SITE_CENTRE
+    start, end = GB_WINDOWS["winter solstice"]
     p = SunlightParams(day=date(2026, 12, 21), zone="Asia/Shanghai", lat=DEMO_ORIGIN_LLA[0], lon=DEMO_ORIGIN_LLA[1],
-                       step_minutes=15, grid_m=1.0, min_hours=2.0, area=(cx - HALF, cy - HALF, cx + HALF, cy + HALF))
+                       start=start, end=end, step_minutes=15, grid_m=1.0, min_hours=2.0, area=(cx - HALF, cy - HALF, cx + HALF, cy + HALF))
     r = compute_sunlight(parts, p)
     arrays = {"positions": r.points, "attr.sun_hours (h)": r.hours.astype(np.float32), "attr.facade": r.facade.astype(np.uint8)}
     params = {**p.to_dict(), "summary": r.summary}
@@ -59,8 +60,9 @@ def edit_project(params: dict, project: Path = DEMO_DIR / "demo.twin") -> None:
              "state": {"name": LAYER_NAME, "visible": False, "opacity": 1.0, "color_mode": "sun_hours (h)",
                        "color_limits": {"sun_hours (h)": [0.0, window]}, "point_size": 6.0}}
     mine = [i for i, e in enumerate(doc["layers"]) if (e.get("state") or {}).get("name") == LAYER_NAME]
-    if mine:  # computed again: new results, the user's state (visibility...) kept
+    if mine:  # computed again: new results and ramp, the rest of the state (visibility...) kept
         doc["layers"][mine[0]]["source"] = entry["source"]
+        doc["layers"][mine[0]]["state"]["color_limits"] = entry["state"]["color_limits"]
     else:
         doc["layers"].append(entry)
     with open(project, "w", encoding="utf-8") as f:

@@ -82,5 +82,8 @@ def test_demo_shadow_study_is_on_the_solstice_with_its_sunlight_layer() -> None:
     layer = build_derived_layers(scene, entry, spec.frame.origin_lla)[0]
     hours = layer.data["attributes"][HOURS_ATTR]
     facade = layer.data["attributes"]["facade"].astype(bool)
-    assert hours.min() >= 0 and hours.max() == pytest.approx(8.0) and 0 < hours[~facade].mean() < 8
+    params = entry.options["derived"]["params"]
+    assert (params["start"], params["end"], params["solar_time"]) == ("09:00", "15:00", True)  # GB 50180's solstice window
+    assert entry.state["color_limits"]["sun_hours (h)"] == [0.0, 6.0]
+    assert hours.min() >= 0 and hours.max() == pytest.approx(6.0) and 0 < hours[~facade].mean() < 6
     assert (facade & (hours < 2.0)).sum() == entry.options["derived"]["params"]["summary"]["facade_points_below_min"]

@@ -66,13 +66,17 @@ def test_sunlight_hours_dialog_adds_heat_map_legend_and_failing_facades(qtbot, w
     _planning(win)["Sunlight hours\u2026"].trigger()
     dialog = win.sunlight_dialog
     assert dialog.isVisible() and dialog.day.currentText().startswith("Winter solstice")
+    assert dialog.window_box.currentText() == "09:00\u201315:00"
+    dialog.day.setCurrentIndex(1)  # Great Cold: the standard's 8-16
+    assert dialog.window_box.currentText() == "08:00\u201316:00"
+    dialog.day.setCurrentIndex(0)
     dialog.step.setValue(60)
     dialog.grid.setValue(2.0)
     qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
     wait_loaded(qtbot, win, timeout=60_000)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
     names = [layer.name for layer in win.scene.layers]
-    assert any(n.startswith("Sunlight hours 2026-12-22 08:00-16:00 solar time") for n in names)
+    assert any(n.startswith("Sunlight hours 2026-12-22 09:00-15:00 solar time") for n in names)  # GB 50180's solstice window
     assert any(n.startswith("Facades under 2 h") for n in names)
     heat = next(l for l in win.scene.layers if l.name.startswith("Sunlight hours"))
     legends = [lg.title for lg in win.canvas.visible_legends()]
