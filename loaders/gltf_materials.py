@@ -198,3 +198,55 @@ def material_payload(data, to_local) -> dict:
         except Exception:  # noqa: BLE001 - no usable placement at the centre: flat shading
             pass
     return out
+
+
+def trimesh_look(mesh, matrix: np.ndarray) -> tuple[Material | None, np.ndarray | None, np.ndarray | None]:
+    """(material, UVs with glTF's v-down convention, authored normals turned by `matrix`) of one
+    trimesh geometry (OBJ + MTL, glTF through trimesh); Nones where the file gives none."""
+    from trimesh.visual.texture import TextureVisuals
+
+    normals = None
+    if "vertex_normals" in getattr(mesh, "_cache", {}):  # read from the file, not computed by trimesh
+        n = np.asarray(mesh.vertex_normals, np.float64) @ np.linalg.inv(matrix[:3, :3])  # rows: n @ (M^-T)^T
+        with np.errstate(invalid="ignore", divide="ignore"):
+            normals = (n / np.linalg.norm(n, axis=1, keepdims=True)).astype(np.float32)
+    vis = mesh.visual
+    if not isinstance(vis, TextureVisuals) or vis.material is None:
+        return None, None, normals
+    mat = vis.material
+    image = getattr(mat, "baseColorTexture", None) or getattr(mat, "image", None)
+    out = Material(name=str(getattr(mat, "name", "") or ""))
+    factor = getattr(mat, "baseColorFactor", None)
+    if factor is not None:
+        f = np.asarray(factor, np.float64).reshape(-1)
+        out.base_color = tuple(float(v) for v in np.clip(np.r_[f[:4] / (255.0 if f.max() > 1 else 1.0), [1.0] * (4 - len(f[:4]))], 0, 1))
+    out.double_sided = bool(getattr(mat, "doubleSided", False) or not hasattr(mat, "doubleSided"))  # OBJ: no culling
+    mode = str(getattr(mat, "alphaMode", None) or "OPAQUE").upper()
+    out.alpha_mode = mode if mode in ("OPAQUE", "MASK", "BLEND") else "OPAQUE"
+    uv = getattr(vis, "uv", None)
+    if image is not None and uv is not None and len(uv) == len(mesh.vertices):
+        try:
+            if image.size[0] * image.size[1] > MAX_TEXTURE_PIXELS:
+                raise ValueError("too large")
+            has_alpha = image.mode in ("RGBA", "LA", "PA")
+            pixels = np.ascontiguousarray(np.asarray(image.convert("RGBA" if has_alpha else "RGB"), np.uint8))
+            out.texture = TextureImage(pixels)
+            uv = np.asarray(uv, np.float64)[:, :2].copy()
+            uv[:, 1] = 1.0 - uv[:, 1]  # trimesh keeps OBJ's v-up texture coordinates
+            return out, uv.astype(np.float32), normals
+        except Exception:  # noqa: BLE001 - an unreadable image: the material colour
+            pass
+    return out, None, normals
+
+
+def attach_looks(data, looks: list[tuple], n_verts: list[int], n_faces: list[int]) -> None:
+    """Per-geometry (material, uvs, normals) onto a merged MeshData; nothing when none has a material or normals."""
+    if not any(m is not None or nm is not None for m, _uv, nm in looks):
+        return
+    data.materials = [m if m is not None else Material(authored=False) for m, _uv, _nm in looks]
+    data.face_material = np.concatenate([np.full(n, i, np.int32) for i, n in enumerate(n_faces)])
+    if any(uv is not None for _m, uv, _nm in looks):
+        data.uvs = np.concatenate([uv if uv is not None else np.zeros((n, 2), np.float32) for (_m, uv, _nm), n in zip(looks, n_verts)])
+    if any(nm is not None for _m, _uv, nm in looks):
+        data.normals = np.concatenate([nm if nm is not None else np.full((n, 3), np.nan, np.float32)
+                                       for (_m, _uv, nm), n in zip(looks, n_verts)])

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from loaders.base import Cancel, ElementInfo, Georef, LayerData, LoadCancelled, LoadError, MeshData, PointCloudData, Progress
+from loaders.gltf_materials import attach_looks, trimesh_look
 from loaders.registry import register_loader
 
 FORMATS = {".obj": "OBJ", ".ply": "PLY", ".stl": "STL", ".off": "OFF", ".gltf": "glTF 2.0", ".glb": "glTF 2.0"}
@@ -251,6 +252,7 @@ def read_mesh(path: str, *, progress: Progress | None = None, cancel: Cancel | N
         warnings.append(f"{skipped} non-mesh geometr{'y' if skipped == 1 else 'ies'} (lines, points) skipped")
 
     verts, faces, colors, face_element, elements = [], [], [], [], []
+    looks: list[tuple] = []  # (material, uvs, normals) per geometry: textures drawn as textures
     offset = 0
     for i, node in enumerate(meshes):
         if cancel is not None and cancel():
@@ -264,6 +266,7 @@ def read_mesh(path: str, *, progress: Progress | None = None, cancel: Cancel | N
         verts.append(v @ matrix[:3, :3].T + matrix[:3, 3])
         faces.append(np.asarray(mesh.faces, dtype=np.int64) + offset)
         colors.append(_vertex_colors(mesh))
+        looks.append(trimesh_look(mesh, matrix))
         face_element.append(np.full(len(mesh.faces), len(elements), dtype=np.int32))
         material = getattr(getattr(mesh.visual, "material", None), "name", None) or ""
         elements.append(ElementInfo(id=str(node), ifc_class="Mesh", name=str(name), material=str(material),
@@ -278,6 +281,8 @@ def read_mesh(path: str, *, progress: Progress | None = None, cancel: Cancel | N
     vertices = np.concatenate(verts)
     if not np.isfinite(vertices).all():
         raise LoadError(path, "vertex coordinates include NaN or infinity")
-    return [MeshData(name=os.path.basename(path), kind="mesh", format=FORMATS[ext], georef=georef, source=path, warnings=warnings,
-                     metadata={"geometries": len(elements)}, vertices=vertices, faces=np.concatenate(faces),
-                     vertex_colors=vertex_colors, face_element=np.concatenate(face_element), elements=elements)]
+    data = MeshData(name=os.path.basename(path), kind="mesh", format=FORMATS[ext], georef=georef, source=path, warnings=warnings,
+                    metadata={"geometries": len(elements)}, vertices=vertices, faces=np.concatenate(faces),
+                    vertex_colors=vertex_colors, face_element=np.concatenate(face_element), elements=elements)
+    attach_looks(data, looks, [len(v) for v in verts], [len(f) for f in faces])
+    return [data]

@@ -105,3 +105,46 @@ def test_ktx2_falls_back_to_the_material_colour_with_one_warning() -> None:
     g = parse_glb(glb)
     assert g.materials[0].texture is None and g.warnings == [KTX2_WARNING]
     assert np.allclose(g.colors[0], [51, 102, 153], atol=1)
+
+
+def _obj_quad(folder, size: float = 100.0):
+    """An OBJ + MTL quad on the ground (z up) with the checker as its map_Kd; OBJ's v runs up."""
+    from PIL import Image
+
+    Image.fromarray(np.kron(CHECKER, np.ones((32, 32, 1), np.uint8))).save(folder / "checker.png")  # 32-texel squares
+    (folder / "quad.mtl").write_text("newmtl checker\nKd 1 1 1\nmap_Kd checker.png\n")
+    h = size / 2
+    (folder / "quad.obj").write_text(
+        "mtllib quad.mtl\nusemtl checker\n"
+        f"v {-h} {h} 0\nv {h} {h} 0\nv {h} {-h} 0\nv {-h} {-h} 0\n"
+        "vt 0 1\nvt 1 1\nvt 1 0\nvt 0 0\nvn 0 0 1\n"
+        "f 1/1/1 4/4/1 3/3/1\nf 1/1/1 3/3/1 2/2/1\n")
+    return folder / "quad.obj"
+
+
+def test_obj_with_a_texture_is_drawn_textured(tmp_path) -> None:
+    from loaders.mesh import read_mesh
+
+    [data] = read_mesh(str(_obj_quad(tmp_path)))
+    assert data.materials and data.materials[0].texture is not None and data.uvs is not None
+    scene = Scene()
+    [layer] = build_layers(scene, str(tmp_path / "quad.obj"))
+    plotter = pv.Plotter(off_screen=True, window_size=(400, 300))
+    canvas = Canvas(plotter, scene)
+    try:
+        scene.layers.append(layer)
+        lo, hi = layer.bounds()
+        centre = (np.asarray(lo) + np.asarray(hi)) / 2
+        canvas.set_camera(Camera(tuple(centre + [0.0, 0.0, 100.0]), tuple(centre), (0.0, 1.0, 0.0)))
+        canvas.render()
+        img = _pixels(plotter)
+        order = [tuple(int(c) for c in img[y, x]) for _, (x, y) in PROBES.items()]
+        # lit (OBJ has no unlit flag): each quadrant's hue, and one colour across the whole quadrant
+        # (colours sampled at the corners would change from the corner to the quadrant's centre)
+        assert [int(np.argmax(c)) for c in order[:3]] == [0, 1, 2] and min(order[3][:2]) > 2 * order[3][2]
+        for (x, y) in PROBES.values():
+            near_corner = img[y + (-40 if y < 150 else 40), x + (-50 if x < 200 else 50)]
+            assert np.abs(near_corner - img[y, x]).max() <= 6
+    finally:
+        canvas.close()
+        plotter.close()
