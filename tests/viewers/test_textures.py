@@ -148,3 +148,26 @@ def test_obj_with_a_texture_is_drawn_textured(tmp_path) -> None:
     finally:
         canvas.close()
         plotter.close()
+
+
+def test_alpha_mask_cuts_out_texels_below_the_cutoff(opened) -> None:
+    rgba = np.concatenate([CHECKER, np.full((2, 2, 1), 255, np.uint8)], axis=2)
+    rgba[0, 0, 3] = 0  # the north-west texel is cut out: the sky shows through
+    glb = textured_quad_glb(image=image_bytes(rgba), material={"alphaMode": "MASK", "alphaCutoff": 0.5, "doubleSided": True})
+    _scene, _layer, canvas, plotter = opened(b3dm(glb))
+    img = _pixels(plotter)
+    assert np.abs(img[75, 100] - NW).max() > 60  # not red: discarded
+    assert np.abs(img[75, 300] - NE).max() <= 3 and np.abs(img[225, 300] - SE).max() <= 3
+
+
+def test_authored_normals_reach_the_tile_and_absent_ones_stay_flat() -> None:
+    from loaders.tiles3d import parse_content
+    from viewers.tiles.visual import prepare_tile
+
+    with_normals = prepare_tile(parse_content(b3dm(textured_quad_glb(normals=True)), np.eye(4)), np.zeros(3), "a")
+    without = prepare_tile(parse_content(b3dm(textured_quad_glb()), np.eye(4)), np.zeros(3), "b")
+    [part] = with_normals.parts
+    assert part.poly.GetPointData().GetNormals() is not None and part.textured
+    assert np.allclose(part.poly.point_data["Normals"], [0, 0, 1])
+    assert without.parts[0].poly.GetPointData().GetNormals() is None  # VTK shades it flat
+    assert with_normals.texture_bytes == CHECKER.nbytes * 4 // 3  # the mipmap chain counts
