@@ -33,7 +33,9 @@ FONT_SCALE = 1.5
 LASER_IDLE_MS = 2500  # the dot goes when the mouse rests (a presenter talking, not pointing)
 FEED_WATCH_MS = 1000
 BAD_FEED_STATES = ("reconnecting", "refused", "error")
-DIVERTED_ICONS = (QMessageBox.Icon.Warning, QMessageBox.Icon.Critical)
+# Boxes background work may open (a finished video export says so too); a question waits for an answer
+# and none is asked from the background while the menus are hidden.
+DIVERTED_ICONS = (QMessageBox.Icon.Warning, QMessageBox.Icon.Critical, QMessageBox.Icon.Information)
 log = logging.getLogger(__name__)
 
 
@@ -374,7 +376,7 @@ class BriefingMode(QObject):
             self.laser.hide()
 
     def _keep_off_screen(self, widget: QWidget) -> None:
-        """A warning box from background work goes to the indicator instead (it is never mapped:
+        """A message box from background work goes to the indicator instead (it is never mapped:
         Show reaches filters before the window appears); a dock or toolbar that would appear waits
         for the end of the briefing."""
         if isinstance(widget, QMessageBox) and widget.icon() in DIVERTED_ICONS:

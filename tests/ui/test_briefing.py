@@ -134,6 +134,10 @@ def test_nothing_pops_up_over_the_audience(qtbot, briefing, tmp_path: Path, monk
     box.show()
     qtbot.waitUntil(lambda: not box.isVisible(), timeout=2000)
     assert len(indicator.problems) == 2 and "broker refused" in indicator.toolTip()
+    question = QMessageBox(QMessageBox.Icon.Question, "Save?", "Save the changes?", QMessageBox.StandardButton.Yes, win)
+    question.show()  # a question needs its answer: it is not swallowed
+    assert question.isVisible() and len(indicator.problems) == 2
+    question.close()
     # a notice (a far layer) and a dock that would appear wait for the end of the briefing
     win.notices.area.add("far", "scan is 12,000 km from the scene origin")
     assert not win.notices.area.is_shown() and "12,000 km" in indicator.toolTip()
