@@ -2,8 +2,8 @@
 that a crashed session left behind. No Qt, no VTK.
 
 Why per session: two windows (or two instances) may run at once, and one exiting cleanly must
-not hide the other's crash. Each session writes into its own folder under the state folder
-(`$TWINSCAPE_STATE/recovery/session-PID-TOKEN/`):
+not hide the other's crash. Each session writes into its own folder under a recovery root (the
+GUI's is `$TWINSCAPE_STATE/recovery`, beside the log file: app/ui/autosave.py), `session-PID-TOKEN/`:
 - `recovery.twin` (+ its `.derived` sidecars): an ordinary project file, written atomically by
   `write_project` (no backup), with the view's camera at the time of writing;
 - `session.json`: which project it was (path or None for an untitled one), its name, when, which
@@ -23,8 +23,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.logs import log_dir
-
 if TYPE_CHECKING:
     from app.model.scene import Camera, Scene
 
@@ -33,11 +31,6 @@ PROJECT_NAME = "recovery.twin"
 META_NAME = "session.json"
 CLEAN_EXIT = "clean_exit"
 SESSION_PREFIX = "session-"
-
-
-def recovery_root() -> Path:
-    """Beside the log file: $TWINSCAPE_STATE/recovery (tests get a folder of their own)."""
-    return log_dir() / RECOVERY_DIR
 
 
 def _process_start(pid: int) -> str | None:
@@ -113,10 +106,9 @@ def _mtime(path: Path) -> float | None:
         return None
 
 
-def pending_sessions(root: Path | None = None) -> list[RecoverySession]:
-    """Recovery files a crash left (newest first): newer than their clean-exit marker, written by
-    a process that no longer runs. Folders of sessions that ended cleanly are tidied away."""
-    root = recovery_root() if root is None else root
+def pending_sessions(root: Path) -> list[RecoverySession]:
+    """Recovery files a crash left in `root` (newest first): newer than their clean-exit marker,
+    written by a process that no longer runs. Folders of sessions that ended cleanly are tidied away."""
     found: list[RecoverySession] = []
     try:
         folders = [f for f in root.iterdir() if f.is_dir() and f.name.startswith(SESSION_PREFIX)]
@@ -139,10 +131,10 @@ def remove_session(session: RecoverySession | Path) -> None:
 
 
 class RecoveryStore:
-    """One session's recovery folder (created on the first write)."""
+    """One session's recovery folder under `root` (created on the first write)."""
 
-    def __init__(self, root: Path | None = None) -> None:
-        self.root = recovery_root() if root is None else root
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
         self.folder = self.root / f"{SESSION_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
         self.writes = 0
 

@@ -19,7 +19,8 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from app.ui.i18n import tr
-from app.model.recovery import RecoverySession, RecoveryStore, pending_sessions, remove_session
+from app.logs import log_dir
+from app.model.recovery import RECOVERY_DIR, RecoverySession, RecoveryStore, pending_sessions, remove_session
 
 if TYPE_CHECKING:
     from app.tasks import Task
@@ -31,13 +32,18 @@ EXTRA_SIGNALS = ("bookmarks_changed", "tours_changed", "annotations_changed", "s
 log = logging.getLogger(__name__)
 
 
+def recovery_root() -> Path:
+    """Beside the log file: $TWINSCAPE_STATE/recovery (tests get a folder of their own)."""
+    return log_dir() / RECOVERY_DIR
+
+
 class Autosave(QObject):
     """One window's autosave timer, its recovery store, and the recovery offer at start."""
 
     def __init__(self, win: "MainWindow", root: Path | None = None) -> None:
         super().__init__(win)
         self.win = win
-        self.store = RecoveryStore(root)
+        self.store = RecoveryStore(recovery_root() if root is None else root)
         self.changed = False  # something changed since the last save or autosave
         self.finished = False
         self.offer_box: QMessageBox | None = None

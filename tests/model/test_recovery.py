@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from app.model.project import read_project, write_project
-from app.model.recovery import CLEAN_EXIT, RecoveryStore, is_running, pending_sessions, recovery_root
+from app.model.recovery import CLEAN_EXIT, RecoveryStore, is_running, pending_sessions
 from app.model.scene import Bookmark, Camera, Scene
 
 
@@ -36,11 +36,6 @@ def test_a_save_without_backup_and_with_another_camera(tmp_path: Path) -> None:
     write_project(_scene_with("b"), project, backup=False, camera=Camera(position=(9.0, 8.0, 7.0)))
     assert not (tmp_path / "r.twin.bak").exists()
     assert read_project(project).camera.position == (9.0, 8.0, 7.0)
-
-
-def test_the_state_folder_decides_where_recovery_files_go(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("TWINSCAPE_STATE", str(tmp_path / "state"))
-    assert recovery_root() == tmp_path / "state" / "recovery"
 
 
 def test_a_running_session_and_a_clean_exit_are_not_offered(tmp_path: Path) -> None:

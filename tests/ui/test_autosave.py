@@ -13,7 +13,7 @@ import numpy as np
 from PySide6.QtCore import QSettings, Qt
 
 from app.model.project import write_project
-from app.model.recovery import recovery_root
+from app.ui.autosave import recovery_root
 from app.model.scene import Bookmark, Camera, Scene
 from tests.ui.conftest import wait_loaded, write_las
 
@@ -86,6 +86,7 @@ def test_killed_app_is_recovered_with_layers_camera_and_bookmarks(qtbot, tmp_pat
 
 def test_discard_and_clean_exit_leave_nothing_to_offer(qtbot, window, tmp_path: Path) -> None:
     autosave = window.autosave
+    assert autosave.store.root == recovery_root() and str(recovery_root()).startswith(os.environ["TWINSCAPE_STATE"])
     assert autosave.interval_minutes() == 3.0 and autosave.timer.interval() == 180_000  # the default
     window.open_paths([str(write_las(tmp_path / "scan.las", n=2000))])
     wait_loaded(qtbot, window)
