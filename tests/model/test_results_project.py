@@ -92,3 +92,14 @@ def test_geotiff_layer_from_a_file_saves_as_a_file_layer(tmp_path) -> None:
     assert entry["source"]["loader"] == "GeoTIFF" and entry["state"]["height_by"] == "water_level"
     [again] = open_paths(Scene(), [str(tmp_path / "q.twin")], on_error=pytest.fail)
     assert isinstance(again, ResultLayer) and again.color_mode == "depth"
+
+
+def test_terrain_from_a_point_cloud_takes_its_ground_class() -> None:
+    from app.analysis.flood_scene import terrain_points
+    from app.model.layers import PointCloudLayer
+
+    pts = bowl_points(21)
+    roofs = pts + [0.0, 0.0, 30.0]
+    cls = np.r_[np.full(len(pts), 2), np.full(len(roofs), 6)]
+    cloud = PointCloudLayer(data={"positions": np.vstack([pts, roofs]), "colors": None, "attributes": {"classification": cls}})
+    assert np.array_equal(terrain_points(cloud), pts)  # the roofs (class 6) are not ground

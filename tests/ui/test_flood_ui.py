@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from app.model.results import ResultLayer
+from app.ui.flood_dialog import start_flood
 from loaders.base import ElementInfo, Georef, MeshData
 from tests.ui.conftest import wait_loaded
 
@@ -86,6 +87,7 @@ def test_flood_dialog_makes_a_layer_with_legend_on_the_timeline(qtbot, window, t
     controls.display.setCurrentIndex(controls.display.findData("points"))
     assert flood.representation == "points"
     assert controls.step.text().startswith("step 2 of 3")
+    assert controls.export_to(str(tmp_path / "flood.tif")) and (tmp_path / "flood.tif").stat().st_size > 0
 
 
 def test_flood_dialog_says_why_when_the_level_floods_everything(qtbot, window, tmp_path) -> None:
@@ -99,6 +101,11 @@ def test_flood_dialog_says_why_when_the_level_floods_everything(qtbot, window, t
     wait_loaded(qtbot, window)
     assert len(window.scene.layers) == 1
     assert "above the highest ground" in window.errors[-1]
+    dialog.level.setValue(20.0)
+    task = start_flood(window, dialog.run_spec())
+    task.cancel()  # the status bar's Cancel: nothing is added, whenever the worker notices
+    wait_loaded(qtbot, window)
+    assert len(window.scene.layers) == 1 and window.statusBar().currentMessage().startswith("Cancelled")
 
 
 def test_raster_without_crs_opens_with_a_warning(qtbot, window, tmp_path) -> None:
