@@ -199,3 +199,53 @@ def hierarchy_properties(table: dict, binary, batch_length: int, warnings: list[
                     out[name][f] = col[j]
             stack.extend(int(p) for p in parent_ids[starts[i]:starts[i + 1]] if int(p) != i)
     return out
+
+
+def entity_rows(level: str, entity: Any, schema: Any) -> dict[str, Any]:
+    """3D Tiles 1.1 metadata of one entity (tileset, group, tile, content) as rows for the
+    properties dock: "<level> class" names its class (the schema's name for it), then one row per
+    property under the schema's display name. {} when there is no such metadata."""
+    if not isinstance(entity, dict) or not isinstance(entity.get("properties"), dict):
+        return {}
+    classes = schema.get("classes") if isinstance(schema, dict) and isinstance(schema.get("classes"), dict) else {}
+    cls = str(entity.get("class", ""))
+    cdef = classes.get(cls) if isinstance(classes.get(cls), dict) else {}
+    pdefs = cdef.get("properties") if isinstance(cdef.get("properties"), dict) else {}
+    out: dict[str, Any] = {f"{level} class": f"{cdef['name']} ({cls})" if isinstance(cdef.get("name"), str) else cls}
+    for name, value in list(entity["properties"].items())[:512]:
+        pdef = pdefs.get(name) if isinstance(pdefs.get(name), dict) else {}
+        label = pdef.get("name") if isinstance(pdef.get("name"), str) else name
+        out[f"{level}: {label}"] = value if isinstance(value, (str, int, float, bool)) or value is None else str(value)[:200]
+    return out
+
+
+def schema_label(doc: dict) -> str | None:
+    """The schema's name or id, as the dock shows it beside the classes."""
+    schema = doc.get("schema")
+    if isinstance(schema, dict):
+        return str(schema.get("name") or schema.get("id") or "schema")
+    if isinstance(doc.get("schemaUri"), str):
+        return doc["schemaUri"][:120]
+    return None
+
+
+def tileset_rows(doc: dict) -> dict[str, Any]:
+    """Rows of the tileset's own metadata (and its schema's name)."""
+    out = entity_rows("tileset", doc.get("metadata"), doc.get("schema"))
+    label = schema_label(doc)
+    if out and label:
+        out["schema"] = label
+    return out
+
+
+def content_rows(doc: dict, content: Any) -> dict[str, Any]:
+    """Rows of one content's metadata and of the group it belongs to."""
+    if not isinstance(content, dict):
+        return {}
+    out = entity_rows("content", content.get("metadata"), doc.get("schema"))
+    groups = doc.get("groups") if isinstance(doc.get("groups"), list) else []
+    g = content.get("group")
+    if isinstance(g, int) and 0 <= g < len(groups):
+        out.update(entity_rows("group", groups[g], doc.get("schema")))
+        out["group"] = g
+    return out

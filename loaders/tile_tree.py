@@ -49,6 +49,7 @@ class TileNode:
     pending: Any = field(default=None, repr=False)  # what `expand` needs: external URIs or (tiling, coord)
     # viewerRequestVolume: the tile is only wanted while the eye is inside it (centre, radius, axes)
     request_volume: tuple[np.ndarray, float, np.ndarray | None] | None = None
+    metadata: dict = field(default_factory=dict, repr=False)  # content location -> 3D Tiles 1.1 metadata rows
 
 
 def _scale(m: np.ndarray) -> float:
@@ -86,6 +87,7 @@ class TileTree:
         self.version = ""
         self.bytes_fetched = 0
         self._lock = threading.RLock()
+        self._docs: dict[str, dict] = {}  # tileset documents by location: schema, groups, tileset metadata
 
     # --- sources ----------------------------------------------------------------------------
     def resolve(self, uri: str, base: str) -> str:
@@ -177,6 +179,7 @@ class TileTree:
     def add_tileset(self, doc: dict, location: str, parent: int, transform: np.ndarray, depth: int, chain: tuple[str, ...]) -> int | None:
         """Add a tileset document's root tile (and its explicit descendants) under `parent`."""
         y_up = str(doc["asset"].get("gltfUpAxis", "Y")).upper() != "Z"
+        self._docs[location] = doc
         return self._add_tile(doc["root"], parent, transform, "REPLACE", self._dirname(location), y_up, depth, chain + (location,))
 
     def _add_tile(self, tile: dict, parent: int, parent_transform: np.ndarray, refine: str, base: str, y_up: bool,
@@ -226,16 +229,25 @@ class TileTree:
             return None
         ge = t.get("geometricError", 0.0) if ge is None else ge
         ge = float(ge) if isinstance(ge, (int, float)) and not isinstance(ge, bool) and np.isfinite(ge) else 0.0
-        locations, external = [], []
-        for uri in (_uris(t) if contents is None else contents):
+        locations, external, rows = [], [], {}
+        doc = self._docs.get(chain[-1], {}) if chain else {}
+        items = ([t["content"]] if isinstance(t.get("content"), dict) else []) + (
+            [c for c in t["contents"] if isinstance(c, dict)] if isinstance(t.get("contents"), list) else [])
+        for k, uri in enumerate(_uris(t) if contents is None else contents):
             try:
                 loc = self.resolve(uri, base)
             except LoadError as exc:
                 self._warn(f"content '{uri[:80]}' {exc.reason}; skipped")
                 continue
             (external if _is_tileset_uri(uri) else locations).append(loc)
+            if doc and contents is None:
+                from loaders.tile_metadata import content_rows, entity_rows, tileset_rows
+
+                rows[loc] = {**tileset_rows(doc), **entity_rows("tile", t.get("metadata"), doc.get("schema")),
+                             **(content_rows(doc, items[k]) if k < len(items) else {})}
         node = TileNode(-1, parent, depth, transform, np.asarray(centre, float), radius, half,
                         max(ge, 0.0) * _scale(transform), str(t.get("refine", refine)).upper(), locations, None, y_up, base)
+        node.metadata = rows
         if node.refine not in ("ADD", "REPLACE"):
             node.refine = "REPLACE"
         if isinstance(t.get("viewerRequestVolume"), dict):
@@ -350,8 +362,11 @@ class TileTree:
             data = self.fetch(loc)
             local = not self.remote
             try:
-                out += parse_content(data, node.transform, y_up=node.y_up, base_dir=os.path.dirname(loc) if local else None,
-                                     root_dir=self.root_dir if local else None)
+                parsed = parse_content(data, node.transform, y_up=node.y_up, base_dir=os.path.dirname(loc) if local else None,
+                                       root_dir=self.root_dir if local else None)
+                for content in parsed:
+                    content.location = loc  # which of the tile's contents it is (picking, metadata)
+                out += parsed
             except (BinaryError, ValueError, MemoryError, KeyError, IndexError, TypeError) as exc:
                 raise LoadError(loc, str(exc) or type(exc).__name__) from None
         return out
@@ -421,6 +436,8 @@ def worth_streaming(tree: TileTree) -> bool:
     (a root and its leaves) is better merged: every feature is there for filters and colouring."""
     if tree.remote or len(tree.nodes) > 64:
         return True
+    if not any(n.contents or n.pending is not None for n in tree.nodes):
+        return True  # metadata only (1.1 TilesetWithFullMetadata): nothing to merge, a layer all the same
     return any(n.pending is not None or (n.depth >= 2 and n.contents) for n in tree.nodes)
 
 

@@ -38,6 +38,7 @@ class TileContent:
     geometry: GltfGeometry
     batch_length: int | None = None
     properties: dict[str, list] = field(default_factory=dict)
+    location: str = ""  # the content file or URL it came from (set by the streaming tree)
 
 
 @dataclass
@@ -46,6 +47,7 @@ class ContentRef:
     uri: str  # relative to the top tileset folder; used in element ids
     transform: np.ndarray
     y_up: bool = True
+    metadata: dict = field(default_factory=dict)  # 3D Tiles 1.1 rows: tileset, group, tile, content (tile_metadata)
 
 
 @dataclass
@@ -188,6 +190,7 @@ class _Walker:
         self.cancel = cancel
         self.walk = TileWalk("", 0.0)
         self.chain: list[str] = []
+        self.docs: list[dict] = []  # tileset documents being walked (their schema, groups, metadata)
 
     def _resolve(self, uri: str, base_dir: str) -> str | None:
         if "://" in uri or uri.startswith("data:"):
@@ -208,15 +211,16 @@ class _Walker:
         with open(path, "rb") as fh:
             return fh.read(64).lstrip()[:1] == b"{" and not path.lower().endswith(".gltf")
 
-    def add_contents(self, uris: list[str], transform: np.ndarray, base_dir: str, y_up: bool, depth: int) -> int:
+    def add_contents(self, uris: list[str], transform: np.ndarray, base_dir: str, y_up: bool, depth: int,
+                     rows: list[dict] | None = None) -> int:
         added = 0
-        for uri in uris:
+        for k, uri in enumerate(uris):
             path = self._resolve(uri, base_dir)
             if path is None:
                 continue
             if not self._is_tileset(path):
                 rel = os.path.relpath(path, self.root_dir).replace(os.sep, "/")
-                self.walk.contents.append(ContentRef(path, rel, transform, y_up))
+                self.walk.contents.append(ContentRef(path, rel, transform, y_up, rows[k] if rows and k < len(rows) else {}))
                 added += 1
             elif path in self.chain or len(self.chain) >= MAX_EXTERNAL_DEPTH:
                 self.walk.warnings.append(f"external tileset '{uri[:80]}' is recursive or nested too deeply; skipped")
@@ -230,12 +234,24 @@ class _Walker:
         return added
 
     def tileset(self, doc: dict, path: str, transform: np.ndarray, depth: int) -> int:
+        self.docs.append(doc)
         self.chain.append(path)
         up = str(doc["asset"].get("gltfUpAxis", "Y")).upper() != "Z"
         try:
             return self.tile(doc["root"], transform, "REPLACE", os.path.dirname(path), up, depth)
         finally:
             self.chain.pop()
+            self.docs.pop()
+
+    def _rows(self, tile: dict, depth: int) -> list[dict]:
+        """Metadata rows of each content of a tile: the tileset's, its group's, the tile's, its own."""
+        from loaders.tile_metadata import content_rows, entity_rows, tileset_rows
+
+        doc = self.docs[-1] if self.docs else {}
+        base = {"level": depth, **tileset_rows(doc), **entity_rows("tile", tile.get("metadata"), doc.get("schema"))}
+        items = ([tile["content"]] if isinstance(tile.get("content"), dict) else []) + (
+            [c for c in tile["contents"] if isinstance(c, dict)] if isinstance(tile.get("contents"), list) else [])
+        return [{**base, **content_rows(doc, c)} for c in items if isinstance(c.get("uri", c.get("url")), str) and c.get("uri", c.get("url"))]
 
     def _count_tile(self, too_deep: bool = False) -> bool:
         """One more tile visited; False (with one warning) past the size or depth bound."""
@@ -264,12 +280,13 @@ class _Walker:
         if isinstance(tile.get("implicitTiling"), dict) or "3DTILES_implicit_tiling" in (tile.get("extensions") or {}):
             return self.implicit(tile, transform, refine, base_dir, y_up, depth)
         children = [c for c in tile.get("children", []) if isinstance(c, dict)] if isinstance(tile.get("children"), list) else []
+        rows = self._rows(tile, depth)
         if refine == "ADD" or not children or self.every_level:
-            added = self.add_contents(uris, transform, base_dir, y_up, depth)
+            added = self.add_contents(uris, transform, base_dir, y_up, depth, rows)
             return added + sum(self.tile(c, transform, refine, base_dir, y_up, depth + 1) for c in children)
         added = sum(self.tile(c, transform, refine, base_dir, y_up, depth + 1) for c in children)
         if added == 0 and uris:  # finer levels missing: fall back to this level
-            added = self.add_contents(uris, transform, base_dir, y_up, depth)
+            added = self.add_contents(uris, transform, base_dir, y_up, depth, rows)
         return added
 
     def _fetch_local(self, location: str) -> bytes:
@@ -335,21 +352,22 @@ class _Merger:
         self.n_verts = 0
         self.uvs, self.normals, self.face_material, self.materials = [], [], [], []
 
-    def add(self, content: TileContent, uri: str) -> None:
+    def add(self, content: TileContent, uri: str, metadata: dict | None = None) -> None:
         g = content.geometry
+        meta = {"tile": uri, **metadata} if metadata and set(metadata) != {"level"} else {}  # 1.1 metadata only
         if len(g.faces):
             base = len(self.elements)
             if g.feature_ids is not None:
                 used = int(g.feature_ids.max(initial=-1)) + 1
                 n = min(content.batch_length or g.feature_count or used, used, len(g.positions))
                 for i in range(n):
-                    props = {k: v[i] for k, v in content.properties.items() if i < len(v)}
+                    props = {**meta, **{k: v[i] for k, v in content.properties.items() if i < len(v)}}
                     label = props.get("name", props.get("Name", ""))  # a feature's own name, when it has one
                     self.elements.append(ElementInfo(id=f"{uri}#{i}", name=str(label), properties=props))
                 fid = g.feature_ids[g.faces[:, 0]]
                 fe = np.where((fid >= 0) & (fid < n), fid + base, -1)
             else:
-                self.elements.append(ElementInfo(id=uri))
+                self.elements.append(ElementInfo(id=uri, properties=dict(meta)))
                 fe = np.full(len(g.faces), base)
             self.verts.append(g.positions)
             self.faces.append(g.faces + self.n_verts)
@@ -436,7 +454,7 @@ def read_tileset(path: str, *, progress: Progress | None = None, cancel: Cancel 
             continue
         for part in parts:
             walk.warnings.extend(f"{ref.uri}: {w}" for w in part.geometry.warnings)
-            merger.add(part, ref.uri)
+            merger.add(part, ref.uri, ref.metadata)
         loaded += 1
     fmt = "3D Tiles 1.1" if walk.version.startswith("1.1") else "3D Tiles 1.0"
     layer = merger.build(path, "tileset", fmt, walk.tiles, loaded, walk.geometric_error, walk.warnings)

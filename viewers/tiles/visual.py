@@ -76,6 +76,7 @@ def prepare_tile(contents: list, origin: np.ndarray, uri: str) -> LoadedTile:
     parts, nbytes, tris, pts, tex_bytes = [], 0, 0, 0, 0
     for c in contents:
         g = c.geometry
+        uri = getattr(c, "location", None) or uri
         props = dict(getattr(c, "properties", None) or getattr(g, "properties", None) or {})
         nbytes += sum(v.nbytes for v in props.values() if isinstance(v, np.ndarray))  # per-point attributes (COPC)
         if len(g.faces):
@@ -473,7 +474,10 @@ class TilesetStreamVisual(MeshVisual):
         if hit is None:
             return None
         index, part = hit
-        props: dict[str, Any] = {"layer": self.layer.name, "tile": index}
+        node = self.tree.nodes[index]
+        name = part.uri.rsplit("/", 1)[-1] if part.uri else f"tile {index}"
+        props: dict[str, Any] = {"layer": self.layer.name, "tile": f"level {node.depth}: {name}"}
+        props.update(node.metadata.get(part.uri) or {})  # tileset, group, tile and content metadata
         feature = -1
         if part.kept is not None:  # a filter left cells out: drawn cell -> the tile's own cell
             cell_id = int(part.kept[cell_id]) if 0 <= cell_id < len(part.kept) else -1
