@@ -77,3 +77,13 @@ def test_series_values_change_in_place_with_the_clock(canvas) -> None:
     assert canvas.visuals[id(layer)].actor is actor
     assert np.allclose(visual.grid.point_data["values"], before + 0.5)
     canvas.render()
+
+
+def test_pick_reads_the_value_at_the_clock(canvas) -> None:
+    [layer] = canvas.scene.make_layers(volume(6))
+    canvas.scene.clock.set_range(T0, T0 + timedelta(hours=2))
+    canvas.scene.clock.set_time(T0 + timedelta(hours=1))
+    canvas.scene.layers.append(layer)
+    corner = layer.data["vertices"][0]
+    props = canvas.visuals[id(layer)].describe_pick(0, corner).properties
+    assert props["r (m)"] == f"{np.linalg.norm(corner) + 1.0:.2f}" and props["time step"] == "step 2 of 2"
