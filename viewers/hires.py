@@ -176,7 +176,8 @@ def _place_texts(texts: dict[str, Any], size: tuple[int, int], font_scale: float
 
 def render_hires(canvas: Any, options: ExportOptions) -> tuple[np.ndarray, dict[str, tuple[float, float, float, float]]]:
     """The view at `options.scale` x the window's pixels as an (H, W, 3) uint8 array, top row
-    first, and where the title and date were drawn (pixel rectangles, y up)."""
+    first, and where the title, the date and each legend ("legend TITLE") were drawn (pixel
+    rectangles, y up)."""
     width, height = export_size(canvas, options.scale)
     window = canvas.plotter.render_window
     old = tuple(int(v) for v in window.GetSize())
@@ -197,6 +198,8 @@ def render_hires(canvas: Any, options: ExportOptions) -> tuple[np.ndarray, dict[
 
                 canvas.layout_overlays = layout
             window.Render()
+            for legend, rect in zip(canvas.legends.drawn, canvas.legends.rects):  # where they are in the picture
+                rects[f"legend {legend.title}"] = rect
             grab = vtk.vtkWindowToImageFilter()
             grab.SetInput(window)
             grab.SetInputBufferTypeToRGB()
@@ -215,10 +218,12 @@ def render_hires(canvas: Any, options: ExportOptions) -> tuple[np.ndarray, dict[
 
 
 def _push_legends_below(canvas: Any, title: tuple[float, float, float, float]) -> None:
-    """Lay the legends out again with the title as a rectangle to avoid (the stack's own rule)."""
+    """Lay the legends out again below the title's band (the whole width: a legend beside a title
+    reads as part of it), by the stack's own rule for rectangles to avoid."""
     size = tuple(int(v) for v in canvas.overlay.GetSize())
     floor = max(north_arrow_rect(size)[3], canvas.scale_bar.rect[3]) + GAP
-    canvas.legends.show(canvas.visible_legends(), size, [title], floor)
+    band = (0.0, title[1], float(size[0]), float(size[1]))
+    canvas.legends.show(canvas.visible_legends(), size, [band], floor)
 
 
 def save_png(pixels: np.ndarray, path: str | os.PathLike) -> None:

@@ -48,6 +48,8 @@ def test_a_2x_export_has_twice_the_pixels_and_draws_its_title(canvas: Canvas, tm
     assert _dark(pixels, rects["title"]) > 0.03  # letters, not an empty box
     assert _dark(pixels, rects["date"]) > 0.03
     assert rects["title"][3] <= 2 * SIZE[1] and rects["title"][1] > SIZE[1]  # top half, inside the picture
+    drawn = rects["legend Elev: Elevation (m, local)"]  # below the title's band, at the right
+    assert drawn[3] <= rects["title"][1] and drawn[2] > 1.5 * SIZE[0]
     # the window is as it was: its size, fonts, overlays and legends
     assert tuple(canvas.plotter.render_window.GetSize()) == SIZE and canvas.font_scale == 1.0
     canvas.render()
