@@ -200,6 +200,7 @@ class BriefingMode(QObject):
         self.laser = LaserPointer(view, diameter=int(32 * FONT_SCALE))
         self.laser.hide()
         self.card = TitleCard(view)
+        self.card.on_click = self.next
         self._place_widgets()
         view.setCursor(Qt.CursorShape.BlankCursor)  # the laser dot is the pointer
 

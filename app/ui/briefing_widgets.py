@@ -6,6 +6,7 @@ laser dot following the mouse costs no 3D frame.
 from __future__ import annotations
 
 from datetime import date
+from typing import Callable
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QRadialGradient
@@ -29,6 +30,11 @@ class TitleCard(QWidget):
         self.subtitle = ""
         self.date_text = ""
         self.hint = tr("PageDown or \u2192 to begin  \u00b7  Esc to leave")
+        self.on_click: Callable[[], None] | None = None  # a click on the card begins, as PageDown does
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.button() == Qt.MouseButton.LeftButton and self.on_click is not None:
+            self.on_click()
 
     def set_text(self, title: str, subtitle: str = "", when: date | None = None) -> None:
         self.title = title or "Twinscape"  # i18n: not shown (the app's name)

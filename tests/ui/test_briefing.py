@@ -113,6 +113,8 @@ def test_pagedown_steps_the_tour_and_pageup_goes_back(qtbot, briefing) -> None:
     assert win.briefing.index == 0
     _key(qtbot, win, Qt.Key.Key_Left)
     assert win.briefing.index == -1 and win.briefing.card.isVisible()
+    qtbot.mouseClick(win.briefing.card, Qt.MouseButton.LeftButton)  # a click on the card begins too
+    assert win.briefing.index == 0 and not win.briefing.card.isVisible()
 
 
 def test_nothing_pops_up_over_the_audience(qtbot, briefing, tmp_path: Path, monkeypatch) -> None:
