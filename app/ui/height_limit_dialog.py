@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+    QAbstractItemView, QButtonGroup, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
     QRadioButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -61,6 +61,15 @@ class HeightLimitDialog(QDialog):
         self.path.setPlaceholderText("zones.geojson")
         browse = QPushButton("Browse\u2026")
         browse.clicked.connect(self._browse)
+        self.drawn = QRadioButton("A zone drawn in the view")
+        self.draw_button = QPushButton("Draw…")
+        self.draw_button.setToolTip("Click the zone's corners in the view, then press Enter (Escape cancels)")
+        self.draw_button.clicked.connect(self.start_drawing)
+        self.drawn_polygon: Any = None
+        self.drawer: Any = None
+        self.limit_kind = QButtonGroup(self)  # one choice, though the buttons sit in different rows
+        for button in (self.everywhere, self.from_file, self.drawn):
+            self.limit_kind.addButton(button)
         self.check_button = QPushButton("Check")
         self.check_button.clicked.connect(self.check)
         self.export_button = QPushButton("Export CSV\u2026")
@@ -85,6 +94,13 @@ class HeightLimitDialog(QDialog):
         zrow.addWidget(self.path, 1)
         zrow.addWidget(browse)
         form.addRow("", zones)
+        drawn = QWidget()
+        drow = QHBoxLayout(drawn)
+        drow.setContentsMargins(0, 0, 0, 0)
+        drow.addWidget(self.drawn)
+        drow.addWidget(self.draw_button)
+        drow.addStretch(1)
+        form.addRow("", drawn)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         buttons = QHBoxLayout()
@@ -95,6 +111,29 @@ class HeightLimitDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.table, 1)
         self.resize(620, 360)
+
+    def start_drawing(self) -> Any:
+        """Corners from clicks in the view (app/ui/zone_drawing.py) until Enter."""
+        from app.ui.zone_drawing import ZoneDrawer
+
+        if self.drawer is not None:
+            self.drawer.cancel()
+        self.drawn.setChecked(True)
+        self.status.setText("Click the zone's corners in the view; Enter closes it, Escape cancels")
+        self.drawer = ZoneDrawer(self.win, self._drawn)
+        self.win.view.setFocus()
+        return self.drawer
+
+    def _drawn(self, points: Any) -> None:
+        import shapely
+
+        self.drawer = None
+        if points is None:
+            self.status.setText("No zone drawn (a zone needs three corners or more)")
+            return
+        polygon = shapely.Polygon(points[:, :2])
+        self.drawn_polygon = polygon if polygon.is_valid and polygon.area > 0 else polygon.buffer(0)
+        self.status.setText(f"Zone drawn: {len(points)} corners, {self.drawn_polygon.area:,.0f} m2")
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Height limit zones", "", "GeoJSON (*.geojson *.json);;All files (*)")
@@ -107,6 +146,10 @@ class HeightLimitDialog(QDialog):
 
         if self.everywhere.isChecked():
             return [Zone("everywhere", float(self.max_height.value()))]
+        if self.drawn.isChecked():
+            if self.drawn_polygon is None:
+                raise ValueError("draw the zone first: Draw..., click its corners in the view, Enter")
+            return [Zone("drawn zone", float(self.max_height.value()), self.drawn_polygon)]
         frame = self.win.scene.frame
         if not frame.is_set:
             raise ValueError("the scene is not georeferenced: zones on the map cannot be placed")

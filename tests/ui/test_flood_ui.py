@@ -160,3 +160,34 @@ def test_relative_series_start_at_the_clock_and_fit_it() -> None:
     fit_clock(scene, layer)
     assert layer.time_origin == start.isoformat()  # a simulation's t = 0 is the clock's start
     assert (scene.clock.start, scene.clock.end) == (start, start + timedelta(minutes=10))  # widened to the series
+
+
+def test_height_limit_zone_drawn_in_the_view(qtbot, window, tmp_path) -> None:
+    win = window
+    write_bowl(tmp_path / "bowl.tif", cell=4.0)
+    win.open_paths([str(tmp_path / "bowl.tif")])
+    wait_loaded(qtbot, win)
+    centre = (win.scene.layers[0].bounds()[0] + win.scene.layers[0].bounds()[1]) / 2
+    for dx in (0.0, 30.0):
+        for data in win.scene.make_layers(box_building(np.array([centre[0] + dx, centre[1], -12.0]), height=40.0)):
+            win.scene.layers.append(data)
+    win.height_limits_action.trigger()
+    dialog = win.height_limit_dialog
+    dialog.max_height.setValue(30.0)
+    drawer = dialog.start_drawing()
+    win.canvas.zoom_to(view="top")
+    win.canvas.render()
+    qtbot.mouseClick(win.view, Qt.MouseButton.LeftButton, pos=win.view.rect().center())  # one corner by a real click
+    assert len(drawer.points) == 1 and drawer.marker in list(win.scene.layers)
+    qtbot.keyClick(win.view, Qt.Key.Key_Escape)  # dropped: its marker goes too
+    assert "No zone drawn" in dialog.status.text() and all(la.name != "Zone being drawn" for la in win.scene.layers)
+    drawer = dialog.start_drawing()
+    for dx, dy in ((-10.0, 10.0), (-10.0, -10.0), (10.0, -10.0), (10.0, 10.0)):
+        drawer.add((centre[0] + dx, centre[1] + dy, 0.0))
+    qtbot.keyClick(win.view, Qt.Key.Key_Return)
+    assert dialog.drawn_polygon is not None and "Zone drawn: 4 corners" in dialog.status.text()
+    assert all(layer.name != "Zone being drawn" for layer in win.scene.layers)
+    dialog.check()
+    assert not dialog.everywhere.isChecked()  # one kind of limit at a time
+    assert dialog.table.rowCount() == 1 and dialog.table.item(0, 5).text() == "drawn zone"  # the tower outside is not in it
+    dialog.close()
