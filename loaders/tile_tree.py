@@ -438,6 +438,8 @@ def worth_streaming(tree: TileTree) -> bool:
         return True
     if not any(n.contents or n.pending is not None for n in tree.nodes):
         return True  # metadata only (1.1 TilesetWithFullMetadata): nothing to merge, a layer all the same
+    if any(len(n.contents) > 1 for n in tree.nodes):
+        return True  # several contents per tile (meshes and points): streamed, they stay one layer
     return any(n.pending is not None or (n.depth >= 2 and n.contents) for n in tree.nodes)
 
 

@@ -62,3 +62,9 @@ def test_metadata_only_tileset_loads() -> None:
     scene = Scene()
     layers = build_layers(scene, str(corpus_file(f"{SAMPLES}/TilesetWithFullMetadata/tileset.json")), stream_tiles=True)
     assert len(layers) == 1 and layers[0].streamed
+
+
+def test_a_tile_with_several_contents_is_one_layer() -> None:
+    scene = Scene()
+    layers = build_layers(scene, str(corpus_file(f"{SAMPLES}/MultipleContents/tileset.json")), stream_tiles=True)
+    assert len(layers) == 1 and layers[0].streamed  # triangles and points of one tile: one layer
