@@ -15,7 +15,7 @@ import vtk
 
 from viewers.legends import TEXT_RGB, text_size
 
-MAX_LABELS = 2_000  # candidates kept (by priority) per update
+MAX_LABELS = 300  # candidates formatted and placed per update (alerts and warnings first)
 MAX_SHOWN = 40  # labels on screen at once
 FONT = 12
 LIFT_PX = 8  # the box sits this far above its sensor

@@ -36,6 +36,7 @@ ALERT_RGB = (220, 30, 30)
 STALE_RGB = (150, 150, 150)
 TRACK_RGB = (30, 70, 140)
 PULSE_HZ = 1.5
+PULSE_FPS = 10  # the pulse animates at most this often (the feed timer's rate)
 GLYPH_RESOLUTION = ((500, (16, 12)), (10**12, (10, 7)))  # sensors -> sphere resolution
 SPLAT_ABOVE = 500
 SPLAT_SHADER = (  # a disc shaded like a sphere seen from the camera
@@ -98,6 +99,7 @@ class SensorVisual(Visual):
         layer.readings_added.connect(self._changed)
         layer.view_time_changed.connect(self._changed)
         layer.alerts.changed.connect(self._changed)
+        layer.privacy_changed.connect(self._changed)
         self.clock = canvas.scene.clock
         self.clock.time_changed.connect(self._on_time)
         self._on_time(self.clock.time)
@@ -195,7 +197,7 @@ class SensorVisual(Visual):
         """Called by the canvas before each render and by the GUI's poll timer: at most one
         refresh per frame. True while something animates (a pulsing alert) or ages (live)."""
         now = time.monotonic()
-        pulsing = self.view is not None and bool(self.view.pulsing.any())
+        pulsing = self.view is not None and bool(self.view.pulsing.any()) and now - self._refreshed >= 1.0 / PULSE_FPS
         ageing = self.layer.live and now - self._refreshed >= LIVE_REFRESH_S and len(self.layer.store) > 0
         if self.dirty or pulsing or ageing:
             self.refresh()
@@ -341,15 +343,16 @@ class SensorVisual(Visual):
         shown = view.value[rows]
         lo_hi = layer.value_range()  # the legend's precision: 0-94 ug/m3 in whole numbers, 0-1 m in cm
         span = lo_hi[1] - lo_hi[0] if lo_hi else 100.0
+        values = view.values[rows]
+        has = ~np.isnan(values)
+        first = has.argmax(axis=1) if values.shape[1] else np.zeros(len(rows), dtype=np.int64)
         out = []
-        for row, v in zip(rows, shown):
+        for k, v in enumerate(shown):
             if not math.isnan(v):
                 out.append(f"{format_number(float(v), span)} {unit}".strip())
-                continue
-            own = np.flatnonzero(~np.isnan(view.values[row]))
-            if len(own):
-                name = store.quantities[int(own[0])]
-                value = float(view.values[row, own[0]])
+            elif values.shape[1] and has[k, first[k]]:
+                name = store.quantities[int(first[k])]
+                value = float(values[k, first[k]])
                 out.append(f"{format_number(value, max(abs(value), 10.0))} {store.units.get(name, '')}".strip())
             else:
                 out.append("\u2013")
@@ -414,6 +417,7 @@ class SensorVisual(Visual):
         self.layer.readings_added.disconnect(self._changed)
         self.layer.view_time_changed.disconnect(self._changed)
         self.layer.alerts.changed.disconnect(self._changed)
+        self.layer.privacy_changed.disconnect(self._changed)
         self.clock.time_changed.disconnect(self._on_time)
         for actor in (self.track_actor, self.density_actor):
             self.canvas.plotter.remove_actor(actor, render=False)

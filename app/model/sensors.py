@@ -67,8 +67,6 @@ class SensorLayer(Layer):
     track_points: int = 60
     history_per_sensor: int = DEFAULT_RING
     sensor_types: tuple[str, ...] = ()  # only sensors whose meta "type" is one of these (empty: all)
-    # briefing mode's override (BRIEFING calls set_privacy_density): not saved with the project
-    privacy_density: bool = field(default=False, metadata={"state": False})
 
     kind: ClassVar[str] = "sensors"
     time_aware: ClassVar[bool] = True
@@ -76,6 +74,7 @@ class SensorLayer(Layer):
     readings_added: ClassVar[Signal] = Signal()  # new readings folded in: the visual redraws at the next frame
     view_time_changed: ClassVar[Signal] = Signal(object)  # None (live) or epoch seconds
     status_changed: ClassVar[Signal] = Signal()
+    privacy_changed: ClassVar[Signal] = Signal(bool)  # briefing mode's density override (not a field: no undo step)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -93,6 +92,7 @@ class SensorLayer(Layer):
         self.status: dict[str, Any] = {"state": "idle", "received": 0, "malformed": 0, "dropped": 0, "refused": 0,
                                        "message": ""}
         self.unplaced = 0  # readings whose position could not be put in the scene
+        self.privacy_density = False  # briefing mode's override: not saved, not an undo step, not "unsaved"
 
     # --- project ----------------------------------------------------------------------------------
     @property
@@ -120,7 +120,9 @@ class SensorLayer(Layer):
 
     def set_privacy_density(self, on: bool) -> None:
         """Briefing mode: movers only as an aggregated density (min count per cell), whatever `density` says."""
-        self.privacy_density = bool(on)
+        if bool(on) != self.privacy_density:
+            self.privacy_density = bool(on)
+            self.privacy_changed.emit(self.privacy_density)
 
     @property
     def shows_density(self) -> bool:

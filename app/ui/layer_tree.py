@@ -35,7 +35,7 @@ def scrolling(body: QWidget) -> QScrollArea:
 
 
 KIND_LABELS = {"pointcloud": "Point cloud", "bim": "BIM", "tileset": "3D Tiles", "mesh": "Mesh", "tile": "3D Tiles",
-               "missing": "Missing", "comparison": "Comparison", "result": "Result"}
+               "missing": "Missing", "comparison": "Comparison", "result": "Result", "sensors": "Live sensors"}
 MISSING_RGB = "#9e9e9e"
 Relink = Callable[[list[tuple[MissingLayer, str]]], None]
 ERROR_RGB, WARN_RGB = "#c62828", "#b26a00"

@@ -154,7 +154,9 @@ def test_density_mode_hides_individual_movers(qtbot, live) -> None:
     _push(qtbot, live, layer, movers + [r("fixed", 3.0, now, pos=(200, 0, 0), q="speed", unit="km/h")])
     visual = live.canvas.visuals[id(layer)]
     assert visual.points.GetNumberOfPoints() == 4 and visual.tracks.n_lines == 3
+    steps = len(live.undo._done)
     layer.set_privacy_density(True)  # what briefing mode does
+    assert len(live.undo._done) == steps  # a presentation setting, not an edit of the project
     qtbot.waitUntil(lambda: not visual.dirty, timeout=3000)
     pts = vtk_to_numpy(visual.points.GetPoints().GetData())
     assert len(pts) == 1 and np.allclose(pts[0], (200, 0, 0))  # only the fixed sensor
