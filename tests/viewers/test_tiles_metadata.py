@@ -68,3 +68,27 @@ def test_a_tile_with_several_contents_is_one_layer() -> None:
     scene = Scene()
     layers = build_layers(scene, str(corpus_file(f"{SAMPLES}/MultipleContents/tileset.json")), stream_tiles=True)
     assert len(layers) == 1 and layers[0].streamed  # triangles and points of one tile: one layer
+
+
+def test_streamed_tiles_colour_by_their_metadata() -> None:
+    path = corpus_file(f"{SAMPLES}/MetadataGranularities/tileset.json")
+    scene = Scene()
+    [layer] = build_layers(scene, str(path), loader=STREAMED_LOADER, stream_tiles=True)
+    plotter = pv.Plotter(off_screen=True, window_size=(300, 200))
+    canvas = Canvas(plotter, scene)
+    try:
+        scene.layers.append(layer)
+        canvas.zoom_to(view="top")
+        start = time.perf_counter()
+        while canvas.tick(render=False) and time.perf_counter() - start < 30:
+            time.sleep(0.01)
+        assert "property:tile: population" in layer.available_color_modes()
+        layer.color_mode = "property:tile: population"
+        canvas.tick(render=False)
+        visual = canvas.visuals[id(layer)]
+        mapper = next(p.actor.GetMapper() for i in visual.shown for p in visual.loaded[i].parts if p.actor is not None)
+        assert mapper.GetScalarVisibility() and mapper.GetArrayName() == "style value"
+        assert visual.coloring.range is not None and visual.coloring.range[0] < visual.coloring.range[1]
+    finally:
+        canvas.close()
+        plotter.close()

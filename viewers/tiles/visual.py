@@ -71,8 +71,24 @@ def _vtk_matrix(m: np.ndarray) -> vtk.vtkMatrix4x4:
     return out
 
 
-def prepare_tile(contents: list, origin: np.ndarray, uri: str) -> LoadedTile:
-    """Parsed contents -> unattached polydata relative to `origin` (worker thread)."""
+def _with_metadata(part: TilePart, rows: dict | None) -> None:
+    """3D Tiles 1.1 metadata of the part's tile/content/group/tileset as per-feature properties,
+    so colour-by and filters work on them like on batch-table values. A part without features
+    becomes one feature: picking it tints the whole content."""
+    rows = {k: v for k, v in (rows or {}).items() if isinstance(v, (str, int, float, bool))}
+    if not rows:
+        return
+    n_cells = part.poly.n_cells
+    if part.cell_feature is None:
+        part.cell_feature = np.zeros(n_cells, np.int64)
+    lengths = [len(v) for v in part.properties.values() if isinstance(v, (list, tuple, np.ndarray))]
+    n = max(lengths + [int(part.cell_feature.max(initial=-1)) + 1, 1])
+    part.properties = {**{k: [v] * n for k, v in rows.items()}, **part.properties}
+
+
+def prepare_tile(contents: list, origin: np.ndarray, uri: str, metadata: dict | None = None) -> LoadedTile:
+    """Parsed contents -> unattached polydata relative to `origin` (worker thread); `metadata`
+    maps a content's location to its 3D Tiles 1.1 metadata rows (TileNode.metadata)."""
     parts, nbytes, tris, pts, tex_bytes = [], 0, 0, 0, 0
     for c in contents:
         g = c.geometry
@@ -102,6 +118,8 @@ def prepare_tile(contents: list, origin: np.ndarray, uri: str) -> LoadedTile:
             parts.append(TilePart(poly, None if pf is None else np.asarray(pf, np.int64), props, uri))
             nbytes += p.nbytes * 2 + len(p) * 4
             pts += len(p)
+    for part in parts:
+        _with_metadata(part, (metadata or {}).get(part.uri))
     return LoadedTile(parts, max(nbytes + tex_bytes, 1), tris, pts, tex_bytes)
 
 
@@ -213,7 +231,7 @@ class TilesetStreamVisual(MeshVisual):
             for c in contents:  # the tree keeps one copy of each text: a tileset warns once per kind
                 for w in c.geometry.warnings[:5]:
                     self.tree._warn(w)
-            item: Any = prepare_tile(contents, node.center, node.contents[0])
+            item: Any = prepare_tile(contents, node.center, node.contents[0], node.metadata)
         except LoadError as exc:
             item = f"{exc.path[-80:]}: {exc.reason}"
         except Exception as exc:  # noqa: BLE001 - any bad tile is a failed tile, never a crash
