@@ -13,11 +13,9 @@ import queue
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pyvista as pv
 import vtk
 
 from app.model.color_range import tileset_ranges
@@ -30,7 +28,8 @@ from viewers.tiles.cache import TileCache
 from viewers.tiles.selection import View, select_tiles
 from viewers.legends import Legend
 from viewers.tiles.styling import TileColoring, filtered_poly
-from viewers.textures import TextureBank, dress_actor, material_pieces, texture_bytes
+from viewers.textures import TextureBank, dress_actor
+from viewers.tiles.parts import LoadedTile, TilePart, prepare_tile  # noqa: F401 - TilePart re-exported
 from viewers.visuals import MeshVisual, register_visual
 
 WORKERS = 2
@@ -39,88 +38,12 @@ UPLOAD_MS = 8.0  # GUI-thread time per frame spent attaching finished tiles
 MAX_UPLOADS = 6
 
 
-@dataclass
-class TilePart:
-    """One drawable piece of a tile: its polydata and how its cells map to features."""
-
-    poly: Any
-    cell_feature: np.ndarray | None  # (cells,) feature id per cell, -1 = none
-    properties: dict[str, list] = field(default_factory=dict)
-    uri: str = ""
-    actor: Any = None
-    kept: np.ndarray | None = None  # original cells drawn when a filter leaves some out
-    material: Any = None  # loaders.gltf_materials.Material of a triangle part, None: not glTF-authored
-    textured: bool = False  # draws its material's texture with its UVs
-    tinted: bool = False  # RGBA holds a highlight tint over white: modulates the texture
-
-
-@dataclass
-class LoadedTile:
-    parts: list[TilePart]
-    nbytes: int
-    triangles: int
-    points: int
-    texture_bytes: int = 0
-
-
 def _vtk_matrix(m: np.ndarray) -> vtk.vtkMatrix4x4:
     out = vtk.vtkMatrix4x4()
     for r in range(4):
         for c in range(4):
             out.SetElement(r, c, float(m[r, c]))
     return out
-
-
-def _with_metadata(part: TilePart, rows: dict | None) -> None:
-    """3D Tiles 1.1 metadata of the part's tile/content/group/tileset as per-feature properties,
-    so colour-by and filters work on them like on batch-table values. A part without features
-    becomes one feature: picking it tints the whole content."""
-    rows = {k: v for k, v in (rows or {}).items() if isinstance(v, (str, int, float, bool))}
-    if not rows:
-        return
-    n_cells = part.poly.n_cells
-    if part.cell_feature is None:
-        part.cell_feature = np.zeros(n_cells, np.int64)
-    lengths = [len(v) for v in part.properties.values() if isinstance(v, (list, tuple, np.ndarray))]
-    n = max(lengths + [int(part.cell_feature.max(initial=-1)) + 1, 1])
-    part.properties = {**{k: [v] * n for k, v in rows.items()}, **part.properties}
-
-
-def prepare_tile(contents: list, origin: np.ndarray, uri: str, metadata: dict | None = None) -> LoadedTile:
-    """Parsed contents -> unattached polydata relative to `origin` (worker thread); `metadata`
-    maps a content's location to its 3D Tiles 1.1 metadata rows (TileNode.metadata)."""
-    parts, nbytes, tris, pts, tex_bytes = [], 0, 0, 0, 0
-    for c in contents:
-        g = c.geometry
-        uri = getattr(c, "location", None) or uri
-        props = dict(getattr(c, "properties", None) or getattr(g, "properties", None) or {})
-        nbytes += sum(v.nbytes for v in props.values() if isinstance(v, np.ndarray))  # per-point attributes (COPC)
-        if len(g.faces):
-            verts = np.asarray(g.positions - origin, dtype=np.float32)
-            faces = np.asarray(g.faces, dtype=np.int64)
-            fid = None
-            if g.feature_ids is not None and len(g.feature_ids) == len(verts):
-                fid = np.asarray(g.feature_ids, np.int64)[faces[:, 0]]
-            pieces = material_pieces(verts, faces, g.colors, g)
-            for piece in pieces:
-                parts.append(TilePart(piece.poly, None if fid is None else fid[piece.faces], props, uri,
-                                      material=piece.material, textured=piece.textured))
-            extra = sum(int(p.poly.point_data[k].nbytes) for p in pieces for k in ("TCoords", "Normals") if k in p.poly.point_data)
-            tex_bytes += texture_bytes(pieces)
-            nbytes += verts.nbytes + faces.nbytes * 4 // 3 + (len(verts) * 4 if g.colors is not None else 0) + extra
-            tris += len(faces)
-        if len(g.points):
-            p = np.asarray(g.points - origin, dtype=np.float32)
-            poly = pv.PolyData(p)
-            if g.point_colors is not None and len(g.point_colors) == len(p):
-                poly.point_data["RGBA"] = np.hstack([g.point_colors[:, :3], np.full((len(p), 1), 255, np.uint8)]).astype(np.uint8)
-            pf = getattr(g, "point_feature_ids", None)
-            parts.append(TilePart(poly, None if pf is None else np.asarray(pf, np.int64), props, uri))
-            nbytes += p.nbytes * 2 + len(p) * 4
-            pts += len(p)
-    for part in parts:
-        _with_metadata(part, (metadata or {}).get(part.uri))
-    return LoadedTile(parts, max(nbytes + tex_bytes, 1), tris, pts, tex_bytes)
 
 
 @register_visual(TilesetLayer)
