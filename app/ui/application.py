@@ -28,7 +28,6 @@ def run_gui(paths: list[str], demo: bool = False, screenshot: str | None = None,
     from PySide6.QtWidgets import QApplication
 
     from app import __version__
-    from app.demo import demo_project_path
     from app.logs import setup_logging
     from app.ui.main_window import MainWindow
 
@@ -46,7 +45,13 @@ def run_gui(paths: list[str], demo: bool = False, screenshot: str | None = None,
     window = MainWindow(settings=settings)
     window.resize(*size)
     window.show()
-    window.open_paths([str(demo_project_path())] if demo else paths)
+    if demo:  # the demo's layer, bookmark and tour names in the interface's language
+        from app.demo import LOCALIZED_FOLDER, localized_demo_project
+        from app.ui.i18n import tr
+        from assets.demo.generate import default_cache_root
+
+        project = localized_demo_project(tr, chosen_language(settings), default_cache_root() / LOCALIZED_FOLDER)
+    window.open_paths([str(project)] if demo else paths)
     if screenshot:
         started = time.monotonic()
         quiet = [0]  # consecutive checks with no load and no tile pending

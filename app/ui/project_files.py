@@ -146,9 +146,9 @@ class ProjectFiles:
     def opened(self, path: str) -> None:
         """A project finished opening into an empty window: it is the window's file, unchanged.
         The demo is a template: Save asks where, rather than writing into the app's assets."""
-        from app.demo import demo_project_path
+        from app.demo import is_demo_project
 
-        is_demo = _inside(Path(path), demo_project_path().parent)
+        is_demo = is_demo_project(path)  # the demo or its copy in the interface's language
         self.path = None if is_demo else path
         self.name = Path(path).stem
         self.window.undo.clear()
