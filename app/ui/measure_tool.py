@@ -195,6 +195,7 @@ class MeasureTool(QObject):
             return True
         if kind == QEvent.Type.MouseButtonPress and event.button() == Qt.MouseButton.LeftButton:
             self._press = (event.position().x(), event.position().y())
+            self._swallow_release = False  # a new click: only the release right after a double-click is eaten
         elif kind == QEvent.Type.MouseButtonDblClick and event.button() == Qt.MouseButton.LeftButton:
             self._swallow_release = True
             self.finish()

@@ -138,3 +138,26 @@ def test_every_tool_key_is_listed_in_help(window) -> None:
     for action, keys in (("Distance", "M"), ("Polygon area", "Ctrl+M"), ("Section box", "B"), ("Add label", "N"),
                          ("Cancel measurement", "Esc")):
         assert (action, keys) in rows, (action, keys)
+
+
+def test_polyline_finished_by_double_click_and_point_coordinates(qtbot, window) -> None:
+    window.scene.frame.origin_lla = (30.6, 114.3, 20.0)
+    window.scene.frame.display_crs = "EPSG:4547"
+    _box(window)
+    window.measure.mode_actions["polyline"].trigger()
+    a, b = _screen(window, (-10, -10, 20), (3, -3)), _screen(window, (10, -10, 20), (-3, -3))
+    _click(qtbot, window, a)
+    _click(qtbot, window, b)
+    qtbot.mouseDClick(window.view, Qt.MouseButton.LeftButton, pos=b)
+    qtbot.wait(20)
+    assert len(window.scene.annotations) == 1
+    assert window.scene.annotations[0].values()[0][1] == pytest.approx(20.0)
+    window.measure.mode_actions["point"].trigger()
+    _click(qtbot, window, _screen(window, (-10, -10, 20), (3, -3)))
+    dock = window.measure.dock
+    assert [i.kind for i in window.scene.annotations] == ["polyline", "point"], window.statusBar().currentMessage()
+    dock.measurements.selectRow(1)
+    dock.copy_selected()
+    text = QGuiApplication.clipboard().text()
+    assert text.startswith("Point: E -10.000 m; N -10.000 m; U 20.000 m; EPSG:4547 ")
+    assert "lat 30.59" in text and "lon 114.29" in text
