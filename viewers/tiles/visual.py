@@ -16,16 +16,17 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
+import pyvista as pv
 import vtk
 
-from app.model.color_range import tileset_ranges
+from app.model.color_range import data_range, tileset_ranges
 from app.model.layers import TilesetLayer
 from app.model.scene import Selection
 from loaders.base import LoadError
 from viewers import style
 from viewers.lod import camera_state_from_vtk, frustum_planes_from_vtk
 from viewers.tiles.cache import TileCache
-from viewers.tiles.selection import View, select_tiles
+from viewers.tiles.selection import View, distance_to, select_tiles
 from viewers.legends import Legend
 from viewers.tiles.styling import TileColoring, filtered_poly
 from viewers.textures import TextureBank, dress_actor
@@ -33,9 +34,17 @@ from viewers.tiles.parts import LoadedTile, TilePart, prepare_tile  # noqa: F401
 from viewers.visuals import MeshVisual, register_visual
 
 WORKERS = 2
+
+
+def elevation_range(layer: TilesetLayer) -> tuple[float, float] | None:
+    """The elevation ramp's range in scene metres: the user's limits, else the layer's bounds."""
+    limits = layer.color_limits.get("elevation")
+    return tuple(map(float, limits)) if limits else data_range(layer, "elevation")  # type: ignore[return-value]
 MAX_IN_FLIGHT = 8  # requests queued on the workers at once: the rest wait, re-prioritised per frame
 UPLOAD_MS = 8.0  # GUI-thread time per frame spent attaching finished tiles
 MAX_UPLOADS = 6
+BASE_POINT_PX = 3.0  # point size of streamed point tiles, as whole-loaded clouds
+MAX_POINT_PX = 10.0
 
 
 def _vtk_matrix(m: np.ndarray) -> vtk.vtkMatrix4x4:
@@ -180,9 +189,9 @@ class TilesetStreamVisual(MeshVisual):
             actor.SetUserMatrix(user)
             actor.SetVisibility(False)
             part.actor = actor
+            self._actor_part[id(actor)] = (index, part)  # before styling: the elevation ramp needs the tile
             self._style_part(part)
             renderer.AddActor(actor)
-            self._actor_part[id(actor)] = (index, part)
         self.loaded[index] = tile
         seen = self.layer.data.setdefault("seen_properties", {})  # colour-by offers what tiles brought
         for part in tile.parts:
@@ -214,7 +223,7 @@ class TilesetStreamVisual(MeshVisual):
         prop.SetEdgeVisibility(bool(self.layer.show_edges))
         has_rgba = part.poly.point_data.get("RGBA") is not None if hasattr(part.poly, "point_data") else False
         if part.poly.n_cells == part.poly.n_verts and part.poly.n_verts:  # points
-            prop.SetPointSize(3.0)
+            prop.SetPointSize(BASE_POINT_PX)
             prop.LightingOff()
         else:
             prop.SetAmbient(0.22)
@@ -235,6 +244,8 @@ class TilesetStreamVisual(MeshVisual):
                 mapper.SetScalarRange(*self.coloring.scalar_range())
                 mapper.SetColorModeToMapScalars()
             mapper.ScalarVisibilityOn()
+        elif self.layer.color_mode == "elevation" and poly.n_points and self._elevation(part, poly, mapper):
+            pass
         elif part.textured and self.layer.color_mode != "elevation":
             if part.tinted:  # a highlight tint over white modulates the texture
                 mapper.SetScalarModeToUsePointFieldData()
@@ -255,6 +266,31 @@ class TilesetStreamVisual(MeshVisual):
             prop.SetColor(*[c / 255.0 for c in style.DEFAULT_MESH_RGB])
         if part.material is not None and not (part.poly.n_cells == part.poly.n_verts):
             dress_actor(actor, part.material if styled is None else None, None, float(self.layer.opacity))
+
+    def _elevation(self, part: TilePart, poly: Any, mapper: Any) -> bool:
+        """Scene heights of the part's points on the layer's one elevation ramp (fixed range: the
+        user's limits, else the tileset's bounds), as whole-loaded clouds and meshes are coloured."""
+        hit = self._actor_part.get(id(part.actor))
+        rng = elevation_range(self.layer)
+        if hit is None or rng is None:
+            return False
+        centre = self.tree.nodes[hit[0]].center
+        row = self.matrix[2]
+        poly.point_data["Elevation"] = (np.asarray(poly.points, np.float64) + centre) @ row[:3] + row[3]
+        mapper.SetScalarModeToUsePointFieldData()
+        mapper.SelectColorArray("Elevation")
+        mapper.SetLookupTable(self._elevation_lut(rng))
+        mapper.SetScalarRange(*rng)
+        mapper.SetColorModeToMapScalars()
+        mapper.ScalarVisibilityOn()
+        return True
+
+    def _elevation_lut(self, rng: tuple[float, float]) -> Any:
+        lut = getattr(self, "_elev_lut", None)
+        if lut is None:
+            lut = self._elev_lut = pv.LookupTable(cmap=style.ELEVATION_CMAP)
+        lut.scalar_range = rng
+        return lut
 
     def _apply_style(self) -> None:
         for tile in self.loaded.values():
@@ -281,6 +317,9 @@ class TilesetStreamVisual(MeshVisual):
             legend = Legend(f"{self.layer.name}: {c.name}", lut=c.lut, range=c.scalar_range())
         elif (categories := c.legend()) is not None:
             legend = Legend(f"{self.layer.name}: {categories[0]}", tuple(categories[1]))
+        rng = elevation_range(self.layer) if self.layer.color_mode == "elevation" else None
+        if legend is None and rng is not None and self.loaded:
+            legend = Legend(f"{self.layer.name}: Elevation (m)", lut=self._elevation_lut(rng), range=rng)
         key = legend.key() if legend is not None else None
         if key != getattr(self, "_legend_shown", None):  # per tile attach: redraw the legend only on change
             self._legend_shown = key
@@ -338,9 +377,11 @@ class TilesetStreamVisual(MeshVisual):
         if not self.layer.visible:
             self._show(set())
             return False
-        sel = select_tiles(self.tree, self.camera_view(), self.layer.max_sse * self.cache.sse_factor,
+        view = self.camera_view()
+        sel = select_tiles(self.tree, view, self.layer.max_sse * self.cache.sse_factor,
                            lambda i: i in self.loaded, lambda i: i in self.failed)
         self._show(self._within_point_budget(set(sel.selected)))
+        self._adapt_point_sizes(view)
         self.cache.touch(sel.needed - set(sel.selected))
         self.cache.touch(sel.selected)
         for index in self.cache.evict(sel.needed):
@@ -355,6 +396,24 @@ class TilesetStreamVisual(MeshVisual):
         if uploaded:
             self.canvas.request_render()
         return self.pending()
+
+    def _adapt_point_sizes(self, view: View) -> None:
+        """Potree's adaptive size: a point tile's points grow with their spacing on screen (up to
+        MAX_POINT_PX), so leaves near the camera close their gaps instead of showing scattered dots."""
+        per_spacing = 6.0 if "copc" in type(self.tree).__module__ else 1.0  # COPC: error = 6 x spacing
+        for index in self.shown:
+            tile = self.loaded.get(index)
+            if tile is None or not tile.points:
+                continue
+            node = self.tree.nodes[index]
+            ge = node.geometric_error or (self.tree.nodes[node.parent].geometric_error / 2 if node.parent >= 0 else 0.0)
+            dist = max(distance_to(node, view.eye), 1e-6)
+            size = float(np.clip(round(2 * ge / per_spacing * view.sse_factor / dist) / 2, BASE_POINT_PX, MAX_POINT_PX))
+            for part in tile.parts:
+                if part.actor is not None and part.poly.n_cells == part.poly.n_verts:
+                    prop = part.actor.GetProperty()
+                    if prop.GetPointSize() != size:
+                        prop.SetPointSize(size)
 
     def _within_point_budget(self, selected: set[int]) -> set[int]:
         """Point tiles (COPC nodes, pnts) share the canvas's one point budget with every other
