@@ -46,7 +46,7 @@ class CompareDialog(QDialog):
         self.setWindowTitle(tr("Compare scan with design"))
         self.setMinimumWidth(460)  # the stations' hint stays readable
         layers = list(controller.scene.layers)
-        self.scans = scan_layers(layers)
+        self.scans = [layer for layer in scan_layers(layers) if not layer.info.get("derived")]  # no analysis results
         self.designs = design_layers(layers)
         self.scan_box = QComboBox()
         for layer in self.scans:
