@@ -286,11 +286,12 @@ class SensorLayer(Layer):
 
 
 def nice_ceiling(value: float) -> float:
-    """The next 1, 2, 2.5 or 5 x 10^k at or above `value` (a ramp from 0 to 100 %, not to 98.4)."""
+    """The next round number (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 x 10^k) at or above `value`: a ramp
+    from 0 to 100 %, not to 98.4."""
     if value <= 0 or not math.isfinite(value):
         return value
     power = 10.0 ** math.floor(math.log10(value))
-    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
+    for step in (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
         if step * power >= value * (1 - 1e-9):
             return step * power
     return 10.0 * power

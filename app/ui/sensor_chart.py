@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QDockWidget, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QVBoxLayout, QWidget
 
 from app.model.scene import Scene, Selection
 from app.model.sensors import SensorLayer
@@ -33,7 +33,9 @@ class SensorChartDock(QDockWidget):
         self.title = QLabel()
         self.title.setWordWrap(True)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.meta = QFormLayout()
+        self.meta = QLabel()  # id, kind, type, latest values with units, time: one small table
+        self.meta.setTextFormat(Qt.TextFormat.RichText)
+        self.meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.quantity = QComboBox()
         self.quantity.currentTextChanged.connect(lambda _t: self.redraw(force=True))
         pg.setConfigOptions(antialias=True, background="w", foreground=(40, 40, 40))
@@ -52,7 +54,7 @@ class SensorChartDock(QDockWidget):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)
-        layout.addLayout(self.meta)
+        layout.addWidget(self.meta)
         layout.addWidget(self.quantity)
         layout.addWidget(self.plot, 1)
         self.setWidget(body)
@@ -82,16 +84,14 @@ class SensorChartDock(QDockWidget):
         self.redraw(force=True)
 
     def _fill_meta(self) -> None:
-        while self.meta.rowCount():
-            self.meta.removeRow(0)
+        from html import escape
+
         info = self.layer.describe(self.row) if self.layer is not None else {}
-        self.title.setText(f"<b>{info.get('name', info.get('sensor', ''))}</b> \u2014 {info.get('layer', '')}")
-        for key, value in info.items():
-            if key in ("layer", "name"):
-                continue
-            label = QLabel(str(value))
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.meta.addRow(f"{key}:", label)
+        self.title.setText(f"<b>{escape(str(info.get('name', info.get('sensor', ''))))}</b> \u2014 "
+                           f"{escape(str(info.get('layer', '')))}")
+        rows = "".join(f"<tr><td>{escape(str(k))}:&nbsp;</td><td>{escape(str(v))}</td></tr>"
+                       for k, v in info.items() if k not in ("layer", "name"))
+        self.meta.setText(f"<table>{rows}</table>")
 
     def _on_readings(self, *_: Any) -> None:
         if time.monotonic() - self._drawn_at >= 1.0 / CHART_HZ:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("twinscape.live")
 DRAIN_HZ = 10
 MAX_PER_DRAIN = 10_000
+CATCH_UP_S = 0.05  # a backlog is drained in one tick for up to this long (the rest at the next tick)
 
 
 @dataclass
@@ -130,6 +131,12 @@ class LiveController(QObject):
             if hub.feed is None:
                 continue
             readings = hub.feed.drain(MAX_PER_DRAIN)
+            started = time.perf_counter()
+            while len(readings) >= MAX_PER_DRAIN and time.perf_counter() - started < CATCH_UP_S:
+                more = hub.feed.drain(MAX_PER_DRAIN)  # a backlog (history at open, a burst): catch up now
+                readings.extend(more)
+                if len(more) < MAX_PER_DRAIN:
+                    break
             infos = hub.feed.sensors() if readings and any(r.position is None for r in readings) else None
             for layer in hub.layers:
                 if readings and frame.is_set:
