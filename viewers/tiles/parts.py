@@ -87,3 +87,24 @@ def prepare_tile(contents: list, origin: np.ndarray, uri: str, metadata: dict | 
     for part in parts:
         _with_metadata(part, (metadata or {}).get(part.uri))
     return LoadedTile(parts, max(nbytes + tex_bytes, 1), tris, pts, tex_bytes)
+
+
+def adapt_point_sizes(tree: Any, loaded: dict, shown: set[int], view: Any, base: float, most: float) -> None:
+    """Potree's adaptive size: a point tile's points grow with their spacing on screen (up to
+    `most` px), so leaves near the camera close their gaps instead of showing scattered dots."""
+    from viewers.tiles.selection import distance_to
+
+    per_spacing = 6.0 if "copc" in type(tree).__module__ else 1.0  # COPC: geometric error = 6 x spacing
+    for index in shown:
+        tile = loaded.get(index)
+        if tile is None or not tile.points:
+            continue
+        node = tree.nodes[index]
+        ge = node.geometric_error or (tree.nodes[node.parent].geometric_error / 2 if node.parent >= 0 else 0.0)
+        dist = max(distance_to(node, view.eye), 1e-6)
+        size = float(np.clip(round(2 * ge / per_spacing * view.sse_factor / dist) / 2, base, most))
+        for part in tile.parts:
+            if part.actor is not None and part.poly.n_cells == part.poly.n_verts:
+                prop = part.actor.GetProperty()
+                if prop.GetPointSize() != size:
+                    prop.SetPointSize(size)

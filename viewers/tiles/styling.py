@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pyvista as pv
 
+from app.model.color_range import data_range
 from app.model.feature_filter import cell_mask
 from viewers import style
 
@@ -131,3 +132,22 @@ class TileColoring:
             return None
         entries = sorted(self.categories.items(), key=lambda kv: style._natural_key(kv[0]))
         return self.name, [(k, v) for k, v in entries]
+
+
+def elevation_range(layer: Any) -> tuple[float, float] | None:
+    """The elevation ramp's range in scene metres: the user's limits, else the layer's bounds."""
+    limits = layer.color_limits.get("elevation")
+    return tuple(map(float, limits)) if limits else data_range(layer, "elevation")  # type: ignore[return-value]
+
+
+def elevation_colours(poly: Any, centre: np.ndarray, matrix: np.ndarray, mapper: Any, lut: Any, rng: tuple[float, float]) -> None:
+    """Scene heights of a tile part's points (tile-relative, tileset world) on the layer's one
+    elevation ramp, with a fixed range, as whole-loaded clouds and meshes are coloured."""
+    row = matrix[2]
+    poly.point_data["Elevation"] = (np.asarray(poly.points, np.float64) + centre) @ row[:3] + row[3]
+    mapper.SetScalarModeToUsePointFieldData()
+    mapper.SelectColorArray("Elevation")
+    mapper.SetLookupTable(lut)
+    mapper.SetScalarRange(*rng)
+    mapper.SetColorModeToMapScalars()
+    mapper.ScalarVisibilityOn()

@@ -19,27 +19,21 @@ import numpy as np
 import pyvista as pv
 import vtk
 
-from app.model.color_range import data_range, tileset_ranges
+from app.model.color_range import tileset_ranges
 from app.model.layers import TilesetLayer
 from app.model.scene import Selection
 from loaders.base import LoadError
 from viewers import style
 from viewers.lod import camera_state_from_vtk, frustum_planes_from_vtk
 from viewers.tiles.cache import TileCache
-from viewers.tiles.selection import View, distance_to, select_tiles
+from viewers.tiles.selection import View, select_tiles
 from viewers.legends import Legend
-from viewers.tiles.styling import TileColoring, filtered_poly
+from viewers.tiles.styling import TileColoring, elevation_colours, elevation_range, filtered_poly
 from viewers.textures import TextureBank, dress_actor
-from viewers.tiles.parts import LoadedTile, TilePart, prepare_tile  # noqa: F401 - TilePart re-exported
+from viewers.tiles.parts import LoadedTile, TilePart, adapt_point_sizes, prepare_tile  # noqa: F401 - re-exported
 from viewers.visuals import MeshVisual, register_visual
 
 WORKERS = 2
-
-
-def elevation_range(layer: TilesetLayer) -> tuple[float, float] | None:
-    """The elevation ramp's range in scene metres: the user's limits, else the layer's bounds."""
-    limits = layer.color_limits.get("elevation")
-    return tuple(map(float, limits)) if limits else data_range(layer, "elevation")  # type: ignore[return-value]
 MAX_IN_FLIGHT = 8  # requests queued on the workers at once: the rest wait, re-prioritised per frame
 UPLOAD_MS = 8.0  # GUI-thread time per frame spent attaching finished tiles
 MAX_UPLOADS = 6
@@ -268,21 +262,11 @@ class TilesetStreamVisual(MeshVisual):
             dress_actor(actor, part.material if styled is None else None, None, float(self.layer.opacity))
 
     def _elevation(self, part: TilePart, poly: Any, mapper: Any) -> bool:
-        """Scene heights of the part's points on the layer's one elevation ramp (fixed range: the
-        user's limits, else the tileset's bounds), as whole-loaded clouds and meshes are coloured."""
         hit = self._actor_part.get(id(part.actor))
         rng = elevation_range(self.layer)
         if hit is None or rng is None:
             return False
-        centre = self.tree.nodes[hit[0]].center
-        row = self.matrix[2]
-        poly.point_data["Elevation"] = (np.asarray(poly.points, np.float64) + centre) @ row[:3] + row[3]
-        mapper.SetScalarModeToUsePointFieldData()
-        mapper.SelectColorArray("Elevation")
-        mapper.SetLookupTable(self._elevation_lut(rng))
-        mapper.SetScalarRange(*rng)
-        mapper.SetColorModeToMapScalars()
-        mapper.ScalarVisibilityOn()
+        elevation_colours(poly, self.tree.nodes[hit[0]].center, self.matrix, mapper, self._elevation_lut(rng), rng)
         return True
 
     def _elevation_lut(self, rng: tuple[float, float]) -> Any:
@@ -381,7 +365,7 @@ class TilesetStreamVisual(MeshVisual):
         sel = select_tiles(self.tree, view, self.layer.max_sse * self.cache.sse_factor,
                            lambda i: i in self.loaded, lambda i: i in self.failed)
         self._show(self._within_point_budget(set(sel.selected)))
-        self._adapt_point_sizes(view)
+        adapt_point_sizes(self.tree, self.loaded, self.shown, view, BASE_POINT_PX, MAX_POINT_PX)
         self.cache.touch(sel.needed - set(sel.selected))
         self.cache.touch(sel.selected)
         for index in self.cache.evict(sel.needed):
@@ -396,24 +380,6 @@ class TilesetStreamVisual(MeshVisual):
         if uploaded:
             self.canvas.request_render()
         return self.pending()
-
-    def _adapt_point_sizes(self, view: View) -> None:
-        """Potree's adaptive size: a point tile's points grow with their spacing on screen (up to
-        MAX_POINT_PX), so leaves near the camera close their gaps instead of showing scattered dots."""
-        per_spacing = 6.0 if "copc" in type(self.tree).__module__ else 1.0  # COPC: error = 6 x spacing
-        for index in self.shown:
-            tile = self.loaded.get(index)
-            if tile is None or not tile.points:
-                continue
-            node = self.tree.nodes[index]
-            ge = node.geometric_error or (self.tree.nodes[node.parent].geometric_error / 2 if node.parent >= 0 else 0.0)
-            dist = max(distance_to(node, view.eye), 1e-6)
-            size = float(np.clip(round(2 * ge / per_spacing * view.sse_factor / dist) / 2, BASE_POINT_PX, MAX_POINT_PX))
-            for part in tile.parts:
-                if part.actor is not None and part.poly.n_cells == part.poly.n_verts:
-                    prop = part.actor.GetProperty()
-                    if prop.GetPointSize() != size:
-                        prop.SetPointSize(size)
 
     def _within_point_budget(self, selected: set[int]) -> set[int]:
         """Point tiles (COPC nodes, pnts) share the canvas's one point budget with every other
