@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=_parse_size, default=(1280, 720), metavar="WxH",
                    help="frame size (odd sizes are rounded down to even for H.264; default 1280x720)")
     p.add_argument("--fps", type=_int_in_range(1, 120), default=30, metavar="N", help="frames per second (default 30)")
+    p.add_argument("--no-live", action="store_true",
+                   help="live sensor layers render as saved, without opening their feeds (offline, faster)")
     p.add_argument("--budget", type=_int_in_range(1, 1_000_000_000), default=None, metavar="N",
                    help="point budget (points drawn at most per frame)")
     return p
@@ -69,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
 
     result = None
     try:
-        result = export_video(args.project, args.output, tour=args.tour, size=args.size, fps=args.fps, budget=args.budget,
+        result = export_video(args.project, args.output, tour=args.tour, size=args.size, fps=args.fps, budget=args.budget, live=not args.no_live,
                               progress=ProgressBar(), on_error=error, on_warning=warn)
     except LoadError as exc:
         error(exc)

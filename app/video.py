@@ -76,6 +76,53 @@ def choose_tour(project: str, name: str | None) -> Tour:
     return tour
 
 
+class _LiveFeeds:
+    """Live sensor layers keep receiving while the video renders, as the GUI's feed timer makes them
+    do (app/ui/sensor_live.py): each frame drains what arrived. A layer's feed opens when the tour
+    first shows it (a simulated feed's backfill costs seconds; a tour that never shows sensors pays
+    nothing). A feed that cannot open is a warning; the tour still renders."""
+
+    def __init__(self, scene: Scene, warn: Callable[[str, str], None], enabled: bool = True) -> None:
+        self.scene = scene
+        self.warn = warn
+        self.enabled = enabled
+        self.feeds: dict[int, tuple[Any, Any]] = {}
+        self.failed: set[int] = set()
+
+    def _open(self, layer: Any) -> None:
+        try:
+            from app.sources.feed import open_feed
+            from app.sources.mapping import FeedMapping
+
+            mapping = getattr(layer, "mapping", None)
+            feed = open_feed(layer.url, FeedMapping.from_dict(mapping) if mapping else None)
+            feed.start()
+        except Exception as exc:  # noqa: BLE001 - FeedError, a bad mapping: said, never fatal
+            self.failed.add(id(layer))
+            self.warn(layer.url, f"live layer '{layer.name}' shows no readings: {getattr(exc, 'reason', None) or exc}")
+            return
+        self.feeds[id(layer)] = (feed, layer)
+
+    def drain(self) -> None:
+        for layer in self.scene.layers if self.enabled else ():
+            if (layer.visible and getattr(layer, "url", None) and callable(getattr(layer, "ingest", None))
+                    and id(layer) not in self.feeds and id(layer) not in self.failed):
+                self._open(layer)
+        for feed, layer in self.feeds.values():
+            readings = feed.drain(10_000)
+            if readings:
+                infos = feed.sensors() if any(r.position is None for r in readings) else None
+                layer.ingest(readings, self.scene.frame, infos)
+            layer.set_status(feed.stats)
+
+    def close(self) -> None:
+        for feed, _ in self.feeds.values():
+            try:
+                feed.stop()
+            except Exception:  # noqa: BLE001 - closing never fails the export
+                pass
+
+
 class _Encoder:
     """H.264 frames at a constant rate: frame k gets pts k in a 1/fps time base."""
 
@@ -114,11 +161,12 @@ class _Encoder:
 
 
 def export_video(project: str, output: str, *, tour: str | None = None, size: tuple[int, int] = (1280, 720),
-                 fps: int = 30, budget: int | None = None, progress: Progress | None = None,
+                 fps: int = 30, budget: int | None = None, live: bool = True, progress: Progress | None = None,
                  on_error: Callable[[LoadError], None] | None = None,
                  on_warning: Callable[[str, str], None] | None = None) -> dict[str, Any] | None:
     """Render `tour` (default: the project's first) to `output`; figures, or None when nothing could
-    be drawn. Bad paths, sizes and tour names raise LoadError before anything is loaded."""
+    be drawn. Bad paths, sizes and tour names raise LoadError before anything is loaded. `live`: live
+    sensor layers open their feeds when the tour shows them (False: they render as saved, offline)."""
     from viewers.flight import TourTimeline, apply_visibility
 
     warn = on_warning or (lambda path, message: None)
@@ -148,6 +196,7 @@ def export_video(project: str, output: str, *, tour: str | None = None, size: tu
             timeline = TourTimeline(chosen, list(scene.bookmarks), scene.camera, ground)
             total = int(math.floor(timeline.duration * fps + 1e-9)) + 1
             encoder = _Encoder(tmp, even, fps)
+            feeds = _LiveFeeds(scene, warn, enabled=live)
             unknown: set[str] = set()
             clock_time: str | None = None
             try:
@@ -163,6 +212,7 @@ def export_video(project: str, output: str, *, tour: str | None = None, size: tu
                             set_clock_time(scene.clock, state.time)
                         except ClockError as exc:
                             warn(project, f"tour '{chosen.name}': {exc}")
+                    feeds.drain()
                     canvas.set_camera(state.camera)
                     _settle(canvas, FRAME_SETTLE_S)
                     encoder.add(canvas.plotter.screenshot(None, return_img=True))
@@ -171,6 +221,8 @@ def export_video(project: str, output: str, *, tour: str | None = None, size: tu
             except BaseException:
                 encoder.close(flush=False)
                 raise
+            finally:
+                feeds.close()
             encoder.close()
         os.replace(tmp, output)
     except OSError as exc:

@@ -28,7 +28,7 @@ def _probe(path: Path) -> dict:
 def test_the_demo_tour_exports_an_mp4_ffprobe_reads(tmp_path: Path, capsys) -> None:
     out = tmp_path / "tour.mp4"
     assert main(["video", str(demo_project_path()), "-o", str(out), "--size", "161x91", "--fps", "1",
-                 "--budget", "20000"]) == 0
+                 "--budget", "20000", "--no-live"]) == 0  # live feeds: test_live_layers_receive_readings_while_rendering
     captured = capsys.readouterr()
     result = json.loads(captured.out)
     assert "note: size 161x91 rounded to 160x90 (H.264 needs even sizes)" in captured.err
@@ -88,6 +88,31 @@ def test_a_tour_naming_a_deleted_bookmark_plays_the_rest_with_a_warning(tmp_path
     info = json.loads(capsys.readouterr().out)
     assert info["bookmarks"] == ["Far", "Near"] and info["tours"] == ["Short"]
     assert info["warnings"] == ["tour 'Short': no bookmark named 'Gone'; that stop is skipped"]
+
+
+def test_live_layers_receive_readings_while_rendering() -> None:
+    import time
+
+    from app.model.scene import Scene
+    from app.model.sensors import make_sensor_layer
+    from app.video import _LiveFeeds
+
+    scene = Scene()
+    hidden, shown = make_sensor_layer("sim://demo?sensors=4", name="hidden"), make_sensor_layer("sim://demo?sensors=4", name="shown")
+    hidden.visible = False
+    scene.layers.append(hidden)
+    scene.layers.append(shown)
+    warned: list[str] = []
+    feeds = _LiveFeeds(scene, lambda path, message: warned.append(message))
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not shown.counts()["sensors"]:
+            feeds.drain()
+            time.sleep(0.05)
+    finally:
+        feeds.close()
+    assert shown.counts()["sensors"] > 0 and [layer.name for _, layer in feeds.feeds.values()] == ["shown"]
+    assert not warned
 
 
 def test_odd_sizes_round_down_to_even() -> None:
