@@ -84,6 +84,21 @@ def test_frame_time_receiving_vs_idle(qtbot, window, monkeypatch, sensors: int, 
     visual = window.canvas.visuals[id(layer)]
     idle = _summary(_frames(qtbot, window, IDLE_S))
     assert visual.drawn["sensors"] == sensors
+    costs: dict[str, list[float]] = {"drain": [], "refresh": []}
+
+    def timed(name, fn):
+        def run(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                costs[name].append((time.perf_counter() - t0) * 1000)
+        return run
+
+    monkeypatch.setattr(live, "drain", timed("drain", live.drain))
+    live.timer.timeout.disconnect()
+    live.timer.timeout.connect(live.drain)
+    monkeypatch.setattr(visual, "refresh", timed("refresh", visual.refresh))
     live.reconnect(layer)  # the same layer, its feed running again
     hub = next(iter(live.hubs.values()))
     received0, drains0 = layer.status.get("received", 0), live.drains
@@ -96,7 +111,9 @@ def test_frame_time_receiving_vs_idle(qtbot, window, monkeypatch, sensors: int, 
               "ratio_median": round(receiving["median_ms"] / idle["median_ms"], 2),
               "ratio_p95": round(receiving["p95_ms"] / idle["p95_ms"], 2),
               "received_per_s": round(got / elapsed), "drains_per_s": round((live.drains - drains0) / elapsed, 1),
-              "dropped": hub.feed.stats.dropped}
+              "dropped": hub.feed.stats.dropped,
+              "drain_ms_median": round(statistics.median(costs["drain"]), 1) if costs["drain"] else None,
+              "refresh_ms_median": round(statistics.median(costs["refresh"]), 1) if costs["refresh"] else None}
     print("\nBENCH feed_frame_time " + json.dumps(result))
     assert got > 0 and received0 == 0 or got > received0
     assert hub.feed.stats.malformed == 0
