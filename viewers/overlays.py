@@ -104,7 +104,8 @@ def stats_lines(stats: dict, frame_ms: float) -> list[str]:
     if "tiles_selected" in stats:
         lines += [f"tiles visited {stats['tiles_visited']:,}, selected {stats['tiles_selected']:,}, culled {stats.get('tiles_culled', 0):,}",
                   f"tiles loaded {stats['tiles_loaded']:,}, pending {stats['tiles_pending']:,}, failed {stats['tiles_failed']:,}",
-                  f"geometry {stats['tiles_geometry_bytes'] / 2**20:.1f} MiB, evicted {stats.get('tiles_evicted', 0):,}"]
+                  f"geometry {stats['tiles_geometry_bytes'] / 2**20:.1f} MiB, textures {stats.get('tiles_texture_bytes', 0) / 2**20:.1f} MiB, "
+                  f"evicted {stats.get('tiles_evicted', 0):,}"]
     return lines
 
 

@@ -84,6 +84,9 @@ def test_webp_texture_and_texture_bytes_in_the_statistics(opened) -> None:
     assert np.abs(img[75, 300] - NE).max() <= 3
     stats = canvas.stats()
     assert stats["tiles_texture_bytes"] >= CHECKER.nbytes and stats["tiles_geometry_bytes"] > 0
+    from viewers.overlays import stats_lines
+
+    assert any("textures 0.0 MiB" in line for line in stats_lines(stats, 0.0))  # the statistics overlay says so
 
 
 def test_colour_by_property_overrides_the_texture_and_back(opened) -> None:
