@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QTableWidget,
+    QAbstractItemView, QComboBox, QDoubleSpinBox, QGridLayout, QHBoxLayout, QInputDialog, QLabel, QPushButton, QTableWidget,
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -35,6 +35,7 @@ class TourEditor(QWidget):
         head.addWidget(QLabel("Tour"))
         head.addWidget(self.combo, 1)
         self.new_button = self._button(head, "New", self.new_tour)
+        self.rename_button = self._button(head, "Rename", self.ask_rename)
         self.delete_tour_button = self._button(head, "Delete", self.delete_tour)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
@@ -152,6 +153,23 @@ class TourEditor(QWidget):
         self.combo.setCurrentIndex(len(self.scene.tours) - 1)
         self.win.undo.set_dirty(True)
         return tour
+
+    def ask_rename(self) -> None:
+        tour = self.current_tour()
+        if tour is not None:
+            name, ok = QInputDialog.getText(self, "Rename tour", "Name of the tour:", text=tour.name)
+            if ok:
+                self.rename_tour(tour, name)
+
+    def rename_tour(self, tour: Tour, name: str) -> bool:
+        """False (with the reason shown) for an empty name or one another tour has."""
+        name = name.strip()
+        if not name or any(t is not tour and t.name.casefold() == name.casefold() for t in self.scene.tours):
+            self.status.setText(f"a tour named '{name}' already exists" if name else "a tour needs a name")
+            return False
+        tour.name = name
+        self._changed(tour)
+        return True
 
     def delete_tour(self) -> None:
         tour = self.current_tour()

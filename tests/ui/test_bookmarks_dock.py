@@ -103,6 +103,11 @@ def test_play_a_two_stop_tour_sets_layers_and_clock_and_ends_at_the_last_stop(qt
         qtbot.mouseClick(editor.add_stop_button, Qt.MouseButton.LeftButton)
     tour = window.scene.tours[0]
     assert [s.bookmark for s in tour.stops] == ["One", "Two"] and editor.table.rowCount() == 2
+    assert not editor.rename_tour(editor.new_tour(), "tour 1")  # two tours of one name: refused, said
+    assert editor.status.text() == "a tour named 'tour 1' already exists"
+    editor.delete_tour()
+    assert editor.rename_tour(tour, "Site walk") and editor.combo.currentText() == "Site walk"
+    editor.table.selectRow(1)
     scan.visible = False
     qtbot.mouseClick(editor.layers_button, Qt.MouseButton.LeftButton)  # stop 2 hides the scan
     window.scene.clock.set_zone("Asia/Shanghai")
