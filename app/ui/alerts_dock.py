@@ -12,36 +12,38 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from app.ui.i18n import QT_TR_NOOP, tr
 from app.model.layers import Layer
 from app.model.scene import Scene
 from app.model.sensor_alerts import Alert
 from app.model.sensors import SensorLayer
 from viewers.legends import format_number
 
-COLUMNS = ("Time (UTC)", "Layer", "Sensor", "Quantity", "Value", "Alert level")
+COLUMNS = (QT_TR_NOOP("Time (UTC)"), QT_TR_NOOP("Layer"), QT_TR_NOOP("Sensor"), QT_TR_NOOP("Quantity"),
+           QT_TR_NOOP("Value"), QT_TR_NOOP("Alert level"))
 
 
 class AlertsDock(QDockWidget):
     def __init__(self, scene: Scene, parent: QWidget | None = None) -> None:
-        super().__init__("Alerts", parent)
+        super().__init__(tr("Alerts"), parent)
         self.setObjectName("AlertsDock")
         self.scene = scene
         self.rows: list[tuple[SensorLayer, Alert]] = []
         self._layers: list[SensorLayer] = []
         self._shown_once = False
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([tr(c) for c in COLUMNS])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.empty = QLabel("No alerts. Set alert levels for a sensor layer in the Layers dock.")
+        self.empty = QLabel(tr("No alerts. Set alert levels for a sensor layer in the Layers dock."))
         self.empty.setWordWrap(True)
-        self.ack_button = QPushButton("Acknowledge")
-        self.ack_button.setToolTip("The selected alerts are seen: their sensors stop pulsing")
+        self.ack_button = QPushButton(tr("Acknowledge"))
+        self.ack_button.setToolTip(tr("The selected alerts are seen: their sensors stop pulsing"))
         self.ack_button.clicked.connect(self.acknowledge_selected)
-        self.ack_all_button = QPushButton("Acknowledge all")
+        self.ack_all_button = QPushButton(tr("Acknowledge all"))
         self.ack_all_button.clicked.connect(self.acknowledge_all)
         body = QWidget()
         layout = QVBoxLayout(body)

@@ -15,12 +15,15 @@ from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QLabel, QLineEdit, QVBoxLayout, QWidget,
 )
 
+from app.ui.i18n import QT_TR_NOOP, tr
+
 PATH_FIELDS = (  # mapping field -> label
-    ("id_path", "Sensor id"), ("time_path", "Timestamp"), ("kind_path", "Kind (sensor/mover)"),
-    ("lon_path", "Longitude"), ("lat_path", "Latitude"), ("h_path", "Height"),
-    ("values_path", "Values object"), ("units_path", "Units object"),
+    ("id_path", QT_TR_NOOP("Sensor id")), ("time_path", QT_TR_NOOP("Timestamp")),
+    ("kind_path", QT_TR_NOOP("Kind (sensor/mover)")), ("lon_path", QT_TR_NOOP("Longitude")),
+    ("lat_path", QT_TR_NOOP("Latitude")), ("h_path", QT_TR_NOOP("Height")),
+    ("values_path", QT_TR_NOOP("Values object")), ("units_path", QT_TR_NOOP("Units object")),
 )
-EXAMPLES = "mqtt://host:1883/city/#, mqtts://host:8883/site/#, sta+http://host:8080/v1.1, a .jsonl recording, sim://demo"
+EXAMPLES = QT_TR_NOOP("mqtt://host:1883/city/#, mqtts://host:8883/site/#, sta+http://host:8080/v1.1, a .jsonl recording, sim://demo")
 
 
 class FeedDialog(QDialog):
@@ -29,41 +32,41 @@ class FeedDialog(QDialog):
     def __init__(self, parent: QWidget | None = None, url: str = "", mapping: dict | None = None, name: str = "",
                  login_only: bool = False) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Log in to feed" if login_only else "Add live feed")
+        self.setWindowTitle(tr("Log in to feed") if login_only else tr("Add live feed"))
         self.url = QLineEdit(url)
         self.url.setPlaceholderText("sim://demo")
-        self.url.setToolTip(EXAMPLES)
+        self.url.setToolTip(tr(EXAMPLES))
         self.name = QLineEdit(name)
-        self.name.setPlaceholderText("Layer name")
+        self.name.setPlaceholderText(tr("Layer name"))
         self.types = QLineEdit()
-        self.types.setPlaceholderText("all sensor types (or e.g. air, traffic)")
+        self.types.setPlaceholderText(tr("all sensor types (or e.g. air, traffic)"))
         self.paths: dict[str, QLineEdit] = {}
-        mapping_box = QGroupBox("Message mapping (JSON paths)")
+        mapping_box = QGroupBox(tr("Message mapping (JSON paths)"))
         form = QFormLayout(mapping_box)
         defaults = self._defaults()
         for key, label in PATH_FIELDS:
             edit = QLineEdit(str((mapping or {}).get(key, defaults.get(key, ""))))
             self.paths[key] = edit
-            form.addRow(label, edit)
+            form.addRow(tr(label), edit)
         self.personal = QLineEdit(", ".join((mapping or {}).get("personal", [])))
-        self.personal.setPlaceholderText("e.g. plate, person_id, phone")
-        self.personal.setToolTip("Fields that identify a person: never stored, shown or saved in clear")
+        self.personal.setPlaceholderText(tr("e.g. plate, person_id, phone"))
+        self.personal.setToolTip(tr("Fields that identify a person: never stored, shown or saved in clear"))
         self.personal_mode = QComboBox()
-        self.personal_mode.addItem("replaced by a salted hash", "hash")
-        self.personal_mode.addItem("dropped", "drop")
+        self.personal_mode.addItem(tr("replaced by a salted hash"), "hash")
+        self.personal_mode.addItem(tr("dropped"), "drop")
         if (mapping or {}).get("personal_mode") == "drop":
             self.personal_mode.setCurrentIndex(1)
-        form.addRow("Personal fields", self.personal)
-        form.addRow("Personal values are", self.personal_mode)
-        login_box = QGroupBox("Login (optional)")
+        form.addRow(tr("Personal fields"), self.personal)
+        form.addRow(tr("Personal values are"), self.personal_mode)
+        login_box = QGroupBox(tr("Login (optional)"))
         login = QFormLayout(login_box)
         self.username = QLineEdit()
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.remember = QCheckBox("Remember in the system keyring")
-        self.remember.setToolTip("Never in the project file; without a working keyring it is asked again next time")
-        login.addRow("User", self.username)
-        login.addRow("Password", self.password)
+        self.remember = QCheckBox(tr("Remember in the system keyring"))
+        self.remember.setToolTip(tr("Never in the project file; without a working keyring it is asked again next time"))
+        login.addRow(tr("User"), self.username)
+        login.addRow(tr("Password"), self.password)
         login.addRow(self.remember)
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -74,9 +77,9 @@ class FeedDialog(QDialog):
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         layout = QVBoxLayout(self)
         top = QFormLayout()
-        top.addRow("URL", self.url)
-        top.addRow("Name", self.name)
-        top.addRow("Sensor types", self.types)
+        top.addRow(tr("URL"), self.url)
+        top.addRow(tr("Name"), self.name)
+        top.addRow(tr("Sensor types"), self.types)
         layout.addLayout(top)
         layout.addWidget(mapping_box)
         layout.addWidget(login_box)
@@ -101,9 +104,9 @@ class FeedDialog(QDialog):
 
         url = self.url.text().strip()
         if not url:
-            raise ValueError("a feed URL is needed (" + EXAMPLES + ")")
+            raise ValueError(tr("a feed URL is needed ({examples})").format(examples=tr(EXAMPLES)))
         if describe_url(url) == "unknown":
-            raise ValueError(f"not a feed URL: {url} (use {EXAMPLES})")
+            raise ValueError(tr("not a feed URL: {url} (use {examples})").format(url=url, examples=tr(EXAMPLES)))
         data = {key: edit.text().strip() for key, edit in self.paths.items() if edit.text().strip()}
         personal = [p.strip() for p in self.personal.text().split(",") if p.strip()]
         if personal:
@@ -117,7 +120,7 @@ class FeedDialog(QDialog):
                 from app.sources.credentials import save_credentials
 
                 if not save_credentials(url, creds):
-                    self.message.setText("No working keyring here: the login is kept for this session only.")
+                    self.message.setText(tr("No working keyring here: the login is kept for this session only."))
         types = tuple(t.strip() for t in self.types.text().split(",") if t.strip())
         out: dict[str, Any] = {"url": url, "mapping": mapping, "name": self.name.text().strip(), "credentials": creds}
         if types:

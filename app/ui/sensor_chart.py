@@ -18,13 +18,15 @@ from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QVBoxLayout, QWidg
 from app.model.scene import Scene, Selection
 from app.model.sensors import SensorLayer
 
+from app.ui.i18n import tr
+
 CHART_HZ = 4
 LINE_RGB = (31, 119, 180)
 
 
 class SensorChartDock(QDockWidget):
     def __init__(self, scene: Scene, parent: QWidget | None = None) -> None:
-        super().__init__("Sensor", parent)
+        super().__init__(tr("Sensor"), parent)
         self.setObjectName("SensorChartDock")
         self.scene = scene
         self.layer: SensorLayer | None = None

@@ -21,6 +21,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
+from app.ui.i18n import tr
 from app.model.layers import Layer
 from app.model.sensors import SensorLayer, make_sensor_layer
 
@@ -205,7 +206,7 @@ def live_menu(win: "MainWindow") -> QMenu:
     found = win.findChild(QMenu, "live_menu")
     if found is not None:
         return found
-    menu = QMenu("&Live", win)
+    menu = QMenu(tr("&Live"), win)
     menu.setObjectName("live_menu")
     bar = win.menuBar()
     help_action = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
@@ -239,9 +240,9 @@ def install_sensors(win: "MainWindow") -> LiveController:
         live.dialog.accepted_feed.connect(lambda spec: live.add_feed(**spec))
         live.dialog.show()
 
-    live.add_action = QAction("&Add feed\u2026", win, triggered=add_feed)
-    live.add_action.setToolTip("Show a live sensor feed (MQTT, SensorThings, a recording, sim://demo) as a layer")
-    live.live_action = QAction("&Go live (clock to now)", win, triggered=live.go_live)
+    live.add_action = QAction(tr("&Add feed\u2026"), win, triggered=add_feed)
+    live.add_action.setToolTip(tr("Show a live sensor feed (MQTT, SensorThings, a recording, sim://demo) as a layer"))
+    live.live_action = QAction(tr("&Go live (clock to now)"), win, triggered=live.go_live)
     menu.addAction(live.add_action)
     menu.addAction(live.live_action)
     menu.addSeparator()

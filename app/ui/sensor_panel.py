@@ -15,11 +15,13 @@ from PySide6.QtWidgets import (
 
 from app.model.sensors import SensorLayer
 
+from app.ui.i18n import tr
+
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
     from app.ui.sensor_live import LiveController
 
-NO_LEVEL = -1.0  # a spin box at its minimum ("none"): no level (levels are not negative here)
+NO_LEVEL = -1.0  # a spin box at its minimum (tr("none")): no level (levels are not negative here)
 
 
 class SensorPanel(QWidget):
@@ -31,26 +33,26 @@ class SensorPanel(QWidget):
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.quantity = QComboBox()
-        self.quantity.setToolTip("The quantity that colours and sizes the glyphs (legend and labels follow)")
-        self.labels = QCheckBox("Labels")
-        self.size_by_value = QCheckBox("Size by value")
-        self.density = QCheckBox("Movers as density")
-        self.density.setToolTip("People and vehicles as counts per grid cell (at least the minimum count per cell), "
-                                "not as positions and tracks")
+        self.quantity.setToolTip(tr("The quantity that colours and sizes the glyphs (legend and labels follow)"))
+        self.labels = QCheckBox(tr("Labels"))
+        self.size_by_value = QCheckBox(tr("Size by value"))
+        self.density = QCheckBox(tr("Movers as density"))
+        self.density.setToolTip(tr("People and vehicles as counts per grid cell (at least the minimum count per cell), "
+                                "not as positions and tracks"))
         self.min_count = QSpinBox()
         self.min_count.setRange(1, 1000)
-        self.min_count.setPrefix("min ")
+        self.min_count.setPrefix(tr("min "))
         self.stale = QSpinBox()
         self.stale.setRange(1, 7 * 86400)
         self.stale.setSuffix(" s")
-        self.stale.setToolTip("A sensor silent for longer is drawn grey")
+        self.stale.setToolTip(tr("A sensor silent for longer is drawn grey"))
         self.warn, self.alert = self._level_box(), self._level_box()
-        self.reconnect = QPushButton("Connect with login\u2026")
+        self.reconnect = QPushButton(tr("Connect with login\u2026"))
         self.reconnect.clicked.connect(self._ask_login)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Feed", self.status)
-        form.addRow("Show", self.quantity)
+        form.addRow(tr("Feed"), self.status)
+        form.addRow(tr("Show"), self.quantity)
         row = QHBoxLayout()
         for w in (self.labels, self.size_by_value):
             row.addWidget(w)
@@ -59,9 +61,9 @@ class SensorPanel(QWidget):
         row.addWidget(self.density)
         row.addWidget(self.min_count)
         form.addRow(row)
-        form.addRow("Stale after", self.stale)
-        form.addRow("Warning at", self.warn)
-        form.addRow("Alert at", self.alert)
+        form.addRow(tr("Stale after"), self.stale)
+        form.addRow(tr("Warning at"), self.warn)
+        form.addRow(tr("Alert at"), self.alert)
         form.addRow(self.reconnect)
         self.quantity.currentTextChanged.connect(lambda t: self._set("quantity", t))
         self.labels.toggled.connect(lambda on: self._set("show_labels", on))
@@ -78,7 +80,7 @@ class SensorPanel(QWidget):
         box = QDoubleSpinBox()
         box.setRange(NO_LEVEL, 999_999.0)
         box.setDecimals(2)
-        box.setSpecialValueText("none")
+        box.setSpecialValueText(tr("none"))
         box.setKeyboardTracking(False)
         return box
 
@@ -127,10 +129,11 @@ class SensorPanel(QWidget):
 
     def _show_status(self) -> None:
         s = self.layer.status if self.layer is not None else {}
-        text = (f"{s.get('state', '')} \u2014 received {int(s.get('received') or 0):,}, "
-                f"malformed {int(s.get('malformed') or 0):,}, dropped {int(s.get('dropped') or 0):,}")
+        text = tr("{state} \u2014 received {received:,}, malformed {malformed:,}, dropped {dropped:,}").format(
+            state=s.get("state", ""), received=int(s.get("received") or 0), malformed=int(s.get("malformed") or 0),
+            dropped=int(s.get("dropped") or 0))
         if s.get("refused"):
-            text += f", refused {int(s['refused']):,}"
+            text += tr(", refused {n:,}").format(n=int(s["refused"]))
         if s.get("message"):
             text += f"\n{s['message']}"
         self.status.setText(text)

@@ -1335,5 +1335,245 @@ Applied (Edit › Undo to go back).</source>
         <source>How often unsaved changes are copied to a recovery file (0 = off)</source>
         <translation>未保存的更改多久复制一次到恢复文件（0 = 关闭）</translation>
     </message>
+    <message>
+        <source>&amp;Live</source>
+        <translation>实时(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Add feed…</source>
+        <translation>添加数据源(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>Show a live sensor feed (MQTT, SensorThings, a recording, sim://demo) as a layer</source>
+        <translation>将实时传感器数据源（MQTT、SensorThings、录制文件、sim://demo）显示为图层</translation>
+    </message>
+    <message>
+        <source>&amp;Go live (clock to now)</source>
+        <translation>回到实时(&amp;G)（时钟调到现在）</translation>
+    </message>
+    <message>
+        <source>Time (UTC)</source>
+        <translation>时间 (UTC)</translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation>图层</translation>
+    </message>
+    <message>
+        <source>Sensor</source>
+        <translation>传感器</translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation>物理量</translation>
+    </message>
+    <message>
+        <source>Alert level</source>
+        <translation>告警阈值</translation>
+    </message>
+    <message>
+        <source>Alerts</source>
+        <translation>告警</translation>
+    </message>
+    <message>
+        <source>No alerts. Set alert levels for a sensor layer in the Layers dock.</source>
+        <translation>没有告警。可在“图层”面板中为传感器图层设置告警阈值。</translation>
+    </message>
+    <message>
+        <source>Acknowledge</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <source>The selected alerts are seen: their sensors stop pulsing</source>
+        <translation>已查看所选告警：其传感器停止闪烁</translation>
+    </message>
+    <message>
+        <source>Acknowledge all</source>
+        <translation>全部确认</translation>
+    </message>
+    <message>
+        <source>Sensor id</source>
+        <translation>传感器编号</translation>
+    </message>
+    <message>
+        <source>Timestamp</source>
+        <translation>时间戳</translation>
+    </message>
+    <message>
+        <source>Kind (sensor/mover)</source>
+        <translation>类别（固定/移动）</translation>
+    </message>
+    <message>
+        <source>Longitude</source>
+        <translation>经度</translation>
+    </message>
+    <message>
+        <source>Latitude</source>
+        <translation>纬度</translation>
+    </message>
+    <message>
+        <source>Values object</source>
+        <translation>数值对象</translation>
+    </message>
+    <message>
+        <source>Units object</source>
+        <translation>单位对象</translation>
+    </message>
+    <message>
+        <source>mqtt://host:1883/city/#, mqtts://host:8883/site/#, sta+http://host:8080/v1.1, a .jsonl recording, sim://demo</source>
+        <translation>mqtt://host:1883/city/#、mqtts://host:8883/site/#、sta+http://host:8080/v1.1、.jsonl 录制文件、sim://demo</translation>
+    </message>
+    <message>
+        <source>Log in to feed</source>
+        <translation>登录数据源</translation>
+    </message>
+    <message>
+        <source>Add live feed</source>
+        <translation>添加实时数据源</translation>
+    </message>
+    <message>
+        <source>Layer name</source>
+        <translation>图层名称</translation>
+    </message>
+    <message>
+        <source>all sensor types (or e.g. air, traffic)</source>
+        <translation>所有传感器类型（或如 air, traffic）</translation>
+    </message>
+    <message>
+        <source>Message mapping (JSON paths)</source>
+        <translation>消息映射（JSON 路径）</translation>
+    </message>
+    <message>
+        <source>e.g. plate, person_id, phone</source>
+        <translation>如 plate, person_id, phone</translation>
+    </message>
+    <message>
+        <source>Fields that identify a person: never stored, shown or saved in clear</source>
+        <translation>可识别个人身份的字段：绝不以明文存储、显示或保存</translation>
+    </message>
+    <message>
+        <source>replaced by a salted hash</source>
+        <translation>替换为加盐哈希</translation>
+    </message>
+    <message>
+        <source>dropped</source>
+        <translation>丢弃</translation>
+    </message>
+    <message>
+        <source>Personal fields</source>
+        <translation>个人信息字段</translation>
+    </message>
+    <message>
+        <source>Personal values are</source>
+        <translation>个人信息值</translation>
+    </message>
+    <message>
+        <source>Login (optional)</source>
+        <translation>登录（可选）</translation>
+    </message>
+    <message>
+        <source>Remember in the system keyring</source>
+        <translation>保存在系统密钥环中</translation>
+    </message>
+    <message>
+        <source>Never in the project file; without a working keyring it is asked again next time</source>
+        <translation>绝不写入项目文件；没有可用的密钥环时，下次会再次询问</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>URL</source>
+        <translation>URL</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Sensor types</source>
+        <translation>传感器类型</translation>
+    </message>
+    <message>
+        <source>a feed URL is needed ({examples})</source>
+        <translation>需要数据源 URL（{examples}）</translation>
+    </message>
+    <message>
+        <source>not a feed URL: {url} (use {examples})</source>
+        <translation>不是数据源 URL：{url}（请使用 {examples}）</translation>
+    </message>
+    <message>
+        <source>No working keyring here: the login is kept for this session only.</source>
+        <translation>此处没有可用的密钥环：登录信息仅在本次会话中保留。</translation>
+    </message>
+    <message>
+        <source>The quantity that colours and sizes the glyphs (legend and labels follow)</source>
+        <translation>决定符号颜色和大小的物理量（图例和标签随之变化）</translation>
+    </message>
+    <message>
+        <source>Labels</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <source>Size by value</source>
+        <translation>按数值缩放</translation>
+    </message>
+    <message>
+        <source>Movers as density</source>
+        <translation>移动目标显示为密度</translation>
+    </message>
+    <message>
+        <source>People and vehicles as counts per grid cell (at least the minimum count per cell), not as positions and tracks</source>
+        <translation>行人和车辆按网格单元计数显示（每个单元不少于最小计数），不显示位置和轨迹</translation>
+    </message>
+    <message>
+        <source>min </source>
+        <translation>最少 </translation>
+    </message>
+    <message>
+        <source>A sensor silent for longer is drawn grey</source>
+        <translation>超过此时长无数据的传感器显示为灰色</translation>
+    </message>
+    <message>
+        <source>Connect with login…</source>
+        <translation>登录并连接…</translation>
+    </message>
+    <message>
+        <source>Feed</source>
+        <translation>数据源</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>显示</translation>
+    </message>
+    <message>
+        <source>Stale after</source>
+        <translation>失效时长</translation>
+    </message>
+    <message>
+        <source>Warning at</source>
+        <translation>预警阈值</translation>
+    </message>
+    <message>
+        <source>Alert at</source>
+        <translation>告警阈值</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>{state} — received {received:,}, malformed {malformed:,}, dropped {dropped:,}</source>
+        <translation>{state} — 已接收 {received:,}，格式错误 {malformed:,}，已丢弃 {dropped:,}</translation>
+    </message>
+    <message>
+        <source>, refused {n:,}</source>
+        <translation>，被拒绝 {n:,}</translation>
+    </message>
 </context>
 </TS>
