@@ -37,6 +37,14 @@ class MaterialPiece:
             self.poly.GetPointData().GetTCoords() is not None
 
 
+def group_indices(keys: np.ndarray) -> dict[int, np.ndarray]:
+    """key -> indices holding it, in one sort (a tile or a merged city can hold thousands of materials)."""
+    keys = np.asarray(keys)
+    order = np.argsort(keys, kind="stable")
+    values, starts = np.unique(keys[order], return_index=True)
+    return {int(v): idx for v, idx in zip(values, np.split(order, starts[1:]))}
+
+
 def material_pieces(positions: np.ndarray, faces: np.ndarray, colors: np.ndarray | None, g: Any) -> list[MaterialPiece]:
     """Split `faces` (over `positions`, already float32 and tile-relative) by material (worker thread)."""
     fm = getattr(g, "face_material", None)
@@ -44,7 +52,7 @@ def material_pieces(positions: np.ndarray, faces: np.ndarray, colors: np.ndarray
     if fm is None or len(fm) != len(faces) or not mats:
         groups = [(np.arange(len(faces)), None)]
     else:
-        groups = [(np.flatnonzero(fm == m), mats[m]) for m in np.unique(fm) if 0 <= m < len(mats)]
+        groups = [(ids, mats[m]) for m, ids in group_indices(fm).items() if 0 <= m < len(mats)]
     uvs, normals = getattr(g, "uvs", None), getattr(g, "normals", None)
     out = []
     for face_ids, material in groups:
@@ -245,7 +253,8 @@ def mesh_look(d: dict, mesh: pv.PolyData, face_ids: np.ndarray) -> MeshLook | No
     if uvs is None or len(uvs) != mesh.n_points or "RGBA" not in mesh.point_data:
         return look
     uvs = np.asarray(uvs, np.float64)
-    verts_of = {m: np.unique(faces[face_ids[drawn_fm == m]]) for m in used}
+    by_material = group_indices(drawn_fm)
+    verts_of = {m: np.unique(faces[face_ids[by_material[m]]]) for m in used}
     textured = [m for m in used if _eligible(mats[m], uvs[verts_of[m]])]
     if not textured:
         return look

@@ -174,3 +174,44 @@ def test_authored_normals_reach_the_tile_and_absent_ones_stay_flat() -> None:
     assert np.allclose(part.poly.point_data["Normals"], [0, 0, 1])
     assert without.parts[0].poly.GetPointData().GetNormals() is None  # VTK shades it flat
     assert with_normals.texture_bytes == CHECKER.nbytes * 4 // 3  # the mipmap chain counts
+
+
+def test_merged_tileset_with_two_textures_draws_both_through_the_atlas(tmp_path) -> None:
+    import json
+
+    folder = tmp_path / "two"
+    folder.mkdir()
+    flipped = CHECKER[::-1].copy()  # north-west blue, north-east yellow, south-west red, south-east green
+    (folder / "a.b3dm").write_bytes(b3dm(textured_quad_glb(50.0)))
+    (folder / "b.b3dm").write_bytes(b3dm(textured_quad_glb(50.0, image=image_bytes(flipped))))
+    kids = [{"boundingVolume": {"box": [dx, 0, 0, 25, 0, 0, 0, 25, 0, 0, 0, 1]}, "geometricError": 0,
+             "transform": [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, dx, 0, 0, 1], "content": {"uri": uri}}
+            for dx, uri in ((-25.0, "a.b3dm"), (25.0, "b.b3dm"))]
+    root = {"boundingVolume": {"box": [0, 0, 0, 50, 0, 0, 0, 25, 0, 0, 0, 1]}, "geometricError": 10, "refine": "REPLACE",
+            "children": kids}
+    (folder / "tileset.json").write_text(json.dumps({"asset": {"version": "1.0"}, "geometricError": 20, "root": root}))
+    scene = Scene()
+    [layer] = build_layers(scene, str(folder / "tileset.json"), stream_tiles=False)
+    plotter = pv.Plotter(off_screen=True, window_size=(400, 300))
+    canvas = Canvas(plotter, scene)
+    try:
+        scene.layers.append(layer)
+        lo, hi = layer.bounds()
+        centre = (np.asarray(lo) + np.asarray(hi)) / 2
+        d = 150.0
+        canvas.set_camera(Camera(tuple(centre + [0.0, 0.0, d]), tuple(centre), (0.0, 1.0, 0.0)))
+        canvas.render()
+        img = _pixels(plotter)
+        half_h = d * np.tan(np.radians(15.0))
+        half_w = half_h * 400 / 300
+
+        def at(x: float, y: float) -> np.ndarray:
+            return img[int(round(150 - y / half_h * 150)), int(round(200 + x / half_w * 200))]
+
+        for x0, (nw, ne, sw, se) in ((-25.0, (NW, NE, SW, SE)), (25.0, (SW, SE, NW, NE))):
+            for (dx, dy), colour in zip(((-12.5, 12.5), (12.5, 12.5), (-12.5, -12.5), (12.5, -12.5)), (nw, ne, sw, se)):
+                assert np.abs(at(x0 + dx, dy) - colour).max() <= 3, (x0, dx, dy, at(x0 + dx, dy).tolist())
+        assert canvas.stats()["tiles_texture_bytes"] > 0
+    finally:
+        canvas.close()
+        plotter.close()
