@@ -24,6 +24,7 @@ from app.model.sensors import SensorLayer, SensorView
 from viewers import style
 from viewers.legends import Legend, format_number
 from viewers.sensor_labels import MAX_LABELS, SensorLabels
+from viewers.text import tr
 from viewers.visuals import Visual, register_visual
 
 if TYPE_CHECKING:
@@ -154,7 +155,7 @@ class SensorVisual(Visual):
         self.cells = pv.PolyData()
         self.density_actor = p.add_mesh(self.cells, scalars=None, pickable=False, reset_camera=False, render=False,
                                         lighting=False, opacity=0.7)
-        self.labels = SensorLabels(p.renderer, p.render_window)
+        self.labels = SensorLabels(p.renderer, p.render_window, font_scale=lambda: self.canvas.font_scale)
         self.lut = _lut(self.table, 0.0, 1.0)
         self.actor = actor
         actor.SetVisibility(bool(self.layer.visible))
@@ -370,13 +371,13 @@ class SensorVisual(Visual):
         levels = layer.thresholds.get(quantity, {})
         notes = []
         if "alert" in levels:
-            notes.append(f"red \u2265 {format_number(levels['alert'], hi - lo)}")
+            notes.append(tr("red \u2265 {level}").format(level=format_number(levels["alert"], hi - lo)))
         if "warn" in levels:
-            notes.append(f"orange \u2265 {format_number(levels['warn'], hi - lo)}")
-        notes.append("grey: stale")
+            notes.append(tr("orange \u2265 {level}").format(level=format_number(levels["warn"], hi - lo)))
+        notes.append(tr("grey: stale"))
         if layer.shows_density:
-            notes.append(f"heat: movers per cell (\u2265 {layer.density_min_count})")
-        note = ", ".join(notes)
+            notes.append(tr("heat: movers per cell (\u2265 {n})").format(n=layer.density_min_count))
+        note = tr(", ").join(notes)
         marks = tuple(v for v in (levels.get("warn"), levels.get("alert")) if v is not None)
         key = (title, lo, hi, note, marks)
         if key == self._legend_key:

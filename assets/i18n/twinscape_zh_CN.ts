@@ -1575,5 +1575,25 @@ Applied (Edit › Undo to go back).</source>
         <source>, refused {n:,}</source>
         <translation>，被拒绝 {n:,}</translation>
     </message>
+    <message>
+        <source>red ≥ {level}</source>
+        <translation>红色 ≥ {level}</translation>
+    </message>
+    <message>
+        <source>orange ≥ {level}</source>
+        <translation>橙色 ≥ {level}</translation>
+    </message>
+    <message>
+        <source>grey: stale</source>
+        <translation>灰色：失效</translation>
+    </message>
+    <message>
+        <source>heat: movers per cell (≥ {n})</source>
+        <translation>热度：每单元移动目标数（≥ {n}）</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>，</translation>
+    </message>
 </context>
 </TS>
