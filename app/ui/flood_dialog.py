@@ -8,6 +8,8 @@ result layers fit the clock."""
 from __future__ import annotations
 
 from datetime import datetime
+
+import numpy as np
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
@@ -176,6 +178,12 @@ class FloodDialog(QDialog):
         layer = self.current_terrain()
         b = layer.bounds() if layer is not None else None
         if isinstance(layer, ResultLayer):
+            from app.analysis.flood_scene import raster_dem
+
+            try:  # the raster's own pixel size: no finer than the data, no coarser
+                self.cell.setValue(raster_dem(layer).transform[0])
+            except ValueError:
+                pass
             rng = layer.data_range(layer.height_by or layer.color_mode)
             if rng is not None:
                 self.level.setValue(rng[0] + 0.15 * (rng[1] - rng[0]))
@@ -189,8 +197,7 @@ class FloodDialog(QDialog):
 
     def run_spec(self) -> Any:
         """The FloodRun the form describes; ValueError says what is wrong."""
-        from app.analysis.flood_scene import FloodRun, terrain_points
-        from app.analysis.footprints import mesh_footprints
+        from app.analysis.flood_scene import FloodRun, raster_dem, terrain_points
 
         layer = self.current_terrain()
         if layer is None:
@@ -201,14 +208,17 @@ class FloodDialog(QDialog):
             epochs: list[float] | None = [t for t, _ in curve]
         else:
             levels, epochs = [self.level.value() - self.offset], None
-        buildings = [(id(other), mesh_footprints(other.data, whole=isinstance(other, BimLayer), name=other.name))
-                     for other in self.win.scene.layers
-                     if isinstance(other, MeshLayer) and other is not layer and not (isinstance(other, TilesetLayer) and other.streamed)]
+        from app.ui.height_limit_dialog import building_layers, layer_footprints
+
+        buildings = [(id(other), layer_footprints(self.win.scene, other)) for other in building_layers(self.win.scene)
+                     if other is not layer]  # a streamed tileset's too (read merged): counted and named
         seed = (self.seed_e.value(), self.seed_n.value()) if self.use_seed.isChecked() else None
         shown = [round(lv + self.offset, 3) for lv in levels]
-        return FloodRun(terrain_points(layer), levels, epochs, seed, self.cell.value(),
+        raster = isinstance(layer, ResultLayer)
+        return FloodRun(np.zeros((0, 3)) if raster else terrain_points(layer), levels, epochs, seed, self.cell.value(),
                         f"Flood {shown[0]:g} m" if len(shown) == 1 else f"Flood {min(shown):g}-{max(shown):g} m",
-                        buildings, {"terrain": layer.name, "levels_display_m": shown, "datum": self.datum})
+                        buildings, {"terrain": layer.name, "levels_display_m": shown, "datum": self.datum},
+                        raster_dem(layer, self.cell.value()) if raster else None)
 
     def compute(self) -> None:
         try:
@@ -260,6 +270,8 @@ def finish_flood(win: "MainWindow", task: Any) -> None:
     for layer in layers:
         layer.info.update({k.replace("_", " "): v for k, v in outcome.summary.items()})
         layer.info["buildings touched"] = sum(len(v) for v in outcome.touched.values())
+        if outcome.names:
+            layer.info["buildings reached"] = ", ".join(outcome.names[:12]) + (" ..." if len(outcome.names) > 12 else "")
         win.scene.layers.append(layer)
     highlight_touched(win, outcome.touched)
     s = outcome.summary
@@ -281,7 +293,7 @@ def highlight_touched(win: "MainWindow", touched: dict[int, list[int]]) -> None:
     for layer in win.scene.layers:
         indices = touched.get(id(layer))
         visual = win.canvas.visuals.get(id(layer))
-        if indices and visual is not None and hasattr(visual, "set_highlight_elements"):
+        if indices and visual is not None and hasattr(visual, "set_highlight_elements") and len(layer.data["faces"]):
             n = len(getattr(layer, "elements", ()))
             visual.set_highlight_elements([k for i in indices for k in element_indices(i, n)])
     win.canvas.request_render()

@@ -103,3 +103,21 @@ def test_terrain_from_a_point_cloud_takes_its_ground_class() -> None:
     cls = np.r_[np.full(len(pts), 2), np.full(len(roofs), 6)]
     cloud = PointCloudLayer(data={"positions": np.vstack([pts, roofs]), "colors": None, "attributes": {"classification": cls}})
     assert np.array_equal(terrain_points(cloud), pts)  # the roofs (class 6) are not ground
+
+
+def test_a_dem_raster_is_resampled_without_triangulating(tmp_path) -> None:
+    """A GeoTIFF DEM in a projected CRS, flooded in the scene: the bowl's analytic volume within 2%."""
+    import math
+
+    from app.analysis.flood import Dem, flood
+    from app.analysis.flood_scene import raster_dem
+    from tests.analysis.test_flood import _write_dem, bowl
+
+    _write_dem(tmp_path / "bowl.tif", bowl(cell=1.0, half=60.0))
+    scene = Scene()
+    [layer] = open_paths(scene, [str(tmp_path / "bowl.tif")], on_error=pytest.fail)
+    dem = raster_dem(layer)
+    assert isinstance(dem, Dem) and dem.transform[0] == pytest.approx(1.0, abs=1e-3)
+    low = float(np.nanmin(dem.z))
+    result = flood(dem, low + 20.0, seed=(0.0, 0.0))
+    assert result.volume_m3 == pytest.approx(math.pi * 50.0 * 20.0 ** 2 / 2, rel=0.02)
