@@ -177,6 +177,10 @@ class SunLight:
             self._actor = None
 
     def close(self) -> None:
+        """Idempotent: a window's canvas may be closed twice (closeEvent, then the view's close)."""
+        if getattr(self, "_closed", False):
+            return
+        self._closed = True
         self.canvas.scene.clock.time_changed.disconnect(self._on_time)
         self.canvas.scene.layers.inserted.disconnect(self._on_layers)
         self.canvas.scene.layers.removed.disconnect(self._on_layers)
