@@ -161,3 +161,32 @@ def test_polyline_finished_by_double_click_and_point_coordinates(qtbot, window) 
     text = QGuiApplication.clipboard().text()
     assert text.startswith("Point: E -10.000 m; N -10.000 m; U 20.000 m; EPSG:4547 ")
     assert "lat 30.59" in text and "lon 114.29" in text
+
+
+def test_dragging_a_box_handle_moves_its_face(qtbot, window) -> None:
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    _box(window)
+    window.scene.section = Section.box_from_bounds((-5, -5, -1), (5, 5, 25))
+    window.canvas.render()
+    camera = window.canvas.get_camera()
+    a, b = QPointF(_screen(window, (5, 0, 12))), QPointF(_screen(window, (9, 0, 12)))  # the +x face's handle
+
+    def send(kind, pos: QPointF, button, buttons) -> None:
+        QApplication.sendEvent(window.view, QMouseEvent(kind, pos, window.view.mapToGlobal(pos), button, buttons,
+                                                        Qt.KeyboardModifier.NoModifier))
+        qtbot.wait(10)
+
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    send(QEvent.Type.MouseMove, a, none, none)
+    send(QEvent.Type.MouseButtonPress, a, left, left)
+    for t in np.linspace(0.2, 1.0, 5):
+        send(QEvent.Type.MouseMove, QPointF(a.x() + (b.x() - a.x()) * t, a.y()), none, left)
+    send(QEvent.Type.MouseButtonRelease, b, left, none)
+    section = window.scene.section
+    lo = np.asarray(section.origin) - section.half_size
+    hi = np.asarray(section.origin) + section.half_size
+    assert hi[0] == pytest.approx(9.0, abs=0.5) and lo[0] == pytest.approx(-5.0, abs=1e-6)  # only that face moved
+    assert window.canvas.get_camera().position == pytest.approx(camera.position)  # the drag did not orbit
