@@ -383,6 +383,7 @@ class TilesetLayer(MeshLayer):
 
     max_sse: float = 16.0
     memory_budget_mb: float = 512.0
+    point_size: float = 3.0  # streamed point tiles (COPC, pnts): the base size, grown near the camera
 
     kind: ClassVar[str] = "tileset"
 
@@ -390,6 +391,7 @@ class TilesetLayer(MeshLayer):
         super().__post_init__()
         self.max_sse = float(min(1000.0, max(0.5, self.max_sse)))
         self.memory_budget_mb = float(max(0.01, self.memory_budget_mb))
+        self.point_size = float(min(20.0, max(1.0, self.point_size)))
 
     @property
     def streamed(self) -> bool:

@@ -25,14 +25,22 @@ class TilesetControls(QWidget):
         self.memory.setSuffix(tr(" MiB"))
         self.memory.setToolTip(tr("Memory for this tileset's loaded tiles; least recently used tiles out of view are "
                                "dropped past it, and detail is lowered gradually while the view alone needs more"))
+        self.points = QDoubleSpinBox()  # streamed point clouds: base size, grown near the camera
+        self.points.setRange(1.0, 20.0)
+        self.points.setSingleStep(0.5)
+        self.points.setSuffix(tr(" px"))
+        self.points.setToolTip(tr("Point size of streamed points; points near the camera grow to close the gaps"))
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(QLabel(tr("Detail")))
         row.addWidget(self.sse)
         row.addWidget(QLabel(tr("Memory")))
         row.addWidget(self.memory)
+        row.addWidget(QLabel(tr("Points")))
+        row.addWidget(self.points)
         self.sse.valueChanged.connect(self._on_sse)
         self.memory.valueChanged.connect(self._on_memory)
+        self.points.valueChanged.connect(self._on_points)
 
     def set_layer(self, layer: Layer | None) -> None:
         """Show for a streamed tileset only; fill from its settings without writing them back."""
@@ -42,6 +50,7 @@ class TilesetControls(QWidget):
         if streamed:
             self.sse.setValue(layer.max_sse)
             self.memory.setValue(round(layer.memory_budget_mb))
+            self.points.setValue(layer.point_size)
             self.layer = layer
 
     def _on_sse(self, value: float) -> None:
@@ -51,3 +60,7 @@ class TilesetControls(QWidget):
     def _on_memory(self, value: int) -> None:
         if self.layer is not None:
             self.layer.memory_budget_mb = float(value)
+
+    def _on_points(self, value: float) -> None:
+        if self.layer is not None:
+            self.layer.point_size = float(value)

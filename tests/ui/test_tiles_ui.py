@@ -17,7 +17,8 @@ def test_streaming_settings_and_statistics_overlay(qtbot, window, tmp_path) -> N
     assert controls.isVisible() and controls.sse.value() == 16.0 and controls.memory.value() == 512
     controls.sse.setValue(4.0)
     controls.memory.setValue(64)
-    assert layer.max_sse == 4.0 and layer.memory_budget_mb == 64.0
+    controls.points.setValue(5.0)  # streamed point tiles' base size
+    assert layer.max_sse == 4.0 and layer.memory_budget_mb == 64.0 and layer.point_size == 5.0
     assert "property:height" in [dock.color_mode.itemText(i) for i in range(dock.color_mode.count())]
     layer.color_mode = "property:height"  # set from elsewhere: the combo follows
     assert dock.color_mode.currentText() == "property:height"

@@ -49,3 +49,19 @@ def test_points_near_the_camera_grow_far_ones_keep_the_base_size(site) -> None:
     finally:
         canvas.close()
         plotter.close()
+
+
+def test_the_users_point_size_is_the_base_of_streamed_points(site) -> None:
+    scene, layer, canvas, plotter, _ = _open(site)
+    try:
+        lo, hi = layer.bounds()
+        _look(canvas, (np.asarray(lo) + np.asarray(hi)) / 2, (0.0, -3000.0, 3000.0))
+        layer.point_size = 6.0
+        canvas.tick(render=False)
+        visual = canvas.visuals[id(layer)]
+        sizes = {p.actor.GetProperty().GetPointSize() for i in visual.shown for p in visual.loaded[i].parts if p.actor}
+        assert sizes == {6.0}
+        assert type(layer).from_state(layer.get_state()).point_size == 6.0  # saved with the project
+    finally:
+        canvas.close()
+        plotter.close()

@@ -37,7 +37,7 @@ WORKERS = 2
 MAX_IN_FLIGHT = 8  # requests queued on the workers at once: the rest wait, re-prioritised per frame
 UPLOAD_MS = 8.0  # GUI-thread time per frame spent attaching finished tiles
 MAX_UPLOADS = 6
-BASE_POINT_PX = 3.0  # point size of streamed point tiles, as whole-loaded clouds
+BASE_POINT_PX = 3.0  # default point size of streamed point tiles (TilesetLayer.point_size), as whole-loaded clouds
 MAX_POINT_PX = 10.0
 
 
@@ -118,7 +118,7 @@ class TilesetStreamVisual(MeshVisual):
             self.coloring = self._new_coloring()
         if name == "name":
             self._legend_shown = None  # retitle
-        if name in ("visible", "opacity", "color_mode", "color_limits", "show_edges", "feature_filter", "name"):
+        if name in ("visible", "opacity", "color_mode", "color_limits", "show_edges", "feature_filter", "name", "point_size"):
             self._apply_style()
         self.update_view()
         self.canvas.request_render()
@@ -217,7 +217,7 @@ class TilesetStreamVisual(MeshVisual):
         prop.SetEdgeVisibility(bool(self.layer.show_edges))
         has_rgba = part.poly.point_data.get("RGBA") is not None if hasattr(part.poly, "point_data") else False
         if part.poly.n_cells == part.poly.n_verts and part.poly.n_verts:  # points
-            prop.SetPointSize(BASE_POINT_PX)
+            prop.SetPointSize(float(self.layer.point_size))
             prop.LightingOff()
         else:
             prop.SetAmbient(0.22)
@@ -365,7 +365,8 @@ class TilesetStreamVisual(MeshVisual):
         sel = select_tiles(self.tree, view, self.layer.max_sse * self.cache.sse_factor,
                            lambda i: i in self.loaded, lambda i: i in self.failed)
         self._show(self._within_point_budget(set(sel.selected)))
-        adapt_point_sizes(self.tree, self.loaded, self.shown, view, BASE_POINT_PX, MAX_POINT_PX)
+        size = float(self.layer.point_size)
+        adapt_point_sizes(self.tree, self.loaded, self.shown, view, size, max(MAX_POINT_PX, size))
         self.cache.touch(sel.needed - set(sel.selected))
         self.cache.touch(sel.selected)
         for index in self.cache.evict(sel.needed):
