@@ -149,8 +149,8 @@ def test_demo_with_an_unusable_cache_falls_back_to_a_temporary_one(tmp_path: Pat
     env = {"TWINSCAPE_CACHE": str(blocker / "cache"), "TMPDIR": str(tmp_path / "tmp")}
     result = _run_with_env(["info", str(REPO / "assets" / "demo" / "demo.twin")], env)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["layers"] == 10  # with the Block C comparison, the flood series, the four live sensor
-    # layers and the shadow study's sunlight hours (issue 14)
+    assert json.loads(result.stdout)["layers"] == 11  # 7 from files and analyses (with the DEM, the flood series and
+    # the shadow study's sunlight hours), 4 live sensor layers
     warnings = _stderr_lines(result)
     assert len(warnings) == 1 and warnings[0].startswith(f"warning: {blocker / 'cache'}: cache folder unusable")
     assert list((tmp_path / "tmp").glob("twinscape-cache-*/demo-v*/complete.json"))

@@ -97,7 +97,7 @@ def test_demo_project_fits_the_schema() -> None:
 
     spec = read_project(demo_project_path())
     files = [layer for layer in spec.layers if layer.loader != "feed"]  # besides the live sensor layers (issue 13)
-    assert len(files) == 6 and spec.bookmarks  # scan, design, district, the Block C comparison, the flood series
+    assert len(files) == 7 and spec.bookmarks  # district, design, scan, Block C comparison, DEM, flood series, sunlight hours
     # and the shadow study's sunlight hours (issue 14)
 
 

@@ -258,7 +258,7 @@ def test_the_demo_opens_clean_and_save_asks_where(qtbot, window, tmp_path: Path,
     window.open_paths([str(demo)])
     wait_loaded(qtbot, window)
     files = [layer for layer in window.scene.layers if layer.kind != "sensors"]  # besides the live sensor layers
-    assert len(files) == 5 and not window.scene.dirty  # 5: with the Block C comparison and the flood series
+    assert len(files) == 7 and not window.scene.dirty  # 7: with the comparison, DEM, flood series and sunlight hours
     assert window.windowTitle().startswith("demo") and window.project_files.path is None
     asked: list[str] = []
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
