@@ -111,6 +111,13 @@ def test_silent_sensor_turns_grey_and_clock_back_shows_older_value(qtbot, live) 
     clock.set_time(back)
     qtbot.waitUntil(lambda: not visual.dirty, timeout=3000)
     assert not layer.live and visual.label_texts(visual.shown, visual.view)[0] == "10 ug/m3"
+    clock.set_speed(600.0)  # play replays: 3 s of play at 10 minutes a second is the last half hour
+    clock.play()
+    clock.advance(3.0)
+    clock.pause()
+    qtbot.waitUntil(lambda: not visual.dirty, timeout=3000)
+    assert visual.label_texts(visual.shown, visual.view)[0] == "50 ug/m3"
+    clock.set_time(back)
     live.live.go_live()
     qtbot.waitUntil(lambda: not visual.dirty, timeout=3000)
     assert layer.live and visual.label_texts(visual.shown, visual.view)[0] == "50 ug/m3"
