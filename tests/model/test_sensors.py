@@ -146,3 +146,18 @@ def test_colour_range_reaches_round_numbers_over_alert_level_and_values() -> Non
     assert layer.value_range() == (0.0, 100.0)  # the highest value seen so far
     layer.color_limits = {"occupancy": (10.0, 20.0)}
     assert layer.value_range() == (10.0, 20.0)
+
+
+def test_headless_fill_takes_a_simulated_feeds_history_once() -> None:
+    from app.model.sensor_fill import fill_sensor_layers
+    from app.sources.simulator import demo_mapping_dict
+
+    frame = SceneFrame((30.5928, 114.3055, 22.0))
+    air = make_sensor_layer("sim://demo?history=60", demo_mapping_dict(), name="air", sensor_types=("air",))
+    crane = make_sensor_layer("sim://demo?history=60", demo_mapping_dict(), name="crane", sensor_types=("crane",))
+    broken = make_sensor_layer("sim://nowhere", name="broken")
+    taken = fill_sensor_layers([air, crane, broken], frame, timeout=0.2)
+    assert taken > 100 and len(air.store) == 12 and air.store.ids[0] == "aq-01" and len(crane.store) == 1
+    t, v = air.store.series(0, "pm25")
+    assert len(v) >= 20 and t[-1] - t[0] > 40  # a minute of history, every 2 s
+    assert broken.status["state"] == "error" and broken.warnings and not len(broken.store)
