@@ -1,14 +1,17 @@
 """Text the 3D view draws (legend titles and entries, overlays) in the interface's language.
 
-Why here and not app.ui.i18n: viewers never import the Qt shell. Qt's translate() works without
-the shell: with no translator installed (headless `render` in English, tests) it returns the text."""
+Why here and not app.ui.i18n: viewers never import the Qt shell, and headless commands (`render`,
+`video`) never import Qt at all: there the text is returned as written (English)."""
 from __future__ import annotations
+
+import sys
 
 
 def tr(text: str, disambiguation: str | None = None, n: int = -1) -> str:
-    from PySide6.QtCore import QCoreApplication
-
-    return QCoreApplication.translate("", text, disambiguation, n)
+    core = sys.modules.get("PySide6.QtCore")  # loaded by the Qt shell; headless commands never import Qt
+    if core is None:
+        return text
+    return core.QCoreApplication.translate("", text, disambiguation, n)
 
 
 def QT_TR_NOOP(text: str) -> str:  # noqa: N802 - the name pyside6-lupdate looks for
