@@ -48,6 +48,7 @@ class SunLight:
         self._rays: Any = None  # app.analysis.rays.RayScene of the visible meshes, built when first needed
         self._grid: tuple[np.ndarray, tuple[int, int]] | None = None  # (N,3) lattice on the top surfaces, (ny, nx)
         self._actor: Any = None
+        self._mesh: Any = None  # the actor's pyvista dataset, refilled per clock step
         self._pending = False
         canvas.scene.clock.time_changed.connect(self._on_time)
         canvas.scene.layers.inserted.connect(self._on_layers)
@@ -152,29 +153,37 @@ class SunLight:
         return True
 
     def update_shadows(self) -> None:
-        """Shadowed cells for the clock's sun, drawn as one translucent dark mesh."""
+        """Shadowed cells for the clock's sun, drawn as one translucent dark mesh. The actor is made
+        once; each clock step refills its dataset in place (one actor, Modified(), no re-creation)."""
         from app.analysis.sunlight import shadow_mask
 
-        self._remove_actor()
         self.shadowed_cells = 0
-        if not self._ensure_grid():
-            return
-        pts, shape = self._grid  # type: ignore[misc]
-        d = self.direction()
-        if d[2] <= 0:
-            return  # night: the dim light says it; no shadow layer over everything
-        mask = shadow_mask(self._rays, pts, d)
-        self.shadowed_cells = int(mask.sum())
+        mask = None
+        if self._ensure_grid():
+            pts, shape = self._grid  # type: ignore[misc]
+            d = self.direction()
+            if d[2] > 0:  # night: the dim light says it; no shadow layer over everything
+                mask = shadow_mask(self._rays, pts, d)
+                self.shadowed_cells = int(mask.sum())
         if not self.shadowed_cells:
+            if self._actor is not None:
+                self._actor.SetVisibility(False)
             return
-        self._actor = self.canvas.plotter.add_mesh(_shadow_surface(pts, shape, mask), scalars="RGBA", rgba=True,
-                                                   lighting=False, pickable=False, reset_camera=False, render=False,
-                                                   name="sun-shadows")
+        surface = _shadow_surface(pts, shape, mask)
+        if self._actor is None:
+            self._mesh = surface
+            self._actor = self.canvas.plotter.add_mesh(self._mesh, scalars="RGBA", rgba=True, lighting=False, pickable=False,
+                                                       reset_camera=False, render=False, name="sun-shadows")
+        else:
+            self._mesh.copy_from(surface)  # same VTK object, new points, cells and colours
+            self._mesh.Modified()
+            self._actor.SetVisibility(True)
 
     def _remove_actor(self) -> None:
         if self._actor is not None:
             self.canvas.plotter.remove_actor(self._actor, render=False)
             self._actor = None
+            self._mesh = None
 
     def close(self) -> None:
         """Idempotent: a window's canvas may be closed twice (closeEvent, then the view's close)."""

@@ -46,7 +46,9 @@ def test_shadows_follow_the_clock_and_fall_away_from_the_sun(canvas) -> None:
     assert sun.shadowed_cells > 100
     nw, se = (-20.0, 20.0, 0.0), (20.0, -20.0, 0.0)  # the shadow falls north-west, away from the sun
     assert _shade(canvas, nw) < _shade(canvas, se) - 20
+    actor = sun._actor
     canvas.scene.clock.set_time("2026-12-22T15:00")  # afternoon: the sun in the south-west, the shadow north-east
+    assert sun._actor is actor  # refilled in place, not re-created per clock step
     assert sun.direction()[0] < 0 < morning[0]
     assert _shade(canvas, (20.0, 20.0, 0.0)) < _shade(canvas, nw) - 20
     light = canvas._sun
@@ -54,7 +56,7 @@ def test_shadows_follow_the_clock_and_fall_away_from_the_sun(canvas) -> None:
     canvas.scene.clock.set_range("2026-12-22T00:00", "2026-12-22T23:59")
     canvas.scene.clock.set_time("2026-12-22T02:00")  # night: no shadow layer over everything, a dim light
     canvas.render()
-    assert sun.elevation < 0 and sun.shadowed_cells == 0 and light.intensity < 0.1
+    assert sun.elevation < 0 and sun.shadowed_cells == 0 and light.intensity < 0.1 and not sun._actor.GetVisibility()
     sun.set_enabled(False)
     assert sun._actor is None and not light.positional
     canvas.render()
