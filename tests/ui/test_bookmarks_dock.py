@@ -74,6 +74,10 @@ def test_make_rename_reorder_and_fly_between_bookmarks(qtbot, window, tmp_path) 
     keys = {a.text(): a.shortcut().toString() for a in window.findChild(type(window.menuBar().actions()[0].menu()),
                                                                          "present_menu").actions()}
     assert keys["&Next bookmark"] == "Ctrl+PgDown" and keys["&Previous bookmark"] == "Ctrl+PgUp"
+    from app.ui.shortcuts import menu_shortcuts
+
+    listed = {(menu, action) for menu, action, _ in menu_shortcuts(window.menuBar())}  # Help > Keyboard shortcuts
+    assert {("Present", "Next bookmark"), ("Present", "Previous bookmark"), ("Present", "Play tour")} <= listed
 
     window.scene.bookmarks.append(Bookmark("Plain", B))  # from a hand-written project: no thumbnail yet
     dock.fly_to(2)
