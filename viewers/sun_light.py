@@ -50,9 +50,12 @@ class SunLight:
         self._actor: Any = None
         self._mesh: Any = None  # the actor's pyvista dataset, refilled per clock step
         self._pending = False
+        self._watched: list[Any] = []  # mesh layers whose visibility changes what casts shadows
         canvas.scene.clock.time_changed.connect(self._on_time)
-        canvas.scene.layers.inserted.connect(self._on_layers)
-        canvas.scene.layers.removed.connect(self._on_layers)
+        canvas.scene.layers.inserted.connect(self._on_inserted)
+        canvas.scene.layers.removed.connect(self._on_removed)
+        for layer in canvas.scene.layers:
+            self._watch(layer)
 
     # --- the sun ------------------------------------------------------------------------------
     def place_of_scene(self) -> tuple[float, float]:
@@ -94,7 +97,34 @@ class SunLight:
             self.update_shadows()
             self.canvas.request_render()
 
-    def _on_layers(self, *_: object) -> None:
+    def _watch(self, layer: Any) -> None:
+        from app.model.layers import MeshLayer
+
+        if isinstance(layer, MeshLayer) and not any(layer is w for w in self._watched):
+            layer.events.visible.connect(self._on_visibility)
+            self._watched.append(layer)
+
+    def _unwatch_all(self) -> None:
+        for layer in self._watched:
+            layer.events.visible.disconnect(self._on_visibility)
+        self._watched = []
+
+    def _on_visibility(self, *_: object) -> None:
+        self._rays = self._grid = None
+        if self.enabled:
+            self._request_update()
+
+    def _on_inserted(self, _index: int, layer: Any) -> None:
+        self._watch(layer)
+        self._on_layers()
+
+    def _on_removed(self, _index: int, layer: Any) -> None:
+        if any(layer is w for w in self._watched):
+            layer.events.visible.disconnect(self._on_visibility)
+            self._watched = [w for w in self._watched if w is not layer]
+        self._on_layers()
+
+    def _on_layers(self) -> None:
         self._rays = self._grid = None
         if self.enabled:  # a project's layers arrive one by one: one update after them
             self._request_update()
@@ -191,8 +221,9 @@ class SunLight:
             return
         self._closed = True
         self.canvas.scene.clock.time_changed.disconnect(self._on_time)
-        self.canvas.scene.layers.inserted.disconnect(self._on_layers)
-        self.canvas.scene.layers.removed.disconnect(self._on_layers)
+        self.canvas.scene.layers.inserted.disconnect(self._on_inserted)
+        self.canvas.scene.layers.removed.disconnect(self._on_removed)
+        self._unwatch_all()
         self._remove_actor()
 
 

@@ -51,6 +51,11 @@ def test_shadows_follow_the_clock_and_fall_away_from_the_sun(canvas) -> None:
     assert sun._actor is actor  # refilled in place, not re-created per clock step
     assert sun.direction()[0] < 0 < morning[0]
     assert _shade(canvas, (20.0, 20.0, 0.0)) < _shade(canvas, nw) - 20
+    tower = canvas.scene.layers[0]
+    tower.visible = False  # a hidden layer casts no shadow (this canvas updates at once; the GUI's on its next turn)
+    assert sun.shadowed_cells == 0
+    tower.visible = True
+    assert sun.shadowed_cells > 100
     light = canvas._sun
     assert np.dot(np.asarray(light.position) / np.linalg.norm(light.position), sun.direction()) == pytest.approx(1.0, abs=1e-6)
     canvas.scene.clock.set_range("2026-12-22T00:00", "2026-12-22T23:59")
