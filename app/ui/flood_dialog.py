@@ -21,20 +21,24 @@ from app.analysis.footprints import element_indices
 from app.model.color_range import height_datum
 from app.model.layers import BimLayer, Layer, MeshLayer, PointCloudLayer, TilesetLayer
 from app.model.results import ResultLayer
+from app.ui.i18n import QT_TR_NOOP, tr
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
-PLANNING_TITLE = "&Planning"
+PLANNING_TITLE = QT_TR_NOOP("&Planning")  # shown as tr(PLANNING_TITLE); SUN's installer finds the menu by its object name
+PLANNING_MENU = "planning_menu"  # i18n: not shown (object name)
 
 
 def planning_menu(win: "MainWindow") -> QMenu:
     """Analysis > Planning, made by whichever helper comes first (SUN's sun tools, FLOOD's)."""
     for action in win.analysis_menu.actions():
         menu = action.menu()
-        if menu is not None and menu.title() == PLANNING_TITLE:
+        if menu is not None and (menu.objectName() == PLANNING_MENU or menu.title() in (PLANNING_TITLE, tr(PLANNING_TITLE))):
             return menu
-    return win.analysis_menu.addMenu(PLANNING_TITLE)
+    menu = win.analysis_menu.addMenu(tr(PLANNING_TITLE))
+    menu.setObjectName(PLANNING_MENU)
+    return menu
 
 
 def install_planning(win: "MainWindow") -> None:
@@ -42,8 +46,8 @@ def install_planning(win: "MainWindow") -> None:
     from app.ui import results_controls  # noqa: F401 - registers the result layer's dock rows
 
     menu = planning_menu(win)
-    win.flood_action = menu.addAction("&Flood\u2026", lambda: open_flood_dialog(win))
-    win.height_limits_action = menu.addAction("&Height limits\u2026", lambda: open_height_limits(win))
+    win.flood_action = menu.addAction(tr("&Flood\u2026"), lambda: open_flood_dialog(win))
+    win.height_limits_action = menu.addAction(tr("&Height limits\u2026"), lambda: open_height_limits(win))
     win.scene.layers.inserted.connect(lambda _i, layer: fit_clock(win.scene, layer))
 
 
@@ -95,7 +99,7 @@ def parse_curve(text: str, day: datetime) -> list[tuple[float, float]]:
             continue
         parts = line.replace(",", " ").split()
         if len(parts) != 2:
-            raise ValueError(f"line {number}: expected a time and a level, e.g. 09:30 19.4")
+            raise ValueError(tr("line {number}: expected a time and a level, e.g. 09:30 19.4").format(number=number))
         when, level = parts
         try:
             if len(when) <= 5 and ":" in when:
@@ -105,10 +109,10 @@ def parse_curve(text: str, day: datetime) -> list[tuple[float, float]]:
                 t = parse_time(when, day.tzinfo)  # type: ignore[arg-type]
             out.append((t.timestamp(), float(level)))
         except (ValueError, TypeError):
-            raise ValueError(f"line {number}: '{line}' is not a time and a level") from None
+            raise ValueError(tr("line {number}: '{line}' is not a time and a level").format(number=number, line=line)) from None
     out.sort()
     if any(b[0] <= a[0] for a, b in zip(out, out[1:])):
-        raise ValueError("two levels at the same time")
+        raise ValueError(tr("two levels at the same time"))
     return out
 
 
@@ -116,7 +120,7 @@ class FloodDialog(QDialog):
     def __init__(self, win: "MainWindow") -> None:
         super().__init__(win)
         self.win = win
-        self.setWindowTitle("Flood")
+        self.setWindowTitle(tr("Flood"))
         scene = win.scene
         self.offset, self.datum = height_datum(scene.frame)
         self.terrain = QComboBox()
@@ -128,13 +132,13 @@ class FloodDialog(QDialog):
         self.level.setDecimals(2)
         self.level.setSuffix(" m")
         self.curve = QPlainTextEdit()
-        self.curve.setPlaceholderText("Level over time (optional), one per line on the clock's day:\n09:00 19.0\n"
-                                      "11:30 19.6\n15:00 19.0")
+        self.curve.setPlaceholderText(tr("Level over time (optional), one per line on the clock's day:\n09:00 19.0\n"
+                                         "11:30 19.6\n15:00 19.0"))
         self.curve.setMaximumHeight(90)
-        self.use_seed = QCheckBox("Only water connected to")
+        self.use_seed = QCheckBox(tr("Only water connected to"))
         self.use_seed.setChecked(True)
         self.seed_e, self.seed_n = QDoubleSpinBox(), QDoubleSpinBox()
-        for box, label in ((self.seed_e, "E "), (self.seed_n, "N ")):
+        for box, label in ((self.seed_e, tr("E ")), (self.seed_n, tr("N "))):
             box.setRange(-1e7, 1e7)
             box.setDecimals(1)
             box.setPrefix(label)
@@ -156,21 +160,21 @@ class FloodDialog(QDialog):
         row.addWidget(self.seed_e)
         row.addWidget(self.seed_n)
         form = QFormLayout(self)
-        form.addRow("Terrain", self.terrain)
-        form.addRow(f"Water level ({self.datum})", self.level)
-        form.addRow("Level over time", self.curve)
-        form.addRow("Seed (scene)", seed_row)
-        form.addRow("Grid cell", self.cell)
+        form.addRow(tr("Terrain"), self.terrain)
+        form.addRow(tr("Water level ({datum})").format(datum=self.datum), self.level)
+        form.addRow(tr("Level over time"), self.curve)
+        form.addRow(tr("Seed (scene)"), seed_row)
+        form.addRow(tr("Grid cell"), self.cell)
         form.addRow(self.problem)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Compute")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Compute"))
         self.buttons.accepted.connect(self.compute)
         self.buttons.rejected.connect(self.reject)
         form.addRow(self.buttons)
         self.terrain.currentIndexChanged.connect(self._suggest_level)
         self._suggest_level()
         if not self.layers:
-            self.problem.setText("Open a terrain first: a DEM (GeoTIFF), a terrain mesh or a point cloud with ground points.")
+            self.problem.setText(tr("Open a terrain first: a DEM (GeoTIFF), a terrain mesh or a point cloud with ground points."))
             self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
 
     def _suggest_level(self) -> None:
@@ -201,7 +205,7 @@ class FloodDialog(QDialog):
 
         layer = self.current_terrain()
         if layer is None:
-            raise ValueError("no terrain layer")
+            raise ValueError(tr("no terrain layer"))
         curve = parse_curve(self.curve.toPlainText(), self.win.scene.clock.time)
         if curve:  # levels are typed as heights (display datum); the terrain's points are scene z
             levels = [lv - self.offset for _, lv in curve]
@@ -216,7 +220,8 @@ class FloodDialog(QDialog):
         shown = [round(lv + self.offset, 3) for lv in levels]
         raster = isinstance(layer, ResultLayer)
         return FloodRun(np.zeros((0, 3)) if raster else terrain_points(layer), levels, epochs, seed, self.cell.value(),
-                        f"Flood {shown[0]:g} m" if len(shown) == 1 else f"Flood {min(shown):g}-{max(shown):g} m",
+                        tr("Flood {level} m").format(level=f"{shown[0]:g}") if len(shown) == 1
+                        else tr("Flood {low}-{high} m").format(low=f"{min(shown):g}", high=f"{max(shown):g}"),
                         buildings, {"terrain": layer.name, "levels_display_m": shown, "datum": self.datum},
                         raster_dem(layer, self.cell.value()) if raster else None)
 
@@ -257,9 +262,9 @@ def finish_flood(win: "MainWindow", task: Any) -> None:
     try:
         outcome = task.future.result()
     except Exception as exc:  # noqa: BLE001 - a bug in the worker must not take the window down
-        outcome = FloodError(f"internal error: {type(exc).__name__}: {exc}")
+        outcome = FloodError(tr("internal error: {kind}: {error}").format(kind=type(exc).__name__, error=exc))
     if isinstance(outcome, FloodCancelled) or task.cancelled():
-        win.statusBar().showMessage(f"Cancelled {task.label}", 5000)
+        win.statusBar().showMessage(tr("Cancelled {task}").format(task=task.label), 5000)
         return
     if isinstance(outcome, FloodError):
         from loaders.base import LoadError
@@ -275,8 +280,9 @@ def finish_flood(win: "MainWindow", task: Any) -> None:
         win.scene.layers.append(layer)
     highlight_touched(win, outcome.touched)
     s = outcome.summary
-    win.statusBar().showMessage(f"{task.label}: {s['peak_area_m2']:,.0f} m2 flooded, {s['peak_volume_m3']:,.0f} m3 "
-                                f"at the peak; {sum(len(v) for v in outcome.touched.values())} building(s) reached", 15000)
+    win.statusBar().showMessage(tr("{task}: {area} m2 flooded, {volume} m3 at the peak; {buildings} building(s) reached").format(
+        task=task.label, area=f"{s['peak_area_m2']:,.0f}", volume=f"{s['peak_volume_m3']:,.0f}",
+        buildings=sum(len(v) for v in outcome.touched.values())), 15000)
 
 
 def in_scene_frame(scene: Any, data: Any) -> Any:
