@@ -101,6 +101,15 @@ def test_bad_settings_show_a_message_not_a_traceback(qtbot, win) -> None:
     dialog.facades.setChecked(False)
     qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
     assert dialog.message.isVisible() and "nothing to compute" in dialog.message.text()
+    dialog.ground.setChecked(True)
+    dialog.facades.setChecked(True)
+    dialog.grid.setValue(0.25)  # a long run (0.5 M samples, 24 steps), cancelled at once
+    before = len(win.scene.layers)
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    assert dialog.task is not None and not dialog.task.done
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+    wait_loaded(qtbot, win, timeout=60_000)
+    assert dialog.status.text() == "Cancelled: nothing was added." and len(win.scene.layers) == before
     dialog.close()
 
 
