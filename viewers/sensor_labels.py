@@ -8,7 +8,7 @@ positions are projected with the camera's matrix in numpy and accepted greedily.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import vtk
@@ -22,9 +22,10 @@ LIFT_PX = 8  # the box sits this far above its sensor
 
 
 class SensorLabels:
-    def __init__(self, renderer: Any, window: Any) -> None:
+    def __init__(self, renderer: Any, window: Any, font_scale: Callable[[], float] | None = None) -> None:
         self.renderer = renderer
         self.window = window
+        self.font_scale = font_scale or (lambda: 1.0)  # the canvas's: 1.5x in briefing mode, 2-4x in hi-res exports
         self.actors: list[vtk.vtkTextActor] = []
         self.positions = np.zeros((0, 3))
         self.texts: list[str] = []
@@ -79,15 +80,17 @@ class SensorLabels:
                     ndc = hom[:, :3] / hom[:, 3:4]
                 ok = (hom[:, 3] > 0) & (np.abs(ndc[:, 0]) <= 1) & (np.abs(ndc[:, 1]) <= 1) & np.isfinite(ndc).all(axis=1)
                 xs, ys = (ndc[:, 0] + 1) * 0.5 * w, (ndc[:, 1] + 1) * 0.5 * h
+                k = float(self.font_scale())
                 for i in np.flatnonzero(ok):
                     text = self.texts[i]
-                    bw, bh = len(text) * self._char_w + 8, FONT + 8
-                    x, y = float(xs[i]), float(ys[i]) + LIFT_PX
+                    bw, bh = (len(text) * self._char_w + 8) * k, (FONT + 8) * k
+                    x, y = float(xs[i]), float(ys[i]) + LIFT_PX * k
                     rect = (x - bw / 2, y, x + bw / 2, y + bh)
                     if any(rect[0] < r[2] and r[0] < rect[2] and rect[1] < r[3] and r[1] < rect[3] for r in placed):
                         continue
                     actor = self._actor(len(placed))
                     actor.SetInput(text)
+                    actor.GetTextProperty().SetFontSize(max(1, round(FONT * k)))
                     actor.SetDisplayPosition(int(x), int(y))
                     actor.SetVisibility(True)
                     placed.append(rect)

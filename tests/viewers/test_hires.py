@@ -123,3 +123,19 @@ def test_annotation_labels_follow_the_font_scale(canvas: Canvas) -> None:
     assert sizes() == [22] or sizes() == [23]
     canvas.set_font_scale(1.0)
     assert sizes() == [15]
+
+
+def test_sensor_value_labels_follow_the_font_scale(canvas: Canvas) -> None:
+    from viewers.sensor_labels import SensorLabels
+
+    p = canvas.plotter
+    labels = SensorLabels(p.renderer, p.render_window, font_scale=lambda: canvas.font_scale)
+    try:
+        labels.update(np.array([[0.0, 0.0, 5.0]]), ["26 ug/m3"], np.array([1.0]))
+        canvas.render()
+        assert labels.shown == ["26 ug/m3"] and labels.actors[0].GetTextProperty().GetFontSize() == 12
+        canvas.set_font_scale(2.0)  # a 2x export
+        canvas.render()
+        assert labels.actors[0].GetTextProperty().GetFontSize() == 24
+    finally:
+        labels.close()
