@@ -12,11 +12,13 @@ from PySide6.QtWidgets import (
 
 from app.analysis.footprints import element_indices
 from app.model.layers import BimLayer, MeshLayer, TilesetLayer
+from app.ui.i18n import QT_TR_NOOP, tr
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
-COLUMNS = ("Building", "Layer", "Height (m)", "Limit (m)", "Excess (m)", "Zone")
+COLUMNS = (QT_TR_NOOP("Building"), QT_TR_NOOP("Layer"), QT_TR_NOOP("Height (m)"), QT_TR_NOOP("Limit (m)"), QT_TR_NOOP("Excess (m)"),
+           QT_TR_NOOP("Zone"))
 
 
 MAX_STREAMED_TILES = 2000  # a streamed tileset's features are read merged up to this many tiles
@@ -37,8 +39,10 @@ def layer_footprints(scene: Any, layer: MeshLayer) -> list[Any]:
         tiles = len(layer.data["tree"].nodes)
         path = (layer.source or {}).get("path")
         if tiles > MAX_STREAMED_TILES or not path:
-            raise ValueError(f"{layer.name}: {tiles:,} tiles are too many to read at once; open a smaller tileset")
-        merged = [m for data in load(path, loader="3D Tiles tileset") for m in scene.make_layers(data) if isinstance(m, MeshLayer)]
+            raise ValueError(tr("{layer}: {tiles} tiles are too many to read at once; open a smaller tileset").format(
+                layer=layer.name, tiles=f"{tiles:,}"))
+        merged = [m for data in load(path, loader="3D Tiles tileset")  # i18n: not shown (a loader name)
+                  for m in scene.make_layers(data) if isinstance(m, MeshLayer)]
         return [fp for m in merged for fp in mesh_footprints(m.data)]
     return mesh_footprints(layer.data, whole=isinstance(layer, BimLayer), name=layer.name)
 
@@ -47,38 +51,38 @@ class HeightLimitDialog(QDialog):
     def __init__(self, win: "MainWindow") -> None:
         super().__init__(win)
         self.win = win
-        self.setWindowTitle("Height limits")
+        self.setWindowTitle(tr("Height limits"))
         self.breaches: list[Any] = []
         self.zones: list[Any] = []
-        self.everywhere = QRadioButton("Everywhere")
+        self.everywhere = QRadioButton(tr("Everywhere"))
         self.everywhere.setChecked(True)
         self.max_height = QDoubleSpinBox()
         self.max_height.setRange(0.0, 2000.0)
         self.max_height.setValue(60.0)
-        self.max_height.setSuffix(" m above ground")
-        self.from_file = QRadioButton("Zones (GeoJSON polygons with max_height)")
+        self.max_height.setSuffix(tr(" m above ground"))
+        self.from_file = QRadioButton(tr("Zones (GeoJSON polygons with max_height)"))
         self.path = QLineEdit()
         self.path.setPlaceholderText("zones.geojson")
-        browse = QPushButton("Browse\u2026")
+        browse = QPushButton(tr("Browse\u2026"))
         browse.clicked.connect(self._browse)
-        self.drawn = QRadioButton("A zone drawn in the view")
-        self.draw_button = QPushButton("Draw…")
-        self.draw_button.setToolTip("Click the zone's corners in the view, then press Enter (Escape cancels)")
+        self.drawn = QRadioButton(tr("A zone drawn in the view"))
+        self.draw_button = QPushButton(tr("Draw…"))
+        self.draw_button.setToolTip(tr("Click the zone's corners in the view, then press Enter (Escape cancels)"))
         self.draw_button.clicked.connect(self.start_drawing)
         self.drawn_polygon: Any = None
         self.drawer: Any = None
         self.limit_kind = QButtonGroup(self)  # one choice, though the buttons sit in different rows
         for button in (self.everywhere, self.from_file, self.drawn):
             self.limit_kind.addButton(button)
-        self.check_button = QPushButton("Check")
+        self.check_button = QPushButton(tr("Check"))
         self.check_button.clicked.connect(self.check)
-        self.export_button = QPushButton("Export CSV\u2026")
+        self.export_button = QPushButton(tr("Export CSV\u2026"))
         self.export_button.setEnabled(False)
         self.export_button.clicked.connect(self._export_dialog)
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([tr(c) for c in COLUMNS])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.itemSelectionChanged.connect(self._zoom_to_selected)
@@ -86,7 +90,7 @@ class HeightLimitDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.everywhere)
         row.addWidget(self.max_height, 1)
-        form.addRow("Limit", row)
+        form.addRow(tr("Limit"), row)
         zones = QWidget()
         zrow = QHBoxLayout(zones)
         zrow.setContentsMargins(0, 0, 0, 0)
@@ -119,7 +123,7 @@ class HeightLimitDialog(QDialog):
         if self.drawer is not None:
             self.drawer.cancel()
         self.drawn.setChecked(True)
-        self.status.setText("Click the zone's corners in the view; Enter closes it, Escape cancels")
+        self.status.setText(tr("Click the zone's corners in the view; Enter closes it, Escape cancels"))
         self.drawer = ZoneDrawer(self.win, self._drawn)
         self.win.view.setFocus()
         return self.drawer
@@ -129,14 +133,14 @@ class HeightLimitDialog(QDialog):
 
         self.drawer = None
         if points is None:
-            self.status.setText("No zone drawn (a zone needs three corners or more)")
+            self.status.setText(tr("No zone drawn (a zone needs three corners or more)"))
             return
         polygon = shapely.Polygon(points[:, :2])
         self.drawn_polygon = polygon if polygon.is_valid and polygon.area > 0 else polygon.buffer(0)
-        self.status.setText(f"Zone drawn: {len(points)} corners, {self.drawn_polygon.area:,.0f} m2")
+        self.status.setText(tr("Zone drawn: {corners} corners, {area} m2").format(corners=len(points), area=f"{self.drawn_polygon.area:,.0f}"))
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Height limit zones", "", "GeoJSON (*.geojson *.json);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, tr("Height limit zones"), "", tr("GeoJSON (*.geojson *.json);;All files (*)"))
         if path:
             self.path.setText(path)
             self.from_file.setChecked(True)
@@ -145,14 +149,14 @@ class HeightLimitDialog(QDialog):
         from app.analysis.height_limits import Zone, zones_from_geojson
 
         if self.everywhere.isChecked():
-            return [Zone("everywhere", float(self.max_height.value()))]
+            return [Zone(tr("everywhere"), float(self.max_height.value()))]
         if self.drawn.isChecked():
             if self.drawn_polygon is None:
-                raise ValueError("draw the zone first: Draw..., click its corners in the view, Enter")
-            return [Zone("drawn zone", float(self.max_height.value()), self.drawn_polygon)]
+                raise ValueError(tr("draw the zone first: Draw..., click its corners in the view, Enter"))
+            return [Zone(tr("drawn zone"), float(self.max_height.value()), self.drawn_polygon)]
         frame = self.win.scene.frame
         if not frame.is_set:
-            raise ValueError("the scene is not georeferenced: zones on the map cannot be placed")
+            raise ValueError(tr("the scene is not georeferenced: zones on the map cannot be placed"))
         return zones_from_geojson(self.path.text().strip(), frame.to_local)
 
     def check(self) -> list[Any]:
@@ -172,8 +176,8 @@ class HeightLimitDialog(QDialog):
             self.status.setText(f"\u26a0 {exc.reason}")
             return []
         count = sum(len(b[2]) for b in buildings)
-        self.status.setText(f"{len(self.breaches)} of {count} buildings above their limit" if count else
-                            "No buildings to check: open a city model, a merged tileset, meshes or an IFC model")
+        self.status.setText(tr("{breaches} of {count} buildings above their limit").format(breaches=len(self.breaches), count=count)
+                            if count else tr("No buildings to check: open a city model, a merged tileset, meshes or an IFC model"))
         self._fill()
         self._highlight(layers)
         self.export_button.setEnabled(bool(self.breaches))
@@ -211,7 +215,7 @@ class HeightLimitDialog(QDialog):
             self.win.canvas.zoom_to(np.array([c - 40.0, c + 40.0]))
 
     def _export_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export height-limit breaches", "height_limits.csv", "CSV (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(self, tr("Export height-limit breaches"), "height_limits.csv", "CSV (*.csv)")  # i18n: not shown (file filter)
         if path:
             self.export_csv(path)
 
@@ -221,7 +225,7 @@ class HeightLimitDialog(QDialog):
         try:
             write_csv(self.breaches, path)
         except OSError as exc:
-            self.status.setText(f"\u26a0 cannot write {path}: {exc.strerror or exc}")
+            self.status.setText(tr("\u26a0 cannot write {path}: {error}").format(path=path, error=exc.strerror or exc))
 
 
 def open_height_limit_dialog(win: "MainWindow") -> HeightLimitDialog:
