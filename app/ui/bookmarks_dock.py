@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.model.scene import Bookmark
 from app.model.tours import THUMBNAIL_SIZE, BookmarkError, add_bookmark, move_bookmark, rename_bookmark, unique_name
+from app.ui.i18n import tr
 from app.ui.present_menu import present_menu
 from app.ui.tour_editor import TourEditor
 from app.ui.tour_player import install_player
@@ -66,16 +67,16 @@ def _icon(mark: Bookmark) -> QIcon:
 
 class BookmarksDock(QDockWidget):
     def __init__(self, win: "MainWindow") -> None:
-        super().__init__("Bookmarks and tours", win)
+        super().__init__(tr("Bookmarks and tours"), win)
         self.setObjectName("bookmarks_dock")
         self.win = win
         self.scene = win.scene
         page = QWidget()
         self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText("Name for the current view")
+        self.name_edit.setPlaceholderText(tr("Name for the current view"))
         self.name_edit.returnPressed.connect(self.add_current_view)
-        self.add_button = QPushButton("Add view")
-        self.add_button.setToolTip("Save the current view as a bookmark (with a thumbnail)")
+        self.add_button = QPushButton(tr("Add view"))
+        self.add_button.setToolTip(tr("Save the current view as a bookmark (with a thumbnail)"))
         self.add_button.clicked.connect(self.add_current_view)
         top = QHBoxLayout()
         top.addWidget(self.name_edit, 1)
@@ -89,11 +90,11 @@ class BookmarksDock(QDockWidget):
         self.list.model().rowsMoved.connect(self._dragged)
         self.list.installEventFilter(self)
         buttons = QHBoxLayout()
-        self.fly_button = self._button(buttons, "Fly to", lambda: self.fly_to(self.list.currentRow()))
-        self.rename_button = self._button(buttons, "Rename", self.rename_current)
-        self.up_button = self._button(buttons, "Up", lambda: self.move_current(-1))
-        self.down_button = self._button(buttons, "Down", lambda: self.move_current(1))
-        self.delete_button = self._button(buttons, "Delete", self.delete_current)
+        self.fly_button = self._button(buttons, tr("Fly to"), lambda: self.fly_to(self.list.currentRow()))
+        self.rename_button = self._button(buttons, tr("Rename"), self.rename_current)
+        self.up_button = self._button(buttons, tr("Up"), lambda: self.move_current(-1))
+        self.down_button = self._button(buttons, tr("Down"), lambda: self.move_current(1))
+        self.delete_button = self._button(buttons, tr("Delete"), self.delete_current)
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.status.setStyleSheet("color: #b3261e")
@@ -104,8 +105,8 @@ class BookmarksDock(QDockWidget):
         layout.addWidget(self.status)
         self.tours = TourEditor(win, self)
         self.tabs = QTabWidget()
-        self.tabs.addTab(page, "Bookmarks")
-        self.tabs.addTab(self.tours, "Tours")
+        self.tabs.addTab(page, tr("Bookmarks"))
+        self.tabs.addTab(self.tours, tr("Tours"))
         self.setWidget(self.tabs)
         self._rebuilding = False
         self.scene.bookmarks_changed.connect(self.refresh)
@@ -133,7 +134,8 @@ class BookmarksDock(QDockWidget):
                 self.list.setCurrentRow(min(max(row, 0), self.list.count() - 1))
         finally:
             self._rebuilding = False
-        self.name_edit.setPlaceholderText(f"Name for the current view, e.g. {unique_name(self.scene.bookmarks, 'View 1')}")
+        self.name_edit.setPlaceholderText(tr("Name for the current view, e.g. {name}").format(
+            name=unique_name(self.scene.bookmarks, tr("View 1"))))
         self.tours.refresh_bookmarks()
 
     def _say(self, text: str) -> None:
@@ -146,7 +148,7 @@ class BookmarksDock(QDockWidget):
 
     # --- editing --------------------------------------------------------------------------------
     def add_current_view(self) -> Bookmark | None:
-        name = self.name_edit.text().strip() or unique_name(self.scene.bookmarks, "View 1")
+        name = self.name_edit.text().strip() or unique_name(self.scene.bookmarks, tr("View 1"))
         try:
             mark = add_bookmark(self.scene.bookmarks, name, self.win.canvas.get_camera(), grab_thumbnail(self.win))
         except BookmarkError as exc:
@@ -205,7 +207,8 @@ class BookmarksDock(QDockWidget):
         del self.scene.bookmarks[row]
         users = [t.name for t in self.scene.tours if any(s.bookmark.strip().casefold() == name.strip().casefold()
                                                          for s in t.stops)]
-        self._say(f"deleted '{name}'; tour {', '.join(repr(u) for u in users)} will skip that stop" if users else "")
+        self._say(tr("deleted '{name}'; tour {tours} will skip that stop").format(
+            name=name, tours=", ".join(repr(u) for u in users)) if users else "")
         self._changed()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
@@ -303,17 +306,17 @@ def install_tours(win: "MainWindow") -> BookmarksDock:
         dock.raise_()
         dock.tabs.setCurrentIndex(tab)
 
-    menu.addAction(_action(win, "&Bookmarks and tours", show_dock))
+    menu.addAction(_action(win, tr("&Bookmarks and tours"), show_dock))
 
     def add() -> None:
         show_dock(0)
         dock.add_current_view()
 
-    win.add_bookmark_action = _action(win, "&Add bookmark (current view)", add, "Ctrl+Shift+B")  # type: ignore[attr-defined]
-    win.next_bookmark_action = _action(win, "&Next bookmark", lambda: dock.step(1), "Ctrl+PgDown")  # type: ignore[attr-defined]
-    win.previous_bookmark_action = _action(win, "&Previous bookmark", lambda: dock.step(-1), "Ctrl+PgUp")  # type: ignore[attr-defined]
-    win.play_tour_action = _action(win, "&Play tour", dock.tours.play, "F5")  # type: ignore[attr-defined]
-    win.stop_tour_action = _action(win, "&Stop tour", win.tour_player.stop, "Shift+F5")  # type: ignore[attr-defined]
+    win.add_bookmark_action = _action(win, tr("&Add bookmark (current view)"), add, "Ctrl+Shift+B")  # type: ignore[attr-defined]
+    win.next_bookmark_action = _action(win, tr("&Next bookmark"), lambda: dock.step(1), "Ctrl+PgDown")  # type: ignore[attr-defined]
+    win.previous_bookmark_action = _action(win, tr("&Previous bookmark"), lambda: dock.step(-1), "Ctrl+PgUp")  # type: ignore[attr-defined]
+    win.play_tour_action = _action(win, tr("&Play tour"), dock.tours.play, "F5")  # type: ignore[attr-defined]
+    win.stop_tour_action = _action(win, tr("&Stop tour"), win.tour_player.stop, "Shift+F5")  # type: ignore[attr-defined]
     for action in (win.add_bookmark_action, win.next_bookmark_action, win.previous_bookmark_action):  # type: ignore[attr-defined]
         menu.addAction(action)
     menu.addSeparator()
@@ -322,6 +325,6 @@ def install_tours(win: "MainWindow") -> BookmarksDock:
     from app.ui.tour_export import TourExport
 
     win.tour_export = TourExport(win)  # type: ignore[attr-defined]
-    win.export_tour_action = _action(win, "&Export tour as video\u2026", win.tour_export.ask)  # type: ignore[attr-defined]
+    win.export_tour_action = _action(win, tr("&Export tour as video\u2026"), win.tour_export.ask)  # type: ignore[attr-defined]
     menu.addAction(win.export_tour_action)  # type: ignore[attr-defined]
     return dock

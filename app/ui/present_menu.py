@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMainWindow, QMenu
 
+from app.ui.i18n import tr
+
 OBJECT_NAME = "present_menu"
 
 
@@ -16,9 +18,10 @@ def present_menu(win: QMainWindow) -> QMenu:
         menu = action.menu()
         if isinstance(menu, QMenu) and menu.objectName() == OBJECT_NAME:
             return menu
-    menu = QMenu("&Present", bar)
+    menu = QMenu(tr("&Present"), bar)
     menu.setObjectName(OBJECT_NAME)
-    help_action = next((a for a in bar.actions() if a.menu() is not None and a.text().replace("&", "") == "Help"), None)
+    help_titles = {"&Help", tr("&Help")}  # i18n: not shown (found by its title, translated or not)
+    help_action = next((a for a in bar.actions() if a.menu() is not None and a.text() in help_titles), None)
     if help_action is not None:
         bar.insertMenu(help_action, menu)
     else:

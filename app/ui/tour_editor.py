@@ -14,12 +14,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.model.tours import DEFAULT_PAUSE_S, MAX_PAUSE_S, MAX_TRANSITION_S, Tour, TourStop, find_tour
+from app.ui.i18n import QT_TR_NOOP, tr
 
 if TYPE_CHECKING:
     from app.ui.bookmarks_dock import BookmarksDock
     from app.ui.main_window import MainWindow
 
-COLUMNS = ("Bookmark", "Pause (s)", "Flight (s)", "Layers", "Clock")
+COLUMNS = (QT_TR_NOOP("Bookmark"), QT_TR_NOOP("Pause (s)"), QT_TR_NOOP("Flight (s)"), QT_TR_NOOP("Layers"), QT_TR_NOOP("Clock"))
 AUTO = -1.0  # the transition spin box's "auto" (duration by distance)
 
 
@@ -32,30 +33,30 @@ class TourEditor(QWidget):
         self.combo = QComboBox()
         self.combo.currentIndexChanged.connect(lambda _=0: self._show_tour())
         head = QHBoxLayout()
-        head.addWidget(QLabel("Tour"))
+        head.addWidget(QLabel(tr("Tour")))
         head.addWidget(self.combo, 1)
-        self.new_button = self._button(head, "New", self.new_tour)
-        self.rename_button = self._button(head, "Rename", self.ask_rename)
-        self.delete_tour_button = self._button(head, "Delete", self.delete_tour)
+        self.new_button = self._button(head, tr("New"), self.new_tour)
+        self.rename_button = self._button(head, tr("Rename"), self.ask_rename)
+        self.delete_tour_button = self._button(head, tr("Delete"), self.delete_tour)
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setHorizontalHeaderLabels([tr(c) for c in COLUMNS])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
         grid = QGridLayout()
-        self.add_stop_button = self._button(grid, "Add current bookmark", self.add_stop, 0, 0)
-        self.remove_stop_button = self._button(grid, "Remove stop", self.remove_stop, 0, 1)
-        self.up_button = self._button(grid, "Up", lambda: self.move_stop(-1), 0, 2)
-        self.down_button = self._button(grid, "Down", lambda: self.move_stop(1), 0, 3)
-        self.layers_button = self._button(grid, "Snapshot layers", self.snapshot_layers, 1, 0)
-        self.clock_button = self._button(grid, "Use clock time", self.use_clock_time, 1, 1)
-        self.clear_button = self._button(grid, "Clear both", self.clear_extras, 1, 2)
-        self.play_button = self._button(grid, "Play", self.play, 2, 0)
-        self.stop_button = self._button(grid, "Stop", lambda: self.win.tour_player.stop(), 2, 1)
-        self.layers_button.setToolTip("This stop shows the layers visible now and hides the others")
-        self.clock_button.setToolTip("This stop sets the scene clock to its current time")
+        self.add_stop_button = self._button(grid, tr("Add current bookmark"), self.add_stop, 0, 0)
+        self.remove_stop_button = self._button(grid, tr("Remove stop"), self.remove_stop, 0, 1)
+        self.up_button = self._button(grid, tr("Up"), lambda: self.move_stop(-1), 0, 2)
+        self.down_button = self._button(grid, tr("Down"), lambda: self.move_stop(1), 0, 3)
+        self.layers_button = self._button(grid, tr("Snapshot layers"), self.snapshot_layers, 1, 0)
+        self.clock_button = self._button(grid, tr("Use clock time"), self.use_clock_time, 1, 1)
+        self.clear_button = self._button(grid, tr("Clear both"), self.clear_extras, 1, 2)
+        self.play_button = self._button(grid, tr("Play"), self.play, 2, 0)
+        self.stop_button = self._button(grid, tr("Stop"), lambda: self.win.tour_player.stop(), 2, 1)
+        self.layers_button.setToolTip(tr("This stop shows the layers visible now and hides the others"))
+        self.clock_button.setToolTip(tr("This stop sets the scene clock to its current time"))
         self.status = QLabel("")
         self.status.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -109,17 +110,19 @@ class TourEditor(QWidget):
             self.table.setCellWidget(r, 1, self._spin(stop.pause, 0.0, MAX_PAUSE_S, lambda v, s=stop: self._set(s, "pause", v)))
             self.table.setCellWidget(r, 2, self._spin(AUTO if stop.transition is None else stop.transition, AUTO,
                                                       MAX_TRANSITION_S, lambda v, s=stop: self._set(s, "transition", None if v <= AUTO else v),
-                                                      special="auto"))
+                                                      special=tr("auto")))
             on = sum(1 for v in (stop.layers or {}).values() if v)
-            layers = f"{on} on, {len(stop.layers) - on} off" if stop.layers else "\u2013"
+            layers = tr("{on} on, {off} off").format(on=on, off=len(stop.layers) - on) if stop.layers else "\u2013"
             item = QTableWidgetItem(layers)
-            item.setToolTip("\n".join(f"{'on ' if v else 'off'}  {k}" for k, v in (stop.layers or {}).items()))
+            item.setToolTip("\n".join((tr("on: {layer}") if v else tr("off: {layer}")).format(layer=k)
+                                       for k, v in (stop.layers or {}).items()))
             self.table.setItem(r, 3, item)
             self.table.setItem(r, 4, QTableWidgetItem(stop.time or "\u2013"))
         if stops:
             self.table.selectRow(min(max(row, 0), len(stops) - 1))
         missing = tour.missing_stops(self.scene.bookmarks) if tour is not None else []
-        self.status.setText(f"no bookmark named {', '.join(repr(m) for m in missing)}: skipped when played" if missing else "")
+        self.status.setText(tr("no bookmark named {names}: skipped when played").format(
+            names=", ".join(repr(m) for m in missing)) if missing else "")
 
     @staticmethod
     def _spin(value: float, low: float, high: float, changed: object, special: str = "") -> QDoubleSpinBox:
@@ -146,9 +149,9 @@ class TourEditor(QWidget):
     def new_tour(self) -> Tour:
         taken = {t.name.casefold() for t in self.scene.tours}
         n = 1
-        while f"tour {n}" in taken:
+        while tr("Tour {n}").format(n=n).casefold() in taken:
             n += 1
-        tour = Tour(f"Tour {n}")
+        tour = Tour(tr("Tour {n}").format(n=n))
         self.scene.tours.append(tour)
         self.combo.setCurrentIndex(len(self.scene.tours) - 1)
         self.win.undo.set_dirty(True)
@@ -157,7 +160,7 @@ class TourEditor(QWidget):
     def ask_rename(self) -> None:
         tour = self.current_tour()
         if tour is not None:
-            name, ok = QInputDialog.getText(self, "Rename tour", "Name of the tour:", text=tour.name)
+            name, ok = QInputDialog.getText(self, tr("Rename tour"), tr("Name of the tour:"), text=tour.name)
             if ok:
                 self.rename_tour(tour, name)
 
@@ -165,7 +168,7 @@ class TourEditor(QWidget):
         """False (with the reason shown) for an empty name or one another tour has."""
         name = name.strip()
         if not name or any(t is not tour and t.name.casefold() == name.casefold() for t in self.scene.tours):
-            self.status.setText(f"a tour named '{name}' already exists" if name else "a tour needs a name")
+            self.status.setText(tr("a tour named '{name}' already exists").format(name=name) if name else tr("a tour needs a name"))
             return False
         tour.name = name
         self._changed(tour)
@@ -181,7 +184,7 @@ class TourEditor(QWidget):
         """The bookmark selected in the Bookmarks tab becomes the tour's next stop."""
         row = self.dock.list.currentRow()
         if not 0 <= row < len(self.scene.bookmarks):
-            self.status.setText("select a bookmark in the Bookmarks tab first (or add the current view there)")
+            self.status.setText(tr("select a bookmark in the Bookmarks tab first (or add the current view there)"))
             return
         tour = self.current_tour() or self.new_tour()
         tour.stops.append(TourStop(self.scene.bookmarks[row].name, DEFAULT_PAUSE_S))
@@ -223,7 +226,7 @@ class TourEditor(QWidget):
     def play(self) -> None:
         tour = self.current_tour() or find_tour(self.scene.tours, None)
         if tour is None:
-            self.status.setText("no tour yet: press New, then add bookmarks as stops")
+            self.status.setText(tr("no tour yet: press New, then add bookmarks as stops"))
             return
         self.win.tour_player.play(tour)
 

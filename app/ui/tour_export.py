@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QProcess
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from app.model.tours import find_tour
+from app.ui.i18n import tr
 from app.video import check_video_output
 from loaders.base import LoadError
 
@@ -55,29 +56,29 @@ class TourExport(QObject):
         win = self.win
         tour = win.bookmarks_dock.tours.current_tour() or find_tour(win.scene.tours, None)
         if tour is None:
-            self._tell("Export tour as video", "The project has no tour yet: make one in Present > Bookmarks and tours.",
+            self._tell(tr("Export tour as video"), tr("The project has no tour yet: make one in Present > Bookmarks and tours."),
                        QMessageBox.Icon.Information)
             return
         files = win.project_files
         if files.path is None or win.scene.dirty:
-            answer = QMessageBox.question(win, "Export tour as video",
-                                          "The video is made from the saved project. Save the project now?")
+            answer = QMessageBox.question(win, tr("Export tour as video"),
+                                          tr("The video is made from the saved project. Save the project now?"))
             if answer != QMessageBox.StandardButton.Yes or not files.save():
                 return
         start = os.path.join(os.path.dirname(files.path or ""), f"{tour.name}.mp4")
-        output, _ = QFileDialog.getSaveFileName(win, "Export tour as video", start, "MP4 video (*.mp4)")
+        output, _ = QFileDialog.getSaveFileName(win, tr("Export tour as video"), start, tr("MP4 video (*.mp4)"))
         if output:
             self.start(str(files.path), tour.name, output)
 
     def start(self, project: str, tour: str, output: str, size: str = DEFAULT_SIZE, fps: int = DEFAULT_FPS) -> bool:
         """Run the export; False (with a message) when the output cannot be written or one is running."""
         if self.running:
-            self._tell("Export tour as video", "A video is being exported already; wait for it to finish.")
+            self._tell(tr("Export tour as video"), tr("A video is being exported already; wait for it to finish."))
             return False
         try:
             output = check_video_output(output)
         except LoadError as exc:
-            self._tell("Could not export the video", f"{Path(exc.path).name}: {exc.reason}")
+            self._tell(tr("Could not export the video"), f"{Path(exc.path).name}: {exc.reason}")
             return False
         self.output = output
         self._stderr = ""
@@ -89,7 +90,7 @@ class TourExport(QObject):
         process.readyReadStandardError.connect(self._progress)
         process.finished.connect(self._finished)
         self.process = process
-        self.win.statusBar().showMessage(f"Exporting tour '{tour}' to {Path(output).name}\u2026")
+        self.win.statusBar().showMessage(tr("Exporting tour '{tour}' to {file}\u2026").format(tour=tour, file=Path(output).name))
         process.start()
         return True
 
@@ -105,15 +106,16 @@ class TourExport(QObject):
         found = _PROGRESS.findall(text)
         if found:
             pct, done, total = found[-1]
-            self.win.statusBar().showMessage(f"Exporting {Path(self.output).name}: {pct}% (frame {done} of {total})")
+            self.win.statusBar().showMessage(tr("Exporting {file}: {pct}% (frame {done} of {total})").format(
+                file=Path(self.output).name, pct=pct, done=done, total=total))
 
     def _finished(self, code: int, _status: object) -> None:
         if code == 0:
-            self.win.statusBar().showMessage(f"Exported {self.output}", 10_000)
+            self.win.statusBar().showMessage(tr("Exported {file}").format(file=self.output), 10_000)
             return
         lines = [line for line in self._stderr.splitlines() if line.startswith("error:")]
         self.win.statusBar().clearMessage()
-        self._tell("Could not export the video", "\n".join(lines) or f"the export stopped (exit code {code})")
+        self._tell(tr("Could not export the video"), "\n".join(lines) or tr("the export stopped (exit code {code})").format(code=code))
 
     def cancel(self) -> None:
         if self.running:

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from app.model.clock import ClockError
 from app.model.scene import Camera
 from app.model.tours import Tour, missing_message, set_clock_time
+from app.ui.i18n import tr
 from viewers.flight import Flight, TourTimeline, apply_visibility
 
 if TYPE_CHECKING:
@@ -155,14 +156,14 @@ class TourPlayer(QObject):
             self.set_tour(tour)
         self.stop()
         if self.tour is None:
-            self._say("no tour to play (make one in Present > Tours)")
+            self._say(tr("no tour to play (make one in Present > Bookmarks and tours)"))
             return False
         marks = list(self.win.scene.bookmarks)
         problem = missing_message(self.tour, marks)
         if problem:
             self._say(problem)
         if not self.tour.playable(marks):
-            self._say(f"tour '{self.tour.name}' has no stop to play")
+            self._say(tr("tour '{tour}' has no stop to play").format(tour=self.tour.name))
             return False
         self.flyer.stop()
         self.timeline = TourTimeline(self.tour, marks, self.win.canvas.get_camera(), ground_z(self.win))
@@ -227,12 +228,12 @@ class TourPlayer(QObject):
 
     def _apply(self, layers: dict[str, bool], when: str | None) -> None:
         for name in apply_visibility(self.win.scene.layers, layers):
-            self._say(f"tour '{self.tour.name if self.tour else ''}': no layer named '{name}'")
+            self._say(tr("tour '{tour}': no layer named '{layer}'").format(tour=self.tour.name if self.tour else "", layer=name))
         if when is not None:
             try:
                 set_clock_time(self.win.scene.clock, when)
             except ClockError as exc:
-                self._say(f"tour '{self.tour.name if self.tour else ''}': {exc}")
+                self._say(tr("tour '{tour}': {problem}").format(tour=self.tour.name if self.tour else "", problem=exc))
 
 
 def install_player(win: "MainWindow") -> tuple[CameraFlyer, TourPlayer]:

@@ -1595,5 +1595,257 @@ Applied (Edit › Undo to go back).</source>
         <source>, </source>
         <translation>，</translation>
     </message>
+    <message>
+        <source>Bookmarks and tours</source>
+        <translation>书签与导览</translation>
+    </message>
+    <message>
+        <source>Name for the current view</source>
+        <translation>当前视图的名称</translation>
+    </message>
+    <message>
+        <source>Add view</source>
+        <translation>添加视图</translation>
+    </message>
+    <message>
+        <source>Save the current view as a bookmark (with a thumbnail)</source>
+        <translation>将当前视图保存为书签（含缩略图）</translation>
+    </message>
+    <message>
+        <source>Fly to</source>
+        <translation>飞往</translation>
+    </message>
+    <message>
+        <source>Rename</source>
+        <translation>重命名</translation>
+    </message>
+    <message>
+        <source>Up</source>
+        <translation>上移</translation>
+    </message>
+    <message>
+        <source>Down</source>
+        <translation>下移</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Bookmarks</source>
+        <translation>书签</translation>
+    </message>
+    <message>
+        <source>Tours</source>
+        <translation>导览</translation>
+    </message>
+    <message>
+        <source>Name for the current view, e.g. {name}</source>
+        <translation>当前视图的名称，例如 {name}</translation>
+    </message>
+    <message>
+        <source>View 1</source>
+        <translation>视图 1</translation>
+    </message>
+    <message>
+        <source>deleted '{name}'; tour {tours} will skip that stop</source>
+        <translation>已删除“{name}”；导览 {tours} 将跳过该站点</translation>
+    </message>
+    <message>
+        <source>&amp;Bookmarks and tours</source>
+        <translation>书签与导览(&amp;B)</translation>
+    </message>
+    <message>
+        <source>&amp;Add bookmark (current view)</source>
+        <translation>添加书签（当前视图）(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;Next bookmark</source>
+        <translation>下一个书签(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Previous bookmark</source>
+        <translation>上一个书签(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Play tour</source>
+        <translation>播放导览(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Stop tour</source>
+        <translation>停止导览(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Export tour as video…</source>
+        <translation>将导览导出为视频(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>Bookmark</source>
+        <translation>书签</translation>
+    </message>
+    <message>
+        <source>Pause (s)</source>
+        <translation>停留（秒）</translation>
+    </message>
+    <message>
+        <source>Flight (s)</source>
+        <translation>飞行（秒）</translation>
+    </message>
+    <message>
+        <source>Layers</source>
+        <translation>图层</translation>
+    </message>
+    <message>
+        <source>Clock</source>
+        <translation>时钟</translation>
+    </message>
+    <message>
+        <source>Tour</source>
+        <translation>导览</translation>
+    </message>
+    <message>
+        <source>New</source>
+        <translation>新建</translation>
+    </message>
+    <message>
+        <source>Add current bookmark</source>
+        <translation>添加当前书签</translation>
+    </message>
+    <message>
+        <source>Remove stop</source>
+        <translation>移除站点</translation>
+    </message>
+    <message>
+        <source>Snapshot layers</source>
+        <translation>记录图层状态</translation>
+    </message>
+    <message>
+        <source>Use clock time</source>
+        <translation>使用时钟时间</translation>
+    </message>
+    <message>
+        <source>Clear both</source>
+        <translation>全部清除</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>This stop shows the layers visible now and hides the others</source>
+        <translation>此站点显示当前可见的图层并隐藏其他图层</translation>
+    </message>
+    <message>
+        <source>This stop sets the scene clock to its current time</source>
+        <translation>此站点将场景时钟设为其当前时间</translation>
+    </message>
+    <message>
+        <source>auto</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>{on} on, {off} off</source>
+        <translation>{on} 显示，{off} 隐藏</translation>
+    </message>
+    <message>
+        <source>on: {layer}</source>
+        <translation>显示：{layer}</translation>
+    </message>
+    <message>
+        <source>off: {layer}</source>
+        <translation>隐藏：{layer}</translation>
+    </message>
+    <message>
+        <source>no bookmark named {names}: skipped when played</source>
+        <translation>没有名为 {names} 的书签：播放时跳过</translation>
+    </message>
+    <message>
+        <source>Tour {n}</source>
+        <translation>导览 {n}</translation>
+    </message>
+    <message>
+        <source>Rename tour</source>
+        <translation>重命名导览</translation>
+    </message>
+    <message>
+        <source>Name of the tour:</source>
+        <translation>导览名称：</translation>
+    </message>
+    <message>
+        <source>a tour named '{name}' already exists</source>
+        <translation>已存在名为“{name}”的导览</translation>
+    </message>
+    <message>
+        <source>a tour needs a name</source>
+        <translation>导览需要名称</translation>
+    </message>
+    <message>
+        <source>select a bookmark in the Bookmarks tab first (or add the current view there)</source>
+        <translation>请先在“书签”选项卡中选择一个书签（或在那里添加当前视图）</translation>
+    </message>
+    <message>
+        <source>no tour yet: press New, then add bookmarks as stops</source>
+        <translation>还没有导览：点击“新建”，然后将书签添加为站点</translation>
+    </message>
+    <message>
+        <source>no tour to play (make one in Present &gt; Bookmarks and tours)</source>
+        <translation>没有可播放的导览（请在“演示 &gt; 书签与导览”中创建）</translation>
+    </message>
+    <message>
+        <source>tour '{tour}' has no stop to play</source>
+        <translation>导览“{tour}”没有可播放的站点</translation>
+    </message>
+    <message>
+        <source>tour '{tour}': no layer named '{layer}'</source>
+        <translation>导览“{tour}”：没有名为“{layer}”的图层</translation>
+    </message>
+    <message>
+        <source>tour '{tour}': {problem}</source>
+        <translation>导览“{tour}”：{problem}</translation>
+    </message>
+    <message>
+        <source>Export tour as video</source>
+        <translation>将导览导出为视频</translation>
+    </message>
+    <message>
+        <source>The project has no tour yet: make one in Present &gt; Bookmarks and tours.</source>
+        <translation>项目还没有导览：请在“演示 &gt; 书签与导览”中创建。</translation>
+    </message>
+    <message>
+        <source>The video is made from the saved project. Save the project now?</source>
+        <translation>视频依据已保存的项目生成。现在保存项目吗？</translation>
+    </message>
+    <message>
+        <source>MP4 video (*.mp4)</source>
+        <translation>MP4 视频 (*.mp4)</translation>
+    </message>
+    <message>
+        <source>A video is being exported already; wait for it to finish.</source>
+        <translation>已有视频正在导出，请等待其完成。</translation>
+    </message>
+    <message>
+        <source>Could not export the video</source>
+        <translation>无法导出视频</translation>
+    </message>
+    <message>
+        <source>Exporting tour '{tour}' to {file}…</source>
+        <translation>正在将导览“{tour}”导出到 {file}…</translation>
+    </message>
+    <message>
+        <source>Exporting {file}: {pct}% (frame {done} of {total})</source>
+        <translation>正在导出 {file}：{pct}%（第 {done} 帧，共 {total} 帧）</translation>
+    </message>
+    <message>
+        <source>Exported {file}</source>
+        <translation>已导出 {file}</translation>
+    </message>
+    <message>
+        <source>the export stopped (exit code {code})</source>
+        <translation>导出已停止（退出码 {code}）</translation>
+    </message>
+    <message>
+        <source>&amp;Present</source>
+        <translation>演示(&amp;P)</translation>
+    </message>
 </context>
 </TS>
