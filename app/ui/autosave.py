@@ -55,7 +55,8 @@ class Autosave(QObject):
         win.undo.changed.connect(self._on_undo_changed)
         scene.layers.inserted.connect(self._mark)
         scene.layers.removed.connect(self._mark)
-        self._signals = [sig for sig in (getattr(scene, name, None) for name in EXTRA_SIGNALS) if sig is not None]
+        self._signals: list[Any] | None = [sig for sig in (getattr(scene, name, None) for name in EXTRA_SIGNALS)
+                                           if sig is not None]
         for signal in self._signals:
             signal.connect(self._mark)
         win.installEventFilter(self)
@@ -136,7 +137,7 @@ class Autosave(QObject):
 
     def _after_close(self) -> None:
         if not self.win.isVisible():
-            self.finish()
+            self.close()  # a clean end, and the scene (which may outlive the window) no longer calls us
 
     # --- recovery at start --------------------------------------------------------------------
     def offer_recovery(self) -> QMessageBox | None:
@@ -203,8 +204,10 @@ class Autosave(QObject):
         win.statusBar().showMessage(tr("Recovered {name}: save it to keep the changes").format(name=session.name), 15_000)
 
     def close(self) -> None:
-        """Disconnect from the scene (the window is going away)."""
+        """A clean end; disconnect from the scene (the window is going away)."""
         self.finish()
+        if self._signals is None:
+            return
         scene = self.win.scene
         for signal, slot in ((self.win.undo.changed, self._on_undo_changed), (scene.layers.inserted, self._mark),
                              (scene.layers.removed, self._mark), *((s, self._mark) for s in self._signals)):
@@ -212,6 +215,7 @@ class Autosave(QObject):
                 signal.disconnect(slot)
             except (TypeError, ValueError, RuntimeError):
                 pass
+        self._signals = None
 
 
 def install_autosave(win: "MainWindow", file_menu: Any = None) -> Autosave:

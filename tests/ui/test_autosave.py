@@ -99,3 +99,6 @@ def test_discard_and_clean_exit_leave_nothing_to_offer(qtbot, window, tmp_path: 
     window.close()
     qtbot.waitUntil(lambda: autosave.finished, timeout=3000)  # once the window has really closed
     assert not autosave.store.folder.exists()
+    autosave.changed = False
+    window.scene.bookmarks.append(Bookmark("after", Camera()))  # the scene outlives the window: not followed
+    assert not autosave.changed
