@@ -15,6 +15,7 @@ import pyvista as pv
 from app.model.results import ResultLayer, corner_heights
 from app.model.scene import Selection
 from viewers.legends import Legend, format_number
+from viewers.text import QT_TR_NOOP, tr
 from viewers.visuals import Visual, register_visual
 
 if TYPE_CHECKING:
@@ -23,6 +24,19 @@ if TYPE_CHECKING:
 VALUES = "values"
 FILTERED = ("iso", "contour", "slice")
 WATER_RGB = ["#a6d8f0", "#5aa9dc", "#2171b5", "#08306b"]  # shallow water light blue (never white), deep water dark
+# Arrays the analyses make (keys in the layer's data and project): marked here, translated where drawn
+ARRAY_NAMES = (QT_TR_NOOP("depth"), QT_TR_NOOP("water_level"), QT_TR_NOOP("excess"), QT_TR_NOOP("height"), QT_TR_NOOP("limit"))
+
+
+def step_text(layer: ResultLayer, when: Any) -> str:
+    """Which time step `when` shows ("step 2 of 5", "between steps 1 and 2 (25%)"); "" for one state."""
+    n = len(layer.steps)
+    if n < 2:
+        return ""
+    i, j, f = layer.step_at(when)
+    if j == i:
+        return tr("step {step} of {count}").format(step=i + 1, count=n)
+    return tr("between steps {first} and {second} ({fraction})").format(first=i + 1, second=j + 1, fraction=f"{f:.0%}")
 
 
 def _cmap(name: str) -> Any:
@@ -81,7 +95,7 @@ class ResultVisual(Visual):
         legend = None
         if mode and clim is not None:
             unit = self.layer.unit(mode)
-            legend = Legend(f"{self.layer.name}: {mode}" + (f" ({unit})" if unit else ""), range=clim)
+            legend = Legend(f"{self.layer.name}: {tr(mode)}" + (f" ({unit})" if unit else ""), range=clim)
         self.drawn = {"points": int(self.grid.n_points)} if self.points_only else {"cells": int(self.grid.n_cells)}
         self._finish(self.canvas.plotter.add_mesh(shown, **kwargs), legend)
 
@@ -147,7 +161,7 @@ class ResultVisual(Visual):
             if 0 <= index < len(values):
                 unit = self.layer.unit(mode)
                 props[f"{mode} ({unit})" if unit else mode] = format_number(float(values[index]))
-        label = self.layer.step_label(self.clock.time)
+        label = step_text(self.layer, self.clock.time)
         if label:
             props["time step"] = label
         return Selection(self.layer, cell_id, props)

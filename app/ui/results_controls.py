@@ -13,9 +13,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.model.results import COLORMAPS, REPRESENTATIONS, SLICE_AXES, ResultLayer
+from app.ui.i18n import QT_TR_NOOP, tr
 from app.ui.layer_controls import register_layer_controls
+from viewers.results_visual import step_text
 
-DISPLAY_LABELS = {"surface": "Surface", "points": "Points", "iso": "Iso-surface", "contour": "Contours", "slice": "Slice"}
+# representation (the key saved in the project) -> its label, translated where shown
+DISPLAY_LABELS = {"surface": QT_TR_NOOP("Surface"), "points": QT_TR_NOOP("Points"), "iso": QT_TR_NOOP("Iso-surface"),
+                  "contour": QT_TR_NOOP("Contours"), "slice": QT_TR_NOOP("Slice")}
 
 
 @register_layer_controls(ResultLayer)
@@ -26,10 +30,10 @@ class ResultControls(QWidget):
         self.layer: ResultLayer | None = None
         self._filling = False
         self.cmap = QComboBox()
-        self.cmap.addItems(list(COLORMAPS))
+        self.cmap.addItems(list(COLORMAPS))  # matplotlib names: keys, the same in every language
         self.display = QComboBox()
         for rep in REPRESENTATIONS:
-            self.display.addItem(DISPLAY_LABELS[rep], rep)
+            self.display.addItem(tr(DISPLAY_LABELS[rep]), rep)
         self.iso = QDoubleSpinBox()
         self.iso.setRange(-1e12, 1e12)
         self.iso.setDecimals(3)
@@ -40,24 +44,24 @@ class ResultControls(QWidget):
         self.position.setRange(0, 100)
         self.height_by = QComboBox()
         self.step = QLabel()
-        self.export = QPushButton("Export\u2026")
-        self.export.setToolTip("Save this result as GeoTIFF (rasters), CSV (values at points, at the clock's time) or VTK")
+        self.export = QPushButton(tr("Export\u2026"))
+        self.export.setToolTip(tr("Save this result as GeoTIFF (rasters), CSV (values at points, at the clock's time) or VTK"))
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Colour map", self.cmap)
-        form.addRow("Display", self.display)
-        self.iso_row = QLabel("Iso value")
+        form.addRow(tr("Colour map"), self.cmap)
+        form.addRow(tr("Display"), self.display)
+        self.iso_row = QLabel(tr("Iso value"))
         form.addRow(self.iso_row, self.iso)
         slice_row = QWidget()
         row = QHBoxLayout(slice_row)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.axis)
         row.addWidget(self.position, 1)
-        self.slice_label = QLabel("Slice")
+        self.slice_label = QLabel(tr("Slice"))
         self.slice_row = slice_row
         form.addRow(self.slice_label, slice_row)
-        form.addRow("Height by", self.height_by)
-        form.addRow("Time", self.step)
+        form.addRow(tr("Height by"), self.height_by)
+        form.addRow(tr("Time"), self.step)
         form.addRow("", self.export)
         self.cmap.currentTextChanged.connect(lambda v: self._set("cmap", v))
         self.display.currentIndexChanged.connect(lambda _i: self._set("representation", self.display.currentData()))
@@ -89,9 +93,9 @@ class ResultControls(QWidget):
             self.axis.setCurrentText(layer.slice_axis.upper())
             self.position.setValue(round(layer.slice_position * 100))
             self.height_by.clear()
-            self.height_by.addItem("(flat)", "")
+            self.height_by.addItem(tr("(flat)"), "")
             for name in layer.available_color_modes():
-                self.height_by.addItem(name, name)
+                self.height_by.addItem(tr(name), name)  # the array's name (a key) as data
             self.height_by.setCurrentIndex(max(0, self.height_by.findData(layer.height_by)))
             for widget in (self.iso_row, self.iso):
                 widget.setVisible(layer.representation in ("iso",))
@@ -105,7 +109,7 @@ class ResultControls(QWidget):
         if self.layer is None:
             return
         try:
-            self.step.setText(self.layer.step_label(self.scene.clock.time) or "one state")
+            self.step.setText(step_text(self.layer, self.scene.clock.time) or tr("one state"))
         except RuntimeError:  # the dock was closed while the scene's clock lives on
             self.scene.clock.time_changed.disconnect(self._show_step)
 
@@ -117,10 +121,10 @@ class ResultControls(QWidget):
         layer = self.layer
         if layer is None:
             return None
-        kinds = ["CSV (*.csv)", "VTK (*.vtu *.vtk *.vts)"]
+        kinds = ["CSV (*.csv)", "VTK (*.vtu *.vtk *.vts)"]  # i18n: not shown (file filters: names and patterns)
         if layer.data.get("grid_shape") is not None and layer.data["grid_shape"][2] == 1:
-            kinds.insert(0, "GeoTIFF (*.tif)")
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {layer.name}", layer.name, ";;".join(kinds))
+            kinds.insert(0, "GeoTIFF (*.tif)")  # i18n: not shown (a file filter)
+        path, _ = QFileDialog.getSaveFileName(self, tr("Export {layer}").format(layer=layer.name), layer.name, ";;".join(kinds))
         return self.export_to(path) if path else None
 
     def export_to(self, path: str) -> str | None:
@@ -130,7 +134,7 @@ class ResultControls(QWidget):
         try:
             export_result(self.layer, path, self.scene)  # type: ignore[arg-type]
         except ExportError as exc:
-            box = QMessageBox(QMessageBox.Icon.Warning, "Export", f"{os.path.basename(path)}: {exc}",
+            box = QMessageBox(QMessageBox.Icon.Warning, tr("Export"), f"{os.path.basename(path)}: {exc}",
                               QMessageBox.StandardButton.Ok, self)
             box.setModal(False)
             box.show()
