@@ -230,8 +230,10 @@ class BookmarksDock(QDockWidget):
         self.list.setCurrentRow(row)
         self.win.tour_player.stop()
         if mark.thumbnail is None:
-            def arrived(_cam: object) -> None:
+            def arrived(cam: object) -> None:
                 self.win.flyer.arrived.disconnect(arrived)
+                if cam is not mark.camera:  # another flight took over: this view is not the bookmark's
+                    return
                 if any(m is mark for m in self.scene.bookmarks) and mark.thumbnail is None:
                     mark.thumbnail = grab_thumbnail(self.win)
                     item = self.list.item(next(i for i, m in enumerate(self.scene.bookmarks) if m is mark))

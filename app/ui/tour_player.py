@@ -10,7 +10,7 @@ set at arrival and a few times a second on the way, as during a mouse drag.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -128,6 +128,7 @@ class TourPlayer(QObject):
         self._shown: Camera | None = None
         self._last_lod = 0.0
         self._said: set[str] = set()
+        self._pending: Callable[[object], None] | None = None  # go_to's arrival, while its flight is on
         self._timer = QTimer(self, interval=FRAME_MS, timeout=self._step)
 
     @property
@@ -220,9 +221,13 @@ class TourPlayer(QObject):
 
         def arrived(_cam: object) -> None:
             self.flyer.arrived.disconnect(arrived)
+            self._pending = None
             self._apply(layers, when)
             self.stop_reached.emit(index)
 
+        if self._pending is not None:  # a step before this one had not arrived: only this one applies
+            self.flyer.arrived.disconnect(self._pending)
+        self._pending = arrived
         self.flyer.arrived.connect(arrived)
         self.flyer.fly_to(mark.camera, stop.transition)
 

@@ -138,6 +138,12 @@ def test_play_a_two_stop_tour_sets_layers_and_clock_and_ends_at_the_last_stop(qt
     window.tour_player.go_to(0)  # stepping back (briefing mode's PageUp): fly there, then that stop's state
     qtbot.waitUntil(lambda: reached == [0, 1, 0], timeout=8000)
     assert _close(window.canvas.get_camera(), A) and not window.flyer.flying
+    reached.clear()
+    window.tour_player.go_to(1)
+    window.tour_player.go_to(0)  # a second step before the first arrived: only the second applies
+    qtbot.waitUntil(lambda: not window.flyer.flying, timeout=8000)
+    qtbot.wait(100)
+    assert reached == [0] and _close(window.canvas.get_camera(), A)
 
 
 def test_export_a_tour_as_video_from_the_present_menu(qtbot, window, tmp_path, monkeypatch) -> None:
