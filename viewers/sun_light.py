@@ -22,8 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from viewers.text import QT_TR_NOOP, tr
+
 if TYPE_CHECKING:
     from viewers.canvas import Canvas
+
+# Legend titles of the sunlight-hours and viewshed layers: viewers/visuals.py draws an attribute's
+# legend as tr(attribute.replace("_", " ").capitalize()), the attributes being app.analysis's
+# HOURS_ATTR ("sun_hours (h)") and VISIBLE_ATTR ("visible (1 = seen)"); marked here for the .ts.
+LEGEND_TITLES = (QT_TR_NOOP("Sun hours (h)"), QT_TR_NOOP("Visible (1 = seen)"))
 
 MAX_CELLS_SIDE = 400
 MIN_CELL_M = 1.0
@@ -77,7 +84,8 @@ class SunLight:
 
     def describe(self) -> str:
         self.direction()
-        return f"sun azimuth {self.azimuth:.1f}\u00b0, elevation {self.elevation:.1f}\u00b0"
+        return tr("sun azimuth {azimuth:.1f}\u00b0, elevation {elevation:.1f}\u00b0").format(
+            azimuth=self.azimuth, elevation=self.elevation)
 
     def place(self, light: Any) -> bool:
         """Called at each render start (Canvas._orient_sun): aim the light; False when off."""

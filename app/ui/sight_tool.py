@@ -14,6 +14,7 @@ import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt
 
 from app.tasks import Task
+from app.ui.i18n import tr
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -55,10 +56,11 @@ class SightTool(QObject):
 
     # --- modes ----------------------------------------------------------------------------------
     def start_line(self) -> None:
-        self._begin("line", "Line of sight: click the observer's point, then the target (Esc cancels)")
+        self._begin("line", tr("Line of sight: click the observer's point, then the target (Esc cancels)"))
 
     def start_viewshed(self) -> None:
-        self._begin("viewshed", f"Viewshed: click where the observer stands ({VIEWSHED_RADIUS_M:g} m around, Esc cancels)")
+        self._begin("viewshed", tr("Viewshed: click where the observer stands ({radius:g} m around, Esc cancels)").format(
+            radius=VIEWSHED_RADIUS_M))
 
     def _begin(self, mode: str, message: str) -> None:
         self.mode, self.points = mode, []
@@ -75,7 +77,7 @@ class SightTool(QObject):
         kind = event.type()
         if kind == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Escape:
             self.stop()
-            self.win.statusBar().showMessage("Cancelled", 3000)
+            self.win.statusBar().showMessage(tr("Cancelled"), 3000)
             return True
         if kind == QEvent.Type.MouseButtonPress and event.button() == Qt.MouseButton.LeftButton:
             self._press = (event.position().x(), event.position().y())
@@ -85,7 +87,7 @@ class SightTool(QObject):
             if abs(dx) + abs(dy) <= CLICK_SLOP_PX:
                 world = self.win.canvas.world_position(*self.win._vtk_xy(event.position()))
                 if world is None:
-                    self.win.statusBar().showMessage("Nothing under the cursor there: click on a building or the ground", 5000)
+                    self.win.statusBar().showMessage(tr("Nothing under the cursor there: click on a building or the ground"), 5000)
                 else:
                     self.add_point(np.asarray(world, dtype=np.float64))
                 return True  # a click here is a pick for the tool, not a selection
@@ -101,7 +103,7 @@ class SightTool(QObject):
             self.stop()
             self.show_line(eye, target)
         elif self.mode == "line":
-            self.win.statusBar().showMessage("Line of sight: now click the target")
+            self.win.statusBar().showMessage(tr("Line of sight: now click the target"))
         elif self.mode == "viewshed":
             eye = self.points[0] + np.array([0.0, 0.0, EYE_HEIGHT_M])
             self.stop()
@@ -121,7 +123,7 @@ class SightTool(QObject):
         try:
             r = line_of_sight(self.ray_scene(), eye, target)
         except SightError as exc:
-            self.win.statusBar().showMessage(f"Line of sight: {exc}", 8000)
+            self.win.statusBar().showMessage(tr("Line of sight: {exc}").format(exc=exc), 8000)
             return None
         self.result = r
         self.clear_drawing()
@@ -133,10 +135,11 @@ class SightTool(QObject):
         self._marker(eye, SEEN_RGB)
         self._marker(target, SEEN_RGB if r.visible else BLOCKED_RGB)
         if r.visible:
-            text = f"Line of sight: visible, {r.distance:.1f} m"
+            text = tr("Line of sight: visible, {distance:.1f} m").format(distance=r.distance)
         else:
             h = r.hit
-            text = f"Line of sight: blocked {r.blocked_at:.1f} m from the eye (of {r.distance:.1f} m) at E {h[0]:.1f} N {h[1]:.1f} U {h[2]:.1f} m"
+            text = tr("Line of sight: blocked {blocked:.1f} m from the eye (of {distance:.1f} m) at E {e:.1f} N {n:.1f} U {u:.1f} m").format(
+                blocked=r.blocked_at, distance=r.distance, e=h[0], n=h[1], u=h[2])
         self.win.statusBar().showMessage(text, 20000)
         self.win.canvas.request_render()
         return r
@@ -170,13 +173,13 @@ class SightTool(QObject):
             parts = scene_parts(scene, cancel=task.cancelled)
             return viewshed(parts, eye, radius, grid_m, progress=task.report, cancel=task.cancelled)
 
-        task = self.win.tasks.submit("Viewshed", work)
+        task = self.win.tasks.submit(tr("Viewshed"), work)
         task.on_done = self._viewshed_done  # type: ignore[attr-defined]
         self.win.progress.setValue(0)
-        self.win.progress.setFormat("Viewshed %p%")
+        self.win.progress.setFormat(tr("Viewshed %p%"))
         self.win.progress.show()
         self.win.cancel_button.show()
-        self.win.statusBar().showMessage("Viewshed: casting rays\u2026")
+        self.win.statusBar().showMessage(tr("Viewshed: casting rays\u2026"))
         return task
 
     def _viewshed_done(self, task: Task) -> None:
@@ -185,14 +188,14 @@ class SightTool(QObject):
 
         error = task_error(task)
         if error is not None:
-            self.win.statusBar().showMessage(f"Viewshed: {error or 'cancelled, nothing was added'}", 10000)
+            self.win.statusBar().showMessage(tr("Viewshed: {message}").format(message=error or tr("cancelled, nothing was added")), 10000)
             return
         v = task.future.result()  # type: ignore[union-attr]
         add_result_layers(self.win, [viewshed_layer_data(v, scene_georef(self.win.scene))])
         s = self.viewshed_summary = v.summary
         self.win.statusBar().showMessage(
-            f"Viewshed: {s['ground_visible_m2']:,.0f} of {s['ground_m2']:,.0f} m\u00b2 of ground and "
-            f"{s['facade_points_visible']:,} facade points seen within {s['radius_m']:g} m", 20000)
+            tr("Viewshed: {seen:,.0f} of {ground:,.0f} m\u00b2 of ground and {facades:,} facade points seen within {radius:g} m").format(
+                seen=s["ground_visible_m2"], ground=s["ground_m2"], facades=s["facade_points_visible"], radius=s["radius_m"]), 20000)
 
     def close(self) -> None:
         self.clear_drawing()

@@ -6,7 +6,7 @@ true solar time) and can be changed, also to clock time. The analysis runs as a
 task (progress, Cancel); the GUI thread adds the result layers (heat map with an hours legend,
 failing facades in red), which are saved with the project and exported from here.
 
-`install_sun(win)` builds SUN's part of Analysis > Planning (shared with FLOOD, found by title):
+`install_sun(win)` builds SUN's part of Analysis > Planning (shared with FLOOD, found by object name):
 Sunlight hours..., Line of sight, Viewshed..., Export result..., and the Shadows toggle (also in View).
 """
 from __future__ import annotations
@@ -23,14 +23,18 @@ from PySide6.QtWidgets import (
 
 from app.model.layers import Layer
 from app.tasks import Task
+from app.ui.i18n import QT_TR_NOOP, tr
 from loaders.base import Georef
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
-PLANNING_TITLE = "&Planning"
-DAYS = (("winter solstice", "Winter solstice (\u51ac\u81f3)"), ("great cold", "Great Cold (\u5927\u5bd2)"),
-        ("clock", "The clock's date"))
+PLANNING_TITLE = QT_TR_NOOP("&Planning")  # shown as tr(PLANNING_TITLE); the menu is found by its object name
+PLANNING_MENU = "planning_menu"  # i18n: not shown (object name, shared with FLOOD's installer)
+# (key, label): the key names the day for reference_day/GB_WINDOWS and stays English; the label is shown as tr(label)
+DAYS = (("winter solstice", QT_TR_NOOP("Winter solstice (\u51ac\u81f3)")),  # i18n: not shown (the key)
+        ("great cold", QT_TR_NOOP("Great Cold (\u5927\u5bd2)")),  # i18n: not shown (the key)
+        ("clock", QT_TR_NOOP("The clock's date")))
 WINDOWS = ((time(8), time(16)), (time(9), time(15)))
 ERROR_RGB = "#b00020"
 UI_STATE_KEY = "sun"  # scene.ui_state entry saved with the project: {"shadows": bool}
@@ -40,9 +44,11 @@ def planning_menu(win: "MainWindow") -> QMenu:
     """Analysis > Planning: made by whichever helper's installer runs first (FLOOD's or SUN's)."""
     for action in win.analysis_menu.actions():
         menu = action.menu()
-        if menu is not None and menu.title() == PLANNING_TITLE:
+        if menu is not None and (menu.objectName() == PLANNING_MENU or menu.title() in (PLANNING_TITLE, tr(PLANNING_TITLE))):
             return menu
-    return win.analysis_menu.addMenu(PLANNING_TITLE)
+    menu = win.analysis_menu.addMenu(tr(PLANNING_TITLE))
+    menu.setObjectName(PLANNING_MENU)
+    return menu
 
 
 def install_sun(win: "MainWindow") -> None:
@@ -50,17 +56,17 @@ def install_sun(win: "MainWindow") -> None:
 
     menu = planning_menu(win)
     menu.addSeparator()
-    win.sunlight_action = menu.addAction("&Sunlight hours\u2026", lambda: open_sunlight_dialog(win))
+    win.sunlight_action = menu.addAction(tr("&Sunlight hours\u2026"), lambda: open_sunlight_dialog(win))
     win.sight_tool = SightTool(win)
-    win.line_of_sight_action = menu.addAction("&Line of sight (pick two points)", win.sight_tool.start_line)
-    win.viewshed_action = menu.addAction("&Viewshed (pick the observer)\u2026", win.sight_tool.start_viewshed)
-    win.export_result_action = menu.addAction("E&xport sunlight or viewshed layer\u2026", lambda: export_current(win))
-    shadows = QAction("S&hadows (sun follows the clock)", win, checkable=True)
-    shadows.setToolTip("Light from the sun at the clock's time and place; ground and roofs in shadow darkened")
+    win.line_of_sight_action = menu.addAction(tr("&Line of sight (pick two points)"), win.sight_tool.start_line)
+    win.viewshed_action = menu.addAction(tr("&Viewshed (pick the observer)\u2026"), win.sight_tool.start_viewshed)
+    win.export_result_action = menu.addAction(tr("E&xport sunlight or viewshed layer\u2026"), lambda: export_current(win))
+    shadows = QAction(tr("S&hadows (sun follows the clock)"), win, checkable=True)
+    shadows.setToolTip(tr("Light from the sun at the clock's time and place; ground and roofs in shadow darkened"))
     shadows.toggled.connect(lambda on: set_shadows(win, on))
     menu.addAction(shadows)
     for action in win.menuBar().actions():  # the same toggle in View
-        if action.menu() is not None and action.text().replace("&", "") == "View":
+        if action.menu() is not None and action.text() in ("&View", tr("&View")):
             action.menu().addAction(shadows)
             break
     win.shadows_action = shadows
@@ -83,7 +89,7 @@ def set_shadows(win: "MainWindow", on: bool) -> None:
     win.scene.ui_state[UI_STATE_KEY] = {"shadows": bool(on)}  # saved with the project
     sun.set_enabled(on)
     if on:
-        win.statusBar().showMessage(f"Shadows at {win.scene.clock.label()}: {sun.describe()}", 8000)
+        win.statusBar().showMessage(tr("Shadows at {time}: {sun}").format(time=win.scene.clock.label(), sun=sun.describe()), 8000)
         if not win.timeline.isVisible():
             win.timeline.show()  # the sun follows the clock: show the clock
 
@@ -94,11 +100,11 @@ class SunlightDialog(QDialog):
     def __init__(self, win: "MainWindow") -> None:
         super().__init__(win)
         self.win = win
-        self.setWindowTitle("Sunlight hours")
+        self.setWindowTitle(tr("Sunlight hours"))
         clock = win.scene.clock
         self.day = QComboBox()
-        for _key, label in DAYS:
-            self.day.addItem(label)
+        for key, label in DAYS:
+            self.day.addItem(tr(label), key)
         self.year = QSpinBox()
         self.year.setRange(1900, 2200)
         self.year.setValue(clock.time.year)
@@ -108,23 +114,23 @@ class SunlightDialog(QDialog):
         self.day.currentIndexChanged.connect(self._standard_window)
         self._standard_window(0)
         self.basis = QComboBox()
-        self.basis.addItems(["True solar time (GB 50180)", f"Clock time ({clock.zone})"])
-        self.step = _spin(15, 1, 120, " min", "Sun positions every this many minutes")
-        self.grid = _spin(1.0, 0.25, 50, " m", "Ground grid cell and facade sample spacing")
-        self.min_hours = _spin(2.0, 0, 12, " h", "Facades with less direct sun than this are highlighted")
-        self.ground = QCheckBox("Ground and roofs")
+        self.basis.addItems([tr("True solar time (GB 50180)"), tr("Clock time ({zone})").format(zone=clock.zone)])
+        self.step = _spin(15, 1, 120, " min", tr("Sun positions every this many minutes"))
+        self.grid = _spin(1.0, 0.25, 50, " m", tr("Ground grid cell and facade sample spacing"))
+        self.min_hours = _spin(2.0, 0, 12, " h", tr("Facades with less direct sun than this are highlighted"))
+        self.ground = QCheckBox(tr("Ground and roofs"))
         self.ground.setChecked(True)
-        self.facades = QCheckBox("Facades")
+        self.facades = QCheckBox(tr("Facades"))
         self.facades.setChecked(True)
         form = QFormLayout()
-        form.addRow("Day", self.day)
-        form.addRow("Year", self.year)
-        form.addRow("Window", self.window_box)
-        form.addRow("Window in", self.basis)
-        form.addRow("Step", self.step)
-        form.addRow("Grid", self.grid)
-        form.addRow("Minimum", self.min_hours)
-        form.addRow("Surfaces", self.ground)
+        form.addRow(tr("Day"), self.day)
+        form.addRow(tr("Year"), self.year)
+        form.addRow(tr("Window"), self.window_box)
+        form.addRow(tr("Window in"), self.basis)
+        form.addRow(tr("Step"), self.step)
+        form.addRow(tr("Grid"), self.grid)
+        form.addRow(tr("Minimum"), self.min_hours)
+        form.addRow(tr("Surfaces"), self.ground)
         form.addRow("", self.facades)
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -136,7 +142,7 @@ class SunlightDialog(QDialog):
         self.bar.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.run_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.run_button.setText("Compute")
+        self.run_button.setText(tr("Compute"))
         self.buttons.accepted.connect(self.start)
         self.buttons.rejected.connect(self.cancel)
         layout = QVBoxLayout(self)
@@ -196,15 +202,15 @@ class SunlightDialog(QDialog):
             return compute_sunlight(parts, p, progress=task.report, cancel=task.cancelled)
 
         self.show_message("")
-        task = self.win.tasks.submit(f"Sunlight hours {p.day.isoformat()}", work)
+        task = self.win.tasks.submit(tr("Sunlight hours {day}").format(day=p.day.isoformat()), work)
         task.on_done = self._finish  # type: ignore[attr-defined]
         self.task = task
         self.run_button.setEnabled(False)
-        self.status.setText("Casting rays towards the sun\u2026")
+        self.status.setText(tr("Casting rays towards the sun\u2026"))
         self.bar.setValue(0)
         self.bar.show()
         self.win.progress.setValue(0)
-        self.win.progress.setFormat("Sunlight %p%")
+        self.win.progress.setFormat(tr("Sunlight %p%"))
         self.win.progress.show()
         self.win.cancel_button.show()
         self._timer.start()
@@ -218,7 +224,7 @@ class SunlightDialog(QDialog):
     def cancel(self) -> None:
         if self.task is not None and not self.task.done:
             self.task.cancel()
-            self.status.setText("Cancelling\u2026")
+            self.status.setText(tr("Cancelling\u2026"))
             return
         self.reject()
 
@@ -231,19 +237,20 @@ class SunlightDialog(QDialog):
         self.run_button.setEnabled(True)
         error = task_error(task)
         if error is not None:
-            self.status.setText("" if error else "Cancelled: nothing was added.")
+            self.status.setText("" if error else tr("Cancelled: nothing was added."))
             self.show_message(error)
             return
         result = task.future.result()  # type: ignore[union-attr]
         self.added = add_result_layers(self.win, sunlight_layer_data(result, scene_georef(self.win.scene)))
         s = self.summary = result.summary
         ground, facades = s["ground"], s["facades"]
-        text = f"Sunlight hours ({s['steps']} steps, {s['window_h']:g} h window): "
+        text = tr("Sunlight hours ({steps} steps, {window:g} h window): ").format(steps=s["steps"], window=s["window_h"])
         if ground["points"]:
-            text += f"ground {ground['min_h']:g}\u2013{ground['max_h']:g} h; "
+            text += tr("ground {low:g}\u2013{high:g} h; ").format(low=ground["min_h"], high=ground["max_h"])
         if facades["points"]:
-            text += f"{s['facade_points_below_min']:,} of {facades['points']:,} facade points under {result.params.min_hours:g} h; "
-        text += f"{s['rays']:,} rays in {s['seconds']:.1f} s"
+            text += tr("{below:,} of {points:,} facade points under {hours:g} h; ").format(
+                below=s["facade_points_below_min"], points=facades["points"], hours=result.params.min_hours)
+        text += tr("{rays:,} rays in {seconds:.1f} s").format(rays=s["rays"], seconds=s["seconds"])
         self.win.statusBar().showMessage(text, 20000)
         self.accept()
 
@@ -261,9 +268,9 @@ def task_error(task: Task) -> str | None:
     except ValueError as exc:
         return str(exc)
     except MemoryError:
-        return "not enough memory: use a coarser grid or a smaller area"
+        return tr("not enough memory: use a coarser grid or a smaller area")
     except Exception as exc:  # noqa: BLE001 - a bug must not take the window down
-        return f"internal error: {type(exc).__name__}: {exc}"
+        return tr("internal error: {kind}: {exc}").format(kind=type(exc).__name__, exc=exc)
     return None
 
 
@@ -281,7 +288,7 @@ def add_result_layers(win: "MainWindow", datas: list) -> list[Layer]:
             layer.source = None
             layer.info["derived"] = data.metadata["derived"]
             if not scene.frame.is_set:
-                layer.info["crs"] = "scene frame"
+                layer.info["crs"] = tr("scene frame")
             style_layer(layer)
             scene.layers.append(layer)
             added.append(layer)
@@ -299,11 +306,11 @@ def export_current(win: "MainWindow", path: str | None = None) -> str | None:
     layer = win.layer_tree.current_layer()
     info = (layer.info.get("derived") or {}) if layer is not None else {}
     if info.get("analysis") not in ("sunlight_hours", "sunlight_below_min", "viewshed"):
-        win.statusBar().showMessage("Select a sunlight-hours or viewshed layer in the Layers dock first.", 8000)
+        win.statusBar().showMessage(tr("Select a sunlight-hours or viewshed layer in the Layers dock first."), 8000)
         return None
     if path is None:
-        path, _ = QFileDialog.getSaveFileName(win, "Export result", f"{layer.name}.csv",
-                                              "CSV (*.csv);;VTK PolyData (*.vtp);;GeoTIFF, ground grid (*.tif)")
+        path, _ = QFileDialog.getSaveFileName(win, tr("Export result"), f"{layer.name}.csv",
+                                              f"CSV (*.csv);;VTK PolyData (*.vtp);;{tr('GeoTIFF, ground grid')} (*.tif)")  # i18n: not shown (file patterns; the words go through tr)
         if not path:
             return None
     attrs = {k: np.asarray(v) for k, v in layer.data.get("attributes", {}).items() if getattr(v, "ndim", 0) == 1}
@@ -314,9 +321,9 @@ def export_current(win: "MainWindow", path: str | None = None) -> str | None:
     try:
         export_points(path, layer.positions, attrs, grid=grid)
     except ExportError as exc:
-        win.statusBar().showMessage(f"Export failed: {exc}", 10000)
+        win.statusBar().showMessage(tr("Export failed: {exc}").format(exc=exc), 10000)
         return None
-    win.statusBar().showMessage(f"Exported {layer.name} to {path}", 8000)
+    win.statusBar().showMessage(tr("Exported {name} to {path}").format(name=layer.name, path=path), 8000)
     return path
 
 
