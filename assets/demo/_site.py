@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-DEMO_VERSION = 4  # 2: district_lod/ (LOD tileset for streaming); 3: its tileset.json lists property ranges; 4: flood/ (DEM, flood series)
+DEMO_VERSION = 5  # 2: district_lod/ (LOD tileset for streaming); 3: its tileset.json lists property ranges; 4: flood/ (DEM, flood series); 5: sunlight/ (solstice study)
 DEMO_SEED = 2026
 DEMO_ORIGIN_LLA = (30.5928, 114.3055, 22.0)  # lat (deg N), lon (deg E), ellipsoidal height (m)
 DEMO_CRS = "EPSG:4547"

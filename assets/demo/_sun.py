@@ -1,9 +1,10 @@
 """The demo's shadow study: Block C's site on the winter solstice (SUN, issue 14).
 
-`python -m assets.demo._sun` (after the demo data exist) computes sunlight hours around the
-construction site (the district and Block C's design as occluders; the 2026 solstice, 9:00-15:00
-true solar time as GB 50180 sets it for that day, 15-minute steps, 1 m grid), writes them as a derived-layer sidecar next to the
-project (assets/demo/sunlight/), and edits assets/demo/demo.twin by load-edit-dump: the clock on
+The demo data generator (assets/demo/generate.py) computes sunlight hours around the construction
+site (the district and Block C's design as occluders; the 2026 solstice, 9:00-15:00 true solar time
+as GB 50180 sets it for that day, 15-minute steps, 1 m grid) into the demo data folder
+(`${demo}/sunlight/`, generated like every demo file, never in git; about 5 s). `python -m
+assets.demo._sun` also edits assets/demo/demo.twin by load-edit-dump: the clock on
 2026-12-21 08:00-16:00 Asia/Shanghai (only if the project has no clock yet; the flood series and
 the tour use that day) and the sunlight layer, hidden, at the end (its source replaced when present).
 Headless: no Qt.
@@ -17,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 DEMO_DIR = Path(__file__).resolve().parent
-SIDE = DEMO_DIR / "sunlight" / "block_c_solstice.npz"
+SIDE = "sunlight/block_c_solstice.npz"  # in the demo data folder; the project names it ${demo}/...
 LAYER_NAME = "Sunlight hours, Block C site (winter solstice)"
 SITE_CENTRE = (34.3, 40.9)  # the "Construction site" bookmark's focal point (scene ENU m)
 HALF = 90.0
@@ -55,7 +56,7 @@ def edit_project(params: dict, project: Path = DEMO_DIR / "demo.twin") -> None:
     doc = json.loads(project.read_text(encoding="utf-8"))
     doc.setdefault("clock", CLOCK)
     window = float(params["summary"]["window_h"])
-    entry = {"source": {"path": str(SIDE.relative_to(project.parent)), "loader": "derived",
+    entry = {"source": {"path": "${demo}/" + SIDE, "loader": "derived",
                         "options": {"derived": {"analysis": "sunlight_hours", "params": params, "kind": "pointcloud"}}},
              "state": {"name": LAYER_NAME, "visible": False, "opacity": 1.0, "color_mode": "sun_hours (h)",
                        "color_limits": {"sun_hours (h)": [0.0, window]}, "point_size": 6.0}}
@@ -70,12 +71,19 @@ def edit_project(params: dict, project: Path = DEMO_DIR / "demo.twin") -> None:
         f.write("\n")
 
 
+def write_sunlight(data_dir: Path) -> dict:
+    """Compute the study into the demo data folder (called by the generator, before its marker)."""
+    arrays, params = compute(data_dir)
+    side = Path(data_dir) / SIDE
+    side.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(side, **arrays)
+    return params
+
+
 def main() -> int:
     from assets.demo.generate import ensure_demo_data
 
-    arrays, params = compute(ensure_demo_data())
-    SIDE.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(SIDE, **arrays)
+    params = write_sunlight(ensure_demo_data())
     edit_project(params)
     print(json.dumps(params["summary"], ensure_ascii=False))
     return 0

@@ -113,6 +113,9 @@ def generate_demo_data(out_dir: str | os.PathLike) -> dict:
     from assets.demo._flood import write_flood  # the DEM and the flood time series over the low street
 
     flood = write_flood(site, out / "flood")
+    from assets.demo._sun import SIDE, write_sunlight  # the solstice shadow study (needs the tiles and the IFC above)
+
+    write_sunlight(out)
     rot = math.radians(STREET_ROTATION_DEG)
     manifest = {
         "version": DEMO_VERSION,
@@ -160,7 +163,7 @@ def generate_demo_data(out_dir: str | os.PathLike) -> dict:
         ],
     }
     (district / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    summary = {"version": DEMO_VERSION, "files": [TILESET, LOD_TILESET, MANIFEST, IFC_FILE, LAZ_FILE, flood["dem"], flood["series"]],
+    summary = {"version": DEMO_VERSION, "files": [TILESET, LOD_TILESET, MANIFEST, IFC_FILE, LAZ_FILE, flood["dem"], flood["series"], SIDE],
                "generation_seconds": round(time.perf_counter() - t0, 3)}
     # the marker is the only file with a varying field (timing): it is written last, never compared
     (out / MARKER).write_text(json.dumps(summary, indent=1), encoding="utf-8")
