@@ -13,6 +13,7 @@ from typing import Any, Callable
 import numpy as np
 import vtk
 
+from viewers.fonts import apply_font
 from viewers.legends import TEXT_RGB, text_size
 
 MAX_LABELS = 300  # candidates formatted and placed per update (alerts and warnings first)
@@ -51,6 +52,7 @@ class SensorLabels:
         while len(self.actors) <= i:
             actor = vtk.vtkTextActor()
             tp = actor.GetTextProperty()
+            apply_font(tp)  # units and sensor feeds may be Chinese: VTK's own font draws them blank
             tp.SetFontSize(FONT)
             tp.SetBold(True)
             tp.SetColor(*TEXT_RGB)

@@ -209,7 +209,7 @@ def live_menu(win: "MainWindow") -> QMenu:
     menu = QMenu(tr("&Live"), win)
     menu.setObjectName("live_menu")
     bar = win.menuBar()
-    help_action = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
+    help_action = next((a for a in bar.actions() if a.text() in ("&Help", tr("&Help"))), None)  # either language
     if help_action is not None:
         bar.insertMenu(help_action, menu)
     else:

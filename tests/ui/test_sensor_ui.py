@@ -196,3 +196,30 @@ def test_add_feed_dialog_and_project_keeps_no_login(qtbot, live, tmp_path) -> No
     assert "s3cret-pass" not in text and "operator" not in text
     entry = json.loads(text)["layers"][0]
     assert entry["source"]["loader"] == "feed" and entry["source"]["path"] == "mqtt://broker.example:1883/city/#"
+
+
+def test_live_menu_stays_before_help_in_chinese(qtbot, tmp_path) -> None:
+    """The Live menu finds Help by its title in either language (it went after Help in zh_CN)."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QMenu
+
+    from app.ui import i18n
+    from app.ui.main_window import MainWindow
+
+    assert i18n.install_translator("zh_CN")
+    win = None
+    try:
+        win = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+        qtbot.addWidget(win)
+        win.resize(900, 520)
+        win.show()
+        qtbot.waitExposed(win)
+        titles = [a.text() for a in win.menuBar().actions()]
+        help_title, live_title = i18n.tr("&Help"), win.findChild(QMenu, "live_menu").title()
+        assert help_title != "&Help" and live_title != "&Live", titles  # the menus speak Chinese
+        assert titles.index(live_title) < titles.index(help_title), titles
+    finally:
+        if win is not None:
+            win.close()
+            win.view.close()
+        i18n.install_translator("en")
