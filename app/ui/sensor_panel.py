@@ -15,12 +15,15 @@ from PySide6.QtWidgets import (
 
 from app.model.sensors import SensorLayer
 
-from app.ui.i18n import tr
+from app.ui.i18n import QT_TR_NOOP, tr
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
     from app.ui.sensor_live import LiveController
 
+# A feed's states (app.sources.readings.FeedStats.state): keys compared in code, shown as tr(state)
+FEED_STATES = (QT_TR_NOOP("idle"), QT_TR_NOOP("connecting"), QT_TR_NOOP("connected"), QT_TR_NOOP("reconnecting"),
+               QT_TR_NOOP("refused"), QT_TR_NOOP("stopped"), QT_TR_NOOP("error"))
 NO_LEVEL = -1.0  # a spin box at its minimum (tr("none")): no level (levels are not negative here)
 
 
@@ -129,8 +132,9 @@ class SensorPanel(QWidget):
 
     def _show_status(self) -> None:
         s = self.layer.status if self.layer is not None else {}
+        state = str(s.get("state") or "")
         text = tr("{state} \u2014 received {received:,}, malformed {malformed:,}, dropped {dropped:,}").format(
-            state=s.get("state", ""), received=int(s.get("received") or 0), malformed=int(s.get("malformed") or 0),
+            state=tr(state) if state else "", received=int(s.get("received") or 0), malformed=int(s.get("malformed") or 0),
             dropped=int(s.get("dropped") or 0))
         if s.get("refused"):
             text += tr(", refused {n:,}").format(n=int(s["refused"]))
