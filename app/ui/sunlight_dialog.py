@@ -309,8 +309,9 @@ def export_current(win: "MainWindow", path: str | None = None) -> str | None:
         win.statusBar().showMessage(tr("Select a sunlight-hours or viewshed layer in the Layers dock first."), 8000)
         return None
     if path is None:
-        path, _ = QFileDialog.getSaveFileName(win, tr("Export result"), f"{layer.name}.csv",
-                                              f"CSV (*.csv);;VTK PolyData (*.vtp);;{tr('GeoTIFF, ground grid')} (*.tif)")  # i18n: not shown (file patterns; the words go through tr)
+        grid_words = tr("GeoTIFF, ground grid")  # outside the f-string: lupdate does not see tr() inside one
+        filters = f"CSV (*.csv);;VTK PolyData (*.vtp);;{grid_words} (*.tif)"  # i18n: not shown (file patterns)
+        path, _ = QFileDialog.getSaveFileName(win, tr("Export result"), f"{layer.name}.csv", filters)
         if not path:
             return None
     attrs = {k: np.asarray(v) for k, v in layer.data.get("attributes", {}).items() if getattr(v, "ndim", 0) == 1}
