@@ -29,7 +29,9 @@ from viewers.tiles.cache import TileCache
 from viewers.tiles.selection import View, select_tiles
 from viewers.legends import Legend
 from viewers.tiles.styling import TileColoring, elevation_colours, elevation_range, filtered_poly
+from viewers.text import tr
 from viewers.textures import TextureBank, dress_actor
+from viewers.tiles.point_sse import budget_sse
 from viewers.tiles.parts import LoadedTile, TilePart, adapt_point_sizes, prepare_tile  # noqa: F401 - re-exported
 from viewers.visuals import MeshVisual, register_visual
 
@@ -303,7 +305,7 @@ class TilesetStreamVisual(MeshVisual):
             legend = Legend(f"{self.layer.name}: {categories[0]}", tuple(categories[1]))
         rng = elevation_range(self.layer) if self.layer.color_mode == "elevation" else None
         if legend is None and rng is not None and self.loaded:
-            legend = Legend(f"{self.layer.name}: Elevation (m)", lut=self._elevation_lut(rng), range=rng)
+            legend = Legend(tr("{layer}: Elevation (m)").format(layer=self.layer.name), lut=self._elevation_lut(rng), range=rng)
         key = legend.key() if legend is not None else None
         if key != getattr(self, "_legend_shown", None):  # per tile attach: redraw the legend only on change
             self._legend_shown = key
@@ -332,7 +334,7 @@ class TilesetStreamVisual(MeshVisual):
             if isinstance(item, str):
                 self.failed[index] = item
                 if len(self.failed) <= 20:
-                    self.tree._warn(f"tile {index} failed: {item}")
+                    self.tree._warn(tr("tile {index} failed: {error}").format(index=index, error=item))
             elif index not in self.loaded:
                 self._attach(index, item)
                 n += 1
@@ -362,7 +364,7 @@ class TilesetStreamVisual(MeshVisual):
             self._show(set())
             return False
         view = self.camera_view()
-        sel = select_tiles(self.tree, view, self.layer.max_sse * self.cache.sse_factor,
+        sel = select_tiles(self.tree, view, self._max_sse(view),
                            lambda i: i in self.loaded, lambda i: i in self.failed)
         self._show(self._within_point_budget(set(sel.selected)))
         size = float(self.layer.point_size)
@@ -381,6 +383,21 @@ class TilesetStreamVisual(MeshVisual):
         if uploaded:
             self.canvas.request_render()
         return self.pending()
+
+    def _max_sse(self, view: View) -> float:
+        """The layer's SSE; for a COPC, lowered until its cut fills the point budget left by the
+        other point layers (viewers.tiles.point_sse), recomputed when the camera or budget moves."""
+        max_sse = self.layer.max_sse * self.cache.sse_factor
+        if not hasattr(self.tree, "entry"):
+            return max_sse
+        mine = ("tiles", id(self))
+        budget = self.canvas.point_budget - sum(v for k, v in self.canvas.budget.totals.items() if k != mine)
+        key = (tuple(np.round(view.eye, 6)), tuple(np.round(view.direction, 6)), view.height_px, view.fov_y_deg,
+               budget, max_sse, len(self.tree.nodes))
+        cached = getattr(self, "_sse_cache", None)
+        if cached is None or cached[0] != key:
+            self._sse_cache = (key, budget_sse(self.tree, view, max_sse, budget))
+        return self._sse_cache[1]
 
     def _within_point_budget(self, selected: set[int]) -> set[int]:
         """Point tiles (COPC nodes, pnts) share the canvas's one point budget with every other
@@ -442,8 +459,8 @@ class TilesetStreamVisual(MeshVisual):
             return None
         index, part = hit
         node = self.tree.nodes[index]
-        name = part.uri.rsplit("/", 1)[-1] if part.uri else f"tile {index}"
-        props: dict[str, Any] = {"layer": self.layer.name, "tile": f"level {node.depth}: {name}"}
+        name = part.uri.rsplit("/", 1)[-1] if part.uri else tr("tile {index}").format(index=index)
+        props: dict[str, Any] = {"layer": self.layer.name, "tile": tr("level {level}: {name}").format(level=node.depth, name=name)}
         props.update(node.metadata.get(part.uri) or {})  # tileset, group, tile and content metadata
         feature = -1
         if part.kept is not None:  # a filter left cells out: drawn cell -> the tile's own cell
