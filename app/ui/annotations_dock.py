@@ -17,12 +17,17 @@ from PySide6.QtWidgets import (
 )
 
 from app.model.annotations import MARKERS, Annotation, Measurement
+from app.ui.i18n import QT_TR_NOOP, tr
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
-KIND_NAMES = {"distance": "Distance", "height": "Height", "polyline": "Length", "polygon": "Area", "angle": "Angle",
-              "point": "Point"}
+KIND_NAMES = {"distance": QT_TR_NOOP("Distance"), "height": QT_TR_NOOP("Height"), "polyline": QT_TR_NOOP("Length"),
+              "polygon": QT_TR_NOOP("Area"), "angle": QT_TR_NOOP("Angle"), "point": QT_TR_NOOP("Point")}
+VALUE_NAMES = {n: n for n in (  # the model's value names (app.model.annotations.Measurement.values), shown translated
+    QT_TR_NOOP("distance"), QT_TR_NOOP("horizontal"), QT_TR_NOOP("vertical"), QT_TR_NOOP("height above ground"),
+    QT_TR_NOOP("length"), QT_TR_NOOP("horizontal length"), QT_TR_NOOP("area (horizontal)"), QT_TR_NOOP("area (surface)"),
+    QT_TR_NOOP("perimeter"), QT_TR_NOOP("angle"))}
 
 
 def _number(value: float, unit: str) -> str:
@@ -33,7 +38,7 @@ def _number(value: float, unit: str) -> str:
 def measurement_text(item: Measurement, describe: Any = None) -> str:
     """One line with units, as copied: 'Distance: 20.00 m; horizontal 20.00 m; vertical +0.00 m'."""
     rows = item.values()
-    head = KIND_NAMES.get(item.kind, item.kind) + (f" ({item.name})" if item.name else "")
+    head = tr(KIND_NAMES.get(item.kind, item.kind)) + (f" ({item.name})" if item.name else "")
     if item.kind == "point" and describe is not None:
         d = describe(item.points[0])
         parts = [f"E {d['x (m, ENU)']:.3f} m", f"N {d['y (m, ENU)']:.3f} m", f"U {d['z (m, ENU)']:.3f} m"]
@@ -41,30 +46,32 @@ def measurement_text(item: Measurement, describe: Any = None) -> str:
         for name in crs:
             parts.append(f"{name} {d[name + ' x']:.3f}, {d[name + ' y']:.3f} m")
         if "lat (deg)" in d:
-            parts.append(f"lat {d['lat (deg)']:.7f}\u00b0, lon {d['lon (deg)']:.7f}\u00b0, h {d['h (m)']:.3f} m")
+            parts.append(tr("lat {lat}\u00b0, lon {lon}\u00b0, h {h} m").format(
+                lat=f"{d['lat (deg)']:.7f}", lon=f"{d['lon (deg)']:.7f}", h=f"{d['h (m)']:.3f}"))
         return f"{head}: " + "; ".join(parts)
     if not rows:
         return head
     first = f"{head}: {_number(rows[0][1], rows[0][2])}"
-    rest = [f"{name} {('%+.2f m' % v) if name == 'vertical' else _number(v, u)}" for name, v, u in rows[1:]]
+    rest = [f"{tr(VALUE_NAMES.get(name, name))} {('%+.2f m' % v) if name == 'vertical' else _number(v, u)}"
+            for name, v, u in rows[1:]]
     return "; ".join([first] + rest)
 
 
 class AnnotationsDock(QDockWidget):
     def __init__(self, win: "MainWindow") -> None:
-        super().__init__("Measurements", win)
+        super().__init__(tr("Measurements"), win)
         self.setObjectName("measurements_dock")
         self.win = win
         self.scene = win.scene
         self.tabs = QTabWidget()
-        self.measurements = self._table(["Measurement", "Value", "Details"])
-        self.labels = self._table(["Label", "Marker", "Colour"])
+        self.measurements = self._table([tr("Measurement"), tr("Value"), tr("Details")])
+        self.labels = self._table([tr("Label"), tr("Marker"), tr("Colour")])
         self.labels.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.labels.itemChanged.connect(self._label_edited)
-        self.tabs.addTab(self._page(self.measurements, copy=True), "Measurements")
-        self.tabs.addTab(self._page(self.labels, copy=False), "Annotations")
+        self.tabs.addTab(self._page(self.measurements, copy=True), tr("Measurements"))
+        self.tabs.addTab(self._page(self.labels, copy=False), tr("Annotations"))
         self.setWidget(self.tabs)
-        self.copy_action = QAction("&Copy measurement", self, shortcut=QKeySequence(QKeySequence.StandardKey.Copy),
+        self.copy_action = QAction(tr("&Copy measurement"), self, shortcut=QKeySequence(QKeySequence.StandardKey.Copy),
                                    triggered=self.copy_selected)
         self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)  # only while the dock has focus
         self.addAction(self.copy_action)
@@ -91,10 +98,10 @@ class AnnotationsDock(QDockWidget):
         layout.addWidget(table)
         buttons = QHBoxLayout()
         if copy:
-            self.copy_button = QPushButton("Copy")
+            self.copy_button = QPushButton(tr("Copy"))
             self.copy_button.clicked.connect(self.copy_selected)
             buttons.addWidget(self.copy_button)
-        delete = QPushButton("Delete")
+        delete = QPushButton(tr("Delete"))
         delete.clicked.connect(lambda: self.delete_selected(table))
         buttons.addWidget(delete)
         buttons.addStretch(1)
@@ -114,7 +121,7 @@ class AnnotationsDock(QDockWidget):
                 text = measurement_text(item, self.win.canvas.describe_position)
                 value = _number(rows[0][1], rows[0][2]) if rows and item.kind != "point" else item.label()
                 details = text.split("; ", 1)[1] if "; " in text else ""
-                for c, cell in enumerate((KIND_NAMES.get(item.kind, item.kind), value, details)):
+                for c, cell in enumerate((tr(KIND_NAMES.get(item.kind, item.kind)), value, details)):
                     widget_item = QTableWidgetItem(cell)
                     widget_item.setToolTip(text)
                     t.setItem(r, c, widget_item)
@@ -153,7 +160,7 @@ class AnnotationsDock(QDockWidget):
             self._replace(self._label_items[cell.row()], text=text)
 
     def _pick_colour(self, item: Annotation) -> None:
-        colour = QColorDialog.getColor(QColor(item.color), self, "Label colour")
+        colour = QColorDialog.getColor(QColor(item.color), self, tr("Label colour"))
         if colour.isValid():
             self._replace(item, color=colour.name())
 

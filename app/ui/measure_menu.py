@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMenu
 
 from app.model.annotations import Section
 from app.ui.annotations_dock import AnnotationsDock
+from app.ui.i18n import tr
 from app.ui.measure_tool import TITLES, MeasureTool
 
 if TYPE_CHECKING:
@@ -30,9 +31,10 @@ def tools_menu(win: "MainWindow") -> QMenu:
     for action in bar.actions():
         if isinstance(action.menu(), QMenu) and action.menu().objectName() == "tools_menu":
             return action.menu()
-    menu = QMenu("&Tools", bar)
+    menu = QMenu(tr("&Tools"), bar)
     menu.setObjectName("tools_menu")
-    before = next((a for a in bar.actions() if a.menu() is not None and a.text().replace("&", "") in ("Present", "Help")), None)
+    titles = {"&Present", "&Help", tr("&Present"), tr("&Help")}  # i18n: not shown (found by title, translated or not)
+    before = next((a for a in bar.actions() if a.menu() is not None and a.text() in titles), None)
     if before is not None:
         bar.insertMenu(before, menu)
     else:
@@ -50,33 +52,33 @@ class MeasureControls:
         self.dock.hide()  # until the first measurement or label
         self.tool = MeasureTool(win, on_mode=self._mode_changed)
         menu = self.menu = tools_menu(win)
-        measure_menu = menu.addMenu("&Measure")
+        measure_menu = menu.addMenu(tr("&Measure"))
         group = QActionGroup(measure_menu)
         group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
         self.mode_actions: dict[str, QAction] = {}
         for mode, key in MODE_KEYS.items():
             if mode == "label":
                 continue
-            action = self._action(TITLES[mode], key, lambda _=False, m=mode: self.toggle(m), checkable=True)
+            action = self._action(tr(TITLES[mode]), key, lambda _=False, m=mode: self.toggle(m), checkable=True)
             group.addAction(action)
             measure_menu.addAction(action)
             self.mode_actions[mode] = action
         measure_menu.addSeparator()
-        self.finish_action = self._action("&Finish measurement", "Return", self.tool.finish)
-        self.cancel_action = self._action("&Cancel measurement", "Escape", self.tool.cancel)
+        self.finish_action = self._action(tr("&Finish measurement"), "Return", self.tool.finish)
+        self.cancel_action = self._action(tr("&Cancel measurement"), "Escape", self.tool.cancel)
         measure_menu.addAction(self.finish_action)
         measure_menu.addAction(self.cancel_action)
         measure_menu.addAction(self.dock.copy_action)
-        self.label_action = self._action("Add &label", MODE_KEYS["label"], lambda _=False: self.toggle("label"), checkable=True)
+        self.label_action = self._action(tr("Add &label"), MODE_KEYS["label"], lambda _=False: self.toggle("label"), checkable=True)
         group.addAction(self.label_action)
         self.mode_actions["label"] = self.label_action
         menu.addAction(self.label_action)
-        section = menu.addMenu("&Section")
-        self.box_action = self._action("Section &box", "B", lambda on: self.set_section("box" if on else ""), checkable=True)
-        self.plane_action = self._action("Clipping &plane", "Shift+B", lambda on: self.set_section("plane" if on else ""),
+        section = menu.addMenu(tr("&Section"))
+        self.box_action = self._action(tr("Section &box"), "B", lambda on: self.set_section("box" if on else ""), checkable=True)
+        self.plane_action = self._action(tr("Clipping &plane"), "Shift+B", lambda on: self.set_section("plane" if on else ""),
                                          checkable=True)
-        self.outline_action = self._action("Section &outline", None, self._set_outline, checkable=True, on_toggle=True)
-        self.handles_action = self._action("Section &handles", None, win.canvas.section.set_handles, checkable=True,
+        self.outline_action = self._action(tr("Section &outline"), None, self._set_outline, checkable=True, on_toggle=True)
+        self.handles_action = self._action(tr("Section &handles"), None, win.canvas.section.set_handles, checkable=True,
                                            on_toggle=True)
         self.outline_action.setChecked(True)
         self.handles_action.setChecked(True)

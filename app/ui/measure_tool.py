@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QInputDialog
 from app.analysis import measure
 from app.model.annotations import Annotation, Measurement
 from app.model.layers import PointCloudLayer
+from app.ui.i18n import QT_TR_NOOP, tr
 from viewers.section import actor_triangles, drawn_triangle_actors
 
 if TYPE_CHECKING:
@@ -25,11 +26,14 @@ if TYPE_CHECKING:
 
 CLICK_SLOP_PX = 4
 SNAP_PX = 10.0
-TITLES = {"distance": "Distance", "height": "Height above ground", "polyline": "Polyline length",
-          "polygon": "Polygon area", "angle": "Angle", "point": "Point coordinates", "label": "Add label"}
-HINTS = {"distance": "click two points", "height": "click a point (a roof, a crane's tip)",
-         "polyline": "click points; Enter or double-click finishes", "polygon": "click corners; Enter or double-click finishes",
-         "angle": "click a point, the vertex, another point", "point": "click a point", "label": "click where the label goes"}
+TITLES = {"distance": QT_TR_NOOP("Distance"), "height": QT_TR_NOOP("Height above ground"),
+          "polyline": QT_TR_NOOP("Polyline length"), "polygon": QT_TR_NOOP("Polygon area"), "angle": QT_TR_NOOP("Angle"),
+          "point": QT_TR_NOOP("Point coordinates"), "label": QT_TR_NOOP("Add label")}
+HINTS = {"distance": QT_TR_NOOP("click two points"), "height": QT_TR_NOOP("click a point (a roof, a crane's tip)"),
+         "polyline": QT_TR_NOOP("click points; Enter or double-click finishes"),
+         "polygon": QT_TR_NOOP("click corners; Enter or double-click finishes"),
+         "angle": QT_TR_NOOP("click a point, the vertex, another point"), "point": QT_TR_NOOP("click a point"),
+         "label": QT_TR_NOOP("click where the label goes")}
 
 
 class MeasureTool(QObject):
@@ -56,7 +60,7 @@ class MeasureTool(QObject):
         self.points = []
         self.mode = mode
         self.win.view.setCursor(Qt.CursorShape.CrossCursor)
-        self.win.statusBar().showMessage(f"{TITLES[mode]}: {HINTS[mode]}; Esc cancels", 0)
+        self.win.statusBar().showMessage(tr("{tool}: {hint}; Esc cancels").format(tool=tr(TITLES[mode]), hint=tr(HINTS[mode])), 0)
         self.win.canvas.annotations.set_pending(mode, [])
         if self.on_mode:
             self.on_mode(mode)
@@ -82,7 +86,7 @@ class MeasureTool(QObject):
         self.win.scene.annotations.append(item)
         self.points = []
         self.win.canvas.annotations.set_pending(self.mode, [])
-        self.win.statusBar().showMessage(f"{TITLES[item.kind]}: {item.label()}", 8000)
+        self.win.statusBar().showMessage(f"{tr(TITLES[item.kind])}: {item.label()}", 8000)
         return item
 
     # --- picking ---------------------------------------------------------------------------------
@@ -140,7 +144,8 @@ class MeasureTool(QObject):
         """A click at display (x, y; VTK convention) while measuring."""
         point = self.pick(x, y)
         if point is None:
-            self.win.statusBar().showMessage(f"{TITLES[self.mode]}: nothing under the cursor; {HINTS[self.mode]}", 0)
+            self.win.statusBar().showMessage(tr("{tool}: nothing under the cursor; {hint}").format(
+                tool=tr(TITLES[self.mode]), hint=tr(HINTS[self.mode])), 0)
             return
         if self.mode == "label":
             self._add_label(point)
@@ -148,7 +153,7 @@ class MeasureTool(QObject):
         if self.mode == "height":
             h = self.ground_under(point)
             if h is None:
-                self.win.statusBar().showMessage("Height above ground: no ground found under that point", 8000)
+                self.win.statusBar().showMessage(tr("Height above ground: no ground found under that point"), 8000)
                 return
             self._add(Measurement("height", [tuple(point), (point[0], point[1], h.ground_z)]))
             return
@@ -159,12 +164,12 @@ class MeasureTool(QObject):
                 self._add(Measurement(self.mode, [tuple(p) for p in self.points]))
             except ValueError as exc:  # an angle with two equal points
                 self.points = []
-                self.win.statusBar().showMessage(f"{TITLES[self.mode]}: {exc}", 8000)
+                self.win.statusBar().showMessage(f"{tr(TITLES[self.mode])}: {exc}", 8000)
             return
         self._show_pending(None)
 
     def _add_label(self, point: np.ndarray) -> None:
-        text, ok = QInputDialog.getText(self.win, "Add label", "Label text:")
+        text, ok = QInputDialog.getText(self.win, tr("Add label"), tr("Label text:"))
         if ok and text.strip():
             self.win.scene.annotations.append(Annotation(text.strip(), tuple(point)))
         self.cancel()

@@ -1847,5 +1847,209 @@ Applied (Edit › Undo to go back).</source>
         <source>&amp;Present</source>
         <translation>演示(&amp;P)</translation>
     </message>
+    <message>
+        <source>Distance</source>
+        <translation>距离</translation>
+    </message>
+    <message>
+        <source>Height above ground</source>
+        <translation>离地高度</translation>
+    </message>
+    <message>
+        <source>Polyline length</source>
+        <translation>折线长度</translation>
+    </message>
+    <message>
+        <source>Polygon area</source>
+        <translation>多边形面积</translation>
+    </message>
+    <message>
+        <source>Angle</source>
+        <translation>角度</translation>
+    </message>
+    <message>
+        <source>Point coordinates</source>
+        <translation>点坐标</translation>
+    </message>
+    <message>
+        <source>Add label</source>
+        <translation>添加标注</translation>
+    </message>
+    <message>
+        <source>click two points</source>
+        <translation>点击两个点</translation>
+    </message>
+    <message>
+        <source>click a point (a roof, a crane's tip)</source>
+        <translation>点击一个点（屋顶、塔吊顶端）</translation>
+    </message>
+    <message>
+        <source>click points; Enter or double-click finishes</source>
+        <translation>依次点击各点；按 Enter 或双击结束</translation>
+    </message>
+    <message>
+        <source>click corners; Enter or double-click finishes</source>
+        <translation>依次点击各角点；按 Enter 或双击结束</translation>
+    </message>
+    <message>
+        <source>click a point, the vertex, another point</source>
+        <translation>依次点击一点、顶点、另一点</translation>
+    </message>
+    <message>
+        <source>click a point</source>
+        <translation>点击一个点</translation>
+    </message>
+    <message>
+        <source>click where the label goes</source>
+        <translation>点击标注的位置</translation>
+    </message>
+    <message>
+        <source>{tool}: {hint}; Esc cancels</source>
+        <translation>{tool}：{hint}；按 Esc 取消</translation>
+    </message>
+    <message>
+        <source>{tool}: nothing under the cursor; {hint}</source>
+        <translation>{tool}：光标下没有对象；{hint}</translation>
+    </message>
+    <message>
+        <source>Height above ground: no ground found under that point</source>
+        <translation>离地高度：该点下方未找到地面</translation>
+    </message>
+    <message>
+        <source>Label text:</source>
+        <translation>标注文字：</translation>
+    </message>
+    <message>
+        <source>&amp;Tools</source>
+        <translation>工具(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Measure</source>
+        <translation>量测(&amp;M)</translation>
+    </message>
+    <message>
+        <source>&amp;Finish measurement</source>
+        <translation>完成量测(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel measurement</source>
+        <translation>取消量测(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Add &amp;label</source>
+        <translation>添加标注(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Section</source>
+        <translation>剖切(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Section &amp;box</source>
+        <translation>剖切盒(&amp;B)</translation>
+    </message>
+    <message>
+        <source>Clipping &amp;plane</source>
+        <translation>剖切面(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Section &amp;outline</source>
+        <translation>剖切轮廓线(&amp;O)</translation>
+    </message>
+    <message>
+        <source>Section &amp;handles</source>
+        <translation>剖切控制柄(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Length</source>
+        <translation>长度</translation>
+    </message>
+    <message>
+        <source>Area</source>
+        <translation>面积</translation>
+    </message>
+    <message>
+        <source>distance</source>
+        <translation>距离</translation>
+    </message>
+    <message>
+        <source>horizontal</source>
+        <translation>水平</translation>
+    </message>
+    <message>
+        <source>vertical</source>
+        <translation>垂直</translation>
+    </message>
+    <message>
+        <source>height above ground</source>
+        <translation>离地高度</translation>
+    </message>
+    <message>
+        <source>length</source>
+        <translation>长度</translation>
+    </message>
+    <message>
+        <source>horizontal length</source>
+        <translation>水平长度</translation>
+    </message>
+    <message>
+        <source>area (horizontal)</source>
+        <translation>面积（水平投影）</translation>
+    </message>
+    <message>
+        <source>area (surface)</source>
+        <translation>面积（表面）</translation>
+    </message>
+    <message>
+        <source>perimeter</source>
+        <translation>周长</translation>
+    </message>
+    <message>
+        <source>angle</source>
+        <translation>角度</translation>
+    </message>
+    <message>
+        <source>lat {lat}°, lon {lon}°, h {h} m</source>
+        <translation>纬度 {lat}°，经度 {lon}°，高 {h} m</translation>
+    </message>
+    <message>
+        <source>Measurements</source>
+        <translation>量测</translation>
+    </message>
+    <message>
+        <source>Measurement</source>
+        <translation>量测项</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <source>Label</source>
+        <translation>标注</translation>
+    </message>
+    <message>
+        <source>Marker</source>
+        <translation>标记</translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation>颜色</translation>
+    </message>
+    <message>
+        <source>Annotations</source>
+        <translation>标注</translation>
+    </message>
+    <message>
+        <source>&amp;Copy measurement</source>
+        <translation>复制量测结果(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>Label colour</source>
+        <translation>标注颜色</translation>
+    </message>
 </context>
 </TS>
