@@ -18,6 +18,7 @@ from app.ui.compare_dialog import comparison_name, design_layers, scan_layers
 from app.ui.comparison_dock import ComparisonDock
 from app.ui.deviation_dock import DeviationDock
 from app.ui.stations import parse_stations
+from app.ui.i18n import tr
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -70,21 +71,21 @@ class ComparisonController:
         """Start a comparison; returns why it cannot start (shown by the caller), or None.
         `stations`: scanner positions as typed ("x, y, z; ..." in the display CRS), or ""."""
         if scan is None:
-            return "Choose a scan: no point cloud layer is open."
+            return tr("Choose a scan: no point cloud layer is open.")
         if not designs:
-            return "Choose at least one BIM layer to compare the scan with."
+            return tr("Choose at least one BIM layer to compare the scan with.")
         if not tolerance > 0:
-            return f"The tolerance must be more than 0 m (it is {tolerance:g} m)."
+            return tr('The tolerance must be more than 0 m (it is {tolerance:g} m).').format(tolerance=tolerance)
         if not max_distance > tolerance:
-            return f"The far cut-off ({max_distance:g} m) must be beyond the tolerance ({tolerance:g} m)."
+            return tr('The far cut-off ({max_distance:g} m) must be beyond the tolerance ({tolerance:g} m).').format(max_distance=max_distance, tolerance=tolerance)
         if self.task is not None and not self.task.done:
-            return "A comparison is already running; wait for it or cancel it."
+            return tr("A comparison is already running; wait for it or cancel it.")
         try:
             from app.analysis.c2m import C2MError
             from app.analysis.compare import CompareSettings, compare_arrays
             from app.analysis.design import DesignModel
         except ImportError as exc:
-            return f"The comparison engine is not available here ({exc})."
+            return tr('The comparison engine is not available here ({exc}).').format(exc=exc)
         settings = CompareSettings(tolerance=tolerance, max_distance=max_distance)
         try:
             settings.validate()
@@ -102,18 +103,18 @@ class ComparisonController:
             return compare_arrays(design, points, settings, stations=positions, cancel=task.cancelled,
                                   progress=lambda f, *m: task.report(f, *(str(x) for x in m[:1])))
 
-        task = self.window.tasks.submit(f"Comparing {scan.name}", work)
+        task = self.window.tasks.submit(tr('Comparing {v0}').format(v0=scan.name), work)
         task.on_done = self._finish  # type: ignore[attr-defined]
         task.keeps_clean = target is not None  # type: ignore[attr-defined]  # a project asked for it: nothing unsaved
         task.comparison = (scan, designs, tolerance, max_distance, target, stations)  # type: ignore[attr-defined]
         self.task = task
         self.window.progress.setValue(0)
-        self.window.progress.setFormat("Comparing %p%")
+        self.window.progress.setFormat(tr("Comparing %p%"))
         self.window.progress.show()
         self.window.cancel_button.show()
         if target is not None:
             target.info["pending"] = "comparing\u2026"
-        self.window.statusBar().showMessage(f"Comparing {scan.name} with {', '.join(d.name for d in designs)}\u2026", 5000)
+        self.window.statusBar().showMessage(tr('Comparing {v0} with {v1}…').format(v0=scan.name, v1=', '.join((d.name for d in designs))), 5000)
         return None
 
     def _finish(self, task: Task) -> None:
@@ -123,20 +124,20 @@ class ComparisonController:
             result = task.future.result()  # type: ignore[union-attr]
         except Exception as exc:  # noqa: BLE001 - bad input (C2MError) or a bug: a message, never a traceback
             if task.cancelled():
-                self.window.statusBar().showMessage("Comparison cancelled", 5000)
+                self.window.statusBar().showMessage(tr("Comparison cancelled"), 5000)
             elif isinstance(exc, ValueError):  # C2MError is a ValueError: the engine's own words
                 self.show_error(str(exc))
             else:
-                self.show_error(f"internal error: {type(exc).__name__}: {exc}")
+                self.show_error(tr('internal error: {v0}: {exc}').format(v0=type(exc).__name__, exc=exc))
             if target is not None:
-                target.info["pending"] = "not computed (cancelled or failed): Analysis \u203a Compare scan with design\u2026"
+                target.info["pending"] = tr("not computed (cancelled or failed): Analysis \u203a Compare scan with design\u2026")
             return
         if task.cancelled():
-            self.window.statusBar().showMessage("Comparison cancelled", 5000)
+            self.window.statusBar().showMessage(tr("Comparison cancelled"), 5000)
             return
         data = data_from_result(result)
         if target is not None and not any(target is other for other in self.scene.layers):
-            self.window.statusBar().showMessage("The comparison was removed while it ran: its result is dropped", 5000)
+            self.window.statusBar().showMessage(tr("The comparison was removed while it ran: its result is dropped"), 5000)
             return
         if target is not None:
             target.info.pop("pending", None)
@@ -152,14 +153,14 @@ class ComparisonController:
             self.scene.layers.append(layer)
         self.refresh()
         counts = data.status_counts()
-        self.window.statusBar().showMessage("Compared: " + ", ".join(f"{v} {k}" for k, v in counts.items()), 8000)
+        self.window.statusBar().showMessage(tr("Compared: ") + ", ".join(f"{v} {k}" for k, v in counts.items()), 8000)
 
     def show_error(self, text: str) -> None:
         self.window.errors.append(text)
         briefing = getattr(self.window, "briefing", None)
         if briefing is not None and briefing.divert(text):  # briefing mode: no box over the audience
             return
-        box = QMessageBox(QMessageBox.Icon.Warning, "Could not compare", text, QMessageBox.StandardButton.Ok, self.window)
+        box = QMessageBox(QMessageBox.Icon.Warning, tr("Could not compare"), text, QMessageBox.StandardButton.Ok, self.window)
         box.setModal(False)
         box.show()
         self.window.message_box = box
@@ -182,23 +183,23 @@ class ComparisonController:
         scan = find_layer(scan_layers(self.scene.layers), comp.scan, PointCloudLayer)
         designs = [d for name in comp.design for d in [find_layer(design_layers(self.scene.layers), name, MeshLayer)] if d]
         if scan is None or len(designs) != len(comp.design):
-            comp.info["pending"] = "not computed: its scan or design layers are not open"
+            comp.info["pending"] = tr("not computed: its scan or design layers are not open")
             return
         error = self.start(scan, designs, comp.tolerance, comp.max_distance, target=comp,  # type: ignore[arg-type]
                            stations=comp.stations)
         if error:
-            comp.info["pending"] = f"not computed: {error}"
+            comp.info["pending"] = tr('not computed: {error}').format(error=error)
 
     # --- reports --------------------------------------------------------------------------------
     def export_report(self, path: str | None = None) -> str | None:
         """Write the current comparison's report (.html, .json or .csv); returns the path written."""
         comp = self.current()
         if comp is None or not comp.computed:
-            self.show_error("No comparison to export yet: run Analysis \u203a Compare scan with design\u2026 first.")
+            self.show_error(tr("No comparison to export yet: run Analysis \u203a Compare scan with design\u2026 first."))
             return None
         if path is None:
             start = os.path.join(self.window.project_files.start_dir(), "comparison.html")
-            path, chosen = QFileDialog.getSaveFileName(self.window, "Export comparison report", start, ";;".join(REPORT_FILTERS))
+            path, chosen = QFileDialog.getSaveFileName(self.window, tr("Export comparison report"), start, ";;".join(REPORT_FILTERS))
             if not path:
                 return None
             if Path(path).suffix.lower() not in (".html", ".json", ".csv"):
@@ -212,7 +213,7 @@ class ComparisonController:
         except (OSError, ValueError, ImportError) as exc:
             self.show_error(f"{Path(path).name}: {getattr(exc, 'strerror', None) or exc}")
             return None
-        self.window.statusBar().showMessage(f"Report written to {path}", 8000)
+        self.window.statusBar().showMessage(tr('Report written to {path}').format(path=path), 8000)
         return path
 
     def _images(self, comp: ComparisonLayer, result: Any) -> dict[str, bytes] | None:
@@ -224,7 +225,7 @@ class ComparisonController:
 
             return comparison_images(result, scan.positions) if scan is not None else None
         except Exception as exc:  # noqa: BLE001 - a report without pictures beats no report
-            self.window.statusBar().showMessage(f"report without pictures: {exc}", 8000)
+            self.window.statusBar().showMessage(tr('report without pictures: {exc}').format(exc=exc), 8000)
             return None
 
     def close(self) -> None:

@@ -20,6 +20,7 @@ from app.ui.place_dialog import PlaceDialog
 from app.ui.color_range_controls import ColorRangeControls
 from app.ui.layer_controls import KindControls
 from app.ui.tileset_controls import TilesetControls
+from app.ui.i18n import QT_TR_NOOP, tr
 
 DOCK_MIN_WIDTH = 240  # docks may shrink this far (their controls scroll) so that the 3D view keeps its room
 
@@ -34,17 +35,17 @@ def scrolling(body: QWidget) -> QScrollArea:
     return area
 
 
-KIND_LABELS = {"pointcloud": "Point cloud", "bim": "BIM", "tileset": "3D Tiles", "mesh": "Mesh", "tile": "3D Tiles",
-               "missing": "Missing", "comparison": "Comparison", "result": "Result", "sensors": "Live sensors"}
+KIND_LABELS = {"pointcloud": QT_TR_NOOP("Point cloud"), "bim": "BIM", "tileset": "3D Tiles", "mesh": QT_TR_NOOP("Mesh"), "tile": "3D Tiles",
+               "missing": QT_TR_NOOP("Missing"), "comparison": QT_TR_NOOP("Comparison"), "result": QT_TR_NOOP("Result"), "sensors": QT_TR_NOOP("Live sensors")}
 MISSING_RGB = "#9e9e9e"
 Relink = Callable[[list[tuple[MissingLayer, str]]], None]
 ERROR_RGB, WARN_RGB = "#c62828", "#b26a00"
 FILTER_HELP = (
-    "Show only the features that match; Enter applies, an empty box shows all.\n"
+    QT_TR_NOOP("Show only the features that match; Enter applies, an empty box shows all.\n"
     'height > 30 and use == "office"\n'
     'use in ("office", "retail")    name contains "Tower"    not (year < 2000)\n'
     "${roof type} == \"flat\"    [Pset_WallCommon.IsExternal] == true    class == \"IfcWall\"\n"
-    "Features without the property, or with a value of another type, do not match."
+    "Features without the property, or with a value of another type, do not match.")
 )
 
 
@@ -59,9 +60,9 @@ def _show_missing(item: QTreeWidgetItem, layer: MissingLayer) -> None:
     item.setData(0, Qt.ItemDataRole.CheckStateRole, None)
     for column in range(3):
         item.setForeground(column, QBrush(QColor(MISSING_RGB)))
-    item.setText(2, "file not found")
+    item.setText(2, tr("file not found"))
     tried = "\n".join(f"  {p}" for p in layer.tried)
-    item.setToolTip(0, f"File not found. Tried:\n{tried}\nRight-click > Locate\u2026 to re-link it.")
+    item.setToolTip(0, tr('File not found. Tried:\n{tried}\nRight-click > Locate… to re-link it.').format(tried=tried))
 
 
 def _filterable(layer: Layer | None) -> bool:
@@ -81,17 +82,17 @@ def _filter_status(layer: MeshLayer) -> tuple[str, str]:
         return f"\u26a0 {result.error}", ERROR_RGB
     matched, total = layer.filter_counts()
     if not layer.elements and getattr(layer, "streamed", False):
-        return "Applied to each tile as it loads", ""
-    text = f"{matched:,} of {total:,} features"
+        return tr("Applied to each tile as it loads"), ""
+    text = tr('{matched:,} of {total:,} features').format(matched=matched, total=total)
     if result.unknown:  # most likely a typo: say so rather than silently match nothing
-        missing = "No feature has " + ", ".join(repr(n) for n in result.unknown)
+        missing = tr("No feature has ") + ", ".join(repr(n) for n in result.unknown)
         return (f"{text} \u2014 {missing[0].lower()}{missing[1:]}" if total else missing), WARN_RGB
     return text, ""
 
 
 class LayerTreeDock(QDockWidget):
     def __init__(self, scene: Scene, zoom_to: Callable[[Layer], None], parent: QWidget | None = None) -> None:
-        super().__init__("Layers", parent)
+        super().__init__(tr("Layers"), parent)
         self.setObjectName("LayerTreeDock")
         self.scene = scene
         self._zoom_to = zoom_to
@@ -104,7 +105,7 @@ class LayerTreeDock(QDockWidget):
         self._field_handlers: dict[int, Callable] = {}
 
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Layer", "Kind", "Contents"])
+        self.tree.setHeaderLabels([tr("Layer"), tr("Kind"), tr("Contents")])
         self.tree.setRootIsDecorated(False)
         self.tree.setColumnWidth(0, 150)
         self.tree.setColumnWidth(1, 80)
@@ -123,25 +124,25 @@ class LayerTreeDock(QDockWidget):
         self.point_size = QDoubleSpinBox()
         self.point_size.setRange(1.0, 20.0)
         self.point_size.setSingleStep(0.5)
-        self.point_size.setSuffix(" px")
+        self.point_size.setSuffix(tr(" px"))
         self.point_size.valueChanged.connect(self._on_point_size)
         self.classes_button = QToolButton()
-        self.classes_button.setText("Classes")
-        self.classes_button.setToolTip("Show or hide ASPRS classes")
+        self.classes_button.setText(tr("Classes"))
+        self.classes_button.setToolTip(tr("Show or hide ASPRS classes"))
         self.classes_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.classes_menu = QMenu(self.classes_button)
         self.classes_button.setMenu(self.classes_menu)
-        self.zoom_button = QPushButton("Zoom to")
+        self.zoom_button = QPushButton(tr("Zoom to"))
         self.zoom_button.clicked.connect(lambda: self.current_layer() and self._zoom_to(self.current_layer()))
-        self.remove_button = QPushButton("Remove")
+        self.remove_button = QPushButton(tr("Remove"))
         self.remove_button.clicked.connect(self._on_remove)
-        self.place_button = QPushButton("Place\u2026")
-        self.place_button.setToolTip("Georeference a layer that has none: name its CRS (EPSG code) or put its origin at a latitude/longitude")
+        self.place_button = QPushButton(tr("Place\u2026"))
+        self.place_button.setToolTip(tr("Georeference a layer that has none: name its CRS (EPSG code) or put its origin at a latitude/longitude"))
         self.place_button.clicked.connect(self.place_current)
         self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText('e.g. height > 30 and use == "office"')
+        self.filter_edit.setPlaceholderText(tr('e.g. height > 30 and use == "office"'))
         self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.setToolTip(FILTER_HELP)
+        self.filter_edit.setToolTip(tr(FILTER_HELP))
         self.filter_edit.returnPressed.connect(self.apply_filter)
         self.filter_edit.textChanged.connect(self._on_filter_text)
         self.filter_status = QLabel()
@@ -151,11 +152,11 @@ class LayerTreeDock(QDockWidget):
         controls = QWidget()
         form = QVBoxLayout(controls)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Opacity"))
+        row.addWidget(QLabel(tr("Opacity")))
         row.addWidget(self.opacity)
         form.addLayout(row)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Colour by"))
+        row.addWidget(QLabel(tr("Colour by")))
         row.addWidget(self.color_mode, 1)
         form.addLayout(row)
         self.range_row = ColorRangeControls(scene)  # min/max of a numeric colour ramp
@@ -163,7 +164,7 @@ class LayerTreeDock(QDockWidget):
         self.points_row = QWidget()
         row = QHBoxLayout(self.points_row)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Point size"))
+        row.addWidget(QLabel(tr("Point size")))
         row.addWidget(self.point_size)
         row.addWidget(self.classes_button)
         form.addWidget(self.points_row)
@@ -175,7 +176,7 @@ class LayerTreeDock(QDockWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Filter"))
+        row.addWidget(QLabel(tr("Filter")))
         row.addWidget(self.filter_edit, 1)
         column.addLayout(row)
         column.addWidget(self.filter_status)
@@ -199,7 +200,7 @@ class LayerTreeDock(QDockWidget):
 
     # --- model -> view ----------------------------------------------------------------------
     def _on_inserted(self, index: int, layer: Layer) -> None:
-        item = QTreeWidgetItem([layer.name, KIND_LABELS.get(layer.kind, layer.kind), _summary(layer)])
+        item = QTreeWidgetItem([layer.name, tr(KIND_LABELS.get(layer.kind, layer.kind)), _summary(layer)])
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
         item.setCheckState(0, Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
         item.setData(0, Qt.ItemDataRole.UserRole, id(layer))
@@ -209,7 +210,7 @@ class LayerTreeDock(QDockWidget):
         tip += [f"warning: {w}" for w in layer.warnings]
         item.setToolTip(0, "\n".join(tip))
         if layer.warnings:
-            item.setText(0, f"{layer.name}  \u26a0")
+            item.setText(0, tr('{v0}  ⚠').format(v0=layer.name))
         if isinstance(layer, MissingLayer):
             _show_missing(item, layer)
         self._items[id(layer)] = item
@@ -364,19 +365,19 @@ class LayerTreeDock(QDockWidget):
         layer = self._layer(item)
         menu = QMenu(self.tree)
         if isinstance(layer, MissingLayer):
-            menu.addAction("Locate\u2026", lambda: self.locate(layer))
-        menu.addAction("Zoom to", lambda: layer is not None and self._zoom_to(layer))
-        menu.addAction("Filter\u2026", self.focus_filter).setEnabled(_filterable(layer))
-        menu.addAction("Place\u2026", self.place_current).setEnabled(layer is not None and can_place(layer))
+            menu.addAction(tr("Locate\u2026"), lambda: self.locate(layer))
+        menu.addAction(tr("Zoom to"), lambda: layer is not None and self._zoom_to(layer))
+        menu.addAction(tr("Filter\u2026"), self.focus_filter).setEnabled(_filterable(layer))
+        menu.addAction(tr("Place\u2026"), self.place_current).setEnabled(layer is not None and can_place(layer))
         if self.move_origin is not None:
             move = self.move_origin
-            menu.addAction("Move scene origin to this layer", lambda: layer is not None and move(layer)).setEnabled(
+            menu.addAction(tr("Move scene origin to this layer"), lambda: layer is not None and move(layer)).setEnabled(
                 layer is not None and layer.bounds() is not None)
         if isinstance(layer, PointCloudLayer) and self.refine_alignment is not None:
             refine = self.refine_alignment
-            menu.addAction("Refine alignment (ICP)\u2026", lambda: refine(layer))
+            menu.addAction(tr("Refine alignment (ICP)\u2026"), lambda: refine(layer))
         menu.addSeparator()
-        menu.addAction("Remove", self._on_remove)
+        menu.addAction(tr("Remove"), self._on_remove)
         return menu
 
     def locate(self, layer: MissingLayer) -> None:
@@ -384,7 +385,7 @@ class LayerTreeDock(QDockWidget):
         name in that folder are offered too (a data folder that moved as a whole)."""
         start = next((os.path.dirname(p) for p in layer.tried if os.path.isdir(os.path.dirname(p))), "")
         name = os.path.basename(layer.tried[0]) if layer.tried else layer.name
-        path, _ = QFileDialog.getOpenFileName(self, f"Locate {name}", start, f"{name} ({name});;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, tr('Locate {name}').format(name=name), start, tr('{name} ({name});;All files (*)').format(name=name))
         if not path:
             return
         pairs = [(layer, path)]
@@ -394,8 +395,8 @@ class LayerTreeDock(QDockWidget):
         others = [(other, p) for other, p in others if os.path.exists(p)]
         if others:
             names = "\n".join(os.path.basename(p) for _, p in others[:10])
-            answer = QMessageBox.question(self, "Re-link missing layers",
-                                          f"{len(others)} other missing layer(s) are in {folder}:\n{names}\n\nRe-link them too?")
+            answer = QMessageBox.question(self, tr("Re-link missing layers"),
+                                          tr('{v0} other missing layer(s) are in {folder}:\n{names}\n\nRe-link them too?').format(v0=len(others), folder=folder, names=names))
             if answer == QMessageBox.StandardButton.Yes:
                 pairs += others
         if self.relink is not None:

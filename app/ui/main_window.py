@@ -35,6 +35,7 @@ from app.ui.split_controls import SplitControls
 from app.ui.timeline import TimelineDock
 from loaders.base import LoadCancelled, LoadError
 from loaders.registry import supported_extensions
+from app.ui.i18n import tr
 
 MAX_RECENT = 8
 CLICK_SLOP_PX = 4
@@ -48,7 +49,7 @@ class MainWindow(QMainWindow):
 
         from viewers.canvas import Canvas
 
-        self.setWindowTitle("Twinscape")
+        self.setWindowTitle(tr("Twinscape"))
         self.resize(1400, 900)
         self.setAcceptDrops(True)
         self.scene = scene or Scene()
@@ -94,12 +95,12 @@ class MainWindow(QMainWindow):
         from app.ui.sensor_live import install_sensors
 
         self.live = install_sensors(self)  # Live menu, feed timer, alerts dock, sensor chart (app/ui/sensor_live.py)
-
-        self._press_pos: tuple[int, int] | None = None
-        self._hover_pos: tuple[int, int] | None = None
         from app.ui.flood_dialog import install_planning
 
         install_planning(self)  # Analysis > Planning: Flood..., Height limits...; result layers on the clock (FLOOD)
+
+        self._press_pos: tuple[int, int] | None = None
+        self._hover_pos: tuple[int, int] | None = None
         self.view.installEventFilter(self)
         self.view.installEventFilter(self.split_controls)  # moved in front: dragging the swipe line is not a pick
         self.view.setMouseTracking(True)
@@ -122,8 +123,8 @@ class MainWindow(QMainWindow):
     # --- construction -------------------------------------------------------------------------
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.frame_label = QLabel("frame \u2013 ms")
-        self.drawn_label = QLabel("0 points, 0 triangles")
+        self.frame_label = QLabel(tr("frame \u2013 ms"))
+        self.drawn_label = QLabel(tr("0 points, 0 triangles"))
         self.cursor_label = QLabel("")
         self.drawn_label.setMinimumWidth(300)
         self.frame_label.setMinimumWidth(110)
@@ -132,7 +133,7 @@ class MainWindow(QMainWindow):
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setRange(0, 100)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(tr("Cancel"))
         self.cancel_button.clicked.connect(self.cancel_loads)
         bar.addWidget(self.cursor_label, 1)
         bar.addPermanentWidget(self.progress)
@@ -145,20 +146,20 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         build_file_menu(self)  # New, Open, Recent, Save, Save As, Close Project, Quit (app/ui/menus.py)
         build_edit_menu(self)  # Undo, Redo
-        view_menu = self.menuBar().addMenu("&View")
-        view_menu.addAction(QAction("Zoom to &all", self, shortcut="F", triggered=lambda: self.canvas.zoom_to()))
-        view_menu.addAction(QAction("&Top view", self, shortcut="T", triggered=lambda: self.canvas.zoom_to(view="top")))
-        self.edl_action = QAction("&Eye-dome lighting", self, checkable=True, shortcut="E",
+        view_menu = self.menuBar().addMenu(tr("&View"))
+        view_menu.addAction(QAction(tr("Zoom to &all"), self, shortcut="F", triggered=lambda: self.canvas.zoom_to()))
+        view_menu.addAction(QAction(tr("&Top view"), self, shortcut="T", triggered=lambda: self.canvas.zoom_to(view="top")))
+        self.edl_action = QAction(tr("&Eye-dome lighting"), self, checkable=True, shortcut="E",
                                   toggled=self.canvas.set_eye_dome_lighting)
         view_menu.addAction(self.edl_action)
         self.point_budget = PointBudgetControl(self, self.canvas, self.settings, view_menu)
-        self.stats_action = QAction("&Statistics overlay", self, checkable=True, shortcut="F3",
+        self.stats_action = QAction(tr("&Statistics overlay"), self, checkable=True, shortcut="F3",
                                     toggled=self.canvas.show_stats_overlay)
         view_menu.addAction(self.stats_action)
         add_navigation_menu(self, view_menu)
         add_scene_origin_menu(self, view_menu, self.notices)  # View > Scene origin > Move to this layer
         self.split_controls = SplitControls(self, view_menu)  # View > Side by side (split, swipe), Full screen
-        self.bookmark_menu = view_menu.addMenu("&Bookmarks")
+        self.bookmark_menu = view_menu.addMenu(tr("&Bookmarks"))
         view_menu.addAction(self.layer_tree.toggleViewAction())
         view_menu.addAction(self.properties.toggleViewAction())
         view_menu.addAction(self.model_tree.toggleViewAction())
@@ -180,14 +181,14 @@ class MainWindow(QMainWindow):
     # --- opening ------------------------------------------------------------------------------
     def open_dialog(self) -> None:
         exts = " ".join(f"*{e}" for e in supported_extensions() + [".twin"])
-        paths, _ = QFileDialog.getOpenFileNames(self, "Open data", self.project_files.start_dir(),
-                                                f"Twinscape data ({exts});;All files (*)")
+        paths, _ = QFileDialog.getOpenFileNames(self, tr("Open data"), self.project_files.start_dir(),
+                                                tr('Twinscape data ({exts});;All files (*)').format(exts=exts))
         if paths:
             self.project_files.remember_dir(paths[0])  # only a folder the user can write to
             self.open_paths(paths)
 
     def open_url_dialog(self) -> None:
-        url, ok = QInputDialog.getText(self, "Open URL", "Tileset or file URL (http or https):")
+        url, ok = QInputDialog.getText(self, tr("Open URL"), tr("Tileset or file URL (http or https):"))
         if ok and url.strip():
             self.open_paths([url.strip()])
 
@@ -214,7 +215,7 @@ class MainWindow(QMainWindow):
         task.into_empty = not len(self.scene.layers)  # type: ignore[attr-defined]  # a project opened alone is clean
         task.paths = paths  # type: ignore[attr-defined]
         self.progress.setValue(0)
-        self.progress.setFormat(f"{label} %p%")
+        self.progress.setFormat(tr('{label} %p%').format(label=label))
         self.progress.show()
         self.cancel_button.show()
         return task
@@ -234,7 +235,7 @@ class MainWindow(QMainWindow):
                     out.append((missing, [], exc))
             return out
 
-        task = self.tasks.submit(f"Re-link {len(pairs)} layer(s)", work)
+        task = self.tasks.submit(tr('Re-link {v0} layer(s)').format(v0=len(pairs)), work)
         task.on_done = self._finish_relink  # type: ignore[attr-defined]
         self.progress.setValue(0)
         self.progress.show()
@@ -246,7 +247,7 @@ class MainWindow(QMainWindow):
             results = task.future.result()  # type: ignore[union-attr]
         except Exception as exc:  # noqa: BLE001 - LoadCancelled or a bug: the missing entries stay
             if not isinstance(exc, LoadCancelled):
-                self.show_errors([LoadError(task.label, f"internal error: {type(exc).__name__}: {exc}")])
+                self.show_errors([LoadError(task.label, tr('internal error: {v0}: {exc}').format(v0=type(exc).__name__, exc=exc))])
             return
         from app.model.opening import adopt_frame_of
 
@@ -329,10 +330,10 @@ class MainWindow(QMainWindow):
                 for layer in partial:
                     if any(layer is other for other in self.scene.layers):
                         self.scene.layers.remove(layer)
-            self.statusBar().showMessage(f"Cancelled loading {task.label}", 5000)
+            self.statusBar().showMessage(tr('Cancelled loading {v0}').format(v0=task.label), 5000)
             return
         except Exception as exc:  # noqa: BLE001 - a bug in a worker must not take the window down
-            layers, errors = [], [LoadError(task.label, f"internal error: {type(exc).__name__}: {exc}")]
+            layers, errors = [], [LoadError(task.label, tr('internal error: {v0}: {exc}').format(v0=type(exc).__name__, exc=exc))]
         self._show_partials()
         if getattr(layers, "projects", None):  # camera, bookmarks, frame, clock: applied here, never by the worker
             apply_opened(self.scene, layers.projects)
@@ -392,7 +393,7 @@ class MainWindow(QMainWindow):
         self.errors.append(text)
         if self.briefing.divert(text):  # briefing mode: a count on a small indicator, never a box over the audience
             return
-        self.message_box = QMessageBox(QMessageBox.Icon.Warning, "Could not open", text, QMessageBox.StandardButton.Ok, self)
+        self.message_box = QMessageBox(QMessageBox.Icon.Warning, tr("Could not open"), text, QMessageBox.StandardButton.Ok, self)
         self.message_box.setModal(False)
         self.message_box.show()
 
@@ -470,16 +471,15 @@ class MainWindow(QMainWindow):
 
     def _update_stats(self) -> None:
         s = self.canvas.stats()
-        self.drawn_label.setText(f"{s['points_drawn']:,} points, {s['triangles_drawn']:,} triangles")
-        self.drawn_label.setToolTip(f"point budget {self.canvas.point_budget:,} per frame (View > Point budget)")
+        self.drawn_label.setText(tr('{v0:,} points, {v1:,} triangles').format(v0=s['points_drawn'], v1=s['triangles_drawn']))
+        self.drawn_label.setToolTip(tr('point budget {v0:,} per frame (View > Point budget)').format(v0=self.canvas.point_budget))
         if "tiles_selected" in s:  # streamed 3D Tiles, CesiumJS-like counters; failed tiles keep their parent
-            extra = f", {s['tiles_selected']} tiles ({s['tiles_loaded']} loaded"
+            extra = tr(', {v0} tiles ({v1} loaded').format(v0=s['tiles_selected'], v1=s['tiles_loaded'])
             extra += f", {s['tiles_pending']} loading" if s.get("tiles_pending") else ""
             extra += f", {s['tiles_failed']} failed" if s.get("tiles_failed") else ""
             self.drawn_label.setText(self.drawn_label.text() + extra + ")")
-            self.drawn_label.setToolTip(f"tiles visited {s['tiles_visited']}, culled {s.get('tiles_culled', 0)}, "
-                                        f"geometry {s['tiles_geometry_bytes'] / 2**20:.1f} MiB, evicted {s.get('tiles_evicted', 0)}")
-        self.frame_label.setText(f"frame {self.canvas.frame_ms:.0f} ms")
+            self.drawn_label.setToolTip(tr('tiles visited {v0}, culled {v1}, geometry {v2:.1f} MiB, evicted {v3}').format(v0=s['tiles_visited'], v1=s.get('tiles_culled', 0), v2=s['tiles_geometry_bytes'] / 2 ** 20, v3=s.get('tiles_evicted', 0)))
+        self.frame_label.setText(tr('frame {v0:.0f} ms').format(v0=self.canvas.frame_ms))
         self.canvas.refresh_stats_overlay()
 
     def closeEvent(self, event) -> None:  # noqa: N802

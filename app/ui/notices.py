@@ -17,6 +17,7 @@ from app.model.layers import Layer, MissingLayer
 from app.model.placement import needs_placement, place_at_view, place_layer
 from app.model.reorigin import far_message
 from app.model.scene import Scene
+from app.ui.i18n import tr
 
 STATUS_MS = 20_000
 MAX_SHOWN = 2  # notices shown at once before the rest fold behind "N more"
@@ -30,7 +31,7 @@ class Notice(QFrame):
         self.setStyleSheet("#notice { background: #fff4d6; border: 1px solid #e0b84c; border-radius: 3px; }")
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 2, 2, 2)
-        self.label = QLabel(f"\u26a0 {text}")
+        self.label = QLabel(tr('⚠ {text}').format(text=text))
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         row.addWidget(self.label, 1)
@@ -42,7 +43,7 @@ class Notice(QFrame):
             self.buttons[label] = button
         close = QToolButton()
         close.setText("\u2715")
-        close.setToolTip("Dismiss")
+        close.setToolTip(tr("Dismiss"))
         close.setAutoRaise(True)
         close.clicked.connect(on_close)
         row.addWidget(close)
@@ -117,8 +118,8 @@ class NoticeArea(QWidget):
         folded = len(ordered) - MAX_SHOWN
         self.more.setVisible(folded > 0)
         if folded > 0:
-            self.more.setText("\u25b2 Fold the older notices" if self.expanded else
-                              f"\u25bc {folded} more notice{'s' if folded > 1 else ''} (click to show)")
+            self.more.setText(tr("\u25b2 Fold the older notices") if self.expanded else
+                              (tr("\u25bc {folded} more notices (click to show)") if folded > 1 else tr("\u25bc 1 more notice (click to show)")).format(folded=folded))
 
     def clear(self) -> None:
         for key in list(self.notices):
@@ -171,23 +172,23 @@ class LayerNotices:
         if shared is not None:
             origin, first = shared
             place_layer(self.scene, layer, origin, 0.0)
-            text = f"{layer.name} has no georeference: placed with {first} (same local coordinates)"
+            text = tr('{v0} has no georeference: placed with {first} (same local coordinates)').format(v0=layer.name, first=first)
         else:
             origin = place_at_view(self.scene, layer, self._view_centre())
-            text = f"{layer.name} has no georeference: placed at the view centre"
+            text = tr('{v0} has no georeference: placed at the view centre').format(v0=layer.name)
             if origin is not None and self.batch is not None:
                 if len(self._batch_placement) > 64:
                     self._batch_placement.clear()
                 self._batch_placement[id(self.batch)] = (origin, layer.name)
         if origin is not None:
             self._auto[id(layer)] = dict(layer.info.get("placement", {}))
-        self.area.add(str(id(layer)), text, [("Place\u2026", lambda: self._place(layer))])
-        self.status.showMessage(text + " (Place\u2026 to put it where it belongs)", STATUS_MS)
+        self.area.add(str(id(layer)), text, [(tr("Place\u2026"), lambda: self._place(layer))])
+        self.status.showMessage(text + tr(" (Place\u2026 to put it where it belongs)"), STATUS_MS)
 
     def notify_far(self, layer: Layer) -> None:
         text = far_message(layer.name, self.scene.distance_m(layer))
-        self.area.add(str(id(layer)), text, [("Move origin here", lambda: self.move_origin_to(layer)),
-                                             ("Zoom to", lambda: self._zoom_to(layer))])
+        self.area.add(str(id(layer)), text, [(tr("Move origin here"), lambda: self.move_origin_to(layer)),
+                                             (tr("Zoom to"), lambda: self._zoom_to(layer))])
         self.status.showMessage(text, STATUS_MS)
 
     def _on_data(self, layer: Layer) -> None:
@@ -217,14 +218,15 @@ class LayerNotices:
             return False
         origin = self.scene.origin_for(layer)
         if origin is None:
-            self.status.showMessage(f"{layer.name} has no extent yet: the scene origin stays", STATUS_MS)
+            self.status.showMessage(tr('{v0} has no extent yet: the scene origin stays').format(v0=layer.name), STATUS_MS)
             return False
         self.scene.move_origin(origin, display_crs=self.scene.display_crs_of(layer))
         self.area.clear()
         far = [other.name for other in self.scene.layers if other is not layer and self.scene.is_far(other)]
-        text = f"Scene origin moved to {layer.name} ({origin[0]:.5f}\u00b0, {origin[1]:.5f}\u00b0)"
+        text = tr('Scene origin moved to {v0} ({v1:.5f}°, {v2:.5f}°)').format(v0=layer.name, v1=origin[0], v2=origin[1])
         if far:
-            text += f"; {len(far)} layer{'s' if len(far) > 1 else ''} now far away ({', '.join(far[:3])})"
+            text += (tr("; {n} layers now far away ({names})") if len(far) > 1 else tr("; {n} layer now far away ({names})")).format(
+                n=len(far), names=", ".join(far[:3]))
         self.status.showMessage(text, STATUS_MS)
         self._zoom_to(layer)
         return True
@@ -236,7 +238,7 @@ def install_notices(window) -> LayerNotices:
     from PySide6.QtWidgets import QToolBar
 
     area = NoticeArea(window)
-    bar = QToolBar("Notices", window)
+    bar = QToolBar(tr("Notices"), window)
     bar.setObjectName("NoticeBar")
     bar.setMovable(False)
     bar.setFloatable(False)
@@ -263,19 +265,19 @@ def add_scene_origin_menu(window, view_menu, notices: LayerNotices):
     """View > Scene origin: move it to the current layer, or to any layer by name."""
     from PySide6.QtGui import QAction
 
-    menu = view_menu.addMenu("Scene &origin")
+    menu = view_menu.addMenu(tr("Scene &origin"))
 
     def to_current() -> None:
         layer = window.layer_tree.current_layer()
         if layer is None:
-            window.statusBar().showMessage("Choose a layer in the Layers dock first", STATUS_MS)
+            window.statusBar().showMessage(tr("Choose a layer in the Layers dock first"), STATUS_MS)
             return
         notices.move_origin_to(layer)
 
-    window.move_origin_action = QAction("Move to &this layer", window, triggered=to_current)
-    window.move_origin_action.setToolTip("Re-place every layer around the current layer (for data far from the others)")
+    window.move_origin_action = QAction(tr("Move to &this layer"), window, triggered=to_current)
+    window.move_origin_action.setToolTip(tr("Re-place every layer around the current layer (for data far from the others)"))
     menu.addAction(window.move_origin_action)
-    by_name = menu.addMenu("Move to &layer")
+    by_name = menu.addMenu(tr("Move to &layer"))
 
     def fill() -> None:
         by_name.clear()

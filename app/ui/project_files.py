@@ -15,11 +15,12 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from app.model.project import write_project
 from app.model.scene import Camera, Selection
+from app.ui.i18n import QT_TR_NOOP, tr
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
-PROJECT_FILTER = "Twinscape project (*.twin)"
+PROJECT_FILTER = QT_TR_NOOP("Twinscape project (*.twin)")
 Button = QMessageBox.StandardButton
 
 
@@ -56,7 +57,7 @@ class ProjectFiles:
     def __init__(self, window: "MainWindow") -> None:
         self.window = window
         self.path: str | None = None
-        self.name = "Untitled"  # shown in the title; the demo keeps its name but has no path (Save asks where)
+        self.name = tr("Untitled")  # shown in the title; the demo keeps its name but has no path (Save asks where)
         window.undo.changed.connect(self.update_title)
         self.update_title()
 
@@ -73,8 +74,8 @@ class ProjectFiles:
     # --- questions ----------------------------------------------------------------------------
     def ask_save_changes(self) -> Button:
         """Save, Discard or Cancel (tests replace this method to answer)."""
-        name = Path(self.path).name if self.path else "the untitled project"
-        return QMessageBox.question(self.window, "Unsaved changes", f"Save the changes to {name} before closing it?",
+        name = Path(self.path).name if self.path else tr("the untitled project")
+        return QMessageBox.question(self.window, tr("Unsaved changes"), tr('Save the changes to {name} before closing it?').format(name=name),
                                     Button.Save | Button.Discard | Button.Cancel, Button.Save)
 
     def maybe_save(self) -> bool:
@@ -93,7 +94,7 @@ class ProjectFiles:
 
     def save_as(self) -> bool:
         start = self.path if self.path and usable_dir(os.path.dirname(self.path)) else self.start_dir()
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save project", start, PROJECT_FILTER)
+        path, _ = QFileDialog.getSaveFileName(self.window, tr("Save project"), start, tr(PROJECT_FILTER))
         if not path:
             return False
         if not path.lower().endswith(".twin"):
@@ -106,7 +107,7 @@ class ProjectFiles:
         try:
             write_project(window.scene, path)
         except OSError as exc:
-            QMessageBox.warning(window, "Could not save", f"{Path(path).name}: {exc.strerror or exc}")
+            QMessageBox.warning(window, tr("Could not save"), tr('{v0}: {v1}').format(v0=Path(path).name, v1=exc.strerror or exc))
             return False
         self.path = path
         self.name = Path(path).stem
@@ -114,7 +115,7 @@ class ProjectFiles:
         window._add_recent(path)
         window.undo.mark_clean()
         self.update_title()
-        window.statusBar().showMessage(f"Saved {path}", 5000)
+        window.statusBar().showMessage(tr('Saved {path}').format(path=path), 5000)
         return True
 
     def close_project(self) -> bool:
@@ -139,7 +140,7 @@ class ProjectFiles:
         window.undo.clear()
         window.undo.mark_clean()
         self.path = None
-        self.name = "Untitled"
+        self.name = tr("Untitled")
         self.update_title()
         return True
 
@@ -156,5 +157,5 @@ class ProjectFiles:
         self.update_title()
 
     def update_title(self) -> None:
-        self.window.setWindowTitle(f"{self.name}[*] \u2014 Twinscape")
+        self.window.setWindowTitle(tr('{v0}[*] — Twinscape').format(v0=self.name))
         self.window.setWindowModified(bool(self.window.scene.dirty))
