@@ -33,7 +33,7 @@ class SensorLabels:
         self.visible = True
         self.shown: list[str] = []  # texts placed at the last render (for tests and checks)
         self._char_w = text_size("0000000000", FONT, bold=True)[0] / 10.0
-        self._observer = window.AddObserver("StartEvent", lambda *_: self.place())
+        self._observer = window.AddObserver("StartEvent", lambda *_: self.place())  # i18n: not shown (VTK event name)
 
     def update(self, positions: np.ndarray, texts: list[str], priority: np.ndarray) -> None:
         """New candidates at (N,3) world positions; placed at the next render."""
