@@ -88,7 +88,7 @@ class MeasureControls:
         self._mode_changed("")
         win.scene.section_changed.connect(self._section_changed)
         win.scene.annotations_changed.connect(self._annotations_changed)
-        self._section_changed(win.scene.section)
+        self._sync_section_actions(win.scene.section)  # a new window is not an unsaved change
 
     def _action(self, text: str, key: str | None, slot, checkable: bool = False, on_toggle: bool = False) -> QAction:
         action = QAction(text, self.win, checkable=checkable)
@@ -146,6 +146,10 @@ class MeasureControls:
             self.win.scene.section = Section(**{**section.__dict__, "outline": bool(on)})
 
     def _section_changed(self, section: Section | None) -> None:
+        self._sync_section_actions(section)
+        self.win.undo.set_dirty(True)
+
+    def _sync_section_actions(self, section: Section | None) -> None:
         on = section is not None and section.enabled
         for action, kind in ((self.box_action, "box"), (self.plane_action, "plane")):
             action.blockSignals(True)
@@ -155,7 +159,6 @@ class MeasureControls:
             self.outline_action.blockSignals(True)
             self.outline_action.setChecked(section.outline)
             self.outline_action.blockSignals(False)
-        self.win.undo.set_dirty(True)
 
     def close(self) -> None:
         self.win.scene.section_changed.disconnect(self._section_changed)

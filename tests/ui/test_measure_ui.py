@@ -190,3 +190,9 @@ def test_dragging_a_box_handle_moves_its_face(qtbot, window) -> None:
     hi = np.asarray(section.origin) + section.half_size
     assert hi[0] == pytest.approx(9.0, abs=0.5) and lo[0] == pytest.approx(-5.0, abs=1e-6)  # only that face moved
     assert window.canvas.get_camera().position == pytest.approx(camera.position)  # the drag did not orbit
+
+
+def test_a_new_window_is_clean_and_a_measurement_is_an_unsaved_change(qtbot, window) -> None:
+    assert window.scene.dirty is False
+    window.scene.annotations.append(Annotation("Gate", (0.0, 0.0, 0.0)))
+    assert window.scene.dirty is True
