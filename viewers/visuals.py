@@ -175,8 +175,9 @@ class PointCloudVisual(Visual):
             classes = attrs["classification"][self.index]
             mesh.point_data["RGB"] = style.classification_colors(classes)
             kwargs.update(scalars="RGB", rgb=True)
-            legend = Legend(f"{self.layer.name}: {tr('Classification (ASPRS)')}", tuple(
-                (f"{c} {tr(ASPRS_CLASSES.get(int(c), 'User defined'))}", tuple(style.classification_colors(np.array([c]))[0].tolist()))
+            title = tr("Classification (ASPRS)")  # tr outside the f-string: pyside6-lupdate does not look inside
+            legend = Legend(f"{self.layer.name}: {title}", tuple(
+                (f"{c} " + tr(ASPRS_CLASSES.get(int(c), "User defined")), tuple(style.classification_colors(np.array([c]))[0].tolist()))
                 for c in np.unique(classes)))
         elif mode == DEVIATION_MODE and DEVIATION_ATTR in attrs and self.layer.data.get("comparison"):
             legend = self._deviation(mesh, kwargs)
@@ -204,7 +205,8 @@ class PointCloudVisual(Visual):
         limits = self.layer.color_limits.get(DEVIATION_MODE) or self.layer.data_range(DEVIATION_MODE)
         reach = max(abs(limits[0]), abs(limits[1])) if limits else far
         reach = max(reach, tol * 1.01)
-        return Legend(f"{self.layer.name}: {tr('Deviation (m)')}", lut=style.deviation_lut(tol, reach), range=(-reach, reach),
+        title = tr("Deviation (m)")
+        return Legend(f"{self.layer.name}: {title}", lut=style.deviation_lut(tol, reach), range=(-reach, reach),
                       marks=(-tol, tol), note=tr("white: \u00b1{tol:g} m   grey: far > {far:g} m").format(tol=tol, far=far))
 
     def _deviation_rgb(self, legend: Legend) -> np.ndarray:
@@ -364,9 +366,10 @@ class MeshVisual(Visual):
         kwargs.update(scalars="RGBA", rgba=True)
         shown = ~np.fromiter((e.hidden_by_default for e in self.layer.elements), bool, len(self.layer.elements))
         values = np.asarray(status, dtype=object)[shown[: len(status)]] if len(shown) == len(status) else status
-        entries = tuple((f"{tr(s)} ({int(np.count_nonzero(values == s))})", style.STATUS_RGB[s]) for s in STATUS_ORDER
+        entries = tuple((tr(s) + f" ({int(np.count_nonzero(values == s))})", style.STATUS_RGB[s]) for s in STATUS_ORDER
                         if s in STATUSES or np.count_nonzero(values == s))
-        self.legend = Legend(f"{self.layer.name}: {tr('Comparison status')}", entries)
+        title = tr("Comparison status")
+        self.legend = Legend(f"{self.layer.name}: {title}", entries)
 
     def _face_colors(self, n_faces: int, n_points: int) -> np.ndarray | None:
         d = self.layer.data

@@ -241,7 +241,7 @@ def install_gantt(window: "MainWindow") -> GanttDock:
     dock.hide()
     if window.scene.layers and any(isinstance(la, ScheduleLayer) for la in window.scene.layers):
         dock.show()
-    view_menu = next((a.menu() for a in window.menuBar().actions() if a.menu() and a.text() == "&View"), None)
+    view_menu = getattr(window, "view_menu", None)  # the title is translated: never look a menu up by its text
     if view_menu is not None:
         view_menu.addAction(dock.toggleViewAction())
         view_menu.addAction(dock.link_action)

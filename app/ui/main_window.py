@@ -147,6 +147,8 @@ class MainWindow(QMainWindow):
         build_file_menu(self)  # New, Open, Recent, Save, Save As, Close Project, Quit (app/ui/menus.py)
         build_edit_menu(self)  # Undo, Redo
         view_menu = self.menuBar().addMenu(tr("&View"))
+        view_menu.setObjectName("view_menu")  # found by name, whatever the interface's language
+        self.view_menu = view_menu
         view_menu.addAction(QAction(tr("Zoom to &all"), self, shortcut="F", triggered=lambda: self.canvas.zoom_to()))
         view_menu.addAction(QAction(tr("&Top view"), self, shortcut="T", triggered=lambda: self.canvas.zoom_to(view="top")))
         self.edl_action = QAction(tr("&Eye-dome lighting"), self, checkable=True, shortcut="E",

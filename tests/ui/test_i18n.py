@@ -112,3 +112,36 @@ def test_the_app_started_in_zh_cn_speaks_chinese(qtbot, tmp_path: Path, chinese)
     finally:
         win.close()
         win.view.close()
+
+
+def test_the_demo_in_chinese_names_its_layers_bookmarks_and_tours_consistently(tmp_path: Path) -> None:
+    """The localized demo replaces every name everywhere it is used (a comparison names its scan,
+    a tour its bookmarks and layers), so the copy opens as the original does."""
+    import json
+
+    from app.demo import DEMO_TEXTS, demo_names, demo_project_path, is_demo_project, localized_demo_project
+    from app.model.project import read_project
+
+    original = json.loads(demo_project_path().read_text(encoding="utf-8"))
+    assert sorted(demo_names(original) - set(DEMO_TEXTS)) == [], "name these in app/demo.py DEMO_TEXTS"
+    assert i18n.install_translator("zh_CN")
+    try:
+        path = localized_demo_project(i18n.tr, "zh_CN", tmp_path / "localized-demo")
+    finally:
+        i18n.install_translator("en")
+    assert path != demo_project_path() and is_demo_project(path)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    names = demo_names(doc)
+    assert names and all(CJK.search(n) for n in names), names
+    text = path.read_text(encoding="utf-8")
+    assert not any(f'"{n}"' in text for n in demo_names(original))  # no English name left anywhere (references included)
+    copy, source = read_project(path), read_project(demo_project_path())  # sources resolve from the copy's folder too
+    assert [layer.path for layer in copy.layers] == [layer.path for layer in source.layers]
+    assert [layer.missing for layer in copy.layers] == [layer.missing for layer in source.layers]
+
+
+def test_no_literal_tr_hides_inside_an_f_string() -> None:
+    """pyside6-lupdate does not look inside f-strings: f"{tr('Deviation (m)')}" never reached the .ts."""
+    hidden = [f"{p.relative_to(ROOT)}:{n}" for folder in ("app", "viewers") for p in sorted((ROOT / folder).rglob("*.py"))
+              for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if re.search(r"\{tr\(\s*[\"']", line)]
+    assert hidden == []
