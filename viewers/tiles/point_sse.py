@@ -1,11 +1,12 @@
-"""Spend a streamed COPC layer's point budget: the screen-space error that fills it.
+"""Spend a streamed COPC layer's point budget: the screen-space error whose cut fills it.
 
-Why: COPC nodes carry their point counts in the hierarchy, so the traversal can know before
-loading anything how many points a cut would draw. At the fixed SSE (16 px, points ~2.7 px
-apart) a framed 300k-point COPC drew 42k points of a 200k budget, and a 20M-point file only its
-root, where the same data loaded whole filled the budget. Lowering the SSE threshold step by
-step until the cut's points would overflow the budget refines nodes near the camera and near
-the view first (SSE is size on screen), as Potree's budget does for its octree.
+Why: COPC nodes carry their point counts in the hierarchy, so the traversal knows before loading
+anything how many points a cut would draw. At the fixed SSE (16 px, points ~2.7 px apart) a
+framed 300k-point COPC drew 42k points of a 200k budget and a 20M-point file only its root,
+where the same data loaded whole filled the budget. Here the threshold is lowered (log
+bisection) while the cut still fits the budget: every node is refined by its size on screen, so
+nodes near the camera and in view refine first and the density on screen stays even (no ring
+where a fixed threshold stops refining while budget is left).
 """
 from __future__ import annotations
 
@@ -13,10 +14,9 @@ from typing import Any
 
 from viewers.tiles.selection import View, select_tiles
 
-STEPS = 8  # thresholds tried: max_sse, max_sse / 1.5, ... (down to ~6% of it)
-SHRINK = 1.5
-MIN_SSE = 6.0  # COPC: geometric error = 6 x spacing, so 6 px = points 1 px apart: denser is not seen
-BISECT = 3  # then halve the gap between the last fitting threshold and the first too fine
+FLOOR = 6.0 / 16.0  # of the layer's SSE: COPC geometric error = 6 x spacing, so 6 px at the default
+# 16 = points 1 px apart, denser is not seen
+ITERATIONS = 6  # bisection steps between the two: the threshold to within ~2%
 
 
 def cut_points(tree: Any, view: View, max_sse: float) -> int:
@@ -26,23 +26,21 @@ def cut_points(tree: Any, view: View, max_sse: float) -> int:
 
 
 def budget_sse(tree: Any, view: View, max_sse: float, budget: int) -> float:
-    """The lowest threshold (at most `max_sse`) whose cut fits `budget` points."""
+    """The finest threshold between FLOOR x `max_sse` and `max_sse` whose cut fits `budget`
+    points; `max_sse` itself when even that cut is too big: the per-tile allowance then keeps
+    the nodes largest on screen (near and in view), which fills the budget where a coarser
+    uniform cut would leave much of it unused (COPC nodes are chunks of 10-100k points)."""
     if not hasattr(tree, "entry") or budget <= 0:
         return max_sse
-    best, too_low = max_sse, None
-    sse = max_sse
-    for _ in range(STEPS):
-        if sse < MIN_SSE:
-            break
-        if cut_points(tree, view, sse) > budget:
-            too_low = sse
-            break
-        best = sse
-        sse /= SHRINK
-    for _ in range(BISECT if too_low is not None else 0):  # closer to the budget between the two
-        mid = max((best * too_low) ** 0.5, MIN_SSE)
-        if cut_points(tree, view, mid) > budget:
-            too_low = mid
+    fine, coarse = max_sse * FLOOR, max_sse
+    if cut_points(tree, view, coarse) > budget:
+        return max_sse
+    if cut_points(tree, view, fine) <= budget:
+        return fine
+    for _ in range(ITERATIONS):
+        mid = (fine * coarse) ** 0.5
+        if cut_points(tree, view, mid) <= budget:
+            coarse = mid
         else:
-            best = mid
-    return best
+            fine = mid
+    return coarse
