@@ -47,12 +47,20 @@ run: setup
 test: setup
 	QT_QPA_PLATFORM=xcb $(PY) -m pytest -q -n 2 --ignore=tests/benchmarks
 
-# CloudCompare (Debian package) is the reference the C2M benchmark measures against.
+# CloudCompare (Debian package) is the reference the C2M benchmark measures against; chromium and
+# the cesium npm package (build/cesium) render the CesiumJS side of tests/benchmarks/test_cesium_side_by_side.py.
 bench: setup
 	@command -v CloudCompare >/dev/null 2>&1 || { \
 		echo "installing CloudCompare for the C2M comparison"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends cloudcompare >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing chromium for the CesiumJS side-by-side"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+	@[ -f build/cesium/node_modules/cesium/Build/Cesium/Cesium.js ] || { \
+		echo "installing CesiumJS 1.145.0 into build/cesium (npm; never committed)"; \
+		npm install --prefix build/cesium --no-audit --no-fund --loglevel=error cesium@1.145.0 >/dev/null; }
 	$(PY) -m pytest -q tests/benchmarks -s
 
 lint-imports: setup
