@@ -101,8 +101,11 @@ def adapt_point_sizes(tree: Any, loaded: dict, shown: set[int], view: Any, base:
             continue
         node = tree.nodes[index]
         ge = node.geometric_error or (tree.nodes[node.parent].geometric_error / 2 if node.parent >= 0 else 0.0)
+        spacing = ge / per_spacing
+        if per_spacing == 1.0 and node.radius > 0:  # pnts: the error is often nominal (1 m over a 1 m plane of
+            spacing = min(spacing or np.inf, 2.0 * node.radius / np.sqrt(tile.points))  # 16k points): spacing from the count
         dist = max(distance_to(node, view.eye), 1e-6)
-        size = float(np.clip(round(2 * ge / per_spacing * view.sse_factor / dist) / 2, base, most))
+        size = float(np.clip(round(2 * spacing * view.sse_factor / dist) / 2, base, most))
         for part in tile.parts:
             if part.actor is not None and part.poly.n_cells == part.poly.n_verts:
                 prop = part.actor.GetProperty()
