@@ -8,7 +8,7 @@ CesiumJS side is a static page (index.html, compare.js) served on 127.0.0.1 with
 and the npm package's Build/Cesium; headless Chromium (SwiftShader WebGL) loads it and the page
 POSTs its canvas when `allTilesLoaded` has fired: no CDP, no puppeteer, nothing online.
 
-    .venv/bin/python -m tests.benchmarks.cesium_compare.compare TILESET_JSON OUT_PREFIX
+    .venv/bin/python -m tests.benchmarks.cesium_compare.compare TILESET_JSON OUT_PREFIX [ZOOM]
 """
 from __future__ import annotations
 
@@ -45,9 +45,15 @@ def cesium_build() -> Path | None:
 
 
 # --- Twinscape -----------------------------------------------------------------------------------
-def twinscape_view(tileset: str, png: str, size: tuple[int, int] = SIZE) -> dict[str, Any]:
+def twinscape_view(tileset: str, png: str, size: tuple[int, int] = SIZE, zoom: float = 1.0,
+                   fixed_points: bool = True) -> dict[str, Any]:
     """Render `tileset` as `twinscape render` does (iso view, every needed tile in) to `png`;
-    the camera in the tileset's world coordinates (ECEF for georeferenced tilesets)."""
+    the camera in the tileset's world coordinates (ECEF for georeferenced tilesets). zoom < 1
+    moves the camera that fraction of the way towards the framed centre (texture detail).
+    fixed_points: 1 px points as CesiumJS draws them by default (no attenuation), instead of
+    Twinscape's adaptive size, so that points do not hide the texture they lie on."""
+    import viewers.tiles.visual as tiles_visual
+
     from app.model import Scene
     from app.render import _open_each, _settle, offscreen_canvas
 
@@ -56,23 +62,39 @@ def twinscape_view(tileset: str, png: str, size: tuple[int, int] = SIZE) -> dict
     layers = _open_each(scene, [tileset], errors.append, True)
     if not layers:
         raise RuntimeError(f"{tileset}: {errors}")
-    with offscreen_canvas(scene, layers, size) as canvas:
-        canvas.zoom_to(view="iso")
-        _settle(canvas, 120.0)
-        canvas.render()
-        canvas.plotter.screenshot(png)
-        visual = next((v for v in canvas.visuals.values() if hasattr(v, "tree")), None)
-        if visual is not None:  # streamed: the visual's matrix takes tileset world to scene
-            to_world = np.linalg.inv(visual.matrix)
-        elif scene.frame.is_set:  # merged into the scene: its frame (local east-north-up) to ECEF
-            to_world = _enu_to_ecef(scene.frame)
-        else:
-            to_world = np.eye(4)
-        cam = canvas.plotter.camera
-        pos, focal, up = (np.asarray(v, float) for v in (cam.position, cam.focal_point, cam.up))
-        near, _ = cam.clipping_range
-        fovy = float(cam.view_angle)
-        stats = canvas.stats()
+    if fixed_points:
+        for layer in layers:
+            if hasattr(layer, "point_size"):
+                layer.point_size = 1.0
+    most = tiles_visual.MAX_POINT_PX
+    tiles_visual.MAX_POINT_PX = 1.0 if fixed_points else most
+    try:
+        with offscreen_canvas(scene, layers, size) as canvas:
+            canvas.zoom_to(view="iso")
+            if zoom != 1.0:
+                from app.model.scene import Camera
+
+                cam = canvas.plotter.camera
+                focal = np.asarray(cam.focal_point, float)
+                closer = focal + (np.asarray(cam.position, float) - focal) * zoom
+                canvas.set_camera(Camera(tuple(closer), tuple(focal), tuple(cam.up), cam.view_angle))
+            _settle(canvas, 120.0)
+            canvas.render()
+            canvas.plotter.screenshot(png)
+            visual = next((v for v in canvas.visuals.values() if hasattr(v, "tree")), None)
+            if visual is not None:  # streamed: the visual's matrix takes tileset world to scene
+                to_world = np.linalg.inv(visual.matrix)
+            elif scene.frame.is_set:  # merged into the scene: its frame (local east-north-up) to ECEF
+                to_world = _enu_to_ecef(scene.frame)
+            else:
+                to_world = np.eye(4)
+            cam = canvas.plotter.camera
+            pos, focal, up = (np.asarray(v, float) for v in (cam.position, cam.focal_point, cam.up))
+            near, _ = cam.clipping_range
+            fovy = float(cam.view_angle)
+            stats = canvas.stats()
+    finally:
+        tiles_visual.MAX_POINT_PX = most
     world = lambda p: to_world[:3, :3] @ p + to_world[:3, 3]  # noqa: E731
     direction = to_world[:3, :3] @ (focal - pos)
     up_w = to_world[:3, :3] @ up
@@ -172,14 +194,14 @@ def side_by_side(left: str, right: str, out: str, labels: tuple[str, str] = ("Tw
     img.save(out)
 
 
-def compare(tileset: str, prefix: str) -> dict[str, Any]:
+def compare(tileset: str, prefix: str, zoom: float = 1.0) -> dict[str, Any]:
     """PREFIX_twinscape.png, PREFIX_cesium.png and PREFIX.png (side by side); the camera used."""
-    camera = twinscape_view(tileset, f"{prefix}_twinscape.png")
+    camera = twinscape_view(tileset, f"{prefix}_twinscape.png", zoom=zoom)
     camera["cesium"] = cesium_view(tileset, camera, f"{prefix}_cesium.png")
     side_by_side(f"{prefix}_twinscape.png", f"{prefix}_cesium.png", f"{prefix}.png")
     return camera
 
 
 if __name__ == "__main__":
-    cam = compare(sys.argv[1], sys.argv[2])
+    cam = compare(sys.argv[1], sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else 1.0)
     print({k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in cam.items()})
