@@ -13,11 +13,32 @@ from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QHeaderView, QLabel, QMenu, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from app.model.scene import Scene, Selection
-from app.ui.i18n import tr
+from app.ui.i18n import QT_TR_NOOP, tr
 
 KEY_ROLE = Qt.ItemDataRole.UserRole  # the full key ("Pset_WallCommon.IsExternal") of a value row
 GROUPED_KINDS = ("bim",)  # layers whose "A.B" keys are property sets (IFC); others keep their keys whole
 MAX_TEXT = 300  # a cell shows this much; the tooltip and a copy have everything
+# Row names the app itself makes (keys of a pick's properties, kept in English: copies, colour-by and
+# filters use them); the name column shows them translated. Property sets and data keys stay as written.
+ROW_LABELS = frozenset((
+    QT_TR_NOOP("layer"), QT_TR_NOOP("point"), QT_TR_NOOP("class"), QT_TR_NOOP("name"), QT_TR_NOOP("id"), QT_TR_NOOP("storey"),
+    QT_TR_NOOP("material"), QT_TR_NOOP("x (m, ENU)"), QT_TR_NOOP("y (m, ENU)"), QT_TR_NOOP("z (m, ENU)"),
+    QT_TR_NOOP("lat (deg)"), QT_TR_NOOP("lon (deg)"), QT_TR_NOOP("h (m)"), QT_TR_NOOP("time step"), QT_TR_NOOP("time (UTC)"),
+    QT_TR_NOOP("tile"), QT_TR_NOOP("feature"), QT_TR_NOOP("schema"), QT_TR_NOOP("group"), QT_TR_NOOP("class name"),
+    QT_TR_NOOP("tileset class"), QT_TR_NOOP("tile class"), QT_TR_NOOP("content class"), QT_TR_NOOP("group class"),
+))
+METADATA_LEVELS = (QT_TR_NOOP("tileset"), QT_TR_NOOP("tile"), QT_TR_NOOP("content"), QT_TR_NOOP("group"))  # "tile: <property>"
+
+
+def row_label(name: str) -> str:
+    """The name column's text for an app-made key: "time step" -> its translation, "tile: Year
+    built" -> the level translated, the schema's property name as written; other keys unchanged."""
+    if name in ROW_LABELS:
+        return tr(name)
+    level, sep, rest = name.partition(": ")
+    if sep and level in METADATA_LEVELS:
+        return f"{tr(level)}: {rest}"
+    return name
 
 
 def format_value(value: Any, digits: int = 10) -> str:
@@ -92,7 +113,7 @@ class PropertiesDock(QDockWidget):
             self.title.setText(tr("Nothing picked. Click an object in the view to see its properties."))
             return
         head = props.get("class") or (tr("Point") if "point" in props else sel.layer.kind)
-        self.title.setText(tr('<b>{head}</b> {v1} — {v2}').format(head=head, v1=props.get('name', ''), v2=sel.layer.name))
+        self.title.setText(f"<b>{head}</b> {props.get('name', '')} — {sel.layer.name}")
         grouped = sel.layer.kind in GROUPED_KINDS
         groups: dict[str, QTreeWidgetItem] = {}
         for key, value in props.items():
@@ -109,21 +130,23 @@ class PropertiesDock(QDockWidget):
                     parent.setFont(0, font)
             self._add_row(key, name, value, parent)
         for name, group in groups.items():  # a set's row spans both columns: its name is never cut
-            group.setText(0, tr('{name} ({v1})').format(name=name, v1=group.childCount()))
+            group.setText(0, f"{name} ({group.childCount()})")
             self.tree.addTopLevelItem(group)
             group.setFirstColumnSpanned(True)
             group.setExpanded(True)
 
     def _add_row(self, key: str, name: str, value: Any, parent: QTreeWidgetItem | None) -> None:
         full, shown = format_value(value), format_value(value, digits=6)
-        item = QTreeWidgetItem([name, shown if len(shown) <= MAX_TEXT else shown[:MAX_TEXT] + "\u2026"])
+        if parent is None and key == "class name" and isinstance(value, str):
+            shown = tr(value)  # an ASPRS class name (viewers.text.MODEL_WORDS); a copy keeps the English
+        item = QTreeWidgetItem([row_label(name) if parent is None else name, shown if len(shown) <= MAX_TEXT else shown[:MAX_TEXT] + "\u2026"])
         item.setData(0, KEY_ROLE, key)
         item.setData(1, KEY_ROLE, full)  # what a copy gives: every digit, the whole text
         item.setToolTip(0, key)
         note = getattr(value, "note", "")
         item.setToolTip(1, f"{full}\n{note}" if note else full)
         if note:
-            item.setText(1, item.text(1) + " (corrected)")  # the tooltip says how
+            item.setText(1, item.text(1) + tr(" (corrected)"))  # the tooltip says how
         if parent is None:
             self.tree.addTopLevelItem(item)
         else:
@@ -171,7 +194,7 @@ class PropertiesDock(QDockWidget):
         if item.childCount() == 0:
             menu.addAction(tr("Copy value"), lambda: self.copy_value(item))
             menu.addAction(tr("Copy name and value"),
-                           lambda: QGuiApplication.clipboard().setText(tr('{v0}\t{v1}').format(v0=item.data(0, KEY_ROLE), v1=item.data(1, KEY_ROLE))))
+                           lambda: QGuiApplication.clipboard().setText(f"{item.data(0, KEY_ROLE)}\t{item.data(1, KEY_ROLE)}"))
         else:
             self.tree.clearSelection()
             item.setSelected(True)
