@@ -80,3 +80,28 @@ def test_the_budget_goes_to_the_ground_near_the_camera(site: Path) -> None:
     assert total > used and 0.8 * 100_000 <= used <= 100_000
     share = drawn / np.maximum(every, 1)
     assert share[0] >= share[3] and share[0] >= 0.9  # bottom band (near) kept whole, far ones thinned
+
+
+def test_the_threshold_is_the_finest_cut_that_fits(site: Path) -> None:
+    """budget_sse against the hierarchy's own counts, for budgets below and above the 16 px cut."""
+    from viewers.tiles.point_sse import FLOOR, budget_sse, cut_points
+
+    scene, layer, canvas, plotter, _ = _open(site)
+    try:
+        canvas.zoom_to(view="iso")
+        settle(canvas)
+        visual = canvas.visuals[id(layer)]
+        view = visual.camera_view()
+        at_16 = cut_points(visual.tree, view, 16.0)
+        for budget in (at_16 // 3, at_16 - 1, at_16 * 2, 10_000_000):
+            sse = budget_sse(visual.tree, view, 16.0, budget)
+            points = cut_points(visual.tree, view, sse)
+            if sse != 16.0:  # the layer's own threshold is kept only when no even cut fits well
+                assert points <= budget
+            if sse < 16.0:
+                assert sse == 16.0 * FLOOR or cut_points(visual.tree, view, sse / 1.1) > budget
+        assert budget_sse(visual.tree, view, 16.0, 10_000_000) == 16.0 * FLOOR  # points 1 px apart at most
+        assert budget_sse(visual.tree, view, 16.0, at_16 * 2) < 16.0  # budget left: refine further
+    finally:
+        canvas.close()
+        plotter.close()
