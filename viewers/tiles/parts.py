@@ -71,7 +71,7 @@ def prepare_tile(contents: list, origin: np.ndarray, uri: str, metadata: dict | 
             for piece in pieces:
                 parts.append(TilePart(piece.poly, None if fid is None else fid[piece.faces], props, uri,
                                       material=piece.material, textured=piece.textured))
-            extra = sum(int(p.poly.point_data[k].nbytes) for p in pieces for k in ("TCoords", "Normals") if k in p.poly.point_data)
+            extra = sum(int(p.poly.point_data[k].nbytes) for p in pieces for k in ("TCoords", "Normals") if k in p.poly.point_data)  # i18n: not shown (VTK arrays)
             tex_bytes += texture_bytes(pieces)
             nbytes += verts.nbytes + faces.nbytes * 4 // 3 + (len(verts) * 4 if g.colors is not None else 0) + extra
             tris += len(faces)

@@ -18,6 +18,7 @@ import pyvista as pv
 from app.model.color_range import data_range
 from app.model.feature_filter import cell_mask
 from viewers import style
+from viewers.text import tr
 
 PREFIX = "property:"
 
@@ -97,7 +98,7 @@ class TileColoring:
             return "value", per_cell
         rgba = np.full((len(fid), 4), 255, np.uint8)
         rgba[:, :3] = style.OTHER_RGB
-        labels = ["(none)" if v is None else str(v) for v in values]
+        labels = [tr("(none)") if v is None else str(v) for v in values]
         lut = np.array([self._category(label) for label in labels] or [style.OTHER_RGB], np.uint8)
         rgba[valid, :3] = lut[fid[valid]]
         return "RGBA", rgba
@@ -111,7 +112,7 @@ class TileColoring:
         rgba = np.full((len(fid), 4), 255, np.uint8)
         rgba[:, :3] = style.classification_colors(codes)
         for code in np.unique(codes[valid]):
-            label = f"{int(code)} {ASPRS_CLASSES.get(int(code), 'User defined')}"
+            label = f"{int(code)} {tr(ASPRS_CLASSES.get(int(code), 'User defined'))}"  # class names: viewers.text.MODEL_WORDS
             self.categories.setdefault(label, tuple(int(c) for c in style.classification_colors(np.array([code]))[0]))
         return rgba
 
@@ -146,7 +147,7 @@ def elevation_colours(poly: Any, centre: np.ndarray, matrix: np.ndarray, mapper:
     row = matrix[2]
     poly.point_data["Elevation"] = (np.asarray(poly.points, np.float64) + centre) @ row[:3] + row[3]
     mapper.SetScalarModeToUsePointFieldData()
-    mapper.SelectColorArray("Elevation")
+    mapper.SelectColorArray("Elevation")  # i18n: not shown (the VTK array above)
     mapper.SetLookupTable(lut)
     mapper.SetScalarRange(*rng)
     mapper.SetColorModeToMapScalars()
