@@ -28,6 +28,14 @@ if TYPE_CHECKING:
 
 PLANNING_TITLE = QT_TR_NOOP("&Planning")  # shown as tr(PLANNING_TITLE); SUN's installer finds the menu by its object name
 PLANNING_MENU = "planning_menu"  # i18n: not shown (object name)
+# height_datum()'s labels (kept in English in the run's parameters), translated where shown
+DATUM_WORDS = {"local": QT_TR_NOOP("local"), "ellipsoidal": QT_TR_NOOP("ellipsoidal")}
+
+
+def datum_label(datum: str) -> str:
+    """"m, local" -> "m, <local in the interface's language>"; a named datum stays as written."""
+    unit, sep, word = datum.partition(", ")
+    return f"{unit}, {tr(DATUM_WORDS[word])}" if sep and word in DATUM_WORDS else datum
 
 
 def planning_menu(win: "MainWindow") -> QMenu:
@@ -161,7 +169,7 @@ class FloodDialog(QDialog):
         row.addWidget(self.seed_n)
         form = QFormLayout(self)
         form.addRow(tr("Terrain"), self.terrain)
-        form.addRow(tr("Water level ({datum})").format(datum=self.datum), self.level)
+        form.addRow(tr("Water level ({datum})").format(datum=datum_label(self.datum)), self.level)
         form.addRow(tr("Level over time"), self.curve)
         form.addRow(tr("Seed (scene)"), seed_row)
         form.addRow(tr("Grid cell"), self.cell)
