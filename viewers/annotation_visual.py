@@ -204,8 +204,14 @@ class AnnotationOverlay:
                 a.SetVisibility(ahead)
 
     def close(self) -> None:
+        """Idempotent: a window closed twice (closeEvent, then the test's or Qt's own close) must not fail."""
+        if self._tag is None:
+            return
         self.canvas.scene.annotations_changed.disconnect(self.rebuild)
-        self.canvas.plotter.render_window.RemoveObserver(self._tag)
+        window = self.canvas.plotter.render_window
+        if window is not None:  # the plotter may already be closed
+            window.RemoveObserver(self._tag)
+        self._tag = None
         self._remove(self.pending)
         for _, actors in self.items:
             self._remove(actors)

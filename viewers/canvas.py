@@ -497,6 +497,9 @@ class Canvas:
         self.request_render()
 
     def close(self) -> None:
+        if getattr(self, "_closed", False):  # a window closed twice closes its canvas once
+            return
+        self._closed = True
         self.scene.layers.inserted.disconnect(self._on_inserted)
         self.scene.layers.removed.disconnect(self._on_removed)
         self.scene.selection_changed.disconnect(self._on_selection)

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any, Iterator
 import numpy as np
 import vtk
 
+from viewers.fonts import apply_font
+
 from app.model.layers import Layer, PointCloudLayer, TilesetLayer
 
 if TYPE_CHECKING:
@@ -332,6 +334,7 @@ class SideBySide:
         self._handle = vtk.vtkTextActor()  # a grip in the line's middle says "drag me"
         self._handle.SetInput("< >")
         text = self._handle.GetTextProperty()
+        apply_font(text)
         text.SetFontSize(18)
         text.SetColor(*LINE_SHADOW_RGB)
         text.SetBackgroundColor(*LINE_RGB)

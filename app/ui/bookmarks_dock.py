@@ -13,8 +13,8 @@ import numpy as np
 from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, QSize, Qt
 from PySide6.QtGui import QAction, QIcon, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDockWidget, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
-    QTabWidget, QVBoxLayout, QWidget,
+    QAbstractItemView, QDockWidget, QFrame, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
+    QScrollArea, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from app.model.scene import Bookmark
@@ -65,6 +65,9 @@ def _icon(mark: Bookmark) -> QIcon:
     return QIcon(blank)
 
 
+MIN_WIDTH = 200  # px: like the other docks, it gives way to the view in a small window
+
+
 class BookmarksDock(QDockWidget):
     def __init__(self, win: "MainWindow") -> None:
         super().__init__(tr("Bookmarks and tours"), win)
@@ -107,7 +110,12 @@ class BookmarksDock(QDockWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(page, tr("Bookmarks"))
         self.tabs.addTab(self.tours, tr("Tours"))
-        self.setWidget(self.tabs)
+        scroll = QScrollArea()  # the tour editor's rows are wide: scroll rather than widen the window (a small
+        scroll.setWidgetResizable(True)  # window keeps its 3D view, VIEW_MIN_SIZE)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.tabs)
+        scroll.setMinimumWidth(MIN_WIDTH)
+        self.setWidget(scroll)
         self._rebuilding = False
         self.scene.bookmarks_changed.connect(self.refresh)
         self.refresh()

@@ -77,6 +77,8 @@ class BriefingMode(QObject):
         self.leave_action = self._key_action(tr("Leave briefing mode"), [Qt.Key.Key_Escape], lambda: self.action.setChecked(False))
         self.next_action = self._key_action(tr("Next stop"), [Qt.Key.Key_PageDown, Qt.Key.Key_Right], self.next)
         self.previous_action = self._key_action(tr("Previous stop"), [Qt.Key.Key_PageUp, Qt.Key.Key_Left], self.previous)
+        keys = present_menu(win).addMenu(tr("Briefing &keys"))  # listed in Help > Keyboard shortcuts like every key
+        keys.addActions([self.next_action, self.previous_action, self.leave_action])
         win.installEventFilter(self)  # closing the window leaves briefing mode first
 
     def _key_action(self, text: str, keys: list[Qt.Key], slot: Any) -> QAction:

@@ -47,7 +47,8 @@ def test_default_settings_never_touch_the_users_own(qtbot, tmp_path: Path) -> No
 
 
 def test_file_edit_view_help_menus(window) -> None:
-    assert [a.text().replace("&", "") for a in window.menuBar().actions()] == ["File", "Edit", "View", "Analysis", "Help"]
+    assert [a.text().replace("&", "") for a in window.menuBar().actions()] == ["File", "Edit", "View", "Analysis", "Tools",
+                                                                             "Present", "Live", "Help"]
     file_items = _texts(_menu(window, "File"))
     for item in ("New Project", "Open\u2026", "Open URL\u2026", "Open Recent", "Save", "Save As\u2026", "Close Project", "Quit"):
         assert item in file_items
