@@ -8,6 +8,7 @@ import math
 import vtk
 
 from viewers.fonts import apply_font
+from viewers.text import tr
 from viewers.legends import Rect, text_size
 
 NORTH_ARROW_VIEWPORT = (0.015, 0.015, 0.105, 0.145)  # x0, y0, x1, y1 as fractions of the view
@@ -99,13 +100,17 @@ class ScaleBar:
 
 def stats_lines(stats: dict, frame_ms: float) -> list[str]:
     """The figures CesiumJS's debug panel shows, in its words, for the overlay and for tests."""
-    lines = [f"frame {frame_ms:.0f} ms",
-             f"points drawn {stats.get('points_drawn', 0):,}", f"triangles drawn {stats.get('triangles_drawn', 0):,}"]
+    lines = [tr("frame {ms:.0f} ms").format(ms=frame_ms),
+             tr("points drawn {n:,}").format(n=stats.get("points_drawn", 0)),
+             tr("triangles drawn {n:,}").format(n=stats.get("triangles_drawn", 0))]
     if "tiles_selected" in stats:
-        lines += [f"tiles visited {stats['tiles_visited']:,}, selected {stats['tiles_selected']:,}, culled {stats.get('tiles_culled', 0):,}",
-                  f"tiles loaded {stats['tiles_loaded']:,}, pending {stats['tiles_pending']:,}, failed {stats['tiles_failed']:,}",
-                  f"geometry {stats['tiles_geometry_bytes'] / 2**20:.1f} MiB, textures {stats.get('tiles_texture_bytes', 0) / 2**20:.1f} MiB, "
-                  f"evicted {stats.get('tiles_evicted', 0):,}"]
+        lines += [tr("tiles visited {visited:,}, selected {selected:,}, culled {culled:,}").format(
+                      visited=stats["tiles_visited"], selected=stats["tiles_selected"], culled=stats.get("tiles_culled", 0)),
+                  tr("tiles loaded {loaded:,}, pending {pending:,}, failed {failed:,}").format(
+                      loaded=stats["tiles_loaded"], pending=stats["tiles_pending"], failed=stats["tiles_failed"]),
+                  tr("geometry {geometry:.1f} MiB, textures {textures:.1f} MiB, evicted {evicted:,}").format(
+                      geometry=stats["tiles_geometry_bytes"] / 2**20, textures=stats.get("tiles_texture_bytes", 0) / 2**20,
+                      evicted=stats.get("tiles_evicted", 0))]
     return lines
 
 

@@ -189,9 +189,9 @@ class PointCloudVisual(Visual):
             kwargs.update(scalars=title, cmap=cmap)
             legend = self._ramp(mode, tr(title), kwargs)  # the array keeps its English name; the legend is translated
         else:
-            mesh.point_data["Elevation (m)"] = mesh.points[:, 2] + self.offset[2]
-            kwargs.update(scalars="Elevation (m)", cmap=style.ELEVATION_CMAP)
-            legend = self._ramp("elevation", "Elevation", kwargs)
+            mesh.point_data["Elevation (m)"] = mesh.points[:, 2] + self.offset[2]  # i18n: not shown (array name)
+            kwargs.update(scalars="Elevation (m)", cmap=style.ELEVATION_CMAP)  # i18n: not shown (array name)
+            legend = self._ramp("elevation", tr("Elevation"), kwargs)
         self.mesh = mesh
         self.drawn = {"points": int(len(self.index))}
         self._finish(self.canvas.plotter.add_mesh(mesh, **kwargs), legend)
@@ -296,9 +296,9 @@ class MeshVisual(Visual):
         look = None
         mode = self.layer.color_mode
         if mode == "elevation":
-            mesh.point_data["Elevation (m)"] = mesh.points[:, 2] + self.offset[2]
-            kwargs.update(scalars="Elevation (m)", cmap=style.ELEVATION_CMAP)
-            self.legend = self._ramp("elevation", "Elevation", kwargs)
+            mesh.point_data["Elevation (m)"] = mesh.points[:, 2] + self.offset[2]  # i18n: not shown (array name)
+            kwargs.update(scalars="Elevation (m)", cmap=style.ELEVATION_CMAP)  # i18n: not shown (array name)
+            self.legend = self._ramp("elevation", tr("Elevation"), kwargs)
         elif len(drawn) and (mode in ("class", "storey", "material") or mode.startswith("property:")):
             self._color_by_element(mesh, mode, kwargs)
         elif len(drawn) and mode == STATUS_MODE and d.get("comparison_status") is not None and d.get("face_element") is not None:

@@ -18,6 +18,11 @@ from app.model.layers import Layer
 from app.model.scene import Scene
 
 MAX_STEPS = 200
+
+
+def QT_TR_NOOP(text: str) -> str:  # noqa: N802 - marks text for pyside6-lupdate; the shell translates it (no Qt here)
+    return text
+
 MERGED_FIELDS = ("opacity", "point_size", "max_sse", "memory_budget_mb")  # a slider drag is one step
 
 
@@ -29,6 +34,7 @@ class Step:
     key: tuple[int, str] | None = None  # (layer id, field) of a field step, to merge a drag
     new: Any = None
     frame_bound: bool = False  # holds coordinates in the scene frame of its time (a placement)
+    text: tuple[str, dict[str, str]] | None = None  # (template, values): the label for a translated interface
 
 
 class UndoStack:
@@ -63,6 +69,13 @@ class UndoStack:
     def redo_label(self) -> str:
         return self._undone[-1].label if self._undone else ""
 
+    def undo_text(self) -> tuple[str, dict[str, str]] | None:
+        """The next undo's label as a template and its values (the shell translates the template)."""
+        return (self._done[-1].text or (self._done[-1].label, {})) if self._done else None
+
+    def redo_text(self) -> tuple[str, dict[str, str]] | None:
+        return (self._undone[-1].text or (self._undone[-1].label, {})) if self._undone else None
+
     def set_dirty(self, dirty: bool = True) -> None:
         if self.scene.dirty != dirty:
             self.scene.dirty = dirty
@@ -93,7 +106,7 @@ class UndoStack:
 
     # --- recording ----------------------------------------------------------------------------
     def push(self, label: str, undo: Callable[[], None], redo: Callable[[], None], key: tuple[int, str] | None = None,
-             new: Any = None, frame_bound: bool = False) -> None:
+             new: Any = None, frame_bound: bool = False, text: tuple[str, dict[str, str]] | None = None) -> None:
         """Record an operation already done; `undo` reverts it, `redo` does it again."""
         if self._paused:
             return
@@ -101,7 +114,7 @@ class UndoStack:
         if key is not None and top is not None and top.key == key and key[1] in MERGED_FIELDS and not self._seal:
             top.redo, top.new = redo, new  # one slider drag, one step: keep the first old value
         else:
-            self._done.append(Step(label, undo, redo, key, new, frame_bound))
+            self._done.append(Step(label, undo, redo, key, new, frame_bound, text))
             del self._done[: max(0, len(self._done) - self.limit)]
         self._seal = False
         self._undone.clear()
@@ -117,7 +130,8 @@ class UndoStack:
         new, old = (info.args + (None, None))[:2]
         if not isinstance(layer, Layer):
             return
-        label = f"{_FIELD_LABELS.get(name, name.replace('_', ' '))} of {layer.name}"
+        field = _FIELD_LABELS.get(name, name.replace("_", " "))
+        label = f"{field} of {layer.name}"
 
         def undo(layer: Layer = layer, name: str = name, old: Any = old) -> None:
             setattr(layer, name, old)
@@ -125,7 +139,8 @@ class UndoStack:
         def redo(layer: Layer = layer, name: str = name, new: Any = new) -> None:
             setattr(layer, name, new)
 
-        self.push(label, undo, redo, key=(id(layer), name), new=new)
+        self.push(label, undo, redo, key=(id(layer), name), new=new, text=(QT_TR_NOOP("{field} of {layer}"),
+                                                                           {"field": field, "layer": layer.name}))
 
     def _on_origin_moved(self, *_: Any) -> None:
         """Every layer was re-expressed at a new origin: steps that hold coordinates of the old
@@ -151,7 +166,7 @@ class UndoStack:
             if any(other is layer for other in layers):
                 layers.remove(layer)
 
-        self.push(f"Remove {layer.name}", undo, redo)
+        self.push(f"Remove {layer.name}", undo, redo, text=(QT_TR_NOOP("Remove {layer}"), {"layer": layer.name}))
 
     # --- undo / redo --------------------------------------------------------------------------
     def undo(self) -> bool:
@@ -185,9 +200,9 @@ class UndoStack:
         self.changed.emit()
 
 
-_FIELD_LABELS = {"visible": "Visibility", "opacity": "Opacity", "color_mode": "Colour", "point_size": "Point size",
-                 "hidden_classes": "Classes", "hidden": "Hidden elements", "feature_filter": "Filter",
-                 "view_side": "Side"}
+_FIELD_LABELS = {"visible": QT_TR_NOOP("Visibility"), "opacity": QT_TR_NOOP("Opacity"), "color_mode": QT_TR_NOOP("Colour"),
+                 "point_size": QT_TR_NOOP("Point size"), "hidden_classes": QT_TR_NOOP("Classes"),
+                 "hidden": QT_TR_NOOP("Hidden elements"), "feature_filter": QT_TR_NOOP("Filter"), "view_side": QT_TR_NOOP("Side")}
 
 
 def placement_step(stack: UndoStack, layer: Layer, place: Callable[[], None], label: str = "") -> None:
@@ -200,8 +215,9 @@ def placement_step(stack: UndoStack, layer: Layer, place: Callable[[], None], la
     same = all(after["arrays"].get(k) is v for k, v in before["arrays"].items()) and after["info"] == before["info"]
     if same:  # refused (an unknown CRS...): nothing to undo
         return
+    text = None if label else (QT_TR_NOOP("Place {layer}"), {"layer": layer.name})
     stack.push(label or f"Place {layer.name}", lambda: _restore(layer, before), lambda: _restore(layer, after),
-               frame_bound=True)
+               frame_bound=True, text=text)
 
 
 def _placement_state(layer: Layer) -> dict[str, Any]:

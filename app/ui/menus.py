@@ -44,6 +44,15 @@ def build_file_menu(win: "MainWindow") -> QMenu:
     return menu
 
 
+def _step_text(verb: str, text: tuple[str, dict[str, str]] | None) -> str:
+    """ "&Undo Opacity of scan.laz", its parts translated (layer names are data and stay as they are)."""
+    if text is None:
+        return verb
+    template, values = text
+    shown = {k: tr(v) if k == "field" else v for k, v in values.items()}
+    return f"{verb} {tr(template).format(**shown)}".strip()
+
+
 def build_edit_menu(win: "MainWindow") -> QMenu:
     menu = win.menuBar().addMenu(tr("&Edit"))
     win.undo_action = _action(win, tr("&Undo"), win.undo.undo, Keys.Undo)
@@ -53,9 +62,9 @@ def build_edit_menu(win: "MainWindow") -> QMenu:
 
     def refresh() -> None:
         win.undo_action.setEnabled(win.undo.can_undo())
-        win.undo_action.setText(f"&Undo {win.undo.undo_label()}".strip())
+        win.undo_action.setText(_step_text(tr("&Undo"), win.undo.undo_text()))
         win.redo_action.setEnabled(win.undo.can_redo())
-        win.redo_action.setText(f"&Redo {win.undo.redo_label()}".strip())
+        win.redo_action.setText(_step_text(tr("&Redo"), win.undo.redo_text()))
 
     win.undo.changed.connect(refresh)
     refresh()

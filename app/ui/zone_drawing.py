@@ -9,6 +9,7 @@ import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt
 
 from app.model.results import ResultLayer
+from app.ui.i18n import tr
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -36,8 +37,8 @@ class ZoneDrawer(QObject):
                 "steps": [{"corner": np.arange(1.0, len(pts) + 1.0)}], "cell_arrays": set(), "times": None,
                 "times_absolute": False, "units": {}}
         if self.marker is None:
-            self.marker = ResultLayer(name="Zone being drawn", data=data, cmap="turbo")
-            self.marker.info = {"crs": "EPSG:4979", "drawing": True}  # scene coordinates: never "unplaced"
+            self.marker = ResultLayer(name=tr("Zone being drawn"), data=data, cmap="turbo")
+            self.marker.info = {"crs": "EPSG:4979", "drawing": True}  # i18n: not shown (scene coordinates: never "unplaced")
             self.win.scene.layers.append(self.marker)
         else:
             self.marker.data = data

@@ -582,8 +582,52 @@ Analysis › Compare scan with design…</source>
         <translation>请先在图层面板中选择要配准的点云。</translation>
     </message>
     <message>
+        <source>&amp;Tools</source>
+        <translation>工具(&amp;T)</translation>
+    </message>
+    <message>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;Present</source>
+        <translation>演示(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Measure</source>
+        <translation>量测(&amp;M)</translation>
+    </message>
+    <message>
+        <source>&amp;Finish measurement</source>
+        <translation>完成量测(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel measurement</source>
+        <translation>取消量测(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Add &amp;label</source>
+        <translation>添加标注(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Section</source>
+        <translation>剖切(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Section &amp;box</source>
+        <translation>剖切盒(&amp;B)</translation>
+    </message>
+    <message>
+        <source>Clipping &amp;plane</source>
+        <translation>剖切面(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Section &amp;outline</source>
+        <translation>剖切轮廓线(&amp;O)</translation>
+    </message>
+    <message>
+        <source>Section &amp;handles</source>
+        <translation>剖切控制柄(&amp;H)</translation>
     </message>
     <message>
         <source>&amp;Keyboard Shortcuts</source>
@@ -682,6 +726,98 @@ Analysis › Compare scan with design…</source>
         <translation>每帧绘制的点数（所有点云合计）：</translation>
     </message>
     <message>
+        <source>layer</source>
+        <translation>图层</translation>
+    </message>
+    <message>
+        <source>point</source>
+        <translation>点</translation>
+    </message>
+    <message>
+        <source>id</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>material</source>
+        <translation>材质</translation>
+    </message>
+    <message>
+        <source>x (m, ENU)</source>
+        <translation>x（m，ENU）</translation>
+    </message>
+    <message>
+        <source>y (m, ENU)</source>
+        <translation>y（m，ENU）</translation>
+    </message>
+    <message>
+        <source>z (m, ENU)</source>
+        <translation>z（m，ENU）</translation>
+    </message>
+    <message>
+        <source>lat (deg)</source>
+        <translation>纬度（°）</translation>
+    </message>
+    <message>
+        <source>lon (deg)</source>
+        <translation>经度（°）</translation>
+    </message>
+    <message>
+        <source>h (m)</source>
+        <translation>大地高（m）</translation>
+    </message>
+    <message>
+        <source>time step</source>
+        <translation>时间步</translation>
+    </message>
+    <message>
+        <source>time (UTC)</source>
+        <translation>时间（UTC）</translation>
+    </message>
+    <message>
+        <source>tile</source>
+        <translation>瓦片</translation>
+    </message>
+    <message>
+        <source>feature</source>
+        <translation>要素</translation>
+    </message>
+    <message>
+        <source>schema</source>
+        <translation>模式</translation>
+    </message>
+    <message>
+        <source>group</source>
+        <translation>组</translation>
+    </message>
+    <message>
+        <source>class name</source>
+        <translation>类别名称</translation>
+    </message>
+    <message>
+        <source>tileset class</source>
+        <translation>瓦片集类</translation>
+    </message>
+    <message>
+        <source>tile class</source>
+        <translation>瓦片类</translation>
+    </message>
+    <message>
+        <source>content class</source>
+        <translation>内容类</translation>
+    </message>
+    <message>
+        <source>group class</source>
+        <translation>组类</translation>
+    </message>
+    <message>
+        <source>tileset</source>
+        <translation>瓦片集</translation>
+    </message>
+    <message>
+        <source>content</source>
+        <translation>内容</translation>
+    </message>
+    <message>
         <source>Click an object in the view to see its properties.</source>
         <translation>在视图中单击对象以查看其属性。</translation>
     </message>
@@ -690,24 +826,164 @@ Analysis › Compare scan with design…</source>
         <translation>属性</translation>
     </message>
     <message>
+        <source> (corrected)</source>
+        <translation>（已校正）</translation>
+    </message>
+    <message>
+        <source>Time (UTC)</source>
+        <translation>时间 (UTC)</translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation>图层</translation>
+    </message>
+    <message>
+        <source>Sensor</source>
+        <translation>传感器</translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation>物理量</translation>
+    </message>
+    <message>
         <source>Value</source>
         <translation>值</translation>
+    </message>
+    <message>
+        <source>Alert level</source>
+        <translation>告警阈值</translation>
+    </message>
+    <message>
+        <source>Alerts</source>
+        <translation>告警</translation>
+    </message>
+    <message>
+        <source>No alerts. Set alert levels for a sensor layer in the Layers dock.</source>
+        <translation>没有告警。可在“图层”面板中为传感器图层设置告警阈值。</translation>
+    </message>
+    <message>
+        <source>Acknowledge</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <source>The selected alerts are seen: their sensors stop pulsing</source>
+        <translation>已查看所选告警：其传感器停止闪烁</translation>
+    </message>
+    <message>
+        <source>Acknowledge all</source>
+        <translation>全部确认</translation>
     </message>
     <message>
         <source>Nothing picked. Click an object in the view to see its properties.</source>
         <translation>未选中任何对象。在视图中单击对象以查看其属性。</translation>
     </message>
     <message>
+        <source>Distance</source>
+        <translation>距离</translation>
+    </message>
+    <message>
+        <source>Length</source>
+        <translation>长度</translation>
+    </message>
+    <message>
         <source>Point</source>
         <translation>点</translation>
     </message>
     <message>
-        <source>&lt;b&gt;{head}&lt;/b&gt; {v1} — {v2}</source>
-        <translation>&lt;b&gt;{head}&lt;/b&gt; {v1} — {v2}</translation>
+        <source>Area</source>
+        <translation>面积</translation>
     </message>
     <message>
-        <source>{name} ({v1})</source>
-        <translation>{name} ({v1})</translation>
+        <source>Angle</source>
+        <translation>角度</translation>
+    </message>
+    <message>
+        <source>distance</source>
+        <translation>距离</translation>
+    </message>
+    <message>
+        <source>horizontal</source>
+        <translation>水平</translation>
+    </message>
+    <message>
+        <source>vertical</source>
+        <translation>垂直</translation>
+    </message>
+    <message>
+        <source>height above ground</source>
+        <translation>离地高度</translation>
+    </message>
+    <message>
+        <source>length</source>
+        <translation>长度</translation>
+    </message>
+    <message>
+        <source>horizontal length</source>
+        <translation>水平长度</translation>
+    </message>
+    <message>
+        <source>area (horizontal)</source>
+        <translation>面积（水平投影）</translation>
+    </message>
+    <message>
+        <source>area (surface)</source>
+        <translation>面积（表面）</translation>
+    </message>
+    <message>
+        <source>perimeter</source>
+        <translation>周长</translation>
+    </message>
+    <message>
+        <source>angle</source>
+        <translation>角度</translation>
+    </message>
+    <message>
+        <source>lat {lat}°, lon {lon}°, h {h} m</source>
+        <translation>纬度 {lat}°，经度 {lon}°，高 {h} m</translation>
+    </message>
+    <message>
+        <source>Measurements</source>
+        <translation>量测</translation>
+    </message>
+    <message>
+        <source>Measurement</source>
+        <translation>量测项</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <source>Label</source>
+        <translation>标注</translation>
+    </message>
+    <message>
+        <source>Marker</source>
+        <translation>标记</translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation>颜色</translation>
+    </message>
+    <message>
+        <source>Annotations</source>
+        <translation>标注</translation>
+    </message>
+    <message>
+        <source>&amp;Copy measurement</source>
+        <translation>复制量测结果(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Label colour</source>
+        <translation>标注颜色</translation>
     </message>
     <message>
         <source>Copy value</source>
@@ -716,10 +992,6 @@ Analysis › Compare scan with design…</source>
     <message>
         <source>Copy name and value</source>
         <translation>复制名称和值</translation>
-    </message>
-    <message>
-        <source>{v0}	{v1}</source>
-        <translation>{v0}	{v1}</translation>
     </message>
     <message>
         <source>Copy property set</source>
@@ -914,8 +1186,190 @@ Applied (Edit › Undo to go back).</source>
         <translation>没有打开的图层。</translation>
     </message>
     <message>
+        <source>Point cloud</source>
+        <translation>点云</translation>
+    </message>
+    <message>
+        <source>Mesh</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <source>Missing</source>
+        <translation>缺失</translation>
+    </message>
+    <message>
+        <source>Comparison</source>
+        <translation>比对</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Live sensors</source>
+        <translation>实时传感器</translation>
+    </message>
+    <message>
+        <source>Show only the features that match; Enter applies, an empty box shows all.
+height &gt; 30 and use == "office"
+use in ("office", "retail")    name contains "Tower"    not (year &lt; 2000)
+${roof type} == "flat"    [Pset_WallCommon.IsExternal] == true    class == "IfcWall"
+Features without the property, or with a value of another type, do not match.</source>
+        <translation>只显示符合条件的要素；回车应用，清空则全部显示。
+height &gt; 30 and use == "office"
+use in ("office", "retail")    name contains "Tower"    not (year &lt; 2000)
+${roof type} == "flat"    [Pset_WallCommon.IsExternal] == true    class == "IfcWall"
+没有该属性或属性值类型不同的要素不符合条件。</translation>
+    </message>
+    <message>
+        <source>file not found</source>
+        <translation>文件未找到</translation>
+    </message>
+    <message>
+        <source>File not found. Tried:
+{tried}
+Right-click &gt; Locate… to re-link it.</source>
+        <translation>文件未找到。已尝试：
+{tried}
+右键 &gt; 定位… 可重新关联。</translation>
+    </message>
+    <message>
+        <source>Applied to each tile as it loads</source>
+        <translation>每个瓦片加载时应用</translation>
+    </message>
+    <message>
+        <source>{matched:,} of {total:,} features</source>
+        <translation>{total:,} 个要素中的 {matched:,} 个</translation>
+    </message>
+    <message>
+        <source>No feature has </source>
+        <translation>没有要素具有属性 </translation>
+    </message>
+    <message>
+        <source>Layers</source>
+        <translation>图层</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Contents</source>
+        <translation>内容</translation>
+    </message>
+    <message>
         <source> px</source>
         <translation> 像素</translation>
+    </message>
+    <message>
+        <source>Classes</source>
+        <translation>分类</translation>
+    </message>
+    <message>
+        <source>Show or hide ASPRS classes</source>
+        <translation>显示或隐藏 ASPRS 分类</translation>
+    </message>
+    <message>
+        <source>Zoom to</source>
+        <translation>缩放至</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Place…</source>
+        <translation>放置…</translation>
+    </message>
+    <message>
+        <source>Georeference a layer that has none: name its CRS (EPSG code) or put its origin at a latitude/longitude</source>
+        <translation>为没有地理参考的图层设置参考：指定其坐标系（EPSG 代码），或将其原点放到某个经纬度</translation>
+    </message>
+    <message>
+        <source>e.g. height &gt; 30 and use == "office"</source>
+        <translation>例如 height &gt; 30 and use == "office"</translation>
+    </message>
+    <message>
+        <source>Opacity</source>
+        <translation>不透明度</translation>
+    </message>
+    <message>
+        <source>Colour by</source>
+        <translation>着色方式</translation>
+    </message>
+    <message>
+        <source>{field} of {layer}</source>
+        <translation>{layer} 的{field}</translation>
+    </message>
+    <message>
+        <source>Remove {layer}</source>
+        <translation>移除 {layer}</translation>
+    </message>
+    <message>
+        <source>Visibility</source>
+        <translation>可见性</translation>
+    </message>
+    <message>
+        <source>Point size</source>
+        <translation>点大小</translation>
+    </message>
+    <message>
+        <source>Filter</source>
+        <translation>筛选</translation>
+    </message>
+    <message>
+        <source>Hidden elements</source>
+        <translation>隐藏的构件</translation>
+    </message>
+    <message>
+        <source>Side</source>
+        <translation>显示侧</translation>
+    </message>
+    <message>
+        <source>Place {layer}</source>
+        <translation>放置 {layer}</translation>
+    </message>
+    <message>
+        <source>{v0}  ⚠</source>
+        <translation>{v0}  ⚠</translation>
+    </message>
+    <message>
+        <source>Locate…</source>
+        <translation>定位…</translation>
+    </message>
+    <message>
+        <source>Filter…</source>
+        <translation>筛选…</translation>
+    </message>
+    <message>
+        <source>Move scene origin to this layer</source>
+        <translation>将场景原点移到此图层</translation>
+    </message>
+    <message>
+        <source>Refine alignment (ICP)…</source>
+        <translation>精细配准（ICP）…</translation>
+    </message>
+    <message>
+        <source>Locate {name}</source>
+        <translation>定位 {name}</translation>
+    </message>
+    <message>
+        <source>{name} ({name});;All files (*)</source>
+        <translation>{name} ({name});;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Re-link missing layers</source>
+        <translation>重新关联缺失的图层</translation>
+    </message>
+    <message>
+        <source>{v0} other missing layer(s) are in {folder}:
+{names}
+
+Re-link them too?</source>
+        <translation>{folder} 中还有 {v0} 个缺失的图层：
+{names}
+
+是否一并重新关联？</translation>
     </message>
     <message>
         <source>Maximum screen-space error: lower draws finer tiles sooner (more data); CesiumJS's default is 16 px</source>
@@ -928,6 +1382,10 @@ Applied (Edit › Undo to go back).</source>
     <message>
         <source>Memory for this tileset's loaded tiles; least recently used tiles out of view are dropped past it, and detail is lowered gradually while the view alone needs more</source>
         <translation>此瓦片集已加载瓦片的内存上限；超出时丢弃视野外最久未用的瓦片，若当前视图本身需要更多则逐步降低细节</translation>
+    </message>
+    <message>
+        <source>Point size of streamed points; points near the camera grow to close the gaps</source>
+        <translation>流式点云的点大小；靠近相机的点会放大以填补空隙</translation>
     </message>
     <message>
         <source>Detail</source>
@@ -962,8 +1420,164 @@ Applied (Edit › Undo to go back).</source>
         <translation>步进按钮和左/右方向键每次移动的时长</translation>
     </message>
     <message>
+        <source>Winter solstice (冬至)</source>
+        <translation>冬至</translation>
+    </message>
+    <message>
+        <source>Great Cold (大寒)</source>
+        <translation>大寒</translation>
+    </message>
+    <message>
+        <source>The clock's date</source>
+        <translation>时钟所示日期</translation>
+    </message>
+    <message>
+        <source>&amp;Sunlight hours…</source>
+        <translation>日照时数(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Line of sight (pick two points)</source>
+        <translation>通视分析(&amp;L)（选取两点）</translation>
+    </message>
+    <message>
+        <source>&amp;Viewshed (pick the observer)…</source>
+        <translation>视域分析(&amp;V)（选取观察点）…</translation>
+    </message>
+    <message>
+        <source>E&amp;xport sunlight or viewshed layer…</source>
+        <translation>导出日照或视域图层(&amp;X)…</translation>
+    </message>
+    <message>
+        <source>S&amp;hadows (sun follows the clock)</source>
+        <translation>阴影(&amp;H)（太阳随时钟变化）</translation>
+    </message>
+    <message>
+        <source>Light from the sun at the clock's time and place; ground and roofs in shadow darkened</source>
+        <translation>按时钟所示时间和地点的太阳光照明；处于阴影中的地面和屋顶变暗</translation>
+    </message>
+    <message>
+        <source>Shadows at {time}: {sun}</source>
+        <translation>{time} 的阴影：{sun}</translation>
+    </message>
+    <message>
+        <source>Sunlight hours</source>
+        <translation>日照时数</translation>
+    </message>
+    <message>
+        <source>True solar time (GB 50180)</source>
+        <translation>真太阳时（GB 50180）</translation>
+    </message>
+    <message>
+        <source>Clock time ({zone})</source>
+        <translation>时钟时间（{zone}）</translation>
+    </message>
+    <message>
+        <source>Sun positions every this many minutes</source>
+        <translation>每隔多少分钟计算一次太阳位置</translation>
+    </message>
+    <message>
+        <source>Ground grid cell and facade sample spacing</source>
+        <translation>地面网格单元尺寸及立面采样间距</translation>
+    </message>
+    <message>
+        <source>Facades with less direct sun than this are highlighted</source>
+        <translation>直射日照少于此值的立面将高亮显示</translation>
+    </message>
+    <message>
+        <source>Ground and roofs</source>
+        <translation>地面和屋顶</translation>
+    </message>
+    <message>
+        <source>Facades</source>
+        <translation>立面</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Year</source>
+        <translation>年份</translation>
+    </message>
+    <message>
+        <source>Window</source>
+        <translation>时段</translation>
+    </message>
+    <message>
+        <source>Window in</source>
+        <translation>时段计时</translation>
+    </message>
+    <message>
         <source>Step</source>
         <translation>步长</translation>
+    </message>
+    <message>
+        <source>Grid</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <source>Minimum</source>
+        <translation>最低要求</translation>
+    </message>
+    <message>
+        <source>Surfaces</source>
+        <translation>计算表面</translation>
+    </message>
+    <message>
+        <source>Sunlight hours {day}</source>
+        <translation>日照时数 {day}</translation>
+    </message>
+    <message>
+        <source>Casting rays towards the sun…</source>
+        <translation>正在向太阳方向投射光线…</translation>
+    </message>
+    <message>
+        <source>Sunlight %p%</source>
+        <translation>日照 %p%</translation>
+    </message>
+    <message>
+        <source>Sunlight hours ({steps} steps, {window:g} h window): </source>
+        <translation>日照时数（{steps} 个时刻，时段 {window:g} h）：</translation>
+    </message>
+    <message>
+        <source>ground {low:g}–{high:g} h; </source>
+        <translation>地面 {low:g}–{high:g} h；</translation>
+    </message>
+    <message>
+        <source>{below:,} of {points:,} facade points under {hours:g} h; </source>
+        <translation>{points:,} 个立面采样点中有 {below:,} 个不足 {hours:g} h；</translation>
+    </message>
+    <message>
+        <source>{rays:,} rays in {seconds:.1f} s</source>
+        <translation>{rays:,} 条光线，用时 {seconds:.1f} s</translation>
+    </message>
+    <message>
+        <source>not enough memory: use a coarser grid or a smaller area</source>
+        <translation>内存不足：请使用更粗的网格或更小的范围</translation>
+    </message>
+    <message>
+        <source>internal error: {kind}: {exc}</source>
+        <translation>内部错误：{kind}：{exc}</translation>
+    </message>
+    <message>
+        <source>Select a sunlight-hours or viewshed layer in the Layers dock first.</source>
+        <translation>请先在“图层”面板中选择一个日照时数或视域图层。</translation>
+    </message>
+    <message>
+        <source>GeoTIFF, ground grid</source>
+        <translation>GeoTIFF，地面网格</translation>
+    </message>
+    <message>
+        <source>Export result</source>
+        <translation>导出结果</translation>
+    </message>
+    <message>
+        <source>Export failed: {exc}</source>
+        <translation>导出失败：{exc}</translation>
+    </message>
+    <message>
+        <source>Exported {name} to {path}</source>
+        <translation>已将 {name} 导出到 {path}</translation>
     </message>
     <message>
         <source>Speed</source>
@@ -1106,6 +1720,122 @@ Applied (Edit › Undo to go back).</source>
         <translation>建筑</translation>
     </message>
     <message>
+        <source>Height (m)</source>
+        <translation>高度（m）</translation>
+    </message>
+    <message>
+        <source>Limit (m)</source>
+        <translation>限高（m）</translation>
+    </message>
+    <message>
+        <source>Excess (m)</source>
+        <translation>超出（m）</translation>
+    </message>
+    <message>
+        <source>Zone</source>
+        <translation>分区</translation>
+    </message>
+    <message>
+        <source>{layer}: {tiles} tiles are too many to read at once; open a smaller tileset</source>
+        <translation>{layer}：{tiles} 个瓦片过多，无法一次读取；请打开较小的瓦片集</translation>
+    </message>
+    <message>
+        <source>Height limits</source>
+        <translation>限高分析</translation>
+    </message>
+    <message>
+        <source>Everywhere</source>
+        <translation>全域</translation>
+    </message>
+    <message>
+        <source> m above ground</source>
+        <translation> m（离地）</translation>
+    </message>
+    <message>
+        <source>Zones (GeoJSON polygons with max_height)</source>
+        <translation>分区（含 max_height 的 GeoJSON 多边形）</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>A zone drawn in the view</source>
+        <translation>在视图中绘制的分区</translation>
+    </message>
+    <message>
+        <source>Draw…</source>
+        <translation>绘制…</translation>
+    </message>
+    <message>
+        <source>Click the zone's corners in the view, then press Enter (Escape cancels)</source>
+        <translation>在视图中单击分区的各个角点，然后按 Enter（Esc 取消）</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>检查</translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation>导出 CSV…</translation>
+    </message>
+    <message>
+        <source>Limit</source>
+        <translation>限高</translation>
+    </message>
+    <message>
+        <source>Click the zone's corners in the view; Enter closes it, Escape cancels</source>
+        <translation>在视图中单击分区的各个角点；Enter 闭合，Esc 取消</translation>
+    </message>
+    <message>
+        <source>No zone drawn (a zone needs three corners or more)</source>
+        <translation>未绘制分区（分区至少需要三个角点）</translation>
+    </message>
+    <message>
+        <source>Zone drawn: {corners} corners, {area} m2</source>
+        <translation>已绘制分区：{corners} 个角点，{area} m²</translation>
+    </message>
+    <message>
+        <source>Height limit zones</source>
+        <translation>限高分区</translation>
+    </message>
+    <message>
+        <source>GeoJSON (*.geojson *.json);;All files (*)</source>
+        <translation>GeoJSON (*.geojson *.json);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>everywhere</source>
+        <translation>全域</translation>
+    </message>
+    <message>
+        <source>draw the zone first: Draw..., click its corners in the view, Enter</source>
+        <translation>请先绘制分区：绘制...，在视图中单击其角点，按 Enter</translation>
+    </message>
+    <message>
+        <source>drawn zone</source>
+        <translation>绘制的分区</translation>
+    </message>
+    <message>
+        <source>the scene is not georeferenced: zones on the map cannot be placed</source>
+        <translation>场景没有地理参考：无法放置地图上的分区</translation>
+    </message>
+    <message>
+        <source>{breaches} of {count} buildings above their limit</source>
+        <translation>{count} 栋建筑中有 {breaches} 栋超出限高</translation>
+    </message>
+    <message>
+        <source>No buildings to check: open a city model, a merged tileset, meshes or an IFC model</source>
+        <translation>没有可检查的建筑：请打开城市模型、合并的瓦片集、网格或 IFC 模型</translation>
+    </message>
+    <message>
+        <source>Export height-limit breaches</source>
+        <translation>导出超限建筑</translation>
+    </message>
+    <message>
+        <source>⚠ cannot write {path}: {error}</source>
+        <translation>⚠ 无法写入 {path}：{error}</translation>
+    </message>
+    <message>
         <source>Low point (noise)</source>
         <translation>低点（噪声）</translation>
     </message>
@@ -1166,116 +1896,88 @@ Applied (Edit › Undo to go back).</source>
         <translation>高程（{datum}）</translation>
     </message>
     <message>
+        <source>Deviation (m)</source>
+        <translation>偏差（m）</translation>
+    </message>
+    <message>
         <source>white: ±{tol:g} m   grey: far &gt; {far:g} m</source>
         <translation>白色：±{tol:g} m   灰色：远点 &gt; {far:g} m</translation>
     </message>
     <message>
-        <source>&amp;Briefing mode</source>
-        <translation>简报模式(&amp;B)</translation>
+        <source>Demo district (Wuhan, CGCS2000)</source>
+        <translation>示范片区（武汉，CGCS2000）</translation>
     </message>
     <message>
-        <source>Full screen for an audience: large fonts, no docks, PageDown steps the tour, errors go to a small indicator (Esc leaves)</source>
-        <translation>面向观众的全屏：大字体、无停靠窗口，PageDown 逐站播放导览，错误进入一个小指示器（Esc 退出）</translation>
+        <source>District (3D Tiles)</source>
+        <translation>片区（3D Tiles）</translation>
     </message>
     <message>
-        <source>Leave briefing mode</source>
-        <translation>退出简报模式</translation>
+        <source>Block C design (IFC)</source>
+        <translation>C 地块设计（IFC）</translation>
     </message>
     <message>
-        <source>Next stop</source>
-        <translation>下一站</translation>
+        <source>Site scan (LAZ)</source>
+        <translation>工地扫描（LAZ）</translation>
     </message>
     <message>
-        <source>Previous stop</source>
-        <translation>上一站</translation>
+        <source>Block C: scan vs design</source>
+        <translation>C 地块：扫描与设计比对</translation>
     </message>
     <message>
-        <source>{n} problem(s) during the briefing: {last}</source>
-        <translation>简报期间出现 {n} 个问题：{last}</translation>
+        <source>Ground DEM (2 m, for Flood...)</source>
+        <translation>地面 DEM（2 m，用于淹没分析...）</translation>
     </message>
     <message>
-        <source>{tour} · 1 stop</source>
-        <translation>{tour} · 1 站</translation>
+        <source>Flood depth (rain event, 09:00-15:00)</source>
+        <translation>淹没深度（降雨过程，09:00-15:00）</translation>
     </message>
     <message>
-        <source>{tour} · {n} stops</source>
-        <translation>{tour} · {n} 站</translation>
+        <source>Air quality (live)</source>
+        <translation>空气质量（实时）</translation>
     </message>
     <message>
-        <source>PageDown or → to begin  ·  Esc to leave</source>
-        <translation>按 PageDown 或 → 开始  ·  Esc 退出</translation>
+        <source>Traffic (live)</source>
+        <translation>交通流量（实时）</translation>
     </message>
     <message>
-        <source>{n} problem(s) during the briefing</source>
-        <translation>简报期间出现 {n} 个问题</translation>
+        <source>Parking (live)</source>
+        <translation>停车（实时）</translation>
     </message>
     <message>
-        <source>({n} older not listed)</source>
-        <translation>（另有 {n} 个较早的未列出）</translation>
+        <source>Site crane and vehicles (live)</source>
+        <translation>工地塔吊与车辆（实时）</translation>
     </message>
     <message>
-        <source>Export image</source>
-        <translation>导出图像</translation>
+        <source>Sunlight hours, Block C site (winter solstice)</source>
+        <translation>日照时数，C 地块工地（冬至）</translation>
     </message>
     <message>
-        <source>Size</source>
-        <translation>尺寸</translation>
+        <source>Overview</source>
+        <translation>总览</translation>
     </message>
     <message>
-        <source>No title</source>
-        <translation>无标题</translation>
+        <source>Construction site</source>
+        <translation>施工现场</translation>
     </message>
     <message>
-        <source>Title</source>
-        <translation>标题</translation>
+        <source>Scan vs design</source>
+        <translation>扫描与设计比对</translation>
     </message>
     <message>
-        <source>Legends</source>
-        <translation>图例</translation>
+        <source>Flood analysis</source>
+        <translation>淹没分析</translation>
     </message>
     <message>
-        <source>North arrow</source>
-        <translation>指北针</translation>
+        <source>Sensors</source>
+        <translation>传感器</translation>
     </message>
     <message>
-        <source>Scale bar</source>
-        <translation>比例尺</translation>
+        <source>Top</source>
+        <translation>俯视</translation>
     </message>
     <message>
-        <source>Date: {time}</source>
-        <translation>日期：{time}</translation>
-    </message>
-    <message>
-        <source>Browse…</source>
-        <translation>浏览…</translation>
-    </message>
-    <message>
-        <source>File</source>
-        <translation>文件</translation>
-    </message>
-    <message>
-        <source>Export</source>
-        <translation>导出</translation>
-    </message>
-    <message>
-        <source>PNG image (*.png)</source>
-        <translation>PNG 图像 (*.png)</translation>
-    </message>
-    <message>
-        <source>Could not export: {reason}</source>
-        <translation>无法导出：{reason}</translation>
-    </message>
-    <message>
-        <source>Exported {w:,} x {h:,} px to {path}</source>
-        <translation>已导出 {w:,} x {h:,} 像素到 {path}</translation>
-    </message>
-    <message>
-        <source>&amp;Export image…</source>
-        <translation>导出图像(&amp;E)…</translation>
-    </message>
-    <message>
-        <source>Save the view as a PNG at 2-4x the window's size, with title, legends and date</source>
-        <translation>将视图保存为窗口尺寸 2-4 倍的 PNG，可带标题、图例和日期</translation>
+        <source>The twin's story</source>
+        <translation>孪生城市的故事</translation>
     </message>
     <message>
         <source>Autosave</source>
@@ -1336,60 +2038,212 @@ Applied (Edit › Undo to go back).</source>
         <translation>未保存的更改多久复制一次到恢复文件（0 = 关闭）</translation>
     </message>
     <message>
-        <source>&amp;Live</source>
-        <translation>实时(&amp;L)</translation>
+        <source>Bookmarks and tours</source>
+        <translation>书签与导览</translation>
     </message>
     <message>
-        <source>&amp;Add feed…</source>
-        <translation>添加数据源(&amp;A)…</translation>
+        <source>Name for the current view</source>
+        <translation>当前视图的名称</translation>
     </message>
     <message>
-        <source>Show a live sensor feed (MQTT, SensorThings, a recording, sim://demo) as a layer</source>
-        <translation>将实时传感器数据源（MQTT、SensorThings、录制文件、sim://demo）显示为图层</translation>
+        <source>Add view</source>
+        <translation>添加视图</translation>
     </message>
     <message>
-        <source>&amp;Go live (clock to now)</source>
-        <translation>回到实时(&amp;G)（时钟调到现在）</translation>
+        <source>Save the current view as a bookmark (with a thumbnail)</source>
+        <translation>将当前视图保存为书签（含缩略图）</translation>
     </message>
     <message>
-        <source>Time (UTC)</source>
-        <translation>时间 (UTC)</translation>
+        <source>Fly to</source>
+        <translation>飞往</translation>
     </message>
     <message>
-        <source>Layer</source>
-        <translation>图层</translation>
+        <source>Rename</source>
+        <translation>重命名</translation>
     </message>
     <message>
-        <source>Sensor</source>
-        <translation>传感器</translation>
+        <source>Up</source>
+        <translation>上移</translation>
     </message>
     <message>
-        <source>Quantity</source>
-        <translation>物理量</translation>
+        <source>Down</source>
+        <translation>下移</translation>
     </message>
     <message>
-        <source>Alert level</source>
-        <translation>告警阈值</translation>
+        <source>Bookmarks</source>
+        <translation>书签</translation>
     </message>
     <message>
-        <source>Alerts</source>
-        <translation>告警</translation>
+        <source>Tours</source>
+        <translation>导览</translation>
     </message>
     <message>
-        <source>No alerts. Set alert levels for a sensor layer in the Layers dock.</source>
-        <translation>没有告警。可在“图层”面板中为传感器图层设置告警阈值。</translation>
+        <source>Name for the current view, e.g. {name}</source>
+        <translation>当前视图的名称，例如 {name}</translation>
     </message>
     <message>
-        <source>Acknowledge</source>
-        <translation>确认</translation>
+        <source>View 1</source>
+        <translation>视图 1</translation>
     </message>
     <message>
-        <source>The selected alerts are seen: their sensors stop pulsing</source>
-        <translation>已查看所选告警：其传感器停止闪烁</translation>
+        <source>deleted '{name}'; tour {tours} will skip that stop</source>
+        <translation>已删除“{name}”；导览 {tours} 将跳过该站点</translation>
     </message>
     <message>
-        <source>Acknowledge all</source>
-        <translation>全部确认</translation>
+        <source>&amp;Bookmarks and tours</source>
+        <translation>书签与导览(&amp;B)</translation>
+    </message>
+    <message>
+        <source>&amp;Add bookmark (current view)</source>
+        <translation>添加书签（当前视图）(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;Next bookmark</source>
+        <translation>下一个书签(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Previous bookmark</source>
+        <translation>上一个书签(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Play tour</source>
+        <translation>播放导览(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Stop tour</source>
+        <translation>停止导览(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Export tour as video…</source>
+        <translation>将导览导出为视频(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>&amp;Briefing mode</source>
+        <translation>简报模式(&amp;B)</translation>
+    </message>
+    <message>
+        <source>Full screen for an audience: large fonts, no docks, PageDown steps the tour, errors go to a small indicator (Esc leaves)</source>
+        <translation>面向观众的全屏：大字体、无停靠窗口，PageDown 逐站播放导览，错误进入一个小指示器（Esc 退出）</translation>
+    </message>
+    <message>
+        <source>Leave briefing mode</source>
+        <translation>退出简报模式</translation>
+    </message>
+    <message>
+        <source>Next stop</source>
+        <translation>下一站</translation>
+    </message>
+    <message>
+        <source>Previous stop</source>
+        <translation>上一站</translation>
+    </message>
+    <message>
+        <source>Briefing &amp;keys</source>
+        <translation>汇报按键(&amp;K)</translation>
+    </message>
+    <message>
+        <source>{n} problem(s) during the briefing: {last}</source>
+        <translation>简报期间出现 {n} 个问题：{last}</translation>
+    </message>
+    <message>
+        <source>{tour} · 1 stop</source>
+        <translation>{tour} · 1 站</translation>
+    </message>
+    <message>
+        <source>{tour} · {n} stops</source>
+        <translation>{tour} · {n} 站</translation>
+    </message>
+    <message>
+        <source>PageDown or → to begin  ·  Esc to leave</source>
+        <translation>按 PageDown 或 → 开始  ·  Esc 退出</translation>
+    </message>
+    <message>
+        <source>{n} problem(s) during the briefing</source>
+        <translation>简报期间出现 {n} 个问题</translation>
+    </message>
+    <message>
+        <source>({n} older not listed)</source>
+        <translation>（另有 {n} 个较早的未列出）</translation>
+    </message>
+    <message>
+        <source>Choose a scan: no point cloud layer is open.</source>
+        <translation>请选择扫描：没有打开的点云图层。</translation>
+    </message>
+    <message>
+        <source>Choose at least one BIM layer to compare the scan with.</source>
+        <translation>请至少选择一个 BIM 图层与扫描比对。</translation>
+    </message>
+    <message>
+        <source>The tolerance must be more than 0 m (it is {tolerance:g} m).</source>
+        <translation>容差必须大于 0 m（当前为 {tolerance:g} m）。</translation>
+    </message>
+    <message>
+        <source>The far cut-off ({max_distance:g} m) must be beyond the tolerance ({tolerance:g} m).</source>
+        <translation>远点阈值（{max_distance:g} m）必须大于容差（{tolerance:g} m）。</translation>
+    </message>
+    <message>
+        <source>A comparison is already running; wait for it or cancel it.</source>
+        <translation>已有比对正在运行；请等待其完成或取消。</translation>
+    </message>
+    <message>
+        <source>The comparison engine is not available here ({exc}).</source>
+        <translation>此处无法使用比对引擎（{exc}）。</translation>
+    </message>
+    <message>
+        <source>Comparing {v0}</source>
+        <translation>正在比对 {v0}</translation>
+    </message>
+    <message>
+        <source>Comparing %p%</source>
+        <translation>比对 %p%</translation>
+    </message>
+    <message>
+        <source>Comparing {v0} with {v1}…</source>
+        <translation>正在将 {v0} 与 {v1} 比对…</translation>
+    </message>
+    <message>
+        <source>Comparison cancelled</source>
+        <translation>比对已取消</translation>
+    </message>
+    <message>
+        <source>not computed (cancelled or failed): Analysis › Compare scan with design…</source>
+        <translation>未计算（已取消或失败）：分析 › 扫描与设计比对…</translation>
+    </message>
+    <message>
+        <source>The comparison was removed while it ran: its result is dropped</source>
+        <translation>比对在运行时被移除：其结果已丢弃</translation>
+    </message>
+    <message>
+        <source>Compared: </source>
+        <translation>比对完成：</translation>
+    </message>
+    <message>
+        <source>Could not compare</source>
+        <translation>无法比对</translation>
+    </message>
+    <message>
+        <source>not computed: its scan or design layers are not open</source>
+        <translation>未计算：其扫描或设计图层未打开</translation>
+    </message>
+    <message>
+        <source>not computed: {error}</source>
+        <translation>未计算：{error}</translation>
+    </message>
+    <message>
+        <source>No comparison to export yet: run Analysis › Compare scan with design… first.</source>
+        <translation>尚无可导出的比对：请先运行 分析 › 扫描与设计比对…。</translation>
+    </message>
+    <message>
+        <source>Export comparison report</source>
+        <translation>导出比对报告</translation>
+    </message>
+    <message>
+        <source>Report written to {path}</source>
+        <translation>报告已写入 {path}</translation>
+    </message>
+    <message>
+        <source>report without pictures: {exc}</source>
+        <translation>报告未含图片：{exc}</translation>
     </message>
     <message>
         <source>Sensor id</source>
@@ -1512,6 +2366,548 @@ Applied (Edit › Undo to go back).</source>
         <translation>此处没有可用的密钥环：登录信息仅在本次会话中保留。</translation>
     </message>
     <message>
+        <source>&amp;Planning</source>
+        <translation>规划(&amp;P)</translation>
+    </message>
+    <message>
+        <source>local</source>
+        <translation>局部</translation>
+    </message>
+    <message>
+        <source>ellipsoidal</source>
+        <translation>椭球高</translation>
+    </message>
+    <message>
+        <source>&amp;Flood…</source>
+        <translation>淹没分析(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>&amp;Height limits…</source>
+        <translation>限高分析(&amp;H)…</translation>
+    </message>
+    <message>
+        <source>line {number}: expected a time and a level, e.g. 09:30 19.4</source>
+        <translation>第 {number} 行：应为一个时间和一个水位，例如 09:30 19.4</translation>
+    </message>
+    <message>
+        <source>line {number}: '{line}' is not a time and a level</source>
+        <translation>第 {number} 行：“{line}”不是时间和水位</translation>
+    </message>
+    <message>
+        <source>two levels at the same time</source>
+        <translation>同一时间有两个水位</translation>
+    </message>
+    <message>
+        <source>Flood</source>
+        <translation>淹没分析</translation>
+    </message>
+    <message>
+        <source>Level over time (optional), one per line on the clock's day:
+09:00 19.0
+11:30 19.6
+15:00 19.0</source>
+        <translation>随时间变化的水位（可选），按时钟当天每行一个：
+09:00 19.0
+11:30 19.6
+15:00 19.0</translation>
+    </message>
+    <message>
+        <source>Only water connected to</source>
+        <translation>仅限连通到此点的水体</translation>
+    </message>
+    <message>
+        <source>E </source>
+        <translation>东 </translation>
+    </message>
+    <message>
+        <source>N </source>
+        <translation>北 </translation>
+    </message>
+    <message>
+        <source>Terrain</source>
+        <translation>地形</translation>
+    </message>
+    <message>
+        <source>Water level ({datum})</source>
+        <translation>水位（{datum}）</translation>
+    </message>
+    <message>
+        <source>Level over time</source>
+        <translation>水位过程</translation>
+    </message>
+    <message>
+        <source>Seed (scene)</source>
+        <translation>起淹点（场景）</translation>
+    </message>
+    <message>
+        <source>Grid cell</source>
+        <translation>网格单元</translation>
+    </message>
+    <message>
+        <source>Open a terrain first: a DEM (GeoTIFF), a terrain mesh or a point cloud with ground points.</source>
+        <translation>请先打开地形：DEM（GeoTIFF）、地形网格或含地面点的点云。</translation>
+    </message>
+    <message>
+        <source>no terrain layer</source>
+        <translation>没有地形图层</translation>
+    </message>
+    <message>
+        <source>Flood {level} m</source>
+        <translation>淹没 {level} m</translation>
+    </message>
+    <message>
+        <source>Flood {low}-{high} m</source>
+        <translation>淹没 {low}-{high} m</translation>
+    </message>
+    <message>
+        <source>internal error: {kind}: {error}</source>
+        <translation>内部错误：{kind}：{error}</translation>
+    </message>
+    <message>
+        <source>Cancelled {task}</source>
+        <translation>已取消 {task}</translation>
+    </message>
+    <message>
+        <source>{task}: {area} m2 flooded, {volume} m3 at the peak; {buildings} building(s) reached</source>
+        <translation>{task}：峰值时淹没面积 {area} m²、水量 {volume} m³；波及 {buildings} 栋建筑</translation>
+    </message>
+    <message>
+        <source>Twinscape</source>
+        <translation>Twinscape</translation>
+    </message>
+    <message>
+        <source>frame – ms</source>
+        <translation>帧 – ms</translation>
+    </message>
+    <message>
+        <source>0 points, 0 triangles</source>
+        <translation>0 个点，0 个三角形</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>Zoom to &amp;all</source>
+        <translation>缩放至全部(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;Top view</source>
+        <translation>俯视图(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Eye-dome lighting</source>
+        <translation>眼罩光照 EDL(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Statistics overlay</source>
+        <translation>统计信息叠加(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Bookmarks</source>
+        <translation>书签(&amp;B)</translation>
+    </message>
+    <message>
+        <source>Open data</source>
+        <translation>打开数据</translation>
+    </message>
+    <message>
+        <source>Twinscape data ({exts});;All files (*)</source>
+        <translation>Twinscape 数据 ({exts});;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Open URL</source>
+        <translation>打开 URL</translation>
+    </message>
+    <message>
+        <source>Tileset or file URL (http or https):</source>
+        <translation>瓦片集或文件的 URL（http 或 https）：</translation>
+    </message>
+    <message>
+        <source>{label} %p%</source>
+        <translation>{label} %p%</translation>
+    </message>
+    <message>
+        <source>Re-link {v0} layer(s)</source>
+        <translation>重新关联 {v0} 个图层</translation>
+    </message>
+    <message>
+        <source>Cancelled loading {v0}</source>
+        <translation>已取消加载 {v0}</translation>
+    </message>
+    <message>
+        <source>Could not open</source>
+        <translation>无法打开</translation>
+    </message>
+    <message>
+        <source>{v0:,} points, {v1:,} triangles</source>
+        <translation>{v0:,} 个点，{v1:,} 个三角形</translation>
+    </message>
+    <message>
+        <source>point budget {v0:,} per frame (View &gt; Point budget)</source>
+        <translation>点数预算每帧 {v0:,}（视图 &gt; 点数预算）</translation>
+    </message>
+    <message>
+        <source>, {v0} tiles ({v1} loaded</source>
+        <translation>，{v0} 个瓦片（已加载 {v1}</translation>
+    </message>
+    <message>
+        <source>tiles visited {v0}, culled {v1}, geometry {v2:.1f} MiB, evicted {v3}</source>
+        <translation>访问瓦片 {v0}，剔除 {v1}，几何 {v2:.1f} MiB，淘汰 {v3}</translation>
+    </message>
+    <message>
+        <source>frame {v0:.0f} ms</source>
+        <translation>帧 {v0:.0f} ms</translation>
+    </message>
+    <message>
+        <source>Height above ground</source>
+        <translation>离地高度</translation>
+    </message>
+    <message>
+        <source>Polyline length</source>
+        <translation>折线长度</translation>
+    </message>
+    <message>
+        <source>Polygon area</source>
+        <translation>多边形面积</translation>
+    </message>
+    <message>
+        <source>Point coordinates</source>
+        <translation>点坐标</translation>
+    </message>
+    <message>
+        <source>Add label</source>
+        <translation>添加标注</translation>
+    </message>
+    <message>
+        <source>click two points</source>
+        <translation>点击两个点</translation>
+    </message>
+    <message>
+        <source>click a point (a roof, a crane's tip)</source>
+        <translation>点击一个点（屋顶、塔吊顶端）</translation>
+    </message>
+    <message>
+        <source>click points; Enter or double-click finishes</source>
+        <translation>依次点击各点；按 Enter 或双击结束</translation>
+    </message>
+    <message>
+        <source>click corners; Enter or double-click finishes</source>
+        <translation>依次点击各角点；按 Enter 或双击结束</translation>
+    </message>
+    <message>
+        <source>click a point, the vertex, another point</source>
+        <translation>依次点击一点、顶点、另一点</translation>
+    </message>
+    <message>
+        <source>click a point</source>
+        <translation>点击一个点</translation>
+    </message>
+    <message>
+        <source>click where the label goes</source>
+        <translation>点击标注的位置</translation>
+    </message>
+    <message>
+        <source>{tool}: {hint}; Esc cancels</source>
+        <translation>{tool}：{hint}；按 Esc 取消</translation>
+    </message>
+    <message>
+        <source>{tool}: nothing under the cursor; {hint}</source>
+        <translation>{tool}：光标下没有对象；{hint}</translation>
+    </message>
+    <message>
+        <source>Height above ground: no ground found under that point</source>
+        <translation>离地高度：该点下方未找到地面</translation>
+    </message>
+    <message>
+        <source>Label text:</source>
+        <translation>标注文字：</translation>
+    </message>
+    <message>
+        <source>⚠ {text}</source>
+        <translation>⚠ {text}</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>▲ Fold the older notices</source>
+        <translation>▲ 收起较早的通知</translation>
+    </message>
+    <message>
+        <source>▼ {folded} more notices (click to show)</source>
+        <translation>▼ 另有 {folded} 条通知（单击显示）</translation>
+    </message>
+    <message>
+        <source>▼ 1 more notice (click to show)</source>
+        <translation>▼ 另有 1 条通知（单击显示）</translation>
+    </message>
+    <message>
+        <source>{v0} has no georeference: placed with {first} (same local coordinates)</source>
+        <translation>{v0} 没有地理参考：已与 {first} 一起放置（相同的局部坐标）</translation>
+    </message>
+    <message>
+        <source>{v0} has no georeference: placed at the view centre</source>
+        <translation>{v0} 没有地理参考：已放在视图中心</translation>
+    </message>
+    <message>
+        <source> (Place… to put it where it belongs)</source>
+        <translation>（用“放置…”把它放到正确位置）</translation>
+    </message>
+    <message>
+        <source>Move origin here</source>
+        <translation>将原点移到此处</translation>
+    </message>
+    <message>
+        <source>{v0} has no extent yet: the scene origin stays</source>
+        <translation>{v0} 尚无范围：场景原点保持不变</translation>
+    </message>
+    <message>
+        <source>Scene origin moved to {v0} ({v1:.5f}°, {v2:.5f}°)</source>
+        <translation>场景原点已移到 {v0}（{v1:.5f}°，{v2:.5f}°）</translation>
+    </message>
+    <message>
+        <source>; {n} layers now far away ({names})</source>
+        <translation>；{n} 个图层现在距离很远（{names}）</translation>
+    </message>
+    <message>
+        <source>; {n} layer now far away ({names})</source>
+        <translation>；{n} 个图层现在距离很远（{names}）</translation>
+    </message>
+    <message>
+        <source>Notices</source>
+        <translation>通知</translation>
+    </message>
+    <message>
+        <source>Scene &amp;origin</source>
+        <translation>场景原点(&amp;O)</translation>
+    </message>
+    <message>
+        <source>Choose a layer in the Layers dock first</source>
+        <translation>请先在图层面板中选择一个图层</translation>
+    </message>
+    <message>
+        <source>Move to &amp;this layer</source>
+        <translation>移到此图层(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Re-place every layer around the current layer (for data far from the others)</source>
+        <translation>以当前图层为中心重新放置所有图层（用于远离其他数据的数据）</translation>
+    </message>
+    <message>
+        <source>Move to &amp;layer</source>
+        <translation>移到图层(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Twinscape project (*.twin)</source>
+        <translation>Twinscape 项目 (*.twin)</translation>
+    </message>
+    <message>
+        <source>Untitled</source>
+        <translation>未命名</translation>
+    </message>
+    <message>
+        <source>the untitled project</source>
+        <translation>未命名项目</translation>
+    </message>
+    <message>
+        <source>Unsaved changes</source>
+        <translation>未保存的更改</translation>
+    </message>
+    <message>
+        <source>Save the changes to {name} before closing it?</source>
+        <translation>关闭前是否保存对 {name} 的更改？</translation>
+    </message>
+    <message>
+        <source>Save project</source>
+        <translation>保存项目</translation>
+    </message>
+    <message>
+        <source>Could not save</source>
+        <translation>无法保存</translation>
+    </message>
+    <message>
+        <source>{v0}: {v1}</source>
+        <translation>{v0}: {v1}</translation>
+    </message>
+    <message>
+        <source>Saved {path}</source>
+        <translation>已保存 {path}</translation>
+    </message>
+    <message>
+        <source>{v0}[*] — Twinscape</source>
+        <translation>{v0}[*] — Twinscape</translation>
+    </message>
+    <message>
+        <source>Surface</source>
+        <translation>表面</translation>
+    </message>
+    <message>
+        <source>Points</source>
+        <translation>点</translation>
+    </message>
+    <message>
+        <source>Iso-surface</source>
+        <translation>等值面</translation>
+    </message>
+    <message>
+        <source>Contours</source>
+        <translation>等值线</translation>
+    </message>
+    <message>
+        <source>Slice</source>
+        <translation>切片</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>导出…</translation>
+    </message>
+    <message>
+        <source>Save this result as GeoTIFF (rasters), CSV (values at points, at the clock's time) or VTK</source>
+        <translation>将此结果保存为 GeoTIFF（栅格）、CSV（各点在时钟时间的值）或 VTK</translation>
+    </message>
+    <message>
+        <source>Colour map</source>
+        <translation>色带</translation>
+    </message>
+    <message>
+        <source>Display</source>
+        <translation>显示方式</translation>
+    </message>
+    <message>
+        <source>Iso value</source>
+        <translation>等值</translation>
+    </message>
+    <message>
+        <source>Height by</source>
+        <translation>高度依据</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>(flat)</source>
+        <translation>（平面）</translation>
+    </message>
+    <message>
+        <source>one state</source>
+        <translation>单一状态</translation>
+    </message>
+    <message>
+        <source>Export {layer}</source>
+        <translation>导出 {layer}</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>Export image</source>
+        <translation>导出图像</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>尺寸</translation>
+    </message>
+    <message>
+        <source>No title</source>
+        <translation>无标题</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Legends</source>
+        <translation>图例</translation>
+    </message>
+    <message>
+        <source>North arrow</source>
+        <translation>指北针</translation>
+    </message>
+    <message>
+        <source>Scale bar</source>
+        <translation>比例尺</translation>
+    </message>
+    <message>
+        <source>Date: {time}</source>
+        <translation>日期：{time}</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>PNG image (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+    <message>
+        <source>Could not export: {reason}</source>
+        <translation>无法导出：{reason}</translation>
+    </message>
+    <message>
+        <source>Exported {w:,} x {h:,} px to {path}</source>
+        <translation>已导出 {w:,} x {h:,} 像素到 {path}</translation>
+    </message>
+    <message>
+        <source>&amp;Export image…</source>
+        <translation>导出图像(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>Save the view as a PNG at 2-4x the window's size, with title, legends and date</source>
+        <translation>将视图保存为窗口尺寸 2-4 倍的 PNG，可带标题、图例和日期</translation>
+    </message>
+    <message>
+        <source>&amp;Live</source>
+        <translation>实时(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Add feed…</source>
+        <translation>添加数据源(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>Show a live sensor feed (MQTT, SensorThings, a recording, sim://demo) as a layer</source>
+        <translation>将实时传感器数据源（MQTT、SensorThings、录制文件、sim://demo）显示为图层</translation>
+    </message>
+    <message>
+        <source>&amp;Go live (clock to now)</source>
+        <translation>回到实时(&amp;G)（时钟调到现在）</translation>
+    </message>
+    <message>
+        <source>idle</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <source>connecting</source>
+        <translation>正在连接</translation>
+    </message>
+    <message>
+        <source>connected</source>
+        <translation>已连接</translation>
+    </message>
+    <message>
+        <source>reconnecting</source>
+        <translation>正在重新连接</translation>
+    </message>
+    <message>
+        <source>refused</source>
+        <translation>被拒绝</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
         <source>The quantity that colours and sizes the glyphs (legend and labels follow)</source>
         <translation>决定符号颜色和大小的物理量（图例和标签随之变化）</translation>
     </message>
@@ -1576,108 +2972,60 @@ Applied (Edit › Undo to go back).</source>
         <translation>，被拒绝 {n:,}</translation>
     </message>
     <message>
-        <source>red ≥ {level}</source>
-        <translation>红色 ≥ {level}</translation>
+        <source>Line of sight: click the observer's point, then the target (Esc cancels)</source>
+        <translation>通视分析：先单击观察点，再单击目标点（Esc 取消）</translation>
     </message>
     <message>
-        <source>orange ≥ {level}</source>
-        <translation>橙色 ≥ {level}</translation>
+        <source>Viewshed: click where the observer stands ({radius:g} m around, Esc cancels)</source>
+        <translation>视域分析：单击观察者所在位置（周围 {radius:g} m，Esc 取消）</translation>
     </message>
     <message>
-        <source>grey: stale</source>
-        <translation>灰色：失效</translation>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
     </message>
     <message>
-        <source>heat: movers per cell (≥ {n})</source>
-        <translation>热度：每单元移动目标数（≥ {n}）</translation>
+        <source>Nothing under the cursor there: click on a building or the ground</source>
+        <translation>光标处没有对象：请单击建筑或地面</translation>
     </message>
     <message>
-        <source>, </source>
-        <translation>，</translation>
+        <source>Line of sight: now click the target</source>
+        <translation>通视分析：现在单击目标点</translation>
     </message>
     <message>
-        <source>Bookmarks and tours</source>
-        <translation>书签与导览</translation>
+        <source>Line of sight: {exc}</source>
+        <translation>通视分析：{exc}</translation>
     </message>
     <message>
-        <source>Name for the current view</source>
-        <translation>当前视图的名称</translation>
+        <source>Line of sight: visible, {distance:.1f} m</source>
+        <translation>通视分析：可见，距离 {distance:.1f} m</translation>
     </message>
     <message>
-        <source>Add view</source>
-        <translation>添加视图</translation>
+        <source>Line of sight: blocked {blocked:.1f} m from the eye (of {distance:.1f} m) at E {e:.1f} N {n:.1f} U {u:.1f} m</source>
+        <translation>通视分析：在距视点 {blocked:.1f} m 处被遮挡（全长 {distance:.1f} m），遮挡点 E {e:.1f} N {n:.1f} U {u:.1f} m</translation>
     </message>
     <message>
-        <source>Save the current view as a bookmark (with a thumbnail)</source>
-        <translation>将当前视图保存为书签（含缩略图）</translation>
+        <source>Viewshed</source>
+        <translation>视域</translation>
     </message>
     <message>
-        <source>Fly to</source>
-        <translation>飞往</translation>
+        <source>Viewshed %p%</source>
+        <translation>视域 %p%</translation>
     </message>
     <message>
-        <source>Rename</source>
-        <translation>重命名</translation>
+        <source>Viewshed: casting rays…</source>
+        <translation>视域分析：正在投射光线…</translation>
     </message>
     <message>
-        <source>Up</source>
-        <translation>上移</translation>
+        <source>Viewshed: {message}</source>
+        <translation>视域分析：{message}</translation>
     </message>
     <message>
-        <source>Down</source>
-        <translation>下移</translation>
+        <source>cancelled, nothing was added</source>
+        <translation>已取消，未添加任何内容</translation>
     </message>
     <message>
-        <source>Delete</source>
-        <translation>删除</translation>
-    </message>
-    <message>
-        <source>Bookmarks</source>
-        <translation>书签</translation>
-    </message>
-    <message>
-        <source>Tours</source>
-        <translation>导览</translation>
-    </message>
-    <message>
-        <source>Name for the current view, e.g. {name}</source>
-        <translation>当前视图的名称，例如 {name}</translation>
-    </message>
-    <message>
-        <source>View 1</source>
-        <translation>视图 1</translation>
-    </message>
-    <message>
-        <source>deleted '{name}'; tour {tours} will skip that stop</source>
-        <translation>已删除“{name}”；导览 {tours} 将跳过该站点</translation>
-    </message>
-    <message>
-        <source>&amp;Bookmarks and tours</source>
-        <translation>书签与导览(&amp;B)</translation>
-    </message>
-    <message>
-        <source>&amp;Add bookmark (current view)</source>
-        <translation>添加书签（当前视图）(&amp;A)</translation>
-    </message>
-    <message>
-        <source>&amp;Next bookmark</source>
-        <translation>下一个书签(&amp;N)</translation>
-    </message>
-    <message>
-        <source>&amp;Previous bookmark</source>
-        <translation>上一个书签(&amp;P)</translation>
-    </message>
-    <message>
-        <source>&amp;Play tour</source>
-        <translation>播放导览(&amp;P)</translation>
-    </message>
-    <message>
-        <source>&amp;Stop tour</source>
-        <translation>停止导览(&amp;S)</translation>
-    </message>
-    <message>
-        <source>&amp;Export tour as video…</source>
-        <translation>将导览导出为视频(&amp;E)…</translation>
+        <source>Viewshed: {seen:,.0f} of {ground:,.0f} m² of ground and {facades:,} facade points seen within {radius:g} m</source>
+        <translation>视域分析：{radius:g} m 范围内可见地面 {seen:,.0f} m²（共 {ground:,.0f} m²）及 {facades:,} 个立面采样点</translation>
     </message>
     <message>
         <source>Bookmark</source>
@@ -1690,10 +3038,6 @@ Applied (Edit › Undo to go back).</source>
     <message>
         <source>Flight (s)</source>
         <translation>飞行（秒）</translation>
-    </message>
-    <message>
-        <source>Layers</source>
-        <translation>图层</translation>
     </message>
     <message>
         <source>Clock</source>
@@ -1788,22 +3132,6 @@ Applied (Edit › Undo to go back).</source>
         <translation>还没有导览：点击“新建”，然后将书签添加为站点</translation>
     </message>
     <message>
-        <source>no tour to play (make one in Present &gt; Bookmarks and tours)</source>
-        <translation>没有可播放的导览（请在“演示 &gt; 书签与导览”中创建）</translation>
-    </message>
-    <message>
-        <source>tour '{tour}' has no stop to play</source>
-        <translation>导览“{tour}”没有可播放的站点</translation>
-    </message>
-    <message>
-        <source>tour '{tour}': no layer named '{layer}'</source>
-        <translation>导览“{tour}”：没有名为“{layer}”的图层</translation>
-    </message>
-    <message>
-        <source>tour '{tour}': {problem}</source>
-        <translation>导览“{tour}”：{problem}</translation>
-    </message>
-    <message>
         <source>Export tour as video</source>
         <translation>将导览导出为视频</translation>
     </message>
@@ -1844,212 +3172,124 @@ Applied (Edit › Undo to go back).</source>
         <translation>导出已停止（退出码 {code}）</translation>
     </message>
     <message>
-        <source>&amp;Present</source>
-        <translation>演示(&amp;P)</translation>
+        <source>no tour to play (make one in Present &gt; Bookmarks and tours)</source>
+        <translation>没有可播放的导览（请在“演示 &gt; 书签与导览”中创建）</translation>
     </message>
     <message>
-        <source>Distance</source>
-        <translation>距离</translation>
+        <source>tour '{tour}' has no stop to play</source>
+        <translation>导览“{tour}”没有可播放的站点</translation>
     </message>
     <message>
-        <source>Height above ground</source>
-        <translation>离地高度</translation>
+        <source>tour '{tour}': no layer named '{layer}'</source>
+        <translation>导览“{tour}”：没有名为“{layer}”的图层</translation>
     </message>
     <message>
-        <source>Polyline length</source>
-        <translation>折线长度</translation>
+        <source>tour '{tour}': {problem}</source>
+        <translation>导览“{tour}”：{problem}</translation>
     </message>
     <message>
-        <source>Polygon area</source>
-        <translation>多边形面积</translation>
+        <source>depth</source>
+        <translation>水深</translation>
     </message>
     <message>
-        <source>Angle</source>
-        <translation>角度</translation>
+        <source>water_level</source>
+        <translation>水位</translation>
     </message>
     <message>
-        <source>Point coordinates</source>
-        <translation>点坐标</translation>
+        <source>excess</source>
+        <translation>超出</translation>
     </message>
     <message>
-        <source>Add label</source>
-        <translation>添加标注</translation>
+        <source>height</source>
+        <translation>高度</translation>
     </message>
     <message>
-        <source>click two points</source>
-        <translation>点击两个点</translation>
+        <source>limit</source>
+        <translation>限高</translation>
     </message>
     <message>
-        <source>click a point (a roof, a crane's tip)</source>
-        <translation>点击一个点（屋顶、塔吊顶端）</translation>
+        <source>step {step} of {count}</source>
+        <translation>第 {step} 步，共 {count} 步</translation>
     </message>
     <message>
-        <source>click points; Enter or double-click finishes</source>
-        <translation>依次点击各点；按 Enter 或双击结束</translation>
+        <source>between steps {first} and {second} ({fraction})</source>
+        <translation>第 {first} 步与第 {second} 步之间（{fraction}）</translation>
     </message>
     <message>
-        <source>click corners; Enter or double-click finishes</source>
-        <translation>依次点击各角点；按 Enter 或双击结束</translation>
+        <source>red ≥ {level}</source>
+        <translation>红色 ≥ {level}</translation>
     </message>
     <message>
-        <source>click a point, the vertex, another point</source>
-        <translation>依次点击一点、顶点、另一点</translation>
+        <source>orange ≥ {level}</source>
+        <translation>橙色 ≥ {level}</translation>
     </message>
     <message>
-        <source>click a point</source>
-        <translation>点击一个点</translation>
+        <source>grey: stale</source>
+        <translation>灰色：失效</translation>
     </message>
     <message>
-        <source>click where the label goes</source>
-        <translation>点击标注的位置</translation>
+        <source>heat: movers per cell (≥ {n})</source>
+        <translation>热度：每单元移动目标数（≥ {n}）</translation>
     </message>
     <message>
-        <source>{tool}: {hint}; Esc cancels</source>
-        <translation>{tool}：{hint}；按 Esc 取消</translation>
+        <source>, </source>
+        <translation>，</translation>
     </message>
     <message>
-        <source>{tool}: nothing under the cursor; {hint}</source>
-        <translation>{tool}：光标下没有对象；{hint}</translation>
+        <source>Sun hours (h)</source>
+        <translation>日照时数 (h)</translation>
     </message>
     <message>
-        <source>Height above ground: no ground found under that point</source>
-        <translation>离地高度：该点下方未找到地面</translation>
+        <source>Visible (1 = seen)</source>
+        <translation>可见（1 = 可见）</translation>
     </message>
     <message>
-        <source>Label text:</source>
-        <translation>标注文字：</translation>
+        <source>sun azimuth {azimuth:.1f}°, elevation {elevation:.1f}°</source>
+        <translation>太阳方位角 {azimuth:.1f}°，高度角 {elevation:.1f}°</translation>
     </message>
     <message>
-        <source>&amp;Tools</source>
-        <translation>工具(&amp;T)</translation>
+        <source>{layer}: Elevation (m)</source>
+        <translation>{layer}：高程（m）</translation>
     </message>
     <message>
-        <source>&amp;Measure</source>
-        <translation>量测(&amp;M)</translation>
+        <source>tile {index} failed: {error}</source>
+        <translation>瓦片 {index} 失败：{error}</translation>
     </message>
     <message>
-        <source>&amp;Finish measurement</source>
-        <translation>完成量测(&amp;F)</translation>
+        <source>tile {index}</source>
+        <translation>瓦片 {index}</translation>
     </message>
     <message>
-        <source>&amp;Cancel measurement</source>
-        <translation>取消量测(&amp;C)</translation>
+        <source>level {level}: {name}</source>
+        <translation>第 {level} 级：{name}</translation>
     </message>
     <message>
-        <source>Add &amp;label</source>
-        <translation>添加标注(&amp;L)</translation>
+        <source>Zone being drawn</source>
+        <translation>正在绘制的区域</translation>
     </message>
     <message>
-        <source>&amp;Section</source>
-        <translation>剖切(&amp;S)</translation>
+        <source>frame {ms:.0f} ms</source>
+        <translation>帧 {ms:.0f} ms</translation>
     </message>
     <message>
-        <source>Section &amp;box</source>
-        <translation>剖切盒(&amp;B)</translation>
+        <source>points drawn {n:,}</source>
+        <translation>绘制点数 {n:,}</translation>
     </message>
     <message>
-        <source>Clipping &amp;plane</source>
-        <translation>剖切面(&amp;P)</translation>
+        <source>triangles drawn {n:,}</source>
+        <translation>绘制三角形 {n:,}</translation>
     </message>
     <message>
-        <source>Section &amp;outline</source>
-        <translation>剖切轮廓线(&amp;O)</translation>
+        <source>tiles visited {visited:,}, selected {selected:,}, culled {culled:,}</source>
+        <translation>瓦片：访问 {visited:,}，选中 {selected:,}，剔除 {culled:,}</translation>
     </message>
     <message>
-        <source>Section &amp;handles</source>
-        <translation>剖切控制柄(&amp;H)</translation>
+        <source>tiles loaded {loaded:,}, pending {pending:,}, failed {failed:,}</source>
+        <translation>瓦片：已加载 {loaded:,}，等待 {pending:,}，失败 {failed:,}</translation>
     </message>
     <message>
-        <source>Length</source>
-        <translation>长度</translation>
-    </message>
-    <message>
-        <source>Area</source>
-        <translation>面积</translation>
-    </message>
-    <message>
-        <source>distance</source>
-        <translation>距离</translation>
-    </message>
-    <message>
-        <source>horizontal</source>
-        <translation>水平</translation>
-    </message>
-    <message>
-        <source>vertical</source>
-        <translation>垂直</translation>
-    </message>
-    <message>
-        <source>height above ground</source>
-        <translation>离地高度</translation>
-    </message>
-    <message>
-        <source>length</source>
-        <translation>长度</translation>
-    </message>
-    <message>
-        <source>horizontal length</source>
-        <translation>水平长度</translation>
-    </message>
-    <message>
-        <source>area (horizontal)</source>
-        <translation>面积（水平投影）</translation>
-    </message>
-    <message>
-        <source>area (surface)</source>
-        <translation>面积（表面）</translation>
-    </message>
-    <message>
-        <source>perimeter</source>
-        <translation>周长</translation>
-    </message>
-    <message>
-        <source>angle</source>
-        <translation>角度</translation>
-    </message>
-    <message>
-        <source>lat {lat}°, lon {lon}°, h {h} m</source>
-        <translation>纬度 {lat}°，经度 {lon}°，高 {h} m</translation>
-    </message>
-    <message>
-        <source>Measurements</source>
-        <translation>量测</translation>
-    </message>
-    <message>
-        <source>Measurement</source>
-        <translation>量测项</translation>
-    </message>
-    <message>
-        <source>Details</source>
-        <translation>详情</translation>
-    </message>
-    <message>
-        <source>Label</source>
-        <translation>标注</translation>
-    </message>
-    <message>
-        <source>Marker</source>
-        <translation>标记</translation>
-    </message>
-    <message>
-        <source>Colour</source>
-        <translation>颜色</translation>
-    </message>
-    <message>
-        <source>Annotations</source>
-        <translation>标注</translation>
-    </message>
-    <message>
-        <source>&amp;Copy measurement</source>
-        <translation>复制量测结果(&amp;C)</translation>
-    </message>
-    <message>
-        <source>Copy</source>
-        <translation>复制</translation>
-    </message>
-    <message>
-        <source>Label colour</source>
-        <translation>标注颜色</translation>
+        <source>geometry {geometry:.1f} MiB, textures {textures:.1f} MiB, evicted {evicted:,}</source>
+        <translation>几何 {geometry:.1f} MiB，纹理 {textures:.1f} MiB，淘汰 {evicted:,}</translation>
     </message>
 </context>
 </TS>
