@@ -21,7 +21,7 @@ LABELS = {
     "default": QT_TR_NOOP("Default colours"), "elevation": QT_TR_NOOP("Elevation"), "rgb": QT_TR_NOOP("RGB (true colour)"), "intensity": QT_TR_NOOP("Intensity"),
     "classification": QT_TR_NOOP("Classification (ASPRS)"), "class": QT_TR_NOOP("Class"), "storey": QT_TR_NOOP("Storey"), "material": QT_TR_NOOP("Material"),
     "deviation": QT_TR_NOOP("Deviation from design (m)"), "status": QT_TR_NOOP("Comparison status"),
-    "schedule_status": QT_TR_NOOP("Schedule status (planned vs actual)"),
+    "schedule_status": QT_TR_NOOP("Schedule status (planned vs actual)"), "value": QT_TR_NOOP("Value"),
 }
 PROPERTIES_GROUP = QT_TR_NOOP("Properties")
 

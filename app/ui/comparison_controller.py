@@ -153,7 +153,7 @@ class ComparisonController:
             self.scene.layers.append(layer)
         self.refresh()
         counts = data.status_counts()
-        self.window.statusBar().showMessage(tr("Compared: ") + ", ".join(f"{v} {k}" for k, v in counts.items()), 8000)
+        self.window.statusBar().showMessage(tr("Compared: ") + ", ".join(f"{v} " + tr(k) for k, v in counts.items()), 8000)
 
     def show_error(self, text: str) -> None:
         self.window.errors.append(text)

@@ -128,7 +128,7 @@ class ComparisonDock(QDockWidget):
         summary = self.layer.data.summary
         summary = summary.get("progress") or summary  # the report's summary keeps progress_summary() there
         overall = summary.get("overall") or {}
-        counts = ", ".join(f"{overall.get(s, 0)} {s}" for s in STATUSES)
+        counts = ", ".join(f"{overall.get(s, 0)} " + tr(s) for s in STATUSES)
         self.overall.setText(tr('<b>{v0}</b>: progress {v1:.1f}% of {v2} elements ({counts}); tolerance ±{v4:g} m').format(v0=self.layer.name, v1=float(overall.get('progress_pct', 0.0)), v2=overall.get('elements', self.layer.data.n_elements), counts=counts, v4=self.layer.tolerance))
         self._fill_groups(self.by_storey, summary.get("by_storey") or {})
         self._fill_groups(self.by_class, summary.get("by_class") or {})

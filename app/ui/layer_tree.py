@@ -49,8 +49,15 @@ FILTER_HELP = (
 )
 
 
+COUNT_TEXT = {"points": QT_TR_NOOP("{n:,} points"), "triangles": QT_TR_NOOP("{n:,} triangles"),  # a layer's counts, shown
+              "elements": QT_TR_NOOP("{n:,} elements"), "tiles": QT_TR_NOOP("{n:,} tiles"),
+              "time steps": QT_TR_NOOP("{n:,} time steps"), "sensors": QT_TR_NOOP("{n:,} sensors"),
+              "tasks": QT_TR_NOOP("{n:,} tasks"), "linked elements": QT_TR_NOOP("{n:,} linked elements")}
+
+
 def _summary(layer: Layer) -> str:
-    parts = [f"{v:,} {k}" for k, v in layer.counts().items() if v]
+    parts = [tr(COUNT_TEXT[k]).format(n=v) if k in COUNT_TEXT else f"{v:,} " + tr(k)
+             for k, v in layer.counts().items() if v]
     return ", ".join(parts)
 
 

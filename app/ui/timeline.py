@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.model.clock import SPEED_PRESETS, STEPS, SceneClock, shifted
-from app.ui.i18n import tr
+from app.ui.i18n import QT_TR_NOOP, tr
 
 SLIDER_STEPS = 10_000
 TICK_HZ = 20
@@ -107,6 +107,10 @@ class DateTicks(QWidget):
         painter.end()
 
 
+STEP_WORDS = (QT_TR_NOOP("minute"), QT_TR_NOOP("hour"), QT_TR_NOOP("day"), QT_TR_NOOP("week"), QT_TR_NOOP("month"),
+              QT_TR_NOOP("year"))  # the clock's step keys (app.model.clock.STEPS), shown translated
+
+
 class SetTimeDialog(QDialog):
     """Type a date and time (wall-clock time in the clock's zone), within the clock's range."""
 
@@ -165,8 +169,9 @@ class TimelineDock(QDockWidget):
         self.speed_box.activated.connect(lambda i: self.clock.set_speed(float(self.speed_box.itemData(i))))
         self.step_box = QComboBox()
         self.step_box.setToolTip(tr("How far the step buttons and Left/Right move"))
-        self.step_box.addItems(STEPS)
-        self.step_box.activated.connect(lambda i: self.clock.set_step(self.step_box.itemText(i)))
+        for step in STEPS:  # shown translated, the clock's key as item data
+            self.step_box.addItem(tr(step), step)
+        self.step_box.activated.connect(lambda i: self.clock.set_step(self.step_box.itemData(i)))
         self._build_actions()
         self.buttons: dict[str, QToolButton] = {}
         row = QHBoxLayout()
@@ -280,7 +285,7 @@ class TimelineDock(QDockWidget):
         self.speed_box.setCurrentIndex(index)
 
     def _on_step(self, step: str) -> None:
-        self.step_box.setCurrentText(step)
+        self.step_box.setCurrentIndex(max(0, self.step_box.findData(step)))
 
     # --- the user and the timer -----------------------------------------------------------------
     def _on_slider(self, value: int) -> None:

@@ -1222,6 +1222,38 @@ ${roof type} == "flat"    [Pset_WallCommon.IsExternal] == true    class == "IfcW
 没有该属性或属性值类型不同的要素不符合条件。</translation>
     </message>
     <message>
+        <source>{n:,} points</source>
+        <translation>{n:,} 个点</translation>
+    </message>
+    <message>
+        <source>{n:,} triangles</source>
+        <translation>{n:,} 个三角形</translation>
+    </message>
+    <message>
+        <source>{n:,} elements</source>
+        <translation>{n:,} 个构件</translation>
+    </message>
+    <message>
+        <source>{n:,} tiles</source>
+        <translation>{n:,} 个瓦片</translation>
+    </message>
+    <message>
+        <source>{n:,} time steps</source>
+        <translation>{n:,} 个时间步</translation>
+    </message>
+    <message>
+        <source>{n:,} sensors</source>
+        <translation>{n:,} 个传感器</translation>
+    </message>
+    <message>
+        <source>{n:,} tasks</source>
+        <translation>{n:,} 项任务</translation>
+    </message>
+    <message>
+        <source>{n:,} linked elements</source>
+        <translation>{n:,} 个关联构件</translation>
+    </message>
+    <message>
         <source>file not found</source>
         <translation>文件未找到</translation>
     </message>
@@ -1578,6 +1610,30 @@ Re-link them too?</source>
     <message>
         <source>Exported {name} to {path}</source>
         <translation>已将 {name} 导出到 {path}</translation>
+    </message>
+    <message>
+        <source>minute</source>
+        <translation>分钟</translation>
+    </message>
+    <message>
+        <source>hour</source>
+        <translation>小时</translation>
+    </message>
+    <message>
+        <source>day</source>
+        <translation>天</translation>
+    </message>
+    <message>
+        <source>week</source>
+        <translation>周</translation>
+    </message>
+    <message>
+        <source>month</source>
+        <translation>月</translation>
+    </message>
+    <message>
+        <source>year</source>
+        <translation>年</translation>
     </message>
     <message>
         <source>Speed</source>
