@@ -49,6 +49,7 @@ class MeasureControls:
         self.win = win
         self.dock = AnnotationsDock(win)
         win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        win.tabifyDockWidget(win.properties, self.dock)  # tabs with Properties: the view keeps its room
         self.dock.hide()  # until the first measurement or label
         self.tool = MeasureTool(win, on_mode=self._mode_changed)
         menu = self.menu = tools_menu(win)

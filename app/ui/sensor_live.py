@@ -228,9 +228,11 @@ def install_sensors(win: "MainWindow") -> LiveController:
     win.live = live
     live.alerts_dock = AlertsDock(win.scene, win)
     win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, live.alerts_dock)
+    win.tabifyDockWidget(win.properties, live.alerts_dock)  # tabs with Properties: the view keeps its room
     live.alerts_dock.hide()
     live.chart = SensorChartDock(win.scene, win)
     win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, live.chart)
+    win.tabifyDockWidget(win.properties, live.chart)
     live.chart.hide()
     live.panel = install_sensor_panel(win, live)
     menu = live_menu(win)
