@@ -34,7 +34,9 @@ class ComparisonController:
         self.deviation_dock = DeviationDock(self.scene, window)
         self.comparison_dock = ComparisonDock(self.scene, window)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.deviation_dock)
-        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.comparison_dock)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.comparison_dock)
+        window.tabifyDockWidget(self.deviation_dock, self.comparison_dock)  # the bottom keeps only the timeline: a
+        # tall progress table beside it took 400 px of height from the view
         self.deviation_dock.hide()
         self.comparison_dock.hide()
         self.scene.layers.inserted.connect(self._on_inserted)
@@ -57,6 +59,7 @@ class ComparisonController:
         if layer is not None and not self.deviation_dock.isVisible() and layer.computed:
             self.deviation_dock.show()
             self.comparison_dock.show()
+            self.comparison_dock.raise_()  # progress by storey first; the histogram is the next tab
 
     def _on_inserted(self, _index: int, layer: Layer) -> None:
         if isinstance(layer, ComparisonLayer):
