@@ -31,12 +31,14 @@ class ComparisonController:
         self.window = window
         self.scene = window.scene
         self.task: Task | None = None
+        from app.ui.dock_tabs import tab_beside_when_shown
+
         self.deviation_dock = DeviationDock(self.scene, window)
         self.comparison_dock = ComparisonDock(self.scene, window)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.deviation_dock)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.comparison_dock)
-        window.tabifyDockWidget(self.deviation_dock, self.comparison_dock)  # the bottom keeps only the timeline: a
-        # tall progress table beside it took 400 px of height from the view
+        tab_beside_when_shown(window, self.deviation_dock, self.comparison_dock)  # the bottom keeps only the
+        # timeline: a tall progress table beside it took 400 px of height from the view
         self.deviation_dock.hide()
         self.comparison_dock.hide()
         self.scene.layers.inserted.connect(self._on_inserted)

@@ -47,9 +47,11 @@ class MeasureControls:
 
     def __init__(self, win: "MainWindow") -> None:
         self.win = win
+        from app.ui.dock_tabs import tab_beside_when_shown
+
         self.dock = AnnotationsDock(win)
         win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
-        win.tabifyDockWidget(win.properties, self.dock)  # tabs with Properties: the view keeps its room
+        tab_beside_when_shown(win, win.properties, self.dock)  # tabs with Properties: the view keeps its room
         self.dock.hide()  # until the first measurement or label
         self.tool = MeasureTool(win, on_mode=self._mode_changed)
         menu = self.menu = tools_menu(win)

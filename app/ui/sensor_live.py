@@ -222,17 +222,18 @@ def install_sensors(win: "MainWindow") -> LiveController:
     from app.ui.alerts_dock import AlertsDock
     from app.ui.feed_dialog import FeedDialog
     from app.ui.sensor_chart import SensorChartDock
+    from app.ui.dock_tabs import tab_beside_when_shown
     from app.ui.sensor_panel import install_sensor_panel
 
     live = LiveController(win)
     win.live = live
     live.alerts_dock = AlertsDock(win.scene, win)
     win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, live.alerts_dock)
-    win.tabifyDockWidget(win.properties, live.alerts_dock)  # tabs with Properties: the view keeps its room
+    tab_beside_when_shown(win, win.properties, live.alerts_dock)  # tabs with Properties: the view keeps its room
     live.alerts_dock.hide()
     live.chart = SensorChartDock(win.scene, win)
     win.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, live.chart)
-    win.tabifyDockWidget(win.properties, live.chart)
+    tab_beside_when_shown(win, win.properties, live.chart)
     live.chart.hide()
     live.panel = install_sensor_panel(win, live)
     menu = live_menu(win)
