@@ -40,19 +40,21 @@ def _settle(canvas: Any, limit_s: float) -> None:
     canvas.tick(render=False)
 
 
-def check_output(output: str) -> str:
-    """The image path that will be written (".png" added when there is no extension), or LoadError
+def check_output(output: str, extensions: tuple[str, ...] = IMAGE_EXTENSIONS, kind: str = "image") -> str:
+    """The path that will be written (the first extension added when there is none), or LoadError
     saying why it cannot be: checked by creating (and removing) a file in its folder, so a
-    read-only mount, /proc or a missing folder fail now and not after a long load."""
+    read-only mount, /proc or a missing folder fail now and not after a long load. One check for
+    `render`'s images and `video`'s MP4s."""
+    example = f"OUT{extensions[0]}"
     if not output or output.endswith(os.sep) or os.path.isdir(output):
-        raise LoadError(output, "is a directory (give an image file name, e.g. OUT.png)")
+        raise LoadError(output, f"is a directory (give {'an' if kind[0] in 'aeiou' else 'a'} {kind} file name, e.g. {example})")
     ext = os.path.splitext(output)[1].lower()
     if not ext:
-        output, ext = output + ".png", ".png"
+        output, ext = output + extensions[0], extensions[0]
         if os.path.isdir(output):
-            raise LoadError(output, "is a directory (give an image file name, e.g. OUT.png)")
-    if ext not in IMAGE_EXTENSIONS:
-        raise LoadError(output, f"unsupported image type '{ext}' (use {', '.join(IMAGE_EXTENSIONS)})")
+            raise LoadError(output, f"is a directory (give {'an' if kind[0] in 'aeiou' else 'a'} {kind} file name, e.g. {example})")
+    if ext not in extensions:
+        raise LoadError(output, f"unsupported {kind} type '{ext}' (use {', '.join(extensions)})")
     folder = os.path.dirname(os.path.abspath(output))
     if not os.path.isdir(folder):
         raise LoadError(output, f"folder {folder} does not exist")

@@ -39,25 +39,9 @@ def even_size(size: tuple[int, int]) -> tuple[int, int]:
 
 def check_video_output(output: str) -> str:
     """The MP4 path, or LoadError saying why it cannot be written (checked by creating a file there)."""
-    if not output or output.endswith(os.sep) or os.path.isdir(output):
-        raise LoadError(output, "is a directory (give a video file name, e.g. OUT.mp4)")
-    ext = os.path.splitext(output)[1].lower()
-    if not ext:
-        output, ext = output + ".mp4", ".mp4"
-    if ext not in VIDEO_EXTENSIONS:
-        raise LoadError(output, f"unsupported video type '{ext}' (use {', '.join(VIDEO_EXTENSIONS)})")
-    folder = os.path.dirname(os.path.abspath(output))
-    if not os.path.isdir(folder):
-        raise LoadError(output, f"folder {folder} does not exist")
-    if os.path.lexists(output) and not os.path.isfile(output):
-        raise LoadError(output, "exists and is not a regular file")
-    try:
-        fd, probe = tempfile.mkstemp(dir=folder, prefix=".twinscape-probe-", suffix=ext)
-    except OSError as exc:
-        raise LoadError(output, f"cannot write in {folder}: {exc.strerror or exc}") from None
-    os.close(fd)
-    os.unlink(probe)
-    return output
+    from app.render import check_output
+
+    return check_output(output, VIDEO_EXTENSIONS, "video")
 
 
 def choose_tour(project: str, name: str | None) -> Tour:

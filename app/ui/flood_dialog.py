@@ -22,12 +22,11 @@ from app.model.color_range import height_datum
 from app.model.layers import BimLayer, Layer, MeshLayer, PointCloudLayer, TilesetLayer
 from app.model.results import ResultLayer
 from app.ui.i18n import QT_TR_NOOP, tr
+from app.ui.planning_menu import PLANNING_MENU, planning_menu  # noqa: F401 - shared submenu
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
-PLANNING_TITLE = QT_TR_NOOP("&Planning")  # shown as tr(PLANNING_TITLE); SUN's installer finds the menu by its object name
-PLANNING_MENU = "planning_menu"  # i18n: not shown (object name)
 # height_datum()'s labels (kept in English in the run's parameters), translated where shown
 DATUM_WORDS = {"local": QT_TR_NOOP("local"), "ellipsoidal": QT_TR_NOOP("ellipsoidal")}
 
@@ -36,17 +35,6 @@ def datum_label(datum: str) -> str:
     """"m, local" -> "m, <local in the interface's language>"; a named datum stays as written."""
     unit, sep, word = datum.partition(", ")
     return f"{unit}, {tr(DATUM_WORDS[word])}" if sep and word in DATUM_WORDS else datum
-
-
-def planning_menu(win: "MainWindow") -> QMenu:
-    """Analysis > Planning, made by whichever helper comes first (SUN's sun tools, FLOOD's)."""
-    for action in win.analysis_menu.actions():
-        menu = action.menu()
-        if menu is not None and (menu.objectName() == PLANNING_MENU or menu.title() in (PLANNING_TITLE, tr(PLANNING_TITLE))):
-            return menu
-    menu = win.analysis_menu.addMenu(tr(PLANNING_TITLE))
-    menu.setObjectName(PLANNING_MENU)
-    return menu
 
 
 def install_planning(win: "MainWindow") -> None:

@@ -24,13 +24,12 @@ from PySide6.QtWidgets import (
 from app.model.layers import Layer
 from app.tasks import Task
 from app.ui.i18n import QT_TR_NOOP, tr
+from app.ui.planning_menu import PLANNING_MENU, planning_menu  # noqa: F401 - shared submenu
 from loaders.base import Georef
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
-PLANNING_TITLE = QT_TR_NOOP("&Planning")  # shown as tr(PLANNING_TITLE); the menu is found by its object name
-PLANNING_MENU = "planning_menu"  # i18n: not shown (object name, shared with FLOOD's installer)
 # (key, label): the key names the day for reference_day/GB_WINDOWS and stays English; the label is shown as tr(label)
 DAYS = (("winter solstice", QT_TR_NOOP("Winter solstice (\u51ac\u81f3)")),  # i18n: not shown (the key)
         ("great cold", QT_TR_NOOP("Great Cold (\u5927\u5bd2)")),  # i18n: not shown (the key)
@@ -38,17 +37,6 @@ DAYS = (("winter solstice", QT_TR_NOOP("Winter solstice (\u51ac\u81f3)")),  # i1
 WINDOWS = ((time(8), time(16)), (time(9), time(15)))
 ERROR_RGB = "#b00020"
 UI_STATE_KEY = "sun"  # scene.ui_state entry saved with the project: {"shadows": bool}
-
-
-def planning_menu(win: "MainWindow") -> QMenu:
-    """Analysis > Planning: made by whichever helper's installer runs first (FLOOD's or SUN's)."""
-    for action in win.analysis_menu.actions():
-        menu = action.menu()
-        if menu is not None and (menu.objectName() == PLANNING_MENU or menu.title() in (PLANNING_TITLE, tr(PLANNING_TITLE))):
-            return menu
-    menu = win.analysis_menu.addMenu(tr(PLANNING_TITLE))
-    menu.setObjectName(PLANNING_MENU)
-    return menu
 
 
 def install_sun(win: "MainWindow") -> None:
