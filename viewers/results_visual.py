@@ -58,16 +58,9 @@ class ResultVisual(Visual):
 
     # --- building -------------------------------------------------------------------------------
     def _dataset(self) -> pv.DataSet:
-        d = self.layer.data
-        pts = np.asarray(d["vertices"] - self.offset, dtype=np.float32)
-        if d.get("grid_shape") is not None:
-            grid = pv.StructuredGrid()
-            grid.points = pts
-            grid.dimensions = tuple(int(v) for v in d["grid_shape"])
-            return grid
-        if d.get("cells") is not None and d.get("cell_types") is not None and len(d["cell_types"]):
-            return pv.UnstructuredGrid(np.asarray(d["cells"], dtype=np.int64), np.asarray(d["cell_types"], dtype=np.uint8), pts)
-        return pv.PolyData(pts)
+        from app.analysis.results_export import result_dataset
+
+        return result_dataset(self.layer.data, np.asarray(self.layer.data["vertices"] - self.offset, dtype=np.float32))
 
     def _clim(self) -> tuple[float, float] | None:
         mode = self.layer.color_mode

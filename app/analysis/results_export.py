@@ -88,10 +88,14 @@ def _centres(layer: "ResultLayer") -> np.ndarray:
 
 
 def _dataset(layer: "ResultLayer"):
+    return result_dataset(layer.data, np.asarray(layer.data["vertices"], dtype=np.float64))
+
+
+def result_dataset(d: dict, pts: np.ndarray):
+    """The pyvista dataset of a result's mesh (structured grid, cells, or points) on `pts`: the
+    export takes the float64 scene points, the visual float32 points relative to its offset."""
     import pyvista as pv
 
-    d = layer.data
-    pts = np.asarray(d["vertices"], dtype=np.float64)
     if d.get("grid_shape") is not None:
         grid = pv.StructuredGrid()
         grid.points = pts
