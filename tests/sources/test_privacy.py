@@ -61,3 +61,28 @@ def test_the_salt_is_new_in_every_process() -> None:
     runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=repo).stdout
             for _ in range(2)}
     assert len(runs) == 2 and pseudonym(PLATE) not in {r.strip() for r in runs}
+
+
+def test_personal_fields_never_reach_the_project_file_or_what_the_window_shows(tmp_path) -> None:
+    """Issue 13's Done-when: the readings go into a sensor layer in a scene (its ring history, its pick
+    text, its labels' source) and the project is saved: the clear values appear nowhere."""
+    from app.model.project import write_project
+    from app.model.scene import Scene
+    from app.model.sensors import make_sensor_layer
+
+    feed = BaseFeed("test://privacy", MAPPING)
+    for m in _messages():
+        feed._handle(m, f"people/{PERSON}")
+    scene = Scene()
+    scene.frame.origin_lla = (30.59, 114.3, 0.0)
+    layer = make_sensor_layer("test://privacy", MAPPING.to_dict(), name="People")
+    scene.layers.append(layer)
+    assert layer.ingest(feed.drain(), scene.frame, feed.sensors()) == 1
+    shown = json.dumps([layer.describe(row) for row in range(len(layer.view().positions))], ensure_ascii=False, default=str)
+    write_project(scene, tmp_path / "p.twin")
+    saved = (tmp_path / "p.twin").read_text(encoding="utf-8")
+    sidecars = "".join(p.read_bytes().decode("latin-1") for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".twin")
+    for where, text in {"project": saved, "sidecars": sidecars, "picked properties": shown}.items():
+        for secret in (PLATE, PERSON, PHONE, "12345", "8812"):
+            assert secret not in text, f"{secret!r} leaked into the {where}"
+    assert pseudonym(PERSON) in shown  # the sensor is still there, under its pseudonym
