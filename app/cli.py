@@ -214,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(sub).parse_args(argv[1:] if sub else argv)
     from app.logs import setup_logging
 
-    setup_logging(debug=args.debug, vtk=sub in (None, "render"))  # library warnings go to the log file, never to the terminal
+    setup_logging(debug=args.debug, vtk=sub in (None, "render", "video"))  # library warnings go to the log file, never to the terminal
     os.environ.setdefault("PYVISTA_OFF_SCREEN", "false")
     handler = {"info": cmd_info, "render": cmd_render, "tile": cmd_tile}.get(sub or "", cmd_gui)
     if sub in MODULE_SUBCOMMANDS:
