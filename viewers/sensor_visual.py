@@ -195,14 +195,18 @@ class SensorVisual(Visual):
         self._changed()
 
     def update_view(self) -> bool:
-        """Called by the canvas before each render and by the GUI's poll timer: at most one
-        refresh per frame. True while something animates (a pulsing alert) or ages (live)."""
+        """Called by the canvas before each render and by the GUI's poll timer (10 Hz): at most one
+        refresh per frame; a pulsing alert or an ageing live layer asks for its own render. Always
+        False: "busy" means streaming work the view waits for (tests, `render`, zoom-to settling),
+        and an alert can pulse for as long as nobody acknowledges it."""
         now = time.monotonic()
         pulsing = self.view is not None and bool(self.view.pulsing.any()) and now - self._refreshed >= 1.0 / PULSE_FPS
         ageing = self.layer.live and now - self._refreshed >= LIVE_REFRESH_S and len(self.layer.store) > 0
         if self.dirty or pulsing or ageing:
             self.refresh()
-        return bool(self.view is not None and self.view.pulsing.any()) or ageing
+            if pulsing or ageing:
+                self.canvas.request_render()
+        return False
 
     # --- drawing ----------------------------------------------------------------------------------
     def refresh(self) -> None:
