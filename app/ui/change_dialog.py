@@ -22,6 +22,7 @@ from app.tasks import Task
 from app.ui.stations import parse_stations
 from loaders.base import Georef
 from app.ui.i18n import tr
+from app.ui.task_dialog import cancel_running, end_task, show_task_progress, start_task
 
 ERROR_RGB = "#c62828"
 
@@ -145,40 +146,21 @@ class ChangeDialog(QDialog):
                                progress=task.report, cancel=task.cancelled)
 
         self.show_message("")
-        task = self.window.tasks.submit(tr('Change {v0} → {v1}').format(v0=before.name, v1=after.name), work)
-        task.on_done = self._finish  # type: ignore[attr-defined]
+        task = start_task(self, self.window, tr('Change {v0} → {v1}').format(v0=before.name, v1=after.name), work,
+                          self.status, tr("Computing the change\u2026"), tr("Change %p%"))
         task.change_names = (before.name, after.name)  # type: ignore[attr-defined]
-        self.task = task
-        self.run_button.setEnabled(False)
-        self.status.setText(tr("Computing the change\u2026"))
-        self.bar.setValue(0)
-        self.bar.show()
-        self.window.progress.setValue(0)
-        self.window.progress.setFormat(tr("Change %p%"))
-        self.window.progress.show()
-        self.window.cancel_button.show()
-        self._timer.start()
 
     def _show_progress(self) -> None:
-        if self.task is not None:
-            self.bar.setValue(int(self.task.progress * 100))
-            if self.task.message:
-                self.status.setText(self.task.message)
+        show_task_progress(self, self.status)
 
     def cancel(self) -> None:
         """Cancel stops a running computation (nothing is added), else closes the dialog."""
-        if self.task is not None and not self.task.done:
-            self.task.cancel()
-            self.status.setText(tr("Cancelling\u2026"))
-            return
-        self.reject()
+        if not cancel_running(self, self.status):
+            self.reject()
 
     def _finish(self, task: Task) -> None:
         """GUI thread (the window's task timer): add the result layers, or say why not."""
-        self._timer.stop()
-        self.task = None
-        self.bar.hide()
-        self.run_button.setEnabled(True)
+        end_task(self)
         try:
             result = task.future.result()  # type: ignore[union-attr]
         except Exception as exc:  # noqa: BLE001 - bad input (C2MError) or a bug: a message, never a traceback

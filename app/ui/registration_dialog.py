@@ -21,6 +21,7 @@ from app.model.refinement import can_refine, refine_layer
 from app.model.undo import placement_step
 from app.tasks import Task
 from app.ui.i18n import tr
+from app.ui.task_dialog import cancel_running, end_task, show_task_progress, start_task
 
 ERROR_RGB = "#c62828"
 
@@ -134,36 +135,19 @@ class RegistrationDialog(QDialog):
         self.show_message("")
         self.result = None
         self.apply_button.setEnabled(False)
-        task = self.window.tasks.submit(tr('Refine {v0}').format(v0=self.layer.name), work)
-        task.on_done = self._finish  # type: ignore[attr-defined]
+        task = start_task(self, self.window, tr('Refine {v0}').format(v0=self.layer.name), work, self.result_label,
+                          tr('Refining against {v0}…').format(v0=ref.name), tr("ICP %p%"))
         task.moving_positions = moving  # type: ignore[attr-defined]
-        self.task = task
-        self.run_button.setEnabled(False)
-        self.result_label.setText(tr('Refining against {v0}…').format(v0=ref.name))
-        self.bar.setValue(0)
-        self.bar.show()
-        self.window.progress.setValue(0)
-        self.window.progress.setFormat(tr("ICP %p%"))
-        self.window.progress.show()
-        self.window.cancel_button.show()
-        self._timer.start()
 
     def _show_progress(self) -> None:
-        if self.task is not None:
-            self.bar.setValue(int(self.task.progress * 100))
+        show_task_progress(self)
 
     def close_or_cancel(self) -> None:
-        if self.task is not None and not self.task.done:
-            self.task.cancel()
-            self.result_label.setText(tr("Cancelling\u2026"))
-            return
-        self.reject()
+        if not cancel_running(self, self.result_label):
+            self.reject()
 
     def _finish(self, task: Task) -> None:
-        self._timer.stop()
-        self.task = None
-        self.bar.hide()
-        self.run_button.setEnabled(True)
+        end_task(self)
         try:
             result = task.future.result()  # type: ignore[union-attr]
         except Exception as exc:  # noqa: BLE001 - bad input (C2MError) or a bug: a message, never a traceback

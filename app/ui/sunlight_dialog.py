@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from app.model.layers import Layer
 from app.tasks import Task
 from app.ui.i18n import QT_TR_NOOP, tr
+from app.ui.task_dialog import cancel_running, end_task, show_task_progress, start_task
 from app.ui.planning_menu import PLANNING_MENU, planning_menu  # noqa: F401 - shared submenu
 from loaders.base import Georef
 
@@ -190,39 +191,20 @@ class SunlightDialog(QDialog):
             return compute_sunlight(parts, p, progress=task.report, cancel=task.cancelled)
 
         self.show_message("")
-        task = self.win.tasks.submit(tr("Sunlight hours {day}").format(day=p.day.isoformat()), work)
-        task.on_done = self._finish  # type: ignore[attr-defined]
-        self.task = task
-        self.run_button.setEnabled(False)
-        self.status.setText(tr("Casting rays towards the sun\u2026"))
-        self.bar.setValue(0)
-        self.bar.show()
-        self.win.progress.setValue(0)
-        self.win.progress.setFormat(tr("Sunlight %p%"))
-        self.win.progress.show()
-        self.win.cancel_button.show()
-        self._timer.start()
+        start_task(self, self.win, tr("Sunlight hours {day}").format(day=p.day.isoformat()), work, self.status,
+                   tr("Casting rays towards the sun\u2026"), tr("Sunlight %p%"))
 
     def _show_progress(self) -> None:
-        if self.task is not None:
-            self.bar.setValue(int(self.task.progress * 100))
-            if self.task.message:
-                self.status.setText(self.task.message)
+        show_task_progress(self, self.status)
 
     def cancel(self) -> None:
-        if self.task is not None and not self.task.done:
-            self.task.cancel()
-            self.status.setText(tr("Cancelling\u2026"))
-            return
-        self.reject()
+        if not cancel_running(self, self.status):
+            self.reject()
 
     def _finish(self, task: Task) -> None:
         from app.analysis.sun_layers import sunlight_layer_data
 
-        self._timer.stop()
-        self.task = None
-        self.bar.hide()
-        self.run_button.setEnabled(True)
+        end_task(self)
         error = task_error(task)
         if error is not None:
             self.status.setText("" if error else tr("Cancelled: nothing was added."))
