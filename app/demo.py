@@ -14,11 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app.model.i18n_marks import QT_TR_NOOP  # noqa: F401 - re-exported: one definition
+
 LOCALIZED_FOLDER = "localized-demo"  # <cache>/localized-demo/<language>/demo.twin
-
-
-def QT_TR_NOOP(text: str) -> str:  # noqa: N802 - the name pyside6-lupdate looks for
-    return text
 
 
 # Every name in assets/demo/demo.twin (tests/ui/test_i18n.py checks the list is complete).

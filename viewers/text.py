@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import sys
 
+from app.model.i18n_marks import QT_TR_NOOP  # noqa: F401 - re-exported: one definition
+
 
 def tr(text: str, disambiguation: str | None = None, n: int = -1) -> str:
     core = sys.modules.get("PySide6.QtCore")  # loaded by the Qt shell; headless commands never import Qt
     if core is None:
         return text
     return core.QCoreApplication.translate("", text, disambiguation, n)
-
-
-def QT_TR_NOOP(text: str) -> str:  # noqa: N802 - the name pyside6-lupdate looks for
-    """Marks a constant for translation where it is defined; `tr(constant)` translates it where drawn."""
-    return text
 
 
 # Words the model keeps as keys (comparison and schedule statuses, ASPRS class names, element

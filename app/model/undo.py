@@ -14,14 +14,12 @@ from typing import Any, Callable, Iterator
 
 from psygnal import Signal
 
+from app.model.i18n_marks import QT_TR_NOOP
 from app.model.layers import Layer
 from app.model.scene import Scene
 
 MAX_STEPS = 200
 
-
-def QT_TR_NOOP(text: str) -> str:  # noqa: N802 - marks text for pyside6-lupdate; the shell translates it (no Qt here)
-    return text
 
 MERGED_FIELDS = ("opacity", "point_size", "max_sse", "memory_budget_mb")  # a slider drag is one step
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, QTranslator
 
+from app.model.i18n_marks import QT_TR_NOOP  # noqa: F401 - re-exported: one definition
+
 log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,11 +34,6 @@ _installed: list[QTranslator] = []
 def tr(text: str, disambiguation: str | None = None, n: int = -1) -> str:
     """The translation of `text` in the interface's language (the text itself in English)."""
     return QCoreApplication.translate("", text, disambiguation, n)
-
-
-def QT_TR_NOOP(text: str) -> str:  # noqa: N802 - the name pyside6-lupdate looks for
-    """Marks a constant for translation where it is defined; `tr(constant)` translates it where shown."""
-    return text
 
 
 def system_language() -> str:
