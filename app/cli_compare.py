@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from app.cli_args import comma_numbers
 from loaders.base import LoadCancelled, LoadError
 
 EXIT_BAD_INPUT = 2
@@ -27,14 +28,7 @@ def _warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr, flush=True)
 
 
-def _station(text: str) -> tuple[float, float, float]:
-    try:
-        values = tuple(float(v) for v in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"a station is E,N,H (three numbers), not '{text}'") from None
-    if len(values) != 3:
-        raise argparse.ArgumentTypeError(f"a station is E,N,H (three numbers), not '{text}'")
-    return values  # type: ignore[return-value]
+_station = comma_numbers(3, "a station is E,N,H (three numbers)")
 
 
 def _positive_int(text: str) -> int:

@@ -11,19 +11,13 @@ import json
 import sys
 import traceback
 
+from app.cli_args import comma_numbers
 from loaders.base import LoadError
 
 EXIT_BAD_INPUT = 2
 
 
-def _seed(text: str) -> tuple[float, float]:
-    try:
-        values = tuple(float(v) for v in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"a seed is X,Y (two numbers in the DEM's CRS), not '{text}'") from None
-    if len(values) != 2:
-        raise argparse.ArgumentTypeError(f"a seed is X,Y (two numbers in the DEM's CRS), not '{text}'")
-    return values  # type: ignore[return-value]
+_seed = comma_numbers(2, "a seed is X,Y (two numbers in the DEM's CRS)")
 
 
 def _level(text: str) -> float:
